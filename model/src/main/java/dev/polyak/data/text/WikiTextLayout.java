@@ -35,8 +35,11 @@ public enum WikiTextLayout {
     return String.format(pattern, split);
   }
 
-  /** The split files found in {@code folder}, in split order, keyed by split. */
-  public static Map<String, Path> detect(Path folder) {
+  /** The layout of a folder and its split files, in split order, keyed by split. */
+  public record Found(WikiTextLayout layout, Map<String, Path> splits) {}
+
+  /** The layout and split files found in {@code folder}. */
+  public static Found detect(Path folder) {
     if (!Files.isDirectory(folder)) {
       throw new BadInputException("input folder " + folder + " does not exist or is not a folder");
     }
@@ -69,7 +72,8 @@ public enum WikiTextLayout {
           "input folder " + folder + " mixes WikiText layouts " + found.keySet()
               + "; keep one layout per folder");
     }
-    return found.values().iterator().next();
+    Map.Entry<WikiTextLayout, Map<String, Path>> only = found.entrySet().iterator().next();
+    return new Found(only.getKey(), only.getValue());
   }
 
   private static List<String> listNames(Path folder) {

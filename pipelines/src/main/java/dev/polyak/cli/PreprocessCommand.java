@@ -1,0 +1,173 @@
+package dev.polyak.cli;
+
+import dev.polyak.data.image.CifarConfig;
+import dev.polyak.data.image.CifarVariant;
+import dev.polyak.data.io.ShardSetCommitter;
+import dev.polyak.data.manifest.Manifests;
+import dev.polyak.data.text.WikiTextConfig;
+import dev.polyak.pipelines.PreprocessPipeline;
+import dev.polyak.pipelines.RunnerSettings;
+import java.io.PrintStream;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.ArgGroup;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+/** {@code polyak preprocess wikitext|cifar}. */
+@Command(name = "preprocess", mixinStandardHelpOptions = true, versionProvider = PolyakCli.Version.class,
+    description = "Turn WikiText or CIFAR files into reproducible Parquet shards with a manifest.",
+    subcommands = {PreprocessCommand.WikiText.class, PreprocessCommand.Cifar.class})
+final class PreprocessCommand {
+
+  /** --rows-per-shard or --shards, not both. */
+  static final class Sharding {
+    @Option(names = "--rows-per-shard", description = "Rows per shard file.")
+    Long rowsPerShard;
+
+    @Option(names = "--shards", description = "A fixed number of shard files per split.")
+    Integer shards;
+  }
+
+  @Command(name = "wikitext", mixinStandardHelpOptions = true, versionProvider = PolyakCli.Version.class,
+      description = {
+          "Tokenize WikiText (wiki.*.tokens, wiki.*.raw or *.txt) into fixed-length rows of token ids.",
+          "The tokens of a split are concatenated in file order, one end-of-line token per line, and cut into"
+              + " windows of --seq-len; the last partial window is dropped (--tail drop, the count is in the"
+              + " manifest) or padded with [PAD] (--tail pad)."})
+  static final class WikiText implements Callable<Integer> {
+    @Option(names = "--input", required = true, description = "Folder with the WikiText split files.")
+    Path input;
+
+    @Option(names = "--out", required = true, description = "Output folder for shards, vocab.txt and manifest.json.")
+    Path out;
+
+    @Option(names = "--seq-len", defaultValue = "128", description = "Tokens per row (default ${DEFAULT-VALUE}).")
+    int seqLen;
+
+    @Option(names = "--vocab-split", defaultValue = "train",
+        description = "Split whose tokens make the vocabulary (default ${DEFAULT-VALUE}).")
+    String vocabSplit;
+
+    @Option(names = "--min-count", defaultValue = "1",
+        description = "Leave out tokens seen fewer times (default ${DEFAULT-VALUE}).")
+    long minCount;
+
+    @Option(names = "--max-vocab", defaultValue = "0",
+        description = "Most vocabulary entries, specials included; 0 = no limit (default).")
+    int maxVocab;
+
+    @Option(names = "--eol-token", defaultValue = "<eos>", description = "End-of-line token (default ${DEFAULT-VALUE}).")
+    String eolToken;
+
+    @Option(names = "--unk-marker", defaultValue = "<unk>",
+        description = "The source's own unknown-word token, mapped to [UNK] (default ${DEFAULT-VALUE}).")
+    String unknownMarker;
+
+    @Option(names = "--tail", defaultValue = "drop", description = "drop (default) or pad the last partial row of a split.")
+    String tail;
+
+    @ArgGroup(exclusive = true)
+    Sharding sharding = new Sharding();
+
+    @Option(names = "--chunk-mb", defaultValue = "4",
+        description = "Size of the byte ranges scanned in parallel, in MiB (default ${DEFAULT-VALUE}); does not change the output.")
+    int chunkMb;
+
+    @Option(names = "--overwrite", description = "Replace a shard set already in --out.")
+    boolean overwrite;
+
+    @Mixin RunnerMixin runner;
+
+    @Override
+    public Integer call() {
+      WikiTextConfig defaults = WikiTextConfig.defaults();
+      WikiTextConfig config = new WikiTextConfig(seqLen, vocabSplit, minCount, maxVocab, eolToken, unknownMarker,
+          WikiTextConfig.Tail.valueOf(tail.toUpperCase(java.util.Locale.ROOT)),
+          sharding.rowsPerShard != null ? sharding.rowsPerShard : defaults.rowsPerShard(),
+          sharding.shards != null ? sharding.shards : 0);
+      if (chunkMb < 1 || chunkMb > 1024) {
+        throw new IllegalArgumentException("--chunk-mb must be in 1..1024, got " + chunkMb);
+      }
+      PreprocessPipeline.WikiTextJob job =
+          new PreprocessPipeline.WikiTextJob(input, out, config, overwrite, chunkMb << 20);
+      RunnerSettings settings = runner.settings();
+      return runAndReport(System.out, "wikitext", out, settings, -1,
+          () -> PreprocessPipeline.run(job, settings.toPipelineOptions("polyak-preprocess-wikitext")));
+    }
+  }
+
+  @Command(name = "cifar", mixinStandardHelpOptions = true, versionProvider = PolyakCli.Version.class,
+      description = "Decode CIFAR-10 / CIFAR-100 binary files into shards of (split, source_file, index, label,"
+          + " coarse_label, image) rows, pixels unchanged.")
+  static final class Cifar implements Callable<Integer> {
+    @Option(names = "--input", required = true, description = "Folder with the CIFAR binary files.")
+    Path input;
+
+    @Option(names = "--out", required = true, description = "Output folder for shards and manifest.json.")
+    Path out;
+
+    @Option(names = "--variant", description = "cifar10 or cifar100; detected from the file names when left out.")
+    String variant;
+
+    @ArgGroup(exclusive = true)
+    Sharding sharding = new Sharding();
+
+    @Option(names = "--overwrite", description = "Replace a shard set already in --out.")
+    boolean overwrite;
+
+    @Mixin RunnerMixin runner;
+
+    @Override
+    public Integer call() {
+      CifarConfig defaults = CifarConfig.defaults();
+      CifarConfig config = new CifarConfig(
+          sharding.rowsPerShard != null ? sharding.rowsPerShard : defaults.rowsPerShard(),
+          sharding.shards != null ? sharding.shards : 0);
+      PreprocessPipeline.CifarJob job = new PreprocessPipeline.CifarJob(
+          input, out, Optional.ofNullable(variant).map(CifarVariant::fromId), config, overwrite);
+      RunnerSettings settings = runner.settings();
+      return runAndReport(System.out, "cifar", out, settings, -1,
+          () -> PreprocessPipeline.run(job, settings.toPipelineOptions("polyak-preprocess-cifar")));
+    }
+  }
+
+  /** Runs a preprocessing job with a progress display and prints what it wrote. */
+  static int runAndReport(PrintStream console, String what, Path out, RunnerSettings runner, long expectedShards,
+      Runnable job) {
+    console.printf("preprocessing %s on %s -> %s%n", what, runner.describe(), out);
+    long start = System.nanoTime();
+    try (AutoCloseable progress = ShardProgress.start(out, what, expectedShards)) {
+      job.run();
+    } catch (RuntimeException e) {
+      throw e;
+    } catch (Exception e) {
+      throw new IllegalStateException(e);
+    }
+    double seconds = (System.nanoTime() - start) / 1e9;
+    printSummary(console, out.resolve(ShardSetCommitter.MANIFEST), seconds);
+    return 0;
+  }
+
+  @SuppressWarnings("unchecked")
+  static void printSummary(PrintStream console, Path manifestFile, double seconds) {
+    Map<String, Object> manifest = Manifests.read(manifestFile);
+    console.printf("done in %.1f s: %s%n", seconds, manifestFile);
+    Map<String, Object> splits = (Map<String, Object>) manifest.get("splits");
+    splits.forEach((split, value) -> {
+      Map<String, Object> s = (Map<String, Object>) value;
+      List<Object> shards = (List<Object>) s.get("shards");
+      Object rows = s.containsKey("sequences") ? s.get("sequences") : s.get("rows");
+      String extra = s.containsKey("tokens") ? ", " + s.get("tokens") + " tokens" : "";
+      console.printf("  %-6s %10s rows in %d shard(s)%s%n", split, rows, shards.size(), extra);
+    });
+    if (manifest.containsKey("vocabulary")) {
+      Map<String, Object> vocabulary = (Map<String, Object>) manifest.get("vocabulary");
+      console.printf("  vocabulary: %s entries (%s)%n", vocabulary.get("size"), vocabulary.get("file"));
+    }
+  }
+}
