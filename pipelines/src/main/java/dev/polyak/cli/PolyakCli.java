@@ -2,6 +2,7 @@ package dev.polyak.cli;
 
 import dev.polyak.PolyakVersion;
 import dev.polyak.data.BadInputException;
+import java.io.PrintWriter;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -23,9 +24,14 @@ public final class PolyakCli implements Runnable {
 
   /** Runs the command line and returns its exit code: 0 done, 1 failed, 2 bad input or usage. */
   public static int execute(String... args) {
+    return execute(new PrintWriter(System.out, true), new PrintWriter(System.err, true), args);
+  }
+
+  /** As {@link #execute(String...)}, with picocli's own output (help, errors) going to the given writers. */
+  public static int execute(PrintWriter out, PrintWriter err, String... args) {
     // Nothing may be downloaded at run time: a missing native library fails loudly instead.
     System.setProperty("ai.djl.offline", "true");
-    CommandLine cli = new CommandLine(new PolyakCli());
+    CommandLine cli = new CommandLine(new PolyakCli()).setOut(out).setErr(err);
     cli.setExecutionExceptionHandler((e, commandLine, parsed) -> {
       if (e instanceof BadInputException || e instanceof IllegalArgumentException) {
         commandLine.getErr().println("polyak: error: " + e.getMessage());
@@ -40,7 +46,7 @@ public final class PolyakCli implements Runnable {
 
   @Override
   public void run() {
-    spec.commandLine().usage(System.out);
+    spec.commandLine().usage(spec.commandLine().getOut());
   }
 
   /** {@code --version}: the polyak version, the git revision it was built from, and the stack. */

@@ -1,0 +1,36 @@
+package dev.polyak.pipelines;
+
+import dev.polyak.data.io.Digests;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.stream.Stream;
+import org.apache.beam.sdk.options.PipelineOptions;
+
+/** Runner options and output fingerprints for pipeline tests. */
+final class TestJobs {
+  private TestJobs() {}
+
+  static PipelineOptions flink(int parallelism) {
+    return RunnerSettings.embeddedFlink(parallelism).toPipelineOptions("polyak-test");
+  }
+
+  static PipelineOptions direct(int threads) {
+    return RunnerSettings.direct(threads).toPipelineOptions("polyak-test");
+  }
+
+  /** File name to sha256 of every entry of a folder (hidden temporary folders included). */
+  static Map<String, String> fingerprint(Path folder) {
+    Map<String, String> digests = new TreeMap<>();
+    try (Stream<Path> files = Files.list(folder)) {
+      files.forEach(f -> digests.put(f.getFileName().toString(),
+          Files.isDirectory(f) ? "<folder>" : Digests.sha256Hex(f)));
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+    return digests;
+  }
+}
