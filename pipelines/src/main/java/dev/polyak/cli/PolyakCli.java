@@ -37,6 +37,10 @@ public final class PolyakCli implements Runnable {
         commandLine.getErr().println("polyak: error: " + e.getMessage());
         return 2;
       }
+      if (e instanceof dev.polyak.data.download.DownloadException) {
+        commandLine.getErr().println("polyak: download failed: " + e.getMessage());
+        return 1;
+      }
       commandLine.getErr().println("polyak: failed: " + e);
       e.printStackTrace(commandLine.getErr());
       return 1;
