@@ -12,6 +12,7 @@ import org.apache.parquet.avro.AvroWriteSupport;
 import org.apache.parquet.hadoop.ParquetFileWriter;
 import org.apache.parquet.hadoop.ParquetReader;
 import org.apache.parquet.hadoop.ParquetWriter;
+import org.apache.parquet.hadoop.api.WriteSupport;
 import org.apache.parquet.hadoop.metadata.CompressionCodecName;
 import org.apache.parquet.hadoop.util.HadoopInputFile;
 
@@ -28,17 +29,47 @@ public final class ParquetShards {
 
   private ParquetShards() {}
 
+  /** A writer of Avro specific records of {@code schema}. */
   public static <T> ParquetWriter<T> writer(Path file, Schema schema) throws IOException {
-    return AvroParquetWriter.<T>builder(new LocalOutputFile(file))
-        .withSchema(schema)
-        .withDataModel(SpecificData.get())
+    return configure(AvroParquetWriter.<T>builder(new LocalOutputFile(file))
+            .withSchema(schema)
+            .withDataModel(SpecificData.get()))
+        .build();
+  }
+
+  /** A writer that hands rows to {@code support} (for rows too hot for the generic Avro path). */
+  public static <T> ParquetWriter<T> writer(Path file, WriteSupport<T> support) throws IOException {
+    return configure(new SupportBuilder<>(new LocalOutputFile(file), support)).build();
+  }
+
+  private static final class SupportBuilder<T> extends ParquetWriter.Builder<T, SupportBuilder<T>> {
+    private final WriteSupport<T> support;
+
+    private SupportBuilder(LocalOutputFile file, WriteSupport<T> support) {
+      super(file);
+      this.support = support;
+    }
+
+    @Override
+    protected SupportBuilder<T> self() {
+      return this;
+    }
+
+    @Override
+    protected WriteSupport<T> getWriteSupport(Configuration conf) {
+      return support;
+    }
+  }
+
+  private static <T, B extends ParquetWriter.Builder<T, B>> ParquetWriter.Builder<T, B> configure(
+      ParquetWriter.Builder<T, B> builder) {
+    return builder
         .withConf(configuration())
         .withWriteMode(ParquetFileWriter.Mode.CREATE)
         .withCompressionCodec(CompressionCodecName.SNAPPY)
         .withRowGroupSize(ROW_GROUP_BYTES)
         .withPageSize(PAGE_BYTES)
-        .withDictionaryEncoding(true)
-        .build();
+        .withDictionaryEncoding(true);
   }
 
   /** A reader of the specific Avro class the shard was written with. */

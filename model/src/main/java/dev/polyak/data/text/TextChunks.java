@@ -5,12 +5,7 @@ import dev.polyak.schemas.TextChunk;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
-import java.nio.CharBuffer;
 import java.nio.channels.FileChannel;
-import java.nio.charset.CharsetDecoder;
-import java.nio.charset.CoderResult;
-import java.nio.charset.CodingErrorAction;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
@@ -74,33 +69,11 @@ public final class TextChunks {
    * is not valid UTF-8. Chunks end at line ends, so no character straddles two chunks.
    */
   public static void requireUtf8(TextChunk chunk, byte[] bytes) {
-    int i = 0;
-    while (i < bytes.length && bytes[i] >= 0) {
-      i++;
-    }
-    if (i == bytes.length) {
-      return;
-    }
-    CharsetDecoder decoder =
-        StandardCharsets.UTF_8
-            .newDecoder()
-            .onMalformedInput(CodingErrorAction.REPORT)
-            .onUnmappableCharacter(CodingErrorAction.REPORT);
-    ByteBuffer in = ByteBuffer.wrap(bytes);
-    CharBuffer out = CharBuffer.allocate(64 << 10);
-    while (true) {
-      CoderResult result = decoder.decode(in, out, true);
-      if (result.isError()) {
-        long offset = chunk.getStartByte() + in.position();
-        throw new BadInputException(
-            chunk.getPath() + ": invalid UTF-8 byte 0x"
-                + String.format("%02x", bytes[in.position()] & 0xFF)
-                + " at byte offset " + offset + " (line " + (lineOf(chunk, bytes, in.position()) + 1) + ")");
-      }
-      if (result.isUnderflow()) {
-        return;
-      }
-      out.clear();
+    int bad = Utf8.firstInvalid(bytes, 0, bytes.length);
+    if (bad >= 0) {
+      throw new BadInputException(
+          chunk.getPath() + ": invalid UTF-8 byte 0x" + String.format("%02x", bytes[bad] & 0xFF)
+              + " at byte offset " + (chunk.getStartByte() + bad) + " (line " + (lineOf(chunk, bytes, bad) + 1) + ")");
     }
   }
 

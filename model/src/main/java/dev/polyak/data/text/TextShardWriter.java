@@ -5,13 +5,11 @@ import dev.polyak.data.io.ParquetShards;
 import dev.polyak.data.io.ShardPlan;
 import dev.polyak.schemas.ShardResult;
 import dev.polyak.schemas.TextShardTask;
-import dev.polyak.schemas.TokenSequence;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.List;
 import org.apache.parquet.hadoop.ParquetWriter;
+import org.apache.parquet.io.api.Binary;
 
 /**
  * Writes one WikiText shard: re-reads only the chunks that hold its token range, maps tokens to ids
@@ -36,7 +34,7 @@ public final class TextShardWriter {
     long tokenFrom = task.getFirstSequence() * seqLen;
     long tokenTo = Math.min((task.getFirstSequence() + task.getSequenceCount()) * seqLen, layout.tokens());
     RowBuilder rows;
-    try (ParquetWriter<TokenSequence> writer = ParquetShards.writer(file, TokenSequence.getClassSchema())) {
+    try (ParquetWriter<TokenRowWriteSupport.Row> writer = ParquetShards.writer(file, new TokenRowWriteSupport())) {
       rows = new RowBuilder(task, writer, tokenFrom, tokenTo);
       if (tokenFrom < tokenTo) {
         for (int c = layout.chunkOfToken(tokenFrom); c < layout.chunkCount() && layout.tokenStart(c) < tokenTo; c++) {
@@ -69,11 +67,12 @@ public final class TextShardWriter {
   /** Receives the tokens of consecutive chunks and writes the rows that fall in the shard. */
   private final class RowBuilder implements TokenScanner.Visitor {
     private final TextShardTask task;
-    private final ParquetWriter<TokenSequence> writer;
+    private final ParquetWriter<TokenRowWriteSupport.Row> writer;
     private final long tokenFrom;
     private final long tokenTo;
-    private final List<Integer> ids;
-    private final TokenSequence row = new TokenSequence();
+    private final int[] ids;
+    private int filled;
+    private final TokenRowWriteSupport.Row row = new TokenRowWriteSupport.Row();
     private long position;
     private long line;
     private int tokenInLine;
@@ -83,14 +82,14 @@ public final class TextShardWriter {
     private long realTokens;
     private long unkTokens;
 
-    RowBuilder(TextShardTask task, ParquetWriter<TokenSequence> writer, long tokenFrom, long tokenTo) {
+    RowBuilder(TextShardTask task, ParquetWriter<TokenRowWriteSupport.Row> writer, long tokenFrom, long tokenTo) {
       this.task = task;
       this.writer = writer;
       this.tokenFrom = tokenFrom;
       this.tokenTo = tokenTo;
-      this.ids = new ArrayList<>(config.seqLen());
-      row.setSplit(task.getSplit());
-      row.setInputIds(ids);
+      this.ids = new int[config.seqLen()];
+      row.split = Binary.fromString(task.getSplit());
+      row.ids = ids;
     }
 
     void startChunk(long tokenStart, long lineStart) {
@@ -121,42 +120,40 @@ public final class TextShardWriter {
     }
 
     private void append(int id) {
-      if (ids.isEmpty()) {
+      if (filled == 0) {
         firstLine = line;
         firstTokenInLine = tokenInLine;
       }
-      ids.add(id);
+      ids[filled++] = id;
       realTokens++;
       if (id == Vocabulary.UNK_ID) {
         unkTokens++;
       }
-      if (ids.size() == config.seqLen()) {
-        emit(ids.size());
+      if (filled == ids.length) {
+        emit(filled);
       }
     }
 
     void finish() throws IOException {
-      if (!ids.isEmpty()) {
-        int length = ids.size();
-        while (ids.size() < config.seqLen()) {
-          ids.add(Vocabulary.PAD_ID);
-        }
+      if (filled > 0) {
+        int length = filled;
+        java.util.Arrays.fill(ids, filled, ids.length, Vocabulary.PAD_ID);
         emit(length);
       }
     }
 
     private void emit(int length) {
-      row.setSequenceIndex(task.getFirstSequence() + rowsWritten);
-      row.setLength(length);
-      row.setFirstLine(firstLine);
-      row.setFirstTokenInLine(firstTokenInLine);
+      row.sequenceIndex = task.getFirstSequence() + rowsWritten;
+      row.length = length;
+      row.firstLine = firstLine;
+      row.firstTokenInLine = firstTokenInLine;
       try {
         writer.write(row);
       } catch (IOException e) {
         throw new UncheckedIOException("cannot write a row of " + task.getSplit() + " shard " + task.getShardIndex(), e);
       }
       rowsWritten++;
-      ids.clear();
+      filled = 0;
     }
   }
 }
