@@ -12,29 +12,29 @@ import java.util.regex.Pattern;
  */
 public record Checksum(ChecksumAlgorithm algorithm, String hex) {
 
-    private static final Pattern HEX = Pattern.compile("[0-9a-f]+");
+  private static final Pattern HEX = Pattern.compile("[0-9a-f]+");
 
-    public Checksum {
-        Objects.requireNonNull(algorithm, "algorithm");
-        Objects.requireNonNull(hex, "hex");
-        hex = hex.trim().toLowerCase(Locale.ROOT);
-        if (hex.length() != algorithm.hexLength() || !HEX.matcher(hex).matches()) {
-            throw new IllegalArgumentException(
-                    "not a " + algorithm + " digest (expected " + algorithm.hexLength()
-                            + " hex characters): '" + hex + "'");
-        }
+  public Checksum {
+    Objects.requireNonNull(algorithm, "algorithm");
+    Objects.requireNonNull(hex, "hex");
+    hex = hex.trim().toLowerCase(Locale.ROOT);
+    if (hex.length() != algorithm.hexLength() || !HEX.matcher(hex).matches()) {
+      throw new IllegalArgumentException(
+          "not a " + algorithm + " digest (expected " + algorithm.hexLength()
+              + " hex characters): '" + hex + "'");
     }
+  }
 
-    public static Checksum sha256(String hex) {
-        return new Checksum(ChecksumAlgorithm.SHA256, hex);
-    }
+  public static Checksum sha256(String hex) {
+    return new Checksum(ChecksumAlgorithm.SHA256, hex);
+  }
 
-    public static Checksum md5(String hex) {
-        return new Checksum(ChecksumAlgorithm.MD5, hex);
-    }
+  public static Checksum md5(String hex) {
+    return new Checksum(ChecksumAlgorithm.MD5, hex);
+  }
 
-    @Override
-    public String toString() {
-        return algorithm.name().toLowerCase(Locale.ROOT) + ":" + hex;
-    }
+  @Override
+  public String toString() {
+    return algorithm.name().toLowerCase(Locale.ROOT) + ":" + hex;
+  }
 }

@@ -18,64 +18,64 @@ import org.slf4j.LoggerFactory;
  */
 final class DatasetInstaller {
 
-    private static final Logger LOG = LoggerFactory.getLogger(DatasetInstaller.class);
+  private static final Logger LOG = LoggerFactory.getLogger(DatasetInstaller.class);
 
-    private DatasetInstaller() {
-    }
+  private DatasetInstaller() {
+  }
 
-    /** True when every expected file of {@code entry} is a regular file under {@code targetDir}. */
-    static boolean isComplete(DatasetCatalog.Entry entry, Path targetDir) {
-        return entry.expectedPaths(targetDir).stream()
-                .allMatch(p -> Files.isRegularFile(p, LinkOption.NOFOLLOW_LINKS));
-    }
+  /** True when every expected file of {@code entry} is a regular file under {@code targetDir}. */
+  static boolean isComplete(DatasetCatalog.Entry entry, Path targetDir) {
+    return entry.expectedPaths(targetDir).stream()
+        .allMatch(p -> Files.isRegularFile(p, LinkOption.NOFOLLOW_LINKS));
+  }
 
-    /** Extracts {@code archive} and installs {@code entry.extractedDir()} under {@code targetDir}. */
-    static Path install(Path archive, DatasetCatalog.Entry entry, Path targetDir) throws IOException {
-        Path staging = Files.createTempDirectory(targetDir, ".extract-" + entry.name() + "-");
+  /** Extracts {@code archive} and installs {@code entry.extractedDir()} under {@code targetDir}. */
+  static Path install(Path archive, DatasetCatalog.Entry entry, Path targetDir) throws IOException {
+    Path staging = Files.createTempDirectory(targetDir, ".extract-" + entry.name() + "-");
+    try {
+      ArchiveExtractor.extract(archive, entry.archiveType(), staging);
+      Path extracted = entry.datasetDir(staging);
+      List<String> missing = entry.expectedFiles().stream()
+          .filter(f -> !Files.isRegularFile(extracted.resolve(f), LinkOption.NOFOLLOW_LINKS))
+          .collect(Collectors.toList());
+      if (!missing.isEmpty()) {
+        throw new DownloadException(DownloadException.Kind.BAD_ARCHIVE,
+            "archive " + archive + " does not contain the expected files of dataset "
+                + entry.name() + " under '" + entry.extractedDir() + "/': missing "
+                + missing);
+      }
+      Path finalDir = entry.datasetDir(targetDir);
+      if (Files.exists(finalDir, LinkOption.NOFOLLOW_LINKS)) {
+        LOG.info("Replacing existing {}", finalDir);
+        Path previous = staging.resolve(".previous");
+        move(finalDir, previous);
         try {
-            ArchiveExtractor.extract(archive, entry.archiveType(), staging);
-            Path extracted = entry.datasetDir(staging);
-            List<String> missing = entry.expectedFiles().stream()
-                    .filter(f -> !Files.isRegularFile(extracted.resolve(f), LinkOption.NOFOLLOW_LINKS))
-                    .collect(Collectors.toList());
-            if (!missing.isEmpty()) {
-                throw new DownloadException(DownloadException.Kind.BAD_ARCHIVE,
-                        "archive " + archive + " does not contain the expected files of dataset "
-                                + entry.name() + " under '" + entry.extractedDir() + "/': missing "
-                                + missing);
-            }
-            Path finalDir = entry.datasetDir(targetDir);
-            if (Files.exists(finalDir, LinkOption.NOFOLLOW_LINKS)) {
-                LOG.info("Replacing existing {}", finalDir);
-                Path previous = staging.resolve(".previous");
-                move(finalDir, previous);
-                try {
-                    move(extracted, finalDir);
-                } catch (IOException e) {
-                    move(previous, finalDir);
-                    throw e;
-                }
-            } else {
-                move(extracted, finalDir);
-            }
-            LOG.info("Installed dataset {} into {}", entry.name(), finalDir);
-            return finalDir;
-        } finally {
-            try {
-                FileTrees.deleteRecursively(staging);
-            } catch (IOException e) {
-                LOG.warn("Could not remove staging folder {}: {}", staging, e.toString());
-            }
+          move(extracted, finalDir);
+        } catch (IOException e) {
+          move(previous, finalDir);
+          throw e;
         }
+      } else {
+        move(extracted, finalDir);
+      }
+      LOG.info("Installed dataset {} into {}", entry.name(), finalDir);
+      return finalDir;
+    } finally {
+      try {
+        FileTrees.deleteRecursively(staging);
+      } catch (IOException e) {
+        LOG.warn("Could not remove staging folder {}: {}", staging, e.toString());
+      }
     }
+  }
 
-    private static void move(Path from, Path to) throws IOException {
-        try {
-            Files.move(from, to, StandardCopyOption.ATOMIC_MOVE);
-        } catch (AtomicMoveNotSupportedException e) {
-            // Same parent file system, so this should not happen; fall back to a plain rename.
-            LOG.debug("Atomic move of {} not supported, using plain move", from);
-            Files.move(from, to);
-        }
+  private static void move(Path from, Path to) throws IOException {
+    try {
+      Files.move(from, to, StandardCopyOption.ATOMIC_MOVE);
+    } catch (AtomicMoveNotSupportedException e) {
+      // Same parent file system, so this should not happen; fall back to a plain rename.
+      LOG.debug("Atomic move of {} not supported, using plain move", from);
+      Files.move(from, to);
     }
+  }
 }

@@ -19,97 +19,97 @@ import java.util.OptionalLong;
  * @param listener receives byte progress
  */
 public record DownloadOptions(
-        Optional<URI> urlOverride,
-        Optional<Checksum> checksumOverride,
-        OptionalLong sizeOverride,
-        boolean force,
-        boolean allowUnverified,
-        ProgressListener listener) {
+    Optional<URI> urlOverride,
+    Optional<Checksum> checksumOverride,
+    OptionalLong sizeOverride,
+    boolean force,
+    boolean allowUnverified,
+    ProgressListener listener) {
 
-    public DownloadOptions {
-        Objects.requireNonNull(urlOverride, "urlOverride");
-        Objects.requireNonNull(checksumOverride, "checksumOverride");
-        Objects.requireNonNull(sizeOverride, "sizeOverride");
-        Objects.requireNonNull(listener, "listener");
+  public DownloadOptions {
+    Objects.requireNonNull(urlOverride, "urlOverride");
+    Objects.requireNonNull(checksumOverride, "checksumOverride");
+    Objects.requireNonNull(sizeOverride, "sizeOverride");
+    Objects.requireNonNull(listener, "listener");
+  }
+
+  /** No overrides, no force, verification required, no progress reporting. */
+  public static DownloadOptions defaults() {
+    return builder().build();
+  }
+
+  public static Builder builder() {
+    return new Builder();
+  }
+
+  /** The URL to fetch for {@code entry}. */
+  URI effectiveUrl(DatasetCatalog.Entry entry) {
+    return urlOverride.orElse(entry.url());
+  }
+
+  /** The checksum to verify for {@code entry}, if any. */
+  Optional<Checksum> effectiveChecksum(DatasetCatalog.Entry entry) {
+    return checksumOverride.isPresent() ? checksumOverride : entry.checksum();
+  }
+
+  /** The size to enforce for {@code entry}, if any (see the class comment). */
+  OptionalLong effectiveSize(DatasetCatalog.Entry entry) {
+    if (sizeOverride.isPresent()) {
+      return sizeOverride;
+    }
+    return checksumOverride.isPresent() ? OptionalLong.empty() : entry.sizeBytes();
+  }
+
+  /** Mutable builder for {@link DownloadOptions}. */
+  public static final class Builder {
+    private Optional<URI> urlOverride = Optional.empty();
+    private Optional<Checksum> checksumOverride = Optional.empty();
+    private OptionalLong sizeOverride = OptionalLong.empty();
+    private boolean force;
+    private boolean allowUnverified;
+    private ProgressListener listener = ProgressListener.NONE;
+
+    private Builder() {
     }
 
-    /** No overrides, no force, verification required, no progress reporting. */
-    public static DownloadOptions defaults() {
-        return builder().build();
+    public Builder url(URI url) {
+      this.urlOverride = Optional.of(url);
+      return this;
     }
 
-    public static Builder builder() {
-        return new Builder();
+    public Builder checksum(Checksum checksum) {
+      this.checksumOverride = Optional.of(checksum);
+      return this;
     }
 
-    /** The URL to fetch for {@code entry}. */
-    URI effectiveUrl(DatasetCatalog.Entry entry) {
-        return urlOverride.orElse(entry.url());
+    /** Shorthand for {@code checksum(Checksum.sha256(hex))}. */
+    public Builder sha256(String hex) {
+      return checksum(Checksum.sha256(hex));
     }
 
-    /** The checksum to verify for {@code entry}, if any. */
-    Optional<Checksum> effectiveChecksum(DatasetCatalog.Entry entry) {
-        return checksumOverride.isPresent() ? checksumOverride : entry.checksum();
+    public Builder size(long bytes) {
+      this.sizeOverride = OptionalLong.of(bytes);
+      return this;
     }
 
-    /** The size to enforce for {@code entry}, if any (see the class comment). */
-    OptionalLong effectiveSize(DatasetCatalog.Entry entry) {
-        if (sizeOverride.isPresent()) {
-            return sizeOverride;
-        }
-        return checksumOverride.isPresent() ? OptionalLong.empty() : entry.sizeBytes();
+    public Builder force(boolean force) {
+      this.force = force;
+      return this;
     }
 
-    /** Mutable builder for {@link DownloadOptions}. */
-    public static final class Builder {
-        private Optional<URI> urlOverride = Optional.empty();
-        private Optional<Checksum> checksumOverride = Optional.empty();
-        private OptionalLong sizeOverride = OptionalLong.empty();
-        private boolean force;
-        private boolean allowUnverified;
-        private ProgressListener listener = ProgressListener.NONE;
-
-        private Builder() {
-        }
-
-        public Builder url(URI url) {
-            this.urlOverride = Optional.of(url);
-            return this;
-        }
-
-        public Builder checksum(Checksum checksum) {
-            this.checksumOverride = Optional.of(checksum);
-            return this;
-        }
-
-        /** Shorthand for {@code checksum(Checksum.sha256(hex))}. */
-        public Builder sha256(String hex) {
-            return checksum(Checksum.sha256(hex));
-        }
-
-        public Builder size(long bytes) {
-            this.sizeOverride = OptionalLong.of(bytes);
-            return this;
-        }
-
-        public Builder force(boolean force) {
-            this.force = force;
-            return this;
-        }
-
-        public Builder allowUnverified(boolean allowUnverified) {
-            this.allowUnverified = allowUnverified;
-            return this;
-        }
-
-        public Builder listener(ProgressListener listener) {
-            this.listener = Objects.requireNonNull(listener, "listener");
-            return this;
-        }
-
-        public DownloadOptions build() {
-            return new DownloadOptions(urlOverride, checksumOverride, sizeOverride, force,
-                    allowUnverified, listener);
-        }
+    public Builder allowUnverified(boolean allowUnverified) {
+      this.allowUnverified = allowUnverified;
+      return this;
     }
+
+    public Builder listener(ProgressListener listener) {
+      this.listener = Objects.requireNonNull(listener, "listener");
+      return this;
+    }
+
+    public DownloadOptions build() {
+      return new DownloadOptions(urlOverride, checksumOverride, sizeOverride, force,
+          allowUnverified, listener);
+    }
+  }
 }

@@ -13,17 +13,17 @@ import java.util.Optional;
  */
 public record DownloadResult(Path datasetDir, Outcome outcome, Optional<String> archiveSha256) {
 
-    /** Whether the dataset was fetched or was already there. */
-    public enum Outcome {
-        /** The archive was downloaded (or resumed), verified and extracted. */
-        DOWNLOADED,
-        /** All expected files were already present and {@code force} was not set. */
-        ALREADY_PRESENT
-    }
+  /** Whether the dataset was fetched or was already there. */
+  public enum Outcome {
+    /** The archive was downloaded (or resumed), verified and extracted. */
+    DOWNLOADED,
+    /** All expected files were already present and {@code force} was not set. */
+    ALREADY_PRESENT
+  }
 
-    public DownloadResult {
-        Objects.requireNonNull(datasetDir, "datasetDir");
-        Objects.requireNonNull(outcome, "outcome");
-        Objects.requireNonNull(archiveSha256, "archiveSha256");
-    }
+  public DownloadResult {
+    Objects.requireNonNull(datasetDir, "datasetDir");
+    Objects.requireNonNull(outcome, "outcome");
+    Objects.requireNonNull(archiveSha256, "archiveSha256");
+  }
 }

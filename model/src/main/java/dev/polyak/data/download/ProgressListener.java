@@ -7,12 +7,12 @@ package dev.polyak.data.download;
 @FunctionalInterface
 public interface ProgressListener {
 
-    /** A listener that ignores all progress. */
-    ProgressListener NONE = (bytesDone, totalBytes) -> { };
+  /** A listener that ignores all progress. */
+  ProgressListener NONE = (bytesDone, totalBytes) -> { };
 
-    /**
-     * @param bytesDone bytes of the archive now on disk, including any resumed prefix
-     * @param totalBytes the archive's full size, or {@code -1} when unknown
-     */
-    void onProgress(long bytesDone, long totalBytes);
+  /**
+   * @param bytesDone bytes of the archive now on disk, including any resumed prefix
+   * @param totalBytes the archive's full size, or {@code -1} when unknown
+   */
+  void onProgress(long bytesDone, long totalBytes);
 }

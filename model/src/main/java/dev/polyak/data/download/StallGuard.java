@@ -13,47 +13,47 @@ import java.util.concurrent.TimeUnit;
  */
 final class StallGuard implements AutoCloseable {
 
-    private final long idleNanos;
-    private final Closeable stream;
-    private final ScheduledExecutorService timer;
-    private volatile long lastProgress = System.nanoTime();
-    private volatile boolean tripped;
+  private final long idleNanos;
+  private final Closeable stream;
+  private final ScheduledExecutorService timer;
+  private volatile long lastProgress = System.nanoTime();
+  private volatile boolean tripped;
 
-    StallGuard(Duration idleTimeout, Closeable stream) {
-        this.idleNanos = idleTimeout.toNanos();
-        this.stream = stream;
-        this.timer = Executors.newSingleThreadScheduledExecutor(r -> {
-            Thread t = new Thread(r, "download-stall-guard");
-            t.setDaemon(true);
-            return t;
-        });
-        long period = Math.max(10L, idleTimeout.toMillis() / 4);
-        timer.scheduleAtFixedRate(this::check, period, period, TimeUnit.MILLISECONDS);
-    }
+  StallGuard(Duration idleTimeout, Closeable stream) {
+    this.idleNanos = idleTimeout.toNanos();
+    this.stream = stream;
+    this.timer = Executors.newSingleThreadScheduledExecutor(r -> {
+      Thread t = new Thread(r, "download-stall-guard");
+      t.setDaemon(true);
+      return t;
+    });
+    long period = Math.max(10L, idleTimeout.toMillis() / 4);
+    timer.scheduleAtFixedRate(this::check, period, period, TimeUnit.MILLISECONDS);
+  }
 
-    /** Records that data arrived. */
-    void progressed() {
-        lastProgress = System.nanoTime();
-    }
+  /** Records that data arrived. */
+  void progressed() {
+    lastProgress = System.nanoTime();
+  }
 
-    /** True once the guard has closed the stream for lack of progress. */
-    boolean tripped() {
-        return tripped;
-    }
+  /** True once the guard has closed the stream for lack of progress. */
+  boolean tripped() {
+    return tripped;
+  }
 
-    private void check() {
-        if (!tripped && System.nanoTime() - lastProgress > idleNanos) {
-            tripped = true;
-            try {
-                stream.close();
-            } catch (IOException | RuntimeException e) {
-                // The reader will fail or see end-of-stream either way.
-            }
-        }
+  private void check() {
+    if (!tripped && System.nanoTime() - lastProgress > idleNanos) {
+      tripped = true;
+      try {
+        stream.close();
+      } catch (IOException | RuntimeException e) {
+        // The reader will fail or see end-of-stream either way.
+      }
     }
+  }
 
-    @Override
-    public void close() {
-        timer.shutdownNow();
-    }
+  @Override
+  public void close() {
+    timer.shutdownNow();
+  }
 }

@@ -55,33 +55,35 @@ final class TokenRowWriteSupport extends WriteSupport<TokenRowWriteSupport.Row> 
     c.startField("split", 0);
     c.addBinary(row.split);
     c.endField("split", 0);
-    c.startField("sequence_index", 1);
-    c.addLong(row.sequenceIndex);
-    c.endField("sequence_index", 1);
+    longField("sequence_index", 1, row.sequenceIndex);
     c.startField("input_ids", 2);
     c.startGroup();
     if (row.ids.length > 0) {
       c.startField("list", 0);
       for (int id : row.ids) {
         c.startGroup();
-        c.startField("element", 0);
-        c.addInteger(id);
-        c.endField("element", 0);
+        intField("element", 0, id);
         c.endGroup();
       }
       c.endField("list", 0);
     }
     c.endGroup();
     c.endField("input_ids", 2);
-    c.startField("length", 3);
-    c.addInteger(row.length);
-    c.endField("length", 3);
-    c.startField("first_line", 4);
-    c.addLong(row.firstLine);
-    c.endField("first_line", 4);
-    c.startField("first_token_in_line", 5);
-    c.addInteger(row.firstTokenInLine);
-    c.endField("first_token_in_line", 5);
+    intField("length", 3, row.length);
+    longField("first_line", 4, row.firstLine);
+    intField("first_token_in_line", 5, row.firstTokenInLine);
     c.endMessage();
+  }
+
+  private void intField(String name, int index, int value) {
+    consumer.startField(name, index);
+    consumer.addInteger(value);
+    consumer.endField(name, index);
+  }
+
+  private void longField(String name, int index, long value) {
+    consumer.startField(name, index);
+    consumer.addLong(value);
+    consumer.endField(name, index);
   }
 }
