@@ -1,0 +1,140 @@
+package dev.polyak.checkpoint;
+
+import dev.polyak.PolyakVersion;
+import java.util.Collections;
+import java.util.Map;
+import java.util.Objects;
+import java.util.SortedMap;
+import java.util.TreeMap;
+
+/**
+ * Everything needed to resume a training run exactly: the weights, the optimizer's state, the
+ * structural masks, the position of every named random stream, the full RunSpec and the metrics so
+ * far. Maps are copied into unmodifiable maps sorted by name, so two checkpoints with the same content are
+ * equal.
+ *
+ * @param step the optimizer step the state belongs to (steps done so far), at least 0
+ * @param weights model parameters by name
+ * @param optimizerState optimizer tensors by name (moments, step counts)
+ * @param masks structural masks by name
+ * @param randomCursors position of each random stream, keyed by its purpose name ("init", "data
+ *     order", "masking", ...)
+ * @param runSpecJson the full RunSpec as JSON text; opaque here
+ * @param metricsJson the metrics so far as JSON text; opaque here
+ * @param pruning whether the checkpoint was written around a pruning event (retention keeps these)
+ * @param polyakVersion the polyak version that wrote it
+ */
+public record Checkpoint(
+    long step,
+    Map<String, Tensor> weights,
+    Map<String, Tensor> optimizerState,
+    Map<String, Tensor> masks,
+    Map<String, Long> randomCursors,
+    String runSpecJson,
+    String metricsJson,
+    boolean pruning,
+    String polyakVersion) {
+
+  public Checkpoint {
+    if (step < 0) {
+      throw new IllegalArgumentException("a checkpoint step cannot be negative: " + step);
+    }
+    weights = copy(weights, "weights");
+    optimizerState = copy(optimizerState, "optimizerState");
+    masks = copy(masks, "masks");
+    randomCursors = copy(randomCursors, "randomCursors");
+    Objects.requireNonNull(runSpecJson, "runSpecJson");
+    Objects.requireNonNull(metricsJson, "metricsJson");
+    Objects.requireNonNull(polyakVersion, "polyakVersion");
+  }
+
+  public static Builder builder() {
+    return new Builder();
+  }
+
+  private static <V> SortedMap<String, V> copy(Map<String, V> map, String what) {
+    Objects.requireNonNull(map, what);
+    SortedMap<String, V> copy = new TreeMap<>();
+    for (Map.Entry<String, V> entry : map.entrySet()) {
+      if (entry.getKey() == null || entry.getKey().isEmpty()) {
+        throw new IllegalArgumentException(what + " has an empty name");
+      }
+      copy.put(entry.getKey(), Objects.requireNonNull(entry.getValue(), what + " " + entry.getKey()));
+    }
+    return Collections.unmodifiableSortedMap(copy);
+  }
+
+  /** Builds a checkpoint: {@code setX} for what it needs, {@code optX} for what has a default. */
+  public static final class Builder {
+    private Long step;
+    private Map<String, Tensor> weights;
+    private String runSpecJson;
+    private Map<String, Tensor> optimizerState = Map.of();
+    private Map<String, Tensor> masks = Map.of();
+    private Map<String, Long> randomCursors = Map.of();
+    private String metricsJson = "{}";
+    private boolean pruning;
+    private String polyakVersion = PolyakVersion.version();
+
+    private Builder() {}
+
+    public Builder setStep(long step) {
+      this.step = step;
+      return this;
+    }
+
+    public Builder setWeights(Map<String, Tensor> weights) {
+      this.weights = weights;
+      return this;
+    }
+
+    public Builder setRunSpecJson(String runSpecJson) {
+      this.runSpecJson = runSpecJson;
+      return this;
+    }
+
+    /** Default: none. */
+    public Builder optOptimizerState(Map<String, Tensor> optimizerState) {
+      this.optimizerState = optimizerState;
+      return this;
+    }
+
+    /** Default: none (a dense model). */
+    public Builder optMasks(Map<String, Tensor> masks) {
+      this.masks = masks;
+      return this;
+    }
+
+    /** Default: none. */
+    public Builder optRandomCursors(Map<String, Long> randomCursors) {
+      this.randomCursors = randomCursors;
+      return this;
+    }
+
+    /** Default: {@code {}}, no metrics yet. */
+    public Builder optMetricsJson(String metricsJson) {
+      this.metricsJson = metricsJson;
+      return this;
+    }
+
+    /** Default: false, a regular periodic checkpoint. */
+    public Builder optPruning(boolean pruning) {
+      this.pruning = pruning;
+      return this;
+    }
+
+    /** Default: the running polyak's version. */
+    public Builder optPolyakVersion(String polyakVersion) {
+      this.polyakVersion = polyakVersion;
+      return this;
+    }
+
+    public Checkpoint build() {
+      if (step == null || weights == null || runSpecJson == null) {
+        throw new IllegalStateException("a checkpoint needs setStep, setWeights and setRunSpecJson");
+      }
+      return new Checkpoint(
+          step, weights, optimizerState, masks, randomCursors, runSpecJson, metricsJson, pruning, polyakVersion);
+    }
+  }
+}

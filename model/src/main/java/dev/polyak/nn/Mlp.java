@@ -1,0 +1,113 @@
+package dev.polyak.nn;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
+import dev.polyak.random.RandomStream;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * A fully connected ReLU network; its prunable structures are the hidden neurons. Neuron {@code j}
+ * of hidden layer {@code l} owns column {@code j} of {@code w<l>}, entry {@code j} of {@code b<l>}
+ * and row {@code j} of {@code w<l+1>}. Weights are Kaiming-normal, biases zero.
+ */
+public final class Mlp implements MaskedModel {
+  /** Layer widths: inputs, hidden layers..., outputs. */
+  public record Config(int inputs, int[] hidden, int outputs) {}
+
+  private final Config config;
+  private final Parameters parameters;
+  private final Masks masks;
+  private final List<Structure> structures = new ArrayList<>();
+
+  public Mlp(Config config, NDManager manager, RandomStream init) {
+    this.config = config;
+    this.parameters = new Parameters(manager);
+    int[] widths = widths(config);
+    for (int l = 0; l + 1 < widths.length; l++) {
+      parameters.normal("w" + l, new Shape(widths[l], widths[l + 1]), (float) Math.sqrt(2.0 / widths[l]), init);
+      parameters.constant("b" + l, new Shape(widths[l + 1]), 0f);
+    }
+    this.masks = new Masks(config.hidden());
+    for (int l = 0; l < config.hidden().length; l++) {
+      for (int j = 0; j < config.hidden()[l]; j++) {
+        structures.add(new Structure("layer" + l + "/neuron" + j, l, j, Structure.Kind.NEURON, List.of(
+            new Structure.Slice("w" + l, 1, j, j + 1),
+            new Structure.Slice("b" + l, 0, j, j + 1),
+            new Structure.Slice("w" + (l + 1), 0, j, j + 1))));
+      }
+    }
+  }
+
+  private static int[] widths(Config config) {
+    int[] widths = new int[config.hidden().length + 2];
+    widths[0] = config.inputs();
+    System.arraycopy(config.hidden(), 0, widths, 1, config.hidden().length);
+    widths[widths.length - 1] = config.outputs();
+    return widths;
+  }
+
+  @Override
+  public Parameters parameters() {
+    return parameters;
+  }
+
+  @Override
+  public List<Structure> structures() {
+    return structures;
+  }
+
+  @Override
+  public Masks masks() {
+    return masks;
+  }
+
+  @Override
+  public NDArray forward(NDArray input) {
+    NDArray h = input;
+    int hidden = config.hidden().length;
+    for (int l = 0; l <= hidden; l++) {
+      NDArray z = h.matMul(parameters.get("w" + l)).add(parameters.get("b" + l));
+      if (l == hidden) {
+        return z;
+      }
+      h = ai.djl.nn.Activation.relu(z);
+      if (!masks.allKept(l)) {
+        try (NDArray mask = input.getManager().create(masks.layer(l))) {
+          h = h.mul(mask);
+        }
+      }
+    }
+    throw new IllegalStateException("unreachable");
+  }
+
+  @Override
+  public long keptParameters() {
+    long kept = 0;
+    int[] widths = widths(config);
+    for (int l = 0; l + 1 < widths.length; l++) {
+      long in = l == 0 ? widths[0] : masks.keptCount(l - 1);
+      long out = l + 1 < widths.length - 1 ? masks.keptCount(l) : widths[l + 1];
+      kept += in * out + out;
+    }
+    return kept;
+  }
+
+  @Override
+  public long flopsPerSample() {
+    long flops = 0;
+    int[] widths = widths(config);
+    for (int l = 0; l + 1 < widths.length; l++) {
+      long in = l == 0 ? widths[0] : masks.keptCount(l - 1);
+      long out = l + 1 < widths.length - 1 ? masks.keptCount(l) : widths[l + 1];
+      flops += 2 * in * out;
+    }
+    return flops;
+  }
+
+  @Override
+  public void close() {
+    parameters.close();
+  }
+}

@@ -1,0 +1,81 @@
+package dev.polyak.nn;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.NDScope;
+import ai.djl.ndarray.types.Shape;
+import dev.polyak.random.RandomStream;
+import java.util.Collection;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * A model's trainable arrays by name, in a fixed order, owned by one manager. Values come from
+ * Java random streams (never the engine's global generator), so the same seed gives the same
+ * weights in any thread.
+ */
+public final class Parameters implements AutoCloseable {
+  private final NDManager manager;
+  private final Map<String, NDArray> arrays = new LinkedHashMap<>();
+
+  public Parameters(NDManager parent) {
+    this.manager = parent.newSubManager();
+  }
+
+  public NDManager manager() {
+    return manager;
+  }
+
+  /** Adds a parameter filled from {@code values} and marks it as requiring gradients. */
+  public NDArray add(String name, float[] values, Shape shape) {
+    if (arrays.containsKey(name)) {
+      throw new IllegalArgumentException("parameter " + name + " exists already");
+    }
+    NDArray array = manager.create(values, shape);
+    NDScope.unregister(array);
+    array.setName(name);
+    array.setRequiresGradient(true);
+    arrays.put(name, array);
+    return array;
+  }
+
+  /** A parameter with normal(0, std) entries drawn from {@code random}. */
+  public NDArray normal(String name, Shape shape, float std, RandomStream random) {
+    float[] values = new float[Math.toIntExact(shape.size())];
+    random.fillGaussian(values, std);
+    return add(name, values, shape);
+  }
+
+  /** A parameter with every entry equal to {@code value}. */
+  public NDArray constant(String name, Shape shape, float value) {
+    float[] values = new float[Math.toIntExact(shape.size())];
+    java.util.Arrays.fill(values, value);
+    return add(name, values, shape);
+  }
+
+  public NDArray get(String name) {
+    NDArray a = arrays.get(name);
+    if (a == null) {
+      throw new IllegalArgumentException("no parameter " + name + "; have " + arrays.keySet());
+    }
+    return a;
+  }
+
+  public Map<String, NDArray> all() {
+    return Collections.unmodifiableMap(arrays);
+  }
+
+  public Collection<NDArray> arrays() {
+    return arrays.values();
+  }
+
+  public long count() {
+    return arrays.values().stream().mapToLong(a -> a.getShape().size()).sum();
+  }
+
+  @Override
+  public void close() {
+    manager.close();
+  }
+}

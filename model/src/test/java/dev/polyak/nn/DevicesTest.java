@@ -1,0 +1,29 @@
+package dev.polyak.nn;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import ai.djl.Device;
+import ai.djl.engine.Engine;
+import org.junit.jupiter.api.Test;
+
+class DevicesTest {
+  @Test
+  void parsesTheDeviceOption() {
+    assertThat(Devices.parse("cpu")).isEqualTo(Device.cpu());
+    assertThat(Devices.parse("GPU")).isEqualTo(Device.gpu(0));
+    assertThat(Devices.parse("gpu:3")).isEqualTo(Device.gpu(3));
+    assertThatThrownBy(() -> Devices.parse("gpu:-1")).hasMessageContaining("cpu, gpu or gpu:N");
+    assertThatThrownBy(() -> Devices.parse("tpu")).hasMessageContaining("got 'tpu'");
+  }
+
+  @Test
+  void aGpuTheEngineCannotSeeIsRefusedBeforeAnyWork() {
+    Autograd.ensureEngine();
+    int visible = Engine.getEngine("PyTorch").getGpuCount();
+    assertThat(Devices.require(Device.cpu())).isEqualTo(Device.cpu());
+    assertThatThrownBy(() -> Devices.require(Device.gpu(visible)))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("sees " + visible + " GPU(s)");
+  }
+}
