@@ -51,6 +51,28 @@ public final class Autograd {
     }
   }
 
+  /**
+   * Scales the gradients of {@code arrays} so that their global L2 norm is at most {@code maxNorm}
+   * (as {@code torch.nn.utils.clip_grad_norm_}); returns the norm before clipping.
+   */
+  public static double clipGradientNorm(Collection<NDArray> arrays, double maxNorm) {
+    try (Mode off = recording(false);
+        ai.djl.ndarray.NDScope scope = new ai.djl.ndarray.NDScope()) {
+      double squares = 0;
+      for (NDArray a : arrays) {
+        squares += a.getGradient().square().sum().getFloat();
+      }
+      double norm = Math.sqrt(squares);
+      if (norm > maxNorm) {
+        float scale = (float) (maxNorm / (norm + 1e-6));
+        for (NDArray a : arrays) {
+          a.getGradient().muli(scale);
+        }
+      }
+      return norm;
+    }
+  }
+
   /** Restores the previous grad mode. */
   public interface Mode extends AutoCloseable {
     @Override

@@ -12,6 +12,7 @@ import picocli.CommandLine.Command;
     subcommands = {
         PreprocessCommand.class,
         DownloadCommand.class,
+        ExportCommand.class,
         QuickstartCommand.class,
         BenchCommand.class,
         CommandLine.HelpCommand.class})
@@ -33,7 +34,8 @@ public final class PolyakCli implements Runnable {
     System.setProperty("ai.djl.offline", "true");
     CommandLine cli = new CommandLine(new PolyakCli()).setOut(out).setErr(err);
     cli.setExecutionExceptionHandler((e, commandLine, parsed) -> {
-      if (e instanceof BadInputException || e instanceof IllegalArgumentException) {
+      if (e instanceof BadInputException || e instanceof IllegalArgumentException
+          || e instanceof dev.polyak.checkpoint.CheckpointFormatException) {
         commandLine.getErr().println("polyak: error: " + e.getMessage());
         return 2;
       }

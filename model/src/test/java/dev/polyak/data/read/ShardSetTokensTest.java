@@ -1,5 +1,7 @@
 package dev.polyak.data.read;
 
+import dev.polyak.testing.TestShardSets;
+
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.polyak.data.io.ShardSetCommitter;

@@ -1,4 +1,4 @@
-package dev.polyak.data.read;
+package dev.polyak.testing;
 
 import dev.polyak.data.image.CifarConfig;
 import dev.polyak.data.image.CifarLayout;
@@ -40,11 +40,11 @@ import java.util.Optional;
  * Writes small shard sets the way {@code polyak preprocess} does, with the model-level classes
  * and no Beam: the same shard writers, manifest builders and file names.
  */
-final class TestShardSets {
+public final class TestShardSets {
   private TestShardSets() {}
 
   /** A WikiText shard set of the splits in {@code input} into {@code out}. */
-  static void text(Path input, Path out, WikiTextConfig config) {
+  public static void text(Path input, Path out, WikiTextConfig config) {
     WikiTextLayout.Found found = WikiTextLayout.detect(input);
     Map<String, SplitLayout> layouts = new LinkedHashMap<>();
     Map<String, Long> counts = new HashMap<>();
@@ -82,7 +82,7 @@ final class TestShardSets {
   }
 
   /** A CIFAR shard set of the official files in {@code input} into {@code out}. */
-  static void images(Path input, Path out, CifarVariant variant, CifarConfig config) {
+  public static void images(Path input, Path out, CifarVariant variant, CifarConfig config) {
     CifarLayout layout = CifarLayout.detect(input, Optional.of(variant));
     CifarShardWriter writer = new CifarShardWriter(variant);
     List<ShardResult> shards = new ArrayList<>();
@@ -111,7 +111,7 @@ final class TestShardSets {
   }
 
   /** Flips every bit of one byte of {@code file}, keeping its size. */
-  static void corruptByte(Path file, long offset) {
+  public static void corruptByte(Path file, long offset) {
     try {
       byte[] bytes = Files.readAllBytes(file);
       bytes[Math.toIntExact(offset)] ^= (byte) 0xFF;
@@ -126,7 +126,7 @@ final class TestShardSets {
    * {@code line.split()}, one end-of-line token per line, the unknown marker and missing words as
    * [UNK].
    */
-  static List<Integer> referenceIds(Path file, Vocabulary vocabulary, String eol, String unknownMarker) {
+  public static List<Integer> referenceIds(Path file, Vocabulary vocabulary, String eol, String unknownMarker) {
     Map<String, Integer> ids = new HashMap<>();
     for (int i = 0; i < vocabulary.size(); i++) {
       ids.put(vocabulary.token(i), i);

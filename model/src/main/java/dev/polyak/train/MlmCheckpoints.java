@@ -1,0 +1,63 @@
+package dev.polyak.train;
+
+import ai.djl.ndarray.NDArray;
+import dev.polyak.checkpoint.Checkpoint;
+import dev.polyak.checkpoint.Tensor;
+import dev.polyak.nn.Autograd;
+import dev.polyak.nn.Masks;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * Moves a trainer's whole state into a {@link Checkpoint} and back: weights, AdamW moments and step
+ * count, head masks and the step. The random streams need no cursor of their own: the data order
+ * and the masking positions are functions of the step (see {@link MlmTrainer}).
+ */
+public final class MlmCheckpoints {
+  private MlmCheckpoints() {}
+
+  public static Checkpoint capture(MlmTrainer trainer, String runSpecJson, String metricsJson, boolean pruning) {
+    Map<String, Tensor> weights = new LinkedHashMap<>();
+    trainer.model().parameters().all().forEach((name, array) ->
+        weights.put(name, Tensor.ofFloats(array.toFloatArray(), array.getShape().getShape())));
+    Map<String, Tensor> optimizer = new LinkedHashMap<>();
+    trainer.optimizer().state().forEach((name, values) -> optimizer.put(name, Tensor.ofFloats(values, values.length)));
+    Map<String, Tensor> masks = new LinkedHashMap<>();
+    Masks m = trainer.model().masks();
+    for (int l = 0; l < m.layers(); l++) {
+      masks.put("layer" + l, Tensor.ofFloats(m.layer(l), m.size(l)));
+    }
+    return Checkpoint.builder()
+        .setStep(trainer.step())
+        .setWeights(weights)
+        .setRunSpecJson(runSpecJson)
+        .optOptimizerState(optimizer)
+        .optMasks(masks)
+        .optMetricsJson(metricsJson)
+        .optPruning(pruning)
+        .build();
+  }
+
+  public static void restore(MlmTrainer trainer, Checkpoint checkpoint) {
+    try (Autograd.Mode off = Autograd.recording(false)) {
+      for (Map.Entry<String, NDArray> e : trainer.model().parameters().all().entrySet()) {
+        Tensor t = checkpoint.weights().get(e.getKey());
+        if (t == null) {
+          throw new IllegalArgumentException("checkpoint at step " + checkpoint.step() + " has no weight " + e.getKey());
+        }
+        e.getValue().set(t.floats());
+      }
+    }
+    Map<String, float[]> state = new LinkedHashMap<>();
+    checkpoint.optimizerState().forEach((name, tensor) -> state.put(name, tensor.floats()));
+    trainer.optimizer().load(state, trainer.model().parameters());
+    Masks m = trainer.model().masks();
+    for (int l = 0; l < m.layers(); l++) {
+      float[] values = checkpoint.masks().get("layer" + l).floats();
+      for (int i = 0; i < values.length; i++) {
+        m.set(l, i, values[i] != 0f);
+      }
+    }
+    trainer.seekStep(checkpoint.step());
+  }
+}

@@ -1,0 +1,7 @@
+package dev.polyak.train;
+
+/** Receives a run's metric records as they are produced (the sweep turns them into Beam output). */
+@FunctionalInterface
+public interface TrainingListener {
+  void onMetrics(MetricRecord record);
+}

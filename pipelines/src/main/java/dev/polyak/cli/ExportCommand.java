@@ -1,0 +1,59 @@
+package dev.polyak.cli;
+
+import dev.polyak.checkpoint.Checkpoint;
+import dev.polyak.checkpoint.CheckpointStore;
+import dev.polyak.checkpoint.RetentionPolicy;
+import dev.polyak.checkpoint.SafetensorsExport;
+import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/** {@code polyak export}: a checkpoint's weights and masks as safetensors, for PyTorch users. */
+@Command(name = "export", mixinStandardHelpOptions = true, versionProvider = PolyakCli.Version.class,
+    description = {
+        "Write a checkpoint's weights and structure masks as a safetensors file.",
+        "Tensors are named as the model names its parameters (e.g. layer0.attention.query.weight, [in, out]"
+            + " row-major float32) and mask/<layer> for the masks; metadata holds the step and the run spec."})
+final class ExportCommand implements Callable<Integer> {
+  @Option(names = "--checkpoint", required = true,
+      description = "A checkpoint file, or a run's checkpoint folder (its newest valid checkpoint is used).")
+  Path checkpoint;
+
+  @Option(names = "--format", defaultValue = "safetensors", description = "Output format: safetensors (the only one).")
+  String format;
+
+  @Option(names = "--out", description = "Output file (default: <checkpoint name>.export.safetensors beside it).")
+  Path out;
+
+  @Spec picocli.CommandLine.Model.CommandSpec spec;
+
+  @Override
+  public Integer call() {
+    if (!format.equals("safetensors")) {
+      throw new IllegalArgumentException("--format must be safetensors, got '" + format + "'");
+    }
+    Checkpoint c;
+    Path source = checkpoint;
+    if (Files.isDirectory(checkpoint)) {
+      CheckpointStore store = new CheckpointStore(checkpoint, RetentionPolicy.keepAll());
+      c = store.latestValid().orElseThrow(() ->
+          new IllegalArgumentException("no valid checkpoint in " + checkpoint));
+      source = checkpoint.resolve(CheckpointStore.fileName(c.step(), c.pruning()));
+    } else if (Files.isRegularFile(checkpoint)) {
+      c = new CheckpointStore(checkpoint.toAbsolutePath().getParent(), RetentionPolicy.keepAll()).load(checkpoint);
+    } else {
+      throw new IllegalArgumentException("checkpoint " + checkpoint + " does not exist");
+    }
+    Path target = out != null ? out
+        : source.resolveSibling(source.getFileName().toString().replace(".safetensors", "") + ".export.safetensors");
+    SafetensorsExport.write(target, c);
+    PrintWriter console = spec.commandLine().getOut();
+    console.printf("exported step %d (%d weights, %d masks) to %s%n", c.step(), c.weights().size(), c.masks().size(), target);
+    console.flush();
+    return 0;
+  }
+}
