@@ -22,7 +22,7 @@ import java.util.List;
  * BERT, biases zero, LayerNorm gains one. No dropout: it would need the engine's global random
  * generator, which all threads share.
  */
-public final class Bert implements MaskedModel {
+public final class Bert extends AbstractMaskedModel {
   /** Sizes; presets follow the paper's testbeds. */
   public record Config(int vocabSize, int hidden, int layers, int heads, int ffn, int maxLength) {
     public Config {
@@ -50,13 +50,10 @@ public final class Bert implements MaskedModel {
 
   private static final float LN_EPS = 1e-12f;
   private final Config config;
-  private final Parameters parameters;
-  private final Masks masks;
-  private final List<Structure> structures = new ArrayList<>();
 
   public Bert(Config config, NDManager manager, RandomStream init) {
+    super(manager, headsPerLayer(config));
     this.config = config;
-    this.parameters = new Parameters(manager);
     int h = config.hidden();
     normal("embeddings.token", new Shape(config.vocabSize(), h), init);
     normal("embeddings.position", new Shape(config.maxLength(), h), init);
@@ -80,9 +77,6 @@ public final class Bert implements MaskedModel {
     normal("mlm.decoder.weight", new Shape(h, config.vocabSize()), init);
     parameters.constant("mlm.decoder.bias", new Shape(config.vocabSize()), 0f);
 
-    int[] sizes = new int[config.layers()];
-    java.util.Arrays.fill(sizes, config.heads());
-    this.masks = new Masks(sizes);
     long d = config.headSize();
     for (int l = 0; l < config.layers(); l++) {
       String p = "layer" + l + ".attention.";
@@ -95,9 +89,15 @@ public final class Bert implements MaskedModel {
           slices.add(new Structure.Slice(p + name + ".bias", 0, from, to));
         }
         slices.add(new Structure.Slice(p + "output.weight", 0, from, to));
-        structures.add(new Structure("layer" + l + "/head" + head, l, head, Structure.Kind.HEAD, slices));
+        addStructure(new Structure("layer" + l + "/head" + head, l, head, Structure.Kind.HEAD, slices));
       }
     }
+  }
+
+  private static int[] headsPerLayer(Config config) {
+    int[] sizes = new int[config.layers()];
+    java.util.Arrays.fill(sizes, config.heads());
+    return sizes;
   }
 
   private void normal(String name, Shape shape, RandomStream init) {
@@ -111,21 +111,6 @@ public final class Bert implements MaskedModel {
 
   public Config config() {
     return config;
-  }
-
-  @Override
-  public Parameters parameters() {
-    return parameters;
-  }
-
-  @Override
-  public List<Structure> structures() {
-    return structures;
-  }
-
-  @Override
-  public Masks masks() {
-    return masks;
   }
 
   /** Hidden states {@code [batch, length, hidden]} for token ids {@code [batch, length]} (int32 or int64). */
@@ -210,10 +195,5 @@ public final class Bert implements MaskedModel {
     }
     flops += 2 * t * h * h + 2 * t * h * config.vocabSize(); // MLM head at every position
     return flops;
-  }
-
-  @Override
-  public void close() {
-    parameters.close();
   }
 }

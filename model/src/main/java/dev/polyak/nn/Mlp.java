@@ -12,27 +12,23 @@ import java.util.List;
  * of hidden layer {@code l} owns column {@code j} of {@code w<l>}, entry {@code j} of {@code b<l>}
  * and row {@code j} of {@code w<l+1>}. Weights are Kaiming-normal, biases zero.
  */
-public final class Mlp implements MaskedModel {
+public final class Mlp extends AbstractMaskedModel {
   /** Layer widths: inputs, hidden layers..., outputs. */
   public record Config(int inputs, int[] hidden, int outputs) {}
 
   private final Config config;
-  private final Parameters parameters;
-  private final Masks masks;
-  private final List<Structure> structures = new ArrayList<>();
 
   public Mlp(Config config, NDManager manager, RandomStream init) {
+    super(manager, config.hidden());
     this.config = config;
-    this.parameters = new Parameters(manager);
     int[] widths = widths(config);
     for (int l = 0; l + 1 < widths.length; l++) {
       parameters.normal("w" + l, new Shape(widths[l], widths[l + 1]), (float) Math.sqrt(2.0 / widths[l]), init);
       parameters.constant("b" + l, new Shape(widths[l + 1]), 0f);
     }
-    this.masks = new Masks(config.hidden());
     for (int l = 0; l < config.hidden().length; l++) {
       for (int j = 0; j < config.hidden()[l]; j++) {
-        structures.add(new Structure("layer" + l + "/neuron" + j, l, j, Structure.Kind.NEURON, List.of(
+        addStructure(new Structure("layer" + l + "/neuron" + j, l, j, Structure.Kind.NEURON, List.of(
             new Structure.Slice("w" + l, 1, j, j + 1),
             new Structure.Slice("b" + l, 0, j, j + 1),
             new Structure.Slice("w" + (l + 1), 0, j, j + 1))));
@@ -46,21 +42,6 @@ public final class Mlp implements MaskedModel {
     System.arraycopy(config.hidden(), 0, widths, 1, config.hidden().length);
     widths[widths.length - 1] = config.outputs();
     return widths;
-  }
-
-  @Override
-  public Parameters parameters() {
-    return parameters;
-  }
-
-  @Override
-  public List<Structure> structures() {
-    return structures;
-  }
-
-  @Override
-  public Masks masks() {
-    return masks;
   }
 
   @Override
@@ -85,11 +66,8 @@ public final class Mlp implements MaskedModel {
   @Override
   public long keptParameters() {
     long kept = 0;
-    int[] widths = widths(config);
-    for (int l = 0; l + 1 < widths.length; l++) {
-      long in = l == 0 ? widths[0] : masks.keptCount(l - 1);
-      long out = l + 1 < widths.length - 1 ? masks.keptCount(l) : widths[l + 1];
-      kept += in * out + out;
+    for (long[] layer : keptLayerSizes()) {
+      kept += layer[0] * layer[1] + layer[1];
     }
     return kept;
   }
@@ -97,17 +75,22 @@ public final class Mlp implements MaskedModel {
   @Override
   public long flopsPerSample() {
     long flops = 0;
-    int[] widths = widths(config);
-    for (int l = 0; l + 1 < widths.length; l++) {
-      long in = l == 0 ? widths[0] : masks.keptCount(l - 1);
-      long out = l + 1 < widths.length - 1 ? masks.keptCount(l) : widths[l + 1];
-      flops += 2 * in * out;
+    for (long[] layer : keptLayerSizes()) {
+      flops += 2 * layer[0] * layer[1];
     }
     return flops;
   }
 
-  @Override
-  public void close() {
-    parameters.close();
+  /** For each weight matrix, its {inputs, outputs} still active under the masks. */
+  private List<long[]> keptLayerSizes() {
+    int[] widths = widths(config);
+    List<long[]> sizes = new ArrayList<>();
+    for (int l = 0; l + 1 < widths.length; l++) {
+      long in = l == 0 ? widths[0] : masks.keptCount(l - 1);
+      long out = l + 1 < widths.length - 1 ? masks.keptCount(l) : widths[l + 1];
+      sizes.add(new long[] {in, out});
+    }
+    return sizes;
   }
+
 }

@@ -47,22 +47,28 @@ class MlmTrainingTest {
     return new MlmRun(3, tiny, steps, 16, 2e-3, 50, 0.01, 200, 256);
   }
 
+  /** How often each word id (not the five specials) occurs in the valid split. */
+  private static long[] validWordCounts() {
+    int first = Vocabulary.SPECIAL_TOKENS.size();
+    long[] counts = new long[valid.vocabularySize()];
+    for (int[] row : valid.rows()) {
+      for (int id : row) {
+        if (id >= first) {
+          counts[id]++;
+        }
+      }
+    }
+    return counts;
+  }
+
   /**
    * The perplexity of a unigram model of the valid split (add-one smoothed) on the test tokens that
    * masked language modelling predicts: every id but the five specials, [UNK] included among them.
    */
   private static double unigramPerplexity() {
     int first = Vocabulary.SPECIAL_TOKENS.size();
-    long[] counts = new long[valid.vocabularySize()];
-    long total = 0;
-    for (int[] row : valid.rows()) {
-      for (int id : row) {
-        if (id >= first) {
-          counts[id]++;
-          total++;
-        }
-      }
-    }
+    long[] counts = validWordCounts();
+    long total = java.util.Arrays.stream(counts).sum();
     int words = valid.vocabularySize() - first;
     double nll = 0;
     long n = 0;
@@ -80,16 +86,8 @@ class MlmTrainingTest {
   @Test
   void theLossOfAModelThatOutputsTheUnigramDistributionIsTheUnigramPerplexity() {
     int first = Vocabulary.SPECIAL_TOKENS.size();
-    long[] counts = new long[valid.vocabularySize()];
-    long total = 0;
-    for (int[] row : valid.rows()) {
-      for (int id : row) {
-        if (id >= first) {
-          counts[id]++;
-          total++;
-        }
-      }
-    }
+    long[] counts = validWordCounts();
+    long total = java.util.Arrays.stream(counts).sum();
     float[] logProbabilities = new float[valid.vocabularySize()];
     for (int id = 0; id < logProbabilities.length; id++) {
       logProbabilities[id] = id < first ? -30f : (float) Math.log((counts[id] + 1.0) / (total + valid.vocabularySize() - first));

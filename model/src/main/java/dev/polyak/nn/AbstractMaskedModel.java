@@ -1,0 +1,42 @@
+package dev.polyak.nn;
+
+import ai.djl.ndarray.NDManager;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+
+/** What every masked model holds: its parameters, its structures and one mask vector per layer. */
+abstract class AbstractMaskedModel implements MaskedModel {
+  protected final Parameters parameters;
+  protected final Masks masks;
+  private final List<Structure> structures = new ArrayList<>();
+
+  protected AbstractMaskedModel(NDManager manager, int... structuresPerLayer) {
+    this.parameters = new Parameters(manager);
+    this.masks = new Masks(structuresPerLayer);
+  }
+
+  protected final void addStructure(Structure structure) {
+    structures.add(structure);
+  }
+
+  @Override
+  public final Parameters parameters() {
+    return parameters;
+  }
+
+  @Override
+  public final List<Structure> structures() {
+    return Collections.unmodifiableList(structures);
+  }
+
+  @Override
+  public final Masks masks() {
+    return masks;
+  }
+
+  @Override
+  public void close() {
+    parameters.close();
+  }
+}
