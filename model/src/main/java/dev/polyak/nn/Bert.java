@@ -48,7 +48,8 @@ public final class Bert extends AbstractMaskedModel {
     }
   }
 
-  private static final float LN_EPS = 1e-12f;
+  /** PyTorch's LayerNorm default; BERT's TensorFlow value 1e-12 lets a near-constant row blow up in float32. */
+  private static final float LN_EPS = 1e-5f;
   private final Config config;
 
   public Bert(Config config, NDManager manager, RandomStream init) {

@@ -76,7 +76,11 @@ public final class MlmTrainer implements AutoCloseable {
     long started = System.nanoTime();
     while (step < end) {
       double lr = LearningRates.warmupLinearDecay(run.peakLearningRate(), run.warmupSteps(), run.steps(), step);
-      lossSum += trainStep((float) lr);
+      double loss = trainStep((float) lr);
+      if (!Double.isFinite(loss)) {
+        throw new DivergedException(step, loss);
+      }
+      lossSum += loss;
       lossCount++;
       step++;
       if (step % run.evalEvery() == 0 || step == run.steps()) {

@@ -52,7 +52,7 @@ class BertReferenceTest {
       }
       var /= x[t].length;
       for (int i = 0; i < x[t].length; i++) {
-        y[t][i] = (x[t][i] - mean) / Math.sqrt(var + 1e-12) * gain[i] + bias[i];
+        y[t][i] = (x[t][i] - mean) / Math.sqrt(var + 1e-5) * gain[i] + bias[i];
       }
     }
     return y;

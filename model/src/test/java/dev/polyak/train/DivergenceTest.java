@@ -1,0 +1,37 @@
+package dev.polyak.train;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.catchThrowableOfType;
+
+import dev.polyak.data.read.TokenDataset;
+import dev.polyak.nn.Bert;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.SplittableRandom;
+import org.junit.jupiter.api.Test;
+
+/** A run whose loss stops being finite ends at once with the step, instead of training on NaNs. */
+class DivergenceTest {
+  @Test
+  void anAbsurdLearningRateStopsTheRunAsDiverged() {
+    int vocabulary = 30;
+    int[][] rows = new int[32][16];
+    SplittableRandom random = new SplittableRandom(2);
+    for (int[] row : rows) {
+      for (int t = 0; t < row.length; t++) {
+        row[t] = 5 + random.nextInt(vocabulary - 5);
+      }
+    }
+    TokenDataset data = new TokenDataset("train", rows, new int[rows.length], vocabulary, 16);
+    MlmRun run = new MlmRun(1, new Bert.Config(vocabulary, 16, 1, 2, 32, 16), 500, 4, 1e30, 1, 0, 10, 8);
+    List<MetricRecord> records = new ArrayList<>();
+    try (MlmTrainer trainer = new MlmTrainer(run, data, data)) {
+      DivergedException diverged = catchThrowableOfType(DivergedException.class,
+          () -> trainer.train(Long.MAX_VALUE, records::add));
+      assertThat(diverged).isNotNull();
+      assertThat(diverged.step()).isLessThan(500);
+      assertThat(diverged).hasMessageContaining("diverged at step " + diverged.step());
+      assertThat(records).allSatisfy(r -> assertThat(r.trainLoss()).isFinite());
+    }
+  }
+}
