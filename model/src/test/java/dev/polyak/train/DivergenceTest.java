@@ -7,7 +7,6 @@ import dev.polyak.data.read.TokenDataset;
 import dev.polyak.nn.Bert;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
 
 /** A run whose loss stops being finite ends at once with the step, instead of training on NaNs. */
@@ -15,14 +14,7 @@ class DivergenceTest {
   @Test
   void anAbsurdLearningRateStopsTheRunAsDiverged() {
     int vocabulary = 30;
-    int[][] rows = new int[32][16];
-    SplittableRandom random = new SplittableRandom(2);
-    for (int[] row : rows) {
-      for (int t = 0; t < row.length; t++) {
-        row[t] = 5 + random.nextInt(vocabulary - 5);
-      }
-    }
-    TokenDataset data = new TokenDataset("train", rows, new int[rows.length], vocabulary, 16);
+    TokenDataset data = ToyTokens.random(2, 32, 16, vocabulary);
     MlmRun run = new MlmRun(1, new Bert.Config(vocabulary, 16, 1, 2, 32, 16), 500, 4, 1e30, 1, 0, 10, 8);
     List<MetricRecord> records = new ArrayList<>();
     try (MlmTrainer trainer = new MlmTrainer(run, data, data)) {

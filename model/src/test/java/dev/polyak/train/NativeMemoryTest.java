@@ -5,7 +5,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.polyak.data.read.TokenDataset;
 import dev.polyak.nn.Bert;
 import ai.djl.ndarray.NDManager;
-import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
 
 /** A long training loop holds its native memory flat: no array or manager outlives its step. */
@@ -20,14 +19,7 @@ class NativeMemoryTest {
   @Test
   void liveArraysReturnToTheirBaselineOverThousandsOfSteps() {
     int vocabulary = 40;
-    int[][] rows = new int[64][16];
-    SplittableRandom random = new SplittableRandom(1);
-    for (int[] row : rows) {
-      for (int t = 0; t < row.length; t++) {
-        row[t] = 5 + random.nextInt(vocabulary - 5);
-      }
-    }
-    TokenDataset data = new TokenDataset("train", rows, new int[rows.length], vocabulary, 16);
+    TokenDataset data = ToyTokens.random(1, 64, 16, vocabulary);
     MlmRun run = new MlmRun(1, new Bert.Config(vocabulary, 16, 1, 2, 32, 16), 3000, 4, 1e-3, 10, 0.01, 1000, 8);
     try (MlmTrainer trainer = new MlmTrainer(run, data, data)) {
       trainer.train(20, r -> { });

@@ -96,7 +96,7 @@ final class PreprocessCommand {
       PreprocessPipeline.WikiTextJob job =
           new PreprocessPipeline.WikiTextJob(input, out, config, overwrite, chunkMb << 20);
       RunnerSettings settings = runner.settings();
-      return runAndReport(System.out, "wikitext", out, settings, -1,
+      return runAndReport(System.out, "wikitext", out, settings,
           () -> PreprocessPipeline.run(job, settings.toPipelineOptions("polyak-preprocess-wikitext")));
     }
   }
@@ -131,17 +131,17 @@ final class PreprocessCommand {
       PreprocessPipeline.CifarJob job = new PreprocessPipeline.CifarJob(
           input, out, Optional.ofNullable(variant).map(CifarVariant::fromId), config, overwrite);
       RunnerSettings settings = runner.settings();
-      return runAndReport(System.out, "cifar", out, settings, -1,
+      return runAndReport(System.out, "cifar", out, settings,
           () -> PreprocessPipeline.run(job, settings.toPipelineOptions("polyak-preprocess-cifar")));
     }
   }
 
   /** Runs a preprocessing job with a progress display and prints what it wrote. */
-  static int runAndReport(PrintStream console, String what, Path out, RunnerSettings runner, long expectedShards,
+  static int runAndReport(PrintStream console, String what, Path out, RunnerSettings runner,
       Runnable job) {
     console.printf("preprocessing %s on %s -> %s%n", what, runner.describe(), out);
     long start = System.nanoTime();
-    try (AutoCloseable progress = ShardProgress.start(out, what, expectedShards)) {
+    try (AutoCloseable progress = ShardProgress.start(out, what)) {
       job.run();
     } catch (RuntimeException e) {
       throw e;

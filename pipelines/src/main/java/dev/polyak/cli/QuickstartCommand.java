@@ -53,15 +53,13 @@ final class QuickstartCommand implements Callable<Integer> {
     SyntheticCifar.write(imageData, CifarVariant.CIFAR10, seed, imagesPerFile);
 
     console.printf("[3/4] ");
-    WikiTextConfig defaults = WikiTextConfig.defaults();
-    WikiTextConfig text = new WikiTextConfig(defaults.seqLen(), defaults.vocabSplit(), defaults.minCount(),
-        defaults.maxVocab(), defaults.eolToken(), defaults.unknownMarker(), defaults.tail(), 100, 0);
-    PreprocessCommand.runAndReport(console, "wikitext", textShards, settings, -1,
+    WikiTextConfig text = WikiTextConfig.defaults().withRowsPerShard(100);
+    PreprocessCommand.runAndReport(console, "wikitext", textShards, settings,
         () -> PreprocessPipeline.run(new PreprocessPipeline.WikiTextJob(textData, textShards, text, true),
             settings.toPipelineOptions("polyak-quickstart-wikitext")));
     console.printf("[4/4] ");
     CifarConfig images = new CifarConfig(1000, 0);
-    PreprocessCommand.runAndReport(console, "cifar", imageShards, settings, -1,
+    PreprocessCommand.runAndReport(console, "cifar", imageShards, settings,
         () -> PreprocessPipeline.run(new PreprocessPipeline.CifarJob(imageData, imageShards, Optional.empty(), images, true),
             settings.toPipelineOptions("polyak-quickstart-cifar")));
 

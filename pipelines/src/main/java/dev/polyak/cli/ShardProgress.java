@@ -17,11 +17,11 @@ final class ShardProgress implements AutoCloseable {
   private final ProgressBar bar;
   private final Thread poller;
 
-  private ShardProgress(Path out, String task, long expectedShards) {
+  private ShardProgress(Path out, String task) {
     this.out = out;
     this.bar = new ProgressBarBuilder()
         .setTaskName(task)
-        .setInitialMax(expectedShards)
+        .setInitialMax(-1)
         .setStyle(ProgressBarStyle.ASCII)
         .setUnit(" shards", 1)
         .showSpeed()
@@ -32,11 +32,11 @@ final class ShardProgress implements AutoCloseable {
   }
 
   /** Starts a display when stdout is a terminal; otherwise a no-op. */
-  static AutoCloseable start(Path out, String task, long expectedShards) {
+  static AutoCloseable start(Path out, String task) {
     if (System.console() == null) {
       return () -> {};
     }
-    return new ShardProgress(out, task, expectedShards);
+    return new ShardProgress(out, task);
   }
 
   private void poll() {

@@ -3,7 +3,6 @@ package dev.polyak.pipelines;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.polyak.data.image.CifarConfig;
-import dev.polyak.data.io.ParquetShards;
 import dev.polyak.data.manifest.Manifests;
 import dev.polyak.schemas.ImageRecord;
 import dev.polyak.testing.SharedData;
@@ -15,7 +14,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import org.apache.parquet.hadoop.ParquetReader;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -51,7 +49,7 @@ class RealCifarTest {
     assertThat(split(manifest, "test").get("label_counts"))
         .isEqualTo(List.of(103, 89, 100, 103, 90, 86, 112, 102, 106, 109));
 
-    List<ImageRecord> test = read(out, "test-");
+    List<ImageRecord> test = TestJobs.<ImageRecord>readShards(out, "test-");
     assertThat(test).hasSize(1000);
     assertThat(test.get(0).getLabel()).isEqualTo(3);
     assertThat(test.get(0).getCoarseLabel()).isNull();
@@ -63,7 +61,7 @@ class RealCifarTest {
 
     // Every row is the raw record, and the per-channel mean/std equal a direct pass over the file.
     byte[] raw = Files.readAllBytes(SharedData.file("cifar-sample/data_batch_1_first4000.bin"));
-    List<ImageRecord> train = read(out, "train-");
+    List<ImageRecord> train = TestJobs.<ImageRecord>readShards(out, "train-");
     assertThat(train).hasSize(4000);
     double[] sum = new double[3];
     double[] sumSquares = new double[3];
@@ -99,8 +97,8 @@ class RealCifarTest {
     Path out = dir.resolve("out100");
     PreprocessPipeline.run(new PreprocessPipeline.CifarJob(input, out, Optional.empty(), CifarConfig.defaults(), false),
         TestJobs.direct(2));
-    List<ImageRecord> train = read(out, "train-");
-    List<ImageRecord> test = read(out, "test-");
+    List<ImageRecord> train = TestJobs.<ImageRecord>readShards(out, "train-");
+    List<ImageRecord> test = TestJobs.<ImageRecord>readShards(out, "test-");
     assertThat(train).extracting(r -> r.getCoarseLabel() + "," + r.getLabel())
         .containsExactly("11,19", "15,29", "4,0", "14,11", "1,1");
     assertThat(test).extracting(r -> r.getCoarseLabel() + "," + r.getLabel())
@@ -119,17 +117,4 @@ class RealCifarTest {
     return b;
   }
 
-  private static List<ImageRecord> read(Path out, String prefix) throws IOException {
-    List<ImageRecord> rows = new ArrayList<>();
-    try (var files = Files.list(out)) {
-      for (Path shard : files.filter(f -> f.getFileName().toString().startsWith(prefix)).sorted().toList()) {
-        try (ParquetReader<ImageRecord> reader = ParquetShards.reader(shard)) {
-          for (ImageRecord row = reader.read(); row != null; row = reader.read()) {
-            rows.add(row);
-          }
-        }
-      }
-    }
-    return rows;
-  }
 }

@@ -2,7 +2,6 @@ package dev.polyak.pipelines;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.polyak.data.io.ParquetShards;
 import dev.polyak.data.manifest.Manifests;
 import dev.polyak.data.text.Vocabulary;
 import dev.polyak.data.text.WikiTextConfig;
@@ -16,7 +15,6 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import org.apache.parquet.hadoop.ParquetReader;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -78,7 +76,7 @@ class RealWikiTextTest {
         }
         stream.add(ids.get("<eos>"));
       }
-      List<TokenSequence> rows = readAll(split);
+      List<TokenSequence> rows = TestJobs.<TokenSequence>readShards(out, split + "-");
       assertThat(rows).hasSize(stream.size() / SEQ_LEN);
       for (int r = 0; r < rows.size(); r++) {
         assertThat(rows.get(r).getSequenceIndex()).isEqualTo(r);
@@ -93,7 +91,7 @@ class RealWikiTextTest {
   void rowsDecodeBackToTheSourceLinesTheyPointAt() throws IOException {
     Vocabulary vocabulary = Vocabulary.read(out.resolve("vocab.txt"));
     List<String> lines = Files.readAllLines(source.resolve("valid.txt"), StandardCharsets.UTF_8);
-    List<TokenSequence> rows = readAll("valid");
+    List<TokenSequence> rows = TestJobs.<TokenSequence>readShards(out, "valid-");
     for (int r : new int[] {0, 1, 2, 500, rows.size() - 1}) {
       TokenSequence row = rows.get(r);
       // Rebuild the words from the row's start, following the lines of the source.
@@ -132,17 +130,4 @@ class RealWikiTextTest {
     assertThat(splits.get("test").toString()).contains("tokens=245569").contains("lines=4358");
   }
 
-  private static List<TokenSequence> readAll(String split) throws IOException {
-    List<TokenSequence> rows = new ArrayList<>();
-    try (var files = Files.list(out)) {
-      for (Path shard : files.filter(f -> f.getFileName().toString().startsWith(split + "-")).sorted().toList()) {
-        try (ParquetReader<TokenSequence> reader = ParquetShards.reader(shard)) {
-          for (TokenSequence row = reader.read(); row != null; row = reader.read()) {
-            rows.add(row);
-          }
-        }
-      }
-    }
-    return rows;
-  }
 }

@@ -22,6 +22,23 @@ final class TestJobs {
     return RunnerSettings.direct(threads).toPipelineOptions("polyak-test");
   }
 
+  /** Every row of the shards named {@code <prefix>*} in {@code folder}, in file order, read with parquet-avro. */
+  static <T> java.util.List<T> readShards(Path folder, String prefix) {
+    java.util.List<T> rows = new java.util.ArrayList<>();
+    try (Stream<Path> files = Files.list(folder)) {
+      for (Path shard : files.filter(f -> f.getFileName().toString().startsWith(prefix)).sorted().toList()) {
+        try (org.apache.parquet.hadoop.ParquetReader<T> reader = dev.polyak.data.io.ParquetShards.reader(shard)) {
+          for (T row = reader.read(); row != null; row = reader.read()) {
+            rows.add(row);
+          }
+        }
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+    return rows;
+  }
+
   /** File name to sha256 of every entry of a folder (hidden temporary folders included). */
   static Map<String, String> fingerprint(Path folder) {
     Map<String, String> digests = new TreeMap<>();

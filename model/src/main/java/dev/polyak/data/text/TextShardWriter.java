@@ -24,7 +24,8 @@ public final class TextShardWriter {
   public TextShardWriter(WikiTextConfig config, Vocabulary vocabulary) {
     this.config = config;
     this.index = vocabulary.index(config.unknownMarker());
-    this.eolId = (int) index.get(eolBytes(config), 0, eolBytes(config).length, Vocabulary.UNK_ID);
+    byte[] eol = config.eolToken().getBytes(java.nio.charset.StandardCharsets.UTF_8);
+    this.eolId = (int) index.get(eol, 0, eol.length, Vocabulary.UNK_ID);
   }
 
   public ShardResult write(TextShardTask task, SplitLayout layout, Path folder) {
@@ -59,9 +60,6 @@ public final class TextShardWriter {
     return result;
   }
 
-  private static byte[] eolBytes(WikiTextConfig config) {
-    return config.eolToken().getBytes(java.nio.charset.StandardCharsets.UTF_8);
-  }
 
 
   /** Receives the tokens of consecutive chunks and writes the rows that fall in the shard. */

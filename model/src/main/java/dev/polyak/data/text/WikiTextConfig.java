@@ -66,6 +66,10 @@ public record WikiTextConfig(
     return new WikiTextConfig(seqLen, split, minCount, maxVocab, eolToken, unknownMarker, tail, rowsPerShard, shards);
   }
 
+  public WikiTextConfig withRowsPerShard(long rows) {
+    return new WikiTextConfig(seqLen, vocabSplit, minCount, maxVocab, eolToken, unknownMarker, tail, rows, 0);
+  }
+
   /** Rows of a split of {@code tokens} tokens. */
   public long rowsFor(long tokens) {
     return tail == Tail.PAD ? (tokens + seqLen - 1) / seqLen : tokens / seqLen;
