@@ -21,6 +21,17 @@ public interface MaskedModel extends AutoCloseable {
   /** Multiply-adds times two per sample under the current masks (an estimate). */
   long flopsPerSample();
 
+  /**
+   * Switches to training behaviour for optimizer step {@code step}: batch statistics in batch norm
+   * (and running statistics updated), dropout on with its mask drawn from the model's dropout
+   * stream at a position that is a function of {@code step}, so a resumed run drops exactly what an
+   * uninterrupted one would. Models without such layers ignore it.
+   */
+  default void trainingStep(long step) {}
+
+  /** Switches to evaluation behaviour: running statistics in batch norm, no dropout. */
+  default void evaluation() {}
+
   @Override
   void close();
 }

@@ -18,6 +18,7 @@ import java.util.Map;
 public final class Parameters implements AutoCloseable {
   private final NDManager manager;
   private final Map<String, NDArray> arrays = new LinkedHashMap<>();
+  private final Map<String, NDArray> buffers = new LinkedHashMap<>();
 
   public Parameters(NDManager parent) {
     this.manager = parent.newSubManager();
@@ -29,14 +30,29 @@ public final class Parameters implements AutoCloseable {
 
   /** Adds a parameter filled from {@code values} and marks it as requiring gradients. */
   public NDArray add(String name, float[] values, Shape shape) {
-    if (arrays.containsKey(name)) {
+    NDArray array = create(name, values, shape);
+    array.setRequiresGradient(true);
+    arrays.put(name, array);
+    return array;
+  }
+
+  /**
+   * Adds a buffer: state that the forward pass updates but no optimizer touches (batch-norm running
+   * statistics). Buffers travel with the weights in checkpoints.
+   */
+  public NDArray buffer(String name, float[] values, Shape shape) {
+    NDArray array = create(name, values, shape);
+    buffers.put(name, array);
+    return array;
+  }
+
+  private NDArray create(String name, float[] values, Shape shape) {
+    if (arrays.containsKey(name) || buffers.containsKey(name)) {
       throw new IllegalArgumentException("parameter " + name + " exists already");
     }
     NDArray array = manager.create(values, shape);
     NDScope.unregister(array);
     array.setName(name);
-    array.setRequiresGradient(true);
-    arrays.put(name, array);
     return array;
   }
 
@@ -62,14 +78,28 @@ public final class Parameters implements AutoCloseable {
     return a;
   }
 
+  /** The trainable parameters, in creation order. */
   public Map<String, NDArray> all() {
     return Collections.unmodifiableMap(arrays);
+  }
+
+  /** The buffers (non-trainable state), in creation order. */
+  public Map<String, NDArray> buffers() {
+    return Collections.unmodifiableMap(buffers);
+  }
+
+  /** Parameters then buffers: everything a checkpoint must hold to restore the model. */
+  public Map<String, NDArray> state() {
+    Map<String, NDArray> state = new LinkedHashMap<>(arrays);
+    state.putAll(buffers);
+    return Collections.unmodifiableMap(state);
   }
 
   public Collection<NDArray> arrays() {
     return arrays.values();
   }
 
+  /** Number of trainable scalars. */
   public long count() {
     return arrays.values().stream().mapToLong(a -> a.getShape().size()).sum();
   }

@@ -18,7 +18,7 @@ public final class MlmCheckpoints {
 
   public static Checkpoint capture(MlmTrainer trainer, String runSpecJson, String metricsJson, boolean pruning) {
     Map<String, Tensor> weights = new LinkedHashMap<>();
-    trainer.model().parameters().all().forEach((name, array) ->
+    trainer.model().parameters().state().forEach((name, array) ->
         weights.put(name, Tensor.ofFloats(array.toFloatArray(), array.getShape().getShape())));
     Map<String, Tensor> optimizer = new LinkedHashMap<>();
     trainer.optimizer().state().forEach((name, values) -> optimizer.put(name, Tensor.ofFloats(values, values.length)));
@@ -40,7 +40,7 @@ public final class MlmCheckpoints {
 
   public static void restore(MlmTrainer trainer, Checkpoint checkpoint) {
     try (Autograd.Mode off = Autograd.recording(false)) {
-      for (Map.Entry<String, NDArray> e : trainer.model().parameters().all().entrySet()) {
+      for (Map.Entry<String, NDArray> e : trainer.model().parameters().state().entrySet()) {
         Tensor t = checkpoint.weights().get(e.getKey());
         if (t == null) {
           throw new IllegalArgumentException("checkpoint at step " + checkpoint.step() + " has no weight " + e.getKey());
