@@ -15,7 +15,7 @@ import org.slf4j.LoggerFactory;
  * temporary file in the same folder, are forced to disk, and the temporary file is renamed over the
  * target in one atomic step; the folder is then forced so that the rename survives a power cut.
  */
-final class AtomicFiles {
+public final class AtomicFiles {
   private static final Logger LOG = LoggerFactory.getLogger(AtomicFiles.class);
 
   private AtomicFiles() {}
@@ -24,6 +24,17 @@ final class AtomicFiles {
   @FunctionalInterface
   interface ChannelWriter {
     void write(FileChannel channel) throws IOException;
+  }
+
+  /** Writes UTF-8 {@code text} to {@code target} atomically (temporary file {@code .<name>-*.tmp}). */
+  public static void writeString(Path target, String text) {
+    byte[] bytes = text.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+    write(target, "." + target.getFileName() + "-", channel -> {
+      java.nio.ByteBuffer buffer = java.nio.ByteBuffer.wrap(bytes);
+      while (buffer.hasRemaining()) {
+        channel.write(buffer);
+      }
+    });
   }
 
   /** Writes {@code target} through a temporary file named {@code <tempPrefix>*.tmp}. */

@@ -46,7 +46,7 @@ public final class Mlp extends AbstractMaskedModel {
 
   @Override
   public NDArray forward(NDArray input) {
-    NDArray h = input;
+    NDArray h = input.reshape(input.getShape().get(0), -1);
     int hidden = config.hidden().length;
     for (int l = 0; l <= hidden; l++) {
       NDArray z = h.matMul(parameters.get("w" + l)).add(parameters.get("b" + l));

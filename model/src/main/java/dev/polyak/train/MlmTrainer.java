@@ -1,153 +1,132 @@
 package dev.polyak.train;
 
+import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.NDScope;
 import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.Shape;
-import dev.polyak.data.read.Batches;
 import dev.polyak.data.read.MlmMasking;
 import dev.polyak.data.read.TokenDataset;
-import dev.polyak.nn.AdamW;
 import dev.polyak.nn.Autograd;
 import dev.polyak.nn.Bert;
 import dev.polyak.random.RandomStream;
 import dev.polyak.random.RandomStreams;
+import java.util.Arrays;
 
 /**
  * Trains BERT by masked language modelling on token shards. The loss is the cross-entropy at the
- * masked positions only (the decoder runs on those rows alone). Every random draw comes from the
- * run's streams: weights from "init", the data order from "data-order" (per epoch), and the
- * masking of row {@code b} of step {@code s} from "masking" at position {@code (s * batch + b) *
- * 4096} (a row of 128 tokens draws at most 384 numbers), so a run resumed at any step masks
- * exactly as an uninterrupted one.
+ * masked positions only (the decoder runs on those rows alone); the metric is perplexity. Weights
+ * come from the "init" stream, and the masking of row {@code b} of step {@code s} from "masking" at
+ * position {@code (s * batch + b) * 4096} (a row of 128 tokens draws at most 384 numbers), so a run
+ * resumed at any step masks exactly as an uninterrupted one.
  */
-public final class MlmTrainer implements AutoCloseable {
+public final class MlmTrainer extends Trainer {
   private static final long DRAWS_PER_ROW = 4096;
-  /** Gradients are clipped to this global norm before each update, as in BERT's recipe. */
-  private static final double MAX_GRADIENT_NORM = 1.0;
-  private final MlmRun run;
   private final TokenDataset train;
   private final TokenDataset eval;
-  private final NDManager manager;
   private final Bert model;
-  private final AdamW optimizer;
-  private final Batches batches;
   private final RandomStream masking;
   private final MlmMasking masker;
-  private long step;
 
-  public MlmTrainer(MlmRun run, TokenDataset train, TokenDataset eval) {
-    Autograd.ensureEngine();
-    this.run = run;
-    this.train = train;
-    this.eval = eval;
-    RandomStreams streams = new RandomStreams(run.seed());
-    this.manager = NDManager.newBaseManager("PyTorch");
-    this.model = new Bert(run.model(), manager, streams.stream(RandomStreams.INIT));
-    this.optimizer = new AdamW(manager, 0.9f, 0.999f, 1e-8f, (float) run.weightDecay());
-    this.batches = new Batches(streams, train.size());
-    this.masking = streams.stream(RandomStreams.MASKING);
-    this.masker = MlmMasking.bert(run.model().vocabSize());
+  /** A trainer on the CPU. */
+  public MlmTrainer(Bert.Config modelConfig, TrainingConfig config, TokenDataset train, TokenDataset eval) {
+    this(modelConfig, config, train, eval, Device.cpu());
   }
 
+  public MlmTrainer(Bert.Config modelConfig, TrainingConfig config, TokenDataset train, TokenDataset eval,
+      Device device) {
+    super(config, train.size(), device);
+    if (modelConfig.vocabSize() != train.vocabularySize()) {
+      throw new IllegalArgumentException("the model's vocabulary has " + modelConfig.vocabSize()
+          + " ids but the shards' has " + train.vocabularySize());
+    }
+    this.train = train;
+    this.eval = eval;
+    this.model = new Bert(modelConfig, manager, streams.stream(RandomStreams.INIT));
+    initDecoderBias(model, train);
+    this.masking = streams.stream(RandomStreams.MASKING);
+    this.masker = MlmMasking.bert(modelConfig.vocabSize());
+    createOptimizer();
+  }
+
+  /**
+   * Starts the decoder bias at the log of the training split's add-one smoothed unigram
+   * distribution, so the run begins at the unigram model instead of spending its first thousands of
+   * steps getting there: with Adam each bias moves by about the learning rate per step, and the
+   * log-probabilities of WikiText's words span more than 15 nats.
+   */
+  static void initDecoderBias(Bert model, TokenDataset train) {
+    long[] counts = new long[model.config().vocabSize()];
+    for (int[] row : train.rows()) {
+      for (int id : row) {
+        counts[id]++;
+      }
+    }
+    double total = Arrays.stream(counts).sum() + counts.length;
+    float[] bias = new float[counts.length];
+    for (int id = 0; id < counts.length; id++) {
+      bias[id] = (float) Math.log((counts[id] + 1) / total);
+    }
+    try (Autograd.Mode off = Autograd.recording(false)) {
+      model.parameters().get("mlm.decoder.bias").set(bias);
+    }
+  }
+
+  @Override
   public Bert model() {
     return model;
   }
 
-  public AdamW optimizer() {
-    return optimizer;
-  }
-
-  public long step() {
-    return step;
-  }
-
-  /** Continues from {@code step} (after weights and optimizer state were restored). */
-  public void seekStep(long step) {
-    this.step = step;
-  }
-
-  /** Trains until {@code run.steps()} (or {@code untilStep}, if smaller), reporting every {@code evalEvery} steps. */
-  public void train(long untilStep, TrainingListener listener) {
-    long end = Math.min(untilStep, run.steps());
-    double lossSum = 0;
-    long lossCount = 0;
-    long started = System.nanoTime();
-    while (step < end) {
-      double lr = LearningRates.warmupLinearDecay(run.peakLearningRate(), run.warmupSteps(), run.steps(), step);
-      double loss = trainStep((float) lr);
-      if (!Double.isFinite(loss)) {
-        throw new DivergedException(step, loss);
-      }
-      lossSum += loss;
-      lossCount++;
-      step++;
-      if (step % run.evalEvery() == 0 || step == run.steps()) {
-        double evalLoss = evaluate();
-        double millis = (System.nanoTime() - started) / 1e6 / lossCount;
-        listener.onMetrics(new MetricRecord(step, lossSum / lossCount, evalLoss, Math.exp(evalLoss), lr, millis,
-            model.keptParameters()));
-        lossSum = 0;
-        lossCount = 0;
-        started = System.nanoTime();
-      }
-    }
-  }
-
-  private double trainStep(float lr) {
-    int[] rows = batches.batch(step, run.batchSize());
-    int[][] inputs = new int[rows.length][];
-    int[][] labels = new int[rows.length][];
-    for (int b = 0; b < rows.length; b++) {
-      masking.seek((step * run.batchSize() + b) * DRAWS_PER_ROW);
-      MlmMasking.Masked masked = masker.apply(train.row(rows[b]), masking);
+  @Override
+  protected NDArray trainingLoss(long step, int[] samples) {
+    int[][] inputs = new int[samples.length][];
+    int[][] labels = new int[samples.length][];
+    for (int b = 0; b < samples.length; b++) {
+      masking.seek((step * config.batchSize() + b) * DRAWS_PER_ROW);
+      MlmMasking.Masked masked = masker.apply(train.row(samples[b]), masking);
       inputs[b] = masked.inputIds();
       labels[b] = masked.labels();
     }
-    double loss;
-    try (NDScope scope = new NDScope();
-        Autograd.Mode on = Autograd.recording(true)) {
-      NDArray value = loss(inputs, labels);
-      Autograd.backward(value);
-      loss = value.getFloat();
-    }
-    Autograd.clipGradientNorm(model.parameters().arrays(), MAX_GRADIENT_NORM);
-    optimizer.step(model.parameters(), lr);
-    return loss;
+    return loss(inputs, labels);
   }
 
-  /** Mean masked-token loss on the first {@code evalRows} held-out rows, masked from a fixed stream. */
-  public double evaluate() {
-    RandomStream evalMasking = new RandomStreams(run.seed()).stream("eval-masking");
-    int rows = Math.min(run.evalRows(), eval.size());
+  /** Mean masked-token loss on the first {@code evalSamples} held-out rows, masked from a fixed stream. */
+  @Override
+  protected Evaluation evaluateHeldOut() {
+    RandomStream evalMasking = streams.stream("eval-masking");
+    int rows = Math.min(config.evalSamples(), eval.size());
     double sum = 0;
     long tokens = 0;
-    try (Autograd.Mode off = Autograd.recording(false)) {
-      for (int start = 0; start < rows; start += run.batchSize()) {
-        int n = Math.min(run.batchSize(), rows - start);
-        int[][] inputs = new int[n][];
-        int[][] labels = new int[n][];
-        long count = 0;
-        for (int b = 0; b < n; b++) {
-          evalMasking.seek((long) (start + b) * DRAWS_PER_ROW);
-          MlmMasking.Masked masked = masker.apply(eval.row(start + b), evalMasking);
-          inputs[b] = masked.inputIds();
-          labels[b] = masked.labels();
-          for (int label : labels[b]) {
-            count += label == MlmMasking.IGNORE_LABEL ? 0 : 1;
-          }
-        }
-        if (count == 0) {
-          continue;
-        }
-        try (NDScope scope = new NDScope()) {
-          sum += loss(inputs, labels).getFloat() * count;
-          tokens += count;
-        }
+    for (int start = 0; start < rows; start += config.batchSize()) {
+      int n = Math.min(config.batchSize(), rows - start);
+      int[][] inputs = new int[n][];
+      int[][] labels = new int[n][];
+      long count = 0;
+      for (int b = 0; b < n; b++) {
+        evalMasking.seek((long) (start + b) * DRAWS_PER_ROW);
+        MlmMasking.Masked masked = masker.apply(eval.row(start + b), evalMasking);
+        inputs[b] = masked.inputIds();
+        labels[b] = masked.labels();
+        count += maskedCount(labels[b]);
+      }
+      if (count == 0) {
+        continue;
+      }
+      try (NDScope scope = new NDScope()) {
+        sum += loss(inputs, labels).getFloat() * count;
+        tokens += count;
       }
     }
-    return tokens == 0 ? Double.NaN : sum / tokens;
+    double loss = tokens == 0 ? Double.NaN : sum / tokens;
+    return new Evaluation(loss, Math.exp(loss));
+  }
+
+  private static int maskedCount(int[] labels) {
+    int n = 0;
+    for (int label : labels) {
+      n += label == MlmMasking.IGNORE_LABEL ? 0 : 1;
+    }
+    return n;
   }
 
   /** Mean cross-entropy over the masked positions of a batch. */
@@ -158,9 +137,7 @@ public final class MlmTrainer implements AutoCloseable {
     int masked = 0;
     for (int b = 0; b < batch; b++) {
       System.arraycopy(inputs[b], 0, flat, b * length, length);
-      for (int label : labels[b]) {
-        masked += label == MlmMasking.IGNORE_LABEL ? 0 : 1;
-      }
+      masked += maskedCount(labels[b]);
     }
     long[] positions = new long[Math.max(1, masked)];
     float[] targets = new float[positions.length];
@@ -174,18 +151,9 @@ public final class MlmTrainer implements AutoCloseable {
       }
     }
     NDArray ids = manager.create(flat, new Shape(batch, length));
-    NDArray hidden = model.encode(ids).reshape(batch * length, run.model().hidden());
+    NDArray hidden = model.encode(ids).reshape(batch * length, model.config().hidden());
     NDArray rows = hidden.get(new NDIndex("{}", manager.create(positions)));
-    NDArray logProbabilities = model.mlmLogits(rows).logSoftmax(1);
-    NDArray onehot = manager.create(targets).oneHot(run.model().vocabSize());
-    NDArray perRow = logProbabilities.mul(onehot).sum(new int[] {1});
-    return masked == 0 ? perRow.mul(0).sum() : perRow.mean().neg();
-  }
-
-  @Override
-  public void close() {
-    optimizer.close();
-    model.close();
-    manager.close();
+    NDArray perRow = Losses.crossEntropy(model.mlmLogits(rows), targets);
+    return masked == 0 ? perRow.mul(0) : perRow;
   }
 }

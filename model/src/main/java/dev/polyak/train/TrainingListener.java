@@ -4,4 +4,7 @@ package dev.polyak.train;
 @FunctionalInterface
 public interface TrainingListener {
   void onMetrics(MetricRecord record);
+
+  /** After every optimizer step: the steps done and that step's training loss (for progress displays). */
+  default void onStep(long step, double loss) {}
 }

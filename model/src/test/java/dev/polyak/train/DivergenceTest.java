@@ -15,9 +15,10 @@ class DivergenceTest {
   void anAbsurdLearningRateStopsTheRunAsDiverged() {
     int vocabulary = 30;
     TokenDataset data = ToyTokens.random(2, 32, 16, vocabulary);
-    MlmRun run = new MlmRun(1, new Bert.Config(vocabulary, 16, 1, 2, 32, 16), 500, 4, 1e30, 1, 0, 10, 8);
+    Bert.Config model = new Bert.Config(vocabulary, 16, 1, 2, 32, 16);
+    TrainingConfig run = TestRuns.adamw(1, 500, 4, 1e30, 1, 0, 10, 8);
     List<MetricRecord> records = new ArrayList<>();
-    try (MlmTrainer trainer = new MlmTrainer(run, data, data)) {
+    try (MlmTrainer trainer = new MlmTrainer(model, run, data, data)) {
       DivergedException diverged = catchThrowableOfType(DivergedException.class,
           () -> trainer.train(Long.MAX_VALUE, records::add));
       assertThat(diverged).isNotNull();

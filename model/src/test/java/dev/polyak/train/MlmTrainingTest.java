@@ -16,7 +16,6 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -43,9 +42,12 @@ class MlmTrainingTest {
     test = set.tokens("test");
   }
 
-  private static MlmRun run(long steps) {
-    Bert.Config tiny = new Bert.Config(valid.vocabularySize(), 128, 2, 2, 512, 64);
-    return new MlmRun(3, tiny, steps, 16, 2e-3, 50, 0.01, 200, 256);
+  private static Bert.Config tiny() {
+    return new Bert.Config(valid.vocabularySize(), 128, 2, 2, 512, 64);
+  }
+
+  private static TrainingConfig run(long steps) {
+    return TestRuns.adamw(3, steps, 16, 2e-3, 50, 0.01, 200, 256);
   }
 
   /** How often each word id (not the five specials) occurs in the valid split. */
@@ -93,46 +95,42 @@ class MlmTrainingTest {
     for (int id = 0; id < logProbabilities.length; id++) {
       logProbabilities[id] = id < first ? -30f : (float) Math.log((counts[id] + 1.0) / (total + valid.vocabularySize() - first));
     }
-    MlmRun run = new MlmRun(3, new Bert.Config(valid.vocabularySize(), 32, 1, 2, 64, 64), 1, 16, 1e-3, 1, 0, 1, 4000);
-    try (MlmTrainer trainer = new MlmTrainer(run, valid, test)) {
+    Bert.Config model = new Bert.Config(valid.vocabularySize(), 32, 1, 2, 64, 64);
+    TrainingConfig run = TestRuns.adamw(3, 1, 16, 1e-3, 1, 0, 1, 4000);
+    try (MlmTrainer trainer = new MlmTrainer(model, run, valid, test)) {
       try (dev.polyak.nn.Autograd.Mode off = dev.polyak.nn.Autograd.recording(false)) {
         trainer.model().parameters().get("mlm.decoder.weight").muli(0);
         trainer.model().parameters().get("mlm.decoder.bias").set(logProbabilities);
       }
-      double perplexity = Math.exp(trainer.evaluate());
+      double perplexity = trainer.evaluate().metric();
       System.out.printf("unigram model through the MLM loss: %.1f, computed directly: %.1f%n", perplexity, unigramPerplexity());
       assertThat(perplexity).isCloseTo(unigramPerplexity(), org.assertj.core.data.Percentage.withPercentage(5));
     }
   }
 
   /**
-   * What bert-tiny reaches in a CI-sized run: from a perplexity of about 14,000 at initialisation to
-   * within 35 % of the unigram model (the "unigram plateau" every MLM run passes through). Getting
-   * clearly below the unigram model, as the issue asks, takes longer runs than CI affords so far;
-   * see the issue note.
-   *
-   * <p>Tagged {@code long}: left out of {@code mvn verify} because the run sometimes diverges (NaN
-   * around step 600) when other tests ran earlier in the same JVM, and never when it runs alone.
-   * Run it with {@code mvn -pl model test -Dpolyak.excludedGroups= -Dtest='MlmTrainingTest#bertTiny*'}.
+   * bert-tiny learns more than word frequencies: after 800 steps (about a minute on 2 cores) its
+   * eval perplexity on the test shards is at least 10 % below the unigram model's. The decoder
+   * bias starts at the training split's log unigram distribution (see {@link MlmTrainer}); without
+   * that, 800 steps end near 940, above the unigram figure, because Adam moves each bias by about
+   * the learning rate per step. Measured: 909 at initialisation, 663 after 800 steps, unigram 808.5.
    */
   @Test
-  @Tag("long")
-  void bertTinyReachesTheUnigramPlateau() {
+  void bertTinyGetsClearlyBelowTheUnigramPerplexity() {
     List<MetricRecord> records = new ArrayList<>();
-    // -Dpolyak.mlm.steps=N runs longer (CI uses 800, about a minute on 2 cores).
+    // -Dpolyak.mlm.steps=N runs longer (CI uses 800).
     long steps = Long.getLong("polyak.mlm.steps", 800);
-    try (MlmTrainer trainer = new MlmTrainer(run(steps), valid, test)) {
-      double before = Math.exp(trainer.evaluate());
+    try (MlmTrainer trainer = new MlmTrainer(tiny(), run(steps), valid, test)) {
+      double before = trainer.evaluate().metric();
       trainer.train(Long.MAX_VALUE, records::add);
       double unigram = unigramPerplexity();
       MetricRecord last = records.get(records.size() - 1);
       System.out.printf("MLM eval perplexity: %.0f at init, %.1f after %d steps; unigram %.1f%n",
           before, last.evalMetric(), last.step(), unigram);
+      records.forEach(r -> System.out.printf("step %d: train loss %.4f, eval perplexity %.1f%n", r.step(), r.trainLoss(), r.evalMetric()));
       assertThat(records).extracting(MetricRecord::step)
           .containsExactlyElementsOf(java.util.stream.LongStream.rangeClosed(1, steps / 200).map(i -> i * 200).boxed().toList());
-      records.forEach(r -> System.out.printf("step %d: train loss %.4f, eval perplexity %.1f%n", r.step(), r.trainLoss(), r.evalMetric()));
-      assertThat(before).isGreaterThan(unigram);
-      assertThat(last.evalMetric()).isLessThan(before / 10).isLessThan(1.35 * unigram);
+      assertThat(last.evalMetric()).isLessThan(0.9 * unigram).isLessThan(before);
       assertThat(records).extracting(MetricRecord::evalLoss).isSortedAccordingTo((a, b) -> Double.compare(b, a));
       assertThat(last.keptParameters()).isEqualTo(trainer.model().parameters().count());
     }
@@ -140,19 +138,20 @@ class MlmTrainingTest {
 
   @Test
   void resumingFromACheckpointGivesTheUninterruptedMetrics() {
-    MlmRun run = new MlmRun(9, new Bert.Config(valid.vocabularySize(), 32, 1, 2, 64, 64), 40, 8, 1e-3, 5, 0.01, 10, 32);
+    Bert.Config model = new Bert.Config(valid.vocabularySize(), 32, 1, 2, 64, 64);
+    TrainingConfig run = TestRuns.adamw(9, 40, 8, 1e-3, 5, 0.01, 10, 32);
     List<MetricRecord> uninterrupted = new ArrayList<>();
-    try (MlmTrainer trainer = new MlmTrainer(run, valid, test)) {
+    try (MlmTrainer trainer = new MlmTrainer(model, run, valid, test)) {
       trainer.train(Long.MAX_VALUE, uninterrupted::add);
     }
     CheckpointStore store = new CheckpointStore(dir.resolve("checkpoints"), RetentionPolicy.keepLast(2));
     List<MetricRecord> resumed = new ArrayList<>();
-    try (MlmTrainer trainer = new MlmTrainer(run, valid, test)) {
+    try (MlmTrainer trainer = new MlmTrainer(model, run, valid, test)) {
       trainer.train(20, resumed::add);
-      store.save(MlmCheckpoints.capture(trainer, "{\"seed\":9}", "{}", false));
+      store.save(TrainerCheckpoints.capture(trainer, "{\"seed\":9}", "{}", false));
     }
-    try (MlmTrainer trainer = new MlmTrainer(run, valid, test)) {
-      MlmCheckpoints.restore(trainer, store.latestValid().orElseThrow());
+    try (MlmTrainer trainer = new MlmTrainer(model, run, valid, test)) {
+      TrainerCheckpoints.restore(trainer, store.latestValid().orElseThrow());
       assertThat(trainer.step()).isEqualTo(20);
       trainer.train(Long.MAX_VALUE, resumed::add);
     }

@@ -20,8 +20,9 @@ class NativeMemoryTest {
   void liveArraysReturnToTheirBaselineOverThousandsOfSteps() {
     int vocabulary = 40;
     TokenDataset data = ToyTokens.random(1, 64, 16, vocabulary);
-    MlmRun run = new MlmRun(1, new Bert.Config(vocabulary, 16, 1, 2, 32, 16), 3000, 4, 1e-3, 10, 0.01, 1000, 8);
-    try (MlmTrainer trainer = new MlmTrainer(run, data, data)) {
+    Bert.Config model = new Bert.Config(vocabulary, 16, 1, 2, 32, 16);
+    TrainingConfig run = TestRuns.adamw(1, 3000, 4, 1e-3, 10, 0.01, 1000, 8);
+    try (MlmTrainer trainer = new MlmTrainer(model, run, data, data)) {
       trainer.train(20, r -> { });
       long baseline = liveArrays();
       trainer.train(1020, r -> { });

@@ -13,6 +13,7 @@ import picocli.CommandLine.Command;
         PreprocessCommand.class,
         DownloadCommand.class,
         ExportCommand.class,
+        TrainCommand.class,
         QuickstartCommand.class,
         BenchCommand.class,
         CommandLine.HelpCommand.class})

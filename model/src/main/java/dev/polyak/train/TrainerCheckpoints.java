@@ -9,14 +9,15 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 
 /**
- * Moves a trainer's whole state into a {@link Checkpoint} and back: weights, AdamW moments and step
- * count, head masks and the step. The random streams need no cursor of their own: the data order
- * and the masking positions are functions of the step (see {@link MlmTrainer}).
+ * Moves a trainer's whole state into a {@link Checkpoint} and back: weights and buffers (batch-norm
+ * running statistics), optimizer state, masks and the step. The random streams need no cursor of
+ * their own: the data order, the masking and augmentation positions and the dropout masks are
+ * functions of the step (see {@link Trainer}).
  */
-public final class MlmCheckpoints {
-  private MlmCheckpoints() {}
+public final class TrainerCheckpoints {
+  private TrainerCheckpoints() {}
 
-  public static Checkpoint capture(MlmTrainer trainer, String runSpecJson, String metricsJson, boolean pruning) {
+  public static Checkpoint capture(Trainer trainer, String runSpecJson, String metricsJson, boolean pruning) {
     Map<String, Tensor> weights = new LinkedHashMap<>();
     trainer.model().parameters().state().forEach((name, array) ->
         weights.put(name, Tensor.ofFloats(array.toFloatArray(), array.getShape().getShape())));
@@ -38,7 +39,7 @@ public final class MlmCheckpoints {
         .build();
   }
 
-  public static void restore(MlmTrainer trainer, Checkpoint checkpoint) {
+  public static void restore(Trainer trainer, Checkpoint checkpoint) {
     try (Autograd.Mode off = Autograd.recording(false)) {
       for (Map.Entry<String, NDArray> e : trainer.model().parameters().state().entrySet()) {
         Tensor t = checkpoint.weights().get(e.getKey());

@@ -1,0 +1,142 @@
+package dev.polyak.train;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.NDScope;
+import dev.polyak.data.read.Batches;
+import ai.djl.Device;
+import dev.polyak.nn.Autograd;
+import dev.polyak.nn.Devices;
+import dev.polyak.nn.MaskedModel;
+import dev.polyak.nn.Optimizer;
+import dev.polyak.random.RandomStreams;
+
+/**
+ * The training loop every task shares: learning rate from the config's schedule, one recorded
+ * forward and backward per step, optional gradient clipping, the optimizer's update, a stop at
+ * the first non-finite loss, and a {@link MetricRecord} every {@code evalEvery} steps and at the
+ * end. Subclasses say how a batch becomes a loss and how the held-out split is scored.
+ *
+ * <p>Everything random is a function of the run seed and the step (data order from {@link
+ * Batches}, per-sample draws at step-derived stream positions, dropout via {@link
+ * MaskedModel#trainingStep}), so a trainer restored at any step continues exactly as an
+ * uninterrupted one.
+ */
+public abstract class Trainer implements AutoCloseable {
+  /** What an evaluation measured: mean loss and the task's metric (perplexity or accuracy). */
+  public record Evaluation(double loss, double metric) {}
+
+  protected final TrainingConfig config;
+  protected final RandomStreams streams;
+  protected final NDManager manager;
+  protected final Batches batches;
+  private Optimizer optimizer;
+  private long step;
+
+  /** @param device where arrays live; checked by {@link Devices#require} (a clear error for a missing GPU) */
+  protected Trainer(TrainingConfig config, int trainSamples, Device device) {
+    Autograd.ensureEngine();
+    this.config = config;
+    this.streams = new RandomStreams(config.seed());
+    this.manager = NDManager.newBaseManager(Devices.require(device), "PyTorch");
+    this.batches = new Batches(streams, trainSamples);
+    batches.batchesPerEpoch(config.batchSize()); // fails early when the batch is larger than the split
+  }
+
+  /** Call at the end of the subclass constructor, once the model exists. */
+  protected final void createOptimizer() {
+    this.optimizer = config.newOptimizer(manager);
+  }
+
+  public abstract MaskedModel model();
+
+  /** The loss of the batch of step {@code step}; called with recording on, inside a scope. */
+  protected abstract NDArray trainingLoss(long step, int[] samples);
+
+  /** Scores the first {@code evalSamples} held-out samples with recording off. */
+  protected abstract Evaluation evaluateHeldOut();
+
+  public final TrainingConfig config() {
+    return config;
+  }
+
+  public final Optimizer optimizer() {
+    return optimizer;
+  }
+
+  public final long step() {
+    return step;
+  }
+
+  /** Continues from {@code step} (after weights and optimizer state were restored). */
+  public final void seekStep(long step) {
+    this.step = step;
+  }
+
+  /** The held-out evaluation, in evaluation mode. */
+  public final Evaluation evaluate() {
+    model().evaluation();
+    try (Autograd.Mode off = Autograd.recording(false)) {
+      return evaluateHeldOut();
+    }
+  }
+
+  /**
+   * Trains until {@code config.steps()} or {@code untilStep}, whichever comes first, and reports
+   * every {@code evalEvery} steps and at the last step.
+   *
+   * @throws DivergedException at the first step whose loss is not finite (nothing is updated)
+   */
+  public final void train(long untilStep, TrainingListener listener) {
+    long end = Math.min(untilStep, config.steps());
+    double lossSum = 0;
+    long lossCount = 0;
+    long started = System.nanoTime();
+    while (step < end) {
+      double lr = config.learningRate(step);
+      double loss = trainStep((float) lr);
+      lossSum += loss;
+      lossCount++;
+      step++;
+      listener.onStep(step, loss);
+      if (step % config.evalEvery() == 0 || step == config.steps()) {
+        double millis = (System.nanoTime() - started) / 1e6 / lossCount;
+        Evaluation eval = evaluate();
+        listener.onMetrics(new MetricRecord(step, lossSum / lossCount, eval.loss(), eval.metric(), lr, millis,
+            model().keptParameters()));
+        lossSum = 0;
+        lossCount = 0;
+        started = System.nanoTime();
+      }
+    }
+  }
+
+  private double trainStep(float lr) {
+    int[] samples = batches.batch(step, config.batchSize());
+    model().trainingStep(step);
+    double loss;
+    try (NDScope scope = new NDScope();
+        Autograd.Mode on = Autograd.recording(true)) {
+      NDArray value = trainingLoss(step, samples);
+      loss = value.getFloat();
+      if (!Double.isFinite(loss)) {
+        throw new DivergedException(step, loss);
+      }
+      Autograd.backward(value);
+    }
+    if (config.maxGradientNorm() > 0) {
+      Autograd.clipGradientNorm(model().parameters().arrays(), config.maxGradientNorm());
+    }
+    optimizer.step(model().parameters(), lr);
+    return loss;
+  }
+
+  @Override
+  public void close() {
+    if (optimizer != null) {
+      optimizer.close();
+    }
+    model().close();
+    manager.close();
+  }
+}

@@ -1,0 +1,188 @@
+package dev.polyak.train;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.type.TypeReference;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import ai.djl.Device;
+import dev.polyak.PolyakVersion;
+import dev.polyak.checkpoint.AtomicFiles;
+import dev.polyak.checkpoint.Checkpoint;
+import dev.polyak.checkpoint.CheckpointStore;
+import dev.polyak.checkpoint.RetentionPolicy;
+import dev.polyak.data.BadInputException;
+import dev.polyak.data.io.Digests;
+import dev.polyak.data.read.ShardSet;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One run of a {@link RunSpec} in an output folder: trains, writes a checkpoint every {@code
+ * checkpointEvery} steps under {@code <out>/checkpoints/}, and at the end writes {@code
+ * <out>/result.json}. Started again on the same folder, it resumes from the newest valid checkpoint
+ * (a corrupt newest one is skipped with a warning) and gives the metrics an uninterrupted run would;
+ * a folder that holds another run, or the same run on different shards, is refused.
+ *
+ * <p>Folder layout: {@code run.json} (the spec, its run id and the shard manifest's SHA-256),
+ * {@code checkpoints/step-*.safetensors}, {@code result.json} (status, metrics).
+ */
+public final class TrainingRun {
+  private static final Logger LOG = LoggerFactory.getLogger(TrainingRun.class);
+  private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+
+  /** How a run ended. */
+  public enum Status {
+    FINISHED,
+    DIVERGED
+  }
+
+  /**
+   * @param runId the spec's identity
+   * @param status finished, or diverged at {@code divergedAtStep}
+   * @param resumedFromStep the checkpoint step this invocation started from (0 for a fresh run)
+   * @param metrics every metric record of the run, resumed part included
+   * @param divergedAtStep the step whose loss was not finite, or -1
+   */
+  public record Result(String runId, Status status, long resumedFromStep, List<MetricRecord> metrics,
+      long divergedAtStep) {
+    public Optional<MetricRecord> last() {
+      return metrics.isEmpty() ? Optional.empty() : Optional.of(metrics.get(metrics.size() - 1));
+    }
+  }
+
+  private TrainingRun() {}
+
+  /** Runs (or resumes) {@code spec} in {@code out} on {@code device}, passing every metric record to {@code listener}. */
+  public static Result run(RunSpec spec, Path out, Device device, TrainingListener listener) {
+    ShardSet shards = ShardSet.open(spec.data());
+    String dataSha256 = manifestSha256(shards);
+    String runJson = runJson(spec, dataSha256);
+    CheckpointStore store = new CheckpointStore(out.resolve("checkpoints"), RetentionPolicy.keepLast(spec.keepLast()));
+    Optional<Checkpoint> latest = store.latestValid();
+    latest.ifPresent(c -> requireSameRun(c, spec, dataSha256, out));
+    AtomicFiles.writeString(out.resolve("run.json"), runJson);
+    store.deleteTemporaryFiles();
+    List<MetricRecord> metrics = new ArrayList<>();
+    try (Trainer trainer = Trainers.create(spec, shards, device)) {
+      long resumedFrom = 0;
+      if (latest.isPresent()) {
+        TrainerCheckpoints.restore(trainer, latest.get());
+        metrics.addAll(readMetrics(latest.get()));
+        metrics.forEach(listener::onMetrics);
+        resumedFrom = trainer.step();
+        LOG.info("run {} resumes from step {}", spec.runId(), resumedFrom);
+      }
+      TrainingListener recording = new TrainingListener() {
+        @Override
+        public void onMetrics(MetricRecord record) {
+          metrics.add(record);
+          listener.onMetrics(record);
+        }
+
+        @Override
+        public void onStep(long step, double loss) {
+          listener.onStep(step, loss);
+        }
+      };
+      long steps = spec.training().steps();
+      try {
+        while (trainer.step() < steps) {
+          long next = Math.min(steps, (trainer.step() / spec.checkpointEvery() + 1) * spec.checkpointEvery());
+          trainer.train(next, recording);
+          store.save(TrainerCheckpoints.capture(trainer, runJson, metricsJson(metrics), false));
+        }
+      } catch (DivergedException e) {
+        Result result = new Result(spec.runId(), Status.DIVERGED, resumedFrom, List.copyOf(metrics), e.step());
+        writeResult(out, result);
+        return result;
+      }
+      Result result = new Result(spec.runId(), Status.FINISHED, resumedFrom, List.copyOf(metrics), -1);
+      writeResult(out, result);
+      return result;
+    }
+  }
+
+  /** SHA-256 of the shard set's manifest, which itself holds every shard's SHA-256. */
+  static String manifestSha256(ShardSet shards) {
+    try {
+      byte[] manifest = Files.readAllBytes(shards.folder().resolve("manifest.json"));
+      return HexFormat.of().formatHex(Digests.sha256().digest(manifest));
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot read " + shards.folder().resolve("manifest.json"), e);
+    }
+  }
+
+  private static String runJson(RunSpec spec, String dataSha256) {
+    Map<String, Object> fields = new LinkedHashMap<>();
+    fields.put("run_id", spec.runId());
+    fields.put("spec", readTree(spec.canonicalJson()));
+    fields.put("data", spec.data().toString());
+    fields.put("data_manifest_sha256", dataSha256);
+    fields.put("polyak_version", PolyakVersion.version() + " (git " + PolyakVersion.revision() + ")");
+    return write(fields);
+  }
+
+  private static void requireSameRun(Checkpoint checkpoint, RunSpec spec, String dataSha256, Path out) {
+    Map<String, Object> saved = readMap(checkpoint.runSpecJson());
+    if (!spec.runId().equals(saved.get("run_id"))) {
+      throw new BadInputException(out + " holds run " + saved.get("run_id") + " (" + saved.get("spec")
+          + "), not run " + spec.runId() + "; use another output folder");
+    }
+    if (!dataSha256.equals(saved.get("data_manifest_sha256"))) {
+      throw new BadInputException(out + ": run " + spec.runId() + " was trained on shards whose manifest has SHA-256 "
+          + saved.get("data_manifest_sha256") + ", but " + spec.data() + " has " + dataSha256
+          + "; the shards changed, so the run cannot resume on them");
+    }
+  }
+
+  private static List<MetricRecord> readMetrics(Checkpoint checkpoint) {
+    try {
+      return JSON.readValue(checkpoint.metricsJson(), new TypeReference<List<MetricRecord>>() {});
+    } catch (JsonProcessingException e) {
+      throw new BadInputException("checkpoint at step " + checkpoint.step() + " has unreadable metrics: "
+          + e.getOriginalMessage());
+    }
+  }
+
+  private static String metricsJson(List<MetricRecord> metrics) {
+    return write(metrics);
+  }
+
+  private static void writeResult(Path out, Result result) {
+    AtomicFiles.writeString(out.resolve("result.json"), write(result));
+  }
+
+  private static Object readTree(String json) {
+    try {
+      return JSON.readTree(json);
+    } catch (JsonProcessingException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  private static Map<String, Object> readMap(String json) {
+    try {
+      return JSON.readValue(json, new TypeReference<Map<String, Object>>() {});
+    } catch (JsonProcessingException e) {
+      throw new BadInputException("a checkpoint's run description is not JSON: " + e.getOriginalMessage());
+    }
+  }
+
+  private static String write(Object value) {
+    try {
+      return JSON.writeValueAsString(value);
+    } catch (JsonProcessingException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+}

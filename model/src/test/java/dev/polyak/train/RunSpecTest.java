@@ -1,0 +1,106 @@
+package dev.polyak.train;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.polyak.data.BadInputException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** run.yaml: family recipes as defaults, clear errors with line numbers, a stable run identity. */
+class RunSpecTest {
+  private static final Path BASE = Path.of("/runs");
+
+  @Test
+  void aTransformerTakesBertsRecipeAndACnnThePapersSgdRecipe() {
+    RunSpec bert = RunSpec.parse("model: bert-tiny\ndata: shards/wikitext\nsteps: 1000\n", BASE);
+    TrainingConfig t = bert.training();
+    assertThat(bert.data()).isEqualTo(Path.of("/runs/shards/wikitext"));
+    assertThat(t.optimizer()).isEqualTo(TrainingConfig.OptimizerKind.ADAMW);
+    assertThat(t.schedule()).isEqualTo(TrainingConfig.Schedule.WARMUP_LINEAR);
+    assertThat(t.warmupSteps()).isEqualTo(100);
+    assertThat(t.weightDecay()).isEqualTo(0.01);
+    assertThat(t.maxGradientNorm()).isEqualTo(1.0);
+    assertThat(t.batchSize()).isEqualTo(16);
+    assertThat(bert.trainSplit()).isEqualTo("train");
+    assertThat(bert.evalSplit()).isEqualTo("valid");
+
+    RunSpec mlp = RunSpec.parse("model: mlp\ndata: /data/cifar\nsteps: 400\nlearning_rate: 0.05\n", BASE);
+    TrainingConfig c = mlp.training();
+    assertThat(c.optimizer()).isEqualTo(TrainingConfig.OptimizerKind.SGD);
+    assertThat(c.momentum()).isEqualTo(0.9);
+    assertThat(c.weightDecay()).isEqualTo(5e-4);
+    assertThat(c.learningRate()).isEqualTo(0.05);
+    assertThat(mlp.evalSplit()).isEqualTo("test");
+    // the paper's step schedule: x0.1 at 1/2, x0.01 at 3/4 of training
+    assertThat(c.learningRate(199)).isEqualTo(0.05);
+    assertThat(c.learningRate(200)).isCloseTo(0.005, org.assertj.core.data.Offset.offset(1e-12));
+    assertThat(c.learningRate(300)).isCloseTo(0.0005, org.assertj.core.data.Offset.offset(1e-12));
+    assertThat(mlp.checkpointEvery()).isEqualTo(c.evalEvery());
+  }
+
+  @Test
+  void anUnknownKeyIsAnErrorWithItsLineAndTheAllowedKeys() {
+    String yaml = "model: bert-tiny\ndata: x\nsteps: 10\nlearning_rat: 0.1\n";
+    assertThatThrownBy(() -> RunSpec.parse(yaml, BASE))
+        .hasMessageContaining("line 4")
+        .hasMessageContaining("unknown key 'learning_rat'")
+        .hasMessageContaining("learning_rate");
+  }
+
+  @Test
+  void wrongValuesNameTheFieldAndWhatIsAllowed() {
+    assertThatThrownBy(() -> RunSpec.parse("model: bert-tiny\ndata: x\nsteps: ten\n", BASE))
+        .hasMessageContaining("line 3").hasMessageContaining("steps");
+    assertThatThrownBy(() -> RunSpec.parse("model: bert-huge\ndata: x\nsteps: 10\n", BASE))
+        .hasMessageContaining("unknown model 'bert-huge'").hasMessageContaining("bert-small");
+    assertThatThrownBy(() -> RunSpec.parse("model: mlp\ndata: x\nsteps: 10\noptimizer: lion\n", BASE))
+        .hasMessageContaining("optimizer must be one of adamw, sgd, got 'lion'");
+    assertThatThrownBy(() -> RunSpec.parse("model: mlp\ndata: x\nsteps: 10\nmodel_options: {heads: 2}\n", BASE))
+        .hasMessageContaining("'heads' is not an option of mlp models; allowed: hidden, layers");
+    assertThatThrownBy(() -> RunSpec.parse("model: mlp\ndata: x\n", BASE))
+        .hasMessageContaining("steps");
+    assertThatThrownBy(() -> RunSpec.parse("model: mlp\ndata: x\nsteps: 100\neval_every: 30\ncheckpoint_every: 50\n", BASE))
+        .hasMessageContaining("checkpoint_every must be a positive multiple of eval_every (30), got 50");
+    assertThatThrownBy(() -> RunSpec.parse("model: mlp\ndata: x\nsteps: 0\n", BASE))
+        .hasMessageContaining("steps must be at least 1");
+    assertThatThrownBy(() -> RunSpec.parse("", BASE)).hasMessageContaining("empty");
+  }
+
+  @Test
+  void aMissingOrBrokenFileNamesTheFile(@TempDir Path dir) throws Exception {
+    Path missing = dir.resolve("nope.yaml");
+    assertThatThrownBy(() -> RunSpec.load(missing)).isInstanceOf(BadInputException.class)
+        .hasMessageContaining(missing.toString()).hasMessageContaining("no such run file");
+    Path broken = Files.writeString(dir.resolve("run.yaml"), "model: [mlp\n");
+    assertThatThrownBy(() -> RunSpec.load(broken)).isInstanceOf(BadInputException.class)
+        .hasMessageContaining(broken.toString()).hasMessageContaining("line");
+  }
+
+  @Test
+  void theRunIdDependsOnWhatDecidesTheTrajectoryOnly() {
+    RunSpec a = RunSpec.parse("model: mlp\ndata: a\nsteps: 100\nseed: 4\nmodel_options: {hidden: 32, layers: 1}\n", BASE);
+    RunSpec reordered = RunSpec.parse("seed: 4\nmodel_options: {layers: 1, hidden: 32}\nsteps: 100\ndata: elsewhere\nmodel: mlp\n", Path.of("/x"));
+    RunSpec explicitDefaults = RunSpec.parse("model: mlp\ndata: a\nsteps: 100\nseed: 4\nmodel_options: {hidden: 32, layers: 1}\n"
+        + "optimizer: sgd\nmomentum: 0.9\nschedule: step\n", BASE);
+    RunSpec otherSeed = RunSpec.parse("model: mlp\ndata: a\nsteps: 100\nseed: 5\nmodel_options: {hidden: 32, layers: 1}\n", BASE);
+    assertThat(reordered.runId()).isEqualTo(a.runId());
+    assertThat(explicitDefaults.runId()).isEqualTo(a.runId());
+    assertThat(otherSeed.runId()).isNotEqualTo(a.runId());
+    assertThat(a.runId()).matches("[0-9a-f]{16}");
+    // The identity is SHA-256 of the canonical JSON, checked here by an independent digest.
+    String expected = java.util.HexFormat.of().formatHex(sha256(a.canonicalJson()), 0, 8);
+    assertThat(a.runId()).isEqualTo(expected);
+    assertThat(a.canonicalJson()).startsWith("{\"batch_size\":64,\"eval_every\":25,");
+  }
+
+  private static byte[] sha256(String text) {
+    try {
+      return java.security.MessageDigest.getInstance("SHA-256").digest(text.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+    } catch (java.security.NoSuchAlgorithmException e) {
+      throw new AssertionError(e);
+    }
+  }
+}

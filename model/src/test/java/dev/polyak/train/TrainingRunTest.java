@@ -1,0 +1,133 @@
+package dev.polyak.train;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import ai.djl.Device;
+import dev.polyak.checkpoint.CheckpointStore;
+import dev.polyak.data.BadInputException;
+import dev.polyak.data.image.CifarConfig;
+import dev.polyak.data.image.CifarVariant;
+import dev.polyak.data.synthetic.SyntheticCifar;
+import dev.polyak.testing.TestShardSets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * A run file trained through {@link TrainingRun}: periodic checkpoints, a resume after a kill that
+ * gives the uninterrupted metrics, a fall-back past a corrupt newest checkpoint, refusal of a
+ * folder that holds another run or of changed shards, and identical trajectories for two runs of
+ * one spec in one JVM at once. Image classification with augmentation on small synthetic CIFAR.
+ */
+class TrainingRunTest {
+  @TempDir static Path dir;
+  static Path shards;
+
+  @BeforeAll
+  static void shards() throws Exception {
+    Path input = dir.resolve("cifar-in");
+    SyntheticCifar.write(input, CifarVariant.CIFAR10, 7, 64);
+    shards = Files.createDirectories(dir.resolve("cifar-shards"));
+    TestShardSets.images(input, shards, CifarVariant.CIFAR10, CifarConfig.defaults());
+  }
+
+  private static RunSpec spec(long seed) {
+    return RunSpec.parse("model: mlp\nmodel_options: {hidden: 32, layers: 1}\ndata: " + shards + "\nseed: " + seed
+        + "\nsteps: 40\nbatch_size: 16\nlearning_rate: 0.02\neval_every: 10\ncheckpoint_every: 20\neval_samples: 64\n", dir);
+  }
+
+  private static TrainingRun.Result run(RunSpec spec, Path out) {
+    List<MetricRecord> seen = new ArrayList<>();
+    TrainingRun.Result result = TrainingRun.run(spec, out, Device.cpu(), seen::add);
+    assertThat(seen).isEqualTo(result.metrics());
+    return result;
+  }
+
+  private static List<Path> checkpoints(Path out) throws Exception {
+    try (Stream<Path> files = Files.list(out.resolve("checkpoints"))) {
+      return files.sorted().toList();
+    }
+  }
+
+  @Test
+  void aKilledRunResumesFromItsLastCheckpointWithTheUninterruptedMetrics() throws Exception {
+    RunSpec spec = spec(1);
+    TrainingRun.Result whole = run(spec, dir.resolve("whole"));
+    assertThat(whole.status()).isEqualTo(TrainingRun.Status.FINISHED);
+    assertThat(whole.metrics()).extracting(MetricRecord::step).containsExactly(10L, 20L, 30L, 40L);
+    assertThat(whole.metrics()).allSatisfy(m -> assertThat(m.evalMetric()).isBetween(0.0, 1.0));
+    assertThat(checkpoints(dir.resolve("whole"))).extracting(p -> p.getFileName().toString())
+        .containsExactly("ckpt-0000000020.safetensors", "ckpt-0000000040.safetensors");
+    assertThat(Files.readString(dir.resolve("whole/run.json"))).contains(spec.runId());
+    assertThat(Files.readString(dir.resolve("whole/result.json"))).contains("FINISHED");
+
+    // A second folder whose run was killed after its step-20 checkpoint: same files as the whole
+    // run up to that point, nothing after it.
+    Path killed = dir.resolve("killed");
+    run(spec, killed);
+    Files.delete(killed.resolve("checkpoints/ckpt-0000000040.safetensors"));
+    Files.delete(killed.resolve("result.json"));
+    TrainingRun.Result resumed = run(spec, killed);
+    assertThat(resumed.resumedFromStep()).isEqualTo(20);
+    assertThat(resumed.metrics()).isEqualTo(withoutTimes(whole.metrics(), resumed.metrics()));
+  }
+
+  @Test
+  void aCorruptNewestCheckpointIsSkippedAndTheRunResumesFromThePreviousOne() throws Exception {
+    RunSpec spec = spec(2);
+    Path out = dir.resolve("corrupt");
+    TrainingRun.Result whole = run(spec, out);
+    Path newest = out.resolve("checkpoints/ckpt-0000000040.safetensors");
+    TestShardSets.corruptByte(newest, Files.size(newest) / 2);
+    Files.delete(out.resolve("result.json"));
+    TrainingRun.Result resumed = run(spec, out);
+    assertThat(resumed.resumedFromStep()).isEqualTo(20);
+    assertThat(resumed.metrics()).isEqualTo(withoutTimes(whole.metrics(), resumed.metrics()));
+    assertThat(new CheckpointStore(out.resolve("checkpoints"), dev.polyak.checkpoint.RetentionPolicy.keepAll())
+        .latestValid().orElseThrow().step()).isEqualTo(40);
+  }
+
+  @Test
+  void aFolderOfAnotherRunIsRefused() {
+    Path out = dir.resolve("taken");
+    run(spec(3), out);
+    assertThatThrownBy(() -> TrainingRun.run(spec(4), out, Device.cpu(), r -> {}))
+        .isInstanceOf(BadInputException.class)
+        .hasMessageContaining("holds run " + spec(3).runId())
+        .hasMessageContaining("not run " + spec(4).runId());
+  }
+
+  @Test
+  void twoRunsOfOneSpecAtOnceInOneJvmHaveTheSameTrajectory() {
+    RunSpec spec = spec(5);
+    CompletableFuture<TrainingRun.Result> a = CompletableFuture.supplyAsync(() -> run(spec, dir.resolve("twin-a")));
+    CompletableFuture<TrainingRun.Result> b = CompletableFuture.supplyAsync(() -> run(spec, dir.resolve("twin-b")));
+    List<MetricRecord> first = a.join().metrics();
+    List<MetricRecord> second = b.join().metrics();
+    assertThat(first).extracting(MetricRecord::trainLoss).containsExactlyElementsOf(
+        second.stream().map(MetricRecord::trainLoss).toList());
+    assertThat(first).extracting(MetricRecord::evalLoss).containsExactlyElementsOf(
+        second.stream().map(MetricRecord::evalLoss).toList());
+    // and a different seed is a different trajectory
+    assertThat(run(spec(6), dir.resolve("other-seed")).metrics().get(0).trainLoss()).isNotEqualTo(first.get(0).trainLoss());
+  }
+
+  /** {@code expected} with each record's step time taken from {@code actual} (wall time is not reproducible). */
+  private static List<MetricRecord> withoutTimes(List<MetricRecord> expected, List<MetricRecord> actual) {
+    assertThat(actual).hasSameSizeAs(expected);
+    List<MetricRecord> out = new ArrayList<>();
+    for (int i = 0; i < expected.size(); i++) {
+      MetricRecord e = expected.get(i);
+      out.add(new MetricRecord(e.step(), e.trainLoss(), e.evalLoss(), e.evalMetric(), e.learningRate(),
+          actual.get(i).stepMillis(), e.keptParameters()));
+    }
+    return out;
+  }
+}

@@ -1,0 +1,17 @@
+package dev.polyak.cli;
+
+import ai.djl.pytorch.jni.JniUtils;
+import dev.polyak.nn.Autograd;
+
+/** The engine's intra-op thread count for this process (PyTorch's setting is process-wide). */
+final class EngineThreads {
+  private EngineThreads() {}
+
+  /** Sets intra-op threads to {@code threads} and inter-op threads to 1 before the engine does work. */
+  static void set(int threads) {
+    System.setProperty("ai.djl.pytorch.num_threads", Integer.toString(threads));
+    System.setProperty("ai.djl.pytorch.num_interop_threads", "1");
+    Autograd.ensureEngine();
+    JniUtils.setNumThreads(threads);
+  }
+}

@@ -1,0 +1,123 @@
+package dev.polyak.cli;
+
+import ai.djl.Device;
+import dev.polyak.nn.Devices;
+import dev.polyak.train.MetricRecord;
+import dev.polyak.train.RunSpec;
+import dev.polyak.train.TrainingListener;
+import dev.polyak.train.TrainingRun;
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+import me.tongfei.progressbar.ProgressBar;
+import me.tongfei.progressbar.ProgressBarBuilder;
+import me.tongfei.progressbar.ProgressBarStyle;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/** {@code polyak train}: one training run from a run file, locally, resumable. */
+@Command(name = "train", mixinStandardHelpOptions = true, versionProvider = PolyakCli.Version.class,
+    description = {
+        "Train one model as a run file describes it, with periodic checkpoints; run it again on the same",
+        "--out folder to resume from the newest valid checkpoint. Prints a metric line per evaluation",
+        "and the final metrics. Exit code 3 when the loss became NaN or infinite (the run diverged)."})
+final class TrainCommand implements Callable<Integer> {
+  /** Exit code of a run whose loss stopped being finite. */
+  static final int DIVERGED = 3;
+
+  @Option(names = "--config", required = true, description = "The run file (YAML); see README, 'Run files'.")
+  Path config;
+
+  @Option(names = "--out", description = "Output folder for run.json, checkpoints/ and result.json"
+      + " (default: runs/<run id>).")
+  Path out;
+
+  @Option(names = "--device", defaultValue = "cpu", description = "cpu, gpu or gpu:N (default: ${DEFAULT-VALUE}).")
+  String device;
+
+  @Option(names = "--threads", defaultValue = "1", description = "Intra-op threads of the engine (default:"
+      + " ${DEFAULT-VALUE}; only one thread gives bitwise-identical trajectories across processes).")
+  int threads;
+
+  @Spec picocli.CommandLine.Model.CommandSpec spec;
+
+  @Override
+  public Integer call() {
+    if (threads < 1) {
+      throw new IllegalArgumentException("--threads must be at least 1, got " + threads);
+    }
+    EngineThreads.set(threads);
+    Device target = Devices.require(Devices.parse(device));
+    RunSpec run = RunSpec.load(config);
+    Path folder = out != null ? out : Path.of("runs", run.runId());
+    PrintWriter console = spec.commandLine().getOut();
+    console.printf("run %s: %s on %s (%s -> %s), %d steps, batch %d, seed %d; output %s%n", run.runId(), run.model(),
+        run.data(), run.trainSplit(), run.evalSplit(), run.training().steps(), run.training().batchSize(),
+        run.training().seed(), folder);
+    console.flush();
+    TrainingRun.Result result;
+    try (StepProgress progress = new StepProgress(run.training().steps(), console)) {
+      result = TrainingRun.run(run, folder, target, progress);
+    }
+    if (result.resumedFromStep() > 0) {
+      console.printf("(resumed from step %d)%n", result.resumedFromStep());
+    }
+    if (result.status() == TrainingRun.Status.DIVERGED) {
+      console.printf("run %s diverged at step %d (the loss was not finite); last good checkpoint in %s%n",
+          result.runId(), result.divergedAtStep(), folder.resolve("checkpoints"));
+      console.flush();
+      return DIVERGED;
+    }
+    MetricRecord last = result.last().orElseThrow();
+    console.printf("final: step %d, train loss %.4f, eval loss %.4f, %s %.4f, kept parameters %d%n", last.step(),
+        last.trainLoss(), last.evalLoss(), run.family().transformer() ? "perplexity" : "accuracy", last.evalMetric(),
+        last.keptParameters());
+    console.printf("wrote %s%n", folder.resolve("result.json"));
+    console.flush();
+    return 0;
+  }
+
+  /** A progress bar (step, loss, ETA) on a terminal, and one line per evaluation everywhere. */
+  private static final class StepProgress implements TrainingListener, AutoCloseable {
+    private final ProgressBar bar;
+    private final PrintWriter console;
+
+    StepProgress(long steps, PrintWriter console) {
+      this.console = console;
+      this.bar = System.console() == null ? null : new ProgressBarBuilder()
+          .setTaskName("train")
+          .setInitialMax(steps)
+          .setStyle(ProgressBarStyle.ASCII)
+          .setUnit(" steps", 1)
+          .showSpeed()
+          .build();
+    }
+
+    @Override
+    public void onStep(long step, double loss) {
+      if (bar != null) {
+        bar.stepTo(step);
+        bar.setExtraMessage(String.format(" loss %.4f", loss));
+      }
+    }
+
+    @Override
+    public void onMetrics(MetricRecord r) {
+      String line = String.format("step %d: train loss %.4f, eval loss %.4f, metric %.4f, lr %.3g, %.1f ms/step",
+          r.step(), r.trainLoss(), r.evalLoss(), r.evalMetric(), r.learningRate(), r.stepMillis());
+      if (bar != null) {
+        bar.setExtraMessage(" " + line);
+      }
+      console.println(line);
+      console.flush();
+    }
+
+    @Override
+    public void close() {
+      if (bar != null) {
+        bar.close();
+      }
+    }
+  }
+}
