@@ -15,7 +15,7 @@ import java.util.List;
 /**
  * A BERT encoder for masked language modelling with textbook post-LayerNorm blocks ({@code x =
  * LN(x + Attention(x)); x = LN(x + FFN(x))}, GELU), learned positions and an MLM head (dense, GELU,
- * LN, decoder). Its prunable structures are the attention heads: head {@code h} of layer {@code l}
+ * LN, decoder tied to the token embeddings). Its prunable structures are the attention heads: head {@code h} of layer {@code l}
  * owns columns {@code [h d, (h+1) d)} of the query, key and value weights and biases and rows
  * {@code [h d, (h+1) d)} of the output projection ({@code d = hidden / heads}); a masked head's
  * context is multiplied by zero before the output projection. Weights are normal(0, 0.02) as in
@@ -75,7 +75,7 @@ public final class Bert extends AbstractMaskedModel {
     normal("mlm.dense.weight", new Shape(h, h), init);
     parameters.constant("mlm.dense.bias", new Shape(h), 0f);
     layerNorm("mlm.norm", h);
-    normal("mlm.decoder.weight", new Shape(h, config.vocabSize()), init);
+    // The decoder's weight is the token embedding table (tied, as in BERT); only its bias is its own.
     parameters.constant("mlm.decoder.bias", new Shape(config.vocabSize()), 0f);
 
     long d = config.headSize();
@@ -143,10 +143,13 @@ public final class Bert extends AbstractMaskedModel {
     return x;
   }
 
-  /** MLM logits {@code [rows, vocab]} for hidden states {@code [rows, hidden]}. */
+  /**
+   * MLM logits {@code [rows, vocab]} for hidden states {@code [rows, hidden]}; the decoder is tied to
+   * the token embeddings: {@code logits = LN(GELU(dense(h))) · tokenEmbeddingsᵀ + bias}.
+   */
   public NDArray mlmLogits(NDArray hidden) {
     NDArray h = norm(Activation.gelu(dense(hidden, "mlm.dense")), "mlm.norm");
-    return dense(h, "mlm.decoder");
+    return h.matMul(parameters.get("embeddings.token").transpose()).add(parameters.get("mlm.decoder.bias"));
   }
 
   /** Logits {@code [batch, length, vocab]} at every position. */
@@ -194,7 +197,7 @@ public final class Bert extends AbstractMaskedModel {
       flops += 2 * t * keptHeads * d * h; // output projection
       flops += 2 * t * h * config.ffn() * 2; // feed-forward
     }
-    flops += 2 * t * h * h + 2 * t * h * config.vocabSize(); // MLM head at every position
+    flops += 2 * t * h * h + 2 * t * h * config.vocabSize(); // MLM head (tied decoder) at every position
     return flops;
   }
 }

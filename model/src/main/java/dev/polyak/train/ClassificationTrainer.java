@@ -47,6 +47,7 @@ public final class ClassificationTrainer extends Trainer {
 
   @Override
   protected NDArray trainingLoss(long step, int[] samples) {
+    long started = System.nanoTime();
     float[] pixels = new float[samples.length * CifarVariant.IMAGE_BYTES];
     float[] targets = new float[samples.length];
     for (int b = 0; b < samples.length; b++) {
@@ -55,7 +56,9 @@ public final class ClassificationTrainer extends Trainer {
       System.arraycopy(image, 0, pixels, b * CifarVariant.IMAGE_BYTES, image.length);
       targets[b] = train.labels()[samples[b]];
     }
-    return Losses.crossEntropy(model.forward(images(pixels, samples.length)), targets);
+    NDArray input = images(pixels, samples.length);
+    addHostNanos(System.nanoTime() - started);
+    return Losses.crossEntropy(model.forward(input), targets);
   }
 
   /** Mean loss and accuracy on the first {@code evalSamples} held-out images (normalised, not augmented). */

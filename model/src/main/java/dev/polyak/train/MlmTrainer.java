@@ -79,6 +79,7 @@ public final class MlmTrainer extends Trainer {
 
   @Override
   protected NDArray trainingLoss(long step, int[] samples) {
+    long started = System.nanoTime();
     int[][] inputs = new int[samples.length][];
     int[][] labels = new int[samples.length][];
     for (int b = 0; b < samples.length; b++) {
@@ -87,6 +88,7 @@ public final class MlmTrainer extends Trainer {
       inputs[b] = masked.inputIds();
       labels[b] = masked.labels();
     }
+    addHostNanos(System.nanoTime() - started);
     return loss(inputs, labels);
   }
 

@@ -32,6 +32,7 @@ public abstract class Trainer implements AutoCloseable {
   protected final Batches batches;
   private Optimizer optimizer;
   private long step;
+  private long hostNanos;
 
   /** @param device where arrays live; checked by {@link Devices#require} (a clear error for a missing GPU) */
   protected Trainer(TrainingConfig config, int trainSamples, Device device) {
@@ -66,6 +67,19 @@ public abstract class Trainer implements AutoCloseable {
 
   public final long step() {
     return step;
+  }
+
+  /**
+   * Wall time spent so far preparing batches in Java (masking, augmentation, copying into arrays),
+   * outside the engine: the per-step overhead that {@code polyak bench train} reports.
+   */
+  public final long hostNanos() {
+    return hostNanos;
+  }
+
+  /** Subclasses add the time they spent preparing a batch in Java. */
+  protected final void addHostNanos(long nanos) {
+    hostNanos += nanos;
   }
 
   /** Continues from {@code step} (after weights and optimizer state were restored). */

@@ -141,7 +141,15 @@ class BertReferenceTest {
       x = layerNorm(add(x, dense(inner, p(f + "out.weight"), p(f + "out.bias"), h)), p(f + "norm.gain"), p(f + "norm.bias"));
     }
     double[][] m = layerNorm(gelu(dense(x, p("mlm.dense.weight"), p("mlm.dense.bias"), h)), p("mlm.norm.gain"), p("mlm.norm.bias"));
-    return dense(m, p("mlm.decoder.weight"), p("mlm.decoder.bias"), CONFIG.vocabSize());
+    // tied decoder: the weight [hidden, vocab] is the token embedding table [vocab, hidden] transposed
+    float[] embeddings = p("embeddings.token");
+    float[] decoder = new float[embeddings.length];
+    for (int v = 0; v < CONFIG.vocabSize(); v++) {
+      for (int i = 0; i < h; i++) {
+        decoder[i * CONFIG.vocabSize() + v] = embeddings[v * h + i];
+      }
+    }
+    return dense(m, decoder, p("mlm.decoder.bias"), CONFIG.vocabSize());
   }
 
   @Test

@@ -1,0 +1,253 @@
+package dev.polyak.cli;
+
+import ai.djl.pytorch.jni.JniUtils;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.polyak.data.read.TokenDataset;
+import dev.polyak.nn.Bert;
+import dev.polyak.random.RandomStream;
+import dev.polyak.random.RandomStreams;
+import dev.polyak.train.MlmTrainer;
+import dev.polyak.train.Trainer;
+import dev.polyak.train.TrainingConfig;
+import dev.polyak.train.TrainingListener;
+import dev.polyak.train.MetricRecord;
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.Callable;
+import java.util.concurrent.TimeUnit;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * {@code polyak bench train}: training throughput of polyak's trainers, with 1 and 2 intra-op
+ * threads, against the PyTorch reference scripts run right after on the same machine, plus the
+ * process RSS over a long bert-tiny run.
+ */
+@Command(name = "train", mixinStandardHelpOptions = true, versionProvider = PolyakCli.Version.class,
+    description = {
+        "Training throughput: bert-small MLM tokens/s (seq 128, batch 16, AdamW, vocabulary 33,278, logits at the"
+            + " masked positions) and CIFAR CNN images/s (batch 64, SGD), each with 1 and 2 threads, and the share"
+            + " of each step spent preparing the batch in Java.",
+        "With --reference DIR (the PyTorch scripts of shared/anchors) each figure is followed by the reference's,"
+            + " measured right after in a separate Python process, and the ratio.",
+        "--rss-steps N trains bert-tiny for N steps and prints the process RSS every N/10 steps."})
+final class BenchTrainCommand implements Callable<Integer> {
+  /** WikiText-2's vocabulary size, as the reference scripts use. */
+  static final int VOCABULARY = 33_278;
+
+  @Option(names = "--model", split = ",", defaultValue = "bert-small",
+      description = "Models to measure, comma-separated: bert-small (default: ${DEFAULT-VALUE}).")
+  List<String> models;
+
+  @Option(names = "--threads", split = ",", defaultValue = "1,2",
+      description = "Intra-op thread counts to measure (default: ${DEFAULT-VALUE}).")
+  List<Integer> threads;
+
+  @Option(names = "--steps", defaultValue = "8", description = "Measured steps per figure, after 2 warm-up steps"
+      + " (default: ${DEFAULT-VALUE}, as the reference's 8 repetitions).")
+  int steps;
+
+  @Option(names = "--reference", description = "Folder of the PyTorch reference scripts (run.sh), e.g. ../shared/anchors.")
+  Path reference;
+
+  @Option(names = "--rss-steps", defaultValue = "0", description = "bert-tiny steps for the RSS trace (0 = skip;"
+      + " the issue's figure is 10000).")
+  long rssSteps;
+
+  @Override
+  public Integer call() throws Exception {
+    PrintStream console = System.out;
+    console.printf("machine: %d cores, Java %s, max heap %d MiB%n", Runtime.getRuntime().availableProcessors(),
+        System.getProperty("java.version"), Runtime.getRuntime().maxMemory() >> 20);
+    for (String model : models) {
+      for (int n : threads) {
+        EngineThreads.set(n);
+        Measurement m = measure(model, n);
+        console.printf("%s, %d thread(s): %s, step median %.3f s (min %.3f, max %.3f), batch preparation in Java"
+            + " %.1f %% of the step%n", model, n, m.describe(), m.median(), m.min(), m.max(), 100 * m.hostShare());
+        if (reference != null) {
+          Optional<Double> theirs = referenceRate(model, n, console);
+          theirs.ifPresent(r -> console.printf("%s, %d thread(s): PyTorch reference %.1f %s, ratio polyak / reference"
+              + " %.2f%n", model, n, r, m.unit(), m.rate() / r));
+        }
+      }
+    }
+    if (rssSteps > 0) {
+      EngineThreads.set(threads.get(0));
+      rssTrace(console);
+    }
+    return 0;
+  }
+
+  /** Per-step figures of one model and thread count. */
+  record Measurement(double[] stepSeconds, double itemsPerStep, String unit, double hostShare) {
+    double median() {
+      double[] s = stepSeconds.clone();
+      Arrays.sort(s);
+      return s.length % 2 == 1 ? s[s.length / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+    }
+
+    double min() {
+      return Arrays.stream(stepSeconds).min().orElseThrow();
+    }
+
+    double max() {
+      return Arrays.stream(stepSeconds).max().orElseThrow();
+    }
+
+    double rate() {
+      return itemsPerStep / median();
+    }
+
+    String describe() {
+      return String.format("%.1f %s", rate(), unit);
+    }
+  }
+
+  private Measurement measure(String model, int threadCount) {
+    return switch (model) {
+      case "bert-small" -> {
+        TokenDataset data = randomTokens(VOCABULARY, 128, 512, 1);
+        Bert.Config config = new Bert.Config(VOCABULARY, 256, 4, 4, 1024, 128);
+        TrainingConfig training = new TrainingConfig(0, steps + 2, 16, TrainingConfig.OptimizerKind.ADAMW, 1e-4,
+            TrainingConfig.Schedule.CONSTANT, 0, 0.01, 0, 0, steps + 2, 1);
+        try (MlmTrainer trainer = new MlmTrainer(config, training, data, data)) {
+          yield time(trainer, 16 * 128, "tokens/s");
+        }
+      }
+      default -> throw new IllegalArgumentException("--model: unknown model '" + model + "'; available: bert-small");
+    };
+  }
+
+  /** Runs 2 warm-up steps and {@code steps} timed ones; the final evaluation is not timed. */
+  private Measurement time(Trainer trainer, double itemsPerStep, String unit) {
+    long[] stamps = new long[steps + 3];
+    trainer.train(2, stampListener(stamps));
+    long hostBefore = trainer.hostNanos();
+    stamps[2] = System.nanoTime();
+    trainer.train(steps + 1, stampListener(stamps));
+    double[] seconds = new double[steps - 1];
+    for (int i = 0; i < seconds.length; i++) {
+      seconds[i] = (stamps[i + 3] - stamps[i + 2]) / 1e9;
+    }
+    double total = (stamps[steps + 1] - stamps[2]) / 1e9;
+    double host = (trainer.hostNanos() - hostBefore) / 1e9;
+    return new Measurement(seconds, itemsPerStep, unit, host / total);
+  }
+
+  private static TrainingListener stampListener(long[] stamps) {
+    return new TrainingListener() {
+      @Override
+      public void onMetrics(MetricRecord record) {}
+
+      @Override
+      public void onStep(long step, double loss) {
+        stamps[(int) step] = System.nanoTime();
+      }
+    };
+  }
+
+  /** Rows of uniformly random word ids (ids 5 and up; 0-4 are the special tokens). */
+  static TokenDataset randomTokens(int vocabulary, int length, int rows, long seed) {
+    RandomStream random = new RandomStreams(seed).stream("bench-tokens");
+    int[][] ids = new int[rows][length];
+    int[] lengths = new int[rows];
+    for (int r = 0; r < rows; r++) {
+      for (int t = 0; t < length; t++) {
+        ids[r][t] = 5 + random.nextInt(vocabulary - 5);
+      }
+      lengths[r] = length;
+    }
+    return new TokenDataset("bench", ids, lengths, vocabulary, length);
+  }
+
+  /** The reference script's figure for the same model and thread count, or empty (with the reason printed). */
+  private Optional<Double> referenceRate(String model, int threadCount, PrintStream console)
+      throws IOException, InterruptedException {
+    List<String> command = new ArrayList<>(List.of("bash", reference.resolve("run.sh").toString(),
+        threadCount == 1 ? "1" : "2p"));
+    String field;
+    switch (model) {
+      case "bert-small" -> {
+        command.addAll(List.of("bert_train.py", "hf", Integer.toString(VOCABULARY), "masked"));
+        field = "tokens_per_s";
+      }
+      default -> {
+        command.addAll(List.of("cnn.py", model));
+        field = "train_img_per_s";
+      }
+    }
+    if (!Files.isRegularFile(reference.resolve("run.sh"))) {
+      throw new IllegalArgumentException("--reference " + reference + " has no run.sh");
+    }
+    Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
+    String result = null;
+    StringBuilder output = new StringBuilder();
+    try (BufferedReader lines = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
+      for (String line = lines.readLine(); line != null; line = lines.readLine()) {
+        output.append(line).append('\n');
+        if (line.startsWith("RESULT ")) {
+          result = line.substring("RESULT ".length());
+        }
+      }
+    }
+    if (!process.waitFor(10, TimeUnit.MINUTES) || process.exitValue() != 0 || result == null) {
+      console.printf("reference %s failed (exit %s): %s%n", String.join(" ", command),
+          process.isAlive() ? "timeout" : Integer.toString(process.exitValue()), output.toString().strip());
+      return Optional.empty();
+    }
+    JsonNode json = new ObjectMapper().readTree(result);
+    return Optional.of(json.get(field).asDouble());
+  }
+
+  /** bert-tiny for {@code rssSteps} steps, printing the resident set size every tenth of the run. */
+  private void rssTrace(PrintStream console) {
+    TokenDataset data = randomTokens(VOCABULARY, 128, 1024, 2);
+    Bert.Config config = new Bert.Config(VOCABULARY, 128, 2, 2, 512, 128);
+    TrainingConfig training = new TrainingConfig(0, rssSteps, 16, TrainingConfig.OptimizerKind.ADAMW, 1e-4,
+        TrainingConfig.Schedule.CONSTANT, 0, 0.01, 0, 1.0, rssSteps, 16);
+    long every = Math.max(1, rssSteps / 10);
+    console.printf("RSS trace: bert-tiny (vocabulary %d, seq 128, batch 16), %d steps, %d thread(s)%n", VOCABULARY,
+        rssSteps, JniUtils.getNumThreads());
+    console.printf("step 0: RSS %d MiB%n", rssKib() >> 10);
+    try (MlmTrainer trainer = new MlmTrainer(config, training, data, data)) {
+      long started = System.nanoTime();
+      trainer.train(rssSteps, new TrainingListener() {
+        @Override
+        public void onMetrics(MetricRecord record) {}
+
+        @Override
+        public void onStep(long step, double loss) {
+          if (step % every == 0) {
+            console.printf("step %d: RSS %d MiB, %.1f ms/step so far%n", step, rssKib() >> 10,
+                (System.nanoTime() - started) / 1e6 / step);
+          }
+        }
+      });
+    }
+  }
+
+  /** This process's resident set size in KiB, from /proc/self/status (Linux); -1 elsewhere. */
+  static long rssKib() {
+    try {
+      for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
+        if (line.startsWith("VmRSS:")) {
+          return Long.parseLong(line.replaceAll("[^0-9]", ""));
+        }
+      }
+    } catch (IOException | NumberFormatException e) {
+      return -1;
+    }
+    return -1;
+  }
+}
