@@ -11,6 +11,7 @@ import ai.djl.nn.norm.LayerNorm;
 import dev.polyak.random.RandomStream;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.IntToLongFunction;
 
 /**
  * A BERT encoder for masked language modelling with textbook post-LayerNorm blocks ({@code x =
@@ -45,12 +46,6 @@ public final class Bert extends AbstractMaskedModel implements MlmModel {
 
     int headSize() {
       return hidden / heads;
-    }
-
-    /** Parameters one head owns: {@code d} columns (and biases) of Q, K, V and {@code d} rows of the output projection. */
-    long headParameters() {
-      long d = headSize();
-      return 3 * (hidden * d + d) + d * hidden;
     }
   }
 
@@ -155,13 +150,8 @@ public final class Bert extends AbstractMaskedModel implements MlmModel {
   }
 
   @Override
-  public int hiddenSize() {
-    return config.hidden();
-  }
-
-  @Override
-  public int vocabSize() {
-    return config.vocabSize();
+  public Config encoderConfig() {
+    return config;
   }
 
   /** Hidden states {@code [batch, length, hidden]} for token ids {@code [batch, length]} (int32 or int64). */
@@ -218,12 +208,6 @@ public final class Bert extends AbstractMaskedModel implements MlmModel {
     return dense(h, "mlm.decoder");
   }
 
-  /** Logits {@code [batch, length, vocab]} at every position. */
-  @Override
-  public NDArray forward(NDArray ids) {
-    return mlmLogits(encode(ids));
-  }
-
   private NDArray dense(NDArray x, String name) {
     return dense(parameters, x, name);
   }
@@ -246,29 +230,27 @@ public final class Bert extends AbstractMaskedModel implements MlmModel {
   }
 
   @Override
-  public long keptParameters() {
-    long kept = parameters.count();
-    for (int l = 0; l < config.layers(); l++) {
-      kept -= (config.heads() - masks.keptCount(l)) * config.headParameters();
-    }
-    return kept;
+  public long flopsPerSample() {
+    return encoderFlops(config, masks, layer -> 2L * config.maxLength() * config.hidden() * config.ffn() * 2);
   }
 
-  @Override
-  public long flopsPerSample() {
+  /**
+   * Flops of a sample of {@code maxLength} tokens: each layer's attention under its head mask (mask
+   * group {@code layer}) plus {@code feedForwardFlops(layer)}, and the MLM head at every position.
+   */
+  static long encoderFlops(Config config, Masks masks, IntToLongFunction feedForwardFlops) {
     long t = config.maxLength();
     long h = config.hidden();
     long flops = 0;
     for (int l = 0; l < config.layers(); l++) {
-      flops += attentionFlops(config, masks.keptCount(l));
-      flops += 2 * t * h * config.ffn() * 2; // feed-forward
+      flops += attentionFlops(config, masks.keptCount(l)) + feedForwardFlops.applyAsLong(l);
     }
     flops += 2 * t * h * h + 2 * t * h * config.vocabSize(); // MLM head at every position
     return flops;
   }
 
   /** Attention flops of one layer with {@code keptHeads} heads over {@code maxLength} positions. */
-  static long attentionFlops(Config config, long keptHeads) {
+  private static long attentionFlops(Config config, long keptHeads) {
     long t = config.maxLength();
     long h = config.hidden();
     long d = config.headSize();

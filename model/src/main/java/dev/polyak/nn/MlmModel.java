@@ -31,7 +31,20 @@ public interface MlmModel extends MaskedModel {
   /** MLM logits {@code [rows, vocab]} for hidden states {@code [rows, hidden]}. */
   NDArray mlmLogits(NDArray hidden);
 
-  int hiddenSize();
+  /** Logits {@code [batch, length, vocab]} at every position. */
+  @Override
+  default NDArray forward(NDArray ids) {
+    return mlmLogits(encode(ids));
+  }
 
-  int vocabSize();
+  /** The sizes of the embeddings, the attention and the MLM head, as a BERT config. */
+  Bert.Config encoderConfig();
+
+  default int hiddenSize() {
+    return encoderConfig().hidden();
+  }
+
+  default int vocabSize() {
+    return encoderConfig().vocabSize();
+  }
 }

@@ -8,7 +8,6 @@ import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Activation;
 import dev.polyak.random.RandomStream;
-import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 
@@ -132,11 +131,6 @@ public final class Switch extends AbstractMaskedModel implements MlmModel {
     private static Bert.Config encoder(int vocabSize, int hidden, int layers, int heads, int ffn, int maxLength) {
       return new Bert.Config(vocabSize, hidden, layers, heads, ffn, maxLength);
     }
-
-    /** Parameters one expert owns: its FFN and its router column. */
-    long expertParameters() {
-      return (long) hidden * ffn + ffn + (long) ffn * hidden + hidden + hidden;
-    }
   }
 
   /**
@@ -206,13 +200,8 @@ public final class Switch extends AbstractMaskedModel implements MlmModel {
   }
 
   @Override
-  public int hiddenSize() {
-    return config.hidden();
-  }
-
-  @Override
-  public int vocabSize() {
-    return config.vocabSize();
+  public Bert.Config encoderConfig() {
+    return encoder;
   }
 
   @Override
@@ -342,37 +331,14 @@ public final class Switch extends AbstractMaskedModel implements MlmModel {
     return Bert.dense(parameters, h, "mlm.decoder");
   }
 
-  /** Logits {@code [batch, length, vocab]} at every position. */
-  @Override
-  public NDArray forward(NDArray ids) {
-    return mlmLogits(encode(ids));
-  }
-
-  @Override
-  public long keptParameters() {
-    long kept = parameters.count();
-    for (int l = 0; l < config.layers(); l++) {
-      kept -= (config.heads() - masks.keptCount(l)) * encoder.headParameters();
-      kept -= (config.experts() - masks.keptCount(expertGroup(l))) * config.expertParameters();
-    }
-    return kept;
-  }
-
   /** Per sample of {@code maxLength} tokens, every token routed: one expert FFN and the router per token. */
   @Override
   public long flopsPerSample() {
-    long t = config.maxLength();
-    long h = config.hidden();
-    long flops = 0;
-    for (int l = 0; l < config.layers(); l++) {
-      flops += Bert.attentionFlops(encoder, masks.keptCount(l));
-      long keptExperts = masks.keptCount(expertGroup(l));
-      if (keptExperts > 0) {
-        flops += 2 * t * h * keptExperts; // router
-        flops += 2 * t * h * config.ffn() * 2; // one expert per token
-      }
-    }
-    flops += 2 * t * h * h + 2 * t * h * config.vocabSize(); // MLM head at every position
-    return flops;
+    long th = (long) config.maxLength() * config.hidden();
+    return Bert.encoderFlops(encoder, masks, layer -> {
+      long keptExperts = masks.keptCount(expertGroup(layer));
+      // The router's kept columns, then one expert per token.
+      return keptExperts == 0 ? 0 : 2 * th * keptExperts + 2 * th * config.ffn() * 2;
+    });
   }
 }
