@@ -1,6 +1,7 @@
 package dev.polyak.nn;
 
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
@@ -33,6 +34,24 @@ abstract class AbstractMaskedModel implements MaskedModel {
   @Override
   public final Masks masks() {
     return masks;
+  }
+
+  /**
+   * Every parameter minus the slices of the masked structures, which take no part in the
+   * computation. Assumes that no two structures share a slice.
+   */
+  @Override
+  public long keptParameters() {
+    long kept = parameters.count();
+    for (Structure structure : structures) {
+      if (!masks.kept(structure.layer(), structure.index())) {
+        for (Structure.Slice slice : structure.slices()) {
+          Shape shape = parameters.get(slice.parameter()).getShape();
+          kept -= (slice.to() - slice.from()) * (shape.size() / shape.get(slice.axis()));
+        }
+      }
+    }
+    return kept;
   }
 
   @Override

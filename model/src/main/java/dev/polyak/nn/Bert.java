@@ -11,6 +11,7 @@ import ai.djl.nn.norm.LayerNorm;
 import dev.polyak.random.RandomStream;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.IntToLongFunction;
 
 /**
  * A BERT encoder for masked language modelling with textbook post-LayerNorm blocks ({@code x =
@@ -22,7 +23,7 @@ import java.util.List;
  * BERT, biases zero, LayerNorm gains one. No dropout: it would need the engine's global random
  * generator, which all threads share.
  */
-public final class Bert extends AbstractMaskedModel {
+public final class Bert extends AbstractMaskedModel implements MlmModel {
   /** Sizes; presets follow the paper's testbeds. */
   public record Config(int vocabSize, int hidden, int layers, int heads, int ffn, int maxLength) {
     public Config {
@@ -56,28 +57,84 @@ public final class Bert extends AbstractMaskedModel {
     super(manager, headsPerLayer(config));
     this.config = config;
     int h = config.hidden();
-    normal("embeddings.token", new Shape(config.vocabSize(), h), init);
-    normal("embeddings.position", new Shape(config.maxLength(), h), init);
-    layerNorm("embeddings.norm", h);
+    addEmbeddings(parameters, config, init);
     for (int l = 0; l < config.layers(); l++) {
       String p = "layer" + l + ".";
-      for (String name : new String[] {"query", "key", "value", "output"}) {
-        normal(p + "attention." + name + ".weight", new Shape(h, h), init);
-        parameters.constant(p + "attention." + name + ".bias", new Shape(h), 0f);
-      }
-      layerNorm(p + "attention.norm", h);
-      normal(p + "ffn.in.weight", new Shape(h, config.ffn()), init);
-      parameters.constant(p + "ffn.in.bias", new Shape(config.ffn()), 0f);
-      normal(p + "ffn.out.weight", new Shape(config.ffn(), h), init);
-      parameters.constant(p + "ffn.out.bias", new Shape(h), 0f);
+      addAttention(parameters, config, l, init);
+      addFeedForward(parameters, config, p + "ffn", init);
       layerNorm(p + "ffn.norm", h);
     }
-    normal("mlm.dense.weight", new Shape(h, h), init);
-    parameters.constant("mlm.dense.bias", new Shape(h), 0f);
-    layerNorm("mlm.norm", h);
-    // The decoder's weight is the token embedding table (tied, as in BERT); only its bias is its own.
-    parameters.constant("mlm.decoder.bias", new Shape(config.vocabSize()), 0f);
+    addMlmHead(parameters, config, init);
 
+    headStructures(config).forEach(this::addStructure);
+  }
+
+  private static int[] headsPerLayer(Config config) {
+    int[] sizes = new int[config.layers()];
+    java.util.Arrays.fill(sizes, config.heads());
+    return sizes;
+  }
+
+  private void normal(String name, Shape shape, RandomStream init) {
+    normal(parameters, name, shape, init);
+  }
+
+  private void layerNorm(String name, int size) {
+    layerNorm(parameters, name, size);
+  }
+
+  static void normal(Parameters parameters, String name, Shape shape, RandomStream init) {
+    parameters.normal(name, shape, 0.02f, init);
+  }
+
+  static void layerNorm(Parameters parameters, String name, int size) {
+    parameters.constant(name + ".gain", new Shape(size), 1f);
+    parameters.constant(name + ".bias", new Shape(size), 0f);
+  }
+
+  /**
+   * The MLM head: dense, LayerNorm and the decoder bias. The decoder's weight is the token
+   * embedding table (tied, as in BERT); only its bias is its own.
+   */
+  static void addMlmHead(Parameters parameters, Config config, RandomStream init) {
+    int h = config.hidden();
+    normal(parameters, "mlm.dense.weight", new Shape(h, h), init);
+    parameters.constant("mlm.dense.bias", new Shape(h), 0f);
+    layerNorm(parameters, "mlm.norm", h);
+    parameters.constant("mlm.decoder.bias", new Shape(config.vocabSize()), 0f);
+  }
+
+  /** Token and position embeddings and their LayerNorm. */
+  static void addEmbeddings(Parameters parameters, Config config, RandomStream init) {
+    int h = config.hidden();
+    normal(parameters, "embeddings.token", new Shape(config.vocabSize(), h), init);
+    normal(parameters, "embeddings.position", new Shape(config.maxLength(), h), init);
+    layerNorm(parameters, "embeddings.norm", h);
+  }
+
+  /** Layer {@code layer}'s Q, K, V and output projections and the LayerNorm after the attention block. */
+  static void addAttention(Parameters parameters, Config config, int layer, RandomStream init) {
+    int h = config.hidden();
+    String p = "layer" + layer + ".";
+    for (String name : new String[] {"query", "key", "value", "output"}) {
+      normal(parameters, p + "attention." + name + ".weight", new Shape(h, h), init);
+      parameters.constant(p + "attention." + name + ".bias", new Shape(h), 0f);
+    }
+    layerNorm(parameters, p + "attention.norm", h);
+  }
+
+  /** A feed-forward network {@code prefix.in} (hidden to ffn) and {@code prefix.out} (ffn to hidden). */
+  static void addFeedForward(Parameters parameters, Config config, String prefix, RandomStream init) {
+    int h = config.hidden();
+    normal(parameters, prefix + ".in.weight", new Shape(h, config.ffn()), init);
+    parameters.constant(prefix + ".in.bias", new Shape(config.ffn()), 0f);
+    normal(parameters, prefix + ".out.weight", new Shape(config.ffn(), h), init);
+    parameters.constant(prefix + ".out.bias", new Shape(h), 0f);
+  }
+
+  /** The attention heads of every layer as structures; layer {@code l}'s heads are mask group {@code l}. */
+  static List<Structure> headStructures(Config config) {
+    List<Structure> structures = new ArrayList<>();
     long d = config.headSize();
     for (int l = 0; l < config.layers(); l++) {
       String p = "layer" + l + ".attention.";
@@ -90,79 +147,96 @@ public final class Bert extends AbstractMaskedModel {
           slices.add(new Structure.Slice(p + name + ".bias", 0, from, to));
         }
         slices.add(new Structure.Slice(p + "output.weight", 0, from, to));
-        addStructure(new Structure("layer" + l + "/head" + head, l, head, Structure.Kind.HEAD, slices));
+        structures.add(new Structure("layer" + l + "/head" + head, l, head, Structure.Kind.HEAD, slices));
       }
     }
-  }
-
-  private static int[] headsPerLayer(Config config) {
-    int[] sizes = new int[config.layers()];
-    java.util.Arrays.fill(sizes, config.heads());
-    return sizes;
-  }
-
-  private void normal(String name, Shape shape, RandomStream init) {
-    parameters.normal(name, shape, 0.02f, init);
-  }
-
-  private void layerNorm(String name, int size) {
-    parameters.constant(name + ".gain", new Shape(size), 1f);
-    parameters.constant(name + ".bias", new Shape(size), 0f);
+    return structures;
   }
 
   public Config config() {
     return config;
   }
 
+  @Override
+  public Config encoderConfig() {
+    return config;
+  }
+
   /** Hidden states {@code [batch, length, hidden]} for token ids {@code [batch, length]} (int32 or int64). */
+  @Override
   public NDArray encode(NDArray ids) {
-    long batch = ids.getShape().get(0);
-    long length = ids.getShape().get(1);
-    NDArray x = Embedding.embedding(ids, parameters.get("embeddings.token"), SparseFormat.DENSE).singletonOrThrow()
-        .add(parameters.get("embeddings.position").get(new NDIndex("0:{}", length)));
-    x = norm(x, "embeddings.norm");
-    long heads = config.heads();
-    long d = config.headSize();
+    NDArray x = embed(parameters, config, ids);
     for (int l = 0; l < config.layers(); l++) {
       String p = "layer" + l + ".";
-      NDArray q = heads(dense(x, p + "attention.query"), batch, length, heads, d);
-      NDArray k = heads(dense(x, p + "attention.key"), batch, length, heads, d);
-      NDArray v = heads(dense(x, p + "attention.value"), batch, length, heads, d);
-      NDArray attention = q.matMul(k.transpose(0, 1, 3, 2)).div((float) Math.sqrt(d)).softmax(-1);
-      NDArray context = attention.matMul(v);
-      if (!masks.allKept(l)) {
-        try (NDArray mask = ids.getManager().create(masks.layer(l)).reshape(1, heads, 1, 1)) {
-          context = context.mul(mask);
-        }
-      }
-      context = context.transpose(0, 2, 1, 3).reshape(batch, length, config.hidden());
-      x = norm(x.add(dense(context, p + "attention.output")), p + "attention.norm");
-      NDArray ffn = dense(Activation.gelu(dense(x, p + "ffn.in")), p + "ffn.out");
+      x = attention(parameters, masks, config, x, l);
+      NDArray ffn = feedForward(parameters, x, p + "ffn");
       x = norm(x.add(ffn), p + "ffn.norm");
     }
     return x;
+  }
+
+  /** Normalised token plus position embeddings {@code [batch, length, hidden]}. */
+  static NDArray embed(Parameters parameters, Config config, NDArray ids) {
+    long length = ids.getShape().get(1);
+    NDArray x = Embedding.embedding(ids, parameters.get("embeddings.token"), SparseFormat.DENSE).singletonOrThrow()
+        .add(parameters.get("embeddings.position").get(new NDIndex("0:{}", length)));
+    return norm(parameters, config, x, "embeddings.norm");
+  }
+
+  /** Layer {@code layer}'s attention block with its residual and LayerNorm; heads masked by mask group {@code layer}. */
+  static NDArray attention(Parameters parameters, Masks masks, Config config, NDArray x, int layer) {
+    long batch = x.getShape().get(0);
+    long length = x.getShape().get(1);
+    long heads = config.heads();
+    long d = config.headSize();
+    String p = "layer" + layer + ".";
+    NDArray q = heads(dense(parameters, x, p + "attention.query"), batch, length, heads, d);
+    NDArray k = heads(dense(parameters, x, p + "attention.key"), batch, length, heads, d);
+    NDArray v = heads(dense(parameters, x, p + "attention.value"), batch, length, heads, d);
+    NDArray attention = q.matMul(k.transpose(0, 1, 3, 2)).div((float) Math.sqrt(d)).softmax(-1);
+    NDArray context = attention.matMul(v);
+    if (!masks.allKept(layer)) {
+      try (NDArray mask = x.getManager().create(masks.layer(layer)).reshape(1, heads, 1, 1)) {
+        context = context.mul(mask);
+      }
+    }
+    context = context.transpose(0, 2, 1, 3).reshape(batch, length, config.hidden());
+    return norm(parameters, config, x.add(dense(parameters, context, p + "attention.output")), p + "attention.norm");
+  }
+
+  /** {@code prefix.out(GELU(prefix.in(x)))}. */
+  static NDArray feedForward(Parameters parameters, NDArray x, String prefix) {
+    return dense(parameters, Activation.gelu(dense(parameters, x, prefix + ".in")), prefix + ".out");
   }
 
   /**
    * MLM logits {@code [rows, vocab]} for hidden states {@code [rows, hidden]}; the decoder is tied to
    * the token embeddings: {@code logits = LN(GELU(dense(h))) · tokenEmbeddingsᵀ + bias}.
    */
+  @Override
   public NDArray mlmLogits(NDArray hidden) {
-    NDArray h = norm(Activation.gelu(dense(hidden, "mlm.dense")), "mlm.norm");
+    return mlmLogits(parameters, config, hidden);
+  }
+
+  /** The MLM head shared by every BERT-style encoder (see {@link #mlmLogits(NDArray)}). */
+  static NDArray mlmLogits(Parameters parameters, Config config, NDArray hidden) {
+    NDArray h = norm(parameters, config, Activation.gelu(dense(parameters, hidden, "mlm.dense")), "mlm.norm");
     return h.matMul(parameters.get("embeddings.token").transpose()).add(parameters.get("mlm.decoder.bias"));
   }
 
-  /** Logits {@code [batch, length, vocab]} at every position. */
-  @Override
-  public NDArray forward(NDArray ids) {
-    return mlmLogits(encode(ids));
-  }
-
   private NDArray dense(NDArray x, String name) {
-    return x.matMul(parameters.get(name + ".weight")).add(parameters.get(name + ".bias"));
+    return dense(parameters, x, name);
   }
 
   private NDArray norm(NDArray x, String name) {
+    return norm(parameters, config, x, name);
+  }
+
+  static NDArray dense(Parameters parameters, NDArray x, String name) {
+    return x.matMul(parameters.get(name + ".weight")).add(parameters.get(name + ".bias"));
+  }
+
+  static NDArray norm(Parameters parameters, Config config, NDArray x, String name) {
     return LayerNorm.layerNorm(x, new Shape(config.hidden()), parameters.get(name + ".gain"),
         parameters.get(name + ".bias"), LN_EPS).singletonOrThrow();
   }
@@ -172,32 +246,32 @@ public final class Bert extends AbstractMaskedModel {
   }
 
   @Override
-  public long keptParameters() {
-    long h = config.hidden();
-    long d = config.headSize();
-    long kept = parameters.count();
-    for (int l = 0; l < config.layers(); l++) {
-      long removed = config.heads() - masks.keptCount(l);
-      // Each removed head takes d columns (+ d biases) of Q, K, V and d rows of the output projection.
-      kept -= removed * (3 * (h * d + d) + d * h);
-    }
-    return kept;
+  public long flopsPerSample() {
+    return encoderFlops(config, masks, layer -> 2L * config.maxLength() * config.hidden() * config.ffn() * 2);
   }
 
-  @Override
-  public long flopsPerSample() {
+  /**
+   * Flops of a sample of {@code maxLength} tokens: each layer's attention under its head mask (mask
+   * group {@code layer}) plus {@code feedForwardFlops(layer)}, and the MLM head at every position.
+   */
+  static long encoderFlops(Config config, Masks masks, IntToLongFunction feedForwardFlops) {
     long t = config.maxLength();
     long h = config.hidden();
-    long d = config.headSize();
     long flops = 0;
     for (int l = 0; l < config.layers(); l++) {
-      long keptHeads = masks.keptCount(l);
-      flops += 2 * t * h * (3 * keptHeads * d); // Q, K, V projections
-      flops += 2 * keptHeads * t * t * d * 2; // scores and context
-      flops += 2 * t * keptHeads * d * h; // output projection
-      flops += 2 * t * h * config.ffn() * 2; // feed-forward
+      flops += attentionFlops(config, masks.keptCount(l)) + feedForwardFlops.applyAsLong(l);
     }
     flops += 2 * t * h * h + 2 * t * h * config.vocabSize(); // MLM head (tied decoder) at every position
     return flops;
+  }
+
+  /** Attention flops of one layer with {@code keptHeads} heads over {@code maxLength} positions. */
+  private static long attentionFlops(Config config, long keptHeads) {
+    long t = config.maxLength();
+    long h = config.hidden();
+    long d = config.headSize();
+    return 2 * t * h * (3 * keptHeads * d) // Q, K, V projections
+        + 2 * keptHeads * t * t * d * 2 // scores and context
+        + 2 * t * keptHeads * d * h; // output projection
   }
 }
