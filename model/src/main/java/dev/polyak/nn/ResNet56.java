@@ -137,7 +137,7 @@ public final class ResNet56 extends AbstractConvNet {
   }
 
   /** Option A: identity, or every {@code stride}-th pixel with the missing channels zero on both sides. */
-  private static NDArray shortcut(NDArray x, int stride, int width) {
+  static NDArray shortcut(NDArray x, int stride, int width) {
     long channels = x.getShape().get(1);
     if (stride == 1 && channels == width) {
       return x;

@@ -26,12 +26,23 @@ final class FilterMaskCheck {
     return manager.create(pixels, new Shape(batch, 3, 32, 32));
   }
 
+  /** Structure {@code index} of mask group {@code layer}. */
+  static Structure filter(MaskedModel model, int layer, int index) {
+    return model.structures().stream()
+        .filter(s -> s.layer() == layer && s.index() == index)
+        .findFirst()
+        .orElseThrow();
+  }
+
   /** The elements of {@code array} in {@code slice}, row-major. */
   static float[] elements(NDArray array, Structure.Slice slice) {
-    String index = ":, ".repeat(slice.axis()) + slice.from() + ":" + slice.to();
-    try (NDArray part = array.get(new NDIndex(index))) {
+    try (NDArray part = array.get(index(slice))) {
       return part.toFloatArray();
     }
+  }
+
+  private static NDIndex index(Structure.Slice slice) {
+    return new NDIndex(":, ".repeat(slice.axis()) + slice.from() + ":" + slice.to());
   }
 
   /**
@@ -74,11 +85,11 @@ final class FilterMaskCheck {
       for (Structure s : masked) {
         for (Structure.Slice slice : s.slices()) {
           NDArray parameter = p.get(slice.parameter());
-          float[] values = new float[elements(parameter, slice).length];
-          noise.fillGaussian(values, 3f);
-          String index = ":, ".repeat(slice.axis()) + slice.from() + ":" + slice.to();
-          Shape shape = parameter.get(new NDIndex(index)).getShape();
-          parameter.set(new NDIndex(index), manager.create(values, shape));
+          try (NDArray part = parameter.get(index(slice))) {
+            float[] values = new float[Math.toIntExact(part.size())];
+            noise.fillGaussian(values, 3f);
+            parameter.set(index(slice), manager.create(values, part.getShape()));
+          }
         }
       }
       assertThat(model.forward(x).toFloatArray()).isEqualTo(before);

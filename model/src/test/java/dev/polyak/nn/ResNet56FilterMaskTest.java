@@ -1,5 +1,6 @@
 package dev.polyak.nn;
 
+import static dev.polyak.nn.FilterMaskCheck.filter;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import ai.djl.ndarray.NDManager;
@@ -16,12 +17,6 @@ class ResNet56FilterMaskTest {
     return new ResNet56(RESNET8, manager, new RandomStreams(4).stream(RandomStreams.INIT));
   }
 
-  private static Structure filter(ResNet56 model, int block, int index) {
-    return model.structures().stream()
-        .filter(s -> s.layer() == block && s.index() == index)
-        .findFirst()
-        .orElseThrow();
-  }
 
   @Test
   void maskedFiltersHaveZeroGradientAndNoInfluence() {

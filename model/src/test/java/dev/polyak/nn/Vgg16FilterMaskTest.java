@@ -1,5 +1,6 @@
 package dev.polyak.nn;
 
+import static dev.polyak.nn.FilterMaskCheck.filter;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import ai.djl.ndarray.NDManager;
@@ -17,12 +18,6 @@ class Vgg16FilterMaskTest {
     return new Vgg16(REDUCED, manager, streams.stream(RandomStreams.INIT), streams.stream(RandomStreams.DROPOUT));
   }
 
-  private static Structure filter(Vgg16 model, int layer, int index) {
-    return model.structures().stream()
-        .filter(s -> s.layer() == layer && s.index() == index)
-        .findFirst()
-        .orElseThrow();
-  }
 
   @Test
   void maskedFiltersHaveZeroGradientAndNoInfluence() {
