@@ -27,6 +27,8 @@ public final class RandomStreams {
   public static final String PROBES = "probes";
   /** Gating decisions. */
   public static final String GATING = "gating";
+  /** Dropout keep masks, positioned by optimizer step ({@code dev.polyak.nn.Dropout}). */
+  public static final String DROPOUT = "dropout";
 
   private final long runSeed;
 

@@ -1,0 +1,137 @@
+package dev.polyak.nn;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.nn.convolutional.Conv2d;
+import ai.djl.nn.core.Linear;
+import ai.djl.pytorch.engine.PtNDArray;
+import ai.djl.pytorch.jni.JniUtils;
+import dev.polyak.random.RandomStream;
+
+/**
+ * What the CIFAR convolutional networks share: 3×3 convolutions in PyTorch's layouts (inputs NCHW,
+ * weights OIHW, linear weights [out, in]), batch norm with PyTorch's semantics, per-filter masks and
+ * the training/evaluation switch. Parameter names follow the PyTorch modules of
+ * {@code anchors/cnn.py} ({@code features.0.weight}, {@code blocks.3.b1.running_mean}), so an
+ * exported state dict loads into them.
+ *
+ * <p>Initialisation: convolutions are Kaiming normal with fan-out and the ReLU gain, {@code std =
+ * sqrt(2 / (out * k * k))}, as torchvision's VGG and ResNet (He et al. 2015 show that fan-in keeps
+ * forward activations and fan-out keeps backward gradients at unit scale; with batch norm after
+ * every convolution the forward scale is re-normalised anyway, so the gradient-preserving choice is
+ * the one that matters, and it makes runs comparable with torchvision's). Convolution biases are
+ * zero, batch-norm gains one and shifts zero, running mean zero and running variance one.
+ *
+ * <p>Batch norm calls {@code torch.batch_norm} directly (DJL's {@code BatchNorm.batchNorm} passes
+ * its momentum as {@code 1 - m} in float and its epsilon in float): in training mode it normalises
+ * with the batch statistics and updates the running buffers in place, {@code running = 0.9 *
+ * running + 0.1 * batch} with the unbiased batch variance, exactly as {@code nn.BatchNorm2d}; the
+ * update is not recorded by autograd. A new model is in evaluation mode until {@link
+ * #trainingStep(long)}.
+ */
+abstract class AbstractConvNet extends AbstractMaskedModel {
+  /** {@code nn.BatchNorm2d}'s default epsilon. */
+  static final double BATCH_NORM_EPS = 1e-5;
+  /** {@code nn.BatchNorm2d}'s default momentum, in PyTorch's sense (weight of the new batch). */
+  static final double BATCH_NORM_MOMENTUM = 0.1;
+  private static final Shape KERNEL = new Shape(3, 3);
+  private static final Shape PADDING = new Shape(1, 1);
+  private static final Shape DILATION = new Shape(1, 1);
+
+  private boolean training;
+  private long step;
+
+  protected AbstractConvNet(NDManager manager, int... filtersPerLayer) {
+    super(manager, filtersPerLayer);
+  }
+
+  @Override
+  public final void trainingStep(long step) {
+    if (step < 0) {
+      throw new IllegalArgumentException("step must be >= 0, got " + step);
+    }
+    this.training = true;
+    this.step = step;
+  }
+
+  @Override
+  public final void evaluation() {
+    this.training = false;
+  }
+
+  /** Whether the model is in training mode. */
+  protected final boolean training() {
+    return training;
+  }
+
+  /** The optimizer step given to the last {@link #trainingStep(long)}. */
+  protected final long step() {
+    return step;
+  }
+
+  /** A 3×3 convolution {@code <name>.weight} [out, in, 3, 3] (Kaiming fan-out), with a zero bias if asked. */
+  protected final void addConvolution(String name, int in, int out, boolean bias, RandomStream init) {
+    parameters.normal(name + ".weight", new Shape(out, in, 3, 3), (float) Math.sqrt(2.0 / (out * 9)), init);
+    if (bias) {
+      parameters.constant(name + ".bias", new Shape(out), 0f);
+    }
+  }
+
+  /** Batch norm over {@code channels}: gain one, shift zero; running mean zero and variance one as buffers. */
+  protected final void addBatchNorm(String name, int channels) {
+    Shape shape = new Shape(channels);
+    parameters.constant(name + ".weight", shape, 1f);
+    parameters.constant(name + ".bias", shape, 0f);
+    float[] ones = new float[channels];
+    java.util.Arrays.fill(ones, 1f);
+    parameters.buffer(name + ".running_mean", new float[channels], shape);
+    parameters.buffer(name + ".running_var", ones, shape);
+  }
+
+  /** The 3×3, padding-1 convolution {@code name} with {@code stride}; its bias if it has one. */
+  protected final NDArray convolution(NDArray input, String name, int stride) {
+    NDArray weight = parameters.get(name + ".weight");
+    NDArray bias = parameters.all().get(name + ".bias");
+    Shape strides = new Shape(stride, stride);
+    return Conv2d.conv2d(input, weight, bias, strides, PADDING, DILATION, 1).singletonOrThrow();
+  }
+
+  /** Batch norm {@code name} over axis 1, in the model's current mode. */
+  protected final NDArray batchNorm(NDArray input, String name) {
+    return JniUtils.batchNorm(
+        (PtNDArray) input,
+        (PtNDArray) parameters.buffers().get(name + ".running_mean"),
+        (PtNDArray) parameters.buffers().get(name + ".running_var"),
+        (PtNDArray) parameters.get(name + ".weight"),
+        (PtNDArray) parameters.get(name + ".bias"),
+        training,
+        BATCH_NORM_MOMENTUM,
+        BATCH_NORM_EPS);
+  }
+
+  /** {@code input} [batch, features] times {@code <name>.weight}ᵀ plus {@code <name>.bias}. */
+  protected final NDArray linear(NDArray input, String name) {
+    return Linear.linear(input, parameters.get(name + ".weight"), parameters.get(name + ".bias")).singletonOrThrow();
+  }
+
+  /** Multiplies channel {@code c} of NCHW {@code input} by mask {@code layer}'s entry {@code c}. */
+  protected final NDArray maskFilters(NDArray input, int layer) {
+    if (masks.allKept(layer)) {
+      return input;
+    }
+    try (NDArray mask = input.getManager().create(masks.layer(layer), new Shape(1, masks.size(layer), 1, 1))) {
+      return input.mul(mask);
+    }
+  }
+
+  /** Parameters of a 3×3 convolution from {@code in} to {@code out} channels, with bias if asked. */
+  static long convolutionParameters(long in, long out, boolean bias) {
+    return in * out * 9 + (bias ? out : 0);
+  }
+
+  /** Multiply-adds times two per sample of a 3×3 convolution producing {@code size}×{@code size} maps. */
+  static long convolutionFlops(long in, long out, long size) {
+    return 2 * in * out * 9 * size * size;
+  }
+}
