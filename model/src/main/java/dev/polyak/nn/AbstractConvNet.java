@@ -111,6 +111,20 @@ abstract class AbstractConvNet extends AbstractMaskedModel {
   }
 
   /** {@code input} [batch, features] times {@code <name>.weight}ᵀ plus {@code <name>.bias}. */
+  /**
+   * A linear layer {@code name.weight [out, in]}, {@code name.bias [out]} initialised as PyTorch's
+   * {@code nn.Linear} default: both uniform in ±1/sqrt(in).
+   */
+  protected final void addLinear(String name, int in, int out, RandomStream init) {
+    float bound = (float) (1.0 / Math.sqrt(in));
+    float[] weight = new float[in * out];
+    init.fillUniform(weight, -bound, bound);
+    parameters.add(name + ".weight", weight, new Shape(out, in));
+    float[] bias = new float[out];
+    init.fillUniform(bias, -bound, bound);
+    parameters.add(name + ".bias", bias, new Shape(out));
+  }
+
   protected final NDArray linear(NDArray input, String name) {
     return Linear.linear(input, parameters.get(name + ".weight"), parameters.get(name + ".bias")).singletonOrThrow();
   }

@@ -76,9 +76,7 @@ public final class ResNet56 extends AbstractConvNet {
       addBatchNorm(block + ".b2", widths[k]);
     }
     int features = STAGE_WIDTHS[STAGE_WIDTHS.length - 1];
-    float bound = (float) (1.0 / Math.sqrt(features));
-    parameters.add("fc.weight", uniform(features * config.classes(), bound, init), new Shape(config.classes(), features));
-    parameters.add("fc.bias", uniform(config.classes(), bound, init), new Shape(config.classes()));
+    addLinear("fc", features, config.classes(), init);
     for (int k = 0; k < widths.length; k++) {
       String block = "blocks." + k;
       for (int j = 0; j < widths[k]; j++) {
@@ -93,12 +91,6 @@ public final class ResNet56 extends AbstractConvNet {
 
   public Config config() {
     return config;
-  }
-
-  private static float[] uniform(int size, float bound, RandomStream init) {
-    float[] values = new float[size];
-    init.fillUniform(values, -bound, bound);
-    return values;
   }
 
   /** The output width of every block, in order. */

@@ -11,7 +11,6 @@ import dev.polyak.data.read.ImageDataset;
 import dev.polyak.nn.MaskedModel;
 import dev.polyak.random.RandomStream;
 import dev.polyak.random.RandomStreams;
-import java.util.function.BiFunction;
 
 /**
  * Trains an image classifier on CIFAR shards: cross-entropy loss, accuracy as the metric, the
@@ -27,15 +26,18 @@ public final class ClassificationTrainer extends Trainer {
   private final MaskedModel model;
   private final RandomStream augmentation;
 
-  /**
-   * @param modelFactory builds the model under the trainer's manager from the "init" stream
-   */
-  public ClassificationTrainer(TrainingConfig config, ImageDataset train, ImageDataset eval,
-      BiFunction<NDManager, RandomStream, MaskedModel> modelFactory, Device device) {
+  /** Builds a model under the trainer's manager from the run's random streams ("init", "dropout"). */
+  @FunctionalInterface
+  public interface ModelFactory {
+    MaskedModel create(NDManager manager, RandomStreams streams);
+  }
+
+  public ClassificationTrainer(TrainingConfig config, ImageDataset train, ImageDataset eval, ModelFactory modelFactory,
+      Device device) {
     super(config, train.size(), device);
     this.train = train;
     this.eval = eval;
-    this.model = modelFactory.apply(manager, streams.stream(RandomStreams.INIT));
+    this.model = modelFactory.create(manager, streams);
     this.augmentation = streams.stream(RandomStreams.AUGMENTATION);
     createOptimizer();
   }

@@ -2,6 +2,7 @@ package dev.polyak.train;
 
 import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.NDScope;
 import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.Shape;
@@ -9,6 +10,7 @@ import dev.polyak.data.read.MlmMasking;
 import dev.polyak.data.read.TokenDataset;
 import dev.polyak.nn.Autograd;
 import dev.polyak.nn.Bert;
+import dev.polyak.nn.MlmModel;
 import dev.polyak.random.RandomStream;
 import dev.polyak.random.RandomStreams;
 import java.util.Arrays;
@@ -24,28 +26,35 @@ public final class MlmTrainer extends Trainer {
   private static final long DRAWS_PER_ROW = 4096;
   private final TokenDataset train;
   private final TokenDataset eval;
-  private final Bert model;
+  private final MlmModel model;
   private final RandomStream masking;
   private final MlmMasking masker;
 
-  /** A trainer on the CPU. */
-  public MlmTrainer(Bert.Config modelConfig, TrainingConfig config, TokenDataset train, TokenDataset eval) {
-    this(modelConfig, config, train, eval, Device.cpu());
+  /** Builds an MLM model under the trainer's manager from the run's "init" stream. */
+  @FunctionalInterface
+  public interface ModelFactory {
+    MlmModel create(NDManager manager, RandomStream init);
   }
 
-  public MlmTrainer(Bert.Config modelConfig, TrainingConfig config, TokenDataset train, TokenDataset eval,
+  /** BERT on the CPU. */
+  public MlmTrainer(Bert.Config modelConfig, TrainingConfig config, TokenDataset train, TokenDataset eval) {
+    this((manager, init) -> new Bert(modelConfig, manager, init), config, train, eval, Device.cpu());
+  }
+
+  public MlmTrainer(ModelFactory modelFactory, TrainingConfig config, TokenDataset train, TokenDataset eval,
       Device device) {
     super(config, train.size(), device);
-    if (modelConfig.vocabSize() != train.vocabularySize()) {
-      throw new IllegalArgumentException("the model's vocabulary has " + modelConfig.vocabSize()
-          + " ids but the shards' has " + train.vocabularySize());
-    }
     this.train = train;
     this.eval = eval;
-    this.model = new Bert(modelConfig, manager, streams.stream(RandomStreams.INIT));
+    this.model = modelFactory.create(manager, streams.stream(RandomStreams.INIT));
+    if (model.vocabSize() != train.vocabularySize()) {
+      model.close();
+      throw new IllegalArgumentException("the model's vocabulary has " + model.vocabSize()
+          + " ids but the shards' has " + train.vocabularySize());
+    }
     initDecoderBias(model, train);
     this.masking = streams.stream(RandomStreams.MASKING);
-    this.masker = MlmMasking.bert(modelConfig.vocabSize());
+    this.masker = MlmMasking.bert(model.vocabSize());
     createOptimizer();
   }
 
@@ -55,8 +64,8 @@ public final class MlmTrainer extends Trainer {
    * steps getting there: with Adam each bias moves by about the learning rate per step, and the
    * log-probabilities of WikiText's words span more than 15 nats.
    */
-  static void initDecoderBias(Bert model, TokenDataset train) {
-    long[] counts = new long[model.config().vocabSize()];
+  static void initDecoderBias(MlmModel model, TokenDataset train) {
+    long[] counts = new long[model.vocabSize()];
     for (int[] row : train.rows()) {
       for (int id : row) {
         counts[id]++;
@@ -73,7 +82,7 @@ public final class MlmTrainer extends Trainer {
   }
 
   @Override
-  public Bert model() {
+  public MlmModel model() {
     return model;
   }
 
@@ -89,7 +98,7 @@ public final class MlmTrainer extends Trainer {
       labels[b] = masked.labels();
     }
     addHostNanos(System.nanoTime() - started);
-    return loss(inputs, labels);
+    return loss(inputs, labels, true);
   }
 
   /** Mean masked-token loss on the first {@code evalSamples} held-out rows, masked from a fixed stream. */
@@ -115,7 +124,7 @@ public final class MlmTrainer extends Trainer {
         continue;
       }
       try (NDScope scope = new NDScope()) {
-        sum += loss(inputs, labels).getFloat() * count;
+        sum += loss(inputs, labels, false).getFloat() * count;
         tokens += count;
       }
     }
@@ -131,8 +140,12 @@ public final class MlmTrainer extends Trainer {
     return n;
   }
 
-  /** Mean cross-entropy over the masked positions of a batch. */
-  private NDArray loss(int[][] inputs, int[][] labels) {
+  /**
+   * Mean cross-entropy over the masked positions of a batch; in training plus the model's own
+   * auxiliary loss (Switch's load balancing), which evaluation leaves out so that eval perplexity
+   * is comparable across models.
+   */
+  private NDArray loss(int[][] inputs, int[][] labels, boolean training) {
     int batch = inputs.length;
     int length = inputs[0].length;
     int[] flat = new int[batch * length];
@@ -153,9 +166,11 @@ public final class MlmTrainer extends Trainer {
       }
     }
     NDArray ids = manager.create(flat, new Shape(batch, length));
-    NDArray hidden = model.encode(ids).reshape(batch * length, model.config().hidden());
+    MlmModel.Encoding encoding = training ? model.encodeForTraining(ids) : null;
+    NDArray hidden = (training ? encoding.hidden() : model.encode(ids)).reshape(batch * length, model.hiddenSize());
     NDArray rows = hidden.get(new NDIndex("{}", manager.create(positions)));
-    NDArray perRow = Losses.crossEntropy(model.mlmLogits(rows), targets);
-    return masked == 0 ? perRow.mul(0) : perRow;
+    NDArray crossEntropy = Losses.crossEntropy(model.mlmLogits(rows), targets);
+    NDArray loss = masked == 0 ? crossEntropy.mul(0) : crossEntropy;
+    return training ? loss.add(encoding.auxiliaryLoss()) : loss;
   }
 }
