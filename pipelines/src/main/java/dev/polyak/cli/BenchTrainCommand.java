@@ -1,17 +1,23 @@
 package dev.polyak.cli;
 
+import ai.djl.Device;
 import ai.djl.pytorch.jni.JniUtils;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.polyak.data.image.CifarVariant;
+import dev.polyak.data.read.ImageDataset;
 import dev.polyak.data.read.TokenDataset;
 import dev.polyak.nn.Bert;
+import dev.polyak.nn.ResNet56;
+import dev.polyak.nn.Vgg16;
 import dev.polyak.random.RandomStream;
 import dev.polyak.random.RandomStreams;
+import dev.polyak.train.ClassificationTrainer;
 import dev.polyak.train.MlmTrainer;
 import dev.polyak.train.Trainer;
 import dev.polyak.train.TrainingConfig;
-import dev.polyak.train.TrainingListener;
 import dev.polyak.train.MetricRecord;
+import dev.polyak.train.TrainingListener;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
@@ -45,8 +51,8 @@ final class BenchTrainCommand implements Callable<Integer> {
   /** WikiText-2's vocabulary size, as the reference scripts use. */
   static final int VOCABULARY = 33_278;
 
-  @Option(names = "--model", split = ",", defaultValue = "bert-small",
-      description = "Models to measure, comma-separated: bert-small (default: ${DEFAULT-VALUE}).")
+  @Option(names = "--model", split = ",", defaultValue = "bert-small,vgg16",
+      description = "Models to measure, comma-separated: bert-small, vgg16, resnet56 (default: ${DEFAULT-VALUE}).")
   List<String> models;
 
   @Option(names = "--threads", split = ",", defaultValue = "1,2",
@@ -125,22 +131,54 @@ final class BenchTrainCommand implements Callable<Integer> {
           yield time(trainer, 16 * 128, "tokens/s");
         }
       }
-      default -> throw new IllegalArgumentException("--model: unknown model '" + model + "'; available: bert-small");
+      case "vgg16", "resnet56" -> {
+        ImageDataset data = randomImages(256, 3);
+        TrainingConfig training = new TrainingConfig(0, steps + 2, 64, TrainingConfig.OptimizerKind.SGD, 0.05,
+            TrainingConfig.Schedule.CONSTANT, 0, 5e-4, 0.9, 0, steps + 2, 1);
+        ClassificationTrainer.ModelFactory factory = model.equals("vgg16")
+            ? (manager, streams) -> new Vgg16(Vgg16.Config.cifar(10), manager, streams.stream(RandomStreams.INIT),
+                streams.stream(RandomStreams.DROPOUT))
+            : (manager, streams) -> new ResNet56(ResNet56.Config.cifar(10), manager, streams.stream(RandomStreams.INIT));
+        try (ClassificationTrainer trainer = new ClassificationTrainer(training, data, data, factory, Device.cpu())) {
+          yield time(trainer, 64, "images/s");
+        }
+      }
+      default -> throw new IllegalArgumentException("--model: unknown model '" + model
+          + "'; available: bert-small, vgg16, resnet56");
     };
   }
 
-  /** Runs 2 warm-up steps and {@code steps} timed ones; the final evaluation is not timed. */
+  /** Random CIFAR-shaped images with random labels (throughput only, as the reference's random tensors). */
+  static ImageDataset randomImages(int count, long seed) {
+    RandomStream random = new RandomStreams(seed).stream("bench-images");
+    byte[][] images = new byte[count][CifarVariant.IMAGE_BYTES];
+    int[] labels = new int[count];
+    for (int i = 0; i < count; i++) {
+      for (int b = 0; b < images[i].length; b++) {
+        images[i][b] = (byte) random.nextInt(256);
+      }
+      labels[i] = random.nextInt(10);
+    }
+    float[] mean = {127.5f, 127.5f, 127.5f};
+    float[] std = {73.9f, 73.9f, 73.9f};
+    return new ImageDataset("bench", images, labels, null, 10, mean, std);
+  }
+
+  /**
+   * Runs 2 warm-up steps and {@code steps} timed ones (each from the end of the previous step to
+   * its own end); the one-sample evaluation at the end of the run happens after the last stamp.
+   */
   private Measurement time(Trainer trainer, double itemsPerStep, String unit) {
     long[] stamps = new long[steps + 3];
     trainer.train(2, stampListener(stamps));
     long hostBefore = trainer.hostNanos();
     stamps[2] = System.nanoTime();
-    trainer.train(steps + 1, stampListener(stamps));
-    double[] seconds = new double[steps - 1];
-    for (int i = 0; i < seconds.length; i++) {
+    trainer.train(steps + 2, stampListener(stamps));
+    double[] seconds = new double[steps];
+    for (int i = 0; i < steps; i++) {
       seconds[i] = (stamps[i + 3] - stamps[i + 2]) / 1e9;
     }
-    double total = (stamps[steps + 1] - stamps[2]) / 1e9;
+    double total = (stamps[steps + 2] - stamps[2]) / 1e9;
     double host = (trainer.hostNanos() - hostBefore) / 1e9;
     return new Measurement(seconds, itemsPerStep, unit, host / total);
   }

@@ -51,7 +51,11 @@ final class TrainCommand implements Callable<Integer> {
     Device target = Devices.require(Devices.parse(device));
     RunSpec run = RunSpec.load(config);
     Path folder = out != null ? out : Path.of("runs", run.runId());
-    PrintWriter console = spec.commandLine().getOut();
+    return train(run, folder, target, spec.commandLine().getOut());
+  }
+
+  /** Trains (or resumes) {@code run} in {@code folder}, reporting to {@code console}; returns the exit code. */
+  static int train(RunSpec run, Path folder, Device target, PrintWriter console) {
     console.printf("run %s: %s on %s (%s -> %s), %d steps, batch %d, seed %d; output %s%n", run.runId(), run.model(),
         run.data(), run.trainSplit(), run.evalSplit(), run.training().steps(), run.training().batchSize(),
         run.training().seed(), folder);

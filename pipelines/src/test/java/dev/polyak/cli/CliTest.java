@@ -4,8 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.polyak.data.manifest.Manifests;
 import java.io.IOException;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
@@ -15,14 +13,8 @@ import org.junit.jupiter.api.io.TempDir;
 class CliTest {
   @TempDir Path dir;
 
-  /** Exit code, stdout (picocli's), stderr. */
-  private record Run(int code, String out, String err) {}
-
-  private static Run run(String... args) {
-    StringWriter out = new StringWriter();
-    StringWriter err = new StringWriter();
-    int code = PolyakCli.execute(new PrintWriter(out, true), new PrintWriter(err, true), args);
-    return new Run(code, out.toString(), err.toString());
+  private static CliRun run(String... args) {
+    return CliRun.of(args);
   }
 
   @Test
@@ -30,7 +22,7 @@ class CliTest {
     for (String[] args : new String[][] {
         {"--help"}, {"preprocess", "--help"}, {"preprocess", "wikitext", "--help"}, {"preprocess", "cifar", "--help"},
         {"download", "--help"}, {"quickstart", "--help"}, {"bench", "--help"}, {"bench", "preprocess", "--help"}}) {
-      Run r = run(args);
+      CliRun r = run(args);
       assertThat(r.code()).as(String.join(" ", args)).isZero();
       assertThat(r.out()).as(String.join(" ", args)).contains("Usage: polyak").contains("--help");
     }
@@ -40,7 +32,7 @@ class CliTest {
 
   @Test
   void versionNamesPolyakAndTheStack() {
-    Run r = run("--version");
+    CliRun r = run("--version");
     assertThat(r.code()).isZero();
     assertThat(r.out()).startsWith("polyak 0.1.0-SNAPSHOT (git ").contains("Apache Beam 2.62.0").contains("Flink 1.19.0");
   }
@@ -48,14 +40,14 @@ class CliTest {
   @Test
   void badInputExitsWithCode2AndAMessageNamingTheFolder() throws IOException {
     Path empty = Files.createDirectories(dir.resolve("empty"));
-    Run r = run("preprocess", "wikitext", "--input", empty.toString(), "--out", dir.resolve("out").toString(),
+    CliRun r = run("preprocess", "wikitext", "--input", empty.toString(), "--out", dir.resolve("out").toString(),
         "--runner", "DirectRunner");
     assertThat(r.code()).isEqualTo(2);
     assertThat(r.err()).contains("polyak: error: input folder " + empty + " is empty");
-    Run usage = run("preprocess", "wikitext", "--input", empty.toString());
+    CliRun usage = run("preprocess", "wikitext", "--input", empty.toString());
     assertThat(usage.code()).isEqualTo(2);
     assertThat(usage.err()).contains("Missing required option: '--out=<out>'");
-    Run both = run("preprocess", "cifar", "--input", "x", "--out", "y", "--shards", "2", "--rows-per-shard", "5");
+    CliRun both = run("preprocess", "cifar", "--input", "x", "--out", "y", "--shards", "2", "--rows-per-shard", "5");
     assertThat(both.code()).isEqualTo(2);
     assertThat(both.err()).contains("mutually exclusive");
   }
@@ -64,13 +56,18 @@ class CliTest {
   @SuppressWarnings("unchecked")
   void quickstartGeneratesAndPreprocessesBothDatasetsOnEmbeddedFlink() {
     Path work = dir.resolve("qs");
-    Run r = run("quickstart", "--dir", work.toString(), "--articles", "30", "--images-per-file", "40");
+    CliRun r = run("quickstart", "--dir", work.toString(), "--articles", "30", "--images-per-file", "40");
     assertThat(r.code()).as(r.err()).isZero();
     Map<String, Object> text = Manifests.read(work.resolve("shards/wikitext/manifest.json"));
     Map<String, Object> images = Manifests.read(work.resolve("shards/cifar10/manifest.json"));
     assertThat(((Map<String, Object>) text.get("splits")).keySet()).containsExactly("train", "valid", "test");
     Map<String, Object> train = (Map<String, Object>) ((Map<String, Object>) images.get("splits")).get("train");
     assertThat(train.get("rows")).isEqualTo(200);
+    // It trained the reduced VGG-16 and wrote run files that polyak train accepts.
+    assertThat(work.resolve("runs/vgg16/result.json")).content().contains("\"status\" : \"FINISHED\"")
+        .contains("\"step\" : 60");
+    dev.polyak.train.RunSpec bert = dev.polyak.train.RunSpec.load(work.resolve("runs/bert-tiny.yaml"));
+    assertThat(bert.data()).isEqualTo(work.resolve("shards/wikitext").toAbsolutePath().normalize());
     // Running it again replaces its own output instead of refusing.
     assertThat(run("quickstart", "--dir", work.toString(), "--articles", "30", "--images-per-file", "40").code()).isZero();
   }

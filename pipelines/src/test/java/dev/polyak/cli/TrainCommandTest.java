@@ -6,8 +6,6 @@ import dev.polyak.data.image.CifarConfig;
 import dev.polyak.data.image.CifarVariant;
 import dev.polyak.data.synthetic.SyntheticCifar;
 import dev.polyak.testing.TestShardSets;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
@@ -17,13 +15,8 @@ import org.junit.jupiter.api.io.TempDir;
 class TrainCommandTest {
   @TempDir Path dir;
 
-  private record Outcome(int code, String out, String err) {}
-
-  private static Outcome polyak(String... args) {
-    StringWriter out = new StringWriter();
-    StringWriter err = new StringWriter();
-    int code = PolyakCli.execute(new PrintWriter(out, true), new PrintWriter(err, true), args);
-    return new Outcome(code, out.toString(), err.toString());
+  private static CliRun polyak(String... args) {
+    return CliRun.of(args);
   }
 
   @Test
@@ -44,7 +37,7 @@ class TrainCommandTest {
         ""));
     Path out = dir.resolve("run-out");
 
-    Outcome first = polyak("train", "--config", config.toString(), "--out", out.toString(), "--threads", "1");
+    CliRun first = polyak("train", "--config", config.toString(), "--out", out.toString(), "--threads", "1");
     assertThat(first.code()).as(first.err()).isZero();
     assertThat(first.out()).contains("mlp on " + shards)
         .contains("step 10: train loss").contains("step 20: train loss")
@@ -52,7 +45,7 @@ class TrainCommandTest {
     assertThat(out.resolve("result.json")).exists();
     assertThat(out.resolve("checkpoints/ckpt-0000000020.safetensors")).exists();
 
-    Outcome again = polyak("train", "--config", config.toString(), "--out", out.toString());
+    CliRun again = polyak("train", "--config", config.toString(), "--out", out.toString());
     assertThat(again.code()).as(again.err()).isZero();
     assertThat(again.out()).contains("(resumed from step 20)").contains("final: step 20");
   }
@@ -60,18 +53,18 @@ class TrainCommandTest {
   @Test
   void aBadRunFileIsExitCodeTwoWithTheFileAndLine() throws Exception {
     Path config = Files.writeString(dir.resolve("bad.yaml"), "model: mlp\ndata: x\nsteps: 5\nbatchsize: 8\n");
-    Outcome bad = polyak("train", "--config", config.toString());
+    CliRun bad = polyak("train", "--config", config.toString());
     assertThat(bad.code()).isEqualTo(2);
     assertThat(bad.err()).contains(config.toString()).contains("line 4").contains("unknown key 'batchsize'")
         .contains("batch_size");
 
-    Outcome missingData = polyak("train", "--config",
+    CliRun missingData = polyak("train", "--config",
         Files.writeString(dir.resolve("nodata.yaml"), "model: mlp\ndata: nowhere\nsteps: 5\n").toString(),
         "--out", dir.resolve("o").toString());
     assertThat(missingData.code()).isEqualTo(2);
     assertThat(missingData.err()).contains(dir.resolve("nowhere").toString());
 
-    Outcome gpu = polyak("train", "--config", config.toString(), "--device", "gpu");
+    CliRun gpu = polyak("train", "--config", config.toString(), "--device", "gpu");
     assertThat(gpu.code()).isEqualTo(2);
     assertThat(gpu.err()).contains("requested, but the PyTorch engine sees 0 GPU(s)");
   }

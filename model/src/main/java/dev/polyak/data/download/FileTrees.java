@@ -9,13 +9,13 @@ import java.nio.file.SimpleFileVisitor;
 import java.nio.file.attribute.BasicFileAttributes;
 
 /** Recursive deletion that never follows symbolic links. */
-final class FileTrees {
+public final class FileTrees {
 
   private FileTrees() {
   }
 
   /** Deletes {@code root} and everything below it; a missing {@code root} is fine. */
-  static void deleteRecursively(Path root) throws IOException {
+  public static void deleteRecursively(Path root) throws IOException {
     if (!Files.exists(root, LinkOption.NOFOLLOW_LINKS)) {
       return;
     }
