@@ -127,6 +127,8 @@ public final class TrainingRun {
     fields.put("run_id", spec.runId());
     fields.put("spec", readTree(spec.canonicalJson()));
     fields.put("data", spec.data().toString());
+    fields.put("checkpoint_every", spec.checkpointEvery());
+    fields.put("keep_last", spec.keepLast());
     fields.put("data_manifest_sha256", dataSha256);
     fields.put("polyak_version", PolyakVersion.version() + " (git " + PolyakVersion.revision() + ")");
     return write(fields);

@@ -119,6 +119,34 @@ class TrainingRunTest {
     assertThat(run(spec(6), dir.resolve("other-seed")).metrics().get(0).trainLoss()).isNotEqualTo(first.get(0).trainLoss());
   }
 
+  @Test
+  void aSwitchTransformerRunResumesExactlyToo() throws Exception {
+    Path corpus = dir.resolve("corpus");
+    new dev.polyak.data.synthetic.SyntheticWikiText(300).write(corpus, 5, 12, 3, 3);
+    Path textShards = Files.createDirectories(dir.resolve("text-shards"));
+    TestShardSets.text(corpus, textShards, dev.polyak.data.text.WikiTextConfig.defaults().withRowsPerShard(50));
+    RunSpec spec = RunSpec.parse(String.join("\n",
+        "model: switch-tiny",
+        "model_options: {hidden: 32, layers: 1, heads: 2, ffn: 64, experts: 2}",
+        "data: " + textShards,
+        "steps: 12",
+        "batch_size: 4",
+        "eval_every: 3",
+        "checkpoint_every: 6",
+        "eval_samples: 8",
+        ""), dir);
+    TrainingRun.Result whole = run(spec, dir.resolve("switch-whole"));
+    assertThat(whole.metrics()).extracting(MetricRecord::step).containsExactly(3L, 6L, 9L, 12L);
+    assertThat(whole.metrics()).allSatisfy(m -> assertThat(m.evalMetric()).isFinite().isGreaterThan(1));
+
+    Path killed = dir.resolve("switch-killed");
+    run(spec, killed);
+    Files.delete(killed.resolve("checkpoints/ckpt-0000000012.safetensors"));
+    TrainingRun.Result resumed = run(spec, killed);
+    assertThat(resumed.resumedFromStep()).isEqualTo(6);
+    assertThat(resumed.metrics()).isEqualTo(withoutTimes(whole.metrics(), resumed.metrics()));
+  }
+
   /** {@code expected} with each record's step time taken from {@code actual} (wall time is not reproducible). */
   private static List<MetricRecord> withoutTimes(List<MetricRecord> expected, List<MetricRecord> actual) {
     assertThat(actual).hasSameSizeAs(expected);
