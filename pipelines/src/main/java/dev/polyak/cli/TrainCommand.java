@@ -61,7 +61,8 @@ final class TrainCommand implements Callable<Integer> {
         run.training().seed(), folder);
     console.flush();
     TrainingRun.Result result;
-    try (StepProgress progress = new StepProgress(run.training().steps(), console)) {
+    String metric = run.family().transformer() ? "perplexity" : "accuracy";
+    try (StepProgress progress = new StepProgress(run.training().steps(), metric, console)) {
       result = TrainingRun.run(run, folder, target, progress);
     }
     if (result.resumedFromStep() > 0) {
@@ -75,7 +76,7 @@ final class TrainCommand implements Callable<Integer> {
     }
     MetricRecord last = result.last().orElseThrow();
     console.printf("final: step %d, train loss %.4f, eval loss %.4f, %s %.4f, kept parameters %d%n", last.step(),
-        last.trainLoss(), last.evalLoss(), run.family().transformer() ? "perplexity" : "accuracy", last.evalMetric(),
+        last.trainLoss(), last.evalLoss(), metric, last.evalMetric(),
         last.keptParameters());
     console.printf("wrote %s%n", folder.resolve("result.json"));
     console.flush();
@@ -85,9 +86,11 @@ final class TrainCommand implements Callable<Integer> {
   /** A progress bar (step, loss, ETA) on a terminal, and one line per evaluation everywhere. */
   private static final class StepProgress implements TrainingListener, AutoCloseable {
     private final ProgressBar bar;
+    private final String metric;
     private final PrintWriter console;
 
-    StepProgress(long steps, PrintWriter console) {
+    StepProgress(long steps, String metric, PrintWriter console) {
+      this.metric = metric;
       this.console = console;
       this.bar = System.console() == null ? null : new ProgressBarBuilder()
           .setTaskName("train")
@@ -108,8 +111,8 @@ final class TrainCommand implements Callable<Integer> {
 
     @Override
     public void onMetrics(MetricRecord r) {
-      String line = String.format("step %d: train loss %.4f, eval loss %.4f, metric %.4f, lr %.3g, %.1f ms/step",
-          r.step(), r.trainLoss(), r.evalLoss(), r.evalMetric(), r.learningRate(), r.stepMillis());
+      String line = String.format("step %d: train loss %.4f, eval loss %.4f, %s %.4f, lr %.3g, %.1f ms/step",
+          r.step(), r.trainLoss(), r.evalLoss(), metric, r.evalMetric(), r.learningRate(), r.stepMillis());
       if (bar != null) {
         bar.setExtraMessage(" " + line);
       }
