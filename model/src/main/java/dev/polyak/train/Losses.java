@@ -7,14 +7,17 @@ final class Losses {
   private Losses() {}
 
   /**
-   * Mean cross-entropy of {@code logits [rows, classes]} against class ids {@code targets}
-   * (log-softmax, then the target's entry picked by a one-hot product: exact, and its gradient is
-   * the textbook softmax minus one-hot).
+   * Mean cross-entropy of {@code logits [rows, classes]} against class ids {@code targets}:
+   * log-softmax, then each row's target entry gathered (no one-hot matrix: for a 33,278-word
+   * vocabulary that would be another [rows, vocabulary] array per step).
    */
   static NDArray crossEntropy(NDArray logits, float[] targets) {
-    long classes = logits.getShape().get(1);
-    NDArray onehot = logits.getManager().create(targets).oneHot((int) classes);
-    return logits.logSoftmax(1).mul(onehot).sum(new int[] {1}).mean().neg();
+    long[] ids = new long[targets.length];
+    for (int i = 0; i < ids.length; i++) {
+      ids[i] = (long) targets[i];
+    }
+    NDArray index = logits.getManager().create(ids, new ai.djl.ndarray.types.Shape(ids.length, 1));
+    return logits.logSoftmax(1).gather(index, 1).mean().neg();
   }
 
   /** Number of rows whose largest logit is at the target class. */

@@ -257,7 +257,8 @@ final class BenchTrainCommand implements Callable<Integer> {
     long every = Math.max(1, rssSteps / 10);
     console.printf("RSS trace: bert-tiny (vocabulary %d, seq 128, batch 16), %d steps, %d thread(s)%n", VOCABULARY,
         rssSteps, JniUtils.getNumThreads());
-    console.printf("step 0: RSS %d MiB%n", rssKib() >> 10);
+    console.printf("step 0: RSS %d MiB, Java heap committed %d MiB%n", rssKib() >> 10,
+        Runtime.getRuntime().totalMemory() >> 20);
     try (MlmTrainer trainer = new MlmTrainer(config, training, data, data)) {
       long started = System.nanoTime();
       trainer.train(rssSteps, new TrainingListener() {
@@ -267,8 +268,8 @@ final class BenchTrainCommand implements Callable<Integer> {
         @Override
         public void onStep(long step, double loss) {
           if (step % every == 0) {
-            console.printf("step %d: RSS %d MiB, %.1f ms/step so far%n", step, rssKib() >> 10,
-                (System.nanoTime() - started) / 1e6 / step);
+            console.printf("step %d: RSS %d MiB, Java heap committed %d MiB, %.1f ms/step so far%n", step,
+                rssKib() >> 10, Runtime.getRuntime().totalMemory() >> 20, (System.nanoTime() - started) / 1e6 / step);
           }
         }
       });
