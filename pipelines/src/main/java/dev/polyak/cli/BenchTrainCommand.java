@@ -72,6 +72,9 @@ final class BenchTrainCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
+    if (steps < 1 || rssSteps < 0 || threads.stream().anyMatch(n -> n < 1)) {
+      throw new IllegalArgumentException("--steps and --threads must be at least 1 and --rss-steps at least 0");
+    }
     PrintStream console = System.out;
     console.printf("machine: %d cores, Java %s, max heap %d MiB%n", Runtime.getRuntime().availableProcessors(),
         System.getProperty("java.version"), Runtime.getRuntime().maxMemory() >> 20);

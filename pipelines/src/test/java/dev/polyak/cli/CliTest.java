@@ -21,13 +21,16 @@ class CliTest {
   void everyLevelHasHelp() {
     for (String[] args : new String[][] {
         {"--help"}, {"preprocess", "--help"}, {"preprocess", "wikitext", "--help"}, {"preprocess", "cifar", "--help"},
-        {"download", "--help"}, {"quickstart", "--help"}, {"bench", "--help"}, {"bench", "preprocess", "--help"}}) {
+        {"download", "--help"}, {"quickstart", "--help"}, {"bench", "--help"}, {"bench", "preprocess", "--help"},
+        {"bench", "train", "--help"}, {"train", "--help"}, {"export", "--help"}}) {
       CliRun r = run(args);
       assertThat(r.code()).as(String.join(" ", args)).isZero();
       assertThat(r.out()).as(String.join(" ", args)).contains("Usage: polyak").contains("--help");
     }
     assertThat(run("preprocess", "wikitext", "--help").out()).contains("--seq-len").contains("--vocab-split")
         .contains("--flink-master").contains("--rows-per-shard");
+    assertThat(run("train", "--help").out()).contains("--config").contains("--device").contains("--threads");
+    assertThat(run("bench", "train", "--help").out()).contains("--reference").contains("--rss-steps");
   }
 
   @Test
