@@ -41,7 +41,10 @@ public abstract class Trainer implements AutoCloseable {
     this.streams = new RandomStreams(config.seed());
     this.manager = NDManager.newBaseManager(Devices.require(device), "PyTorch");
     this.batches = new Batches(streams, trainSamples);
-    batches.batchesPerEpoch(config.batchSize()); // fails early when the batch is larger than the split
+    if (config.batchSize() > trainSamples) {
+      throw new IllegalArgumentException("batch_size " + config.batchSize() + " is larger than the training split ("
+          + trainSamples + " samples)");
+    }
   }
 
   /** Call at the end of the subclass constructor, once the model exists. */

@@ -70,10 +70,11 @@ public final class TrainingRun {
     CheckpointStore store = new CheckpointStore(out.resolve("checkpoints"), RetentionPolicy.keepLast(spec.keepLast()));
     Optional<Checkpoint> latest = store.latestValid();
     latest.ifPresent(c -> requireSameRun(c, spec, dataSha256, out));
-    AtomicFiles.writeString(out.resolve("run.json"), runJson);
-    store.deleteTemporaryFiles();
     List<MetricRecord> metrics = new ArrayList<>();
+    // The trainer opens and verifies the splits first, so a bad spec or bad shards write nothing.
     try (Trainer trainer = Trainers.create(spec, shards, device)) {
+      AtomicFiles.writeString(out.resolve("run.json"), runJson);
+      store.deleteTemporaryFiles();
       long resumedFrom = 0;
       if (latest.isPresent()) {
         TrainerCheckpoints.restore(trainer, latest.get());

@@ -95,6 +95,16 @@ class TrainingRunTest {
   }
 
   @Test
+  void aBatchLargerThanTheSplitIsRefusedBeforeAnythingIsWritten() {
+    RunSpec tooBig = RunSpec.parse("model: mlp\ndata: " + shards + "\nsteps: 5\nbatch_size: 100000\n", dir);
+    Path out = dir.resolve("too-big");
+    assertThatThrownBy(() -> TrainingRun.run(tooBig, out, Device.cpu(), r -> {}))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessage("batch_size 100000 is larger than the training split (320 samples)");
+    assertThat(out).doesNotExist();
+  }
+
+  @Test
   void aFolderOfAnotherRunIsRefused() {
     Path out = dir.resolve("taken");
     run(spec(3), out);
