@@ -51,7 +51,7 @@ public final class ClassificationTrainer extends Trainer {
   protected NDArray trainingLoss(long step, int[] samples) {
     long started = System.nanoTime();
     float[] pixels = new float[samples.length * CifarVariant.IMAGE_BYTES];
-    float[] targets = new float[samples.length];
+    long[] targets = new long[samples.length];
     for (int b = 0; b < samples.length; b++) {
       augmentation.seek((step * config.batchSize() + b) * DRAWS_PER_IMAGE);
       float[] image = CifarAugment.apply(train.images()[samples[b]], augmentation, train.mean(), train.std(), true);
@@ -72,7 +72,7 @@ public final class ClassificationTrainer extends Trainer {
     for (int start = 0; start < count; start += config.batchSize()) {
       int n = Math.min(config.batchSize(), count - start);
       float[] pixels = new float[n * CifarVariant.IMAGE_BYTES];
-      float[] targets = new float[n];
+      long[] targets = new long[n];
       for (int b = 0; b < n; b++) {
         float[] image = CifarAugment.apply(eval.images()[start + b], null, train.mean(), train.std(), false);
         System.arraycopy(image, 0, pixels, b * CifarVariant.IMAGE_BYTES, image.length);

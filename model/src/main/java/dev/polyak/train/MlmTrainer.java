@@ -155,7 +155,7 @@ public final class MlmTrainer extends Trainer {
       masked += maskedCount(labels[b]);
     }
     long[] positions = new long[Math.max(1, masked)];
-    float[] targets = new float[positions.length];
+    long[] targets = new long[positions.length];
     int m = 0;
     for (int b = 0; b < batch; b++) {
       for (int t = 0; t < length; t++) {

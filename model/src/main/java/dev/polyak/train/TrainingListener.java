@@ -7,4 +7,23 @@ public interface TrainingListener {
 
   /** After every optimizer step: the steps done and that step's training loss (for progress displays). */
   default void onStep(long step, double loss) {}
+
+  /** A listener for the per-step losses only (timing, progress, tests). */
+  static TrainingListener onEachStep(StepListener steps) {
+    return new TrainingListener() {
+      @Override
+      public void onMetrics(MetricRecord record) {}
+
+      @Override
+      public void onStep(long step, double loss) {
+        steps.onStep(step, loss);
+      }
+    };
+  }
+
+  /** What {@link #onEachStep} calls. */
+  @FunctionalInterface
+  interface StepListener {
+    void onStep(long step, double loss);
+  }
 }

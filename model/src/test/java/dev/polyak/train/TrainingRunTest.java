@@ -117,16 +117,10 @@ class TrainingRunTest {
   /** The training loss of every step of a run of {@code spec} in {@code out}. */
   private static List<Double> stepLosses(RunSpec spec, Path out) {
     List<Double> losses = new java.util.concurrent.CopyOnWriteArrayList<>();
-    TrainingRun.run(spec, out, Device.cpu(), new TrainingListener() {
-      @Override
-      public void onMetrics(MetricRecord record) {}
-
-      @Override
-      public void onStep(long step, double loss) {
-        assertThat(step).isEqualTo(losses.size() + 1);
-        losses.add(loss);
-      }
-    });
+    TrainingRun.run(spec, out, Device.cpu(), TrainingListener.onEachStep((step, loss) -> {
+      assertThat(step).isEqualTo(losses.size() + 1);
+      losses.add(loss);
+    }));
     return losses;
   }
 

@@ -16,7 +16,6 @@ import dev.polyak.train.ClassificationTrainer;
 import dev.polyak.train.MlmTrainer;
 import dev.polyak.train.Trainer;
 import dev.polyak.train.TrainingConfig;
-import dev.polyak.train.MetricRecord;
 import dev.polyak.train.TrainingListener;
 import java.io.BufferedReader;
 import java.io.IOException;
@@ -187,15 +186,7 @@ final class BenchTrainCommand implements Callable<Integer> {
   }
 
   private static TrainingListener stampListener(long[] stamps) {
-    return new TrainingListener() {
-      @Override
-      public void onMetrics(MetricRecord record) {}
-
-      @Override
-      public void onStep(long step, double loss) {
-        stamps[(int) step] = System.nanoTime();
-      }
-    };
+    return TrainingListener.onEachStep((step, loss) -> stamps[(int) step] = System.nanoTime());
   }
 
   /** Rows of uniformly random word ids (ids 5 and up; 0-4 are the special tokens). */
@@ -264,18 +255,12 @@ final class BenchTrainCommand implements Callable<Integer> {
         Runtime.getRuntime().totalMemory() >> 20);
     try (MlmTrainer trainer = new MlmTrainer(config, training, data, data)) {
       long started = System.nanoTime();
-      trainer.train(rssSteps, new TrainingListener() {
-        @Override
-        public void onMetrics(MetricRecord record) {}
-
-        @Override
-        public void onStep(long step, double loss) {
-          if (step % every == 0) {
-            console.printf("step %d: RSS %d MiB, Java heap committed %d MiB, %.1f ms/step so far%n", step,
-                rssKib() >> 10, Runtime.getRuntime().totalMemory() >> 20, (System.nanoTime() - started) / 1e6 / step);
-          }
+      trainer.train(rssSteps, TrainingListener.onEachStep((step, loss) -> {
+        if (step % every == 0) {
+          console.printf("step %d: RSS %d MiB, Java heap committed %d MiB, %.1f ms/step so far%n", step,
+              rssKib() >> 10, Runtime.getRuntime().totalMemory() >> 20, (System.nanoTime() - started) / 1e6 / step);
         }
-      });
+      }));
     }
   }
 
