@@ -80,6 +80,21 @@ class TrainingRunTest {
   }
 
   @Test
+  void aVgg16RunResumesWithItsBatchNormStatisticsAndDropoutPositions() throws Exception {
+    // Batch-norm running statistics are buffers, not parameters: a resume must restore them too.
+    RunSpec spec = RunSpec.parse("model: vgg16\nmodel_options: {width_divisor: 16}\ndata: " + shards
+        + "\nseed: 8\nsteps: 20\nbatch_size: 16\nlearning_rate: 0.05\neval_every: 5\ncheckpoint_every: 10\n"
+        + "eval_samples: 32\n", dir);
+    TrainingRun.Result whole = run(spec, dir.resolve("vgg-whole"));
+    Path killed = dir.resolve("vgg-killed");
+    run(spec, killed);
+    Files.delete(killed.resolve("checkpoints/ckpt-0000000020.safetensors"));
+    TrainingRun.Result resumed = run(spec, killed);
+    assertThat(resumed.resumedFromStep()).isEqualTo(10);
+    assertThat(resumed.metrics()).isEqualTo(withoutTimes(whole.metrics(), resumed.metrics()));
+  }
+
+  @Test
   void aCorruptNewestCheckpointIsSkippedAndTheRunResumesFromThePreviousOne() throws Exception {
     RunSpec spec = spec(2);
     Path out = dir.resolve("corrupt");
