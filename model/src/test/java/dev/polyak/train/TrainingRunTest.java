@@ -70,12 +70,27 @@ class TrainingRunTest {
 
     // A second folder whose run was killed after its step-20 checkpoint: same files as the whole
     // run up to that point, nothing after it.
-    Path killed = dir.resolve("killed");
+    assertResumesAsUninterrupted(spec, whole, "killed", 20);
+  }
+
+  /**
+   * Runs {@code spec} in folder {@code name}, deletes every checkpoint after {@code killedAfter}
+   * and the result (a run killed right after that checkpoint), runs it again and checks that it
+   * resumed there and ended with {@code whole}'s metrics.
+   */
+  private static void assertResumesAsUninterrupted(RunSpec spec, TrainingRun.Result whole, String name,
+      long killedAfter) throws Exception {
+    Path killed = dir.resolve(name);
     run(spec, killed);
-    Files.delete(killed.resolve("checkpoints/ckpt-0000000040.safetensors"));
+    String last = CheckpointStore.fileName(killedAfter, false); // zero-padded: names sort by step
+    for (Path checkpoint : checkpoints(killed)) {
+      if (checkpoint.getFileName().toString().compareTo(last) > 0) {
+        Files.delete(checkpoint);
+      }
+    }
     Files.delete(killed.resolve("result.json"));
     TrainingRun.Result resumed = run(spec, killed);
-    assertThat(resumed.resumedFromStep()).isEqualTo(20);
+    assertThat(resumed.resumedFromStep()).isEqualTo(killedAfter);
     assertThat(resumed.metrics()).isEqualTo(withoutTimes(whole.metrics(), resumed.metrics()));
   }
 
@@ -85,13 +100,7 @@ class TrainingRunTest {
     RunSpec spec = RunSpec.parse("model: vgg16\nmodel_options: {width_divisor: 16}\ndata: " + shards
         + "\nseed: 8\nsteps: 20\nbatch_size: 16\nlearning_rate: 0.05\neval_every: 5\ncheckpoint_every: 10\n"
         + "eval_samples: 32\n", dir);
-    TrainingRun.Result whole = run(spec, dir.resolve("vgg-whole"));
-    Path killed = dir.resolve("vgg-killed");
-    run(spec, killed);
-    Files.delete(killed.resolve("checkpoints/ckpt-0000000020.safetensors"));
-    TrainingRun.Result resumed = run(spec, killed);
-    assertThat(resumed.resumedFromStep()).isEqualTo(10);
-    assertThat(resumed.metrics()).isEqualTo(withoutTimes(whole.metrics(), resumed.metrics()));
+    assertResumesAsUninterrupted(spec, run(spec, dir.resolve("vgg-whole")), "vgg-killed", 10);
   }
 
   @Test
@@ -175,12 +184,7 @@ class TrainingRunTest {
     assertThat(whole.metrics()).extracting(MetricRecord::step).containsExactly(3L, 6L, 9L, 12L);
     assertThat(whole.metrics()).allSatisfy(m -> assertThat(m.evalMetric()).isFinite().isGreaterThan(1));
 
-    Path killed = dir.resolve("switch-killed");
-    run(spec, killed);
-    Files.delete(killed.resolve("checkpoints/ckpt-0000000012.safetensors"));
-    TrainingRun.Result resumed = run(spec, killed);
-    assertThat(resumed.resumedFromStep()).isEqualTo(6);
-    assertThat(resumed.metrics()).isEqualTo(withoutTimes(whole.metrics(), resumed.metrics()));
+    assertResumesAsUninterrupted(spec, whole, "switch-killed", 6);
   }
 
   /** {@code expected} with each record's step time taken from {@code actual} (wall time is not reproducible). */
