@@ -8,6 +8,8 @@ import ai.djl.ndarray.types.Shape;
 import dev.polyak.data.image.CifarVariant;
 import dev.polyak.data.read.CifarAugment;
 import dev.polyak.data.read.ImageDataset;
+import dev.polyak.diag.ProbeObjective;
+import dev.polyak.diag.ScalarOutput;
 import dev.polyak.nn.MaskedModel;
 import dev.polyak.random.RandomStream;
 import dev.polyak.random.RandomStreams;
@@ -85,6 +87,55 @@ public final class ClassificationTrainer extends Trainer {
       }
     }
     return new Evaluation(lossSum / count, (double) correct / count);
+  }
+
+  @Override
+  public int trainSize() {
+    return train.size();
+  }
+
+  @Override
+  public ProbeObjective probes(int[] samples, ScalarOutput output) {
+    model.evaluation();
+    return new ProbeObjective() {
+      @Override
+      public MaskedModel model() {
+        return model;
+      }
+
+      @Override
+      public int size() {
+        return samples.length;
+      }
+
+      @Override
+      public NDArray output(int probe) {
+        long[] target = {train.labels()[samples[probe]]};
+        NDArray logits = model.forward(normalisedTrainImages(samples, probe, probe + 1));
+        return switch (output) {
+          case LOSS -> Losses.crossEntropy(logits, target);
+          case TARGET_LOGIT -> logits.get(0, (int) target[0]);
+        };
+      }
+
+      @Override
+      public NDArray loss(int from, int to) {
+        long[] targets = new long[to - from];
+        for (int b = from; b < to; b++) {
+          targets[b - from] = train.labels()[samples[b]];
+        }
+        return Losses.crossEntropy(model.forward(normalisedTrainImages(samples, from, to)), targets);
+      }
+    };
+  }
+
+  private NDArray normalisedTrainImages(int[] samples, int from, int to) {
+    float[] pixels = new float[(to - from) * CifarVariant.IMAGE_BYTES];
+    for (int b = from; b < to; b++) {
+      float[] image = CifarAugment.apply(train.images()[samples[b]], null, train.mean(), train.std(), false);
+      System.arraycopy(image, 0, pixels, (b - from) * CifarVariant.IMAGE_BYTES, image.length);
+    }
+    return images(pixels, to - from);
   }
 
   private NDArray images(float[] pixels, int batch) {

@@ -8,6 +8,8 @@ import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.Shape;
 import dev.polyak.data.read.MlmMasking;
 import dev.polyak.data.read.TokenDataset;
+import dev.polyak.diag.ProbeObjective;
+import dev.polyak.diag.ScalarOutput;
 import dev.polyak.nn.Autograd;
 import dev.polyak.nn.Bert;
 import dev.polyak.nn.MlmModel;
@@ -146,6 +148,16 @@ public final class MlmTrainer extends Trainer {
    * is comparable across models.
    */
   private NDArray loss(int[][] inputs, int[][] labels, boolean training) {
+    MaskedLogits rows = maskedLogits(inputs, labels, training);
+    NDArray crossEntropy = Losses.crossEntropy(rows.logits(), rows.targets());
+    NDArray loss = rows.masked() == 0 ? crossEntropy.mul(0) : crossEntropy;
+    return training ? loss.add(rows.auxiliaryLoss()) : loss;
+  }
+
+  /** Logits at the masked positions of a batch, their targets and (in training) the auxiliary loss. */
+  private record MaskedLogits(NDArray logits, long[] targets, int masked, NDArray auxiliaryLoss) {}
+
+  private MaskedLogits maskedLogits(int[][] inputs, int[][] labels, boolean training) {
     int batch = inputs.length;
     int length = inputs[0].length;
     int[] flat = new int[batch * length];
@@ -169,8 +181,52 @@ public final class MlmTrainer extends Trainer {
     MlmModel.Encoding encoding = training ? model.encodeForTraining(ids) : null;
     NDArray hidden = (training ? encoding.hidden() : model.encode(ids)).reshape(batch * length, model.hiddenSize());
     NDArray rows = hidden.get(new NDIndex("{}", manager.create(positions)));
-    NDArray crossEntropy = Losses.crossEntropy(model.mlmLogits(rows), targets);
-    NDArray loss = masked == 0 ? crossEntropy.mul(0) : crossEntropy;
-    return training ? loss.add(encoding.auxiliaryLoss()) : loss;
+    return new MaskedLogits(model.mlmLogits(rows), targets, masked, training ? encoding.auxiliaryLoss() : null);
+  }
+
+  @Override
+  public int trainSize() {
+    return train.size();
+  }
+
+  @Override
+  public ProbeObjective probes(int[] samples, ScalarOutput output) {
+    model.evaluation();
+    RandomStream probeMasking = streams.stream("probe-masking");
+    int[][] inputs = new int[samples.length][];
+    int[][] labels = new int[samples.length][];
+    for (int b = 0; b < samples.length; b++) {
+      probeMasking.seek((long) samples[b] * DRAWS_PER_ROW);
+      MlmMasking.Masked masked = masker.apply(train.row(samples[b]), probeMasking);
+      inputs[b] = masked.inputIds();
+      labels[b] = masked.labels();
+    }
+    return new ProbeObjective() {
+      @Override
+      public MlmModel model() {
+        return model;
+      }
+
+      @Override
+      public int size() {
+        return samples.length;
+      }
+
+      @Override
+      public NDArray output(int probe) {
+        if (output == ScalarOutput.LOSS) {
+          return loss(probe, probe + 1);
+        }
+        MaskedLogits rows = maskedLogits(new int[][] {inputs[probe]}, new int[][] {labels[probe]}, false);
+        NDArray index = manager.create(rows.targets(), new Shape(rows.targets().length, 1));
+        NDArray mean = rows.logits().gather(index, 1).mean();
+        return rows.masked() == 0 ? mean.mul(0) : mean;
+      }
+
+      @Override
+      public NDArray loss(int from, int to) {
+        return MlmTrainer.this.loss(Arrays.copyOfRange(inputs, from, to), Arrays.copyOfRange(labels, from, to), false);
+      }
+    };
   }
 }

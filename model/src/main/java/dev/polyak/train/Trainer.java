@@ -4,6 +4,8 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.NDScope;
 import dev.polyak.data.read.Batches;
+import dev.polyak.diag.ProbeObjective;
+import dev.polyak.diag.ScalarOutput;
 import ai.djl.Device;
 import dev.polyak.nn.Autograd;
 import dev.polyak.nn.Devices;
@@ -59,6 +61,17 @@ public abstract class Trainer implements AutoCloseable {
 
   /** Scores the first {@code evalSamples} held-out samples with recording off. */
   protected abstract Evaluation evaluateHeldOut();
+
+  /**
+   * The diagnostics objective on training samples {@code samples} (see {@link
+   * dev.polyak.diag.ProbeSet}): each sample prepared as evaluation sees it (token rows masked from
+   * the "probe-masking" stream at a position set by the sample's index; images normalised, not
+   * augmented), the model switched to evaluation mode.
+   */
+  public abstract ProbeObjective probes(int[] samples, ScalarOutput output);
+
+  /** The size of the training split. */
+  public abstract int trainSize();
 
   public final TrainingConfig config() {
     return config;

@@ -1,0 +1,233 @@
+package dev.polyak.diag;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.NDScope;
+import ai.djl.ndarray.index.NDIndex;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.pytorch.engine.PtNDArray;
+import ai.djl.pytorch.jni.JniUtils;
+import dev.polyak.nn.Autograd;
+import dev.polyak.nn.MaskedModel;
+import dev.polyak.nn.Structure;
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.function.IntPredicate;
+
+/**
+ * Empirical neural tangent kernels per structure: with J the n × P Jacobian of the probe outputs
+ * f_1..f_n with respect to the trainable parameters, and J_i its columns that belong to structure i
+ * ({@link Ownership}), K_i = J_i J_iᵀ, and K_rest from the columns no structure owns, so that Σ_i
+ * K_i + K_rest = J Jᵀ = K.
+ *
+ * <p>Rows of J are per-sample gradients: each probe is run alone (forward and backward at batch
+ * one). No n × P matrix is held: the parameters are cut into chunks (whole tensors, or row ranges
+ * of a tensor larger than the budget) and the chunks into passes whose float32 Jacobian columns, n ×
+ * (chunk sizes), fit {@code memoryBudgetBytes}; every pass runs the n per-sample backward passes
+ * with gradients switched on for its tensors only. Gram products are formed in float64 on blocks of
+ * columns, owner by owner, and summed on the host in a fixed order, so a fixed probe set and fixed
+ * weights give bitwise identical kernels.
+ */
+public final class JacobianKernels {
+  /** Default bound on the float32 Jacobian columns held at once. */
+  public static final long DEFAULT_MEMORY_BUDGET = 512L << 20;
+  private static final long GRAM_BLOCK_BYTES = 64L << 20;
+
+  /**
+   * The kernels.
+   *
+   * @param structureKernels row-major n × n per structure, in the model's structure order; null for
+   *     a structure that was not computed
+   * @param rest the kernel of the parameters outside every structure; null unless the whole model
+   *     was computed
+   * @param structureParameters the number of scalars each structure owns
+   * @param passes how many times the n per-sample gradients were computed
+   */
+  public record Kernels(int n, double[][] structureKernels, double[] rest, long[] structureParameters,
+      long restParameters, int passes) {
+    /** K = Σ_i K_i + K_rest; only when every structure and the rest were computed. */
+    public double[] whole() {
+      if (rest == null) {
+        throw new IllegalStateException("the whole-model kernel was not computed");
+      }
+      double[] sum = rest.clone();
+      for (double[] k : structureKernels) {
+        for (int e = 0; e < sum.length; e++) {
+          sum[e] += k[e];
+        }
+      }
+      return sum;
+    }
+  }
+
+  private record Chunk(String parameter, long from, long to, long elements) {}
+
+  private JacobianKernels() {}
+
+  /**
+   * Computes the kernels of the structures that {@code selected} accepts (by index in {@code
+   * model.structures()}), and with {@code wholeModel} those of every structure and of the rest.
+   */
+  public static Kernels compute(ProbeObjective objective, IntPredicate selected, boolean wholeModel,
+      long memoryBudgetBytes) {
+    MaskedModel model = objective.model();
+    List<Structure> structures = model.structures();
+    Ownership ownership = new Ownership(model.parameters(), structures);
+    int n = objective.size();
+    int count = structures.size();
+    boolean[] wanted = new boolean[count];
+    Set<String> tensors = new LinkedHashSet<>();
+    for (int s = 0; s < count; s++) {
+      wanted[s] = wholeModel || selected.test(s);
+      if (wanted[s]) {
+        structures.get(s).slices().forEach(slice -> tensors.add(slice.parameter()));
+      }
+    }
+    Map<String, NDArray> parameters = model.parameters().all();
+    if (wholeModel) {
+      tensors.addAll(parameters.keySet());
+    }
+    List<List<Chunk>> passes = plan(parameters, tensors, n, memoryBudgetBytes);
+    double[][] kernels = new double[count][];
+    long[] owned = new long[count];
+    for (int s = 0; s < count; s++) {
+      kernels[s] = wanted[s] ? new double[n * n] : null;
+    }
+    double[] rest = wholeModel ? new double[n * n] : null;
+    long[] restCount = {0};
+    model.evaluation();
+    try {
+      for (List<Chunk> pass : passes) {
+        runPass(objective, pass, ownership, kernels, owned, rest, restCount);
+      }
+    } finally {
+      for (NDArray p : parameters.values()) {
+        p.setRequiresGradient(true);
+      }
+      Autograd.zeroGradients(parameters.values());
+    }
+    return new Kernels(n, kernels, rest, owned, restCount[0], passes.size());
+  }
+
+  /** Cuts the tensors into chunks of at most the budget and packs them, in order, into passes. */
+  static List<List<Chunk>> plan(Map<String, NDArray> parameters, Set<String> tensors, int n, long budget) {
+    long perElement = 4L * n;
+    long maxElements = Math.max(1, budget / perElement);
+    List<List<Chunk>> passes = new ArrayList<>();
+    List<Chunk> current = new ArrayList<>();
+    long used = 0;
+    for (Map.Entry<String, NDArray> e : parameters.entrySet()) {
+      if (!tensors.contains(e.getKey())) {
+        continue;
+      }
+      long[] dims = e.getValue().getShape().getShape();
+      long rows = dims.length == 0 ? 1 : dims[0];
+      long rowSize = Ownership.rowSize(dims);
+      long rowsPerChunk = Math.max(1, maxElements / rowSize);
+      for (long from = 0; from < rows; from += rowsPerChunk) {
+        long to = Math.min(rows, from + rowsPerChunk);
+        long elements = (to - from) * rowSize;
+        if (used + elements > maxElements && !current.isEmpty()) {
+          passes.add(current);
+          current = new ArrayList<>();
+          used = 0;
+        }
+        current.add(new Chunk(e.getKey(), from, to, elements));
+        used += elements;
+      }
+    }
+    if (!current.isEmpty()) {
+      passes.add(current);
+    }
+    return passes;
+  }
+
+  private static void runPass(ProbeObjective objective, List<Chunk> pass, Ownership ownership, double[][] kernels,
+      long[] owned, double[] rest, long[] restCount) {
+    MaskedModel model = objective.model();
+    Map<String, NDArray> parameters = model.parameters().all();
+    Set<String> inPass = new LinkedHashSet<>();
+    pass.forEach(c -> inPass.add(c.parameter()));
+    for (Map.Entry<String, NDArray> e : parameters.entrySet()) {
+      e.getValue().setRequiresGradient(inPass.contains(e.getKey()));
+    }
+    int n = objective.size();
+    NDManager manager = parameters.values().iterator().next().getManager().newSubManager();
+    try (manager) {
+      // columns[c] is [elements, n]: column b holds probe b's gradient of the chunk, flattened
+      List<NDArray> columns = new ArrayList<>();
+      for (Chunk c : pass) {
+        columns.add(manager.zeros(new Shape(c.elements(), n), DataType.FLOAT32));
+      }
+      for (int b = 0; b < n; b++) {
+        for (String name : inPass) {
+          JniUtils.zeroGrad((PtNDArray) parameters.get(name));
+        }
+        try (NDScope scope = new NDScope()) {
+          try (Autograd.Mode on = Autograd.recording(true)) {
+            Autograd.backward(objective.output(b));
+          }
+          try (Autograd.Mode off = Autograd.recording(false)) {
+            for (int k = 0; k < pass.size(); k++) {
+              Chunk c = pass.get(k);
+              NDArray gradient = parameters.get(c.parameter()).getGradient();
+              NDArray rows = gradient.getShape().dimension() == 0 ? gradient
+                  : gradient.get(new NDIndex("{}:{}", c.from(), c.to()));
+              columns.get(k).set(new NDIndex(":, {}", b), rows.flatten());
+            }
+          }
+        }
+      }
+      try (Autograd.Mode off = Autograd.recording(false)) {
+        for (int k = 0; k < pass.size(); k++) {
+          Chunk c = pass.get(k);
+          int[] owners = ownership.owners(c.parameter(), c.from(), c.to());
+          long[][] groups = Ownership.group(owners, ownership.structureCount());
+          for (int g = 0; g < groups.length; g++) {
+            long size = groups[g].length;
+            if (size == 0) {
+              continue;
+            }
+            boolean isRest = g == ownership.structureCount();
+            double[] target = isRest ? rest : kernels[g];
+            if (isRest) {
+              restCount[0] += size;
+            } else {
+              owned[g] += size;
+            }
+            if (target != null) {
+              addGram(columns.get(k), size == c.elements() ? null : groups[g], n, target);
+            }
+          }
+        }
+      }
+    }
+  }
+
+  /** target += Xᵀ X in float64, X the rows {@code rows} of {@code columns} (all rows when null). */
+  private static void addGram(NDArray columns, long[] rows, int n, double[] target) {
+    long total = rows == null ? columns.getShape().get(0) : rows.length;
+    long block = Math.max(1, GRAM_BLOCK_BYTES / (8L * n));
+    for (long from = 0; from < total; from += block) {
+      long to = Math.min(total, from + block);
+      try (NDScope scope = new NDScope()) {
+        NDArray x;
+        if (rows == null) {
+          x = columns.get(new NDIndex("{}:{}", from, to));
+        } else {
+          long[] index = java.util.Arrays.copyOfRange(rows, (int) from, (int) to);
+          x = columns.get(new NDIndex("{}", columns.getManager().create(index)));
+        }
+        NDArray wide = x.toType(DataType.FLOAT64, false);
+        double[] gram = wide.transpose().matMul(wide).toDoubleArray();
+        for (int e = 0; e < gram.length; e++) {
+          target[e] += gram[e];
+        }
+      }
+    }
+  }
+}

@@ -1,0 +1,120 @@
+package dev.polyak.diag;
+
+import ai.djl.ndarray.types.Shape;
+import dev.polyak.nn.Parameters;
+import dev.polyak.nn.Structure;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Assigns every trainable scalar to exactly one structure or to the rest, so that the structures'
+ * kernels and the rest's add up to the whole model's. A structure's slices may overlap another's: a
+ * hidden neuron lists its outgoing row, which is also part of the next layer's neurons' incoming
+ * columns (and a conv filter the next layer's input channel). Such an element belongs to the
+ * structure that comes <em>later</em> in mask order, i.e. the unit that computes with it as part of
+ * its own fan-in; a structure keeps the outgoing weights that no later structure claims (a head's
+ * output-projection columns, the last hidden layer's classifier weights).
+ */
+final class Ownership {
+  /** The owner of scalars that belong to no structure. */
+  static final int REST = -1;
+
+  private record Claim(int structure, Structure.Slice slice) {}
+
+  private final Parameters parameters;
+  private final Map<String, List<Claim>> claims = new LinkedHashMap<>();
+  private final int structureCount;
+
+  Ownership(Parameters parameters, List<Structure> structures) {
+    this.parameters = parameters;
+    this.structureCount = structures.size();
+    for (int s = 0; s < structures.size(); s++) {
+      for (Structure.Slice slice : structures.get(s).slices()) {
+        Shape shape = parameters.get(slice.parameter()).getShape();
+        if (slice.axis() < 0 || slice.axis() >= shape.dimension() || slice.from() < 0 || slice.to() > shape.get(slice.axis())
+            || slice.from() >= slice.to()) {
+          throw new IllegalArgumentException("structure " + structures.get(s).id() + " has slice " + slice
+              + " outside parameter " + slice.parameter() + " of shape " + shape);
+        }
+        claims.computeIfAbsent(slice.parameter(), k -> new ArrayList<>()).add(new Claim(s, slice));
+      }
+    }
+  }
+
+  int structureCount() {
+    return structureCount;
+  }
+
+  /** Whether some structure claims part of parameter {@code name}. */
+  boolean claimed(String name) {
+    return claims.containsKey(name);
+  }
+
+  /**
+   * The owner of every scalar of rows {@code [from, to)} (along axis 0) of parameter {@code name},
+   * flattened row-major: a structure index, or {@link #REST}.
+   */
+  int[] owners(String name, long from, long to) {
+    long[] dims = parameters.get(name).getShape().getShape();
+    long rowSize = rowSize(dims);
+    int[] owner = new int[Math.toIntExact((to - from) * rowSize)];
+    Arrays.fill(owner, REST);
+    for (Claim claim : claims.getOrDefault(name, List.of())) {
+      Structure.Slice slice = claim.slice();
+      if (slice.axis() == 0) {
+        long lo = Math.max(slice.from(), from);
+        long hi = Math.min(slice.to(), to);
+        if (lo < hi) {
+          Arrays.fill(owner, (int) ((lo - from) * rowSize), (int) ((hi - from) * rowSize), claim.structure());
+        }
+        continue;
+      }
+      long inner = 1;
+      for (int d = slice.axis() + 1; d < dims.length; d++) {
+        inner *= dims[d];
+      }
+      long outer = to - from;
+      for (int d = 1; d < slice.axis(); d++) {
+        outer *= dims[d];
+      }
+      long span = dims[slice.axis()] * inner;
+      for (long o = 0; o < outer; o++) {
+        long base = o * span;
+        Arrays.fill(owner, (int) (base + slice.from() * inner), (int) (base + slice.to() * inner), claim.structure());
+      }
+    }
+    return owner;
+  }
+
+  static long rowSize(long[] dims) {
+    long size = 1;
+    for (int d = 1; d < dims.length; d++) {
+      size *= dims[d];
+    }
+    return size;
+  }
+
+  /**
+   * The positions of each owner's scalars in {@code owners}: entry {@code s} for structure s, the
+   * last entry for the rest; empty arrays for owners with none.
+   */
+  static long[][] group(int[] owners, int structureCount) {
+    int[] counts = new int[structureCount + 1];
+    for (int o : owners) {
+      counts[o == REST ? structureCount : o]++;
+    }
+    long[][] groups = new long[structureCount + 1][];
+    for (int g = 0; g <= structureCount; g++) {
+      groups[g] = new long[counts[g]];
+    }
+    int[] fill = new int[structureCount + 1];
+    for (int e = 0; e < owners.length; e++) {
+      int g = owners[e] == REST ? structureCount : owners[e];
+      groups[g][fill[g]++] = e;
+    }
+    return groups;
+  }
+}

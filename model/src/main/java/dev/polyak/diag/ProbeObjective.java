@@ -1,0 +1,31 @@
+package dev.polyak.diag;
+
+import ai.djl.ndarray.NDArray;
+import dev.polyak.nn.MaskedModel;
+
+/**
+ * What diagnostics differentiate: a fixed probe set of n training samples, each giving one scalar
+ * {@code f_b} (the rows of the Jacobian), and the task loss over probe ranges (for the Hessian
+ * trace and the gradient norms). Built by a trainer ({@code Trainer.probes}), which knows its
+ * task; the model is in evaluation mode (no dropout, running batch-norm statistics), so the
+ * samples do not interact.
+ */
+public interface ProbeObjective {
+  MaskedModel model();
+
+  /** The number of probe samples n. */
+  int size();
+
+  /**
+   * The scalar output {@code f_b} of probe {@code b} as selected by {@link ScalarOutput}, with the
+   * sample evaluated alone (a batch of one, so a mixture of experts computes its capacity for that
+   * sample only); recorded when the thread's grad mode is on.
+   */
+  NDArray output(int probe);
+
+  /**
+   * The task loss (mean cross-entropy, without auxiliary terms such as Switch's load-balancing loss)
+   * of probes {@code [from, to)} evaluated as one batch; recorded when grad mode is on.
+   */
+  NDArray loss(int from, int to);
+}

@@ -1,0 +1,35 @@
+package dev.polyak.diag;
+
+import dev.polyak.random.RandomStream;
+import dev.polyak.random.RandomStreams;
+import java.util.Arrays;
+
+/**
+ * Chooses the probe samples: n distinct indices of the training split, the first n entries of a
+ * Fisher-Yates shuffle drawn from the run's "probes" stream at position 0, sorted. The same seed
+ * and split size give the same probes in every process.
+ */
+public final class ProbeSet {
+  private ProbeSet() {}
+
+  public static int[] select(long seed, int population, int n) {
+    if (n < 1 || n > population) {
+      throw new IllegalArgumentException("probe_samples must be in 1.." + population + " (the training split's size), got "
+          + n);
+    }
+    RandomStream stream = new RandomStreams(seed).stream(RandomStreams.PROBES);
+    int[] order = new int[population];
+    for (int i = 0; i < population; i++) {
+      order[i] = i;
+    }
+    for (int i = 0; i < n; i++) {
+      int j = i + stream.nextInt(population - i);
+      int t = order[i];
+      order[i] = order[j];
+      order[j] = t;
+    }
+    int[] chosen = Arrays.copyOf(order, n);
+    Arrays.sort(chosen);
+    return chosen;
+  }
+}
