@@ -1,0 +1,67 @@
+package dev.polyak.diag;
+
+import dev.polyak.nn.Structure;
+import java.util.EnumSet;
+import java.util.Set;
+
+/**
+ * What a diagnostic computes and how.
+ *
+ * @param probeSamples n, the probe-set size
+ * @param output the per-sample scalar the Jacobian rows differentiate
+ * @param kinds the structure kinds to report (all kinds when the whole model is computed anyway)
+ * @param wholeModel also compute K_rest and the whole-model kernel K (every parameter)
+ * @param memoryBudgetBytes bound on the float32 Jacobian columns held at once
+ * @param floor relative eigenvalue floor below which a kernel counts as singular (κ = +∞)
+ * @param hutchinsonProbes Rademacher probes for the Hessian trace; 0 skips the trace
+ * @param batchSize probe batch size for losses, gradient norms and Hessian-vector products
+ * @param relativeStep finite-difference step of the Hessian-vector products, relative to RMS(w)
+ */
+public record DiagnosticsOptions(int probeSamples, ScalarOutput output, Set<Structure.Kind> kinds, boolean wholeModel,
+    long memoryBudgetBytes, double floor, int hutchinsonProbes, int batchSize, double relativeStep) {
+  public static final int DEFAULT_PROBE_SAMPLES = 64;
+  public static final int DEFAULT_HUTCHINSON_PROBES = 10;
+  public static final int DEFAULT_BATCH_SIZE = 16;
+  public static final double DEFAULT_RELATIVE_STEP = 1e-3;
+
+  public DiagnosticsOptions {
+    kinds = Set.copyOf(kinds);
+    if (probeSamples < 2) {
+      throw new IllegalArgumentException("probe_samples must be at least 2, got " + probeSamples);
+    }
+    if (hutchinsonProbes < 0 || batchSize < 1 || !(relativeStep > 0) || memoryBudgetBytes < 1 || !(floor >= 0)) {
+      throw new IllegalArgumentException("invalid diagnostics options: " + this);
+    }
+  }
+
+  public static DiagnosticsOptions defaults() {
+    return new DiagnosticsOptions(DEFAULT_PROBE_SAMPLES, ScalarOutput.LOSS, EnumSet.allOf(Structure.Kind.class), true,
+        JacobianKernels.DEFAULT_MEMORY_BUDGET, Spectrum.DEFAULT_FLOOR, DEFAULT_HUTCHINSON_PROBES, DEFAULT_BATCH_SIZE,
+        DEFAULT_RELATIVE_STEP);
+  }
+
+  public DiagnosticsOptions withProbeSamples(int n) {
+    return new DiagnosticsOptions(n, output, kinds, wholeModel, memoryBudgetBytes, floor, hutchinsonProbes, batchSize,
+        relativeStep);
+  }
+
+  public DiagnosticsOptions withKinds(Set<Structure.Kind> k, boolean whole) {
+    return new DiagnosticsOptions(probeSamples, output, k, whole, memoryBudgetBytes, floor, hutchinsonProbes, batchSize,
+        relativeStep);
+  }
+
+  public DiagnosticsOptions withHutchinsonProbes(int probes) {
+    return new DiagnosticsOptions(probeSamples, output, kinds, wholeModel, memoryBudgetBytes, floor, probes, batchSize,
+        relativeStep);
+  }
+
+  public DiagnosticsOptions withOutput(ScalarOutput o) {
+    return new DiagnosticsOptions(probeSamples, o, kinds, wholeModel, memoryBudgetBytes, floor, hutchinsonProbes,
+        batchSize, relativeStep);
+  }
+
+  public DiagnosticsOptions withMemoryBudget(long bytes) {
+    return new DiagnosticsOptions(probeSamples, output, kinds, wholeModel, bytes, floor, hutchinsonProbes, batchSize,
+        relativeStep);
+  }
+}

@@ -1,0 +1,191 @@
+package dev.polyak.diag;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDScope;
+import ai.djl.ndarray.types.DataType;
+import dev.polyak.nn.Autograd;
+import dev.polyak.nn.MaskedModel;
+import dev.polyak.random.RandomStream;
+import dev.polyak.random.RandomStreams;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Hutchinson's estimate of the trace of the Hessian of the probe set's task loss: tr(H) = E[vᵀHv]
+ * for Rademacher v. One probe vector over all trainable parameters also gives every structure's
+ * block trace tr(H_ii) = E[v_iᵀ(Hv)_i] (the cross terms have mean zero), and the rest's.
+ *
+ * <p><b>Hessian-vector products by central differences of gradients</b>: Hv ≈ (∇L(w + εv) −
+ * ∇L(w − εv)) / 2ε with ε = {@code relativeStep} × RMS(w). Double backward through the engine is
+ * exact but cannot be used here: DJL's PyTorch binding offers {@code backward(create_graph)} but no
+ * way to reset a parameter's {@code .grad}, so every such call would leave a reference cycle between
+ * each parameter and its gradient graph (the engine warns about exactly this) and leak the model's
+ * memory once per diagnostic. The central difference has truncation error O(ε²) (zero for a
+ * quadratic loss) and float32 rounding error of order u‖∇L‖/ε; the tests measure it against exact
+ * Hessian-vector products. The weights are restored bit for bit afterwards (copied back, not
+ * subtracted).
+ *
+ * <p>Probe k's signs come from the "probes" stream at position {@code (k + 1) << 40}, one 64-bit draw
+ * per 64 scalars in parameter order, so a fixed seed gives the same estimate in every process.
+ */
+public final class HessianTrace {
+  /** An estimate with its standard error (sample standard deviation over probes / √probes). */
+  public record Estimate(double trace, double standardError, int probes) {
+    static Estimate of(double[] samples) {
+      int k = samples.length;
+      double mean = 0;
+      for (double s : samples) {
+        mean += s;
+      }
+      mean /= k;
+      double squares = 0;
+      for (double s : samples) {
+        squares += (s - mean) * (s - mean);
+      }
+      double se = k > 1 ? Math.sqrt(squares / (k - 1) / k) : Double.NaN;
+      return new Estimate(mean, se, k);
+    }
+  }
+
+  /**
+   * @param structures per structure in the model's order
+   * @param epsilon the finite-difference step used
+   */
+  public record Result(Estimate whole, Estimate[] structures, Estimate rest, double epsilon) {}
+
+  private HessianTrace() {}
+
+  public static Result estimate(ProbeObjective objective, int probes, int batchSize, double relativeStep, long seed) {
+    if (probes < 1) {
+      throw new IllegalArgumentException("hutchinson_probes must be >= 1, got " + probes);
+    }
+    MaskedModel model = objective.model();
+    model.evaluation();
+    Map<String, NDArray> parameters = model.parameters().all();
+    Ownership ownership = new Ownership(model.parameters(), model.structures());
+    int count = ownership.structureCount();
+    Map<String, int[]> owners = new LinkedHashMap<>();
+    for (String name : parameters.keySet()) {
+      if (ownership.claimed(name)) {
+        owners.put(name, ownership.owners(name, 0, rows(parameters.get(name))));
+      }
+    }
+    RandomStream signs = new RandomStreams(seed).stream(RandomStreams.PROBES);
+    double[] whole = new double[probes];
+    double[][] perStructure = new double[count][probes];
+    double[] rest = new double[probes];
+    List<NDArray> saved = new ArrayList<>();
+    try (Autograd.Mode off = Autograd.recording(false)) {
+      for (NDArray p : parameters.values()) {
+        NDArray copy = p.duplicate();
+        NDScope.unregister(copy);
+        saved.add(copy);
+      }
+    }
+    double epsilon = relativeStep * rms(parameters.values());
+    try {
+      for (int k = 0; k < probes; k++) {
+        signs.seek((long) (k + 1) << 40);
+        List<NDArray> v = new ArrayList<>();
+        try (NDScope scope = new NDScope()) {
+          for (NDArray p : parameters.values()) {
+            v.add(rademacher(p, signs));
+          }
+          List<NDArray> plus = gradientAt(objective, saved, v, epsilon, batchSize);
+          List<NDArray> minus = gradientAt(objective, saved, v, -epsilon, batchSize);
+          int t = 0;
+          for (Map.Entry<String, NDArray> e : parameters.entrySet()) {
+            NDArray product;
+            try (Autograd.Mode off = Autograd.recording(false)) {
+              product = plus.get(t).sub(minus.get(t)).mul(v.get(t)).toType(DataType.FLOAT64, false)
+                  .div(2 * epsilon);
+            }
+            int[] owner = owners.get(e.getKey());
+            if (owner == null) {
+              double s = product.sum().getDouble();
+              rest[k] += s;
+              whole[k] += s;
+            } else {
+              double[] values = product.toDoubleArray();
+              for (int i = 0; i < values.length; i++) {
+                if (owner[i] == Ownership.REST) {
+                  rest[k] += values[i];
+                } else {
+                  perStructure[owner[i]][k] += values[i];
+                }
+                whole[k] += values[i];
+              }
+            }
+            t++;
+          }
+          plus.forEach(NDArray::close);
+          minus.forEach(NDArray::close);
+        }
+      }
+    } finally {
+      restore(parameters.values(), saved);
+      saved.forEach(NDArray::close);
+      Autograd.zeroGradients(parameters.values());
+    }
+    Estimate[] structures = new Estimate[count];
+    for (int s = 0; s < count; s++) {
+      structures[s] = Estimate.of(perStructure[s]);
+    }
+    return new Result(Estimate.of(whole), structures, Estimate.of(rest), epsilon);
+  }
+
+  /** ∇L at w0 + step·v (the probe set's mean task loss, in batches), as detached copies. */
+  private static List<NDArray> gradientAt(ProbeObjective objective, List<NDArray> saved, List<NDArray> v, double step,
+      int batchSize) {
+    Map<String, NDArray> parameters = objective.model().parameters().all();
+    try (Autograd.Mode off = Autograd.recording(false)) {
+      int t = 0;
+      for (NDArray p : parameters.values()) {
+        p.subi(p).addi(saved.get(t).add(v.get(t).mul((float) step)));
+        t++;
+      }
+    }
+    return GradientNorms.meanLossGradient(objective, batchSize, null);
+  }
+
+  private static void restore(Iterable<NDArray> parameters, List<NDArray> saved) {
+    try (Autograd.Mode off = Autograd.recording(false)) {
+      int t = 0;
+      for (NDArray p : parameters) {
+        p.subi(p).addi(saved.get(t++));
+      }
+    }
+  }
+
+  private static NDArray rademacher(NDArray like, RandomStream signs) {
+    int size = Math.toIntExact(like.getShape().size());
+    float[] values = new float[size];
+    long bits = 0;
+    for (int i = 0; i < size; i++) {
+      if ((i & 63) == 0) {
+        bits = signs.nextLong();
+      }
+      values[i] = ((bits >>> (i & 63)) & 1L) == 0 ? 1f : -1f;
+    }
+    return like.getManager().create(values, like.getShape());
+  }
+
+  static long rows(NDArray array) {
+    long[] dims = array.getShape().getShape();
+    return dims.length == 0 ? 1 : dims[0];
+  }
+
+  private static double rms(Iterable<NDArray> arrays) {
+    double squares = 0;
+    long count = 0;
+    try (Autograd.Mode off = Autograd.recording(false); NDScope scope = new NDScope()) {
+      for (NDArray a : arrays) {
+        squares += a.toType(DataType.FLOAT64, false).square().sum().getDouble();
+        count += a.getShape().size();
+      }
+    }
+    return Math.sqrt(squares / count);
+  }
+}

@@ -1,0 +1,191 @@
+package dev.polyak.diag;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.index.NDIndex;
+import ai.djl.ndarray.types.Shape;
+import dev.polyak.nn.Masks;
+import dev.polyak.nn.MaskedModel;
+import dev.polyak.nn.MlmModel;
+import dev.polyak.nn.Parameters;
+import dev.polyak.nn.Structure;
+import dev.polyak.random.RandomStream;
+import java.util.ArrayList;
+import java.util.List;
+
+/** Small models and probe objectives with known answers, for the diagnostics tests. */
+final class TestObjectives {
+  private TestObjectives() {}
+
+  /**
+   * f(x) = Σ_i m_i w_i x_i + c: one structure per input coordinate (slice i of w, mask entry i);
+   * the bias c belongs to no structure. Its NTK is X Xᵀ + 1 1ᵀ whatever the weights.
+   */
+  static final class Linear implements MaskedModel {
+    private final Parameters parameters;
+    private final Masks masks;
+    private final List<Structure> structures = new ArrayList<>();
+
+    Linear(NDManager manager, int inputs, RandomStream init) {
+      parameters = new Parameters(manager);
+      parameters.normal("w", new Shape(inputs), 1f, init);
+      parameters.constant("c", new Shape(1), 0.5f);
+      masks = new Masks(inputs);
+      for (int i = 0; i < inputs; i++) {
+        structures.add(new Structure("input" + i, 0, i, Structure.Kind.NEURON,
+            List.of(new Structure.Slice("w", 0, i, i + 1))));
+      }
+    }
+
+    @Override
+    public Parameters parameters() {
+      return parameters;
+    }
+
+    @Override
+    public List<Structure> structures() {
+      return structures;
+    }
+
+    @Override
+    public Masks masks() {
+      return masks;
+    }
+
+    @Override
+    public NDArray forward(NDArray input) {
+      NDArray w = parameters.get("w").mul(input.getManager().create(masks.layer(0)));
+      return input.matMul(w.reshape(-1, 1)).add(parameters.get("c"));
+    }
+
+    @Override
+    public long keptParameters() {
+      return parameters.count();
+    }
+
+    @Override
+    public long flopsPerSample() {
+      return 2L * masks.size(0);
+    }
+
+    @Override
+    public void close() {
+      parameters.close();
+    }
+  }
+
+  /** f_b = the model's single output on row b of x; loss = mean of ½ f_b². */
+  static ProbeObjective regression(MaskedModel model, float[][] x) {
+    return new ProbeObjective() {
+      @Override
+      public MaskedModel model() {
+        return model;
+      }
+
+      @Override
+      public int size() {
+        return x.length;
+      }
+
+      @Override
+      public NDArray output(int probe) {
+        return model.forward(rows(model, x, probe, probe + 1)).reshape(new Shape());
+      }
+
+      @Override
+      public NDArray loss(int from, int to) {
+        return model.forward(rows(model, x, from, to)).square().mean().mul(0.5f);
+      }
+    };
+  }
+
+  /** f_b = cross-entropy of row b of x against class y[b]; loss = mean cross-entropy. */
+  static ProbeObjective classification(MaskedModel model, float[][] x, int[] y) {
+    return new ProbeObjective() {
+      @Override
+      public MaskedModel model() {
+        return model;
+      }
+
+      @Override
+      public int size() {
+        return x.length;
+      }
+
+      @Override
+      public NDArray output(int probe) {
+        return loss(probe, probe + 1);
+      }
+
+      @Override
+      public NDArray loss(int from, int to) {
+        NDArray logits = model.forward(rows(model, x, from, to));
+        long[] targets = new long[to - from];
+        for (int b = from; b < to; b++) {
+          targets[b - from] = y[b];
+        }
+        NDArray index = logits.getManager().create(targets, new Shape(targets.length, 1));
+        return logits.logSoftmax(1).gather(index, 1).mean().neg();
+      }
+    };
+  }
+
+  /** f_b = mean MLM cross-entropy of row b at positions {@code masked[b]} (inputs already masked). */
+  static ProbeObjective mlm(MlmModel model, int[][] ids, int[][] masked, int[][] targets) {
+    return new ProbeObjective() {
+      @Override
+      public MaskedModel model() {
+        return model;
+      }
+
+      @Override
+      public int size() {
+        return ids.length;
+      }
+
+      @Override
+      public NDArray output(int probe) {
+        return loss(probe, probe + 1);
+      }
+
+      @Override
+      public NDArray loss(int from, int to) {
+        NDManager manager = model.parameters().manager();
+        int length = ids[0].length;
+        List<Long> positions = new ArrayList<>();
+        List<Long> labels = new ArrayList<>();
+        int[] flat = new int[(to - from) * length];
+        for (int b = from; b < to; b++) {
+          System.arraycopy(ids[b], 0, flat, (b - from) * length, length);
+          for (int k = 0; k < masked[b].length; k++) {
+            positions.add((long) (b - from) * length + masked[b][k]);
+            labels.add((long) targets[b][k]);
+          }
+        }
+        NDArray hidden = model.encode(manager.create(flat, new Shape(to - from, length)))
+            .reshape((long) (to - from) * length, model.hiddenSize());
+        NDArray rows = hidden.get(new NDIndex("{}", manager.create(positions.stream().mapToLong(Long::longValue)
+            .toArray())));
+        NDArray index = manager.create(labels.stream().mapToLong(Long::longValue).toArray(), new Shape(labels.size(), 1));
+        return model.mlmLogits(rows).logSoftmax(1).gather(index, 1).mean().neg();
+      }
+    };
+  }
+
+  private static NDArray rows(MaskedModel model, float[][] x, int from, int to) {
+    int d = x[0].length;
+    float[] flat = new float[(to - from) * d];
+    for (int b = from; b < to; b++) {
+      System.arraycopy(x[b], 0, flat, (b - from) * d, d);
+    }
+    return model.parameters().manager().create(flat, new Shape(to - from, d));
+  }
+
+  static float[][] gaussian(RandomStream stream, int n, int d) {
+    float[][] x = new float[n][d];
+    for (float[] row : x) {
+      stream.fillGaussian(row, 1f);
+    }
+    return x;
+  }
+}
