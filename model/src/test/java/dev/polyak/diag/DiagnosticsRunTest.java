@@ -1,0 +1,109 @@
+package dev.polyak.diag;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.within;
+
+import ai.djl.Device;
+import ai.djl.ndarray.NDArray;
+import dev.polyak.checkpoint.Tensor;
+import dev.polyak.data.BadInputException;
+import dev.polyak.data.image.CifarConfig;
+import dev.polyak.data.image.CifarVariant;
+import dev.polyak.data.synthetic.SyntheticCifar;
+import dev.polyak.testing.TestShardSets;
+import dev.polyak.train.RestoredRun;
+import dev.polyak.train.RunSpec;
+import dev.polyak.train.TrainingRun;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Diagnostics of a saved run: restored from its checkpoint alone, reproducible, leaving the weights untouched. */
+class DiagnosticsRunTest {
+  @TempDir static Path dir;
+  static Path checkpoint;
+
+  @BeforeAll
+  static void trainARun() throws Exception {
+    Path input = dir.resolve("cifar-in");
+    SyntheticCifar.write(input, CifarVariant.CIFAR10, 7, 64);
+    Path shards = Files.createDirectories(dir.resolve("cifar-shards"));
+    TestShardSets.images(input, shards, CifarVariant.CIFAR10, CifarConfig.defaults());
+    RunSpec spec = RunSpec.parse("model: mlp\nmodel_options: {hidden: 24, layers: 2}\ndata: " + shards
+        + "\nseed: 9\nsteps: 20\nbatch_size: 16\nlearning_rate: 0.02\neval_every: 10\ncheckpoint_every: 20\n"
+        + "eval_samples: 32\n", dir);
+    TrainingRun.run(spec, dir.resolve("run"), Device.cpu(), r -> {});
+    try (Stream<Path> files = Files.list(dir.resolve("run/checkpoints"))) {
+      checkpoint = files.filter(f -> f.toString().endsWith(".safetensors")).sorted().reduce((a, b) -> b).orElseThrow();
+    }
+  }
+
+  private static DiagnosticsOptions options() {
+    return DiagnosticsOptions.defaults().withProbeSamples(16).withHutchinsonProbes(4);
+  }
+
+  @Test
+  void aCheckpointGivesBitwiseTheSameDiagnosticsTwiceAndKeepsItsWeights() {
+    DiagnosticsReport first;
+    try (RestoredRun run = RestoredRun.open(checkpoint, null, Device.cpu())) {
+      assertThat(run.trainer().step()).isEqualTo(20);
+      first = Diagnostics.run(run.trainer(), options());
+      for (Map.Entry<String, NDArray> e : run.trainer().model().parameters().state().entrySet()) {
+        Tensor saved = run.checkpoint().weights().get(e.getKey());
+        assertThat(e.getValue().toFloatArray()).as(e.getKey()).containsExactly(saved.floats());
+      }
+    }
+    DiagnosticsReport second;
+    try (RestoredRun run = RestoredRun.open(checkpoint, null, Device.cpu())) {
+      second = Diagnostics.run(run.trainer(), options());
+    }
+    assertThat(second.probes()).containsExactly(first.probes());
+    assertThat(first.structures()).hasSize(48);
+    for (int s = 0; s < first.structures().size(); s++) {
+      DiagnosticsReport.StructureDiagnostics a = first.structures().get(s);
+      DiagnosticsReport.StructureDiagnostics b = second.structures().get(s);
+      assertThat(b.spectrum().eigenvalues()).containsExactly(a.spectrum().eigenvalues());
+      assertThat(b.trace()).isEqualTo(a.trace());
+    }
+    assertThat(second.whole().eigenvalues()).containsExactly(first.whole().eigenvalues());
+    assertThat(second.wholeTrace()).isEqualTo(first.wholeTrace());
+    assertThat(second.conditioning()).isEqualTo(first.conditioning());
+  }
+
+  @Test
+  void blockTracesAddUpToTheWholeTraceAndTheEstimatesAreConsistent() {
+    try (RestoredRun run = RestoredRun.open(checkpoint, null, Device.cpu())) {
+      DiagnosticsReport report = Diagnostics.run(run.trainer(), options());
+      double sum = report.restTrace().trace();
+      for (DiagnosticsReport.StructureDiagnostics s : report.structures()) {
+        sum += s.trace().trace();
+        if (s.spectrum().lambdaMax() == 0) { // a ReLU unit no probe activates
+          assertThat(s.spectrum().singular()).isTrue();
+          assertThat(s.spectrum().conditionNumber()).isInfinite();
+        }
+      }
+      assertThat(sum).isCloseTo(report.wholeTrace().trace(), within(1e-9 * Math.abs(report.wholeTrace().trace())));
+      DiagnosticsReport.Conditioning c = report.conditioning();
+      assertThat(c.plRatio()).isCloseTo(c.gradientNormSquared() / c.loss(), within(1e-12));
+      assertThat(c.mu()).isCloseTo(c.plRatio() / 2, within(1e-12));
+      // the whole probe set's gradient is the mean of the batch gradients, so no longer than the longest
+      assertThat(Math.sqrt(c.gradientNormSquared())).isLessThanOrEqualTo(c.maxBatchGradientNorm() * (1 + 1e-6));
+      assertThat(c.jacobianNorm()).isCloseTo(Math.sqrt(report.whole().lambdaMax()), within(1e-12));
+      assertThat(report.restParameters() + report.structures().stream().mapToLong(
+          DiagnosticsReport.StructureDiagnostics::parameters).sum())
+          .isEqualTo(run.trainer().model().parameters().count());
+    }
+  }
+
+  @Test
+  void aMissingCheckpointIsABadInputNamingTheFile() {
+    Path missing = dir.resolve("run/checkpoints/none.safetensors");
+    assertThatThrownBy(() -> RestoredRun.open(missing, null, Device.cpu()))
+        .isInstanceOf(BadInputException.class).hasMessageContaining(missing.toString());
+  }
+}
