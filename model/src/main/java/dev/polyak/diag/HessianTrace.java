@@ -93,14 +93,12 @@ public final class HessianTrace {
           for (NDArray p : parameters.values()) {
             v.add(rademacher(p, signs));
           }
-          List<NDArray> plus = gradientAt(objective, saved, v, epsilon, batchSize);
-          List<NDArray> minus = gradientAt(objective, saved, v, -epsilon, batchSize);
+          List<NDArray> hv = hessianVectorProduct(objective, saved, v, epsilon, batchSize);
           int t = 0;
           for (Map.Entry<String, NDArray> e : parameters.entrySet()) {
             NDArray product;
             try (Autograd.Mode off = Autograd.recording(false)) {
-              product = plus.get(t).sub(minus.get(t)).mul(v.get(t)).toType(DataType.FLOAT64, false)
-                  .div(2 * epsilon);
+              product = hv.get(t).mul(v.get(t));
             }
             int[] owner = owners.get(e.getKey());
             if (owner == null) {
@@ -120,8 +118,7 @@ public final class HessianTrace {
             }
             t++;
           }
-          plus.forEach(NDArray::close);
-          minus.forEach(NDArray::close);
+          hv.forEach(NDArray::close);
         }
       }
     } finally {
@@ -134,6 +131,30 @@ public final class HessianTrace {
       structures[s] = Estimate.of(perStructure[s]);
     }
     return new Result(Estimate.of(whole), structures, Estimate.of(rest), epsilon);
+  }
+
+  /**
+   * Hv by central differences at the weights {@code saved}, in float64, parameter order; the
+   * parameters are left at w0 − εv (the caller restores them). Not registered with a scope.
+   */
+  static List<NDArray> hessianVectorProduct(ProbeObjective objective, List<NDArray> saved, List<NDArray> v,
+      double epsilon, int batchSize) {
+    List<NDArray> plus = gradientAt(objective, saved, v, epsilon, batchSize);
+    List<NDArray> minus = gradientAt(objective, saved, v, -epsilon, batchSize);
+    List<NDArray> hv = new ArrayList<>();
+    try (Autograd.Mode off = Autograd.recording(false)) {
+      for (int t = 0; t < plus.size(); t++) {
+        try (NDScope scope = new NDScope()) {
+          NDArray product = plus.get(t).toType(DataType.FLOAT64, false).sub(minus.get(t).toType(DataType.FLOAT64, false))
+              .div(2 * epsilon);
+          NDScope.unregister(product);
+          hv.add(product);
+        }
+      }
+    }
+    plus.forEach(NDArray::close);
+    minus.forEach(NDArray::close);
+    return hv;
   }
 
   /** ∇L at w0 + step·v (the probe set's mean task loss, in batches), as detached copies. */

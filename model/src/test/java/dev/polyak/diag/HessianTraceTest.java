@@ -1,0 +1,319 @@
+package dev.polyak.diag;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.NDScope;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.pytorch.engine.PtNDArray;
+import ai.djl.pytorch.jni.JniUtils;
+import dev.polyak.nn.Autograd;
+import dev.polyak.nn.Bert;
+import dev.polyak.nn.Masks;
+import dev.polyak.nn.MaskedModel;
+import dev.polyak.nn.Parameters;
+import dev.polyak.nn.Structure;
+import dev.polyak.random.RandomStream;
+import dev.polyak.random.RandomStreams;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/** Hutchinson traces and Hessian-vector products against a known Hessian and against exact double backward. */
+class HessianTraceTest {
+  private static final int D = 12;
+
+  @BeforeAll
+  static void engine() {
+    Autograd.ensureEngine();
+  }
+
+  /** ½ wᵀAw over w ∈ R^12, three structures of four coordinates; the loss ignores the probe range. */
+  static final class Quadratic implements MaskedModel {
+    final Parameters parameters;
+    final NDArray a;
+    private final List<Structure> structures = new ArrayList<>();
+
+    Quadratic(NDManager manager, double[][] matrix, RandomStream init) {
+      parameters = new Parameters(manager);
+      parameters.normal("w", new Shape(D), 1f, init);
+      float[] flat = new float[D * D];
+      for (int i = 0; i < D; i++) {
+        for (int j = 0; j < D; j++) {
+          flat[i * D + j] = (float) matrix[i][j];
+        }
+      }
+      a = manager.create(flat, new Shape(D, D));
+      for (int s = 0; s < 3; s++) {
+        structures.add(new Structure("block" + s, 0, s, Structure.Kind.NEURON,
+            List.of(new Structure.Slice("w", 0, 4L * s, 4L * s + 4))));
+      }
+    }
+
+    ProbeObjective objective() {
+      MaskedModel self = this;
+      return new ProbeObjective() {
+        @Override
+        public MaskedModel model() {
+          return self;
+        }
+
+        @Override
+        public int size() {
+          return 4;
+        }
+
+        @Override
+        public NDArray output(int probe) {
+          return loss(0, 4);
+        }
+
+        @Override
+        public NDArray loss(int from, int to) {
+          NDArray w = parameters.get("w");
+          return w.matMul(a.matMul(w)).mul(0.5f);
+        }
+      };
+    }
+
+    @Override
+    public Parameters parameters() {
+      return parameters;
+    }
+
+    @Override
+    public List<Structure> structures() {
+      return structures;
+    }
+
+    @Override
+    public Masks masks() {
+      return new Masks(3);
+    }
+
+    @Override
+    public NDArray forward(NDArray input) {
+      throw new UnsupportedOperationException();
+    }
+
+    @Override
+    public long keptParameters() {
+      return D;
+    }
+
+    @Override
+    public long flopsPerSample() {
+      return 0;
+    }
+
+    @Override
+    public void close() {
+      parameters.close();
+    }
+  }
+
+  /** A symmetric matrix with entries of order one (float32-representable). */
+  private static double[][] symmetric(RandomStream random, boolean diagonal) {
+    double[][] m = new double[D][D];
+    for (int i = 0; i < D; i++) {
+      for (int j = 0; j <= i; j++) {
+        double v = diagonal && i != j ? 0 : (float) random.nextGaussian();
+        m[i][j] = v;
+        m[j][i] = v;
+      }
+    }
+    return m;
+  }
+
+  private static double trace(double[][] m, int from, int to) {
+    double t = 0;
+    for (int i = from; i < to; i++) {
+      t += m[i][i];
+    }
+    return t;
+  }
+
+  @Test
+  void theHessianVectorProductOfAQuadraticIsAv() {
+    RandomStreams streams = new RandomStreams(1);
+    double[][] m = symmetric(streams.stream("a"), false);
+    try (NDManager manager = NDManager.newBaseManager("PyTorch");
+        Quadratic model = new Quadratic(manager, m, streams.stream("init"))) {
+      float[] v = new float[D];
+      streams.stream("v").fillGaussian(v, 1f);
+      NDArray w = model.parameters.get("w");
+      List<NDArray> saved = List.of(w.duplicate());
+      List<NDArray> hv = HessianTrace.hessianVectorProduct(model.objective(), saved,
+          List.of(manager.create(v)), 1e-3, 4);
+      double[] actual = hv.get(0).toDoubleArray();
+      for (int i = 0; i < D; i++) {
+        double expected = 0;
+        for (int j = 0; j < D; j++) {
+          expected += m[i][j] * v[j];
+        }
+        assertThat(actual[i]).isCloseTo(expected, within(1e-3 * (1 + Math.abs(expected))));
+      }
+    }
+  }
+
+  @Test
+  void aDiagonalHessianGivesItsTraceFromEveryProbe() {
+    RandomStreams streams = new RandomStreams(2);
+    double[][] m = symmetric(streams.stream("a"), true);
+    try (NDManager manager = NDManager.newBaseManager("PyTorch");
+        Quadratic model = new Quadratic(manager, m, streams.stream("init"))) {
+      HessianTrace.Result r = HessianTrace.estimate(model.objective(), 5, 4, 1e-3, 7);
+      // vᵀ diag(a) v = Σ a_ii for every sign vector: only rounding remains
+      assertThat(r.whole().trace()).isCloseTo(trace(m, 0, D), within(1e-3));
+      assertThat(r.whole().standardError()).isLessThan(1e-3);
+      for (int s = 0; s < 3; s++) {
+        assertThat(r.structures()[s].trace()).isCloseTo(trace(m, 4 * s, 4 * s + 4), within(1e-3));
+      }
+      assertThat(r.rest().trace()).isZero();
+    }
+  }
+
+  @Test
+  void hutchinsonConvergesToTheTraceWithinItsStandardError() {
+    RandomStreams streams = new RandomStreams(3);
+    double[][] m = symmetric(streams.stream("a"), false);
+    try (NDManager manager = NDManager.newBaseManager("PyTorch");
+        Quadratic model = new Quadratic(manager, m, streams.stream("init"))) {
+      HessianTrace.Result r = HessianTrace.estimate(model.objective(), 400, 4, 1e-3, 11);
+      assertThat(r.whole().probes()).isEqualTo(400);
+      // the variance of vᵀAv is 2 Σ_{i≠j} a_ij²: the reported error must match it
+      double offDiagonal = 0;
+      for (int i = 0; i < D; i++) {
+        for (int j = 0; j < D; j++) {
+          offDiagonal += i == j ? 0 : m[i][j] * m[i][j];
+        }
+      }
+      double expectedSe = Math.sqrt(2 * offDiagonal / 400);
+      assertThat(r.whole().standardError()).isCloseTo(expectedSe, within(0.2 * expectedSe));
+      assertThat(r.whole().trace()).isCloseTo(trace(m, 0, D), within(4 * r.whole().standardError()));
+      for (int s = 0; s < 3; s++) {
+        assertThat(r.structures()[s].trace()).isCloseTo(trace(m, 4 * s, 4 * s + 4),
+            within(4 * r.structures()[s].standardError()));
+      }
+    }
+  }
+
+  /**
+   * The central difference against exact double backward on a small BERT (the engine's create-graph
+   * backward is fine in a test, where the leaked graph dies with the JVM): this measures the error
+   * that the class documentation states.
+   */
+  @Test
+  void centralDifferencesMatchDoubleBackwardOnBert() {
+    RandomStreams streams = new RandomStreams(4);
+    Bert.Config config = new Bert.Config(40, 16, 2, 2, 32, 8);
+    int n = 6;
+    int[][] ids = new int[n][8];
+    int[][] positions = new int[n][];
+    int[][] targets = new int[n][];
+    RandomStream data = streams.stream("data");
+    for (int b = 0; b < n; b++) {
+      for (int t = 0; t < 8; t++) {
+        ids[b][t] = 5 + data.nextInt(35);
+      }
+      positions[b] = new int[] {2, 6};
+      targets[b] = new int[] {ids[b][2], ids[b][6]};
+      ids[b][2] = 4;
+      ids[b][6] = 4;
+    }
+    try (NDManager manager = NDManager.newBaseManager("PyTorch");
+        Bert model = new Bert(config, manager, streams.stream("init"))) {
+      ProbeObjective objective = TestObjectives.mlm(model, ids, positions, targets);
+      List<NDArray> params = new ArrayList<>(model.parameters().arrays());
+      List<NDArray> v = new ArrayList<>();
+      List<NDArray> saved = new ArrayList<>();
+      RandomStream signs = streams.stream("signs");
+      for (NDArray p : params) {
+        float[] values = new float[(int) p.getShape().size()];
+        for (int i = 0; i < values.length; i++) {
+          values[i] = signs.nextBoolean() ? 1f : -1f;
+        }
+        v.add(manager.create(values, p.getShape()));
+        saved.add(p.duplicate());
+      }
+      double[] exact = exactHessianVectorProduct(objective, params, v);
+      List<NDArray> fd = HessianTrace.hessianVectorProduct(objective, saved, v, relativeStep(params) , n);
+      try (Autograd.Mode off = Autograd.recording(false)) {
+        for (int t = 0; t < params.size(); t++) {
+          params.get(t).subi(params.get(t)).addi(saved.get(t));
+        }
+      }
+      double diff = 0;
+      double norm = 0;
+      double quadraticExact = 0;
+      double quadraticFd = 0;
+      int offset = 0;
+      for (int t = 0; t < fd.size(); t++) {
+        double[] approx = fd.get(t).toDoubleArray();
+        float[] signsOf = v.get(t).toFloatArray();
+        for (int i = 0; i < approx.length; i++) {
+          double e = exact[offset + i];
+          diff += (approx[i] - e) * (approx[i] - e);
+          norm += e * e;
+          quadraticExact += e * signsOf[i];
+          quadraticFd += approx[i] * signsOf[i];
+        }
+        offset += approx.length;
+      }
+      double relative = Math.sqrt(diff / norm);
+      System.out.printf("central-difference Hv vs double backward: relative L2 error %.2e, vᵀHv %.6f vs %.6f%n",
+          relative, quadraticFd, quadraticExact);
+      assertThat(relative).isLessThan(1e-3);
+      assertThat(quadraticFd).isCloseTo(quadraticExact, within(1e-3 * Math.abs(quadraticExact)));
+    }
+  }
+
+  private static double relativeStep(List<NDArray> params) {
+    return 1e-3 * rms(params);
+  }
+
+  private static double rms(List<NDArray> params) {
+    double s = 0;
+    long c = 0;
+    for (NDArray p : params) {
+      for (float x : p.toFloatArray()) {
+        s += (double) x * x;
+      }
+      c += p.getShape().size();
+    }
+    return Math.sqrt(s / c);
+  }
+
+  /**
+   * Hv by double backward: g = ∇L with create-graph, then the backward of Σ g·v adds Hv to the
+   * gradients, and g (copied before) is subtracted.
+   */
+  private static double[] exactHessianVectorProduct(ProbeObjective objective, List<NDArray> params, List<NDArray> v) {
+    Autograd.zeroGradients(params);
+    List<Double> out = new ArrayList<>();
+    try (NDScope scope = new NDScope(); Autograd.Mode on = Autograd.recording(true)) {
+      NDArray loss = objective.loss(0, objective.size());
+      JniUtils.backward((PtNDArray) loss, (PtNDArray) loss.onesLike(), true, true);
+      NDArray dot = null;
+      List<float[]> first = new ArrayList<>();
+      for (int t = 0; t < params.size(); t++) {
+        NDArray g = params.get(t).getGradient();
+        first.add(g.toFloatArray());
+        NDArray term = g.mul(v.get(t)).sum();
+        dot = dot == null ? term : dot.add(term);
+      }
+      JniUtils.backward((PtNDArray) dot, (PtNDArray) dot.onesLike(), false, false);
+      for (int t = 0; t < params.size(); t++) {
+        float[] after = params.get(t).getGradient().toFloatArray();
+        for (int i = 0; i < after.length; i++) {
+          out.add((double) after[i] - first.get(t)[i]);
+        }
+      }
+    }
+    return out.stream().mapToDouble(Double::doubleValue).toArray();
+  }
+}
