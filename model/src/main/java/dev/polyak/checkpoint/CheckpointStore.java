@@ -108,9 +108,20 @@ public final class CheckpointStore {
    * #deleteTemporaryFiles}).
    */
   public Optional<Checkpoint> latestValid() {
+    return latestValid(Long.MAX_VALUE);
+  }
+
+  /**
+   * As {@link #latestValid()}, among the checkpoints at step {@code atMostStep} or before (for a
+   * reader that needs room to continue from it, or one given step).
+   */
+  public Optional<Checkpoint> latestValid(long atMostStep) {
     List<Path> files = list();
     for (int i = files.size() - 1; i >= 0; i--) {
       Path file = files.get(i);
+      if (parseName(file).step() > atMostStep) {
+        continue;
+      }
       try {
         return Optional.of(load(file));
       } catch (CheckpointFormatException e) {

@@ -25,6 +25,8 @@ public final class RandomStreams {
   public static final String AUGMENTATION = "augmentation";
   /** The samples that diagnostics probe. */
   public static final String PROBES = "probes";
+  /** The training samples left out, one at a time, by the stability estimate ({@code dev.polyak.diag.Stability}). */
+  public static final String STABILITY = "stability";
   /** Gating decisions. */
   public static final String GATING = "gating";
   /** Dropout keep masks, positioned by optimizer step ({@code dev.polyak.nn.Dropout}). */

@@ -12,6 +12,7 @@ import dev.polyak.nn.Devices;
 import dev.polyak.nn.MaskedModel;
 import dev.polyak.nn.Optimizer;
 import dev.polyak.random.RandomStreams;
+import java.util.OptionalInt;
 
 /**
  * The training loop every task shares: learning rate from the config's schedule, one recorded
@@ -23,6 +24,9 @@ import dev.polyak.random.RandomStreams;
  * Batches}, per-sample draws at step-derived stream positions, dropout via {@link
  * MaskedModel#trainingStep}), so a trainer restored at any step continues exactly as an
  * uninterrupted one.
+ *
+ * <p>{@link #excludeSample} trains on the split without one sample (S \ {x_i}), for the stability
+ * diagnostics ({@code dev.polyak.diag.Stability}).
  */
 public abstract class Trainer implements AutoCloseable {
   /** What an evaluation measured: mean loss and the task's metric (perplexity or accuracy). */
@@ -33,6 +37,9 @@ public abstract class Trainer implements AutoCloseable {
   protected final NDManager manager;
   protected final Batches batches;
   private Optimizer optimizer;
+  /** The data order over the split without {@link #excludedSample}, or null when nothing is excluded. */
+  private Batches remaining;
+  private int excludedSample = -1;
   private long step;
   private long hostNanos;
 
@@ -98,6 +105,52 @@ public abstract class Trainer implements AutoCloseable {
     hostNanos += nanos;
   }
 
+  /**
+   * From now on trains on the split without sample {@code index}: each step's batch is drawn from
+   * the other {@code n - 1} samples, their {@link Batches} order over {@code n - 1} items mapped
+   * back by {@code j -> j < index ? j : j + 1}. Each epoch's order is then a permutation of {@code
+   * n - 1} items drawn from the same "data-order" stream, so it differs from the full split's order
+   * throughout, not only where sample {@code index} was: inherent, as removing a sample changes
+   * which samples share a batch from its place on anyway. Draws tied to a step and a batch position
+   * (masking, augmentation, dropout) stay as they were. Evaluation and probes are unaffected. Call
+   * it once, before training.
+   *
+   * @throws IllegalArgumentException if {@code index} is not a training sample, if a sample is
+   *     already excluded, or if the {@code n - 1} samples are fewer than a batch
+   */
+  public final void excludeSample(int index) {
+    int n = batches.sampleCount();
+    if (index < 0 || index >= n) {
+      throw new IllegalArgumentException("sample " + index + " is not in the training split (0.." + (n - 1) + ")");
+    }
+    if (remaining != null) {
+      throw new IllegalArgumentException("sample " + excludedSample + " is already excluded; exclude one sample only");
+    }
+    if (config.batchSize() > n - 1) {
+      throw new IllegalArgumentException("batch_size " + config.batchSize() + " is larger than the training split"
+          + " without one sample (" + (n - 1) + " samples)");
+    }
+    this.remaining = new Batches(streams, n - 1);
+    this.excludedSample = index;
+  }
+
+  /** The excluded training sample, if {@link #excludeSample} was called. */
+  public final OptionalInt excludedSample() {
+    return remaining == null ? OptionalInt.empty() : OptionalInt.of(excludedSample);
+  }
+
+  /** The training-sample indices of the batch of step {@code step} (0-based), as {@link #train} uses them. */
+  public final int[] batch(long step) {
+    if (remaining == null) {
+      return batches.batch(step, config.batchSize());
+    }
+    int[] samples = remaining.batch(step, config.batchSize());
+    for (int b = 0; b < samples.length; b++) {
+      samples[b] += samples[b] < excludedSample ? 0 : 1;
+    }
+    return samples;
+  }
+
   /** Continues from {@code step} (after weights and optimizer state were restored). */
   public final void seekStep(long step) {
     this.step = step;
@@ -142,7 +195,7 @@ public abstract class Trainer implements AutoCloseable {
   }
 
   private double trainStep(float lr) {
-    int[] samples = batches.batch(step, config.batchSize());
+    int[] samples = batch(step);
     model().trainingStep(step);
     double loss;
     try (NDScope scope = new NDScope();

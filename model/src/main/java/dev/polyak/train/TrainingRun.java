@@ -135,7 +135,7 @@ public final class TrainingRun {
     return write(fields);
   }
 
-  private static void requireSameRun(Checkpoint checkpoint, RunSpec spec, String dataSha256, Path out) {
+  static void requireSameRun(Checkpoint checkpoint, RunSpec spec, String dataSha256, Path out) {
     Map<String, Object> saved = readMap(checkpoint.runSpecJson());
     if (!spec.runId().equals(saved.get("run_id"))) {
       throw new BadInputException(out + " holds run " + saved.get("run_id") + " (" + saved.get("spec")
@@ -173,7 +173,7 @@ public final class TrainingRun {
     }
   }
 
-  private static Map<String, Object> readMap(String json) {
+  static Map<String, Object> readMap(String json) {
     try {
       return JSON.readValue(json, new TypeReference<Map<String, Object>>() {});
     } catch (JsonProcessingException e) {
@@ -181,7 +181,7 @@ public final class TrainingRun {
     }
   }
 
-  private static String write(Object value) {
+  static String write(Object value) {
     try {
       return JSON.writeValueAsString(value);
     } catch (JsonProcessingException e) {

@@ -1,7 +1,6 @@
 package dev.polyak.cli;
 
 import ai.djl.Device;
-import dev.polyak.nn.Devices;
 import dev.polyak.train.MetricRecord;
 import dev.polyak.train.RunSpec;
 import dev.polyak.train.TrainingListener;
@@ -13,6 +12,7 @@ import me.tongfei.progressbar.ProgressBar;
 import me.tongfei.progressbar.ProgressBarBuilder;
 import me.tongfei.progressbar.ProgressBarStyle;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
@@ -33,22 +33,13 @@ final class TrainCommand implements Callable<Integer> {
       + " (default: runs/<run id>).")
   Path out;
 
-  @Option(names = "--device", defaultValue = "cpu", description = "cpu, gpu or gpu:N (default: ${DEFAULT-VALUE}).")
-  String device;
-
-  @Option(names = "--threads", defaultValue = "1", description = "Intra-op threads of the engine (default:"
-      + " ${DEFAULT-VALUE}; only one thread gives bitwise-identical trajectories across processes).")
-  int threads;
+  @Mixin EngineMixin engine;
 
   @Spec picocli.CommandLine.Model.CommandSpec spec;
 
   @Override
   public Integer call() {
-    if (threads < 1) {
-      throw new IllegalArgumentException("--threads must be at least 1, got " + threads);
-    }
-    EngineThreads.set(threads);
-    Device target = Devices.require(Devices.parse(device));
+    Device target = engine.apply();
     RunSpec run = RunSpec.load(config);
     Path folder = out != null ? out : Path.of("runs", run.runId());
     return train(run, folder, target, spec.commandLine().getOut());

@@ -22,7 +22,7 @@ class CliTest {
     for (String[] args : new String[][] {
         {"--help"}, {"preprocess", "--help"}, {"preprocess", "wikitext", "--help"}, {"preprocess", "cifar", "--help"},
         {"download", "--help"}, {"quickstart", "--help"}, {"bench", "--help"}, {"bench", "preprocess", "--help"},
-        {"bench", "train", "--help"}, {"train", "--help"}, {"export", "--help"}}) {
+        {"bench", "train", "--help"}, {"train", "--help"}, {"export", "--help"}, {"stability", "--help"}}) {
       CliRun r = run(args);
       assertThat(r.code()).as(String.join(" ", args)).isZero();
       assertThat(r.out()).as(String.join(" ", args)).contains("Usage: polyak").contains("--help");

@@ -1,0 +1,32 @@
+package dev.polyak.diag;
+
+import java.util.List;
+
+/**
+ * An empirical pointwise hypothesis stability γ̂ (see {@link Stability}): how much one training
+ * sample's own loss depends on whether that sample was trained on.
+ *
+ * @param fromStep the checkpoint step both continuations started from
+ * @param steps optimizer steps T each continuation trained
+ * @param seed the seed the left-out samples were drawn with
+ * @param samples one entry per left-out sample, in increasing index order
+ * @param mean γ̂, the mean of the samples' differences
+ * @param standardError the sample standard deviation of the differences over √k (NaN for k = 1)
+ */
+public record StabilityEstimate(long fromStep, long steps, long seed, List<Sample> samples, double mean,
+    double standardError) {
+
+  /**
+   * One left-out training sample x_i.
+   *
+   * @param index its index in the training split
+   * @param lossTrainedOn L(w_S; x_i), its loss after training on the whole split S
+   * @param lossLeftOut L(w_{S\i}; x_i), its loss after training on S without it
+   * @param difference |L(w_S; x_i) − L(w_{S\i}; x_i)|
+   */
+  public record Sample(int index, double lossTrainedOn, double lossLeftOut, double difference) {}
+
+  public StabilityEstimate {
+    samples = List.copyOf(samples);
+  }
+}

@@ -1,0 +1,24 @@
+package dev.polyak.cli;
+
+import ai.djl.Device;
+import dev.polyak.nn.Devices;
+import picocli.CommandLine.Option;
+
+/** The device and engine-thread options of the commands that train in this process. */
+final class EngineMixin {
+  @Option(names = "--device", defaultValue = "cpu", description = "cpu, gpu or gpu:N (default: ${DEFAULT-VALUE}).")
+  String device;
+
+  @Option(names = "--threads", defaultValue = "1", description = "Intra-op threads of the engine (default:"
+      + " ${DEFAULT-VALUE}; only one thread gives bitwise-identical trajectories across processes).")
+  int threads;
+
+  /** Sets the engine's threads and returns the device, refusing a bad count or a missing GPU. */
+  Device apply() {
+    if (threads < 1) {
+      throw new IllegalArgumentException("--threads must be at least 1, got " + threads);
+    }
+    EngineThreads.set(threads);
+    return Devices.require(Devices.parse(device));
+  }
+}
