@@ -1,14 +1,10 @@
 package dev.polyak.train;
 
 import ai.djl.Device;
-import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.polyak.checkpoint.Checkpoint;
 import dev.polyak.checkpoint.CheckpointStore;
 import dev.polyak.checkpoint.RetentionPolicy;
 import dev.polyak.data.BadInputException;
-import dev.polyak.data.read.ShardSet;
 import java.nio.file.Files;
 import java.nio.file.Path;
 
@@ -22,8 +18,6 @@ import java.nio.file.Path;
  * @param runId the run's identity, checked against the one the checkpoint recorded
  */
 public record RestoredRun(Trainer trainer, RunSpec spec, String runId, Checkpoint checkpoint) implements AutoCloseable {
-  private static final ObjectMapper JSON = new ObjectMapper();
-
   /**
    * Restores {@code checkpointFile}.
    *
@@ -38,54 +32,9 @@ public record RestoredRun(Trainer trainer, RunSpec spec, String runId, Checkpoin
     }
     Path folder = checkpointFile.toAbsolutePath().getParent();
     Checkpoint checkpoint = new CheckpointStore(folder, RetentionPolicy.keepLast(1)).load(checkpointFile);
-    RunSpec spec = specOf(checkpoint, checkpointFile, data);
-    ShardSet shards = ShardSet.open(spec.data());
-    String sha256 = TrainingRun.manifestSha256(shards);
-    String recorded = field(checkpoint, checkpointFile, "data_manifest_sha256");
-    if (!sha256.equals(recorded)) {
-      throw new BadInputException(checkpointFile + ": the run trained on shards whose manifest has SHA-256 " + recorded
-          + ", but " + spec.data() + " has " + sha256);
-    }
-    Trainer trainer = Trainers.create(spec, shards, device);
-    try {
-      TrainerCheckpoints.restore(trainer, checkpoint);
-    } catch (RuntimeException e) {
-      trainer.close();
-      throw e;
-    }
+    RunSpec spec = SavedRun.specOf(checkpoint.runSpecJson(), checkpointFile, data);
+    Trainer trainer = SavedRun.restore(spec, checkpoint, device, checkpointFile);
     return new RestoredRun(trainer, spec, spec.runId(), checkpoint);
-  }
-
-  /** The spec recorded in a checkpoint, with {@code data} (when not null) in place of its shard path. */
-  static RunSpec specOf(Checkpoint checkpoint, Path file, Path data) {
-    try {
-      ObjectNode run = (ObjectNode) JSON.readTree(checkpoint.runSpecJson());
-      if (run == null || !run.has("spec") || !run.has("run_id")) {
-        throw new BadInputException(file + ": the checkpoint holds no run description (spec and run_id)");
-      }
-      ObjectNode fields = ((ObjectNode) run.get("spec")).deepCopy();
-      fields.put("data", data != null ? data.toString() : run.path("data").asText());
-      fields.set("checkpoint_every", run.get("checkpoint_every"));
-      fields.set("keep_last", run.get("keep_last"));
-      RunSpec spec = RunSpec.parse(JSON.writeValueAsString(fields), null);
-      if (!spec.runId().equals(run.get("run_id").asText())) {
-        throw new BadInputException(file + ": the recorded spec hashes to run " + spec.runId() + ", not to the recorded run "
-            + run.get("run_id").asText() + " (written by another polyak version?)");
-      }
-      return spec;
-    } catch (JsonProcessingException | ClassCastException e) {
-      throw new BadInputException(file + ": the checkpoint's run description is not a JSON object: " + e.getMessage());
-    } catch (IllegalArgumentException e) {
-      throw new BadInputException(file + ": the checkpoint's run description is invalid: " + e.getMessage());
-    }
-  }
-
-  private static String field(Checkpoint checkpoint, Path file, String name) {
-    try {
-      return JSON.readTree(checkpoint.runSpecJson()).path(name).asText();
-    } catch (JsonProcessingException e) {
-      throw new BadInputException(file + ": the checkpoint's run description is not JSON: " + e.getMessage());
-    }
   }
 
   @Override

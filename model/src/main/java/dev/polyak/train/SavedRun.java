@@ -49,6 +49,16 @@ public final class SavedRun {
     } catch (IOException e) {
       throw new BadInputException(file + ": cannot read it: " + e.getMessage());
     }
+    return new SavedRun(folder, specOf(text, file, null));
+  }
+
+  /**
+   * The spec a {@code run.json} text records (also carried inside every checkpoint), with {@code
+   * data} (when not null) in place of its shard path; its hash must be the recorded run id.
+   *
+   * @param file where the text came from, for messages
+   */
+  static RunSpec specOf(String text, Path file, Path data) {
     Map<String, Object> saved;
     RunSpec spec;
     try {
@@ -56,7 +66,7 @@ public final class SavedRun {
       // run.json keeps the canonical spec plus the fields outside the run's identity; the canonical
       // keys are run-file keys, and JSON is YAML.
       Map<String, Object> fields = new LinkedHashMap<>(asMap(saved.get("spec")));
-      fields.put("data", saved.get("data"));
+      fields.put("data", data != null ? data.toString() : saved.get("data"));
       fields.put("checkpoint_every", saved.get("checkpoint_every"));
       fields.put("keep_last", saved.get("keep_last"));
       spec = RunSpec.parse(TrainingRun.write(fields), null);
@@ -67,7 +77,7 @@ public final class SavedRun {
       throw new BadInputException(file + ": its spec hashes to run " + spec.runId() + " but it says run "
           + saved.get("run_id") + "; the file was edited or written by an incompatible polyak version");
     }
-    return new SavedRun(folder, spec);
+    return spec;
   }
 
   @SuppressWarnings("unchecked")
@@ -101,8 +111,13 @@ public final class SavedRun {
    * closes it.
    */
   public Trainer restore(Checkpoint checkpoint, Device device) {
+    return restore(spec, checkpoint, device, folder);
+  }
+
+  /** A trainer for {@code spec} restored to {@code checkpoint}, after the checks a resume makes. */
+  static Trainer restore(RunSpec spec, Checkpoint checkpoint, Device device, Path where) {
     ShardSet shards = ShardSet.open(spec.data());
-    TrainingRun.requireSameRun(checkpoint, spec, TrainingRun.manifestSha256(shards), folder);
+    TrainingRun.requireSameRun(checkpoint, spec, TrainingRun.manifestSha256(shards), where);
     Trainer trainer = Trainers.create(spec, shards, device);
     try {
       TrainerCheckpoints.restore(trainer, checkpoint);
