@@ -3,7 +3,6 @@ package dev.polyak.cli;
 import ai.djl.Device;
 import ai.djl.pytorch.jni.JniUtils;
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.polyak.data.image.CifarVariant;
 import dev.polyak.data.read.ImageDataset;
 import dev.polyak.data.read.TokenDataset;
@@ -17,11 +16,8 @@ import dev.polyak.train.MlmTrainer;
 import dev.polyak.train.Trainer;
 import dev.polyak.train.TrainingConfig;
 import dev.polyak.train.TrainingListener;
-import java.io.BufferedReader;
 import java.io.IOException;
-import java.io.InputStreamReader;
 import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -29,7 +25,6 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.Callable;
-import java.util.concurrent.TimeUnit;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -206,40 +201,11 @@ final class BenchTrainCommand implements Callable<Integer> {
   /** The reference script's figure for the same model and thread count, or empty (with the reason printed). */
   private Optional<Double> referenceRate(String model, int threadCount, PrintStream console)
       throws IOException, InterruptedException {
-    List<String> command = new ArrayList<>(List.of("bash", reference.resolve("run.sh").toString(),
-        threadCount == 1 ? "1" : "2p"));
-    String field;
-    switch (model) {
-      case "bert-small" -> {
-        command.addAll(List.of("bert_train.py", "hf", Integer.toString(VOCABULARY), "masked"));
-        field = "tokens_per_s";
-      }
-      default -> {
-        command.addAll(List.of("cnn.py", model));
-        field = "train_img_per_s";
-      }
-    }
-    if (!Files.isRegularFile(reference.resolve("run.sh"))) {
-      throw new IllegalArgumentException("--reference " + reference + " has no run.sh");
-    }
-    Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
-    String result = null;
-    StringBuilder output = new StringBuilder();
-    try (BufferedReader lines = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
-      for (String line = lines.readLine(); line != null; line = lines.readLine()) {
-        output.append(line).append('\n');
-        if (line.startsWith("RESULT ")) {
-          result = line.substring("RESULT ".length());
-        }
-      }
-    }
-    if (!process.waitFor(10, TimeUnit.MINUTES) || process.exitValue() != 0 || result == null) {
-      console.printf("reference %s failed (exit %s): %s%n", String.join(" ", command),
-          process.isAlive() ? "timeout" : Integer.toString(process.exitValue()), output.toString().strip());
-      return Optional.empty();
-    }
-    JsonNode json = new ObjectMapper().readTree(result);
-    return Optional.of(json.get(field).asDouble());
+    List<JsonNode> results = model.equals("bert-small")
+        ? AnchorScripts.run(reference, threadCount, console, "bert_train.py", "hf", Integer.toString(VOCABULARY), "masked")
+        : AnchorScripts.run(reference, threadCount, console, "cnn.py", model);
+    String field = model.equals("bert-small") ? "tokens_per_s" : "train_img_per_s";
+    return results.isEmpty() ? Optional.empty() : Optional.of(results.get(results.size() - 1).get(field).asDouble());
   }
 
   /** bert-tiny for {@code rssSteps} steps, printing the resident set size every tenth of the run. */
@@ -266,9 +232,14 @@ final class BenchTrainCommand implements Callable<Integer> {
 
   /** This process's resident set size in KiB, from /proc/self/status (Linux); -1 elsewhere. */
   static long rssKib() {
+    return statusKib("VmRSS:");
+  }
+
+  /** A KiB field of /proc/self/status, e.g. {@code VmHWM:} for the peak RSS; -1 where it is missing. */
+  static long statusKib(String field) {
     try {
       for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
-        if (line.startsWith("VmRSS:")) {
+        if (line.startsWith(field)) {
           return Long.parseLong(line.replaceAll("[^0-9]", ""));
         }
       }

@@ -1,0 +1,185 @@
+package dev.polyak.cli;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.polyak.data.read.TokenDataset;
+import dev.polyak.diag.DiagnosticsOptions;
+import dev.polyak.diag.HessianTrace;
+import dev.polyak.diag.JacobianKernels;
+import dev.polyak.diag.ProbeObjective;
+import dev.polyak.diag.ProbeSet;
+import dev.polyak.diag.ScalarOutput;
+import dev.polyak.diag.Spectrum;
+import dev.polyak.nn.Bert;
+import dev.polyak.nn.Structure;
+import dev.polyak.train.MlmTrainer;
+import dev.polyak.train.TrainingConfig;
+import dev.polyak.train.TrainingListener;
+import java.io.PrintStream;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.List;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * {@code polyak bench diagnose}: what diagnostics cost on the reference's BERT (hidden 256, 4
+ * layers, 4 heads, FFN 1024, seq 128, vocabulary 30,000): the NTK of all 16 heads with n = 64, a
+ * Hutchinson trace with 10 probes on a batch of 16, and a training step for the overhead share;
+ * with --reference, the PyTorch scripts' figures right after; with --bert-base, the time and peak
+ * memory of all 144 heads of bert-base with n = 128.
+ */
+@Command(name = "diagnose", mixinStandardHelpOptions = true, versionProvider = PolyakCli.Version.class,
+    description = {
+        "Diagnostics cost on the reference's BERT (hidden 256, 4 layers, 4 heads, vocabulary 30,000, seq 128):"
+            + " the per-head NTK of all 16 heads (n = 64 probes, 19 masked positions each, float64 eigenvalues),"
+            + " a Hutchinson Hessian trace (10 probes, batch 16) and one training step, with 1 and 2 threads.",
+        "Prints the share of training time that diagnostics at the default cadence (every 10 % of a run, plus"
+            + " each pruning event) add to a run of --run-steps steps.",
+        "With --reference DIR, the PyTorch scripts ntk.py and hutchinson.py follow each figure, and the ratio.",
+        "With --bert-base, also all 144 heads of bert-base with n = 128 under --memory-mb, with the peak RSS."})
+final class BenchDiagnoseCommand implements Callable<Integer> {
+  /** The vocabulary of the reference's ntk.py and hutchinson.py runs. */
+  static final int VOCABULARY = 30_000;
+
+  @Option(names = "--threads", split = ",", defaultValue = "1,2",
+      description = "Intra-op thread counts to measure (default: ${DEFAULT-VALUE}).")
+  List<Integer> threads;
+
+  @Option(names = "--repeats", defaultValue = "3", description = "Timed repetitions after one warm-up; the median"
+      + " is reported (default: ${DEFAULT-VALUE}, as the reference).")
+  int repeats;
+
+  @Option(names = "--run-steps", defaultValue = "10000",
+      description = "Run length for the overhead share (default: ${DEFAULT-VALUE}).")
+  long runSteps;
+
+  @Option(names = "--pruning-events", defaultValue = "4",
+      description = "Pruning events per run for the overhead share (default: ${DEFAULT-VALUE}).")
+  int pruningEvents;
+
+  @Option(names = "--reference", description = "Folder of the PyTorch reference scripts (run.sh), e.g. ../shared/anchors.")
+  Path reference;
+
+  @Option(names = "--bert-base", description = "Also measure all heads of bert-base with n = 128 (about 10 minutes).")
+  boolean bertBase;
+
+  @Option(names = "--memory-mb", defaultValue = "1024",
+      description = "Jacobian memory budget for --bert-base, MiB (default: ${DEFAULT-VALUE}).")
+  long memoryMb;
+
+  @Override
+  public Integer call() throws Exception {
+    if (repeats < 1 || runSteps < 1 || pruningEvents < 0 || memoryMb < 1 || threads.stream().anyMatch(n -> n < 1)) {
+      throw new IllegalArgumentException("--repeats, --run-steps, --memory-mb and --threads must be at least 1 and"
+          + " --pruning-events at least 0");
+    }
+    AnchorScripts.check(reference);
+    PrintStream console = System.out;
+    console.printf("machine: %d cores, Java %s, max heap %d MiB%n", Runtime.getRuntime().availableProcessors(),
+        System.getProperty("java.version"), Runtime.getRuntime().maxMemory() >> 20);
+    Bert.Config config = new Bert.Config(VOCABULARY, 256, 4, 4, 1024, 128);
+    for (int n : threads) {
+      EngineThreads.set(n);
+      TokenDataset data = BenchTrainCommand.randomTokens(VOCABULARY, 128, 512, 1);
+      TrainingConfig training = new TrainingConfig(0, 6, 16, TrainingConfig.OptimizerKind.ADAMW, 1e-4,
+          TrainingConfig.Schedule.CONSTANT, 0, 0.01, 0, 0, 6, 1);
+      try (MlmTrainer trainer = new MlmTrainer(config, training, data, data)) {
+        long[] stamps = new long[7];
+        trainer.train(6, TrainingListener.onEachStep((step, loss) -> stamps[(int) step] = System.nanoTime()));
+        long[] steps = new long[4];
+        for (int i = 0; i < 4; i++) {
+          steps[i] = stamps[i + 3] - stamps[i + 2];
+        }
+        Arrays.sort(steps);
+        double step = (steps[1] + steps[2]) / 2e9;
+
+        ProbeObjective heads = trainer.probes(ProbeSet.select(0, data.size(), 64), ScalarOutput.LOSS);
+        double ntk = median(() -> headSpectra(heads, JacobianKernels.DEFAULT_MEMORY_BUDGET));
+        ProbeObjective batch = trainer.probes(ProbeSet.select(1, data.size(), 16), ScalarOutput.LOSS);
+        double[] trace = new double[1];
+        double hutchinson = median(() -> trace[0] = HessianTrace.estimate(batch, 10, 16,
+            DiagnosticsOptions.DEFAULT_RELATIVE_STEP, 0).whole().trace());
+        console.printf("%d thread(s): NTK of all 16 heads, n = 64: %.2f s; Hutchinson, 10 probes, batch 16: %.2f s"
+            + " (trace %.1f); training step (batch 16): %.3f s%n", n, ntk, hutchinson, trace[0], step);
+        double diagnostics = (10 + pruningEvents) * (ntk + hutchinson);
+        console.printf("%d thread(s): diagnostics at the default cadence (%d per run) add %.2f %% to a %d-step run"
+            + " (%.0f s of diagnostics, %.0f s of training)%n", n, 10 + pruningEvents,
+            100 * diagnostics / (runSteps * step), runSteps, diagnostics, runSteps * step);
+        if (reference != null) {
+          compareWithReference(n, ntk, hutchinson, console);
+        }
+      }
+    }
+    if (bertBase) {
+      EngineThreads.set(threads.get(threads.size() - 1));
+      bertBaseHeads(console);
+    }
+    return 0;
+  }
+
+  /** Kernels of every head and their spectra; returns nothing (timed). */
+  private static void headSpectra(ProbeObjective objective, long budget) {
+    List<Structure> structures = objective.model().structures();
+    JacobianKernels.Kernels k = JacobianKernels.compute(objective,
+        s -> structures.get(s).kind() == Structure.Kind.HEAD, false, budget);
+    for (int s = 0; s < structures.size(); s++) {
+      if (k.structureKernels()[s] != null) {
+        Spectrum.of(k.structureKernels()[s], k.n(), Spectrum.DEFAULT_FLOOR);
+      }
+    }
+  }
+
+  private void compareWithReference(int n, double ntk, double hutchinson, PrintStream console) throws Exception {
+    for (JsonNode r : AnchorScripts.run(reference, n, console, "ntk.py", Integer.toString(VOCABULARY), "hooks,loopall")) {
+      if (r.has("all16_s")) {
+        double theirs = r.get("all16_s").asDouble();
+        console.printf("%d thread(s): PyTorch NTK %s: %.2f s, ratio polyak / reference time %.2f%n", n,
+            r.get("method").asText(), theirs, ntk / theirs);
+      }
+    }
+    List<JsonNode> h = AnchorScripts.run(reference, n, console, "hutchinson.py", "hf", Integer.toString(VOCABULARY));
+    if (!h.isEmpty()) {
+      double theirs = h.get(0).get("total_s_median").asDouble();
+      console.printf("%d thread(s): PyTorch Hutchinson (double backward, logits at all positions): %.2f s, ratio"
+          + " polyak / reference time %.2f%n", n, theirs, hutchinson / theirs);
+    }
+  }
+
+  /** All 144 heads of bert-base, n = 128, within the memory budget: time, passes and peak memory. */
+  private void bertBaseHeads(PrintStream console) {
+    Bert.Config base = new Bert.Config(VOCABULARY, 768, 12, 12, 3072, 128);
+    TokenDataset data = BenchTrainCommand.randomTokens(VOCABULARY, 128, 256, 3);
+    TrainingConfig training = new TrainingConfig(0, 1, 16, TrainingConfig.OptimizerKind.ADAMW, 1e-4,
+        TrainingConfig.Schedule.CONSTANT, 0, 0.01, 0, 0, 1, 1);
+    try (MlmTrainer trainer = new MlmTrainer(base, training, data, data)) {
+      ProbeObjective probes = trainer.probes(ProbeSet.select(0, data.size(), 128), ScalarOutput.LOSS);
+      long started = System.nanoTime();
+      List<Structure> structures = trainer.model().structures();
+      JacobianKernels.Kernels k = JacobianKernels.compute(probes, s -> structures.get(s).kind() == Structure.Kind.HEAD,
+          false, memoryMb << 20);
+      int heads = 0;
+      for (double[] kernel : k.structureKernels()) {
+        if (kernel != null) {
+          Spectrum.of(kernel, k.n(), Spectrum.DEFAULT_FLOOR);
+          heads++;
+        }
+      }
+      console.printf("bert-base, %d heads, n = 128, budget %d MiB: %.1f s in %d passes; peak RSS %d MiB, Java heap"
+          + " max %d MiB%n", heads, memoryMb, (System.nanoTime() - started) / 1e9, k.passes(), BenchTrainCommand.statusKib("VmHWM:") >> 10,
+          Runtime.getRuntime().maxMemory() >> 20);
+    }
+  }
+
+  private double median(Runnable work) {
+    work.run();
+    double[] seconds = new double[repeats];
+    for (int i = 0; i < repeats; i++) {
+      long started = System.nanoTime();
+      work.run();
+      seconds[i] = (System.nanoTime() - started) / 1e9;
+    }
+    Arrays.sort(seconds);
+    return repeats % 2 == 1 ? seconds[repeats / 2] : (seconds[repeats / 2 - 1] + seconds[repeats / 2]) / 2;
+  }
+}
