@@ -44,9 +44,6 @@ final class TrainCommand implements Callable<Integer> {
 
   @Override
   public Integer call() {
-    if (threads < 1) {
-      throw new IllegalArgumentException("--threads must be at least 1, got " + threads);
-    }
     EngineThreads.set(threads);
     Device target = Devices.require(Devices.parse(device));
     RunSpec run = RunSpec.load(config);
