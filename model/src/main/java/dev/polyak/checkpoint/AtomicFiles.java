@@ -28,7 +28,11 @@ public final class AtomicFiles {
 
   /** Writes UTF-8 {@code text} to {@code target} atomically (temporary file {@code .<name>-*.tmp}). */
   public static void writeString(Path target, String text) {
-    byte[] bytes = text.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+    writeBytes(target, text.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+  }
+
+  /** Writes {@code bytes} to {@code target} atomically (temporary file {@code .<name>-*.tmp}). */
+  public static void writeBytes(Path target, byte[] bytes) {
     write(target, "." + target.getFileName() + "-", channel -> {
       java.nio.ByteBuffer buffer = java.nio.ByteBuffer.wrap(bytes);
       while (buffer.hasRemaining()) {

@@ -15,9 +15,6 @@ final class EngineMixin {
 
   /** Sets the engine's threads and returns the device, refusing a bad count or a missing GPU. */
   Device apply() {
-    if (threads < 1) {
-      throw new IllegalArgumentException("--threads must be at least 1, got " + threads);
-    }
     EngineThreads.set(threads);
     return Devices.require(Devices.parse(device));
   }

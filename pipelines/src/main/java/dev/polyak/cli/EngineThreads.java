@@ -9,6 +9,9 @@ final class EngineThreads {
 
   /** Sets intra-op threads to {@code threads} and inter-op threads to 1 before the engine does work. */
   static void set(int threads) {
+    if (threads < 1) {
+      throw new IllegalArgumentException("--threads must be at least 1, got " + threads);
+    }
     System.setProperty("ai.djl.pytorch.num_threads", Integer.toString(threads));
     System.setProperty("ai.djl.pytorch.num_interop_threads", "1");
     Autograd.ensureEngine();

@@ -14,6 +14,7 @@ import picocli.CommandLine.Command;
         DownloadCommand.class,
         ExportCommand.class,
         TrainCommand.class,
+        DiagnoseCommand.class,
         StabilityCommand.class,
         QuickstartCommand.class,
         BenchCommand.class,

@@ -1,0 +1,215 @@
+package dev.polyak.cli;
+
+import ai.djl.Device;
+import dev.polyak.checkpoint.AtomicFiles;
+import dev.polyak.checkpoint.Checkpoint;
+import dev.polyak.checkpoint.CheckpointStore;
+import dev.polyak.checkpoint.RetentionPolicy;
+import dev.polyak.diag.Diagnostics;
+import dev.polyak.diag.DiagnosticsOptions;
+import dev.polyak.diag.DiagnosticsReport;
+import dev.polyak.diag.ScalarOutput;
+import dev.polyak.nn.Structure;
+import dev.polyak.report.KappaHeatMap;
+import dev.polyak.schemas.DiagnosticKind;
+import dev.polyak.schemas.DiagnosticRecord;
+import dev.polyak.train.RestoredRun;
+import dev.polyak.transforms.DiagnosticRecords;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.EnumSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.concurrent.Callable;
+import org.apache.avro.file.DataFileWriter;
+import org.apache.avro.specific.SpecificDatumWriter;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/** {@code polyak diagnose}: the conditioning diagnostics of one checkpoint, as a table, Avro rows and a heat map. */
+@Command(name = "diagnose", mixinStandardHelpOptions = true, versionProvider = PolyakCli.Version.class,
+    description = {
+        "Compute a checkpoint's conditioning diagnostics: per structure the NTK kernel's lambda_min, lambda_max,",
+        "condition number kappa and entropy rho and the Hessian block trace; for the whole model the same plus",
+        "the loss, gradient norms, PL ratio, mu and the convergence factor 1 - mu/L_f. Prints a table, writes",
+        "<out>/diagnostics-step<N>.avro (DiagnosticRecord rows) and <out>/kappa-step<N>.png (layer x structure",
+        "heat map of log10 kappa, singular structures black)."})
+final class DiagnoseCommand implements Callable<Integer> {
+  @Option(names = "--checkpoint", required = true,
+      description = "A checkpoint file, or a run's checkpoint folder (its newest valid checkpoint is used).")
+  Path checkpoint;
+
+  @Option(names = "--probe-samples", defaultValue = "64",
+      description = "n, training samples the kernels are computed on, chosen by the run seed (default: ${DEFAULT-VALUE}).")
+  int probeSamples;
+
+  @Option(names = "--structures", defaultValue = "all",
+      description = "Which structures to report: heads, experts, filters, neurons or all (default: ${DEFAULT-VALUE}).")
+  String structures;
+
+  @Option(names = "--hutchinson-probes", defaultValue = "10",
+      description = "Rademacher probes of the Hessian trace; 0 skips it (default: ${DEFAULT-VALUE}).")
+  int hutchinsonProbes;
+
+  @Option(names = "--output", defaultValue = "loss",
+      description = "The per-sample scalar the Jacobian differentiates: loss or target-logit (default: ${DEFAULT-VALUE}).")
+  String output;
+
+  @Option(names = "--out", description = "Output folder (default: the run folder's diagnostics/).")
+  Path out;
+
+  @Option(names = "--data", description = "Shard set to read the probe samples from instead of the path the run"
+      + " recorded (it must have the same manifest).")
+  Path data;
+
+  @Option(names = "--memory-mb", defaultValue = "512",
+      description = "Bound on the Jacobian columns held at once, in MiB (default: ${DEFAULT-VALUE}).")
+  long memoryMb;
+
+  @Option(names = "--threads", defaultValue = "1", description = "Intra-op threads of the engine (default:"
+      + " ${DEFAULT-VALUE}).")
+  int threads;
+
+  @Spec picocli.CommandLine.Model.CommandSpec spec;
+
+  @Override
+  public Integer call() {
+    DiagnosticsOptions options = options();
+    Path file = checkpointFile(checkpoint);
+    Path folder = out != null ? out : defaultOut(file);
+    EngineThreads.set(threads);
+    PrintWriter console = spec.commandLine().getOut();
+    try (RestoredRun run = RestoredRun.open(file, data, Device.cpu())) {
+      requireStructures(run, options.kinds());
+      console.printf("diagnosing %s: run %s, %s, step %d, n = %d probe samples (%s), %d Hutchinson probes%n", file,
+          run.runId(), run.spec().model(), run.trainer().step(), options.probeSamples(),
+          DiagnosticRecords.outputName(options.output()), options.hutchinsonProbes());
+      console.flush();
+      DiagnosticsReport report = Diagnostics.run(run.trainer(), options);
+      List<DiagnosticRecord> records =
+          DiagnosticRecords.of(run.runId(), report, run.trainer().model().parameters().count());
+      printTable(console, records, report);
+      Path avro = folder.resolve("diagnostics-step" + report.step() + ".avro");
+      writeAvro(avro, records);
+      Path png = folder.resolve("kappa-step" + report.step() + ".png");
+      KappaHeatMap.of(records).writePng(png, "log10 condition number, run " + run.runId() + ", step " + report.step());
+      console.printf("wrote %s (%d records)%nwrote %s%n", avro, records.size(), png);
+      console.flush();
+    }
+    return 0;
+  }
+
+  private DiagnosticsOptions options() {
+    if (probeSamples < 2) {
+      throw new IllegalArgumentException("--probe-samples must be at least 2, got " + probeSamples);
+    }
+    if (hutchinsonProbes < 0) {
+      throw new IllegalArgumentException("--hutchinson-probes must be 0 or more, got " + hutchinsonProbes);
+    }
+    if (memoryMb < 1) {
+      throw new IllegalArgumentException("--memory-mb must be at least 1, got " + memoryMb);
+    }
+    ScalarOutput scalar;
+    try {
+      scalar = ScalarOutput.parse(output);
+    } catch (IllegalArgumentException e) {
+      throw new IllegalArgumentException("--output: " + e.getMessage());
+    }
+    return DiagnosticsOptions.defaults().withProbeSamples(probeSamples).withHutchinsonProbes(hutchinsonProbes)
+        .withOutput(scalar).withMemoryBudget(memoryMb << 20).withKinds(kinds(structures), true);
+  }
+
+  /** {@code heads|experts|filters|neurons|all} as structure kinds. */
+  static Set<Structure.Kind> kinds(String text) {
+    return switch (text.trim().toLowerCase(Locale.ROOT)) {
+      case "heads" -> EnumSet.of(Structure.Kind.HEAD);
+      case "experts" -> EnumSet.of(Structure.Kind.EXPERT);
+      case "filters" -> EnumSet.of(Structure.Kind.FILTER);
+      case "neurons" -> EnumSet.of(Structure.Kind.NEURON);
+      case "all" -> EnumSet.allOf(Structure.Kind.class);
+      default -> throw new IllegalArgumentException(
+          "--structures must be heads, experts, filters, neurons or all, got '" + text + "'");
+    };
+  }
+
+  /** A checkpoint file as given, or a folder's newest valid checkpoint. */
+  private static Path checkpointFile(Path given) {
+    if (Files.isDirectory(given)) {
+      Checkpoint newest = new CheckpointStore(given, RetentionPolicy.keepAll()).latestValid()
+          .orElseThrow(() -> new IllegalArgumentException("no valid checkpoint in " + given));
+      return given.resolve(CheckpointStore.fileName(newest.step(), newest.pruning()));
+    }
+    if (!Files.isRegularFile(given)) {
+      throw new IllegalArgumentException("checkpoint " + given + " does not exist");
+    }
+    return given;
+  }
+
+  /** {@code <run>/diagnostics} for a checkpoint in {@code <run>/checkpoints/}, else {@code diagnostics/} beside it. */
+  private static Path defaultOut(Path file) {
+    Path parent = file.toAbsolutePath().getParent();
+    Path base = parent.getFileName() != null && parent.getFileName().toString().equals("checkpoints")
+        ? parent.getParent() : parent;
+    return base.resolve("diagnostics");
+  }
+
+  private void requireStructures(RestoredRun run, Set<Structure.Kind> kinds) {
+    Set<String> present = new TreeSet<>();
+    for (Structure s : run.trainer().model().structures()) {
+      if (kinds.contains(s.kind())) {
+        return;
+      }
+      present.add(s.kind().name().toLowerCase(Locale.ROOT) + "s");
+    }
+    throw new IllegalArgumentException("--structures " + structures + ": the " + run.spec().model()
+        + " model has none (it has " + (present.isEmpty() ? "no structures" : String.join(", ", present)) + ")");
+  }
+
+  private static void printTable(PrintWriter console, List<DiagnosticRecord> records, DiagnosticsReport report) {
+    console.printf("%-22s %-4s %12s %12s %12s %7s %25s%n", "structure", "kept", "lambda_min", "lambda_max", "kappa",
+        "rho", "tr(H) +- SE");
+    int singular = 0;
+    int structureRows = 0;
+    for (DiagnosticRecord r : records) {
+      if (r.getKind() != DiagnosticKind.MODEL) {
+        structureRows++;
+        singular += r.getSingular() ? 1 : 0;
+      }
+      String trace = r.getHessianTrace() == null ? "-"
+          : String.format(Locale.ROOT, "%.4g +- %.2g", r.getHessianTrace(), r.getHessianTraceSe());
+      console.printf(Locale.ROOT, "%-22s %-4s %12.4e %12.4e %12s %7.4f %25s%n", r.getStructureId(),
+          r.getKept() ? "yes" : "no", r.getLambdaMin(), r.getLambdaMax(),
+          r.getSingular() ? "inf (sing.)" : String.format(Locale.ROOT, "%.4e", r.getConditionNumber()), r.getEntropy(),
+          trace);
+    }
+    DiagnosticsReport.Conditioning c = report.conditioning();
+    console.printf(Locale.ROOT, "model: loss %.6g, |grad L|^2 %.6g, L_f estimate (max batch gradient norm) %.6g,"
+        + " sqrt(lambda_max(K)) %.6g%n", c.loss(), c.gradientNormSquared(), c.maxBatchGradientNorm(), c.jacobianNorm());
+    console.printf(Locale.ROOT, "model: PL ratio %.6g, mu %.6g, convergence factor 1 - mu/L_f %.6g;"
+        + " %d of %d structures singular; kernels %.2f s (%d passes), Hessian trace %.2f s%n", c.plRatio(), c.mu(),
+        c.convergenceFactor(), singular, structureRows, report.kernelSeconds(), report.passes(),
+        report.hessianSeconds());
+  }
+
+  /** The records as an Avro container file, written atomically. */
+  static void writeAvro(Path file, List<DiagnosticRecord> records) {
+    ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+    try (DataFileWriter<DiagnosticRecord> writer =
+        new DataFileWriter<>(new SpecificDatumWriter<>(DiagnosticRecord.class))) {
+      writer.create(DiagnosticRecord.getClassSchema(), bytes);
+      for (DiagnosticRecord r : records) {
+        writer.append(r);
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot encode " + file, e);
+    }
+    AtomicFiles.writeBytes(file, bytes.toByteArray());
+  }
+}

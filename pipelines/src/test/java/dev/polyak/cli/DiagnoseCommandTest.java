@@ -1,0 +1,110 @@
+package dev.polyak.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import ai.djl.Device;
+import dev.polyak.diag.Diagnostics;
+import dev.polyak.diag.DiagnosticsOptions;
+import dev.polyak.diag.DiagnosticsReport;
+import dev.polyak.report.KappaHeatMap;
+import dev.polyak.schemas.DiagnosticKind;
+import dev.polyak.schemas.DiagnosticRecord;
+import dev.polyak.testing.TestRuns;
+import dev.polyak.train.RestoredRun;
+import java.awt.image.BufferedImage;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.stream.Stream;
+import javax.imageio.ImageIO;
+import org.apache.avro.file.DataFileReader;
+import org.apache.avro.specific.SpecificDatumReader;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** {@code polyak diagnose}: table, Avro rows equal to a direct library call, heat map; bad input is exit code 2. */
+class DiagnoseCommandTest {
+  @TempDir static Path dir;
+  static Path checkpoint;
+
+  @BeforeAll
+  static void trainARun() throws Exception {
+    List<Path> checkpoints = TestRuns.mlp(dir, 8, 2, 3, 10, 10);
+    checkpoint = checkpoints.get(checkpoints.size() - 1);
+  }
+
+  @Test
+  void writesOneRecordPerStructurePlusTheModelWithTheLibrarysValuesAndAHeatMap() throws Exception {
+    Path out = dir.resolve("diag");
+    CliRun run = CliRun.of("diagnose", "--checkpoint", checkpoint.toString(), "--probe-samples", "8",
+        "--hutchinson-probes", "2", "--out", out.toString());
+    assertThat(run.code()).as(run.err()).isZero();
+    assertThat(run.out()).contains("layer0/neuron0").contains("layer1/neuron7").contains("convergence factor")
+        .contains("diagnostics-step10.avro");
+
+    List<DiagnosticRecord> records = new ArrayList<>();
+    try (DataFileReader<DiagnosticRecord> reader = new DataFileReader<>(
+        out.resolve("diagnostics-step10.avro").toFile(), new SpecificDatumReader<>(DiagnosticRecord.class))) {
+      reader.forEach(records::add);
+    }
+    DiagnosticsReport direct;
+    try (RestoredRun restored = RestoredRun.open(checkpoint, null, Device.cpu())) {
+      direct = Diagnostics.run(restored.trainer(),
+          DiagnosticsOptions.defaults().withProbeSamples(8).withHutchinsonProbes(2));
+    }
+    assertThat(records).hasSize(direct.structures().size() + 1).hasSize(17);
+    for (int s = 0; s < direct.structures().size(); s++) {
+      DiagnosticsReport.StructureDiagnostics expected = direct.structures().get(s);
+      DiagnosticRecord row = records.get(s);
+      assertThat(row.getStructureId()).isEqualTo(expected.id());
+      assertThat(row.getLambdaMin()).isEqualTo(expected.spectrum().lambdaMin());
+      assertThat(row.getConditionNumber()).isEqualTo(expected.spectrum().conditionNumber());
+      assertThat(row.getHessianTrace()).isEqualTo(expected.trace().trace());
+    }
+    DiagnosticRecord model = records.get(16);
+    assertThat(model.getKind()).isEqualTo(DiagnosticKind.MODEL);
+    assertThat(model.getLambdaMax()).isEqualTo(direct.whole().lambdaMax());
+    assertThat(model.getMu()).isEqualTo(direct.conditioning().mu());
+
+    BufferedImage image = ImageIO.read(out.resolve("kappa-step10.png").toFile());
+    KappaHeatMap map = KappaHeatMap.of(records);
+    assertThat(image.getWidth()).isEqualTo(map.width());
+    assertThat(image.getHeight()).isEqualTo(map.height());
+    DiagnosticRecord first = records.get(0);
+    assertThat(image.getRGB(map.cellCentre(0, 0).x, map.cellCentre(0, 0).y)).isEqualTo(map.colour(first).getRGB());
+    try (Stream<Path> files = Files.list(out)) {
+      assertThat(files.map(f -> f.getFileName().toString()))
+          .containsExactlyInAnyOrder("diagnostics-step10.avro", "kappa-step10.png");
+    }
+  }
+
+  @Test
+  void badInputIsExitCodeTwoNamingTheFileOrOption() throws Exception {
+    Path missing = dir.resolve("nowhere.safetensors");
+    CliRun none = CliRun.of("diagnose", "--checkpoint", missing.toString());
+    assertThat(none.code()).isEqualTo(2);
+    assertThat(none.err()).contains(missing.toString());
+
+    Path corrupt = Files.write(dir.resolve("corrupt.safetensors"), new byte[] {1, 2, 3, 4, 5, 6, 7, 8, 9});
+    CliRun bad = CliRun.of("diagnose", "--checkpoint", corrupt.toString(), "--out", dir.resolve("x").toString());
+    assertThat(bad.code()).as(bad.err()).isEqualTo(2);
+    assertThat(bad.err()).contains(corrupt.toString());
+
+    CliRun kind = CliRun.of("diagnose", "--checkpoint", checkpoint.toString(), "--structures", "wings");
+    assertThat(kind.code()).isEqualTo(2);
+    assertThat(kind.err()).contains("--structures").contains("wings");
+
+    CliRun absent = CliRun.of("diagnose", "--checkpoint", checkpoint.toString(), "--structures", "heads",
+        "--out", dir.resolve("y").toString());
+    assertThat(absent.code()).isEqualTo(2);
+    assertThat(absent.err()).contains("--structures heads").contains("neurons");
+
+    CliRun probes = CliRun.of("diagnose", "--checkpoint", checkpoint.toString(), "--probe-samples", "1");
+    assertThat(probes.code()).isEqualTo(2);
+    assertThat(probes.err()).contains("--probe-samples");
+    assertThat(dir.resolve("x")).doesNotExist();
+    assertThat(dir.resolve("y")).doesNotExist();
+  }
+}

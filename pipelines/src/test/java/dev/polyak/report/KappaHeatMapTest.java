@@ -1,0 +1,71 @@
+package dev.polyak.report;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.polyak.schemas.DiagnosticKind;
+import dev.polyak.schemas.DiagnosticRecord;
+import java.awt.Color;
+import java.awt.Point;
+import java.awt.image.BufferedImage;
+import java.nio.file.Path;
+import java.util.List;
+import javax.imageio.ImageIO;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The κ heat map: its layout, cell colours ordered by κ, singular cells black, the PNG file. */
+class KappaHeatMapTest {
+  @TempDir Path dir;
+
+  private static DiagnosticRecord cell(int layer, int index, double kappa) {
+    boolean singular = Double.isInfinite(kappa);
+    return DiagnosticRecord.newBuilder().setRunId("r").setStep(1).setStructureId("layer" + layer + "/head" + index)
+        .setLayer(layer).setIndex(index).setKind(DiagnosticKind.HEAD).setKept(true).setParameters(10)
+        .setLambdaMin(singular ? 0 : 1).setLambdaMax(singular ? 1 : kappa).setConditionNumber(kappa).setEntropy(0.5)
+        .setSingular(singular).setEigenvalueFloor(1e-12).setProbeSamples(8).setSeed(1).setScalarOutput("loss")
+        .build();
+  }
+
+  private static double luminance(int rgb) {
+    Color c = new Color(rgb);
+    return 0.299 * c.getRed() + 0.587 * c.getGreen() + 0.114 * c.getBlue();
+  }
+
+  // layer 0: κ = 10, 1e3, +∞; layer 2: κ = 1e5 at index 1 only (indices 0 and 2 empty)
+  private static final List<DiagnosticRecord> ROWS = List.of(cell(0, 0, 10), cell(0, 1, 1e3),
+      cell(0, 2, Double.POSITIVE_INFINITY), cell(2, 1, 1e5));
+
+  @Test
+  void oneRowPerLayerOneColumnPerIndexWithColoursOrderedByKappaAndSingularBlack() throws Exception {
+    KappaHeatMap map = KappaHeatMap.of(ROWS);
+    Path png = dir.resolve("kappa.png");
+    map.writePng(png, "test");
+    BufferedImage image = ImageIO.read(png.toFile());
+
+    assertThat(image.getWidth()).isEqualTo(KappaHeatMap.LEFT + 3 * 28 + KappaHeatMap.RIGHT);
+    assertThat(image.getHeight()).isEqualTo(KappaHeatMap.TOP + 120 + KappaHeatMap.BOTTOM);
+    int[] centres = {pixel(image, map.cellCentre(0, 0)), pixel(image, map.cellCentre(0, 1)),
+        pixel(image, map.cellCentre(2, 1))};
+    // log10 κ = 1, 3, 5: the scale's ends and its middle
+    assertThat(new Color(centres[0])).isEqualTo(KappaHeatMap.scale(0));
+    assertThat(new Color(centres[1])).isEqualTo(KappaHeatMap.scale(0.5));
+    assertThat(new Color(centres[2])).isEqualTo(KappaHeatMap.scale(1));
+    assertThat(luminance(centres[0])).isLessThan(luminance(centres[1]));
+    assertThat(luminance(centres[1])).isLessThan(luminance(centres[2]));
+    assertThat(new Color(pixel(image, map.cellCentre(0, 2)))).isEqualTo(Color.BLACK);
+    assertThat(luminance(pixel(image, map.cellCentre(0, 0)))).isGreaterThan(20);
+    assertThat(new Color(pixel(image, map.cellCentre(2, 0)))).isEqualTo(Color.WHITE);
+  }
+
+  @Test
+  void theScaleGetsBrighterAllTheWay() {
+    for (int i = 1; i <= 100; i++) {
+      assertThat(luminance(KappaHeatMap.scale(i / 100.0).getRGB()))
+          .isGreaterThanOrEqualTo(luminance(KappaHeatMap.scale((i - 1) / 100.0).getRGB()));
+    }
+  }
+
+  private static int pixel(BufferedImage image, Point p) {
+    return image.getRGB(p.x, p.y) & 0xFFFFFF;
+  }
+}
