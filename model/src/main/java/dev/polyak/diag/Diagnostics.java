@@ -4,76 +4,167 @@ import ai.djl.ndarray.NDArray;
 import dev.polyak.nn.MaskedModel;
 import dev.polyak.nn.Structure;
 import dev.polyak.train.Trainer;
+import java.io.Serializable;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.TreeMap;
+import java.util.function.IntPredicate;
 
 /**
  * Computes a {@link DiagnosticsReport} of a trainer's current state: per-structure NTK spectra,
  * the whole-model kernel, Hutchinson Hessian traces and the gradient-based PL estimates, all on a
  * probe set chosen from the training split by the run's seed ({@link ProbeSet}). The weights are
  * left exactly as they were; gradients are left zero.
+ *
+ * <p>The work splits into independent parts that a distributed stage can compute on different
+ * workers and {@link #assemble} afterwards: {@link #structures} for any subset of structures (their
+ * kernels and spectra) and {@link #model} once (the rest's kernel, the Hessian traces and the
+ * gradient statistics). {@link #run} is exactly {@code assemble(structures(all), model)}, so a
+ * report put together from parts is bitwise the one computed in one piece.
  */
 public final class Diagnostics {
+  /** Kernels and spectra of some structures, by structure index. */
+  public record StructurePart(TreeMap<Integer, double[]> kernels, TreeMap<Integer, Long> parameters, int passes,
+      double seconds) implements Serializable {}
+
+  /**
+   * What is computed once per model state.
+   *
+   * @param restKernel K_rest (null without the whole model)
+   * @param traces the Hessian traces (null without Hutchinson probes)
+   * @param losses each probe batch's task loss
+   * @param gradientNorms each probe batch's gradient norm
+   * @param gradientNormSquared ‖∇L‖² of the whole probe set's mean loss
+   */
+  public record ModelPart(double[] restKernel, long restParameters, HessianTrace.Result traces, double[] losses,
+      double[] gradientNorms, double gradientNormSquared, int passes, double kernelSeconds, double hessianSeconds)
+      implements Serializable {}
+
+  /**
+   * What {@link #assemble} needs of the model, without the model: its structures, which of them
+   * the masks keep, and its number of trainable scalars.
+   */
+  public record Layout(List<Structure> structures, boolean[] kept, long parameters) implements Serializable {
+    public static Layout of(MaskedModel model) {
+      List<Structure> structures = model.structures();
+      boolean[] kept = new boolean[structures.size()];
+      for (int s = 0; s < kept.length; s++) {
+        kept[s] = model.masks().kept(structures.get(s).layer(), structures.get(s).index());
+      }
+      return new Layout(List.copyOf(structures), kept, model.parameters().count());
+    }
+  }
+
   private Diagnostics() {}
 
   public static DiagnosticsReport run(Trainer trainer, DiagnosticsOptions options) {
     long seed = trainer.config().seed();
-    int[] probes = ProbeSet.select(seed, trainer.trainSize(), options.probeSamples());
+    int[] probes = probes(trainer, options);
     return run(trainer.probes(probes, options.output()), probes, trainer.step(), seed, options);
+  }
+
+  /** The probe samples a trainer's diagnostics use. */
+  public static int[] probes(Trainer trainer, DiagnosticsOptions options) {
+    return ProbeSet.select(trainer.config().seed(), trainer.trainSize(), options.probeSamples());
   }
 
   /** The diagnostics of {@code objective}'s model; {@code probes} and {@code step} are recorded as given. */
   public static DiagnosticsReport run(ProbeObjective objective, int[] probes, long step, long seed,
       DiagnosticsOptions options) {
-    MaskedModel model = objective.model();
-    List<Structure> structures = model.structures();
+    List<Structure> structures = objective.model().structures();
+    StructurePart part = structures(objective, options,
+        s -> options.wholeModel() || options.kinds().contains(structures.get(s).kind()));
+    return assemble(Layout.of(objective.model()), probes, step, seed, options, List.of(part),
+        model(objective, options, seed));
+  }
+
+  /** The kernels of the structures {@code selected} accepts (indices into the model's structures). */
+  public static StructurePart structures(ProbeObjective objective, DiagnosticsOptions options, IntPredicate selected) {
     long started = System.nanoTime();
-    JacobianKernels.Kernels kernels = JacobianKernels.compute(objective,
-        s -> options.kinds().contains(structures.get(s).kind()), options.wholeModel(), options.memoryBudgetBytes());
-    int n = objective.size();
-    Spectrum whole = options.wholeModel() ? Spectrum.of(kernels.whole(), n, options.floor()) : null;
-    List<Integer> reported = new ArrayList<>();
-    List<Spectrum> spectra = new ArrayList<>();
-    for (int s = 0; s < structures.size(); s++) {
-      if (options.kinds().contains(structures.get(s).kind())) {
-        reported.add(s);
-        spectra.add(Spectrum.of(kernels.structureKernels()[s], n, options.floor()));
+    JacobianKernels.Kernels kernels = JacobianKernels.compute(objective, selected, false, options.memoryBudgetBytes());
+    TreeMap<Integer, double[]> byIndex = new TreeMap<>();
+    TreeMap<Integer, Long> parameters = new TreeMap<>();
+    for (int s = 0; s < kernels.structureKernels().length; s++) {
+      if (kernels.structureKernels()[s] != null) {
+        byIndex.put(s, kernels.structureKernels()[s]);
+        parameters.put(s, kernels.structureParameters()[s]);
       }
     }
-    double kernelSeconds = (System.nanoTime() - started) / 1e9;
+    return new StructurePart(byIndex, parameters, kernels.passes(), (System.nanoTime() - started) / 1e9);
+  }
 
+  /** The rest's kernel (with the whole model), the Hessian traces (with probes) and the gradient statistics. */
+  public static ModelPart model(ProbeObjective objective, DiagnosticsOptions options, long seed) {
+    long started = System.nanoTime();
+    JacobianKernels.Kernels rest = options.wholeModel()
+        ? JacobianKernels.compute(objective, s -> false, true, options.memoryBudgetBytes()) : null;
+    double kernelSeconds = (System.nanoTime() - started) / 1e9;
     started = System.nanoTime();
     HessianTrace.Result traces = options.hutchinsonProbes() == 0 ? null
         : HessianTrace.estimate(objective, options.hutchinsonProbes(), options.batchSize(), options.relativeStep(), seed);
     double hessianSeconds = (System.nanoTime() - started) / 1e9;
-
     GradientNorms.BatchStatistics batches =
-        new GradientNorms.BatchStatistics(GradientNorms.batches(n, options.batchSize()));
+        new GradientNorms.BatchStatistics(GradientNorms.batches(objective.size(), options.batchSize()));
     List<NDArray> gradient = GradientNorms.meanLossGradient(objective, options.batchSize(), batches);
     double gradientSquared = GradientNorms.squaredNorm(gradient);
     gradient.forEach(NDArray::close);
+    return new ModelPart(rest == null ? null : rest.rest(), rest == null ? 0 : rest.restParameters(), traces,
+        batches.losses(), batches.gradientNorms(), gradientSquared, rest == null ? 0 : rest.passes(), kernelSeconds,
+        hessianSeconds);
+  }
+
+  /**
+   * The report from parts: structure rows for the structures of the requested kinds that some part
+   * computed, in model order; the whole-model spectrum from K_rest + Σ_i K_i (structure order) when
+   * the options ask for the whole model.
+   */
+  public static DiagnosticsReport assemble(Layout layout, int[] probes, long step, long seed,
+      DiagnosticsOptions options, List<StructurePart> parts, ModelPart modelPart) {
+    List<Structure> structures = layout.structures();
+    TreeMap<Integer, double[]> kernels = new TreeMap<>();
+    TreeMap<Integer, Long> parameters = new TreeMap<>();
+    int passes = modelPart.passes();
+    double kernelSeconds = modelPart.kernelSeconds();
+    for (StructurePart part : parts) {
+      kernels.putAll(part.kernels());
+      parameters.putAll(part.parameters());
+      passes += part.passes();
+      kernelSeconds += part.seconds();
+    }
+    int n = probes.length;
+    Spectrum whole = null;
+    if (options.wholeModel()) {
+      if (kernels.size() != structures.size() || modelPart.restKernel() == null) {
+        throw new IllegalArgumentException("the whole-model kernel needs all " + structures.size()
+            + " structure kernels and the rest's; have " + kernels.size());
+      }
+      whole = Spectrum.of(JacobianKernels.sum(modelPart.restKernel(), new ArrayList<>(kernels.values())), n,
+          options.floor());
+    }
+    HessianTrace.Result traces = modelPart.traces();
+    List<DiagnosticsReport.StructureDiagnostics> rows = new ArrayList<>();
+    for (int s = 0; s < structures.size(); s++) {
+      Structure structure = structures.get(s);
+      if (options.kinds().contains(structure.kind()) && kernels.containsKey(s)) {
+        rows.add(new DiagnosticsReport.StructureDiagnostics(structure.id(), structure.layer(), structure.index(),
+            structure.kind(), layout.kept()[s], parameters.get(s),
+            Spectrum.of(kernels.get(s), n, options.floor()), traces == null ? null : traces.structures()[s]));
+      }
+    }
     double loss = 0;
     double lipschitz = 0;
-    for (int b = 0; b < batches.losses().length; b++) {
+    for (int b = 0; b < modelPart.losses().length; b++) {
       int size = Math.min(options.batchSize(), n - b * options.batchSize());
-      loss += batches.losses()[b] * size / n;
-      lipschitz = Math.max(lipschitz, batches.gradientNorms()[b]);
+      loss += modelPart.losses()[b] * size / n;
+      lipschitz = Math.max(lipschitz, modelPart.gradientNorms()[b]);
     }
+    double gradientSquared = modelPart.gradientNormSquared();
     double mu = gradientSquared / (2 * loss);
     DiagnosticsReport.Conditioning conditioning = new DiagnosticsReport.Conditioning(loss, gradientSquared, lipschitz,
         whole == null ? Double.NaN : Math.sqrt(whole.lambdaMax()), gradientSquared / loss, mu,
         Bounds.convergenceFactor(lipschitz, mu));
-
-    List<DiagnosticsReport.StructureDiagnostics> rows = new ArrayList<>();
-    for (int r = 0; r < reported.size(); r++) {
-      int s = reported.get(r);
-      Structure structure = structures.get(s);
-      rows.add(new DiagnosticsReport.StructureDiagnostics(structure.id(), structure.layer(), structure.index(),
-          structure.kind(), model.masks().kept(structure.layer(), structure.index()),
-          kernels.structureParameters()[s], spectra.get(r), traces == null ? null : traces.structures()[s]));
-    }
-    return new DiagnosticsReport(step, seed, options, probes.clone(), rows, whole, kernels.restParameters(),
-        traces == null ? null : traces.whole(), traces == null ? null : traces.rest(), conditioning, kernelSeconds,
-        hessianSeconds, kernels.passes());
+    return new DiagnosticsReport(step, seed, options, probes.clone(), rows, whole, modelPart.restParameters(),
+        layout.parameters(), traces == null ? null : traces.whole(), traces == null ? null : traces.rest(),
+        conditioning, kernelSeconds, modelPart.hessianSeconds(), passes);
   }
 }

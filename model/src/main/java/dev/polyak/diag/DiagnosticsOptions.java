@@ -18,7 +18,8 @@ import java.util.Set;
  * @param relativeStep finite-difference step of the Hessian-vector products, relative to RMS(w)
  */
 public record DiagnosticsOptions(int probeSamples, ScalarOutput output, Set<Structure.Kind> kinds, boolean wholeModel,
-    long memoryBudgetBytes, double floor, int hutchinsonProbes, int batchSize, double relativeStep) {
+    long memoryBudgetBytes, double floor, int hutchinsonProbes, int batchSize, double relativeStep)
+    implements java.io.Serializable {
   public static final int DEFAULT_PROBE_SAMPLES = 64;
   public static final int DEFAULT_HUTCHINSON_PROBES = 10;
   public static final int DEFAULT_BATCH_SIZE = 16;

@@ -11,7 +11,8 @@ import java.util.List;
  * @param probes the training-split indices probed
  * @param structures the structures of the requested kinds, in the model's order
  * @param whole the whole-model kernel's spectrum; null unless computed
- * @param restParameters scalars outside every structure
+ * @param restParameters scalars outside every structure (0 without the whole model)
+ * @param totalParameters the model's trainable scalars
  * @param wholeTrace tr(H) of the probe set's loss; null when no Hutchinson probes were asked for
  * @param restTrace the block trace of the parameters outside every structure; null likewise
  * @param conditioning gradient-based estimates and the Theorem 6 factor
@@ -20,7 +21,8 @@ import java.util.List;
  * @param passes how many times the n per-sample gradients were computed
  */
 public record DiagnosticsReport(long step, long seed, DiagnosticsOptions options, int[] probes,
-    List<StructureDiagnostics> structures, Spectrum whole, long restParameters, HessianTrace.Estimate wholeTrace,
+    List<StructureDiagnostics> structures, Spectrum whole, long restParameters, long totalParameters,
+    HessianTrace.Estimate wholeTrace,
     HessianTrace.Estimate restTrace, Conditioning conditioning, double kernelSeconds, double hessianSeconds,
     int passes) {
   /**

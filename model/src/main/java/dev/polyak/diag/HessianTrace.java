@@ -32,7 +32,7 @@ import java.util.Map;
  */
 public final class HessianTrace {
   /** An estimate with its standard error (sample standard deviation over probes / √probes). */
-  public record Estimate(double trace, double standardError, int probes) {
+  public record Estimate(double trace, double standardError, int probes) implements java.io.Serializable {
     static Estimate of(double[] samples) {
       int k = samples.length;
       double mean = 0;
@@ -53,7 +53,8 @@ public final class HessianTrace {
    * @param structures per structure in the model's order
    * @param epsilon the finite-difference step used
    */
-  public record Result(Estimate whole, Estimate[] structures, Estimate rest, double epsilon) {}
+  public record Result(Estimate whole, Estimate[] structures, Estimate rest, double epsilon)
+      implements java.io.Serializable {}
 
   private HessianTrace() {}
 

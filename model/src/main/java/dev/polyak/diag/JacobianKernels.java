@@ -42,26 +42,31 @@ public final class JacobianKernels {
    *
    * @param structureKernels row-major n × n per structure, in the model's structure order; null for
    *     a structure that was not computed
-   * @param rest the kernel of the parameters outside every structure; null unless the whole model
-   *     was computed
-   * @param structureParameters the number of scalars each structure owns
+   * @param rest the kernel of the parameters outside every structure; null unless asked for
+   * @param structureParameters the number of scalars each computed structure owns
+   * @param restParameters the number of scalars outside every structure (when the rest was computed)
    * @param passes how many times the n per-sample gradients were computed
    */
   public record Kernels(int n, double[][] structureKernels, double[] rest, long[] structureParameters,
       long restParameters, int passes) {
-    /** K = Σ_i K_i + K_rest; only when every structure and the rest were computed. */
+    /** K = K_rest + Σ_i K_i in structure order; only when every structure and the rest were computed. */
     public double[] whole() {
-      if (rest == null) {
-        throw new IllegalStateException("the whole-model kernel was not computed");
+      if (rest == null || java.util.Arrays.stream(structureKernels).anyMatch(k -> k == null)) {
+        throw new IllegalStateException("the whole-model kernel needs every structure's kernel and the rest's");
       }
-      double[] sum = rest.clone();
-      for (double[] k : structureKernels) {
-        for (int e = 0; e < sum.length; e++) {
-          sum[e] += k[e];
-        }
-      }
-      return sum;
+      return sum(rest, java.util.Arrays.asList(structureKernels));
     }
+  }
+
+  /** rest + Σ kernels, added in list order (the order decides the rounding, so callers share it). */
+  public static double[] sum(double[] rest, List<double[]> kernels) {
+    double[] sum = rest.clone();
+    for (double[] k : kernels) {
+      for (int e = 0; e < sum.length; e++) {
+        sum[e] += k[e];
+      }
+    }
+    return sum;
   }
 
   private record Chunk(String parameter, long from, long to, long elements) {}
@@ -70,9 +75,10 @@ public final class JacobianKernels {
 
   /**
    * Computes the kernels of the structures that {@code selected} accepts (by index in {@code
-   * model.structures()}), and with {@code wholeModel} those of every structure and of the rest.
+   * model.structures()}) and, with {@code rest}, the kernel of the scalars no structure owns. With
+   * every structure selected and the rest, {@link Kernels#whole()} is the whole-model kernel.
    */
-  public static Kernels compute(ProbeObjective objective, IntPredicate selected, boolean wholeModel,
+  public static Kernels compute(ProbeObjective objective, IntPredicate selected, boolean rest,
       long memoryBudgetBytes) {
     MaskedModel model = objective.model();
     List<Structure> structures = model.structures();
@@ -82,14 +88,18 @@ public final class JacobianKernels {
     boolean[] wanted = new boolean[count];
     Set<String> tensors = new LinkedHashSet<>();
     for (int s = 0; s < count; s++) {
-      wanted[s] = wholeModel || selected.test(s);
+      wanted[s] = selected.test(s);
       if (wanted[s]) {
         structures.get(s).slices().forEach(slice -> tensors.add(slice.parameter()));
       }
     }
     Map<String, NDArray> parameters = model.parameters().all();
-    if (wholeModel) {
-      tensors.addAll(parameters.keySet());
+    if (rest) {
+      for (String name : parameters.keySet()) {
+        if (ownership.hasRest(name)) {
+          tensors.add(name);
+        }
+      }
     }
     List<List<Chunk>> passes = plan(parameters, tensors, n, memoryBudgetBytes);
     double[][] kernels = new double[count][];
@@ -97,12 +107,12 @@ public final class JacobianKernels {
     for (int s = 0; s < count; s++) {
       kernels[s] = wanted[s] ? new double[n * n] : null;
     }
-    double[] rest = wholeModel ? new double[n * n] : null;
+    double[] restKernel = rest ? new double[n * n] : null;
     long[] restCount = {0};
     model.evaluation();
     try {
       for (List<Chunk> pass : passes) {
-        runPass(objective, pass, ownership, kernels, owned, rest, restCount);
+        runPass(objective, pass, ownership, kernels, owned, restKernel, restCount);
       }
     } finally {
       for (NDArray p : parameters.values()) {
@@ -110,7 +120,7 @@ public final class JacobianKernels {
       }
       Autograd.zeroGradients(parameters.values());
     }
-    return new Kernels(n, kernels, rest, owned, restCount[0], passes.size());
+    return new Kernels(n, kernels, restKernel, owned, restCount[0], passes.size());
   }
 
   /** Cuts the tensors into chunks of at most the budget and packs them, in order, into passes. */

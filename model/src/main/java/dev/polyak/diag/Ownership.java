@@ -53,6 +53,19 @@ final class Ownership {
     return claims.containsKey(name);
   }
 
+  /** Whether some scalar of parameter {@code name} belongs to no structure. */
+  boolean hasRest(String name) {
+    if (!claimed(name)) {
+      return true;
+    }
+    for (int o : owners(name, 0, HessianTrace.rows(parameters.get(name)))) {
+      if (o == REST) {
+        return true;
+      }
+    }
+    return false;
+  }
+
   /**
    * The owner of every scalar of rows {@code [from, to)} (along axis 0) of parameter {@code name},
    * flattened row-major: a structure index, or {@link #REST}.

@@ -19,7 +19,7 @@ import org.ejml.interfaces.decomposition.EigenDecomposition_F64;
  * @param eigenvalues ascending
  */
 public record Spectrum(double[] eigenvalues, double lambdaMin, double lambdaMax, double conditionNumber,
-    double entropy, boolean singular, double trace) {
+    double entropy, boolean singular, double trace) implements java.io.Serializable {
   /** The default relative floor: λ_min ≤ 1e-12 λ_max counts as singular. */
   public static final double DEFAULT_FLOOR = 1e-12;
 

@@ -1,5 +1,6 @@
 package dev.polyak.nn;
 
+import java.io.Serializable;
 import java.util.List;
 
 /**
@@ -13,7 +14,7 @@ import java.util.List;
  * @param kind what it is
  * @param slices the parameter ranges that belong to it
  */
-public record Structure(String id, int layer, int index, Kind kind, List<Slice> slices) {
+public record Structure(String id, int layer, int index, Kind kind, List<Slice> slices) implements Serializable {
   /** The kinds of prunable structure. */
   public enum Kind {
     NEURON,
@@ -23,7 +24,7 @@ public record Structure(String id, int layer, int index, Kind kind, List<Slice> 
   }
 
   /** Elements {@code [from, to)} along {@code axis} of parameter {@code parameter}. */
-  public record Slice(String parameter, int axis, long from, long to) {}
+  public record Slice(String parameter, int axis, long from, long to) implements Serializable {}
 
   public Structure {
     slices = List.copyOf(slices);

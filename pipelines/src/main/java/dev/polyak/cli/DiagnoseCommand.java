@@ -94,7 +94,7 @@ final class DiagnoseCommand implements Callable<Integer> {
       console.flush();
       DiagnosticsReport report = Diagnostics.run(run.trainer(), options);
       List<DiagnosticRecord> records =
-          DiagnosticRecords.of(run.runId(), report, run.trainer().model().parameters().count());
+          DiagnosticRecords.of(run.runId(), report);
       printTable(console, records, report);
       Path avro = folder.resolve("diagnostics-step" + report.step() + ".avro");
       writeAvro(avro, records);

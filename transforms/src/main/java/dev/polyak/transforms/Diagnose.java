@@ -4,68 +4,78 @@ import ai.djl.Device;
 import dev.polyak.diag.Diagnostics;
 import dev.polyak.diag.DiagnosticsOptions;
 import dev.polyak.diag.DiagnosticsReport;
+import dev.polyak.diag.ProbeObjective;
 import dev.polyak.nn.Structure;
 import dev.polyak.schemas.DiagnosticRecord;
 import dev.polyak.schemas.DiagnosticTask;
 import dev.polyak.train.RestoredRun;
+import dev.polyak.train.Trainer;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.TreeSet;
+import org.apache.beam.sdk.coders.KvCoder;
+import org.apache.beam.sdk.coders.SerializableCoder;
+import org.apache.beam.sdk.coders.StringUtf8Coder;
 import org.apache.beam.sdk.extensions.avro.coders.AvroCoder;
 import org.apache.beam.sdk.metrics.Counter;
 import org.apache.beam.sdk.metrics.Metrics;
 import org.apache.beam.sdk.transforms.DoFn;
+import org.apache.beam.sdk.transforms.GroupByKey;
 import org.apache.beam.sdk.transforms.PTransform;
 import org.apache.beam.sdk.transforms.ParDo;
 import org.apache.beam.sdk.transforms.Reshuffle;
+import org.apache.beam.sdk.values.KV;
 import org.apache.beam.sdk.values.PCollection;
 import org.checkerframework.checker.nullness.qual.Nullable;
 
 /**
  * Conditioning diagnostics of saved model states, as a Beam stage: checkpoint files in, {@link
- * DiagnosticRecord}s out — one per (checkpoint, structure of the requested kinds) and one whole-model
- * row per checkpoint.
+ * DiagnosticRecord}s out — one per (checkpoint, structure of the requested kinds) and, with the whole
+ * model, one MODEL row per checkpoint.
  *
- * <p>Each checkpoint fans out into one task per layer holding structures of the requested kinds and
- * one whole-model task; the tasks are redistributed so that a large model's layers spread over all
- * workers. A worker restores a checkpoint once and keeps it open for the next tasks of the same
- * checkpoint (at most {@value DiagnoseTaskFn#OPEN_CHECKPOINTS} per DoFn instance).
- *
- * <p>Every row holds exactly what {@link Diagnostics#run} gives for the checkpoint with the same
- * options, because each task runs it on the restored trainer: a layer task with the requested kinds
- * and without the whole-model kernel, keeping its layer's rows; the whole-model task with the whole
- * model, keeping the MODEL row. {@code DiagnosticsOptions} selects structures by kind only, so a
- * layer task still computes the kernels of every structure of those kinds and, with Hutchinson probes,
- * the whole Hessian trace: correct, but each layer task costs about a whole diagnostic.
+ * <p>Each checkpoint fans out into one task per layer (the kernels and spectra of that layer's
+ * structures: the per-sample gradient passes are the expensive part) and one model task (the rest's
+ * kernel, the Hutchinson traces of every structure and the gradient statistics); the tasks are
+ * redistributed so that a large model's layers spread over all workers, and the parts meet again,
+ * grouped by checkpoint, in {@link Diagnostics#assemble}. The rows are therefore exactly those of
+ * {@link Diagnostics#run} on the same checkpoint: the whole-model kernel is K_rest + Σ_i K_i summed
+ * in structure order wherever it is assembled. A worker restores a checkpoint once and keeps it open
+ * for the next tasks of the same checkpoint (at most {@value ComputeFn#OPEN_CHECKPOINTS} per DoFn
+ * instance).
  */
 public final class Diagnose extends PTransform<PCollection<String>, PCollection<DiagnosticRecord>> {
-  private final DiagnoseSettings settings;
+  private final DiagnosticsOptions options;
   private final @Nullable String data;
 
-  private Diagnose(DiagnoseSettings settings, @Nullable String data) {
-    this.settings = settings;
+  private Diagnose(DiagnosticsOptions options, @Nullable String data) {
+    this.options = options;
     this.data = data;
   }
 
-  /** Diagnoses with {@code options}' probe set, output, kinds, Hutchinson probes, floor and budget. */
+  /** Diagnoses with {@code options}: probe set, output, kinds, whole model, Hutchinson probes, floor, budget. */
   public static Diagnose of(DiagnosticsOptions options) {
-    return new Diagnose(DiagnoseSettings.of(options), null);
+    return new Diagnose(options, null);
   }
 
   /** Reads the probe samples from {@code shards} instead of the path each checkpoint recorded. */
   public Diagnose withData(Path shards) {
-    return new Diagnose(settings, shards.toString());
+    return new Diagnose(options, shards.toString());
   }
 
   @Override
   public PCollection<DiagnosticRecord> expand(PCollection<String> checkpoints) {
     return checkpoints
-        .apply("PlanTasks", ParDo.of(new PlanTasksFn(settings, data)))
+        .apply("PlanTasks", ParDo.of(new PlanTasksFn(options, data)))
         .setCoder(AvroCoder.of(DiagnosticTask.class))
         .apply("SpreadTasks", Reshuffle.viaRandomKey())
-        .apply("DiagnoseTasks", ParDo.of(new DiagnoseTaskFn(settings, data)))
+        .apply("ComputeParts", ParDo.of(new ComputeFn(options, data)))
+        .setCoder(KvCoder.of(StringUtf8Coder.of(), SerializableCoder.of(DiagnosticPart.class)))
+        .apply("GroupByCheckpoint", GroupByKey.create())
+        .apply("Assemble", ParDo.of(new AssembleFn(options)))
         .setCoder(AvroCoder.of(DiagnosticRecord.class));
   }
 
@@ -73,13 +83,18 @@ public final class Diagnose extends PTransform<PCollection<String>, PCollection<
     return RestoredRun.open(Path.of(checkpoint), data == null ? null : Path.of(data), Device.cpu());
   }
 
-  /** One task per layer with structures of the requested kinds, and the whole-model task. */
+  /** Whether structure {@code s} of a model needs its kernel: reported, or summed into the whole model. */
+  private static boolean needed(DiagnosticsOptions options, Structure s) {
+    return options.wholeModel() || options.kinds().contains(s.kind());
+  }
+
+  /** One task per layer with needed structures, and the model task (layer null). */
   static final class PlanTasksFn extends DoFn<String, DiagnosticTask> {
-    private final DiagnoseSettings settings;
+    private final DiagnosticsOptions options;
     private final @Nullable String data;
 
-    PlanTasksFn(DiagnoseSettings settings, @Nullable String data) {
-      this.settings = settings;
+    PlanTasksFn(DiagnosticsOptions options, @Nullable String data) {
+      this.options = options;
       this.data = data;
     }
 
@@ -88,7 +103,7 @@ public final class Diagnose extends PTransform<PCollection<String>, PCollection<
       TreeSet<Integer> layers = new TreeSet<>();
       try (RestoredRun run = restore(checkpoint, data)) {
         for (Structure s : run.trainer().model().structures()) {
-          if (settings.kinds().contains(s.kind())) {
+          if (needed(options, s)) {
             layers.add(s.layer());
           }
         }
@@ -100,17 +115,18 @@ public final class Diagnose extends PTransform<PCollection<String>, PCollection<
     }
   }
 
-  /** Runs one task on its checkpoint, restored once per DoFn instance. */
-  static final class DiagnoseTaskFn extends DoFn<DiagnosticTask, DiagnosticRecord> {
+  /** Computes one task's part on its checkpoint, restored once per DoFn instance. */
+  static final class ComputeFn extends DoFn<DiagnosticTask, KV<String, DiagnosticPart>> {
     static final int OPEN_CHECKPOINTS = 2;
-    private final Counter restored = Metrics.counter(DiagnoseTaskFn.class, "checkpointsRestored");
-    private final Counter written = Metrics.counter(DiagnoseTaskFn.class, "recordsWritten");
-    private final DiagnoseSettings settings;
+    private final Counter restored = Metrics.counter(ComputeFn.class, "checkpointsRestored");
+    private final Counter layerTasks = Metrics.counter(ComputeFn.class, "layerTasks");
+    private final Counter modelTasks = Metrics.counter(ComputeFn.class, "modelTasks");
+    private final DiagnosticsOptions options;
     private final @Nullable String data;
     private transient LinkedHashMap<String, RestoredRun> open;
 
-    DiagnoseTaskFn(DiagnoseSettings settings, @Nullable String data) {
-      this.settings = settings;
+    ComputeFn(DiagnosticsOptions options, @Nullable String data) {
+      this.options = options;
       this.data = data;
     }
 
@@ -120,22 +136,25 @@ public final class Diagnose extends PTransform<PCollection<String>, PCollection<
     }
 
     @ProcessElement
-    public void process(@Element DiagnosticTask task, OutputReceiver<DiagnosticRecord> out) {
+    public void process(@Element DiagnosticTask task, OutputReceiver<KV<String, DiagnosticPart>> out) {
       RestoredRun run = restored(task.getCheckpoint());
+      Trainer trainer = run.trainer();
+      int[] probes = Diagnostics.probes(trainer, options);
+      ProbeObjective objective = trainer.probes(probes, options.output());
+      long seed = trainer.config().seed();
       Integer layer = task.getLayer();
-      DiagnosticsOptions options = settings.toOptions(settings.kinds(), layer == null);
-      DiagnosticsReport report = Diagnostics.run(run.trainer(), options);
+      DiagnosticPart part;
       if (layer == null) {
-        out.output(DiagnosticRecords.model(run.runId(), report, run.trainer().model().parameters().count()));
-        written.inc();
-        return;
+        part = new DiagnosticPart(run.runId(), trainer.step(), seed, probes, Diagnostics.Layout.of(trainer.model()),
+            null, Diagnostics.model(objective, options, seed));
+        modelTasks.inc();
+      } else {
+        List<Structure> structures = trainer.model().structures();
+        part = new DiagnosticPart(run.runId(), trainer.step(), seed, probes, null, Diagnostics.structures(objective,
+            options, s -> structures.get(s).layer() == layer && needed(options, structures.get(s))), null);
+        layerTasks.inc();
       }
-      for (DiagnosticRecord row : DiagnosticRecords.structures(run.runId(), report)) {
-        if (layer.equals(row.getLayer())) {
-          out.output(row);
-          written.inc();
-        }
-      }
+      out.output(KV.of(task.getCheckpoint().toString(), part));
     }
 
     private RestoredRun restored(String checkpoint) {
@@ -158,6 +177,38 @@ public final class Diagnose extends PTransform<PCollection<String>, PCollection<
       if (open != null) {
         open.values().forEach(RestoredRun::close);
         open.clear();
+      }
+    }
+  }
+
+  /** Puts a checkpoint's parts together into its rows. */
+  static final class AssembleFn extends DoFn<KV<String, Iterable<DiagnosticPart>>, DiagnosticRecord> {
+    private final Counter written = Metrics.counter(AssembleFn.class, "recordsWritten");
+    private final DiagnosticsOptions options;
+
+    AssembleFn(DiagnosticsOptions options) {
+      this.options = options;
+    }
+
+    @ProcessElement
+    public void process(@Element KV<String, Iterable<DiagnosticPart>> parts, OutputReceiver<DiagnosticRecord> out) {
+      DiagnosticPart model = null;
+      List<Diagnostics.StructurePart> structures = new ArrayList<>();
+      for (DiagnosticPart part : parts.getValue()) {
+        if (part.model() != null) {
+          model = part;
+        } else {
+          structures.add(part.structures());
+        }
+      }
+      if (model == null) {
+        throw new IllegalStateException(parts.getKey() + ": the model task's part is missing");
+      }
+      DiagnosticsReport report = Diagnostics.assemble(model.layout(), model.probes(), model.step(), model.seed(),
+          options, structures, model.model());
+      for (DiagnosticRecord row : DiagnosticRecords.of(model.runId(), report)) {
+        out.output(row);
+        written.inc();
       }
     }
   }

@@ -19,16 +19,11 @@ public final class DiagnosticRecords {
 
   private DiagnosticRecords() {}
 
-  /**
-   * The rows of {@code report}.
-   *
-   * @param modelParameters every trainable scalar of the model, the MODEL row's {@code parameters}
-   *     (the report alone cannot tell it when it covers some structure kinds only)
-   */
-  public static List<DiagnosticRecord> of(String runId, DiagnosticsReport report, long modelParameters) {
+  /** The rows of {@code report}. */
+  public static List<DiagnosticRecord> of(String runId, DiagnosticsReport report) {
     List<DiagnosticRecord> rows = structures(runId, report);
     if (report.whole() != null) {
-      rows.add(model(runId, report, modelParameters));
+      rows.add(model(runId, report));
     }
     return rows;
   }
@@ -50,7 +45,7 @@ public final class DiagnosticRecords {
   }
 
   /** The whole-model row: the spectrum of K, tr(H) and the conditioning estimates. */
-  public static DiagnosticRecord model(String runId, DiagnosticsReport report, long modelParameters) {
+  public static DiagnosticRecord model(String runId, DiagnosticsReport report) {
     if (report.whole() == null) {
       throw new IllegalArgumentException("the report of step " + report.step() + " has no whole-model kernel");
     }
@@ -59,7 +54,7 @@ public final class DiagnosticRecords {
         .setStructureId(MODEL_ID)
         .setKind(DiagnosticKind.MODEL)
         .setKept(true)
-        .setParameters(modelParameters)
+        .setParameters(report.totalParameters())
         .setLoss(c.loss())
         .setGradientNormSquared(c.gradientNormSquared())
         .setMaxBatchGradientNorm(c.maxBatchGradientNorm())

@@ -19,6 +19,11 @@ import java.util.Map;
 import org.apache.beam.runners.direct.DirectOptions;
 import org.apache.beam.runners.direct.DirectRunner;
 import org.apache.beam.sdk.Pipeline;
+import org.apache.beam.sdk.PipelineResult;
+import org.apache.beam.sdk.metrics.MetricNameFilter;
+import org.apache.beam.sdk.metrics.MetricQueryResults;
+import org.apache.beam.sdk.metrics.MetricResult;
+import org.apache.beam.sdk.metrics.MetricsFilter;
 import org.apache.beam.sdk.options.PipelineOptionsFactory;
 import org.apache.beam.sdk.testing.PAssert;
 import org.apache.beam.sdk.transforms.Create;
@@ -70,7 +75,21 @@ class DiagnoseTest {
       checkAgainstTheDirectReports(rows);
       return null;
     });
-    pipeline.run().waitUntilFinish();
+    PipelineResult result = pipeline.run();
+    result.waitUntilFinish();
+    // the fan-out: one task per (checkpoint, layer) and one model task per checkpoint
+    assertThat(counter(result, "layerTasks")).isEqualTo(2 * 2);
+    assertThat(counter(result, "modelTasks")).isEqualTo(2);
+  }
+
+  private static long counter(PipelineResult result, String name) {
+    MetricQueryResults metrics = result.metrics().queryMetrics(MetricsFilter.builder()
+        .addNameFilter(MetricNameFilter.named(Diagnose.ComputeFn.class, name)).build());
+    long total = 0;
+    for (MetricResult<Long> c : metrics.getCounters()) {
+      total += c.getAttempted();
+    }
+    return total;
   }
 
   private static void checkAgainstTheDirectReports(Iterable<DiagnosticRecord> rows) {
