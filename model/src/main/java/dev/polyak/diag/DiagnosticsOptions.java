@@ -23,7 +23,7 @@ public record DiagnosticsOptions(int probeSamples, ScalarOutput output, Set<Stru
   public static final int DEFAULT_PROBE_SAMPLES = 64;
   public static final int DEFAULT_HUTCHINSON_PROBES = 10;
   public static final int DEFAULT_BATCH_SIZE = 16;
-  public static final double DEFAULT_RELATIVE_STEP = 1e-3;
+  public static final double DEFAULT_RELATIVE_STEP = 1e-4;
 
   public DiagnosticsOptions {
     kinds = Set.copyOf(kinds);

@@ -46,8 +46,10 @@ final class GradientNorms {
         float weight = (float) (to - from) / n;
         for (NDArray p : parameters) {
           NDArray g = p.getGradient();
-          try (NDScope scope = new NDScope()) {
-            squares += g.toType(DataType.FLOAT64, false).square().sum().getDouble();
+          if (statistics != null) {
+            try (NDScope scope = new NDScope()) {
+              squares += g.toType(DataType.FLOAT64, false).square().sum().getDouble();
+            }
           }
           if (batch == 0) {
             NDArray first = g.mul(weight);

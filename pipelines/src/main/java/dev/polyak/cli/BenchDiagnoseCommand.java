@@ -2,6 +2,7 @@ package dev.polyak.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.polyak.data.read.TokenDataset;
+import dev.polyak.diag.Diagnostics;
 import dev.polyak.diag.DiagnosticsOptions;
 import dev.polyak.diag.HessianTrace;
 import dev.polyak.diag.JacobianKernels;
@@ -102,10 +103,17 @@ final class BenchDiagnoseCommand implements Callable<Integer> {
             DiagnosticsOptions.DEFAULT_RELATIVE_STEP, 0).whole().trace());
         console.printf("%d thread(s): NTK of all 16 heads, n = 64: %.2f s; Hutchinson, 10 probes, batch 16: %.2f s"
             + " (trace %.1f); training step (batch 16): %.3f s%n", n, ntk, hutchinson, trace[0], step);
-        double diagnostics = (10 + pruningEvents) * (ntk + hutchinson);
-        console.printf("%d thread(s): diagnostics at the default cadence (%d per run) add %.2f %% to a %d-step run"
-            + " (%.0f s of diagnostics, %.0f s of training)%n", n, 10 + pruningEvents,
-            100 * diagnostics / (runSteps * step), runSteps, diagnostics, runSteps * step);
+        DiagnosticsOptions full = DiagnosticsOptions.defaults();
+        DiagnosticsOptions light = full.withKinds(full.kinds(), false);
+        double fullSeconds = median(() -> Diagnostics.run(trainer, full));
+        double lightSeconds = median(() -> Diagnostics.run(trainer, light));
+        int perRun = 10 + pruningEvents;
+        console.printf("%d thread(s): one default diagnostic (n = 64, every head, 10 Hutchinson probes, gradient"
+            + " statistics): %.1f s with the whole-model kernel, %.1f s without%n", n, fullSeconds, lightSeconds);
+        console.printf("%d thread(s): %d diagnostics per %d-step run (every 10 %% plus %d pruning events) add %.2f %%"
+            + " of training time with the whole-model kernel, %.2f %% without (training %.0f s)%n", n, perRun,
+            runSteps, pruningEvents, 100 * perRun * fullSeconds / (runSteps * step),
+            100 * perRun * lightSeconds / (runSteps * step), runSteps * step);
         if (reference != null) {
           compareWithReference(n, ntk, hutchinson, console);
         }
