@@ -101,7 +101,8 @@ public final class Diagnostics {
     double kernelSeconds = (System.nanoTime() - started) / 1e9;
     started = System.nanoTime();
     HessianTrace.Result traces = options.hutchinsonProbes() == 0 ? null
-        : HessianTrace.estimate(objective, options.hutchinsonProbes(), options.batchSize(), options.relativeStep(), seed);
+        : HessianTrace.estimate(objective.first(options.batchSize()), options.hutchinsonProbes(), options.batchSize(),
+            options.relativeStep(), seed);
     double hessianSeconds = (System.nanoTime() - started) / 1e9;
     GradientNorms.BatchStatistics batches =
         new GradientNorms.BatchStatistics(GradientNorms.batches(objective.size(), options.batchSize()));

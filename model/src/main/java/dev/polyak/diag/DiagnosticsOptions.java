@@ -14,7 +14,8 @@ import java.util.Set;
  * @param memoryBudgetBytes bound on the float32 Jacobian columns held at once
  * @param floor relative eigenvalue floor below which a kernel counts as singular (κ = +∞)
  * @param hutchinsonProbes Rademacher probes for the Hessian trace; 0 skips the trace
- * @param batchSize probe batch size for losses, gradient norms and Hessian-vector products
+ * @param batchSize probe batch size for losses and gradient norms; the Hessian trace is that of the
+ *     first batch's loss (one mini-batch, as PyHessian and the reference script do)
  * @param relativeStep finite-difference step of the Hessian-vector products, relative to RMS(w)
  */
 public record DiagnosticsOptions(int probeSamples, ScalarOutput output, Set<Structure.Kind> kinds, boolean wholeModel,

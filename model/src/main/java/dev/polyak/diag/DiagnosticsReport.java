@@ -13,7 +13,7 @@ import java.util.List;
  * @param whole the whole-model kernel's spectrum; null unless computed
  * @param restParameters scalars outside every structure (0 without the whole model)
  * @param totalParameters the model's trainable scalars
- * @param wholeTrace tr(H) of the probe set's loss; null when no Hutchinson probes were asked for
+ * @param wholeTrace tr(H) of the loss of the first probe batch; null when no Hutchinson probes were asked for
  * @param restTrace the block trace of the parameters outside every structure; null likewise
  * @param conditioning gradient-based estimates and the Theorem 6 factor
  * @param kernelSeconds wall time of the Jacobian kernels and their spectra

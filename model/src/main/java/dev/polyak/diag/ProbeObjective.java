@@ -28,4 +28,33 @@ public interface ProbeObjective {
    * of probes {@code [from, to)} evaluated as one batch; recorded when grad mode is on.
    */
   NDArray loss(int from, int to);
+
+  /** The first {@code m} probes of this objective (all of them when m ≥ n). */
+  default ProbeObjective first(int m) {
+    if (m >= size()) {
+      return this;
+    }
+    ProbeObjective all = this;
+    return new ProbeObjective() {
+      @Override
+      public MaskedModel model() {
+        return all.model();
+      }
+
+      @Override
+      public int size() {
+        return m;
+      }
+
+      @Override
+      public NDArray output(int probe) {
+        return all.output(probe);
+      }
+
+      @Override
+      public NDArray loss(int from, int to) {
+        return all.loss(from, to);
+      }
+    };
+  }
 }
