@@ -2,8 +2,10 @@ package dev.polyak.diag;
 
 import java.util.Arrays;
 import org.ejml.data.DMatrixRMaj;
+import org.ejml.dense.row.CommonOps_DDRM;
 import org.ejml.dense.row.factory.DecompositionFactory_DDRM;
 import org.ejml.interfaces.decomposition.EigenDecomposition_F64;
+import org.ejml.interfaces.decomposition.SingularValueDecomposition_F64;
 
 /**
  * The eigenvalues of a symmetric positive semi-definite kernel (float64, EJML's symmetric QR
@@ -28,14 +30,39 @@ public record Spectrum(double[] eigenvalues, double lambdaMin, double lambdaMax,
     if (kernel.length != (long) n * n) {
       throw new IllegalArgumentException("kernel has " + kernel.length + " entries, not " + n + "x" + n);
     }
-    DMatrixRMaj matrix = new DMatrixRMaj(n, n, true, kernel.clone());
-    EigenDecomposition_F64<DMatrixRMaj> eig = DecompositionFactory_DDRM.eig(n, false, true);
-    if (!eig.decompose(matrix)) {
-      throw new ArithmeticException("the symmetric eigen-solver did not converge on a " + n + "x" + n + " kernel");
+    double scale = 0;
+    for (double v : kernel) {
+      if (!Double.isFinite(v)) {
+        throw new ArithmeticException("a " + n + "x" + n + " kernel has a non-finite entry (" + v
+            + "): some probe's gradient overflowed or is NaN");
+      }
+      scale = Math.max(scale, Math.abs(v));
     }
     double[] values = new double[n];
-    for (int i = 0; i < n; i++) {
-      values[i] = eig.getEigenvalue(i).getReal();
+    if (scale == 0) {
+      return fromEigenvalues(values, floor);
+    }
+    // eigenvalues of K / scale (entries of order one), then scaled back
+    DMatrixRMaj matrix = new DMatrixRMaj(n, n, true, kernel.clone());
+    CommonOps_DDRM.divide(matrix, scale);
+    EigenDecomposition_F64<DMatrixRMaj> eig = DecompositionFactory_DDRM.eig(n, false, true);
+    if (eig.decompose(matrix.copy())) {
+      for (int i = 0; i < n; i++) {
+        values[i] = eig.getEigenvalue(i).getReal() * scale;
+      }
+    } else {
+      // The symmetric QR iteration gave up (seen once on a 64x64 whole-model kernel). For a positive
+      // semi-definite matrix the singular values are the eigenvalues (rounding-level negative
+      // eigenvalues come out as their absolute values, below the floor either way).
+      SingularValueDecomposition_F64<DMatrixRMaj> svd = DecompositionFactory_DDRM.svd(n, n, false, false, true);
+      if (!svd.decompose(matrix.copy())) {
+        throw new ArithmeticException("neither the symmetric eigen-solver nor the SVD converged on a " + n + "x" + n
+            + " kernel (largest entry " + scale + ")");
+      }
+      double[] singular = svd.getSingularValues();
+      for (int i = 0; i < n; i++) {
+        values[i] = singular[i] * scale;
+      }
     }
     Arrays.sort(values);
     return fromEigenvalues(values, floor);
