@@ -17,6 +17,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.function.IntPredicate;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Empirical neural tangent kernels per structure: with J the n × P Jacobian of the probe outputs
@@ -36,6 +38,8 @@ public final class JacobianKernels {
   /** Default bound on the float32 Jacobian columns held at once. */
   public static final long DEFAULT_MEMORY_BUDGET = 512L << 20;
   private static final long GRAM_BLOCK_BYTES = 64L << 20;
+  private static final int MAX_ATTEMPTS = 3;
+  private static final Logger LOG = LoggerFactory.getLogger(JacobianKernels.class);
 
   /**
    * The kernels.
@@ -174,22 +178,12 @@ public final class JacobianKernels {
         columns.add(manager.zeros(new Shape(c.elements(), n), DataType.FLOAT32));
       }
       for (int b = 0; b < n; b++) {
-        for (String name : inPass) {
-          JniUtils.zeroGrad((PtNDArray) parameters.get(name));
-        }
-        try (NDScope scope = new NDScope()) {
-          try (Autograd.Mode on = Autograd.recording(true)) {
-            Autograd.backward(objective.output(b));
+        for (int attempt = 1; !gradientRow(objective, b, pass, inPass, columns); attempt++) {
+          if (attempt == MAX_ATTEMPTS) {
+            throw new ArithmeticException("probe " + b + "'s gradient is not finite in " + MAX_ATTEMPTS
+                + " attempts: the model's output or its gradient overflows at these weights");
           }
-          try (Autograd.Mode off = Autograd.recording(false)) {
-            for (int k = 0; k < pass.size(); k++) {
-              Chunk c = pass.get(k);
-              NDArray gradient = parameters.get(c.parameter()).getGradient();
-              NDArray rows = gradient.getShape().dimension() == 0 ? gradient
-                  : gradient.get(new NDIndex("{}:{}", c.from(), c.to()));
-              columns.get(k).set(new NDIndex(":, {}", b), rows.flatten());
-            }
-          }
+          LOG.warn("probe {}'s gradient had a non-finite entry; computing it again (attempt {})", b, attempt + 1);
         }
       }
       try (Autograd.Mode off = Autograd.recording(false)) {
@@ -214,6 +208,38 @@ public final class JacobianKernels {
             }
           }
         }
+      }
+    }
+  }
+
+  /**
+   * Probe b's gradient of the pass's chunks into column b; false, leaving the column to be
+   * overwritten, when an entry is not finite. The engine has been seen to produce a NaN gradient
+   * for one probe, once, on the first pass after training in a fresh process, and then never again
+   * for the same weights: recomputing is the remedy, a finite loss with a NaN gradient that
+   * persists is an error.
+   */
+  private static boolean gradientRow(ProbeObjective objective, int b, List<Chunk> pass, Set<String> inPass,
+      List<NDArray> columns) {
+    Map<String, NDArray> parameters = objective.model().parameters().all();
+    for (String name : inPass) {
+      JniUtils.zeroGrad((PtNDArray) parameters.get(name));
+    }
+    try (NDScope scope = new NDScope()) {
+      try (Autograd.Mode on = Autograd.recording(true)) {
+        Autograd.backward(objective.output(b));
+      }
+      try (Autograd.Mode off = Autograd.recording(false)) {
+        double check = 0;
+        for (int k = 0; k < pass.size(); k++) {
+          Chunk c = pass.get(k);
+          NDArray gradient = parameters.get(c.parameter()).getGradient();
+          NDArray rows = gradient.getShape().dimension() == 0 ? gradient
+              : gradient.get(new NDIndex("{}:{}", c.from(), c.to()));
+          check += rows.sum().getFloat();
+          columns.get(k).set(new NDIndex(":, {}", b), rows.flatten());
+        }
+        return Double.isFinite(check);
       }
     }
   }
