@@ -62,6 +62,12 @@ final class DiagnoseCommand implements Callable<Integer> {
       description = "The per-sample scalar the Jacobian differentiates: loss or target-logit (default: ${DEFAULT-VALUE}).")
   String output;
 
+  @Option(names = "--whole-model", negatable = true, defaultValue = "true", fallbackValue = "true",
+      description = "Also the whole-model kernel K = K_rest + sum K_i and its MODEL row spectrum (default: on;"
+          + " --no-whole-model skips the parameters outside every structure, the most expensive part for a large"
+          + " vocabulary).")
+  boolean wholeModel;
+
   @Option(names = "--out", description = "Output folder (default: the run folder's diagnostics/).")
   Path out;
 
@@ -123,7 +129,7 @@ final class DiagnoseCommand implements Callable<Integer> {
       throw new IllegalArgumentException("--output: " + e.getMessage());
     }
     return DiagnosticsOptions.defaults().withProbeSamples(probeSamples).withHutchinsonProbes(hutchinsonProbes)
-        .withOutput(scalar).withMemoryBudget(memoryMb << 20).withKinds(kinds(structures), true);
+        .withOutput(scalar).withMemoryBudget(memoryMb << 20).withKinds(kinds(structures), wholeModel);
   }
 
   /** {@code heads|experts|filters|neurons|all} as structure kinds. */

@@ -78,6 +78,21 @@ class DiagnoseCommandTest {
       assertThat(files.map(f -> f.getFileName().toString()))
           .containsExactlyInAnyOrder("diagnostics-step10.avro", "kappa-step10.png");
     }
+
+    // without the whole-model kernel: the same structure rows, no MODEL row
+    Path light = dir.resolve("diag-light");
+    CliRun lightRun = CliRun.of("diagnose", "--checkpoint", checkpoint.toString(), "--probe-samples", "8",
+        "--hutchinson-probes", "2", "--no-whole-model", "--out", light.toString());
+    assertThat(lightRun.code()).as(lightRun.err()).isZero();
+    List<DiagnosticRecord> lightRecords = new ArrayList<>();
+    try (DataFileReader<DiagnosticRecord> reader = new DataFileReader<>(
+        light.resolve("diagnostics-step10.avro").toFile(), new SpecificDatumReader<>(DiagnosticRecord.class))) {
+      reader.forEach(lightRecords::add);
+    }
+    assertThat(lightRecords).hasSize(16);
+    for (int s = 0; s < 16; s++) {
+      assertThat(lightRecords.get(s).getLambdaMin()).isEqualTo(records.get(s).getLambdaMin());
+    }
   }
 
   @Test
