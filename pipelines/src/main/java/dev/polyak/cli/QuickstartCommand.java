@@ -93,6 +93,9 @@ final class QuickstartCommand implements Callable<Integer> {
         "eval_every: 50",
         ""));
     deleteRecursively(runs.resolve("vgg16")); // a fresh run: the shards above were just replaced
+    // One intra-op thread, as polyak train's default: with two the engine's sums can differ from one
+    // process to the next, and this run at rate 0.1 then finished in some processes and diverged in another.
+    EngineThreads.set(1);
     int trained = TrainCommand.train(RunSpec.load(vgg), runs.resolve("vgg16"), Device.cpu(),
         new PrintWriter(console, true));
     if (trained != 0) {
