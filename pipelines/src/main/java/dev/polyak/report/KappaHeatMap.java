@@ -32,7 +32,7 @@ public final class KappaHeatMap {
   public static final Color SINGULAR = Color.BLACK;
   static final int LEFT = 70;
   static final int TOP = 36;
-  static final int RIGHT = 130;
+  static final int RIGHT = 160;
   static final int BOTTOM = 48;
   private static final int MAX_CELL = 28;
   private static final int MAX_WIDTH = 1200;
