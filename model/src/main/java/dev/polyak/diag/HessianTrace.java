@@ -74,7 +74,7 @@ public final class HessianTrace {
     Map<String, int[]> owners = new LinkedHashMap<>();
     for (String name : parameters.keySet()) {
       if (ownership.claimed(name)) {
-        owners.put(name, ownership.owners(name, 0, rows(parameters.get(name))));
+        owners.put(name, ownership.owners(name, 0, Ownership.rows(parameters.get(name))));
       }
     }
     RandomStream signs = new RandomStreams(seed).stream(RandomStreams.PROBES);
@@ -205,20 +205,9 @@ public final class HessianTrace {
     return like.getManager().create(values, like.getShape());
   }
 
-  static long rows(NDArray array) {
-    long[] dims = array.getShape().getShape();
-    return dims.length == 0 ? 1 : dims[0];
+  private static double rms(java.util.Collection<NDArray> arrays) {
+    long count = arrays.stream().mapToLong(a -> a.getShape().size()).sum();
+    return Math.sqrt(GradientNorms.squaredNorm(new ArrayList<>(arrays)) / count);
   }
 
-  private static double rms(Iterable<NDArray> arrays) {
-    double squares = 0;
-    long count = 0;
-    try (Autograd.Mode off = Autograd.recording(false); NDScope scope = new NDScope()) {
-      for (NDArray a : arrays) {
-        squares += a.toType(DataType.FLOAT64, false).square().sum().getDouble();
-        count += a.getShape().size();
-      }
-    }
-    return Math.sqrt(squares / count);
-  }
 }

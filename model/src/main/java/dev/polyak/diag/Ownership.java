@@ -58,7 +58,7 @@ final class Ownership {
     if (!claimed(name)) {
       return true;
     }
-    for (int o : owners(name, 0, HessianTrace.rows(parameters.get(name)))) {
+    for (int o : owners(name, 0, rows(parameters.get(name)))) {
       if (o == REST) {
         return true;
       }
@@ -100,6 +100,12 @@ final class Ownership {
       }
     }
     return owner;
+  }
+
+  /** The length of a parameter's first axis (1 for a scalar). */
+  static long rows(ai.djl.ndarray.NDArray array) {
+    long[] dims = array.getShape().getShape();
+    return dims.length == 0 ? 1 : dims[0];
   }
 
   static long rowSize(long[] dims) {
