@@ -1,0 +1,104 @@
+package dev.polyak.prune;
+
+/**
+ * When to prune and how many structures to keep: pure functions from the optimizer step to the
+ * target number of kept structures out of {@code p} in the pruning scope. Pruning happens at
+ * epoch boundaries (step = epoch × stepsPerEpoch) or, for {@link OneShot}, at a given step.
+ *
+ * <p><b>Rounding.</b> Keeping a fraction 1 − r of p structures keeps {@code k = p − floor(r·p)}:
+ * the number pruned is rounded down, so a schedule never prunes more than the ratio asks (p = 12,
+ * r = 0.5: k = 6; p = 7, r = 0.5: k = 4; p = 4, r = 0.3: k = 3). A tolerance of 1e-9 absorbs the
+ * binary representation of ratios such as 0.3 · 10.
+ */
+public sealed interface PruningSchedule {
+  /** The kept count after pruning ratio {@code r} of {@code p} structures. */
+  static int kept(int p, double ratio) {
+    if (!(ratio >= 0 && ratio <= 1)) {
+      throw new IllegalArgumentException("a pruning ratio must be in [0, 1], got " + ratio);
+    }
+    return p - (int) Math.floor(ratio * p + 1e-9);
+  }
+
+  /** The number of structures to keep once step {@code step} has been taken (non-increasing in step). */
+  int keptAfter(long step, int p, long stepsPerEpoch);
+
+  /** Whether pruning happens after step {@code step}: the kept count drops there, or is scheduled to. */
+  default boolean prunesAt(long step, int p, long stepsPerEpoch) {
+    return step > 0 && keptAfter(step, p, stepsPerEpoch) < keptAfter(step - 1, p, stepsPerEpoch);
+  }
+
+  /** Prune ratio r of the structures at step t, once. */
+  record OneShot(long step, double ratio) implements PruningSchedule {
+    public OneShot {
+      if (step < 1) {
+        throw new IllegalArgumentException("a one-shot pruning step must be at least 1, got " + step);
+      }
+      kept(1, ratio);
+    }
+
+    @Override
+    public int keptAfter(long s, int p, long stepsPerEpoch) {
+      return s >= step ? kept(p, ratio) : p;
+    }
+  }
+
+  /**
+   * From epoch {@code startEpoch} to {@code endEpoch} (inclusive), prune the same number of
+   * structures at the end of every epoch, so that the final ratio is reached at the end of {@code
+   * endEpoch}: after epoch e the cumulative number pruned is floor(total · (e − start + 1) / N),
+   * with total = floor(finalRatio · p) and N = endEpoch − startEpoch + 1 (equal steps up to one).
+   */
+  record Linear(int startEpoch, int endEpoch, double finalRatio) implements PruningSchedule {
+    public Linear {
+      if (startEpoch < 0 || endEpoch < startEpoch) {
+        throw new IllegalArgumentException("linear pruning needs 0 <= start_epoch <= end_epoch, got " + startEpoch + ".."
+            + endEpoch);
+      }
+      kept(1, finalRatio);
+    }
+
+    @Override
+    public int keptAfter(long step, int p, long stepsPerEpoch) {
+      long epochsDone = step / checkEpoch(stepsPerEpoch);
+      long done = Math.min(epochsDone - startEpoch, endEpoch - startEpoch + 1L);
+      if (done <= 0) {
+        return p;
+      }
+      int total = p - kept(p, finalRatio);
+      return p - (int) (total * done / (endEpoch - startEpoch + 1L));
+    }
+  }
+
+  /**
+   * Every {@code everyEpochs} epochs prune {@code fraction} of the structures still kept (rounded
+   * down, at least one per event while above the floor), never below the kept count of {@code
+   * finalRatio} of p: the iterative magnitude-pruning rhythm of lottery-ticket experiments.
+   */
+  record Iterative(int everyEpochs, double fraction, double finalRatio) implements PruningSchedule {
+    public Iterative {
+      if (everyEpochs < 1 || !(fraction > 0 && fraction < 1)) {
+        throw new IllegalArgumentException("iterative pruning needs every_epochs >= 1 and 0 < fraction < 1, got "
+            + everyEpochs + " and " + fraction);
+      }
+      kept(1, finalRatio);
+    }
+
+    @Override
+    public int keptAfter(long step, int p, long stepsPerEpoch) {
+      long events = step / checkEpoch(stepsPerEpoch) / everyEpochs;
+      int floor = kept(p, finalRatio);
+      int k = p;
+      for (long e = 0; e < events && k > floor; e++) {
+        k = Math.max(floor, k - Math.max(1, (int) Math.floor(fraction * k + 1e-9)));
+      }
+      return k;
+    }
+  }
+
+  private static long checkEpoch(long stepsPerEpoch) {
+    if (stepsPerEpoch < 1) {
+      throw new IllegalArgumentException("steps per epoch must be at least 1, got " + stepsPerEpoch);
+    }
+    return stepsPerEpoch;
+  }
+}
