@@ -1,0 +1,67 @@
+package dev.polyak.prune;
+
+import dev.polyak.nn.Structure;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.TreeMap;
+
+/**
+ * Which structures to keep, given importance scores and a target count: the k highest scores,
+ * except that every layer (mask group) keeps at least {@code minPerLayer} structures (protection:
+ * a layer with no head or no filter would cut the network). Protected structures are each layer's
+ * best ones, taken first; the rest of the k places go to the best remaining scores. Ties go to the
+ * lower structure index, so the selection is a pure function of the scores.
+ */
+public final class KeepTop {
+  private KeepTop() {}
+
+  /**
+   * @param scores one per structure, in the model's structure order (higher = more important);
+   *     NaN is refused
+   * @return keep[i] for each structure
+   * @throws IllegalArgumentException if k is smaller than the protection needs or larger than the
+   *     number of structures
+   */
+  public static boolean[] select(List<Structure> structures, double[] scores, int k, int minPerLayer) {
+    int p = structures.size();
+    if (scores.length != p) {
+      throw new IllegalArgumentException(scores.length + " scores for " + p + " structures");
+    }
+    for (int i = 0; i < p; i++) {
+      if (Double.isNaN(scores[i])) {
+        throw new IllegalArgumentException("structure " + structures.get(i).id() + " has a NaN score");
+      }
+    }
+    TreeMap<Integer, List<Integer>> byLayer = new TreeMap<>();
+    for (int i = 0; i < p; i++) {
+      byLayer.computeIfAbsent(structures.get(i).layer(), l -> new ArrayList<>()).add(i);
+    }
+    Comparator<Integer> best = Comparator.<Integer>comparingDouble(i -> -scores[i]).thenComparingInt(i -> i);
+    boolean[] keep = new boolean[p];
+    int protectedCount = 0;
+    for (List<Integer> layer : byLayer.values()) {
+      List<Integer> sorted = new ArrayList<>(layer);
+      sorted.sort(best);
+      for (int j = 0; j < Math.min(minPerLayer, sorted.size()); j++) {
+        keep[sorted.get(j)] = true;
+        protectedCount++;
+      }
+    }
+    if (k < protectedCount || k > p) {
+      throw new IllegalArgumentException("cannot keep " + k + " of " + p + " structures with at least " + minPerLayer
+          + " per layer (" + protectedCount + " protected)");
+    }
+    List<Integer> rest = new ArrayList<>();
+    for (int i = 0; i < p; i++) {
+      if (!keep[i]) {
+        rest.add(i);
+      }
+    }
+    rest.sort(best);
+    for (int j = 0; j < k - protectedCount; j++) {
+      keep[rest.get(j)] = true;
+    }
+    return keep;
+  }
+}
