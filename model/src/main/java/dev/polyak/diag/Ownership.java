@@ -76,28 +76,7 @@ final class Ownership {
     int[] owner = new int[Math.toIntExact((to - from) * rowSize)];
     Arrays.fill(owner, REST);
     for (Claim claim : claims.getOrDefault(name, List.of())) {
-      Structure.Slice slice = claim.slice();
-      if (slice.axis() == 0) {
-        long lo = Math.max(slice.from(), from);
-        long hi = Math.min(slice.to(), to);
-        if (lo < hi) {
-          Arrays.fill(owner, (int) ((lo - from) * rowSize), (int) ((hi - from) * rowSize), claim.structure());
-        }
-        continue;
-      }
-      long inner = 1;
-      for (int d = slice.axis() + 1; d < dims.length; d++) {
-        inner *= dims[d];
-      }
-      long outer = to - from;
-      for (int d = 1; d < slice.axis(); d++) {
-        outer *= dims[d];
-      }
-      long span = dims[slice.axis()] * inner;
-      for (long o = 0; o < outer; o++) {
-        long base = o * span;
-        Arrays.fill(owner, (int) (base + slice.from() * inner), (int) (base + slice.to() * inner), claim.structure());
-      }
+      claim.slice().ranges(dims, from, to, (lo, hi) -> Arrays.fill(owner, (int) lo, (int) hi, claim.structure()));
     }
     return owner;
   }

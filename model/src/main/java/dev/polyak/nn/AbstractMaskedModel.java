@@ -1,7 +1,6 @@
 package dev.polyak.nn;
 
 import ai.djl.ndarray.NDManager;
-import ai.djl.ndarray.types.Shape;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
@@ -37,21 +36,23 @@ abstract class AbstractMaskedModel implements MaskedModel {
   }
 
   /**
-   * Every parameter minus the slices of the masked structures, which take no part in the
-   * computation. Assumes that no two structures share a slice.
+   * Every parameter minus the elements of the masked structures' slices, which take no part in the
+   * computation. An element in the slices of two masked structures (a neuron's outgoing row is the
+   * next layer's neurons' incoming columns) is counted once.
    */
   @Override
   public long keptParameters() {
-    long kept = parameters.count();
+    java.util.Map<String, java.util.BitSet> dead = new java.util.LinkedHashMap<>();
     for (Structure structure : structures) {
       if (!masks.kept(structure.layer(), structure.index())) {
         for (Structure.Slice slice : structure.slices()) {
-          Shape shape = parameters.get(slice.parameter()).getShape();
-          kept -= (slice.to() - slice.from()) * (shape.size() / shape.get(slice.axis()));
+          long[] dims = parameters.get(slice.parameter()).getShape().getShape();
+          java.util.BitSet bits = dead.computeIfAbsent(slice.parameter(), k -> new java.util.BitSet());
+          slice.ranges(dims, 0, dims.length == 0 ? 1 : dims[0], (from, to) -> bits.set((int) from, (int) to));
         }
       }
     }
-    return kept;
+    return parameters.count() - dead.values().stream().mapToLong(java.util.BitSet::cardinality).sum();
   }
 
   @Override

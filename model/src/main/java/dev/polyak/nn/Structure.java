@@ -24,7 +24,44 @@ public record Structure(String id, int layer, int index, Kind kind, List<Slice> 
   }
 
   /** Elements {@code [from, to)} along {@code axis} of parameter {@code parameter}. */
-  public record Slice(String parameter, int axis, long from, long to) implements Serializable {}
+  public record Slice(String parameter, int axis, long from, long to) implements Serializable {
+    /** Receives a range {@code [from, to)} of flat, row-major element positions. */
+    @FunctionalInterface
+    public interface RangeConsumer {
+      void accept(long from, long to);
+    }
+
+    /**
+     * The flat positions of this slice's elements within rows {@code [rowFrom, rowTo)} (axis 0) of
+     * a parameter of shape {@code dims}, relative to the first of those rows, as contiguous ranges.
+     */
+    public void ranges(long[] dims, long rowFrom, long rowTo, RangeConsumer ranges) {
+      long rowSize = 1;
+      for (int d = 1; d < dims.length; d++) {
+        rowSize *= dims[d];
+      }
+      if (axis == 0) {
+        long lo = Math.max(from, rowFrom);
+        long hi = Math.min(to, rowTo);
+        if (lo < hi) {
+          ranges.accept((lo - rowFrom) * rowSize, (hi - rowFrom) * rowSize);
+        }
+        return;
+      }
+      long inner = 1;
+      for (int d = axis + 1; d < dims.length; d++) {
+        inner *= dims[d];
+      }
+      long outer = rowTo - rowFrom;
+      for (int d = 1; d < axis; d++) {
+        outer *= dims[d];
+      }
+      long span = dims[axis] * inner;
+      for (long o = 0; o < outer; o++) {
+        ranges.accept(o * span + from * inner, o * span + to * inner);
+      }
+    }
+  }
 
   public Structure {
     slices = List.copyOf(slices);
