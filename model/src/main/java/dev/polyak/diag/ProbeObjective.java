@@ -2,6 +2,7 @@ package dev.polyak.diag;
 
 import ai.djl.ndarray.NDArray;
 import dev.polyak.nn.MaskedModel;
+import java.util.function.IntFunction;
 
 /**
  * What diagnostics differentiate: a fixed probe set of n training samples, each giving one scalar
@@ -29,32 +30,39 @@ public interface ProbeObjective {
    */
   NDArray loss(int from, int to);
 
-  /** The first {@code m} probes of this objective (all of them when m ≥ n). */
-  default ProbeObjective first(int m) {
-    if (m >= size()) {
-      return this;
-    }
-    ProbeObjective all = this;
+  /** The loss of probes {@code [from, to)}, as {@link #loss}. */
+  @FunctionalInterface
+  interface RangeLoss {
+    NDArray loss(int from, int to);
+  }
+
+  /** The objective of {@code size} probes of {@code model} whose outputs and losses these functions compute. */
+  static ProbeObjective of(MaskedModel model, int size, IntFunction<NDArray> output, RangeLoss loss) {
     return new ProbeObjective() {
       @Override
       public MaskedModel model() {
-        return all.model();
+        return model;
       }
 
       @Override
       public int size() {
-        return m;
+        return size;
       }
 
       @Override
       public NDArray output(int probe) {
-        return all.output(probe);
+        return output.apply(probe);
       }
 
       @Override
       public NDArray loss(int from, int to) {
-        return all.loss(from, to);
+        return loss.loss(from, to);
       }
     };
+  }
+
+  /** The first {@code m} probes of this objective (all of them when m ≥ n). */
+  default ProbeObjective first(int m) {
+    return m >= size() ? this : of(model(), m, this::output, this::loss);
   }
 }

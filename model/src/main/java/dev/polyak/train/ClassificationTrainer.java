@@ -97,36 +97,20 @@ public final class ClassificationTrainer extends Trainer {
   @Override
   public ProbeObjective probes(int[] samples, ScalarOutput output) {
     model.evaluation();
-    return new ProbeObjective() {
-      @Override
-      public MaskedModel model() {
-        return model;
+    return ProbeObjective.of(model, samples.length, probe -> {
+      long[] target = {train.labels()[samples[probe]]};
+      NDArray logits = model.forward(normalisedTrainImages(samples, probe, probe + 1));
+      return switch (output) {
+        case LOSS -> Losses.crossEntropy(logits, target);
+        case TARGET_LOGIT -> logits.get(0, (int) target[0]);
+      };
+    }, (from, to) -> {
+      long[] targets = new long[to - from];
+      for (int b = from; b < to; b++) {
+        targets[b - from] = train.labels()[samples[b]];
       }
-
-      @Override
-      public int size() {
-        return samples.length;
-      }
-
-      @Override
-      public NDArray output(int probe) {
-        long[] target = {train.labels()[samples[probe]]};
-        NDArray logits = model.forward(normalisedTrainImages(samples, probe, probe + 1));
-        return switch (output) {
-          case LOSS -> Losses.crossEntropy(logits, target);
-          case TARGET_LOGIT -> logits.get(0, (int) target[0]);
-        };
-      }
-
-      @Override
-      public NDArray loss(int from, int to) {
-        long[] targets = new long[to - from];
-        for (int b = from; b < to; b++) {
-          targets[b - from] = train.labels()[samples[b]];
-        }
-        return Losses.crossEntropy(model.forward(normalisedTrainImages(samples, from, to)), targets);
-      }
-    };
+      return Losses.crossEntropy(model.forward(normalisedTrainImages(samples, from, to)), targets);
+    });
   }
 
   private NDArray normalisedTrainImages(int[] samples, int from, int to) {

@@ -201,32 +201,16 @@ public final class MlmTrainer extends Trainer {
       inputs[b] = masked.inputIds();
       labels[b] = masked.labels();
     }
-    return new ProbeObjective() {
-      @Override
-      public MlmModel model() {
-        return model;
+    ProbeObjective.RangeLoss loss = (from, to) ->
+        loss(Arrays.copyOfRange(inputs, from, to), Arrays.copyOfRange(labels, from, to), false);
+    return ProbeObjective.of(model, samples.length, probe -> {
+      if (output == ScalarOutput.LOSS) {
+        return loss.loss(probe, probe + 1);
       }
-
-      @Override
-      public int size() {
-        return samples.length;
-      }
-
-      @Override
-      public NDArray output(int probe) {
-        if (output == ScalarOutput.LOSS) {
-          return loss(probe, probe + 1);
-        }
-        MaskedLogits rows = maskedLogits(new int[][] {inputs[probe]}, new int[][] {labels[probe]}, false);
-        NDArray index = manager.create(rows.targets(), new Shape(rows.targets().length, 1));
-        NDArray mean = rows.logits().gather(index, 1).mean();
-        return rows.masked() == 0 ? mean.mul(0) : mean;
-      }
-
-      @Override
-      public NDArray loss(int from, int to) {
-        return MlmTrainer.this.loss(Arrays.copyOfRange(inputs, from, to), Arrays.copyOfRange(labels, from, to), false);
-      }
-    };
+      MaskedLogits rows = maskedLogits(new int[][] {inputs[probe]}, new int[][] {labels[probe]}, false);
+      NDArray index = manager.create(rows.targets(), new Shape(rows.targets().length, 1));
+      NDArray mean = rows.logits().gather(index, 1).mean();
+      return rows.masked() == 0 ? mean.mul(0) : mean;
+    }, loss);
   }
 }
