@@ -8,17 +8,11 @@ import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
 import dev.polyak.checkpoint.Tensor;
 import dev.polyak.data.BadInputException;
-import dev.polyak.data.image.CifarConfig;
-import dev.polyak.data.image.CifarVariant;
-import dev.polyak.data.synthetic.SyntheticCifar;
-import dev.polyak.testing.TestShardSets;
+import dev.polyak.testing.TestRuns;
 import dev.polyak.train.RestoredRun;
-import dev.polyak.train.RunSpec;
-import dev.polyak.train.TrainingRun;
-import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Map;
-import java.util.stream.Stream;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -30,17 +24,8 @@ class DiagnosticsRunTest {
 
   @BeforeAll
   static void trainARun() throws Exception {
-    Path input = dir.resolve("cifar-in");
-    SyntheticCifar.write(input, CifarVariant.CIFAR10, 7, 64);
-    Path shards = Files.createDirectories(dir.resolve("cifar-shards"));
-    TestShardSets.images(input, shards, CifarVariant.CIFAR10, CifarConfig.defaults());
-    RunSpec spec = RunSpec.parse("model: mlp\nmodel_options: {hidden: 24, layers: 2}\ndata: " + shards
-        + "\nseed: 9\nsteps: 20\nbatch_size: 16\nlearning_rate: 0.02\neval_every: 10\ncheckpoint_every: 20\n"
-        + "eval_samples: 32\n", dir);
-    TrainingRun.run(spec, dir.resolve("run"), Device.cpu(), r -> {});
-    try (Stream<Path> files = Files.list(dir.resolve("run/checkpoints"))) {
-      checkpoint = files.filter(f -> f.toString().endsWith(".safetensors")).sorted().reduce((a, b) -> b).orElseThrow();
-    }
+    List<Path> checkpoints = TestRuns.mlp(dir, 24, 2, 9, 20, 20);
+    checkpoint = checkpoints.get(checkpoints.size() - 1);
   }
 
   private static DiagnosticsOptions options() {

@@ -54,30 +54,13 @@ class HessianTraceTest {
       }
     }
 
+    /** ½ wᵀAw whatever the probe range, over 4 probes. */
     ProbeObjective objective() {
-      MaskedModel self = this;
-      return new ProbeObjective() {
-        @Override
-        public MaskedModel model() {
-          return self;
-        }
-
-        @Override
-        public int size() {
-          return 4;
-        }
-
-        @Override
-        public NDArray output(int probe) {
-          return loss(0, 4);
-        }
-
-        @Override
-        public NDArray loss(int from, int to) {
-          NDArray w = parameters.get("w");
-          return w.matMul(a.matMul(w)).mul(0.5f);
-        }
+      ProbeObjective.RangeLoss loss = (from, to) -> {
+        NDArray w = parameters.get("w");
+        return w.matMul(a.matMul(w)).mul(0.5f);
       };
+      return ProbeObjective.of(this, 4, probe -> loss.loss(0, 4), loss);
     }
 
     @Override
@@ -219,22 +202,10 @@ class HessianTraceTest {
     RandomStreams streams = new RandomStreams(4);
     Bert.Config config = new Bert.Config(40, 16, 2, 2, 32, 8);
     int n = 6;
-    int[][] ids = new int[n][8];
-    int[][] positions = new int[n][];
-    int[][] targets = new int[n][];
-    RandomStream data = streams.stream("data");
-    for (int b = 0; b < n; b++) {
-      for (int t = 0; t < 8; t++) {
-        ids[b][t] = 5 + data.nextInt(35);
-      }
-      positions[b] = new int[] {2, 6};
-      targets[b] = new int[] {ids[b][2], ids[b][6]};
-      ids[b][2] = 4;
-      ids[b][6] = 4;
-    }
     try (NDManager manager = NDManager.newBaseManager("PyTorch");
         Bert model = new Bert(config, manager, streams.stream("init"))) {
-      ProbeObjective objective = TestObjectives.mlm(model, ids, positions, targets);
+      ProbeObjective objective = TestObjectives.randomMlm(model, streams.stream("data"), n,
+          b -> new int[] {2, 6});
       List<NDArray> params = new ArrayList<>(model.parameters().arrays());
       List<NDArray> v = new ArrayList<>();
       List<NDArray> saved = new ArrayList<>();

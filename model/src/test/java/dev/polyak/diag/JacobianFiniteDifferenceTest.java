@@ -11,7 +11,6 @@ import dev.polyak.nn.Bert;
 import dev.polyak.nn.MaskedModel;
 import dev.polyak.nn.Mlp;
 import dev.polyak.nn.Structure;
-import dev.polyak.random.RandomStream;
 import dev.polyak.random.RandomStreams;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -43,21 +42,10 @@ class JacobianFiniteDifferenceTest {
   void bertHeadKernelMatchesFiniteDifferences() {
     RandomStreams streams = new RandomStreams(9);
     int n = 5;
-    int[][] ids = new int[n][8];
-    int[][] positions = new int[n][];
-    int[][] targets = new int[n][];
-    RandomStream data = streams.stream("data");
-    for (int b = 0; b < n; b++) {
-      for (int t = 0; t < 8; t++) {
-        ids[b][t] = 5 + data.nextInt(35);
-      }
-      positions[b] = new int[] {3};
-      targets[b] = new int[] {ids[b][3]};
-      ids[b][3] = 4;
-    }
     try (NDManager manager = NDManager.newBaseManager("PyTorch");
         Bert model = new Bert(new Bert.Config(40, 16, 2, 2, 32, 8), manager, streams.stream("init"))) {
-      checkStructure(TestObjectives.mlm(model, ids, positions, targets), 1); // layer0/head1
+      // structure 1: layer0/head1
+      checkStructure(TestObjectives.randomMlm(model, streams.stream("data"), n, b -> new int[] {3}), 1);
     }
   }
 

@@ -11,7 +11,6 @@ import dev.polyak.nn.Bert;
 import dev.polyak.nn.MaskedModel;
 import dev.polyak.nn.Mlp;
 import dev.polyak.nn.Structure;
-import dev.polyak.random.RandomStream;
 import dev.polyak.random.RandomStreams;
 import java.util.ArrayList;
 import java.util.List;
@@ -118,22 +117,10 @@ class JacobianKernelsTest {
     RandomStreams streams = new RandomStreams(6);
     Bert.Config config = new Bert.Config(40, 16, 2, 2, 32, 8);
     int n = 10;
-    int[][] ids = new int[n][8];
-    int[][] positions = new int[n][];
-    int[][] targets = new int[n][];
-    RandomStream data = streams.stream("data");
-    for (int b = 0; b < n; b++) {
-      for (int t = 0; t < 8; t++) {
-        ids[b][t] = 5 + data.nextInt(35);
-      }
-      positions[b] = new int[] {1 + b % 3, 5};
-      targets[b] = new int[] {ids[b][positions[b][0]], ids[b][5]};
-      ids[b][positions[b][0]] = 4;
-      ids[b][5] = 4;
-    }
     try (NDManager manager = NDManager.newBaseManager("PyTorch");
         Bert model = new Bert(config, manager, streams.stream("init"))) {
-      ProbeObjective objective = TestObjectives.mlm(model, ids, positions, targets);
+      ProbeObjective objective = TestObjectives.randomMlm(model, streams.stream("data"), n,
+          b -> new int[] {1 + b % 3, 5});
       JacobianKernels.Kernels k = JacobianKernels.compute(objective, s -> true, true, 1 << 16);
       assertThat(k.passes()).isGreaterThan(1);
       double[] direct = directKernel(objective);

@@ -12,6 +12,7 @@ import dev.polyak.nn.Structure;
 import dev.polyak.random.RandomStream;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.IntFunction;
 
 /** Small models and probe objectives with known answers, for the diagnostics tests. */
 final class TestObjectives {
@@ -76,100 +77,71 @@ final class TestObjectives {
 
   /** f_b = the model's single output on row b of x; loss = mean of ½ f_b². */
   static ProbeObjective regression(MaskedModel model, float[][] x) {
-    return new ProbeObjective() {
-      @Override
-      public MaskedModel model() {
-        return model;
-      }
-
-      @Override
-      public int size() {
-        return x.length;
-      }
-
-      @Override
-      public NDArray output(int probe) {
-        return model.forward(rows(model, x, probe, probe + 1)).reshape(new Shape());
-      }
-
-      @Override
-      public NDArray loss(int from, int to) {
-        return model.forward(rows(model, x, from, to)).square().mean().mul(0.5f);
-      }
-    };
+    return ProbeObjective.of(model, x.length,
+        probe -> model.forward(rows(model, x, probe, probe + 1)).reshape(new Shape()),
+        (from, to) -> model.forward(rows(model, x, from, to)).square().mean().mul(0.5f));
   }
 
   /** f_b = cross-entropy of row b of x against class y[b]; loss = mean cross-entropy. */
   static ProbeObjective classification(MaskedModel model, float[][] x, int[] y) {
-    return new ProbeObjective() {
-      @Override
-      public MaskedModel model() {
-        return model;
+    ProbeObjective.RangeLoss loss = (from, to) -> {
+      NDArray logits = model.forward(rows(model, x, from, to));
+      long[] targets = new long[to - from];
+      for (int b = from; b < to; b++) {
+        targets[b - from] = y[b];
       }
-
-      @Override
-      public int size() {
-        return x.length;
-      }
-
-      @Override
-      public NDArray output(int probe) {
-        return loss(probe, probe + 1);
-      }
-
-      @Override
-      public NDArray loss(int from, int to) {
-        NDArray logits = model.forward(rows(model, x, from, to));
-        long[] targets = new long[to - from];
-        for (int b = from; b < to; b++) {
-          targets[b - from] = y[b];
-        }
-        NDArray index = logits.getManager().create(targets, new Shape(targets.length, 1));
-        return logits.logSoftmax(1).gather(index, 1).mean().neg();
-      }
+      NDArray index = logits.getManager().create(targets, new Shape(targets.length, 1));
+      return logits.logSoftmax(1).gather(index, 1).mean().neg();
     };
+    return ProbeObjective.of(model, x.length, probe -> loss.loss(probe, probe + 1), loss);
+  }
+
+  /**
+   * {@link #mlm} on n random rows of the model's maximum length (word ids 5 and up), each masked
+   * (id 4) at {@code positions.apply(b)}, the original ids being the targets.
+   */
+  static ProbeObjective randomMlm(MlmModel model, RandomStream data, int n, IntFunction<int[]> positions) {
+    int length = model.encoderConfig().maxLength();
+    int[][] ids = new int[n][length];
+    int[][] masked = new int[n][];
+    int[][] targets = new int[n][];
+    for (int b = 0; b < n; b++) {
+      for (int t = 0; t < length; t++) {
+        ids[b][t] = 5 + data.nextInt(model.vocabSize() - 5);
+      }
+      masked[b] = positions.apply(b);
+      targets[b] = new int[masked[b].length];
+      for (int k = 0; k < masked[b].length; k++) {
+        targets[b][k] = ids[b][masked[b][k]];
+        ids[b][masked[b][k]] = 4;
+      }
+    }
+    return mlm(model, ids, masked, targets);
   }
 
   /** f_b = mean MLM cross-entropy of row b at positions {@code masked[b]} (inputs already masked). */
   static ProbeObjective mlm(MlmModel model, int[][] ids, int[][] masked, int[][] targets) {
-    return new ProbeObjective() {
-      @Override
-      public MaskedModel model() {
-        return model;
-      }
-
-      @Override
-      public int size() {
-        return ids.length;
-      }
-
-      @Override
-      public NDArray output(int probe) {
-        return loss(probe, probe + 1);
-      }
-
-      @Override
-      public NDArray loss(int from, int to) {
-        NDManager manager = model.parameters().manager();
-        int length = ids[0].length;
-        List<Long> positions = new ArrayList<>();
-        List<Long> labels = new ArrayList<>();
-        int[] flat = new int[(to - from) * length];
-        for (int b = from; b < to; b++) {
-          System.arraycopy(ids[b], 0, flat, (b - from) * length, length);
-          for (int k = 0; k < masked[b].length; k++) {
-            positions.add((long) (b - from) * length + masked[b][k]);
-            labels.add((long) targets[b][k]);
-          }
+    ProbeObjective.RangeLoss loss = (from, to) -> {
+      NDManager manager = model.parameters().manager();
+      int length = ids[0].length;
+      List<Long> positions = new ArrayList<>();
+      List<Long> labels = new ArrayList<>();
+      int[] flat = new int[(to - from) * length];
+      for (int b = from; b < to; b++) {
+        System.arraycopy(ids[b], 0, flat, (b - from) * length, length);
+        for (int k = 0; k < masked[b].length; k++) {
+          positions.add((long) (b - from) * length + masked[b][k]);
+          labels.add((long) targets[b][k]);
         }
-        NDArray hidden = model.encode(manager.create(flat, new Shape(to - from, length)))
-            .reshape((long) (to - from) * length, model.hiddenSize());
-        NDArray rows = hidden.get(new NDIndex("{}", manager.create(positions.stream().mapToLong(Long::longValue)
-            .toArray())));
-        NDArray index = manager.create(labels.stream().mapToLong(Long::longValue).toArray(), new Shape(labels.size(), 1));
-        return model.mlmLogits(rows).logSoftmax(1).gather(index, 1).mean().neg();
       }
+      NDArray hidden = model.encode(manager.create(flat, new Shape(to - from, length)))
+          .reshape((long) (to - from) * length, model.hiddenSize());
+      NDArray rows = hidden.get(new NDIndex("{}", manager.create(positions.stream().mapToLong(Long::longValue)
+          .toArray())));
+      NDArray index = manager.create(labels.stream().mapToLong(Long::longValue).toArray(), new Shape(labels.size(), 1));
+      return model.mlmLogits(rows).logSoftmax(1).gather(index, 1).mean().neg();
     };
+    return ProbeObjective.of(model, ids.length, probe -> loss.loss(probe, probe + 1), loss);
   }
 
   private static NDArray rows(MaskedModel model, float[][] x, int from, int to) {
