@@ -39,16 +39,8 @@ public final class HessianTrace {
   public record Estimate(double trace, double standardError, int probes) implements java.io.Serializable {
     static Estimate of(double[] samples) {
       int k = samples.length;
-      double mean = 0;
-      for (double s : samples) {
-        mean += s;
-      }
-      mean /= k;
-      double squares = 0;
-      for (double s : samples) {
-        squares += (s - mean) * (s - mean);
-      }
-      double se = k > 1 ? Math.sqrt(squares / (k - 1) / k) : Double.NaN;
+      double mean = SeedSpread.mean(samples);
+      double se = SeedSpread.sampleStandardDeviation(samples, mean) / Math.sqrt(k);
       return new Estimate(mean, se, k);
     }
   }
