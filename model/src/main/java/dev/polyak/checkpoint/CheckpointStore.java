@@ -46,6 +46,28 @@ public final class CheckpointStore {
     return folder;
   }
 
+  /** A checkpoint and the file it was read from. */
+  public record Located(Path file, Checkpoint checkpoint) {}
+
+  /**
+   * The checkpoint a user names: the file itself, or the newest valid checkpoint of a folder; read
+   * and verified once.
+   *
+   * @throws IllegalArgumentException naming the path if it does not exist or the folder holds no
+   *     valid checkpoint
+   */
+  public static Located locate(Path path) {
+    if (Files.isDirectory(path)) {
+      Checkpoint newest = new CheckpointStore(path, RetentionPolicy.keepAll()).latestValid()
+          .orElseThrow(() -> new IllegalArgumentException("no valid checkpoint in " + path));
+      return new Located(path.resolve(fileName(newest.step(), newest.pruning())), newest);
+    }
+    if (!Files.isRegularFile(path)) {
+      throw new IllegalArgumentException("checkpoint " + path + " does not exist");
+    }
+    return new Located(path, new CheckpointStore(path.toAbsolutePath().getParent(), RetentionPolicy.keepAll()).load(path));
+  }
+
   /** The file name of the checkpoint at {@code step}, e.g. {@code ckpt-0000001200-prune.safetensors}. */
   public static String fileName(long step, boolean pruning) {
     return String.format("ckpt-%010d%s.safetensors", step, pruning ? "-prune" : "");

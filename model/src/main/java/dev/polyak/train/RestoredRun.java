@@ -3,7 +3,6 @@ package dev.polyak.train;
 import ai.djl.Device;
 import dev.polyak.checkpoint.Checkpoint;
 import dev.polyak.checkpoint.CheckpointStore;
-import dev.polyak.checkpoint.RetentionPolicy;
 import dev.polyak.data.BadInputException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -30,10 +29,14 @@ public record RestoredRun(Trainer trainer, RunSpec spec, String runId, Checkpoin
     if (!Files.isRegularFile(checkpointFile)) {
       throw new BadInputException(checkpointFile + ": no such checkpoint file");
     }
-    Path folder = checkpointFile.toAbsolutePath().getParent();
-    Checkpoint checkpoint = new CheckpointStore(folder, RetentionPolicy.keepLast(1)).load(checkpointFile);
-    RunSpec spec = SavedRun.specOf(checkpoint.runSpecJson(), checkpointFile, data);
-    Trainer trainer = SavedRun.restore(spec, checkpoint, device, checkpointFile);
+    return of(CheckpointStore.locate(checkpointFile), data, device);
+  }
+
+  /** Restores a checkpoint already read ({@link CheckpointStore#locate}); the same checks as {@link #open}. */
+  public static RestoredRun of(CheckpointStore.Located located, Path data, Device device) {
+    Checkpoint checkpoint = located.checkpoint();
+    RunSpec spec = SavedRun.specOf(checkpoint.runSpecJson(), located.file(), data);
+    Trainer trainer = SavedRun.restore(spec, checkpoint, device, located.file());
     return new RestoredRun(trainer, spec, spec.runId(), checkpoint);
   }
 

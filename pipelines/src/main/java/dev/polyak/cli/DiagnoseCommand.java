@@ -2,9 +2,7 @@ package dev.polyak.cli;
 
 import ai.djl.Device;
 import dev.polyak.checkpoint.AtomicFiles;
-import dev.polyak.checkpoint.Checkpoint;
 import dev.polyak.checkpoint.CheckpointStore;
-import dev.polyak.checkpoint.RetentionPolicy;
 import dev.polyak.diag.Diagnostics;
 import dev.polyak.diag.DiagnosticsOptions;
 import dev.polyak.diag.DiagnosticsReport;
@@ -19,7 +17,6 @@ import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.UncheckedIOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.EnumSet;
 import java.util.List;
@@ -88,11 +85,12 @@ final class DiagnoseCommand implements Callable<Integer> {
   @Override
   public Integer call() {
     DiagnosticsOptions options = options();
-    Path file = checkpointFile(checkpoint);
+    CheckpointStore.Located located = CheckpointStore.locate(checkpoint);
+    Path file = located.file();
     Path folder = out != null ? out : defaultOut(file);
     EngineThreads.set(threads);
     PrintWriter console = spec.commandLine().getOut();
-    try (RestoredRun run = RestoredRun.open(file, data, Device.cpu())) {
+    try (RestoredRun run = RestoredRun.of(located, data, Device.cpu())) {
       requireStructures(run, options.kinds());
       console.printf("diagnosing %s: run %s, %s, step %d, n = %d probe samples (%s), %d Hutchinson probes%n", file,
           run.runId(), run.spec().model(), run.trainer().step(), options.probeSamples(),
@@ -143,19 +141,6 @@ final class DiagnoseCommand implements Callable<Integer> {
       default -> throw new IllegalArgumentException(
           "--structures must be heads, experts, filters, neurons or all, got '" + text + "'");
     };
-  }
-
-  /** A checkpoint file as given, or a folder's newest valid checkpoint. */
-  private static Path checkpointFile(Path given) {
-    if (Files.isDirectory(given)) {
-      Checkpoint newest = new CheckpointStore(given, RetentionPolicy.keepAll()).latestValid()
-          .orElseThrow(() -> new IllegalArgumentException("no valid checkpoint in " + given));
-      return given.resolve(CheckpointStore.fileName(newest.step(), newest.pruning()));
-    }
-    if (!Files.isRegularFile(given)) {
-      throw new IllegalArgumentException("checkpoint " + given + " does not exist");
-    }
-    return given;
   }
 
   /** {@code <run>/diagnostics} for a checkpoint in {@code <run>/checkpoints/}, else {@code diagnostics/} beside it. */

@@ -2,10 +2,8 @@ package dev.polyak.cli;
 
 import dev.polyak.checkpoint.Checkpoint;
 import dev.polyak.checkpoint.CheckpointStore;
-import dev.polyak.checkpoint.RetentionPolicy;
 import dev.polyak.checkpoint.SafetensorsExport;
 import java.io.PrintWriter;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -36,18 +34,9 @@ final class ExportCommand implements Callable<Integer> {
     if (!format.equals("safetensors")) {
       throw new IllegalArgumentException("--format must be safetensors, got '" + format + "'");
     }
-    Checkpoint c;
-    Path source = checkpoint;
-    if (Files.isDirectory(checkpoint)) {
-      CheckpointStore store = new CheckpointStore(checkpoint, RetentionPolicy.keepAll());
-      c = store.latestValid().orElseThrow(() ->
-          new IllegalArgumentException("no valid checkpoint in " + checkpoint));
-      source = checkpoint.resolve(CheckpointStore.fileName(c.step(), c.pruning()));
-    } else if (Files.isRegularFile(checkpoint)) {
-      c = new CheckpointStore(checkpoint.toAbsolutePath().getParent(), RetentionPolicy.keepAll()).load(checkpoint);
-    } else {
-      throw new IllegalArgumentException("checkpoint " + checkpoint + " does not exist");
-    }
+    CheckpointStore.Located located = CheckpointStore.locate(checkpoint);
+    Checkpoint c = located.checkpoint();
+    Path source = located.file();
     Path target = out != null ? out
         : source.resolveSibling(source.getFileName().toString().replace(".safetensors", "") + ".export.safetensors");
     SafetensorsExport.write(target, c);
