@@ -1,6 +1,7 @@
 package dev.polyak.transforms;
 
 import ai.djl.Device;
+import dev.polyak.checkpoint.CheckpointStore;
 import dev.polyak.diag.Diagnostics;
 import dev.polyak.diag.DiagnosticsOptions;
 import dev.polyak.diag.DiagnosticsReport;
@@ -16,7 +17,6 @@ import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.TreeSet;
 import org.apache.beam.sdk.coders.KvCoder;
 import org.apache.beam.sdk.coders.SerializableCoder;
 import org.apache.beam.sdk.coders.StringUtf8Coder;
@@ -69,7 +69,7 @@ public final class Diagnose extends PTransform<PCollection<String>, PCollection<
   @Override
   public PCollection<DiagnosticRecord> expand(PCollection<String> checkpoints) {
     return checkpoints
-        .apply("PlanTasks", ParDo.of(new PlanTasksFn(options, data)))
+        .apply("PlanTasks", ParDo.of(new PlanTasksFn()))
         .setCoder(AvroCoder.of(DiagnosticTask.class))
         .apply("SpreadTasks", Reshuffle.viaRandomKey())
         .apply("ComputeParts", ParDo.of(new ComputeFn(options, data)))
@@ -88,27 +88,17 @@ public final class Diagnose extends PTransform<PCollection<String>, PCollection<
     return options.wholeModel() || options.kinds().contains(s.kind());
   }
 
-  /** One task per layer with needed structures, and the model task (layer null). */
+  /**
+   * One task per mask group of the checkpoint and the model task (layer null). The groups come from
+   * the checkpoint's masks (one per layer), read without restoring the run: restoring opens and
+   * verifies the whole shard set, which each worker does anyway. A group whose structures are not
+   * needed (another kind, without the whole model) yields an empty part.
+   */
   static final class PlanTasksFn extends DoFn<String, DiagnosticTask> {
-    private final DiagnosticsOptions options;
-    private final @Nullable String data;
-
-    PlanTasksFn(DiagnosticsOptions options, @Nullable String data) {
-      this.options = options;
-      this.data = data;
-    }
-
     @ProcessElement
     public void process(@Element String checkpoint, OutputReceiver<DiagnosticTask> out) {
-      TreeSet<Integer> layers = new TreeSet<>();
-      try (RestoredRun run = restore(checkpoint, data)) {
-        for (Structure s : run.trainer().model().structures()) {
-          if (needed(options, s)) {
-            layers.add(s.layer());
-          }
-        }
-      }
-      for (int layer : layers) {
+      int groups = CheckpointStore.locate(Path.of(checkpoint)).checkpoint().masks().size();
+      for (int layer = 0; layer < groups; layer++) {
         out.output(new DiagnosticTask(checkpoint, layer));
       }
       out.output(new DiagnosticTask(checkpoint, null));
