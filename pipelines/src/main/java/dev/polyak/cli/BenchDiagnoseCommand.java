@@ -126,16 +126,17 @@ final class BenchDiagnoseCommand implements Callable<Integer> {
     return 0;
   }
 
-  /** Kernels of every head and their spectra; returns nothing (timed). */
-  private static void headSpectra(ProbeObjective objective, long budget) {
+  /** Kernels of every head and their spectra (the work timed); the kernels. */
+  private static JacobianKernels.Kernels headSpectra(ProbeObjective objective, long budget) {
     List<Structure> structures = objective.model().structures();
     JacobianKernels.Kernels k = JacobianKernels.compute(objective,
         s -> structures.get(s).kind() == Structure.Kind.HEAD, false, budget);
-    for (int s = 0; s < structures.size(); s++) {
-      if (k.structureKernels()[s] != null) {
-        Spectrum.of(k.structureKernels()[s], k.n(), Spectrum.DEFAULT_FLOOR);
+    for (double[] kernel : k.structureKernels()) {
+      if (kernel != null) {
+        Spectrum.of(kernel, k.n(), Spectrum.DEFAULT_FLOOR);
       }
     }
+    return k;
   }
 
   private void compareWithReference(int n, double ntk, double hutchinson, PrintStream console) throws Exception {
@@ -163,16 +164,8 @@ final class BenchDiagnoseCommand implements Callable<Integer> {
     try (MlmTrainer trainer = new MlmTrainer(base, training, data, data)) {
       ProbeObjective probes = trainer.probes(ProbeSet.select(0, data.size(), 128), ScalarOutput.LOSS);
       long started = System.nanoTime();
-      List<Structure> structures = trainer.model().structures();
-      JacobianKernels.Kernels k = JacobianKernels.compute(probes, s -> structures.get(s).kind() == Structure.Kind.HEAD,
-          false, memoryMb << 20);
-      int heads = 0;
-      for (double[] kernel : k.structureKernels()) {
-        if (kernel != null) {
-          Spectrum.of(kernel, k.n(), Spectrum.DEFAULT_FLOOR);
-          heads++;
-        }
-      }
+      JacobianKernels.Kernels k = headSpectra(probes, memoryMb << 20);
+      long heads = java.util.Arrays.stream(k.structureKernels()).filter(java.util.Objects::nonNull).count();
       console.printf("bert-base, %d heads, n = 128, budget %d MiB: %.1f s in %d passes; peak RSS %d MiB, Java heap"
           + " max %d MiB%n", heads, memoryMb, (System.nanoTime() - started) / 1e9, k.passes(), BenchTrainCommand.statusKib("VmHWM:") >> 10,
           Runtime.getRuntime().maxMemory() >> 20);
