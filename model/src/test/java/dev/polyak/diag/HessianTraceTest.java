@@ -6,15 +6,11 @@ import static org.assertj.core.api.Assertions.within;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.NDScope;
-import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.pytorch.engine.PtNDArray;
 import ai.djl.pytorch.jni.JniUtils;
 import dev.polyak.nn.Autograd;
 import dev.polyak.nn.Bert;
-import dev.polyak.nn.Masks;
-import dev.polyak.nn.MaskedModel;
-import dev.polyak.nn.Parameters;
 import dev.polyak.nn.Structure;
 import dev.polyak.random.RandomStream;
 import dev.polyak.random.RandomStreams;
@@ -33,13 +29,11 @@ class HessianTraceTest {
   }
 
   /** ½ wᵀAw over w ∈ R^12, three structures of four coordinates; the loss ignores the probe range. */
-  static final class Quadratic implements MaskedModel {
-    final Parameters parameters;
+  static final class Quadratic extends TestObjectives.TestModel {
     final NDArray a;
-    private final List<Structure> structures = new ArrayList<>();
 
     Quadratic(NDManager manager, double[][] matrix, RandomStream init) {
-      parameters = new Parameters(manager);
+      super(manager, 3);
       parameters.normal("w", new Shape(D), 1f, init);
       float[] flat = new float[D * D];
       for (int i = 0; i < D; i++) {
@@ -64,38 +58,8 @@ class HessianTraceTest {
     }
 
     @Override
-    public Parameters parameters() {
-      return parameters;
-    }
-
-    @Override
-    public List<Structure> structures() {
-      return structures;
-    }
-
-    @Override
-    public Masks masks() {
-      return new Masks(3);
-    }
-
-    @Override
     public NDArray forward(NDArray input) {
       throw new UnsupportedOperationException();
-    }
-
-    @Override
-    public long keptParameters() {
-      return D;
-    }
-
-    @Override
-    public long flopsPerSample() {
-      return 0;
-    }
-
-    @Override
-    public void close() {
-      parameters.close();
     }
   }
 

@@ -18,24 +18,15 @@ import java.util.function.IntFunction;
 final class TestObjectives {
   private TestObjectives() {}
 
-  /**
-   * f(x) = Σ_i m_i w_i x_i + c: one structure per input coordinate (slice i of w, mask entry i);
-   * the bias c belongs to no structure. Its NTK is X Xᵀ + 1 1ᵀ whatever the weights.
-   */
-  static final class Linear implements MaskedModel {
-    private final Parameters parameters;
-    private final Masks masks;
-    private final List<Structure> structures = new ArrayList<>();
+  /** A hand-built model for tests: parameters, structures and masks held as data. */
+  abstract static class TestModel implements MaskedModel {
+    final Parameters parameters;
+    final Masks masks;
+    final List<Structure> structures = new ArrayList<>();
 
-    Linear(NDManager manager, int inputs, RandomStream init) {
+    TestModel(NDManager manager, int... structuresPerLayer) {
       parameters = new Parameters(manager);
-      parameters.normal("w", new Shape(inputs), 1f, init);
-      parameters.constant("c", new Shape(1), 0.5f);
-      masks = new Masks(inputs);
-      for (int i = 0; i < inputs; i++) {
-        structures.add(new Structure("input" + i, 0, i, Structure.Kind.NEURON,
-            List.of(new Structure.Slice("w", 0, i, i + 1))));
-      }
+      masks = new Masks(structuresPerLayer);
     }
 
     @Override
@@ -54,24 +45,45 @@ final class TestObjectives {
     }
 
     @Override
-    public NDArray forward(NDArray input) {
-      NDArray w = parameters.get("w").mul(input.getManager().create(masks.layer(0)));
-      return input.matMul(w.reshape(-1, 1)).add(parameters.get("c"));
-    }
-
-    @Override
     public long keptParameters() {
       return parameters.count();
     }
 
     @Override
     public long flopsPerSample() {
-      return 2L * masks.size(0);
+      return 0;
     }
 
     @Override
     public void close() {
       parameters.close();
+    }
+  }
+
+  /**
+   * f(x) = Σ_i m_i w_i x_i + c: one structure per input coordinate (slice i of w, mask entry i);
+   * the bias c belongs to no structure. Its NTK is X Xᵀ + 1 1ᵀ whatever the weights.
+   */
+  static final class Linear extends TestModel {
+    Linear(NDManager manager, int inputs, RandomStream init) {
+      super(manager, inputs);
+      parameters.normal("w", new Shape(inputs), 1f, init);
+      parameters.constant("c", new Shape(1), 0.5f);
+      for (int i = 0; i < inputs; i++) {
+        structures.add(new Structure("input" + i, 0, i, Structure.Kind.NEURON,
+            List.of(new Structure.Slice("w", 0, i, i + 1))));
+      }
+    }
+
+    @Override
+    public NDArray forward(NDArray input) {
+      NDArray w = parameters.get("w").mul(input.getManager().create(masks.layer(0)));
+      return input.matMul(w.reshape(-1, 1)).add(parameters.get("c"));
+    }
+
+    @Override
+    public long flopsPerSample() {
+      return 2L * masks.size(0);
     }
   }
 
