@@ -90,11 +90,6 @@ public final class ClassificationTrainer extends Trainer {
   }
 
   @Override
-  public int trainSize() {
-    return train.size();
-  }
-
-  @Override
   public ProbeObjective probes(int[] samples, ScalarOutput output) {
     model.evaluation();
     return ProbeObjective.of(model, samples.length, probe -> {

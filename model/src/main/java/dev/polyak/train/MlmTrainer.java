@@ -185,11 +185,6 @@ public final class MlmTrainer extends Trainer {
   }
 
   @Override
-  public int trainSize() {
-    return train.size();
-  }
-
-  @Override
   public ProbeObjective probes(int[] samples, ScalarOutput output) {
     model.evaluation();
     RandomStream probeMasking = streams.stream("probe-masking");

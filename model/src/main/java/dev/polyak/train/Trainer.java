@@ -78,7 +78,9 @@ public abstract class Trainer implements AutoCloseable {
   public abstract ProbeObjective probes(int[] samples, ScalarOutput output);
 
   /** The size of the training split. */
-  public abstract int trainSize();
+  public final int trainSize() {
+    return batches.sampleCount();
+  }
 
   public final TrainingConfig config() {
     return config;
