@@ -72,6 +72,7 @@ class CliTest {
     dev.polyak.train.RunSpec bert = dev.polyak.train.RunSpec.load(work.resolve("runs/bert-tiny.yaml"));
     assertThat(bert.data()).isEqualTo(work.resolve("shards/wikitext").toAbsolutePath().normalize());
     // Running it again replaces its own output instead of refusing.
-    assertThat(run("quickstart", "--dir", work.toString(), "--articles", "30", "--images-per-file", "40").code()).isZero();
+    CliRun again = run("quickstart", "--dir", work.toString(), "--articles", "30", "--images-per-file", "40");
+    assertThat(again.code()).as(again.out() + again.err()).isZero();
   }
 }
