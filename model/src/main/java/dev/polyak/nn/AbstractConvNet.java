@@ -129,14 +129,10 @@ abstract class AbstractConvNet extends AbstractMaskedModel {
     return Linear.linear(input, parameters.get(name + ".weight"), parameters.get(name + ".bias")).singletonOrThrow();
   }
 
-  /** Multiplies channel {@code c} of NCHW {@code input} by mask {@code layer}'s entry {@code c}. */
+  /** Multiplies channel {@code c} of NCHW {@code input} by layer {@code layer}'s mask (and gate) entry {@code c}. */
   protected final NDArray maskFilters(NDArray input, int layer) {
-    if (masks.allKept(layer)) {
-      return input;
-    }
-    try (NDArray mask = input.getManager().create(masks.layer(layer), new Shape(1, masks.size(layer), 1, 1))) {
-      return input.mul(mask);
-    }
+    NDArray factor = outputFactor(layer);
+    return factor == null ? input : input.mul(factor.reshape(1, masks.size(layer), 1, 1));
   }
 
   /** Parameters of a 3×3 convolution from {@code in} to {@code out} channels, with bias if asked. */

@@ -1,5 +1,6 @@
 package dev.polyak.nn;
 
+import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -10,10 +11,57 @@ abstract class AbstractMaskedModel implements MaskedModel {
   protected final Parameters parameters;
   protected final Masks masks;
   private final List<Structure> structures = new ArrayList<>();
+  private final NDManager manager;
+  private final NDArray[] gates;
+  /** Each layer's mask as an array on the model's device, and the values it was made from. */
+  private final NDArray[] maskArrays;
+  private final float[][] maskArrayValues;
 
   protected AbstractMaskedModel(NDManager manager, int... structuresPerLayer) {
+    this.manager = manager;
     this.parameters = new Parameters(manager);
     this.masks = new Masks(structuresPerLayer);
+    this.gates = new NDArray[structuresPerLayer.length];
+    this.maskArrays = new NDArray[structuresPerLayer.length];
+    this.maskArrayValues = new float[structuresPerLayer.length][];
+  }
+
+  @Override
+  public final void setGate(int layer, NDArray gate) {
+    if (gate.getShape().dimension() != 1 || gate.getShape().get(0) != masks.size(layer)) {
+      throw new IllegalArgumentException("layer " + layer + " has " + masks.size(layer) + " structures, the gate has shape "
+          + gate.getShape());
+    }
+    gates[layer] = gate;
+  }
+
+  @Override
+  public final void clearGates() {
+    java.util.Arrays.fill(gates, null);
+  }
+
+  /**
+   * What multiplies layer {@code layer}'s structure outputs: its mask entries times its soft gate
+   * if one is set; null when every structure is kept and no gate is set (nothing to multiply). The
+   * caller must not close it: the mask array is the model's own, kept until the mask changes,
+   * because an array made from Java values wraps memory that the autograd graph still reads in the
+   * backward pass (closing it early gave NaN gradients).
+   */
+  protected final NDArray outputFactor(int layer) {
+    NDArray gate = gates[layer];
+    if (gate == null && masks.allKept(layer)) {
+      return null;
+    }
+    float[] values = masks.layer(layer);
+    if (maskArrays[layer] == null || !java.util.Arrays.equals(values, maskArrayValues[layer])) {
+      if (maskArrays[layer] != null) {
+        maskArrays[layer].close();
+      }
+      maskArrays[layer] = manager.create(values);
+      ai.djl.ndarray.NDScope.unregister(maskArrays[layer]);
+      maskArrayValues[layer] = values;
+    }
+    return gate == null ? maskArrays[layer] : gate.mul(maskArrays[layer]);
   }
 
   protected final void addStructure(Structure structure) {
@@ -57,6 +105,11 @@ abstract class AbstractMaskedModel implements MaskedModel {
 
   @Override
   public void close() {
+    for (NDArray mask : maskArrays) {
+      if (mask != null) {
+        mask.close();
+      }
+    }
     parameters.close();
   }
 }

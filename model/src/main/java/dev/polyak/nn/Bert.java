@@ -168,7 +168,7 @@ public final class Bert extends AbstractMaskedModel implements MlmModel {
     NDArray x = embed(parameters, config, ids);
     for (int l = 0; l < config.layers(); l++) {
       String p = "layer" + l + ".";
-      x = attention(parameters, masks, config, x, l);
+      x = attention(parameters, outputFactor(l), config, x, l);
       NDArray ffn = feedForward(parameters, x, p + "ffn");
       x = norm(x.add(ffn), p + "ffn.norm");
     }
@@ -183,8 +183,11 @@ public final class Bert extends AbstractMaskedModel implements MlmModel {
     return norm(parameters, config, x, "embeddings.norm");
   }
 
-  /** Layer {@code layer}'s attention block with its residual and LayerNorm; heads masked by mask group {@code layer}. */
-  static NDArray attention(Parameters parameters, Masks masks, Config config, NDArray x, int layer) {
+  /**
+   * Layer {@code layer}'s attention block with its residual and LayerNorm; head {@code h}'s context
+   * multiplied by {@code headFactor[h]} (mask times gate; null multiplies by nothing).
+   */
+  static NDArray attention(Parameters parameters, NDArray headFactor, Config config, NDArray x, int layer) {
     long batch = x.getShape().get(0);
     long length = x.getShape().get(1);
     long heads = config.heads();
@@ -195,10 +198,8 @@ public final class Bert extends AbstractMaskedModel implements MlmModel {
     NDArray v = heads(dense(parameters, x, p + "attention.value"), batch, length, heads, d);
     NDArray attention = q.matMul(k.transpose(0, 1, 3, 2)).div((float) Math.sqrt(d)).softmax(-1);
     NDArray context = attention.matMul(v);
-    if (!masks.allKept(layer)) {
-      try (NDArray mask = x.getManager().create(masks.layer(layer)).reshape(1, heads, 1, 1)) {
-        context = context.mul(mask);
-      }
+    if (headFactor != null) {
+      context = context.mul(headFactor.reshape(1, heads, 1, 1));
     }
     context = context.transpose(0, 2, 1, 3).reshape(batch, length, config.hidden());
     return norm(parameters, config, x.add(dense(parameters, context, p + "attention.output")), p + "attention.norm");

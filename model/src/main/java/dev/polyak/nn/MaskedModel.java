@@ -12,6 +12,19 @@ public interface MaskedModel extends AutoCloseable {
 
   Masks masks();
 
+  /**
+   * Sets soft gates on layer {@code layer}: from now on the forward pass multiplies structure
+   * {@code i}'s output by {@code gate[i]} on top of its mask entry, so recording gradients gives
+   * {@code dL/dgate} — what the scoring methods (grad-score, pl-gate) differentiate. The model
+   * does not own or close {@code gate}; {@link #clearGates} ends it.
+   *
+   * @param gate a vector of {@code masks().size(layer)} floats on the model's device
+   */
+  void setGate(int layer, ai.djl.ndarray.NDArray gate);
+
+  /** Removes every soft gate: the forward pass is the masked model's again. */
+  void clearGates();
+
   /** The model's output for a batch (logits); records gradients when the thread's grad mode is on. */
   NDArray forward(NDArray input);
 

@@ -54,10 +54,9 @@ public final class Mlp extends AbstractMaskedModel {
         return z;
       }
       h = ai.djl.nn.Activation.relu(z);
-      if (!masks.allKept(l)) {
-        try (NDArray mask = input.getManager().create(masks.layer(l))) {
-          h = h.mul(mask);
-        }
+      NDArray factor = outputFactor(l);
+      if (factor != null) {
+        h = h.mul(factor);
       }
     }
     throw new IllegalStateException("unreachable");

@@ -213,7 +213,7 @@ public final class Switch extends AbstractMaskedModel implements MlmModel {
     NDArray x = Bert.embed(parameters, encoder, ids);
     NDArray balance = x.getManager().zeros(new Shape());
     for (int l = 0; l < config.layers(); l++) {
-      x = Bert.attention(parameters, masks, encoder, x, l);
+      x = Bert.attention(parameters, outputFactor(l), encoder, x, l);
       Routing routing = route(x.reshape(batch * length, config.hidden()), l);
       x = Bert.norm(parameters, encoder, x.add(routing.output().reshape(batch, length, config.hidden())),
           "layer" + l + ".ffn.norm");
@@ -285,6 +285,16 @@ public final class Switch extends AbstractMaskedModel implements MlmModel {
       combine[order[r]] = r;
     }
     NDArray gate = probabilities.reshape(-1).get(new NDIndex("{}", manager.create(gates))).reshape(routed, 1);
+    NDArray soft = outputFactor(group);
+    if (soft != null && routed > 0) {
+      // A soft gate on the experts multiplies each routed row by its expert's entry (the mask part
+      // is all ones here: masked experts receive no tokens).
+      long[] expertOfRow = new long[routed];
+      for (int r = 0; r < routed; r++) {
+        expertOfRow[r] = assigned[order[r]];
+      }
+      gate = gate.mul(soft.get(new NDIndex("{}", manager.create(expertOfRow))).reshape(routed, 1));
+    }
     // Combine: row `routed` is zero, for the dropped tokens.
     NDArray gated = NDArrays.concat(outputs, 0).mul(gate).concat(manager.zeros(new Shape(1, config.hidden())), 0);
     NDArray output = gated.get(new NDIndex("{}", manager.create(combine)));

@@ -55,6 +55,14 @@ final class TestObjectives {
     }
 
     @Override
+    public void setGate(int layer, ai.djl.ndarray.NDArray gate) {
+      throw new UnsupportedOperationException("the diagnostics test models have no soft gates");
+    }
+
+    @Override
+    public void clearGates() {}
+
+    @Override
     public void close() {
       parameters.close();
     }
