@@ -16,23 +16,24 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The checkpoints of one training run, one safetensors file each in a folder:
- * {@code ckpt-<step, 10 digits>.safetensors}, or {@code ckpt-<step>-prune.safetensors} for a
- * checkpoint written around a pruning event.
+ * {@code ckpt-<step, 10 digits>.safetensors}; around a pruning event at a step, {@code
+ * ckpt-<step>-prune-before.safetensors} (the model just before it) and {@code
+ * ckpt-<step>-prune.safetensors} (just after, what training continues from).
  *
  * <p>A save writes {@code .ckpt-*.tmp}, forces it to disk and renames it to its final name in one
  * atomic step, so a final name never holds a partial file; then the retention policy deletes old
  * checkpoints. Checkpoints are ordered by step, and at the same step a pruning checkpoint comes
- * after the regular one. {@link #latestValid} skips corrupt files with a warning, so a run killed
+ * after the regular one, and the after-pruning one after the before-pruning one. {@link #latestValid} skips corrupt files with a warning, so a run killed
  * mid-save resumes from the checkpoint before.
  */
 public final class CheckpointStore {
   private static final Logger LOG = LoggerFactory.getLogger(CheckpointStore.class);
-  private static final Pattern NAME = Pattern.compile("ckpt-(\\d{10,19})(-prune)?\\.safetensors");
+  private static final Pattern NAME = Pattern.compile("ckpt-(\\d{10,19})(-prune(-before)?)?\\.safetensors");
   private static final String TEMP_PREFIX = ".ckpt-";
   private static final String TEMP_SUFFIX = ".tmp";
   private static final Comparator<Path> BY_STEP =
       Comparator.comparingLong((Path p) -> parseName(p).step())
-          .thenComparing(p -> parseName(p).pruning());
+          .thenComparingInt(p -> parseName(p).phase());
 
   private final Path folder;
   private final RetentionPolicy retention;
@@ -58,9 +59,8 @@ public final class CheckpointStore {
    */
   public static Located locate(Path path) {
     if (Files.isDirectory(path)) {
-      Checkpoint newest = new CheckpointStore(path, RetentionPolicy.keepAll()).latestValid()
+      return new CheckpointStore(path, RetentionPolicy.keepAll()).latestValidFile(Long.MAX_VALUE)
           .orElseThrow(() -> new IllegalArgumentException("no valid checkpoint in " + path));
-      return new Located(path.resolve(fileName(newest.step(), newest.pruning())), newest);
     }
     if (!Files.isRegularFile(path)) {
       throw new IllegalArgumentException("checkpoint " + path + " does not exist");
@@ -80,7 +80,28 @@ public final class CheckpointStore {
    * @return the checkpoint's file
    */
   public Path save(Checkpoint checkpoint) {
-    Path file = folder.resolve(fileName(checkpoint.step(), checkpoint.pruning()));
+    return write(folder.resolve(fileName(checkpoint.step(), checkpoint.pruning())), checkpoint);
+  }
+
+  /**
+   * Writes the checkpoint of the model just before a pruning event, {@code
+   * ckpt-<step>-prune-before.safetensors}, as {@link #save} does.
+   *
+   * @throws IllegalArgumentException if {@code checkpoint} is not marked as a pruning checkpoint
+   */
+  public Path saveBeforePruning(Checkpoint checkpoint) {
+    if (!checkpoint.pruning()) {
+      throw new IllegalArgumentException("the checkpoint before a pruning event must be marked as a pruning checkpoint");
+    }
+    return write(folder.resolve(beforePruningFileName(checkpoint.step())), checkpoint);
+  }
+
+  /** The file name of the checkpoint just before the pruning event at {@code step}. */
+  public static String beforePruningFileName(long step) {
+    return String.format("ckpt-%010d-prune-before.safetensors", step);
+  }
+
+  private Path write(Path file, Checkpoint checkpoint) {
     CheckpointCodec.write(file, TEMP_PREFIX, checkpoint);
     LOG.info("saved checkpoint {} (step {})", file, checkpoint.step());
     applyRetention(file);
@@ -138,6 +159,11 @@ public final class CheckpointStore {
    * reader that needs room to continue from it, or one given step).
    */
   public Optional<Checkpoint> latestValid(long atMostStep) {
+    return latestValidFile(atMostStep).map(Located::checkpoint);
+  }
+
+  /** As {@link #latestValid(long)}, with the file it was read from. */
+  public Optional<Located> latestValidFile(long atMostStep) {
     List<Path> files = list();
     for (int i = files.size() - 1; i >= 0; i--) {
       Path file = files.get(i);
@@ -145,7 +171,7 @@ public final class CheckpointStore {
         continue;
       }
       try {
-        return Optional.of(load(file));
+        return Optional.of(new Located(file, load(file)));
       } catch (CheckpointFormatException e) {
         LOG.warn("skipping corrupt checkpoint {}: {}", file, e.problem());
       } catch (UncheckedIOException e) {
@@ -202,7 +228,8 @@ public final class CheckpointStore {
     }
   }
 
-  private record ParsedName(long step, boolean pruning) {}
+  /** @param phase 0 regular, 1 before a pruning event, 2 after it: the order at one step */
+  private record ParsedName(long step, boolean pruning, int phase) {}
 
   private static boolean isCheckpointName(Path file) {
     Matcher matcher = NAME.matcher(file.getFileName().toString());
@@ -222,6 +249,7 @@ public final class CheckpointStore {
     if (!matcher.matches()) {
       throw new IllegalArgumentException(file + " is not a checkpoint file name");
     }
-    return new ParsedName(Long.parseLong(matcher.group(1)), matcher.group(2) != null);
+    boolean pruning = matcher.group(2) != null;
+    return new ParsedName(Long.parseLong(matcher.group(1)), pruning, !pruning ? 0 : matcher.group(3) != null ? 1 : 2);
   }
 }

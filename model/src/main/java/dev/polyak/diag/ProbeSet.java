@@ -13,11 +13,18 @@ public final class ProbeSet {
   private ProbeSet() {}
 
   public static int[] select(long seed, int population, int n) {
+    return select(new RandomStreams(seed).stream(RandomStreams.PROBES), population, n, "probe_samples");
+  }
+
+  /**
+   * {@code n} of {@code population} samples by a partial Fisher-Yates shuffle drawn from {@code
+   * stream} where it stands, sorted; {@code what} names n in the error for a bad n.
+   */
+  public static int[] select(RandomStream stream, int population, int n, String what) {
     if (n < 1 || n > population) {
-      throw new IllegalArgumentException("probe_samples must be in 1.." + population + " (the training split's size), got "
+      throw new IllegalArgumentException(what + " must be in 1.." + population + " (the training split's size), got "
           + n);
     }
-    RandomStream stream = new RandomStreams(seed).stream(RandomStreams.PROBES);
     int[] order = new int[population];
     for (int i = 0; i < population; i++) {
       order[i] = i;

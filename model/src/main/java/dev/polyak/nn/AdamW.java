@@ -82,6 +82,10 @@ public final class AdamW implements Optimizer {
   public void load(Map<String, float[]> state, Parameters parameters) {
     float[] s = state.get("step");
     steps = ((long) Float.floatToRawIntBits(s[0]) << 32) | (Float.floatToRawIntBits(s[1]) & 0xFFFFFFFFL);
+    first.values().forEach(NDArray::close);
+    second.values().forEach(NDArray::close);
+    first.clear();
+    second.clear();
     for (Map.Entry<String, NDArray> e : parameters.all().entrySet()) {
       float[] m = state.get(e.getKey() + ".m");
       float[] v = state.get(e.getKey() + ".v");

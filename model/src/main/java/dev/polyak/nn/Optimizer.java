@@ -13,7 +13,10 @@ public interface Optimizer extends AutoCloseable {
   /** The state as named float arrays (buffer name = parameter name + suffix). */
   Map<String, float[]> state();
 
-  /** Restores a state returned by {@link #state()} for the same parameters. */
+  /**
+   * Restores a state returned by {@link #state()} for the same parameters, replacing the state it
+   * had (a parameter without an entry starts from zero, as before its first step).
+   */
   void load(Map<String, float[]> state, Parameters parameters);
 
   @Override

@@ -55,6 +55,8 @@ public final class Sgd implements Optimizer {
 
   @Override
   public void load(Map<String, float[]> state, Parameters parameters) {
+    velocity.values().forEach(NDArray::close);
+    velocity.clear();
     for (Map.Entry<String, NDArray> e : parameters.all().entrySet()) {
       float[] v = state.get(e.getKey() + ".velocity");
       if (v != null) {

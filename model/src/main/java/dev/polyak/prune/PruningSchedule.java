@@ -19,21 +19,33 @@ public sealed interface PruningSchedule {
     return p - (int) Math.floor(ratio * p + 1e-9);
   }
 
+  /** The schedule as a run file writes it: {@code type} and its keys, in that order. */
+  java.util.Map<String, Object> fields();
+
   /** The number of structures to keep once step {@code step} has been taken (non-increasing in step). */
   int keptAfter(long step, int p, long stepsPerEpoch);
 
-  /** Whether pruning happens after step {@code step}: the kept count drops there, or is scheduled to. */
+  /**
+   * Whether pruning happens after step {@code step} (at step 0: before training, at
+   * initialisation): the kept count drops there.
+   */
   default boolean prunesAt(long step, int p, long stepsPerEpoch) {
-    return step > 0 && keptAfter(step, p, stepsPerEpoch) < keptAfter(step - 1, p, stepsPerEpoch);
+    int before = step == 0 ? p : keptAfter(step - 1, p, stepsPerEpoch);
+    return step >= 0 && keptAfter(step, p, stepsPerEpoch) < before;
   }
 
-  /** Prune ratio r of the structures at step t, once. */
+  /** Prune ratio r of the structures at step t, once; t = 0 prunes at initialisation (SNIP, GraSP). */
   record OneShot(long step, double ratio) implements PruningSchedule {
     public OneShot {
-      if (step < 1) {
-        throw new IllegalArgumentException("a one-shot pruning step must be at least 1, got " + step);
+      if (step < 0) {
+        throw new IllegalArgumentException("a one-shot pruning step must be at least 0, got " + step);
       }
       kept(1, ratio);
+    }
+
+    @Override
+    public java.util.Map<String, Object> fields() {
+      return ordered("one-shot", "step", step, "ratio", ratio);
     }
 
     @Override
@@ -55,6 +67,11 @@ public sealed interface PruningSchedule {
             + endEpoch);
       }
       kept(1, finalRatio);
+    }
+
+    @Override
+    public java.util.Map<String, Object> fields() {
+      return ordered("linear", "start_epoch", startEpoch, "end_epoch", endEpoch, "final_ratio", finalRatio);
     }
 
     @Override
@@ -84,6 +101,11 @@ public sealed interface PruningSchedule {
     }
 
     @Override
+    public java.util.Map<String, Object> fields() {
+      return ordered("iterative", "every_epochs", everyEpochs, "fraction", fraction, "final_ratio", finalRatio);
+    }
+
+    @Override
     public int keptAfter(long step, int p, long stepsPerEpoch) {
       long events = step / checkEpoch(stepsPerEpoch) / everyEpochs;
       int floor = kept(p, finalRatio);
@@ -93,6 +115,15 @@ public sealed interface PruningSchedule {
       }
       return k;
     }
+  }
+
+  private static java.util.Map<String, Object> ordered(String type, Object... keysAndValues) {
+    java.util.Map<String, Object> fields = new java.util.LinkedHashMap<>();
+    fields.put("type", type);
+    for (int i = 0; i < keysAndValues.length; i += 2) {
+      fields.put((String) keysAndValues[i], keysAndValues[i + 1]);
+    }
+    return fields;
   }
 
   private static long checkEpoch(long stepsPerEpoch) {

@@ -34,6 +34,19 @@ public enum ModelFamily {
     this.presets = presets;
   }
 
+  /**
+   * The structures a {@code pruning:} block prunes when it names no scope: neurons (MLP), heads
+   * (BERT), experts (Switch, as in the paper's Switch experiments), filters (VGG, ResNet).
+   */
+  public java.util.Set<dev.polyak.nn.Structure.Kind> structureKinds() {
+    return java.util.Set.of(switch (this) {
+      case MLP -> dev.polyak.nn.Structure.Kind.NEURON;
+      case BERT -> dev.polyak.nn.Structure.Kind.HEAD;
+      case SWITCH -> dev.polyak.nn.Structure.Kind.EXPERT;
+      case VGG, RESNET -> dev.polyak.nn.Structure.Kind.FILTER;
+    });
+  }
+
   /** True for the token models (masked language modelling, AdamW recipe). */
   public boolean transformer() {
     return transformer;

@@ -17,6 +17,7 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
+import dev.polyak.prune.PruningSpec;
 import java.nio.file.Path;
 import java.util.HexFormat;
 import java.util.Locale;
@@ -39,10 +40,11 @@ import java.util.stream.Collectors;
  * @param training optimizer, schedule, steps, batch and evaluation cadence
  * @param checkpointEvery steps between checkpoints (a multiple of the evaluation interval)
  * @param keepLast periodic checkpoints kept (pruning checkpoints are always kept)
+ * @param pruning the {@code pruning:} block (dense when absent)
  */
 public record RunSpec(
     String model, Map<String, Integer> modelOptions, Path data, String trainSplit, String evalSplit,
-    TrainingConfig training, long checkpointEvery, int keepLast) {
+    TrainingConfig training, long checkpointEvery, int keepLast, PruningSpec pruning) {
 
   private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory())
       .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
@@ -86,7 +88,8 @@ public record RunSpec(
       @JsonProperty("eval_every") Long evalEvery,
       @JsonProperty("eval_samples") Integer evalSamples,
       @JsonProperty("checkpoint_every") Long checkpointEvery,
-      @JsonProperty("keep_last") Integer keepLast) {}
+      @JsonProperty("keep_last") Integer keepLast,
+      @JsonProperty("pruning") PruningSpec.File pruning) {}
 
   /**
    * Reads and validates a run file. Relative {@code data} paths are resolved against the file's
@@ -153,8 +156,9 @@ public record RunSpec(
     String evalSplit = or(f.evalSplit(), family.transformer() ? "valid" : "test");
     Map<String, Integer> options = f.modelOptions() == null ? Map.of() : f.modelOptions();
     family.checkOptions(options);
+    PruningSpec pruning = f.pruning() == null ? PruningSpec.dense() : PruningSpec.of(f.pruning(), family.structureKinds());
     return new RunSpec(f.model(), options, data, trainSplit, evalSplit, training,
-        or(f.checkpointEvery(), training.evalEvery()), or(f.keepLast(), 3));
+        or(f.checkpointEvery(), training.evalEvery()), or(f.keepLast(), 3), pruning);
   }
 
   /** The line of each top-level key, read from the tokens (a mapping error's own location is after the value). */
@@ -219,6 +223,9 @@ public record RunSpec(
     fields.put("max_gradient_norm", t.maxGradientNorm());
     fields.put("eval_every", t.evalEvery());
     fields.put("eval_samples", t.evalSamples());
+    if (pruning.prunes()) {
+      fields.put("pruning", pruning.canonical());
+    }
     try {
       return JSON.writeValueAsString(fields);
     } catch (JsonProcessingException e) {

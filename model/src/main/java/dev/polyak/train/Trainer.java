@@ -77,6 +77,11 @@ public abstract class Trainer implements AutoCloseable {
    */
   public abstract ProbeObjective probes(int[] samples, ScalarOutput output);
 
+  /** Whole batches per epoch of the training split (the pruning schedules count epochs in these). */
+  public final long stepsPerEpoch() {
+    return batches.batchesPerEpoch(config.batchSize());
+  }
+
   /** The size of the training split. */
   public final int trainSize() {
     return batches.sampleCount();

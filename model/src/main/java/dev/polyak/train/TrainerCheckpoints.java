@@ -40,6 +40,22 @@ public final class TrainerCheckpoints {
   }
 
   public static void restore(Trainer trainer, Checkpoint checkpoint) {
+    restoreWeightsAndOptimizer(trainer, checkpoint);
+    Masks m = trainer.model().masks();
+    for (int l = 0; l < m.layers(); l++) {
+      float[] values = checkpoint.masks().get("layer" + l).floats();
+      for (int i = 0; i < values.length; i++) {
+        m.set(l, i, values[i] != 0f);
+      }
+    }
+    trainer.seekStep(checkpoint.step());
+  }
+
+  /**
+   * Sets the weights, buffers and optimizer state from {@code checkpoint} and leaves the masks and
+   * the step as they are: lottery-ticket rewinding.
+   */
+  public static void restoreWeightsAndOptimizer(Trainer trainer, Checkpoint checkpoint) {
     try (Autograd.Mode off = Autograd.recording(false)) {
       for (Map.Entry<String, NDArray> e : trainer.model().parameters().state().entrySet()) {
         Tensor t = checkpoint.weights().get(e.getKey());
@@ -52,13 +68,5 @@ public final class TrainerCheckpoints {
     Map<String, float[]> state = new LinkedHashMap<>();
     checkpoint.optimizerState().forEach((name, tensor) -> state.put(name, tensor.floats()));
     trainer.optimizer().load(state, trainer.model().parameters());
-    Masks m = trainer.model().masks();
-    for (int l = 0; l < m.layers(); l++) {
-      float[] values = checkpoint.masks().get("layer" + l).floats();
-      for (int i = 0; i < values.length; i++) {
-        m.set(l, i, values[i] != 0f);
-      }
-    }
-    trainer.seekStep(checkpoint.step());
   }
 }

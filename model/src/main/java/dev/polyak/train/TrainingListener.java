@@ -8,6 +8,9 @@ public interface TrainingListener {
   /** After every optimizer step: the steps done and that step's training loss (for progress displays). */
   default void onStep(long step, double loss) {}
 
+  /** After each pruning event, once its checkpoints and record are written. */
+  default void onPrune(dev.polyak.schemas.PruneEvent event) {}
+
   /** A listener for the per-step losses only (timing, progress, tests). */
   static TrainingListener onEachStep(StepListener steps) {
     return new TrainingListener() {

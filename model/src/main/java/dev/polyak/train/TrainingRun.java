@@ -13,6 +13,9 @@ import dev.polyak.checkpoint.RetentionPolicy;
 import dev.polyak.data.BadInputException;
 import dev.polyak.data.io.Digests;
 import dev.polyak.data.read.ShardSet;
+import dev.polyak.prune.PruneEventFiles;
+import dev.polyak.prune.Pruner;
+import dev.polyak.schemas.PruneEvent;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -33,8 +36,13 @@ import org.slf4j.LoggerFactory;
  * (a corrupt newest one is skipped with a warning) and gives the metrics an uninterrupted run would;
  * a folder that holds another run, or the same run on different shards, is refused.
  *
+ * <p>A run with a {@code pruning:} block prunes as its {@link Pruner} says, between steps; each
+ * event writes the checkpoints just before and after it and a {@code PruneEvent} record.
+ *
  * <p>Folder layout: {@code run.json} (the spec, its run id and the shard manifest's SHA-256),
- * {@code checkpoints/step-*.safetensors}, {@code result.json} (status, metrics).
+ * {@code checkpoints/ckpt-*.safetensors}, {@code result.json} (status, metrics, pruning steps),
+ * {@code prune_events.avro} and {@code prune-events/} (see {@link PruneEventFiles}), {@code rewind/}
+ * (lth's rewind point).
  */
 public final class TrainingRun {
   private static final Logger LOG = LoggerFactory.getLogger(TrainingRun.class);
@@ -52,9 +60,10 @@ public final class TrainingRun {
    * @param resumedFromStep the checkpoint step this invocation started from (0 for a fresh run)
    * @param metrics every metric record of the run, resumed part included
    * @param divergedAtStep the step whose loss was not finite, or -1
+   * @param pruneSteps the steps of the run's pruning events (resumed part included)
    */
   public record Result(String runId, Status status, long resumedFromStep, List<MetricRecord> metrics,
-      long divergedAtStep) {
+      long divergedAtStep, List<Long> pruneSteps) {
     public Optional<MetricRecord> last() {
       return metrics.isEmpty() ? Optional.empty() : Optional.of(metrics.get(metrics.size() - 1));
     }
@@ -73,6 +82,15 @@ public final class TrainingRun {
     List<MetricRecord> metrics = new ArrayList<>();
     // The trainer opens and verifies the splits first, so a bad spec or bad shards write nothing.
     try (Trainer trainer = Trainers.create(spec, shards, device)) {
+      Pruner pruner = spec.pruning().prunes() ? new Pruner(spec.pruning(), spec.runId(), out, store,
+          pruning -> TrainerCheckpoints.capture(trainer, runJson, metricsJson(metrics), pruning)) : null;
+      if (pruner != null) {
+        try {
+          pruner.check(trainer);
+        } catch (IllegalArgumentException e) {
+          throw new BadInputException("run " + spec.runId() + ": " + e.getMessage());
+        }
+      }
       AtomicFiles.writeString(out.resolve("run.json"), runJson);
       store.deleteTemporaryFiles();
       long resumedFrom = 0;
@@ -96,18 +114,51 @@ public final class TrainingRun {
         }
       };
       long steps = spec.training().steps();
+      List<Long> pruneSteps = new ArrayList<>();
+      if (pruner != null) {
+        // Resumed from the checkpoint just before an event, that event is redone below.
+        long done = pruner.due(trainer) ? trainer.step() - 1 : trainer.step();
+        PruneEventFiles.combine(out, done).forEach(e -> pruneSteps.add(e.getStep()));
+      }
       try {
-        while (trainer.step() < steps) {
+        while (true) {
+          if (pruner != null) {
+            pruner.saveRewindPointIfDue(trainer);
+            if (pruner.due(trainer)) {
+              PruneEvent event = pruner.prune(trainer);
+              PruneEventFiles.record(out, event);
+              pruneSteps.add(event.getStep());
+              listener.onPrune(event);
+            }
+          }
+          if (trainer.step() >= steps) {
+            break;
+          }
           long next = Math.min(steps, (trainer.step() / spec.checkpointEvery() + 1) * spec.checkpointEvery());
+          boolean boundary = true;
+          if (pruner != null) {
+            long stop = Math.min(next, pruner.nextEventStep(trainer, trainer.step(), next));
+            long rewind = pruner.rewindStep(trainer);
+            if (rewind > trainer.step() && rewind < stop) {
+              stop = rewind;
+            }
+            boundary = stop == next;
+            next = stop;
+          }
           trainer.train(next, recording);
-          store.save(TrainerCheckpoints.capture(trainer, runJson, metricsJson(metrics), false));
+          // An event due here writes its own checkpoints (the one after the event is what a resume continues from).
+          if (boundary && (pruner == null || !pruner.due(trainer))) {
+            store.save(TrainerCheckpoints.capture(trainer, runJson, metricsJson(metrics), false));
+          }
         }
       } catch (DivergedException e) {
-        Result result = new Result(spec.runId(), Status.DIVERGED, resumedFrom, List.copyOf(metrics), e.step());
+        Result result = new Result(spec.runId(), Status.DIVERGED, resumedFrom, List.copyOf(metrics), e.step(),
+            List.copyOf(pruneSteps));
         writeResult(out, result);
         return result;
       }
-      Result result = new Result(spec.runId(), Status.FINISHED, resumedFrom, List.copyOf(metrics), -1);
+      Result result = new Result(spec.runId(), Status.FINISHED, resumedFrom, List.copyOf(metrics), -1,
+          List.copyOf(pruneSteps));
       writeResult(out, result);
       return result;
     }

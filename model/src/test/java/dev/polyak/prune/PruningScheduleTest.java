@@ -71,7 +71,11 @@ class PruningScheduleTest {
 
   @Test
   void invalidSchedulesAreRefused() {
-    assertThatThrownBy(() -> new PruningSchedule.OneShot(0, 0.5)).hasMessageContaining("at least 1");
+    assertThatThrownBy(() -> new PruningSchedule.OneShot(-1, 0.5)).hasMessageContaining("at least 0");
+    // Step 0 prunes at initialisation, before any training step (SNIP and GraSP).
+    assertThat(new PruningSchedule.OneShot(0, 0.5).prunesAt(0, 12, 10)).isTrue();
+    assertThat(new PruningSchedule.OneShot(0, 0.5).keptAfter(0, 12, 10)).isEqualTo(6);
+    assertThat(new PruningSchedule.OneShot(0, 0.5).prunesAt(1, 12, 10)).isFalse();
     assertThatThrownBy(() -> new PruningSchedule.Linear(5, 2, 0.5)).hasMessageContaining("start_epoch");
     assertThatThrownBy(() -> new PruningSchedule.Iterative(1, 1.0, 0.5)).hasMessageContaining("fraction");
     assertThatThrownBy(() -> new PruningSchedule.Linear(0, 2, 0.5).keptAfter(1, 4, 0)).hasMessageContaining("epoch");

@@ -110,6 +110,20 @@ public final class TestShardSets {
     }
   }
 
+  /**
+   * Synthetic CIFAR-10 from {@code seed} ({@code perFile} images in each of the six files) in
+   * {@code dir/cifar-in}, preprocessed into {@code dir/cifar-shards} with the default config.
+   *
+   * @return the shard folder
+   */
+  public static Path syntheticCifar10(Path dir, long seed, int perFile) throws java.io.IOException {
+    Path input = dir.resolve("cifar-in");
+    dev.polyak.data.synthetic.SyntheticCifar.write(input, CifarVariant.CIFAR10, seed, perFile);
+    Path shards = java.nio.file.Files.createDirectories(dir.resolve("cifar-shards"));
+    images(input, shards, CifarVariant.CIFAR10, CifarConfig.defaults());
+    return shards;
+  }
+
   /** Flips every bit of one byte of {@code file}, keeping its size. */
   public static void corruptByte(Path file, long offset) {
     try {

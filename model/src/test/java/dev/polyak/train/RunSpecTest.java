@@ -70,6 +70,42 @@ class RunSpecTest {
   }
 
   @Test
+  void aPruningBlockIsValidatedAndDecidesTheRunId() {
+    String base = "model: bert-tiny\ndata: x\nsteps: 1000\n";
+    RunSpec dense = RunSpec.parse(base, BASE);
+    assertThat(dense.pruning().prunes()).isFalse();
+    assertThat(RunSpec.parse(base + "pruning: {method: dense}\n", BASE).runId()).isEqualTo(dense.runId());
+    RunSpec gate = RunSpec.parse(base + "pruning: {method: magnitude, step: 100, ratio: 0.5}\n", BASE);
+    assertThat(gate.pruning().scope()).containsExactly(dev.polyak.nn.Structure.Kind.HEAD);
+    assertThat(gate.pruning().schedule()).isEqualTo(new dev.polyak.prune.PruningSchedule.OneShot(100, 0.5));
+    assertThat(gate.runId()).isNotEqualTo(dense.runId())
+        .isNotEqualTo(RunSpec.parse(base + "pruning: {method: magnitude, step: 100, ratio: 0.25}\n", BASE).runId())
+        .isNotEqualTo(RunSpec.parse(base + "pruning: {method: random, step: 100, ratio: 0.5}\n", BASE).runId());
+    assertThat(RunSpec.parse("model: switch-tiny\ndata: x\nsteps: 10\npruning: {method: random, step: 5, ratio: 0.5}\n",
+        BASE).pruning().scope()).containsExactly(dev.polyak.nn.Structure.Kind.EXPERT);
+    assertThat(RunSpec.parse("model: switch-tiny\ndata: x\nsteps: 10\npruning: {method: random, step: 5, ratio: 0.5,"
+        + " scope: [heads, experts]}\n", BASE).pruning().scope()).hasSize(2);
+
+    assertThatThrownBy(() -> RunSpec.parse(base + "pruning: {method: prune-all, step: 1, ratio: 0.5}\n", BASE))
+        .hasMessageContaining("pruning.method must be one of dense, random, magnitude, lth").hasMessageContaining("'prune-all'");
+    assertThatThrownBy(() -> RunSpec.parse(base + "pruning: {method: random, step: 1, ratio: 0.5, sceduel: x}\n", BASE))
+        .hasMessageContaining("line 4").hasMessageContaining("unknown key 'sceduel'").hasMessageContaining("schedule");
+    assertThatThrownBy(() -> RunSpec.parse(base + "pruning: {method: random, schedule: linear, step: 1, ratio: 0.5}\n",
+        BASE)).hasMessageContaining("pruning.step does not belong to a linear schedule, which takes start_epoch, end_epoch,"
+        + " final_ratio");
+    assertThatThrownBy(() -> RunSpec.parse(base + "pruning: {method: random, step: 1}\n", BASE))
+        .hasMessageContaining("a one-shot schedule needs pruning.ratio");
+    assertThatThrownBy(() -> RunSpec.parse(base + "pruning: {method: random, step: 1, ratio: 1.5}\n", BASE))
+        .hasMessageContaining("a pruning ratio must be in [0, 1], got 1.5");
+    assertThatThrownBy(() -> RunSpec.parse(base + "pruning: {method: random, step: 1, ratio: 0.5, scope: [layers]}\n",
+        BASE)).hasMessageContaining("pruning.scope: unknown structure kind 'layers'; allowed: neurons, heads, experts, filters");
+    assertThatThrownBy(() -> RunSpec.parse(base + "pruning: {method: lth, step: 1, ratio: 0.5, options: {rewind: 1}}\n",
+        BASE)).hasMessageContaining("pruning.options.rewind is not an option of lth; allowed: rewind_fraction");
+    assertThatThrownBy(() -> RunSpec.parse(base + "pruning: {method: random, step: 1, ratio: 0.5, options: {a: 1}}\n",
+        BASE)).hasMessageContaining("pruning.options.a is not an option of random, which takes none");
+  }
+
+  @Test
   void aMissingOrBrokenFileNamesTheFile(@TempDir Path dir) throws Exception {
     Path missing = dir.resolve("nope.yaml");
     assertThatThrownBy(() -> RunSpec.load(missing)).isInstanceOf(BadInputException.class)

@@ -6,9 +6,6 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import ai.djl.Device;
 import dev.polyak.checkpoint.CheckpointStore;
 import dev.polyak.data.BadInputException;
-import dev.polyak.data.image.CifarConfig;
-import dev.polyak.data.image.CifarVariant;
-import dev.polyak.data.synthetic.SyntheticCifar;
 import dev.polyak.testing.TestShardSets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -32,10 +29,7 @@ class TrainingRunTest {
 
   @BeforeAll
   static void shards() throws Exception {
-    Path input = dir.resolve("cifar-in");
-    SyntheticCifar.write(input, CifarVariant.CIFAR10, 7, 64);
-    shards = Files.createDirectories(dir.resolve("cifar-shards"));
-    TestShardSets.images(input, shards, CifarVariant.CIFAR10, CifarConfig.defaults());
+    shards = TestShardSets.syntheticCifar10(dir, 7, 64);
   }
 
   private static RunSpec spec(long seed) {

@@ -101,7 +101,7 @@ final class DiagnoseCommand implements Callable<Integer> {
           DiagnosticRecords.of(run.runId(), report);
       printTable(console, records, report);
       Path avro = folder.resolve("diagnostics-step" + report.step() + ".avro");
-      writeAvro(avro, records);
+      dev.polyak.data.io.AvroFiles.write(avro, DiagnosticRecord.class, records);
       Path png = folder.resolve("kappa-step" + report.step() + ".png");
       KappaHeatMap.of(records).writePng(png, "log10 condition number, run " + run.runId() + ", step " + report.step());
       console.printf("wrote %s (%d records)%nwrote %s%n", avro, records.size(), png);
@@ -189,18 +189,4 @@ final class DiagnoseCommand implements Callable<Integer> {
         report.hessianSeconds());
   }
 
-  /** The records as an Avro container file, written atomically. */
-  static void writeAvro(Path file, List<DiagnosticRecord> records) {
-    ByteArrayOutputStream bytes = new ByteArrayOutputStream();
-    try (DataFileWriter<DiagnosticRecord> writer =
-        new DataFileWriter<>(new SpecificDatumWriter<>(DiagnosticRecord.class))) {
-      writer.create(DiagnosticRecord.getClassSchema(), bytes);
-      for (DiagnosticRecord r : records) {
-        writer.append(r);
-      }
-    } catch (IOException e) {
-      throw new UncheckedIOException("cannot encode " + file, e);
-    }
-    AtomicFiles.writeBytes(file, bytes.toByteArray());
-  }
 }

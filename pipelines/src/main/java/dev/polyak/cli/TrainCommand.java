@@ -70,6 +70,10 @@ final class TrainCommand implements Callable<Integer> {
         last.trainLoss(), last.evalLoss(), metric, last.evalMetric(),
         last.keptParameters());
     console.printf("wrote %s%n", folder.resolve("result.json"));
+    if (!result.pruneSteps().isEmpty()) {
+      console.printf("wrote %s (%d pruning events)%n", folder.resolve(dev.polyak.prune.PruneEventFiles.COMBINED),
+          result.pruneSteps().size());
+    }
     console.flush();
     return 0;
   }
@@ -108,6 +112,16 @@ final class TrainCommand implements Callable<Integer> {
         bar.setExtraMessage(" " + line);
       }
       console.println(line);
+      console.flush();
+    }
+
+    @Override
+    public void onPrune(dev.polyak.schemas.PruneEvent e) {
+      long kept = e.getKeptAfter().stream().filter(k -> k).count();
+      console.printf("step %d: %s pruning kept %d of %d %s (target %d), parameters %d -> %d, %.1f s (scoring %.1f s)%s%n",
+          e.getStep(), e.getMethod(), kept, e.getKeptAfter().size(), String.join("+", e.getScope()), e.getTargetKept(),
+          e.getKeptParametersBefore(), e.getKeptParametersAfter(), e.getWallSeconds(), e.getScoringSeconds(),
+          e.getRewoundToStep() == null ? "" : ", weights rewound to step " + e.getRewoundToStep());
       console.flush();
     }
 

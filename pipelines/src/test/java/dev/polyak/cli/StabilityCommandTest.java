@@ -2,9 +2,6 @@ package dev.polyak.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.polyak.data.image.CifarConfig;
-import dev.polyak.data.image.CifarVariant;
-import dev.polyak.data.synthetic.SyntheticCifar;
 import dev.polyak.testing.TestShardSets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -23,14 +20,11 @@ class StabilityCommandTest {
   /** A tiny MLP run of 20 steps on synthetic CIFAR-10, checkpoints at steps 10 and 20. */
   @BeforeAll
   static void trainedRun() throws Exception {
-    Path input = dir.resolve("cifar");
-    SyntheticCifar.write(input, CifarVariant.CIFAR10, 3, 32);
-    Path shards = Files.createDirectories(dir.resolve("shards"));
-    TestShardSets.images(input, shards, CifarVariant.CIFAR10, CifarConfig.defaults());
+    Path shards = TestShardSets.syntheticCifar10(dir, 3, 32);
     Path config = Files.writeString(dir.resolve("run.yaml"), String.join("\n",
         "model: mlp",
         "model_options: {hidden: 16, layers: 1}",
-        "data: shards",
+        "data: cifar-shards",
         "steps: 20",
         "batch_size: 8",
         "learning_rate: 0.02",

@@ -1,0 +1,187 @@
+package dev.polyak.prune;
+
+import com.fasterxml.jackson.annotation.JsonProperty;
+import dev.polyak.nn.Structure;
+import java.util.EnumSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.stream.Collectors;
+
+/**
+ * A run's pruning, as the {@code pruning:} block of a run file gives it:
+ *
+ * <pre>
+ * pruning:
+ *   method: pl-gate        # dense, random, magnitude, lth, grad-score, snip, grasp, fpgm, kappa-rank, pl-gate
+ *   scope: [heads]          # heads, experts, filters, neurons (default: the model's natural one)
+ *   schedule: one-shot      # one-shot (step, ratio), linear (start_epoch, end_epoch, final_ratio),
+ *   step: 200               #   iterative (every_epochs, fraction, final_ratio)
+ *   ratio: 0.5
+ *   min_per_layer: 1        # protection: structures every layer keeps
+ *   scoring_samples: 64     # training samples the method scores on
+ *   scoring_batch: 16
+ *   options: {alpha: 0.001} # the method's own hyperparameters (see each method)
+ * </pre>
+ *
+ * {@code dense} prunes nothing and needs no other key. Everything here decides the trajectory, so
+ * {@link #canonical()} goes into the run id (and a dense run has the id of a run without the block).
+ *
+ * @param method the pruning method
+ * @param scope the structure kinds that may be pruned
+ * @param schedule when and how much
+ * @param minPerLayer at least this many structures of the scope stay in every layer
+ * @param scoringSamples training samples the scores are computed on
+ * @param scoringBatch samples per batch when a method goes over them
+ * @param options the method's hyperparameters as given (the method validates and fills defaults)
+ */
+public record PruningSpec(PruningMethod method, Set<Structure.Kind> scope, PruningSchedule schedule, int minPerLayer,
+    int scoringSamples, int scoringBatch, Map<String, Object> options) {
+
+  public PruningSpec {
+    scope = scope.isEmpty() ? Set.of() : Set.copyOf(EnumSet.copyOf(scope));
+    options = options == null ? Map.of() : java.util.Collections.unmodifiableMap(new TreeMap<>(options));
+    if (minPerLayer < 0) {
+      throw new IllegalArgumentException("pruning.min_per_layer must be >= 0, got " + minPerLayer);
+    }
+    if (scoringSamples < 1 || scoringBatch < 1) {
+      throw new IllegalArgumentException("pruning.scoring_samples and pruning.scoring_batch must be >= 1, got "
+          + scoringSamples + " and " + scoringBatch);
+    }
+    if (method != PruningMethod.DENSE && scope.isEmpty()) {
+      throw new IllegalArgumentException("pruning.scope must name at least one structure kind");
+    }
+  }
+
+  /** No pruning. */
+  public static PruningSpec dense() {
+    return new PruningSpec(PruningMethod.DENSE, Set.of(), new PruningSchedule.OneShot(0, 0), 1, 1, 1, Map.of());
+  }
+
+  public boolean prunes() {
+    return method != PruningMethod.DENSE;
+  }
+
+  /** The {@code pruning:} block's keys, as written (null = not set). */
+  public record File(
+      @JsonProperty(value = "method", required = true) String method,
+      @JsonProperty("scope") List<String> scope,
+      @JsonProperty("schedule") String schedule,
+      @JsonProperty("step") Long step,
+      @JsonProperty("ratio") Double ratio,
+      @JsonProperty("start_epoch") Integer startEpoch,
+      @JsonProperty("end_epoch") Integer endEpoch,
+      @JsonProperty("every_epochs") Integer everyEpochs,
+      @JsonProperty("fraction") Double fraction,
+      @JsonProperty("final_ratio") Double finalRatio,
+      @JsonProperty("min_per_layer") Integer minPerLayer,
+      @JsonProperty("scoring_samples") Integer scoringSamples,
+      @JsonProperty("scoring_batch") Integer scoringBatch,
+      @JsonProperty("options") Map<String, Object> options) {}
+
+  /**
+   * The spec a {@code pruning:} block describes.
+   *
+   * @param defaultScope the model's natural structures (heads for BERT, experts for Switch, ...)
+   * @throws IllegalArgumentException naming the {@code pruning.} key that is wrong and what is allowed
+   */
+  public static PruningSpec of(File f, Set<Structure.Kind> defaultScope) {
+    PruningMethod method = PruningMethod.of(f.method());
+    if (method == PruningMethod.DENSE) {
+      return dense();
+    }
+    Set<Structure.Kind> scope = f.scope() == null ? defaultScope : kinds(f.scope());
+    String type = f.schedule() == null ? "one-shot" : f.schedule();
+    PruningSchedule schedule = switch (type) {
+      case "one-shot" -> {
+        only(type, f, "step", "ratio");
+        yield new PruningSchedule.OneShot(required(f.step(), "step", type), required(f.ratio(), "ratio", type));
+      }
+      case "linear" -> {
+        only(type, f, "start_epoch", "end_epoch", "final_ratio");
+        yield new PruningSchedule.Linear(required(f.startEpoch(), "start_epoch", type),
+            required(f.endEpoch(), "end_epoch", type), required(f.finalRatio(), "final_ratio", type));
+      }
+      case "iterative" -> {
+        only(type, f, "every_epochs", "fraction", "final_ratio");
+        yield new PruningSchedule.Iterative(required(f.everyEpochs(), "every_epochs", type),
+            required(f.fraction(), "fraction", type), required(f.finalRatio(), "final_ratio", type));
+      }
+      default -> throw new IllegalArgumentException("pruning.schedule must be one of one-shot, linear, iterative, got '"
+          + type + "'");
+    };
+    PruningSpec spec = new PruningSpec(method, scope, schedule, or(f.minPerLayer(), 1), or(f.scoringSamples(), 64),
+        or(f.scoringBatch(), 16), f.options());
+    method.validate(spec.options());
+    return spec;
+  }
+
+  /** What decides the trajectory, for the run id: sorted keys, schedule by type and fields. */
+  public Map<String, Object> canonical() {
+    Map<String, Object> fields = new TreeMap<>();
+    fields.put("method", method.id());
+    fields.put("scope", scope.stream().map(PruningSpec::kindName).sorted().toList());
+    fields.put("schedule", schedule.fields());
+    fields.put("min_per_layer", minPerLayer);
+    fields.put("scoring_samples", scoringSamples);
+    fields.put("scoring_batch", scoringBatch);
+    fields.put("options", new TreeMap<>(options));
+    return fields;
+  }
+
+  /** {@code heads} for {@link Structure.Kind#HEAD}, and so on: the plural a run file uses. */
+  public static String kindName(Structure.Kind kind) {
+    return kind.name().toLowerCase(Locale.ROOT) + "s";
+  }
+
+  private static Set<Structure.Kind> kinds(List<String> names) {
+    Set<Structure.Kind> kinds = EnumSet.noneOf(Structure.Kind.class);
+    for (String name : names) {
+      Structure.Kind kind = null;
+      for (Structure.Kind k : Structure.Kind.values()) {
+        if (kindName(k).equals(name)) {
+          kind = k;
+        }
+      }
+      if (kind == null) {
+        throw new IllegalArgumentException("pruning.scope: unknown structure kind '" + name + "'; allowed: "
+            + java.util.Arrays.stream(Structure.Kind.values()).map(PruningSpec::kindName).collect(Collectors.joining(", ")));
+      }
+      kinds.add(kind);
+    }
+    return kinds;
+  }
+
+  /** Refuses keys of another schedule type: a linear schedule with a {@code step} was a mistake. */
+  private static void only(String type, File f, String... allowed) {
+    Map<String, Object> given = new LinkedHashMap<>();
+    given.put("step", f.step());
+    given.put("ratio", f.ratio());
+    given.put("start_epoch", f.startEpoch());
+    given.put("end_epoch", f.endEpoch());
+    given.put("every_epochs", f.everyEpochs());
+    given.put("fraction", f.fraction());
+    given.put("final_ratio", f.finalRatio());
+    Set<String> ok = Set.of(allowed);
+    for (Map.Entry<String, Object> e : given.entrySet()) {
+      if (e.getValue() != null && !ok.contains(e.getKey())) {
+        throw new IllegalArgumentException("pruning." + e.getKey() + " does not belong to a " + type + " schedule, which takes "
+            + String.join(", ", allowed));
+      }
+    }
+  }
+
+  private static <T> T required(T value, String key, String type) {
+    if (value == null) {
+      throw new IllegalArgumentException("a " + type + " schedule needs pruning." + key);
+    }
+    return value;
+  }
+
+  private static <T> T or(T value, T fallback) {
+    return value != null ? value : fallback;
+  }
+}
