@@ -9,6 +9,7 @@ import dev.polyak.diag.Spectrum;
 import dev.polyak.nn.Autograd;
 import dev.polyak.nn.Mlp;
 import dev.polyak.random.RandomStreams;
+import dev.polyak.testing.TestRows;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
@@ -37,7 +38,7 @@ class KappaRankTest {
   @Test
   void illConditionedUnitsRankLastInTheOrderOfTheirHandComputedConditionNumbers() {
     RandomStreams streams = new RandomStreams(21);
-    float[][] x = TestMlps.gaussian(streams.stream("data"), N, INPUTS);
+    float[][] x = TestRows.gaussian(streams.stream("data"), N, INPUTS);
     int hidden = OUTGOING.length;
     float[] w0 = new float[INPUTS * hidden];
     streams.stream("weights").fillGaussian(w0, 0.1f);
@@ -69,7 +70,8 @@ class KappaRankTest {
       List<Integer> expected = new ArrayList<>(ordinary);
       expected.addAll(List.of(3, 0, 2));
       assertThat(ranking(scores)).isEqualTo(expected);
-      assertThat(KeepTop.select(model.structures(), scores, 3, 1)).containsExactly(false, true, false, false, true, true);
+      assertThat(KeepTop.select(model.structures(), scores, 3, 1))
+          .containsExactly(false, true, false, false, true, true);
     }
   }
 

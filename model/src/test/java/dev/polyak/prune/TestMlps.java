@@ -10,6 +10,7 @@ import dev.polyak.nn.Autograd;
 import dev.polyak.nn.MaskedModel;
 import dev.polyak.nn.Mlp;
 import dev.polyak.random.RandomStream;
+import dev.polyak.testing.TestRows;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -51,20 +52,7 @@ final class TestMlps {
   }
 
   static NDArray rows(MaskedModel model, float[][] x, int from, int to) {
-    int d = x[0].length;
-    float[] flat = new float[(to - from) * d];
-    for (int b = from; b < to; b++) {
-      System.arraycopy(x[b], 0, flat, (b - from) * d, d);
-    }
-    return model.parameters().manager().create(flat, new Shape(to - from, d));
-  }
-
-  static float[][] gaussian(RandomStream stream, int n, int d) {
-    float[][] x = new float[n][d];
-    for (float[] row : x) {
-      stream.fillGaussian(row, 1f);
-    }
-    return x;
+    return TestRows.rows(model.parameters().manager(), x, from, to);
   }
 
   /** The weights, masks and outputs of a model, to compare after a scoring method ran. */
