@@ -10,6 +10,7 @@ import dev.polyak.nn.MlmModel;
 import dev.polyak.nn.Parameters;
 import dev.polyak.nn.Structure;
 import dev.polyak.random.RandomStream;
+import dev.polyak.testing.TestRows;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.function.IntFunction;
@@ -165,19 +166,10 @@ final class TestObjectives {
   }
 
   private static NDArray rows(MaskedModel model, float[][] x, int from, int to) {
-    int d = x[0].length;
-    float[] flat = new float[(to - from) * d];
-    for (int b = from; b < to; b++) {
-      System.arraycopy(x[b], 0, flat, (b - from) * d, d);
-    }
-    return model.parameters().manager().create(flat, new Shape(to - from, d));
+    return TestRows.rows(model.parameters().manager(), x, from, to);
   }
 
   static float[][] gaussian(RandomStream stream, int n, int d) {
-    float[][] x = new float[n][d];
-    for (float[] row : x) {
-      stream.fillGaussian(row, 1f);
-    }
-    return x;
+    return TestRows.gaussian(stream, n, d);
   }
 }

@@ -1,0 +1,392 @@
+package dev.polyak.prune;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.NDScope;
+import ai.djl.ndarray.index.NDIndex;
+import ai.djl.ndarray.types.Shape;
+import dev.polyak.diag.DiagnosticsOptions;
+import dev.polyak.diag.HessianTrace;
+import dev.polyak.diag.JacobianKernels;
+import dev.polyak.diag.Spectrum;
+import dev.polyak.nn.AdamW;
+import dev.polyak.nn.Autograd;
+import dev.polyak.nn.MaskedModel;
+import dev.polyak.nn.Parameters;
+import dev.polyak.nn.Structure;
+import dev.polyak.random.RandomStream;
+import dev.polyak.random.RandomStreams;
+import java.io.Serializable;
+import java.util.List;
+
+/**
+ * The {@code pl-gate} importance, the paper's Algorithm 2: a gating network scores each structure
+ * from its NTK features, and is trained at the pruning event, with the weights frozen, to minimise
+ * the scoring loss plus α times the Hessian trace of the gated model.
+ *
+ * <p><b>Features.</b> d_w[i] = [λ_min(K_i), ρ(K_i)], the smallest eigenvalue and the spectral
+ * entropy of structure i's kernel on the scoring samples ({@link StructureSpectra}). Normalised
+ * ({@link Normalisation#LOG_STANDARDISED}, the default): λ_min on a log scale, ln(max(λ_min, δ))
+ * with δ = 1e-12 × the largest λ_min (rounding can leave a singular kernel's λ_min slightly negative,
+ * a dead structure's is 0; δ puts them all at one finite floor), then each feature standardised
+ * across the structures (minus its mean, over its population standard deviation; a feature equal
+ * for all structures, to rounding, becomes 0). λ_min ranges over orders of magnitude between
+ * layers, so without the log one structure would decide the scale.
+ *
+ * <p><b>Gating network.</b> g(d; v) = softmax over all p structures of z_i = w₂ · tanh(W₁ d_i + b₁),
+ * W₁ ∈ R^{2×h}, b₁, w₂ ∈ R^h (h = {@link Options#gateWidth}), shared by all structures; an output
+ * bias would cancel in the softmax, so there is none. v = (W₁, b₁, w₂) is drawn afresh at every
+ * event from the run seed's "gating" stream at position {@code event << 32}: W₁ normal with
+ * standard deviation 1/√2, b₁ = 0, w₂ normal with standard deviation 0.1/√h, so that the first
+ * gate scores are within a few percent of 1 and the relaxation starts at the unpruned model.
+ *
+ * <p><b>Relaxation of the mask.</b> While v learns, the scores s = p · g (mean 1) multiply each
+ * structure's output through the model's soft gates ({@link MaskedModel#setGate}), on top of its
+ * mask; a structure is cut exactly when its gate is 0. The loss term is the scoring samples' task
+ * loss L_S of gate batch t (scoring batch t mod the number of batches), differentiated into v
+ * through the gates. v takes one Adam step per gate batch ({@link AdamW} without weight decay, betas
+ * 0.9 and 0.999) at the gate learning rate.
+ *
+ * <p><b>The trace penalty, and what it approximates.</b> Differentiating tr(H(m ⊙ w)) in v exactly
+ * needs third derivatives (double backward through Hessian-vector products), which the engine
+ * cannot do without leaking (see {@link HessianTrace}). Instead each structure's Hessian block trace
+ * T_i (its own parameters' diagonal block) is estimated once per event by Hutchinson's method at s =
+ * 1, on all scoring samples, and the penalty is modelled as α Σ_i s_i² max(T_i, 0). Why s_i²: the
+ * gate multiplies structure i's output, so its outgoing contribution enters the loss as s_i times
+ * its weights, and the block of those weights scales exactly with s_i² at fixed downstream
+ * curvature; for its incoming weights only the Gauss–Newton part scales with s_i², the part from
+ * the structure's own second derivative scales with s_i. What the model leaves out: the curvature
+ * is frozen at s = 1 (closing other structures changes the downstream curvature of each block), and
+ * the rest's block (parameters owned by no structure) is taken as independent of s. At s = 1 the
+ * penalty is the estimated Σ T_i; its slope 2 T_i in s_i is right for the outgoing weights' part
+ * and for the Gauss–Newton part, and twice too steep for the structure's own second-derivative
+ * part; away from s = 1 it is a quadratic model, not a re-estimate. A block estimated negative (non-convex
+ * directions or Hutchinson noise; the standard errors are in {@link Result#traces}) counts as 0:
+ * a reward for it would let estimator noise choose the kept structures.
+ *
+ * <p>The trace blocks are those of the mean loss over all scoring samples (k + 1 gradients of each
+ * scoring batch for k probes), not of one batch as in the diagnostics report: the gate batches
+ * cycle through all of them. A masked structure's gate changes nothing and its block is 0, so
+ * neither term pulls on it; its probability still moves with the shared network and the softmax.
+ *
+ * <p><b>Output.</b> The scores are the final g (softmax probabilities, in model order); the caller
+ * keeps the top k ({@link KeepTop}) and continues training w with α = 0. The weights and masks are
+ * left bitwise as they were, no gate stays set, the parameters' gradients are left zero.
+ */
+public final class PlGate implements Importance {
+  /** How the raw features [λ_min, ρ] are scaled before the gating network sees them. */
+  public enum Normalisation {
+    /** ln(max(λ_min, δ)), then both features standardised across the structures (the default). */
+    LOG_STANDARDISED,
+    /** Both features standardised across the structures, λ_min without the log. */
+    STANDARDISED,
+    /** The raw values. */
+    NONE
+  }
+
+  /**
+   * The gate's hyperparameters, recorded with every pruning event.
+   *
+   * @param gateWidth hidden width h of the gating network
+   * @param gateLearningRate Adam's learning rate for v
+   * @param gateBatches Adam steps on v, one scoring batch each (cycling through the batches)
+   * @param alpha weight α of the Hessian-trace penalty; 0 skips the trace estimate
+   * @param hutchinsonProbes Rademacher probes of the trace estimate (used when α > 0)
+   * @param normalisation feature scaling
+   */
+  public record Options(int gateWidth, double gateLearningRate, int gateBatches, double alpha, int hutchinsonProbes,
+      Normalisation normalisation) implements Serializable {
+    /** Ample for a map from two features to one logit; the network costs nothing next to the model. */
+    public static final int DEFAULT_GATE_WIDTH = 16;
+    /** Large enough to move the logits by several units within the default batches. */
+    public static final double DEFAULT_GATE_LEARNING_RATE = 0.01;
+    /** A few passes over a 64-sample scoring set at batch 16: small next to training (paper: 2–3 %). */
+    public static final int DEFAULT_GATE_BATCHES = 50;
+    /** The paper's α = 1 while the gate learns. */
+    public static final double DEFAULT_ALPHA = 1.0;
+    /** As the diagnostics' trace estimate. */
+    public static final int DEFAULT_HUTCHINSON_PROBES = DiagnosticsOptions.DEFAULT_HUTCHINSON_PROBES;
+
+    public Options {
+      if (gateWidth < 1) {
+        throw new IllegalArgumentException("gateWidth must be >= 1, got " + gateWidth);
+      }
+      if (!(gateLearningRate > 0) || Double.isInfinite(gateLearningRate)) {
+        throw new IllegalArgumentException("gateLearningRate must be positive and finite, got " + gateLearningRate);
+      }
+      if (gateBatches < 1) {
+        throw new IllegalArgumentException("gateBatches must be >= 1, got " + gateBatches);
+      }
+      if (!(alpha >= 0) || Double.isInfinite(alpha)) {
+        throw new IllegalArgumentException("alpha must be >= 0 and finite, got " + alpha);
+      }
+      if (hutchinsonProbes < 1) {
+        throw new IllegalArgumentException("hutchinsonProbes must be >= 1, got " + hutchinsonProbes);
+      }
+      if (normalisation == null) {
+        throw new IllegalArgumentException("normalisation must be set");
+      }
+    }
+
+    public static Options defaults() {
+      return new Options(DEFAULT_GATE_WIDTH, DEFAULT_GATE_LEARNING_RATE, DEFAULT_GATE_BATCHES, DEFAULT_ALPHA,
+          DEFAULT_HUTCHINSON_PROBES, Normalisation.LOG_STANDARDISED);
+    }
+
+    public Options withAlpha(double a) {
+      return new Options(gateWidth, gateLearningRate, gateBatches, a, hutchinsonProbes, normalisation);
+    }
+
+    public Options withGateBatches(int batches) {
+      return new Options(gateWidth, gateLearningRate, batches, alpha, hutchinsonProbes, normalisation);
+    }
+
+    public Options withGateLearningRate(double rate) {
+      return new Options(gateWidth, rate, gateBatches, alpha, hutchinsonProbes, normalisation);
+    }
+  }
+
+  /**
+   * One event's gate, everything a caller records.
+   *
+   * @param scores the final g, one probability per structure in model order (sum 1)
+   * @param objective per gate batch, L_S + α Σ s_i² max(T_i, 0) at v before that batch's step
+   * @param losses per gate batch, the loss term L_S alone
+   * @param features the raw features [λ_min, ρ] per structure
+   * @param normalisedFeatures what the gating network saw
+   * @param traceBlocks T_i per structure as given or estimated (before the clamp at 0); null when α = 0
+   * @param traces the trace estimate with standard errors; null when α = 0 or the blocks were given
+   */
+  public record Result(double[] scores, double[] objective, double[] losses, double[][] features,
+      double[][] normalisedFeatures, double[] traceBlocks, HessianTrace.Result traces, Options options)
+      implements Serializable {}
+
+  /** λ_min below this fraction of the largest λ_min is taken at that floor before the log. */
+  static final double LOG_FLOOR = 1e-12;
+  /** A feature whose standard deviation is below this fraction of its largest magnitude counts as constant (0). */
+  static final double CONSTANT_SPREAD = 1e-9;
+
+  private final Options options;
+
+  public PlGate(Options options) {
+    this.options = options;
+  }
+
+  public Options options() {
+    return options;
+  }
+
+  @Override
+  public double[] scores(ScoringContext context) {
+    return run(context).scores();
+  }
+
+  /** The features from the scoring samples' kernels, the trace blocks (α > 0), then {@link #train}. */
+  public Result run(ScoringContext context) {
+    double[][] features =
+        features(StructureSpectra.of(context.data(), Spectrum.DEFAULT_FLOOR, JacobianKernels.DEFAULT_MEMORY_BUDGET));
+    if (options.alpha() == 0) {
+      return train(context, features, null, null);
+    }
+    HessianTrace.Result traces = HessianTrace.estimate(context.data(), options.hutchinsonProbes(),
+        context.batchSize(), DiagnosticsOptions.DEFAULT_RELATIVE_STEP, context.seed());
+    double[] blocks = new double[traces.structures().length];
+    for (int s = 0; s < blocks.length; s++) {
+      blocks[s] = traces.structures()[s].trace();
+    }
+    return train(context, features, blocks, traces);
+  }
+
+  /**
+   * The gate trained on given features and trace blocks (the lower-level entry: tests inject
+   * features that separate structures, or blocks of known size).
+   *
+   * @param features raw [λ_min, ρ] per structure, in model order (normalised here)
+   * @param traceBlocks T_i per structure; may be null when α = 0
+   */
+  public Result train(ScoringContext context, double[][] features, double[] traceBlocks) {
+    return train(context, features, traceBlocks, null);
+  }
+
+  private Result train(ScoringContext context, double[][] features, double[] traceBlocks,
+      HessianTrace.Result traces) {
+    MaskedModel model = context.model();
+    List<Structure> structures = model.structures();
+    int p = structures.size();
+    if (features.length != p) {
+      throw new IllegalArgumentException(features.length + " feature rows for " + p + " structures");
+    }
+    if (options.alpha() > 0 && (traceBlocks == null || traceBlocks.length != p)) {
+      throw new IllegalArgumentException("alpha > 0 needs one trace block per structure (" + p + "), got "
+          + (traceBlocks == null ? "none" : traceBlocks.length));
+    }
+    double[][] normalised = normalise(features, options.normalisation());
+    double[] objective = new double[options.gateBatches()];
+    double[] losses = new double[options.gateBatches()];
+    double[] penalty = new double[p];
+    for (int s = 0; s < p && options.alpha() > 0; s++) {
+      penalty[s] = Math.max(traceBlocks[s], 0);
+    }
+    double[] scores;
+    Autograd.zeroGradients(model.parameters().arrays());
+    try (NDManager manager = model.parameters().manager().newSubManager();
+        Parameters gate = gateNetwork(manager, context.seed(), context.event());
+        AdamW adam = new AdamW(manager, 0.9f, 0.999f, 1e-8f, 0f)) {
+      NDArray inputs = manager.create(toFloats(normalised), new Shape(p, 2));
+      NDArray blocks = manager.create(toFloats(new double[][] {penalty}), new Shape(p));
+      NDArray[] layerPositions = layerPositions(manager, model);
+      for (int t = 0; t < options.gateBatches(); t++) {
+        int b = t % context.batches();
+        try (NDScope scope = new NDScope()) {
+          try (Autograd.Mode on = Autograd.recording(true)) {
+            NDArray s = probabilities(inputs, gate).mul(p);
+            for (int l = 0; l < layerPositions.length; l++) {
+              model.setGate(l, s.get(new NDIndex("{}", layerPositions[l])));
+            }
+            NDArray loss = context.data().loss(context.batchFrom(b), context.batchTo(b));
+            NDArray total = options.alpha() > 0 ? loss.add(s.square().mul(blocks).sum().mul(options.alpha())) : loss;
+            Autograd.backward(total);
+            losses[t] = loss.getFloat();
+            objective[t] = losses[t] + options.alpha() * weightedSquares(s.toFloatArray(), penalty);
+          } finally {
+            model.clearGates();
+          }
+        }
+        adam.step(gate, (float) options.gateLearningRate());
+        Autograd.zeroGradients(model.parameters().arrays());
+      }
+      try (Autograd.Mode off = Autograd.recording(false);
+          NDScope scope = new NDScope()) {
+        float[] g = probabilities(inputs, gate).toFloatArray();
+        scores = new double[p];
+        for (int s = 0; s < p; s++) {
+          scores[s] = g[s];
+        }
+      }
+    } finally {
+      model.clearGates();
+      Autograd.zeroGradients(model.parameters().arrays());
+    }
+    return new Result(scores, objective, losses, copy(features), normalised,
+        traceBlocks == null ? null : traceBlocks.clone(), traces, options);
+  }
+
+  /** The raw features [λ_min, ρ] of each structure's kernel spectrum. */
+  public static double[][] features(Spectrum[] spectra) {
+    double[][] features = new double[spectra.length][];
+    for (int s = 0; s < spectra.length; s++) {
+      features[s] = new double[] {spectra[s].lambdaMin(), spectra[s].entropy()};
+    }
+    return features;
+  }
+
+  /** The features as the gating network sees them (see the class comment). */
+  public static double[][] normalise(double[][] features, Normalisation normalisation) {
+    double[][] out = copy(features);
+    for (double[] row : out) {
+      if (row.length != 2) {
+        throw new IllegalArgumentException("a feature row must be [lambda_min, entropy], got " + row.length
+            + " values");
+      }
+    }
+    if (normalisation == Normalisation.NONE) {
+      return out;
+    }
+    if (normalisation == Normalisation.LOG_STANDARDISED) {
+      double largest = 0;
+      for (double[] row : out) {
+        largest = Math.max(largest, row[0]);
+      }
+      double delta = largest > 0 ? LOG_FLOOR * largest : Double.MIN_NORMAL;
+      for (double[] row : out) {
+        row[0] = Math.log(Math.max(row[0], delta));
+      }
+    }
+    for (int f = 0; f < 2; f++) {
+      double mean = 0;
+      for (double[] row : out) {
+        mean += row[f] / out.length;
+      }
+      double variance = 0;
+      double largest = 0;
+      for (double[] row : out) {
+        variance += (row[f] - mean) * (row[f] - mean) / out.length;
+        largest = Math.max(largest, Math.abs(row[f]));
+      }
+      // equal values can leave a rounding-level spread (the mean of equal numbers need not be exact)
+      double sd = Math.sqrt(variance);
+      boolean constant = !(sd > CONSTANT_SPREAD * largest);
+      for (double[] row : out) {
+        row[f] = constant ? 0 : (row[f] - mean) / sd;
+      }
+    }
+    return out;
+  }
+
+  /** v = (W₁, b₁, w₂), drawn from the "gating" stream at {@code event << 32}. */
+  private Parameters gateNetwork(NDManager manager, long seed, int event) {
+    RandomStream stream = new RandomStreams(seed).stream(RandomStreams.GATING);
+    stream.seek((long) event << 32);
+    int h = options.gateWidth();
+    Parameters gate = new Parameters(manager);
+    gate.normal("w1", new Shape(2, h), (float) Math.sqrt(0.5), stream);
+    gate.constant("b1", new Shape(h), 0f);
+    gate.normal("w2", new Shape(h), (float) (0.1 / Math.sqrt(h)), stream);
+    return gate;
+  }
+
+  /** g = softmax(w₂ · tanh(d W₁ + b₁)) over the structures. */
+  private static NDArray probabilities(NDArray inputs, Parameters gate) {
+    return inputs.matMul(gate.get("w1")).add(gate.get("b1")).tanh().matMul(gate.get("w2")).softmax(0);
+  }
+
+  /** For each layer, the positions in model order of its structures, by their index within the layer. */
+  private static NDArray[] layerPositions(NDManager manager, MaskedModel model) {
+    List<Structure> structures = model.structures();
+    NDArray[] positions = new NDArray[model.masks().layers()];
+    for (int l = 0; l < positions.length; l++) {
+      long[] at = new long[model.masks().size(l)];
+      java.util.Arrays.fill(at, -1);
+      for (int s = 0; s < structures.size(); s++) {
+        if (structures.get(s).layer() == l) {
+          at[structures.get(s).index()] = s;
+        }
+      }
+      for (int i = 0; i < at.length; i++) {
+        if (at[i] < 0) {
+          throw new IllegalStateException("layer " + l + " has no structure at mask index " + i);
+        }
+      }
+      positions[l] = manager.create(at);
+    }
+    return positions;
+  }
+
+  private static double weightedSquares(float[] s, double[] weights) {
+    double sum = 0;
+    for (int i = 0; i < s.length; i++) {
+      sum += (double) s[i] * s[i] * weights[i];
+    }
+    return sum;
+  }
+
+  /** The rows one after another, as float32. */
+  private static float[] toFloats(double[][] rows) {
+    int width = rows.length == 0 ? 0 : rows[0].length;
+    float[] out = new float[rows.length * width];
+    for (int r = 0; r < rows.length; r++) {
+      for (int c = 0; c < width; c++) {
+        out[r * width + c] = (float) rows[r][c];
+      }
+    }
+    return out;
+  }
+
+  private static double[][] copy(double[][] rows) {
+    double[][] out = new double[rows.length][];
+    for (int i = 0; i < rows.length; i++) {
+      out[i] = rows[i].clone();
+    }
+    return out;
+  }
+}
