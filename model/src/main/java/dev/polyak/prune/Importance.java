@@ -10,4 +10,15 @@ package dev.polyak.prune;
 @FunctionalInterface
 public interface Importance {
   double[] scores(ScoringContext context);
+
+  /**
+   * The scores with what the method records beside them: pl-gate's objective per gate batch
+   * (empty for the others).
+   */
+  default Scored score(ScoringContext context) {
+    return new Scored(scores(context), new double[0]);
+  }
+
+  /** Scores and the method's objective trace. */
+  record Scored(double[] scores, double[] objectiveTrace) {}
 }

@@ -181,6 +181,12 @@ public final class PlGate implements Importance {
     return run(context).scores();
   }
 
+  @Override
+  public Scored score(ScoringContext context) {
+    Result result = run(context);
+    return new Scored(result.scores(), result.objective());
+  }
+
   /** The features from the scoring samples' kernels, the trace blocks (α > 0), then {@link #train}. */
   public Result run(ScoringContext context) {
     double[][] features =

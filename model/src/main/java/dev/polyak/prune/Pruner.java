@@ -151,13 +151,14 @@ public final class Pruner {
     RandomStream stream = new RandomStreams(trainer.config().seed()).stream(SCORING_STREAM);
     stream.seek((long) event << 32);
     int[] samples = ProbeSet.select(stream, trainer.trainSize(), n, "pruning.scoring_samples");
-    double[] scores;
-    try (NDScope scope0 = new NDScope()) {
-      scores = importance.scores(new ScoringContext(trainer.probes(samples, ScalarOutput.LOSS), trainer.config().seed(),
+    Importance.Scored scored;
+    try (NDScope scoring = new NDScope()) {
+      scored = importance.score(new ScoringContext(trainer.probes(samples, ScalarOutput.LOSS), trainer.config().seed(),
           event, trainer.step(), spec.scoringBatch()));
     } finally {
       model.clearGates();
     }
+    double[] scores = scored.scores();
     if (scores.length != all.size()) {
       throw new IllegalStateException(spec.method().id() + " gave " + scores.length + " scores for " + all.size()
           + " structures");
@@ -223,7 +224,7 @@ public final class Pruner {
         .setCheckpointBefore(before.getFileName().toString())
         .setCheckpointAfter(after.getFileName().toString())
         .setRewoundToStep(rewoundTo)
-        .setObjectiveTrace(new ArrayList<>())
+        .setObjectiveTrace(java.util.Arrays.stream(scored.objectiveTrace()).boxed().toList())
         .build();
   }
 

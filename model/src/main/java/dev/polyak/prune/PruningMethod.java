@@ -8,8 +8,9 @@ import java.util.stream.Collectors;
 
 /**
  * The pruning methods a run file can name, each with its {@link Importance} and the options it
- * takes (with their defaults). Options are numbers; an unknown key, or a value that is not a
- * number, is an error naming {@code pruning.options.<key>} and the allowed keys.
+ * takes (with their defaults). An option is a number or, where its default is text, text; an
+ * unknown key or a value of the wrong type is an error naming {@code pruning.options.<key>} and
+ * the allowed keys.
  */
 public enum PruningMethod {
   /** No pruning: the reference every comparison needs. */
@@ -24,11 +25,27 @@ public enum PruningMethod {
    * rewinding; BERT-LTH / Switch-LTH in the paper). The step counter and so the learning-rate
    * schedule are not replayed: the run keeps its step budget.
    */
-  LTH(Map.of("rewind_fraction", 0.05));
+  LTH(Map.of("rewind_fraction", 0.05)),
+  /**
+   * Prune the structures with the largest condition number κ_i of their NTK kernel on the scoring
+   * samples (the paper's Figure 1 "Masked T", {@link KappaRank}).
+   */
+  KAPPA_RANK(Map.of()),
+  /**
+   * The paper's Algorithm 2 ({@link PlGate}): a gate over the structures' kernel features learned
+   * at each event on the scoring loss plus α times the Hessian trace, then TopK of its scores.
+   */
+  PL_GATE(Map.of(
+      "gate_width", PlGate.Options.DEFAULT_GATE_WIDTH,
+      "gate_learning_rate", PlGate.Options.DEFAULT_GATE_LEARNING_RATE,
+      "gate_batches", PlGate.Options.DEFAULT_GATE_BATCHES,
+      "alpha", PlGate.Options.DEFAULT_ALPHA,
+      "hutchinson_probes", PlGate.Options.DEFAULT_HUTCHINSON_PROBES,
+      "normalisation", "log-standardised"));
 
-  private final Map<String, Double> defaults;
+  private final Map<String, Object> defaults;
 
-  PruningMethod(Map<String, Double> defaults) {
+  PruningMethod(Map<String, Object> defaults) {
     this.defaults = defaults;
   }
 
@@ -52,22 +69,28 @@ public enum PruningMethod {
     resolve(options);
   }
 
-  /** The method's options with defaults filled in, sorted by key. */
-  public Map<String, Double> resolve(Map<String, Object> options) {
-    Map<String, Double> resolved = new TreeMap<>(defaults);
+  /** The method's options with defaults filled in, sorted by key: numbers as doubles, text as strings. */
+  public Map<String, Object> resolve(Map<String, Object> options) {
+    Map<String, Object> resolved = new TreeMap<>();
+    defaults.forEach((k, v) -> resolved.put(k, v instanceof Number n ? n.doubleValue() : v));
     for (Map.Entry<String, Object> e : options.entrySet()) {
       if (!defaults.containsKey(e.getKey())) {
         throw new IllegalArgumentException("pruning.options." + e.getKey() + " is not an option of " + id()
             + (defaults.isEmpty() ? ", which takes none" : "; allowed: " + String.join(", ", new TreeMap<>(defaults).keySet())));
       }
-      if (!(e.getValue() instanceof Number n)) {
-        throw new IllegalArgumentException("pruning.options." + e.getKey() + " must be a number, got '" + e.getValue() + "'");
+      boolean number = defaults.get(e.getKey()) instanceof Number;
+      if (number && !(e.getValue() instanceof Number) || !number && !(e.getValue() instanceof String)) {
+        throw new IllegalArgumentException("pruning.options." + e.getKey() + " must be " + (number ? "a number" : "text")
+            + ", got '" + e.getValue() + "'");
       }
-      resolved.put(e.getKey(), n.doubleValue());
+      resolved.put(e.getKey(), e.getValue() instanceof Number n ? n.doubleValue() : e.getValue());
     }
-    if (this == LTH && !(resolved.get("rewind_fraction") >= 0 && resolved.get("rewind_fraction") < 1)) {
+    if (this == LTH && !((double) resolved.get("rewind_fraction") >= 0 && (double) resolved.get("rewind_fraction") < 1)) {
       throw new IllegalArgumentException("pruning.options.rewind_fraction must be in [0, 1), got "
           + resolved.get("rewind_fraction"));
+    }
+    if (this == PL_GATE) {
+      gateOptions(resolved);
     }
     return resolved;
   }
@@ -75,23 +98,55 @@ public enum PruningMethod {
   /** The resolved options as text, for the {@code PruneEvent} record. */
   public Map<String, String> describe(Map<String, Object> options) {
     Map<String, String> text = new LinkedHashMap<>();
-    resolve(options).forEach((k, v) -> text.put(k, v == Math.rint(v) && Math.abs(v) < 1e15
-        ? Long.toString(v.longValue()) : Double.toString(v)));
+    resolve(options).forEach((k, v) -> text.put(k, v instanceof Double d && d == Math.rint(d) && Math.abs(d) < 1e15
+        ? Long.toString(d.longValue()) : v.toString()));
     return text;
   }
 
   /** The scoring of this method with {@code options} (see {@link #resolve}); dense has none. */
   public Importance importance(Map<String, Object> options) {
-    Map<String, Double> o = resolve(options);
+    Map<String, Object> o = resolve(options);
     return switch (this) {
       case DENSE -> throw new IllegalStateException("dense prunes nothing and has no scores");
       case RANDOM -> c -> RandomImportance.scores(c.model().structures().size(), c.seed(), c.event());
       case MAGNITUDE, LTH -> c -> Magnitude.scores(c.model());
+      case KAPPA_RANK -> new KappaRank();
+      case PL_GATE -> new PlGate(gateOptions(o));
     };
   }
 
   /** The fraction of training whose weights {@link #LTH} rewinds to. */
   public double rewindFraction(Map<String, Object> options) {
-    return this == LTH ? resolve(options).get("rewind_fraction") : Double.NaN;
+    return this == LTH ? (double) resolve(options).get("rewind_fraction") : Double.NaN;
+  }
+
+  /** pl-gate's options from resolved run-file options; the record's checks name the run file's key. */
+  private static PlGate.Options gateOptions(Map<String, Object> o) {
+    PlGate.Normalisation normalisation = null;
+    for (PlGate.Normalisation n : PlGate.Normalisation.values()) {
+      if (n.name().toLowerCase(Locale.ROOT).replace('_', '-').equals(o.get("normalisation"))) {
+        normalisation = n;
+      }
+    }
+    if (normalisation == null) {
+      throw new IllegalArgumentException("pruning.options.normalisation must be one of log-standardised, standardised,"
+          + " none, got '" + o.get("normalisation") + "'");
+    }
+    try {
+      return new PlGate.Options(integer(o, "gate_width"), (double) o.get("gate_learning_rate"), integer(o, "gate_batches"),
+          (double) o.get("alpha"), integer(o, "hutchinson_probes"), normalisation);
+    } catch (IllegalArgumentException e) {
+      throw new IllegalArgumentException("pruning.options: " + e.getMessage()
+          .replace("gateWidth", "gate_width").replace("gateLearningRate", "gate_learning_rate")
+          .replace("gateBatches", "gate_batches").replace("hutchinsonProbes", "hutchinson_probes"));
+    }
+  }
+
+  private static int integer(Map<String, Object> o, String key) {
+    double v = (double) o.get(key);
+    if (v != Math.rint(v) || Math.abs(v) > Integer.MAX_VALUE) {
+      throw new IllegalArgumentException("pruning.options." + key + " must be a whole number, got " + v);
+    }
+    return (int) v;
   }
 }

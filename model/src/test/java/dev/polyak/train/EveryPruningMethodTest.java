@@ -1,0 +1,103 @@
+package dev.polyak.train;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import ai.djl.Device;
+import dev.polyak.checkpoint.Checkpoint;
+import dev.polyak.checkpoint.CheckpointStore;
+import dev.polyak.checkpoint.RetentionPolicy;
+import dev.polyak.data.io.AvroFiles;
+import dev.polyak.prune.PruneEventFiles;
+import dev.polyak.prune.PruningMethod;
+import dev.polyak.schemas.PruneEvent;
+import dev.polyak.testing.TestShardSets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.List;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+
+/**
+ * Every pruning method end to end through {@link TrainingRun} on the three scopes the paper
+ * prunes: bert-tiny's heads, a small Switch's experts and a reduced VGG-16's filters, for a few
+ * dozen steps. Asserts the pipeline's products, not which method does better: one event record
+ * whose kept count is the target, a final checkpoint whose masks are the event's, finite metrics.
+ */
+class EveryPruningMethodTest {
+  @TempDir static Path dir;
+  static Path text;
+  static Path images;
+
+  @BeforeAll
+  static void shards() throws Exception {
+    Path corpus = dir.resolve("corpus");
+    new dev.polyak.data.synthetic.SyntheticWikiText(300).write(corpus, 5, 12, 3, 3);
+    text = Files.createDirectories(dir.resolve("text-shards"));
+    TestShardSets.text(corpus, text, dev.polyak.data.text.WikiTextConfig.defaults().withRowsPerShard(50));
+    images = TestShardSets.syntheticCifar10(dir, 5, 16);
+  }
+
+  static Stream<Arguments> cases() {
+    List<String> models = List.of(
+        "model: bert-tiny\nmodel_options: {hidden: 32, layers: 2, heads: 4, ffn: 64}\nbatch_size: 4\n",
+        "model: switch-tiny\nmodel_options: {hidden: 32, layers: 2, heads: 2, ffn: 32, experts: 4}\nbatch_size: 4\n",
+        "model: vgg16\nmodel_options: {width_divisor: 16}\nbatch_size: 8\nlearning_rate: 0.05\n");
+    return Arrays.stream(PruningMethod.values())
+        .flatMap(m -> models.stream().map(model -> Arguments.of(m.id(), model)));
+  }
+
+  @ParameterizedTest(name = "{0} on {1}")
+  @MethodSource("cases")
+  void runsEndToEndAndRecordsItsEvent(String method, String model) throws Exception {
+    boolean atInit = method.equals("snip") || method.equals("grasp");
+    String pruning = method.equals("dense") ? "pruning: {method: dense}\n"
+        : "pruning: {method: " + method + ", step: " + (atInit ? 0 : 8) + ", ratio: 0.5, scoring_samples: 8, scoring_batch: 4"
+            + (method.equals("pl-gate") ? ", options: {gate_batches: 4, hutchinson_probes: 2}" : "") + "}\n";
+    boolean tokens = !model.contains("vgg16");
+    RunSpec spec = RunSpec.parse(model + "data: " + (tokens ? text : images) + "\nsteps: 16\neval_every: 8\n"
+        + "eval_samples: 8\n" + pruning, dir);
+    Path out = dir.resolve(method + "-" + spec.model());
+    TrainingRun.Result result = TrainingRun.run(spec, out, Device.cpu(), r -> {});
+    assertThat(result.status()).isEqualTo(TrainingRun.Status.FINISHED);
+    assertThat(result.metrics()).allSatisfy(m -> assertThat(m.evalLoss()).isFinite());
+    Checkpoint last = new CheckpointStore(out.resolve("checkpoints"), RetentionPolicy.keepAll()).latestValid().orElseThrow();
+    assertThat(last.step()).isEqualTo(16);
+    if (method.equals("dense")) {
+      assertThat(out.resolve(PruneEventFiles.COMBINED)).doesNotExist();
+      assertThat(result.pruneSteps()).isEmpty();
+      return;
+    }
+    List<PruneEvent> events = AvroFiles.read(out.resolve(PruneEventFiles.COMBINED), PruneEvent.class);
+    assertThat(events).hasSize(1);
+    PruneEvent e = events.get(0);
+    assertThat(e.getMethod()).isEqualTo(method);
+    assertThat(e.getStep()).isEqualTo(atInit ? 0 : 8);
+    assertThat(e.getScores()).hasSize(e.getStructureIds().size()).allSatisfy(s -> assertThat(s).isNotNaN());
+    int p = e.getStructureIds().size();
+    assertThat(e.getTargetKept()).isEqualTo(p - p / 2);
+    assertThat(e.getKeptAfter().stream().filter(k -> k).count()).isEqualTo(e.getTargetKept());
+    // The final masks are the event's: nothing pruned came back, nothing else was pruned.
+    int i = 0;
+    for (String id : e.getStructureIds()) {
+      assertThat(kept(last, id, spec)).as(id).isEqualTo(e.getKeptAfter().get(i++));
+    }
+    if (method.equals("pl-gate")) {
+      assertThat(e.getObjectiveTrace()).hasSize(4);
+      assertThat(e.getMethodOptions()).containsEntry("gate_batches", "4").containsEntry("alpha", "1");
+    }
+  }
+
+  /** Whether the checkpoint's masks keep structure {@code id}, found in a freshly built model of the spec. */
+  private static boolean kept(Checkpoint checkpoint, String id, RunSpec spec) {
+    try (Trainer trainer = Trainers.create(spec, dev.polyak.data.read.ShardSet.open(spec.data()), Device.cpu())) {
+      dev.polyak.nn.Structure s = trainer.model().structures().stream().filter(x -> x.id().equals(id)).findFirst()
+          .orElseThrow();
+      return checkpoint.masks().get("layer" + s.layer()).floats()[s.index()] != 0f;
+    }
+  }
+}
