@@ -4,12 +4,12 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.Shape;
-import dev.polyak.nn.Masks;
 import dev.polyak.nn.MaskedModel;
 import dev.polyak.nn.MlmModel;
-import dev.polyak.nn.Parameters;
 import dev.polyak.nn.Structure;
 import dev.polyak.random.RandomStream;
+import dev.polyak.testing.TestArrays;
+import dev.polyak.testing.TestModel;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.function.IntFunction;
@@ -17,56 +17,6 @@ import java.util.function.IntFunction;
 /** Small models and probe objectives with known answers, for the diagnostics tests. */
 final class TestObjectives {
   private TestObjectives() {}
-
-  /** A hand-built model for tests: parameters, structures and masks held as data. */
-  abstract static class TestModel implements MaskedModel {
-    final Parameters parameters;
-    final Masks masks;
-    final List<Structure> structures = new ArrayList<>();
-
-    TestModel(NDManager manager, int... structuresPerLayer) {
-      parameters = new Parameters(manager);
-      masks = new Masks(structuresPerLayer);
-    }
-
-    @Override
-    public Parameters parameters() {
-      return parameters;
-    }
-
-    @Override
-    public List<Structure> structures() {
-      return structures;
-    }
-
-    @Override
-    public Masks masks() {
-      return masks;
-    }
-
-    @Override
-    public long keptParameters() {
-      return parameters.count();
-    }
-
-    @Override
-    public long flopsPerSample() {
-      return 0;
-    }
-
-    @Override
-    public void setGate(int layer, ai.djl.ndarray.NDArray gate) {
-      throw new UnsupportedOperationException("the diagnostics test models have no soft gates");
-    }
-
-    @Override
-    public void clearGates() {}
-
-    @Override
-    public void close() {
-      parameters.close();
-    }
-  }
 
   /**
    * f(x) = Σ_i m_i w_i x_i + c: one structure per input coordinate (slice i of w, mask entry i);
@@ -98,14 +48,14 @@ final class TestObjectives {
   /** f_b = the model's single output on row b of x; loss = mean of ½ f_b². */
   static ProbeObjective regression(MaskedModel model, float[][] x) {
     return ProbeObjective.of(model, x.length,
-        probe -> model.forward(rows(model, x, probe, probe + 1)).reshape(new Shape()),
-        (from, to) -> model.forward(rows(model, x, from, to)).square().mean().mul(0.5f));
+        probe -> model.forward(TestArrays.rows(model, x, probe, probe + 1)).reshape(new Shape()),
+        (from, to) -> model.forward(TestArrays.rows(model, x, from, to)).square().mean().mul(0.5f));
   }
 
   /** f_b = cross-entropy of row b of x against class y[b]; loss = mean cross-entropy. */
   static ProbeObjective classification(MaskedModel model, float[][] x, int[] y) {
     ProbeObjective.RangeLoss loss = (from, to) -> {
-      NDArray logits = model.forward(rows(model, x, from, to));
+      NDArray logits = model.forward(TestArrays.rows(model, x, from, to));
       long[] targets = new long[to - from];
       for (int b = from; b < to; b++) {
         targets[b - from] = y[b];
@@ -164,20 +114,7 @@ final class TestObjectives {
     return ProbeObjective.of(model, ids.length, probe -> loss.loss(probe, probe + 1), loss);
   }
 
-  private static NDArray rows(MaskedModel model, float[][] x, int from, int to) {
-    int d = x[0].length;
-    float[] flat = new float[(to - from) * d];
-    for (int b = from; b < to; b++) {
-      System.arraycopy(x[b], 0, flat, (b - from) * d, d);
-    }
-    return model.parameters().manager().create(flat, new Shape(to - from, d));
-  }
-
   static float[][] gaussian(RandomStream stream, int n, int d) {
-    float[][] x = new float[n][d];
-    for (float[] row : x) {
-      stream.fillGaussian(row, 1f);
-    }
-    return x;
+    return TestArrays.gaussian(stream, n, d);
   }
 }

@@ -8,13 +8,11 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import dev.polyak.diag.ProbeObjective;
 import dev.polyak.nn.Autograd;
-import dev.polyak.nn.MaskedModel;
-import dev.polyak.nn.Masks;
 import dev.polyak.nn.Mlp;
-import dev.polyak.nn.Parameters;
 import dev.polyak.nn.Structure;
 import dev.polyak.random.RandomStreams;
-import java.util.ArrayList;
+import dev.polyak.testing.TestArrays;
+import dev.polyak.testing.TestModel;
 import java.util.List;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -38,10 +36,10 @@ class GraspTest {
     try (NDManager manager = NDManager.newBaseManager("PyTorch");
         LeastSquares model = new LeastSquares(manager)) {
       int n = 7;
-      float[][] x = ScoringFixtures.gaussian(STREAMS.stream("x"), n, D);
-      float[][] y = ScoringFixtures.gaussian(STREAMS.stream("y"), n, 1);
+      float[][] x = TestArrays.gaussian(STREAMS.stream("x"), n, D);
+      float[][] y = TestArrays.gaussian(STREAMS.stream("y"), n, 1);
       ProbeObjective data = ScoringFixtures.regression(model, x, y);
-      ScoringFixtures.Snapshot before = ScoringFixtures.Snapshot.of(model, ScoringFixtures.rows(model, x, 0, n));
+      ScoringFixtures.Snapshot before = ScoringFixtures.Snapshot.of(model, TestArrays.rows(model, x, 0, n));
 
       double[] scores = new Grasp().scores(new ScoringContext(data, 1, 0, 0, 3)); // batches of 3, 3, 1
 
@@ -109,14 +107,10 @@ class GraspTest {
     }
   }
 
-  /** f(x) = x · w over w ∈ R^6, three structures of two coordinates each; no masks or gates. */
-  private static final class LeastSquares implements MaskedModel {
-    private final Parameters parameters;
-    private final Masks masks = new Masks(3);
-    private final List<Structure> structures = new ArrayList<>();
-
+  /** f(x) = x · w over w ∈ R^6, three structures of two coordinates each. */
+  private static final class LeastSquares extends TestModel {
     LeastSquares(NDManager manager) {
-      parameters = new Parameters(manager);
+      super(manager, 3);
       parameters.normal("w", new Shape(D), 1f, STREAMS.stream("init"));
       for (int s = 0; s < 3; s++) {
         structures.add(new Structure("block" + s, 0, s, Structure.Kind.NEURON,
@@ -127,44 +121,6 @@ class GraspTest {
     @Override
     public NDArray forward(NDArray input) {
       return input.matMul(parameters.get("w").reshape(-1, 1));
-    }
-
-    @Override
-    public Parameters parameters() {
-      return parameters;
-    }
-
-    @Override
-    public List<Structure> structures() {
-      return structures;
-    }
-
-    @Override
-    public Masks masks() {
-      return masks;
-    }
-
-    @Override
-    public void setGate(int layer, NDArray gate) {
-      throw new UnsupportedOperationException("least squares has no gates");
-    }
-
-    @Override
-    public void clearGates() {}
-
-    @Override
-    public long keptParameters() {
-      return D;
-    }
-
-    @Override
-    public long flopsPerSample() {
-      return 2L * D;
-    }
-
-    @Override
-    public void close() {
-      parameters.close();
     }
   }
 }

@@ -4,13 +4,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
-import ai.djl.ndarray.types.Shape;
 import dev.polyak.diag.ProbeObjective;
 import dev.polyak.nn.Autograd;
 import dev.polyak.nn.MaskedModel;
 import dev.polyak.nn.Mlp;
-import dev.polyak.random.RandomStream;
 import dev.polyak.random.RandomStreams;
+import dev.polyak.testing.TestArrays;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
@@ -24,27 +23,10 @@ final class ScoringFixtures {
   /** loss(from, to) = mean over samples [from, to) of ½‖f(x_b) − y_b‖². */
   static ProbeObjective regression(MaskedModel model, float[][] x, float[][] y) {
     ProbeObjective.RangeLoss loss = (from, to) -> {
-      NDArray predicted = model.forward(rows(model, x, from, to));
-      return predicted.sub(rows(model, y, from, to)).square().sum(new int[] {1}).mean().mul(0.5f);
+      NDArray predicted = model.forward(TestArrays.rows(model, x, from, to));
+      return predicted.sub(TestArrays.rows(model, y, from, to)).square().sum(new int[] {1}).mean().mul(0.5f);
     };
     return ProbeObjective.of(model, x.length, probe -> loss.loss(probe, probe + 1), loss);
-  }
-
-  static NDArray rows(MaskedModel model, float[][] values, int from, int to) {
-    int d = values[0].length;
-    float[] flat = new float[(to - from) * d];
-    for (int b = from; b < to; b++) {
-      System.arraycopy(values[b], 0, flat, (b - from) * d, d);
-    }
-    return model.parameters().manager().create(flat, new Shape(to - from, d));
-  }
-
-  static float[][] gaussian(RandomStream stream, int n, int d) {
-    float[][] values = new float[n][d];
-    for (float[] row : values) {
-      stream.fillGaussian(row, 1f);
-    }
-    return values;
   }
 
   /**
@@ -55,14 +37,14 @@ final class ScoringFixtures {
     static MlpRegression create(NDManager manager, RandomStreams streams, int n) {
       Mlp model = new Mlp(new Mlp.Config(4, new int[] {6}, 3), manager, streams.stream("init"));
       setRows(model, "b0", 0, 6, 0.5f);
-      float[][] x = gaussian(streams.stream("x"), n, 4);
-      float[][] y = gaussian(streams.stream("y"), n, 3);
+      float[][] x = TestArrays.gaussian(streams.stream("x"), n, 4);
+      float[][] y = TestArrays.gaussian(streams.stream("y"), n, 3);
       return new MlpRegression(model, x, y, regression(model, x, y));
     }
 
     /** All samples as one input batch. */
     NDArray input() {
-      return rows(model, x, 0, x.length);
+      return TestArrays.rows(model, x, 0, x.length);
     }
   }
 
