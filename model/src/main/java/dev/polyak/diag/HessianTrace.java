@@ -135,7 +135,8 @@ public final class HessianTrace {
    * bit for bit afterwards (copied back, not subtracted; a −0.0 weight comes back as +0.0) and
    * their gradients left zero. Costs two passes of gradients over the samples.
    *
-   * @param v one array per parameter, in parameter order; v = 0 gives Hv = 0 without any pass
+   * @param v one array per parameter, of its shape and data type, in parameter order; v = 0 gives
+   *     Hv = 0 without any pass
    * @return float64 arrays in parameter order, not registered with a scope (the caller closes them)
    */
   public static List<NDArray> hessianVectorProduct(ProbeObjective objective, List<NDArray> v, double relativeStep,
