@@ -9,7 +9,7 @@ import java.util.Collection;
 import java.util.List;
 
 /** Gradients of the probe set's task loss, batch by batch. */
-final class GradientNorms {
+public final class GradientNorms {
   /** What one pass over the probe batches saw. */
   record BatchStatistics(double[] losses, double[] gradientNorms) {
     BatchStatistics(int batches) {
@@ -20,10 +20,16 @@ final class GradientNorms {
   private GradientNorms() {}
 
   /**
-   * ∇ of the mean task loss over all probes, computed in batches of {@code batchSize} and returned
-   * as detached arrays in parameter order (not registered with any scope: the caller closes them).
-   * With {@code statistics} non-null, also fills in each batch's loss and gradient norm.
+   * ∇ of the mean task loss over all probes: the batches' gradients (batches of {@code batchSize}
+   * from probe 0) summed with weights (batch size / n), returned as detached arrays in parameter
+   * order (not registered with any scope: the caller closes them). The parameters' own gradients
+   * are zero afterwards.
    */
+  public static List<NDArray> meanLossGradient(ProbeObjective objective, int batchSize) {
+    return meanLossGradient(objective, batchSize, null);
+  }
+
+  /** As {@link #meanLossGradient(ProbeObjective, int)}, also filling in each batch's loss and gradient norm when {@code statistics} is non-null. */
   static List<NDArray> meanLossGradient(ProbeObjective objective, int batchSize, BatchStatistics statistics) {
     Collection<NDArray> parameters = objective.model().parameters().arrays();
     int n = objective.size();

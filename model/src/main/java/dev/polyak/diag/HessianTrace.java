@@ -8,6 +8,7 @@ import dev.polyak.nn.MaskedModel;
 import dev.polyak.random.RandomStream;
 import dev.polyak.random.RandomStreams;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -73,16 +74,9 @@ public final class HessianTrace {
     double[] whole = new double[probes];
     double[][] perStructure = new double[count][probes];
     double[] rest = new double[probes];
-    List<NDArray> saved = new ArrayList<>();
-    try (Autograd.Mode off = Autograd.recording(false)) {
-      for (NDArray p : parameters.values()) {
-        NDArray copy = p.duplicate();
-        NDScope.unregister(copy);
-        saved.add(copy);
-      }
-    }
+    List<NDArray> saved = save(parameters.values());
     double epsilon = relativeStep * rms(parameters.values());
-    List<NDArray> base = GradientNorms.meanLossGradient(objective, batchSize, null);
+    List<NDArray> base = GradientNorms.meanLossGradient(objective, batchSize);
     try {
       for (int k = 0; k < probes; k++) {
         signs.seek((long) (k + 1) << 40);
@@ -133,6 +127,45 @@ public final class HessianTrace {
   }
 
   /**
+   * Hv of the mean task loss over all the objective's samples (batches of {@code batchSize}) at the
+   * model's current weights, by central differences of gradients, (∇L(w + εv) − ∇L(w − εv)) / 2ε,
+   * with ε = {@code relativeStep} × RMS(w) / RMS(v) (the perturbation εv has RMS {@code
+   * relativeStep} × RMS(w), as a Rademacher probe's in {@link #estimate}). Error: truncation O(ε²)
+   * (none for a quadratic loss) plus float32 rounding of order u‖∇L‖/ε. The weights are restored
+   * bit for bit afterwards (copied back, not subtracted; a −0.0 weight comes back as +0.0) and
+   * their gradients left zero. Costs two passes of gradients over the samples.
+   *
+   * @param v one array per parameter, of its shape and data type, in parameter order; v = 0 gives
+   *     Hv = 0 without any pass
+   * @return float64 arrays in parameter order, not registered with a scope (the caller closes them)
+   */
+  public static List<NDArray> hessianVectorProduct(ProbeObjective objective, List<NDArray> v, double relativeStep,
+      int batchSize) {
+    Collection<NDArray> parameters = objective.model().parameters().arrays();
+    double vRms = rms(v);
+    if (vRms == 0) {
+      List<NDArray> zeros = new ArrayList<>();
+      try (Autograd.Mode off = Autograd.recording(false)) {
+        for (NDArray p : parameters) {
+          NDArray zero = p.zerosLike().toType(DataType.FLOAT64, false);
+          NDScope.unregister(zero);
+          zeros.add(zero);
+        }
+      }
+      return zeros;
+    }
+    double epsilon = relativeStep * rms(parameters) / vRms;
+    List<NDArray> saved = save(parameters);
+    try {
+      return hessianVectorProduct(objective, saved, v, epsilon, batchSize, null);
+    } finally {
+      restore(parameters, saved);
+      saved.forEach(NDArray::close);
+      Autograd.zeroGradients(parameters);
+    }
+  }
+
+  /**
    * Hv by finite differences of gradients at the weights {@code saved}, in float64, parameter
    * order: forward, (∇L(w0 + εv) − ∇L(w0)) / ε, when {@code base} holds ∇L(w0); central, (∇L(w0 +
    * εv) − ∇L(w0 − εv)) / 2ε, when it is null. The parameters are left perturbed (the caller
@@ -172,7 +205,20 @@ public final class HessianTrace {
         t++;
       }
     }
-    return GradientNorms.meanLossGradient(objective, batchSize, null);
+    return GradientNorms.meanLossGradient(objective, batchSize);
+  }
+
+  /** Detached copies of the weights, not registered with a scope. */
+  private static List<NDArray> save(Collection<NDArray> parameters) {
+    List<NDArray> saved = new ArrayList<>();
+    try (Autograd.Mode off = Autograd.recording(false)) {
+      for (NDArray p : parameters) {
+        NDArray copy = p.duplicate();
+        NDScope.unregister(copy);
+        saved.add(copy);
+      }
+    }
+    return saved;
   }
 
   private static void restore(Iterable<NDArray> parameters, List<NDArray> saved) {
@@ -197,7 +243,7 @@ public final class HessianTrace {
     return like.getManager().create(values, like.getShape());
   }
 
-  private static double rms(java.util.Collection<NDArray> arrays) {
+  private static double rms(Collection<NDArray> arrays) {
     long count = arrays.stream().mapToLong(a -> a.getShape().size()).sum();
     return Math.sqrt(GradientNorms.squaredNorm(new ArrayList<>(arrays)) / count);
   }

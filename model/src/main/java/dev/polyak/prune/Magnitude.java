@@ -1,13 +1,9 @@
 package dev.polyak.prune;
 
 import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDScope;
 import ai.djl.ndarray.index.NDIndex;
-import ai.djl.ndarray.types.DataType;
-import dev.polyak.nn.Autograd;
 import dev.polyak.nn.MaskedModel;
 import dev.polyak.nn.Structure;
-import java.util.List;
 
 /**
  * The {@code magnitude} importance: the L1 norm of each structure's weights, over all of its slices
@@ -19,19 +15,7 @@ public final class Magnitude {
 
   /** One score per structure, in the model's structure order. */
   public static double[] scores(MaskedModel model) {
-    List<Structure> structures = model.structures();
-    double[] scores = new double[structures.size()];
-    try (Autograd.Mode off = Autograd.recording(false)) {
-      for (int s = 0; s < scores.length; s++) {
-        for (Structure.Slice slice : structures.get(s).slices()) {
-          try (NDScope scope = new NDScope()) {
-            scores[s] += slice(model.parameters().get(slice.parameter()), slice).toType(DataType.FLOAT64, false).abs()
-                .sum().getDouble();
-          }
-        }
-      }
-    }
-    return scores;
+    return SliceSums.of(model, (position, weight) -> weight.abs());
   }
 
   /** Elements [from, to) along the slice's axis: an index of {@code axis} full dimensions, then the range. */

@@ -14,6 +14,7 @@ import dev.polyak.nn.Bert;
 import dev.polyak.nn.Structure;
 import dev.polyak.random.RandomStream;
 import dev.polyak.random.RandomStreams;
+import dev.polyak.testing.TestModel;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.BeforeAll;
@@ -29,7 +30,7 @@ class HessianTraceTest {
   }
 
   /** ½ wᵀAw over w ∈ R^12, three structures of four coordinates; the loss ignores the probe range. */
-  static final class Quadratic extends TestObjectives.TestModel {
+  static final class Quadratic extends TestModel {
     final NDArray a;
 
     Quadratic(NDManager manager, double[][] matrix, RandomStream init) {
@@ -92,7 +93,7 @@ class HessianTraceTest {
         Quadratic model = new Quadratic(manager, m, streams.stream("init"))) {
       float[] v = new float[D];
       streams.stream("v").fillGaussian(v, 1f);
-      NDArray w = model.parameters.get("w");
+      NDArray w = model.parameters().get("w");
       List<NDArray> saved = List.of(w.duplicate());
       List<NDArray> base = GradientNorms.meanLossGradient(model.objective(), 4, null);
       for (List<NDArray> mode : java.util.Arrays.asList(null, base)) { // central, then forward

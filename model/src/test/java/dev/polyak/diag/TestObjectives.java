@@ -4,12 +4,11 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.Shape;
-import dev.polyak.nn.Masks;
 import dev.polyak.nn.MaskedModel;
 import dev.polyak.nn.MlmModel;
-import dev.polyak.nn.Parameters;
 import dev.polyak.nn.Structure;
 import dev.polyak.random.RandomStream;
+import dev.polyak.testing.TestModel;
 import dev.polyak.testing.TestRows;
 import java.util.ArrayList;
 import java.util.List;
@@ -18,56 +17,6 @@ import java.util.function.IntFunction;
 /** Small models and probe objectives with known answers, for the diagnostics tests. */
 final class TestObjectives {
   private TestObjectives() {}
-
-  /** A hand-built model for tests: parameters, structures and masks held as data. */
-  abstract static class TestModel implements MaskedModel {
-    final Parameters parameters;
-    final Masks masks;
-    final List<Structure> structures = new ArrayList<>();
-
-    TestModel(NDManager manager, int... structuresPerLayer) {
-      parameters = new Parameters(manager);
-      masks = new Masks(structuresPerLayer);
-    }
-
-    @Override
-    public Parameters parameters() {
-      return parameters;
-    }
-
-    @Override
-    public List<Structure> structures() {
-      return structures;
-    }
-
-    @Override
-    public Masks masks() {
-      return masks;
-    }
-
-    @Override
-    public long keptParameters() {
-      return parameters.count();
-    }
-
-    @Override
-    public long flopsPerSample() {
-      return 0;
-    }
-
-    @Override
-    public void setGate(int layer, ai.djl.ndarray.NDArray gate) {
-      throw new UnsupportedOperationException("the diagnostics test models have no soft gates");
-    }
-
-    @Override
-    public void clearGates() {}
-
-    @Override
-    public void close() {
-      parameters.close();
-    }
-  }
 
   /**
    * f(x) = Σ_i m_i w_i x_i + c: one structure per input coordinate (slice i of w, mask entry i);

@@ -1,0 +1,101 @@
+package dev.polyak.prune;
+
+import ai.djl.ndarray.NDScope;
+import ai.djl.ndarray.types.DataType;
+import dev.polyak.nn.Autograd;
+import dev.polyak.nn.MaskedModel;
+import dev.polyak.nn.Structure;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+
+/**
+ * The {@code fpgm} importance, filter pruning via geometric median (He, Liu, Wang, Hu and Yang,
+ * "Filter Pruning via Geometric Median for Deep Convolutional Neural Networks Acceleration", CVPR
+ * 2019): within each layer (mask group),
+ *
+ * <pre>score_i = Σ_{j ≠ i in i's layer} ‖F_i − F_j‖₂,</pre>
+ *
+ * F_i being structure i's own weights, its first slice (a convolution's output-channel weights for
+ * a filter), flattened; distances and sums in float64. The filters nearest the layer's geometric
+ * median (smallest distance sum) are the ones the others can best replace, so they score lowest
+ * and go first.
+ *
+ * <p>Choices:
+ *
+ * <ul>
+ *   <li>Any structure kind is scored by its first slice (a neuron's incoming weights, a head's
+ *       query columns, an expert's input layer), as the paper's criterion generalises; every first
+ *       slice of a layer must have the same number of weights, else the scoring fails naming the
+ *       layer and the two structures.
+ *   <li>FPGM only: the paper's "mix" variant (part of each layer's pruned filters chosen by the
+ *       norm criterion instead) needs the pruning ratio, which a score does not know; run {@code
+ *       magnitude} for a norm criterion.
+ *   <li>Scores compare within a layer; across layers they scale with width and weight norms. The
+ *       paper prunes the same fraction of every layer, which is the pruner's business (a global
+ *       top-k over these scores is not that).
+ *   <li>A masked structure scores as it is: masking leaves its weights in place, so it counts, by
+ *       its weights, both for its own score and in the others' sums (as the paper's soft pruning,
+ *       where a pruned filter stays in the layer).
+ * </ul>
+ *
+ * Uses only the weights: the scoring samples are not read and nothing in the model changes.
+ */
+public final class Fpgm implements Importance {
+  @Override
+  public double[] scores(ScoringContext context) {
+    return scores(context.model());
+  }
+
+  /** One score per structure, in the model's structure order. */
+  public static double[] scores(MaskedModel model) {
+    List<Structure> structures = model.structures();
+    Map<Integer, List<Integer>> layers = new TreeMap<>();
+    for (int s = 0; s < structures.size(); s++) {
+      layers.computeIfAbsent(structures.get(s).layer(), l -> new ArrayList<>()).add(s);
+    }
+    double[] scores = new double[structures.size()];
+    for (Map.Entry<Integer, List<Integer>> layer : layers.entrySet()) {
+      List<Integer> members = layer.getValue();
+      double[][] filters = new double[members.size()][];
+      for (int m = 0; m < filters.length; m++) {
+        filters[m] = ownWeights(model, structures.get(members.get(m)));
+        if (filters[m].length != filters[0].length) {
+          throw new IllegalArgumentException("fpgm compares the structures of a layer by their first slices, but in layer "
+              + layer.getKey() + " " + structures.get(members.get(0)).id() + " has " + filters[0].length + " weights and "
+              + structures.get(members.get(m)).id() + " has " + filters[m].length);
+        }
+      }
+      for (int a = 0; a < filters.length; a++) {
+        for (int b = a + 1; b < filters.length; b++) {
+          double distance = distance(filters[a], filters[b]);
+          scores[members.get(a)] += distance;
+          scores[members.get(b)] += distance;
+        }
+      }
+    }
+    return scores;
+  }
+
+  /** The structure's first slice, flattened, in float64. */
+  private static double[] ownWeights(MaskedModel model, Structure structure) {
+    if (structure.slices().isEmpty()) {
+      throw new IllegalArgumentException("fpgm scores a structure by its first slice; " + structure.id() + " has none");
+    }
+    Structure.Slice first = structure.slices().get(0);
+    try (Autograd.Mode off = Autograd.recording(false); NDScope scope = new NDScope()) {
+      return Magnitude.slice(model.parameters().get(first.parameter()), first).toType(DataType.FLOAT64, false)
+          .toDoubleArray();
+    }
+  }
+
+  private static double distance(double[] a, double[] b) {
+    double squares = 0;
+    for (int k = 0; k < a.length; k++) {
+      double d = a[k] - b[k];
+      squares += d * d;
+    }
+    return Math.sqrt(squares);
+  }
+}
