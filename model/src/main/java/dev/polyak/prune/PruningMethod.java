@@ -27,6 +27,23 @@ public enum PruningMethod {
    */
   LTH(Map.of("rewind_fraction", 0.05)),
   /**
+   * Michel et al. (2019): the mean over scoring batches of |∂L/∂ξ_i|, ξ_i a gate on structure i's
+   * output (Att-Score for heads, Exp-Score for experts; {@link GradScore}).
+   */
+  GRAD_SCORE(Map.of()),
+  /** Structured SNIP: Σ |g ⊙ w| over a structure's weights ({@link Snip}); the paper prunes at step 0. */
+  SNIP(Map.of()),
+  /**
+   * Structured GraSP: Σ θ ⊙ Hg over a structure's weights, Hg by central differences of gradients
+   * with step {@code relative_step} × RMS(θ) ({@link Grasp}); the paper prunes at step 0.
+   */
+  GRASP(Map.of("relative_step", Grasp.DEFAULT_RELATIVE_STEP)),
+  /**
+   * He et al. (2019): within each layer, the distance sum of a structure's own weights to the
+   * others'; the ones nearest the geometric median go first ({@link Fpgm}).
+   */
+  FPGM(Map.of()),
+  /**
    * Prune the structures with the largest condition number κ_i of their NTK kernel on the scoring
    * samples (the paper's Figure 1 "Masked T", {@link KappaRank}).
    */
@@ -110,6 +127,10 @@ public enum PruningMethod {
       case DENSE -> throw new IllegalStateException("dense prunes nothing and has no scores");
       case RANDOM -> c -> RandomImportance.scores(c.model().structures().size(), c.seed(), c.event());
       case MAGNITUDE, LTH -> c -> Magnitude.scores(c.model());
+      case GRAD_SCORE -> new GradScore();
+      case SNIP -> new Snip();
+      case GRASP -> new Grasp((double) o.get("relative_step"));
+      case FPGM -> new Fpgm();
       case KAPPA_RANK -> new KappaRank();
       case PL_GATE -> new PlGate(gateOptions(o));
     };
