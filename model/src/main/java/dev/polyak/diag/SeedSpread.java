@@ -50,7 +50,7 @@ public record SeedSpread(int count, double mean, double standardDeviation, doubl
   }
 
   /** The mean, summed in the given order. */
-  static double mean(double[] values) {
+  public static double mean(double[] values) {
     double sum = 0;
     for (double v : values) {
       sum += v;
@@ -59,7 +59,7 @@ public record SeedSpread(int count, double mean, double standardDeviation, doubl
   }
 
   /** The sample standard deviation about {@code mean} (divisor n − 1), NaN for fewer than two values. */
-  static double sampleStandardDeviation(double[] values, double mean) {
+  public static double sampleStandardDeviation(double[] values, double mean) {
     if (values.length < 2) {
       return Double.NaN;
     }

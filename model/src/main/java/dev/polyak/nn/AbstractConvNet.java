@@ -131,8 +131,8 @@ abstract class AbstractConvNet extends AbstractMaskedModel {
 
   /** Multiplies channel {@code c} of NCHW {@code input} by layer {@code layer}'s mask (and gate) entry {@code c}. */
   protected final NDArray maskFilters(NDArray input, int layer) {
-    NDArray factor = outputFactor(layer);
-    return factor == null ? input : input.mul(factor.reshape(1, masks.size(layer), 1, 1));
+    NDArray factor = outputFactor(layer, input.getManager(), 1, masks.size(layer), 1, 1);
+    return factor == null ? input : input.mul(factor);
   }
 
   /** Parameters of a 3×3 convolution from {@code in} to {@code out} channels, with bias if asked. */

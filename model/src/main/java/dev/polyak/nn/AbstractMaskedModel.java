@@ -40,14 +40,20 @@ abstract class AbstractMaskedModel implements MaskedModel {
     java.util.Arrays.fill(gates, null);
   }
 
+  /** Whether layer {@code layer} has a soft gate set. */
+  protected final boolean hasGate(int layer) {
+    return gates[layer] != null;
+  }
+
   /**
-   * What multiplies layer {@code layer}'s structure outputs: its mask entries times its soft gate
-   * if one is set; null when every structure is kept and no gate is set (nothing to multiply). The
-   * caller must not close it: the mask array is the model's own, kept until the mask changes,
-   * because an array made from Java values wraps memory that the autograd graph still reads in the
-   * backward pass (closing it early gave NaN gradients).
+   * What multiplies layer {@code layer}'s structure outputs, shaped {@code shape} for the caller's
+   * broadcast: its mask entries times its soft gate if one is set; null when every structure is
+   * kept and no gate is set (nothing to multiply). The returned array belongs to {@code owner}
+   * (the input's manager, or the step's scope). The mask itself is the model's own array, kept
+   * until the mask changes, because an array made from Java values wraps memory that the autograd
+   * graph still reads in the backward pass (closing it right after the multiply gave NaN gradients).
    */
-  protected final NDArray outputFactor(int layer) {
+  protected final NDArray outputFactor(int layer, NDManager owner, long... shape) {
     NDArray gate = gates[layer];
     if (gate == null && masks.allKept(layer)) {
       return null;
@@ -61,7 +67,13 @@ abstract class AbstractMaskedModel implements MaskedModel {
       ai.djl.ndarray.NDScope.unregister(maskArrays[layer]);
       maskArrayValues[layer] = values;
     }
-    return gate == null ? maskArrays[layer] : gate.mul(maskArrays[layer]);
+    NDArray factor = gate == null ? maskArrays[layer] : gate.mul(maskArrays[layer]);
+    NDArray shaped = factor.reshape(shape);
+    shaped.attach(owner);
+    if (factor != maskArrays[layer]) {
+      factor.attach(owner);
+    }
+    return shaped;
   }
 
   protected final void addStructure(Structure structure) {

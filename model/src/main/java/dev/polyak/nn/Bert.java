@@ -168,7 +168,7 @@ public final class Bert extends AbstractMaskedModel implements MlmModel {
     NDArray x = embed(parameters, config, ids);
     for (int l = 0; l < config.layers(); l++) {
       String p = "layer" + l + ".";
-      x = attention(parameters, outputFactor(l), config, x, l);
+      x = attention(parameters, outputFactor(l, ids.getManager(), 1, config.heads(), 1, 1), config, x, l);
       NDArray ffn = feedForward(parameters, x, p + "ffn");
       x = norm(x.add(ffn), p + "ffn.norm");
     }
@@ -185,7 +185,8 @@ public final class Bert extends AbstractMaskedModel implements MlmModel {
 
   /**
    * Layer {@code layer}'s attention block with its residual and LayerNorm; head {@code h}'s context
-   * multiplied by {@code headFactor[h]} (mask times gate; null multiplies by nothing).
+   * multiplied by {@code headFactor} (mask times gate, shaped {@code [1, heads, 1, 1]}; null
+   * multiplies by nothing).
    */
   static NDArray attention(Parameters parameters, NDArray headFactor, Config config, NDArray x, int layer) {
     long batch = x.getShape().get(0);
@@ -199,7 +200,7 @@ public final class Bert extends AbstractMaskedModel implements MlmModel {
     NDArray attention = q.matMul(k.transpose(0, 1, 3, 2)).div((float) Math.sqrt(d)).softmax(-1);
     NDArray context = attention.matMul(v);
     if (headFactor != null) {
-      context = context.mul(headFactor.reshape(1, heads, 1, 1));
+      context = context.mul(headFactor);
     }
     context = context.transpose(0, 2, 1, 3).reshape(batch, length, config.hidden());
     return norm(parameters, config, x.add(dense(parameters, context, p + "attention.output")), p + "attention.norm");

@@ -54,7 +54,7 @@ public final class Mlp extends AbstractMaskedModel {
         return z;
       }
       h = ai.djl.nn.Activation.relu(z);
-      NDArray factor = outputFactor(l);
+      NDArray factor = outputFactor(l, input.getManager(), masks.size(l));
       if (factor != null) {
         h = h.mul(factor);
       }

@@ -213,7 +213,7 @@ public final class Switch extends AbstractMaskedModel implements MlmModel {
     NDArray x = Bert.embed(parameters, encoder, ids);
     NDArray balance = x.getManager().zeros(new Shape());
     for (int l = 0; l < config.layers(); l++) {
-      x = Bert.attention(parameters, outputFactor(l), encoder, x, l);
+      x = Bert.attention(parameters, outputFactor(l, ids.getManager(), 1, encoder.heads(), 1, 1), encoder, x, l);
       Routing routing = route(x.reshape(batch * length, config.hidden()), l);
       x = Bert.norm(parameters, encoder, x.add(routing.output().reshape(batch, length, config.hidden())),
           "layer" + l + ".ffn.norm");
@@ -285,10 +285,10 @@ public final class Switch extends AbstractMaskedModel implements MlmModel {
       combine[order[r]] = r;
     }
     NDArray gate = probabilities.reshape(-1).get(new NDIndex("{}", manager.create(gates))).reshape(routed, 1);
-    NDArray soft = outputFactor(group);
-    if (soft != null && routed > 0) {
-      // A soft gate on the experts multiplies each routed row by its expert's entry (the mask part
-      // is all ones here: masked experts receive no tokens).
+    if (hasGate(group) && routed > 0) {
+      // A soft gate on the experts multiplies each routed row by its expert's entry (masked experts
+      // receive no tokens, so the mask needs no multiply of its own).
+      NDArray soft = outputFactor(group, manager, experts);
       long[] expertOfRow = new long[routed];
       for (int r = 0; r < routed; r++) {
         expertOfRow[r] = assigned[order[r]];

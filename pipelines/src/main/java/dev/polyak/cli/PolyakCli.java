@@ -16,6 +16,7 @@ import picocli.CommandLine.Command;
         TrainCommand.class,
         DiagnoseCommand.class,
         StabilityCommand.class,
+        CompareCommand.class,
         QuickstartCommand.class,
         BenchCommand.class,
         CommandLine.HelpCommand.class})

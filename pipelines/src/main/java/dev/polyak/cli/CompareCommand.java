@@ -1,0 +1,226 @@
+package dev.polyak.cli;
+
+import ai.djl.Device;
+import dev.polyak.data.io.AvroFiles;
+import dev.polyak.diag.SeedSpread;
+import dev.polyak.prune.PruneEventFiles;
+import dev.polyak.prune.PruningMethod;
+import dev.polyak.schemas.PruneEvent;
+import dev.polyak.train.MetricRecord;
+import dev.polyak.train.RunSpec;
+import dev.polyak.train.TrainingRun;
+import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/**
+ * {@code polyak compare}: pruning methods side by side on one model and shard set, over seeds, with
+ * the same schedule, and the comparison table. Each (method, seed) is an ordinary run folder under
+ * {@code <out>/runs/}, so an interrupted comparison resumes where it stopped.
+ */
+@Command(name = "compare", mixinStandardHelpOptions = true, versionProvider = PolyakCli.Version.class,
+    description = {
+        "Trains one model with each pruning method and seed (one-shot pruning of --ratio of the structures at"
+            + " --prune-step; dense = no pruning) and prints, per method, mean +- std over seeds of the final train"
+            + " and eval perplexity (or accuracy), the step at which each run first reached its seed's dense run's final"
+            + " eval figure, and the share of the wall time spent pruning.",
+        "Runs go to <out>/runs/<method>-seed<k>/ (resumable); the table also to <out>/table.md."})
+final class CompareCommand implements Callable<Integer> {
+  @Option(names = "--shards", required = true, description = "The shard set (polyak preprocess output).")
+  Path shards;
+
+  @Option(names = "--model", defaultValue = "bert-tiny", description = "Model preset (default ${DEFAULT-VALUE}).")
+  String model;
+
+  @Option(names = "--train-split", defaultValue = "train", description = "Split trained on (default ${DEFAULT-VALUE}).")
+  String trainSplit;
+
+  @Option(names = "--eval-split", description = "Held-out split (default: the family's, valid for text, test for images).")
+  String evalSplit;
+
+  @Option(names = "--methods", split = ",", defaultValue = "dense,pl-gate,kappa-rank,random,magnitude",
+      description = "Methods, comma-separated (default ${DEFAULT-VALUE}).")
+  List<String> methods;
+
+  @Option(names = "--seeds", split = ",", defaultValue = "0,1,2", description = "Seeds (default ${DEFAULT-VALUE}).")
+  List<Long> seeds;
+
+  @Option(names = "--steps", defaultValue = "1000", description = "Training steps per run (default ${DEFAULT-VALUE}).")
+  long steps;
+
+  @Option(names = "--prune-step", defaultValue = "100", description = "Step of the one-shot pruning (default ${DEFAULT-VALUE}).")
+  long pruneStep;
+
+  @Option(names = "--ratio", defaultValue = "0.5", description = "Fraction of the structures pruned (default ${DEFAULT-VALUE}).")
+  double ratio;
+
+  @Option(names = "--scope", description = "Structure kinds to prune, comma-separated (default: the model's own).")
+  String scope;
+
+  @Option(names = "--eval-every", defaultValue = "100", description = "Steps between evaluations (default ${DEFAULT-VALUE}).")
+  long evalEvery;
+
+  @Option(names = "--eval-samples", defaultValue = "512", description = "Held-out samples per evaluation (default ${DEFAULT-VALUE}).")
+  int evalSamples;
+
+  @Option(names = "--batch-size", description = "Batch size (default: the family's).")
+  Integer batchSize;
+
+  @Option(names = "--parallel", defaultValue = "2", description = "Runs trained at once, one intra-op thread each"
+      + " (default ${DEFAULT-VALUE}).")
+  int parallel;
+
+  @Option(names = "--out", required = true, description = "Output folder.")
+  Path out;
+
+  @Spec picocli.CommandLine.Model.CommandSpec spec;
+
+  /** One (method, seed) run's figures. */
+  record Outcome(String method, long seed, TrainingRun.Result result, double wallSeconds, double pruningSeconds) {
+    MetricRecord last() {
+      return result.last().orElseThrow();
+    }
+  }
+
+  @Override
+  public Integer call() throws Exception {
+    if (parallel < 1 || seeds.isEmpty() || methods.isEmpty()) {
+      throw new IllegalArgumentException("--parallel must be >= 1 and --seeds and --methods must name something");
+    }
+    methods.forEach(PruningMethod::of);
+    PrintWriter console = spec.commandLine().getOut();
+    EngineThreads.set(1);
+    Map<String, Future<Outcome>> runs = new LinkedHashMap<>();
+    ExecutorService pool = Executors.newFixedThreadPool(parallel);
+    try {
+      for (String method : methods) {
+        for (long seed : seeds) {
+          RunSpec run = RunSpec.parse(runFile(method, seed), null);
+          Path folder = out.resolve("runs").resolve(method + "-seed" + seed);
+          runs.put(method + "/" + seed, pool.submit(() -> {
+            long started = System.nanoTime();
+            TrainingRun.Result result = TrainingRun.run(run, folder, Device.cpu(), r -> {});
+            double wall = (System.nanoTime() - started) / 1e9;
+            double pruning = 0;
+            if (Files.exists(folder.resolve(PruneEventFiles.COMBINED))) {
+              for (PruneEvent e : AvroFiles.read(folder.resolve(PruneEventFiles.COMBINED), PruneEvent.class)) {
+                pruning += e.getWallSeconds();
+              }
+            }
+            synchronized (console) {
+              MetricRecord last = result.last().orElseThrow();
+              console.printf("%s seed %d: %s, final eval loss %.4f, metric %.4f, %.0f s%s%n", method, seed,
+                  result.status(), last.evalLoss(), last.evalMetric(), wall,
+                  result.resumedFromStep() > 0 ? " (resumed from step " + result.resumedFromStep() + ")" : "");
+              console.flush();
+            }
+            return new Outcome(method, seed, result, wall, pruning);
+          }));
+        }
+      }
+      List<Outcome> outcomes = new ArrayList<>();
+      for (Future<Outcome> f : runs.values()) {
+        outcomes.add(f.get());
+      }
+      String table = table(outcomes, RunSpec.parse(runFile(methods.get(0), seeds.get(0)), null).family().transformer());
+      console.print(table);
+      console.flush();
+      dev.polyak.checkpoint.AtomicFiles.writeString(out.resolve("table.md"), table);
+      return 0;
+    } finally {
+      pool.shutdownNow();
+    }
+  }
+
+  /** The run file of one cell. */
+  String runFile(String method, long seed) {
+    StringBuilder yaml = new StringBuilder();
+    yaml.append("model: ").append(model).append('\n')
+        .append("data: ").append(shards.toAbsolutePath()).append('\n')
+        .append("train_split: ").append(trainSplit).append('\n')
+        .append("seed: ").append(seed).append('\n')
+        .append("steps: ").append(steps).append('\n')
+        .append("eval_every: ").append(evalEvery).append('\n')
+        .append("eval_samples: ").append(evalSamples).append('\n');
+    if (evalSplit != null) {
+      yaml.append("eval_split: ").append(evalSplit).append('\n');
+    }
+    if (batchSize != null) {
+      yaml.append("batch_size: ").append(batchSize).append('\n');
+    }
+    if (!method.equals("dense")) {
+      yaml.append("pruning: {method: ").append(method).append(", step: ").append(pruneStep).append(", ratio: ")
+          .append(ratio).append(scope == null ? "" : ", scope: [" + scope + "]").append("}\n");
+    }
+    return yaml.toString();
+  }
+
+  /**
+   * The comparison: per method, mean ± std over seeds of the final train perplexity (exp of the
+   * mean training loss since the previous evaluation) and eval perplexity (or accuracy), the steps
+   * to reach the same seed's dense final eval figure, and the pruning share of the wall time.
+   */
+  static String table(List<Outcome> outcomes, boolean perplexity) {
+    Map<Long, Double> denseFinal = new LinkedHashMap<>();
+    for (Outcome o : outcomes) {
+      if (o.method().equals("dense")) {
+        denseFinal.put(o.seed(), o.last().evalMetric());
+      }
+    }
+    Map<String, List<Outcome>> byMethod = new LinkedHashMap<>();
+    outcomes.forEach(o -> byMethod.computeIfAbsent(o.method(), m -> new ArrayList<>()).add(o));
+    String metric = perplexity ? "perplexity" : "accuracy";
+    StringBuilder t = new StringBuilder();
+    t.append(String.format(Locale.ROOT, "| method | seeds | final train %s | final eval %s | steps to dense's final eval %s"
+        + " | pruning share of wall time |%n", metric, metric, metric));
+    t.append("|---|---|---|---|---|---|\n");
+    for (Map.Entry<String, List<Outcome>> e : byMethod.entrySet()) {
+      List<Outcome> runs = e.getValue();
+      double[] train = runs.stream().mapToDouble(o -> perplexity ? Math.exp(o.last().trainLoss()) : Double.NaN).toArray();
+      double[] eval = runs.stream().mapToDouble(o -> o.last().evalMetric()).toArray();
+      List<Long> reached = new ArrayList<>();
+      int comparable = 0;
+      for (Outcome o : runs) {
+        Double target = denseFinal.get(o.seed());
+        if (target == null) {
+          continue;
+        }
+        comparable++;
+        for (MetricRecord r : o.result().metrics()) {
+          if (perplexity ? r.evalMetric() <= target : r.evalMetric() >= target) {
+            reached.add(r.step());
+            break;
+          }
+        }
+      }
+      double pruning = runs.stream().mapToDouble(Outcome::pruningSeconds).sum();
+      double wall = runs.stream().mapToDouble(Outcome::wallSeconds).sum();
+      String steps = comparable == 0 ? "no dense run"
+          : reached.isEmpty() ? "not reached (0/" + comparable + ")"
+          : meanStd(reached.stream().mapToDouble(Long::doubleValue).toArray(), 0)
+              + (reached.size() < comparable ? " (" + reached.size() + "/" + comparable + " reached)" : "");
+      t.append(String.format(Locale.ROOT, "| %s | %d | %s | %s | %s | %.2f %% |%n", e.getKey(), runs.size(),
+          perplexity ? meanStd(train, 1) : "-", meanStd(eval, perplexity ? 1 : 4), steps, 100 * pruning / wall));
+    }
+    return t.toString();
+  }
+
+  private static String meanStd(double[] values, int decimals) {
+    double mean = SeedSpread.mean(values);
+    String format = "%." + decimals + "f";
+    return values.length < 2 ? String.format(Locale.ROOT, format, mean)
+        : String.format(Locale.ROOT, format + " ± " + format, mean, SeedSpread.sampleStandardDeviation(values, mean));
+  }
+}
