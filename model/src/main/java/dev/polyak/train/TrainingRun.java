@@ -212,6 +212,20 @@ public final class TrainingRun {
     return write(metrics);
   }
 
+  /**
+   * The result a run wrote into {@code out}.
+   *
+   * @throws BadInputException naming the file if it is missing or not a result
+   */
+  public static Result readResult(Path out) {
+    Path file = out.resolve("result.json");
+    try {
+      return JSON.readValue(file.toFile(), Result.class);
+    } catch (IOException e) {
+      throw new BadInputException(file + ": no readable run result (" + e.getMessage() + ")");
+    }
+  }
+
   private static void writeResult(Path out, Result result) {
     AtomicFiles.writeString(out.resolve("result.json"), write(result));
   }

@@ -1,6 +1,5 @@
 package dev.polyak.cli;
 
-import ai.djl.Device;
 import dev.polyak.data.io.AvroFiles;
 import dev.polyak.diag.SeedSpread;
 import dev.polyak.prune.PruneEventFiles;
@@ -29,6 +28,11 @@ import picocli.CommandLine.Spec;
  * {@code polyak compare}: pruning methods side by side on one model and shard set, over seeds, with
  * the same schedule, and the comparison table. Each (method, seed) is an ordinary run folder under
  * {@code <out>/runs/}, so an interrupted comparison resumes where it stopped.
+ *
+ * <p>Each cell trains in a JVM of its own ({@code polyak train} with this process's JVM options and
+ * class path, one intra-op thread): two bert-tiny runs trained at once on threads of one JVM
+ * diverged (loss NaN near the peak learning rate) in three of four attempts, where each alone
+ * finished, so runs do not share a JVM here (see README, Tests).
  */
 @Command(name = "compare", mixinStandardHelpOptions = true, versionProvider = PolyakCli.Version.class,
     description = {
@@ -36,7 +40,8 @@ import picocli.CommandLine.Spec;
             + " --prune-step; dense = no pruning) and prints, per method, mean +- std over seeds of the final train"
             + " and eval perplexity (or accuracy), the step at which each run first reached its seed's dense run's final"
             + " eval figure, and the share of the wall time spent pruning.",
-        "Runs go to <out>/runs/<method>-seed<k>/ (resumable); the table also to <out>/table.md."})
+        "Runs go to <out>/runs/<method>-seed<k>/ (resumable; each trained by 'polyak train' in a JVM of its own,"
+            + " its output in train.log there); the table also to <out>/table.md."})
 final class CompareCommand implements Callable<Integer> {
   @Option(names = "--shards", required = true, description = "The shard set (polyak preprocess output).")
   Path shards;
@@ -101,17 +106,17 @@ final class CompareCommand implements Callable<Integer> {
     }
     methods.forEach(PruningMethod::of);
     PrintWriter console = spec.commandLine().getOut();
-    EngineThreads.set(1);
     Map<String, Future<Outcome>> runs = new LinkedHashMap<>();
     ExecutorService pool = Executors.newFixedThreadPool(parallel);
     try {
       for (String method : methods) {
         for (long seed : seeds) {
-          RunSpec run = RunSpec.parse(runFile(method, seed), null);
+          String runFile = runFile(method, seed);
+          RunSpec.parse(runFile, null); // a bad cell fails here, before anything trains
           Path folder = out.resolve("runs").resolve(method + "-seed" + seed);
           runs.put(method + "/" + seed, pool.submit(() -> {
             long started = System.nanoTime();
-            TrainingRun.Result result = TrainingRun.run(run, folder, Device.cpu(), r -> {});
+            TrainingRun.Result result = trainInOwnJvm(runFile, folder);
             double wall = (System.nanoTime() - started) / 1e9;
             double pruning = 0;
             if (Files.exists(folder.resolve(PruneEventFiles.COMBINED))) {
@@ -144,6 +149,33 @@ final class CompareCommand implements Callable<Integer> {
     }
   }
 
+  /**
+   * Trains one cell with {@code polyak train} in a child JVM (this JVM's options and class path),
+   * its output in {@code <folder>/train.log}; returns the result it wrote.
+   */
+  static TrainingRun.Result trainInOwnJvm(String runFile, Path folder) throws Exception {
+    Files.createDirectories(folder);
+    Path config = folder.resolve("run.yaml");
+    dev.polyak.checkpoint.AtomicFiles.writeString(config, runFile);
+    List<String> command = new ArrayList<>();
+    command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+    command.addAll(java.lang.management.ManagementFactory.getRuntimeMXBean().getInputArguments());
+    command.addAll(List.of("-cp", System.getProperty("java.class.path"), PolyakCli.class.getName(), "train",
+        "--config", config.toString(), "--out", folder.toString(), "--threads", "1"));
+    Path log = folder.resolve("train.log");
+    Process process = new ProcessBuilder(command).redirectErrorStream(true)
+        .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile())).start();
+    try {
+      int code = process.waitFor();
+      if (code != 0 && code != TrainCommand.DIVERGED) {
+        throw new IllegalStateException("training " + folder + " failed with exit code " + code + "; see " + log);
+      }
+    } finally {
+      process.destroy();
+    }
+    return TrainingRun.readResult(folder);
+  }
+
   /** The run file of one cell. */
   String runFile(String method, long seed) {
     StringBuilder yaml = new StringBuilder();
@@ -169,7 +201,8 @@ final class CompareCommand implements Callable<Integer> {
 
   /**
    * The comparison: per method, mean ± std over seeds of the final train perplexity (exp of the
-   * mean training loss since the previous evaluation) and eval perplexity (or accuracy), the steps
+   * mean training loss since the previous evaluation; the loss itself for classification) and eval
+   * perplexity (or accuracy), the steps
    * to reach the same seed's dense final eval figure, and the pruning share of the wall time.
    */
   static String table(List<Outcome> outcomes, boolean perplexity) {
@@ -184,11 +217,12 @@ final class CompareCommand implements Callable<Integer> {
     String metric = perplexity ? "perplexity" : "accuracy";
     StringBuilder t = new StringBuilder();
     t.append(String.format(Locale.ROOT, "| method | seeds | final train %s | final eval %s | steps to dense's final eval %s"
-        + " | pruning share of wall time |%n", metric, metric, metric));
+        + " | pruning share of wall time |%n", perplexity ? "perplexity" : "loss", metric, metric));
     t.append("|---|---|---|---|---|---|\n");
     for (Map.Entry<String, List<Outcome>> e : byMethod.entrySet()) {
       List<Outcome> runs = e.getValue();
-      double[] train = runs.stream().mapToDouble(o -> perplexity ? Math.exp(o.last().trainLoss()) : Double.NaN).toArray();
+      double[] train = runs.stream().mapToDouble(o -> perplexity ? Math.exp(o.last().trainLoss()) : o.last().trainLoss())
+          .toArray();
       double[] eval = runs.stream().mapToDouble(o -> o.last().evalMetric()).toArray();
       List<Long> reached = new ArrayList<>();
       int comparable = 0;
@@ -212,7 +246,7 @@ final class CompareCommand implements Callable<Integer> {
           : meanStd(reached.stream().mapToDouble(Long::doubleValue).toArray(), 0)
               + (reached.size() < comparable ? " (" + reached.size() + "/" + comparable + " reached)" : "");
       t.append(String.format(Locale.ROOT, "| %s | %d | %s | %s | %s | %.2f %% |%n", e.getKey(), runs.size(),
-          perplexity ? meanStd(train, 1) : "-", meanStd(eval, perplexity ? 1 : 4), steps, 100 * pruning / wall));
+          meanStd(train, perplexity ? 1 : 4), meanStd(eval, perplexity ? 1 : 4), steps, 100 * pruning / wall));
     }
     return t.toString();
   }
