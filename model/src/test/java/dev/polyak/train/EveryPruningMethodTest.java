@@ -92,6 +92,30 @@ class EveryPruningMethodTest {
     }
   }
 
+  @org.junit.jupiter.api.Test
+  void switchPrunesHeadsAndExpertsTogetherWithEveryLayerProtected() {
+    RunSpec spec = RunSpec.parse("model: switch-tiny\nmodel_options: {hidden: 32, layers: 2, heads: 2, ffn: 32, experts: 4}\n"
+        + "batch_size: 4\ndata: " + text + "\nsteps: 8\neval_every: 4\neval_samples: 8\n"
+        + "pruning: {method: random, step: 4, ratio: 0.6, scope: [heads, experts], scoring_samples: 8}\n", dir);
+    Path out = dir.resolve("switch-heads-experts");
+    TrainingRun.run(spec, out, Device.cpu(), r -> {});
+    PruneEvent e = AvroFiles.read(out.resolve(PruneEventFiles.COMBINED), PruneEvent.class).get(0);
+    assertThat(e.getScope()).containsExactly("experts", "heads");
+    // 2 layers x (2 heads + 4 experts) = 12 structures; 0.6 prunes floor(7.2) = 7 and keeps 5,
+    // and each of the four mask groups (heads of layer 0, 1; experts of layer 0, 1) keeps one.
+    assertThat(e.getStructureIds()).hasSize(12);
+    assertThat(e.getTargetKept()).isEqualTo(5);
+    int i = 0;
+    java.util.Map<String, Integer> keptPerGroup = new java.util.TreeMap<>();
+    for (String id : e.getStructureIds()) {
+      String group = id.substring(0, id.indexOf('/')) + (id.contains("head") ? "/heads" : "/experts");
+      keptPerGroup.merge(group, e.getKeptAfter().get(i++) ? 1 : 0, Integer::sum);
+    }
+    assertThat(keptPerGroup).containsOnlyKeys("layer0/experts", "layer0/heads", "layer1/experts", "layer1/heads")
+        .allSatisfy((group, kept) -> assertThat(kept).as(group).isPositive());
+    assertThat(keptPerGroup.values().stream().mapToInt(Integer::intValue).sum()).isEqualTo(5);
+  }
+
   /** Whether the checkpoint's masks keep structure {@code id}, found in a freshly built model of the spec. */
   private static boolean kept(Checkpoint checkpoint, String id, RunSpec spec) {
     try (Trainer trainer = Trainers.create(spec, dev.polyak.data.read.ShardSet.open(spec.data()), Device.cpu())) {
