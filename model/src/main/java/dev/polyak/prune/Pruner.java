@@ -94,7 +94,7 @@ public final class Pruner {
     }
     if (spec.method() == PruningMethod.LTH) {
       long rewind = rewindStep(trainer);
-      long first = nextEventStep(trainer, 0, trainer.config().steps());
+      long first = nextEventStep(trainer, -1, trainer.config().steps());
       if (first <= trainer.config().steps() && first <= rewind) {
         throw new IllegalArgumentException("lth rewinds to step " + rewind + " (rewind_fraction "
             + spec.method().rewindFraction(spec.options()) + ") but the schedule first prunes at step " + first

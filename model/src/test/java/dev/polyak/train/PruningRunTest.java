@@ -188,6 +188,9 @@ class PruningRunTest {
     assertThatThrownBy(() -> TrainingRun.run(spec("pruning: {method: lth, step: 2, ratio: 0.5}\n"), out, Device.cpu(),
         r -> {})).isInstanceOf(BadInputException.class)
         .hasMessageContaining("lth rewinds to step 3 (rewind_fraction 0.05) but the schedule first prunes at step 2");
+    assertThatThrownBy(() -> TrainingRun.run(spec("pruning: {method: lth, step: 0, ratio: 0.5}\n"), out, Device.cpu(),
+        r -> {})).isInstanceOf(BadInputException.class)
+        .hasMessageContaining("lth rewinds to step 3 (rewind_fraction 0.05) but the schedule first prunes at step 0");
   }
 
   /** Σ |w| over column {@code index} ({@code axis} 1) or row {@code index} ({@code axis} 0) of matrix {@code name}. */
