@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.within;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.NDScope;
 import dev.polyak.random.RandomStream;
 import dev.polyak.random.RandomStreams;
 import java.util.concurrent.ExecutorService;
@@ -63,6 +64,38 @@ class DropoutTest {
       }
       // Binomial standard deviation sqrt(p (1-p) / n) <= 0.0016; allow five of them.
       assertThat(kept / (double) SIZE).as("keep rate at p=%s", p).isCloseTo(1 - p, within(0.008));
+    }
+  }
+
+  @Test
+  void theGradientThroughDropoutIsTheMaskEvenWhenMemoryIsReusedBeforeTheBackwardPass() {
+    // The backward pass reads the mask array. Closed right after the forward multiply (as once
+    // here), its memory went back to the allocator, arrays made next reused it, and the gradient
+    // read their values: sporadic garbage and NaN in VGG-16 training.
+    Autograd.ensureEngine();
+    int n = 4096;
+    float[] mask = new Dropout(0.5f, 0, stream()).mask(7, n);
+    try (NDManager manager = NDManager.newBaseManager("PyTorch")) {
+      for (int attempt = 0; attempt < 20; attempt++) {
+        try (NDScope scope = new NDScope()) {
+          NDArray input = manager.ones(new ai.djl.ndarray.types.Shape(n));
+          input.setRequiresGradient(true);
+          NDArray total;
+          try (Autograd.Mode on = Autograd.recording(true)) {
+            total = new Dropout(0.5f, 0, stream()).apply(input, 7).sum();
+          }
+          float[] churn = new float[n];
+          java.util.Arrays.fill(churn, Float.NaN);
+          System.gc();
+          for (int k = 0; k < 50; k++) {
+            manager.create(churn).close();
+            java.nio.ByteBuffer b = java.nio.ByteBuffer.allocateDirect(4 * n).order(java.nio.ByteOrder.nativeOrder());
+            b.asFloatBuffer().put(churn);
+          }
+          Autograd.backward(total);
+          assertThat(input.getGradient().toFloatArray()).as("attempt %d", attempt).isEqualTo(mask);
+        }
+      }
     }
   }
 

@@ -97,7 +97,8 @@ final class QuickstartCommand implements Callable<Integer> {
     deleteRecursively(runs.resolve("vgg16")); // a fresh run: the shards above were just replaced
     // One intra-op thread, as polyak train's default: with two the engine's sums can differ from one
     // process to the next, and this run at rate 0.1 then finished in some processes and diverged in another.
-    // With one thread it still diverged once at rate 0.1, in a JVM that had run it before (CI): over
+    // With one thread it still diverged once at rate 0.1, in a JVM that had run it before (CI); the
+    // likelier cause was dropout's mask being freed before the backward pass (fixed since), but over
     // seeds its eval loss at step 30 ranged 3.6-536 at 0.1 and 2.0-5.6 at 0.05, hence 0.05 above.
     EngineThreads.set(1);
     int trained = TrainCommand.train(RunSpec.load(vgg), runs.resolve("vgg16"), Device.cpu(),
