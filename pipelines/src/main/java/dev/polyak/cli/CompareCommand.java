@@ -39,7 +39,8 @@ import picocli.CommandLine.Spec;
         "Trains one model with each pruning method and seed (one-shot pruning of --ratio of the structures at"
             + " --prune-step; dense = no pruning) and prints, per method, mean +- std over seeds of the final train"
             + " and eval perplexity (or accuracy), the step at which each run first reached its seed's dense run's final"
-            + " eval figure, and the share of the wall time spent pruning.",
+            + " eval figure, and the share of training time spent in pruning events (event wall time over event"
+            + " plus step time, from the run's own records, so a resumed run counts fully).",
         "Runs go to <out>/runs/<method>-seed<k>/ (resumable; each trained by 'polyak train' in a JVM of its own,"
             + " its output in train.log there); the table also to <out>/table.md."})
 final class CompareCommand implements Callable<Integer> {
@@ -96,6 +97,17 @@ final class CompareCommand implements Callable<Integer> {
   record Outcome(String method, long seed, TrainingRun.Result result, double wallSeconds, double pruningSeconds) {
     MetricRecord last() {
       return result.last().orElseThrow();
+    }
+
+    /** Time spent in training steps, from the records' mean step times (evaluations and checkpoints left out). */
+    double stepSeconds() {
+      double seconds = 0;
+      long previous = 0;
+      for (MetricRecord r : result.metrics()) {
+        seconds += r.stepMillis() * (r.step() - previous) / 1e3;
+        previous = r.step();
+      }
+      return seconds;
     }
   }
 
@@ -200,27 +212,44 @@ final class CompareCommand implements Callable<Integer> {
   }
 
   /**
-   * The comparison: per method, mean ± std over seeds of the final train perplexity (exp of the
+   * The comparison: per method, over the seeds whose run finished (diverged ones are named and left
+   * out), mean ± std of the final train perplexity (exp of the
    * mean training loss since the previous evaluation; the loss itself for classification) and eval
    * perplexity (or accuracy), the steps
-   * to reach the same seed's dense final eval figure, and the pruning share of the wall time.
+   * to reach the same seed's dense final eval figure, and the pruning events' share of the time
+   * spent in steps and events.
    */
   static String table(List<Outcome> outcomes, boolean perplexity) {
     Map<Long, Double> denseFinal = new LinkedHashMap<>();
     for (Outcome o : outcomes) {
-      if (o.method().equals("dense")) {
+      if (o.method().equals("dense") && o.result().status() == TrainingRun.Status.FINISHED) {
         denseFinal.put(o.seed(), o.last().evalMetric());
       }
     }
     Map<String, List<Outcome>> byMethod = new LinkedHashMap<>();
-    outcomes.forEach(o -> byMethod.computeIfAbsent(o.method(), m -> new ArrayList<>()).add(o));
+    Map<String, List<String>> diverged = new LinkedHashMap<>();
+    for (Outcome o : outcomes) {
+      byMethod.computeIfAbsent(o.method(), m -> new ArrayList<>());
+      if (o.result().status() == TrainingRun.Status.FINISHED) {
+        byMethod.get(o.method()).add(o);
+      } else {
+        diverged.computeIfAbsent(o.method(), m -> new ArrayList<>())
+            .add("seed " + o.seed() + " at step " + o.result().divergedAtStep());
+      }
+    }
     String metric = perplexity ? "perplexity" : "accuracy";
     StringBuilder t = new StringBuilder();
     t.append(String.format(Locale.ROOT, "| method | seeds | final train %s | final eval %s | steps to dense's final eval %s"
-        + " | pruning share of wall time |%n", perplexity ? "perplexity" : "loss", metric, metric));
+        + " | pruning share of step + pruning time |%n", perplexity ? "perplexity" : "loss", metric, metric));
     t.append("|---|---|---|---|---|---|\n");
     for (Map.Entry<String, List<Outcome>> e : byMethod.entrySet()) {
       List<Outcome> runs = e.getValue();
+      String seeds = runs.size() + (diverged.containsKey(e.getKey())
+          ? " (diverged, left out: " + String.join(", ", diverged.get(e.getKey())) + ")" : "");
+      if (runs.isEmpty()) {
+        t.append(String.format(Locale.ROOT, "| %s | %s | - | - | - | - |%n", e.getKey(), seeds));
+        continue;
+      }
       double[] train = runs.stream().mapToDouble(o -> perplexity ? Math.exp(o.last().trainLoss()) : o.last().trainLoss())
           .toArray();
       double[] eval = runs.stream().mapToDouble(o -> o.last().evalMetric()).toArray();
@@ -240,13 +269,13 @@ final class CompareCommand implements Callable<Integer> {
         }
       }
       double pruning = runs.stream().mapToDouble(Outcome::pruningSeconds).sum();
-      double wall = runs.stream().mapToDouble(Outcome::wallSeconds).sum();
+      double total = runs.stream().mapToDouble(o -> o.stepSeconds() + o.pruningSeconds()).sum();
       String steps = comparable == 0 ? "no dense run"
           : reached.isEmpty() ? "not reached (0/" + comparable + ")"
           : meanStd(reached.stream().mapToDouble(Long::doubleValue).toArray(), 0)
               + (reached.size() < comparable ? " (" + reached.size() + "/" + comparable + " reached)" : "");
-      t.append(String.format(Locale.ROOT, "| %s | %d | %s | %s | %s | %.2f %% |%n", e.getKey(), runs.size(),
-          meanStd(train, perplexity ? 1 : 4), meanStd(eval, perplexity ? 1 : 4), steps, 100 * pruning / wall));
+      t.append(String.format(Locale.ROOT, "| %s | %s | %s | %s | %s | %.2f %% |%n", e.getKey(), seeds,
+          meanStd(train, perplexity ? 1 : 4), meanStd(eval, perplexity ? 1 : 4), steps, 100 * pruning / total));
     }
     return t.toString();
   }
