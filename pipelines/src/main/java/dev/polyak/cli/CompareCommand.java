@@ -31,7 +31,7 @@ import picocli.CommandLine.Spec;
  *
  * <p>Each cell trains in a JVM of its own ({@code polyak train} with this process's JVM options and
  * class path, one intra-op thread): two bert-tiny runs trained at once on threads of one JVM
- * diverged (loss NaN near the peak learning rate) in three of four attempts, where each alone
+ * diverged (loss NaN near the peak learning rate) in five of six attempts, where each alone
  * finished, so runs do not share a JVM here (see README, Tests).
  */
 @Command(name = "compare", mixinStandardHelpOptions = true, versionProvider = PolyakCli.Version.class,
