@@ -197,7 +197,7 @@ public final class Bert extends AbstractMaskedModel implements MlmModel {
     NDArray q = heads(dense(parameters, x, p + "attention.query"), batch, length, heads, d);
     NDArray k = heads(dense(parameters, x, p + "attention.key"), batch, length, heads, d);
     NDArray v = heads(dense(parameters, x, p + "attention.value"), batch, length, heads, d);
-    NDArray attention = q.matMul(k.transpose(0, 1, 3, 2)).div((float) Math.sqrt(d)).softmax(-1);
+    NDArray attention = Scalars.div(q.matMul(k.transpose(0, 1, 3, 2)), Math.sqrt(d)).softmax(-1);
     NDArray context = attention.matMul(v);
     if (headFactor != null) {
       context = context.mul(headFactor);

@@ -219,7 +219,7 @@ public final class Switch extends AbstractMaskedModel implements MlmModel {
           "layer" + l + ".ffn.norm");
       balance = balance.add(routing.loadBalancingLoss());
     }
-    return new Encoding(x, balance.mul((float) config.auxiliaryLossCoefficient()));
+    return new Encoding(x, Scalars.mul(balance, config.auxiliaryLossCoefficient()));
   }
 
   /** Layer {@code layer}'s mixture of experts on tokens {@code [tokens, hidden]}. */
@@ -255,7 +255,7 @@ public final class Switch extends AbstractMaskedModel implements MlmModel {
     for (int e : choice) {
       fractions[e] += 1f / tokens;
     }
-    NDArray loadBalancing = probabilities.mean(new int[] {0}).mul(manager.create(fractions)).sum().mul((float) kept);
+    NDArray loadBalancing = Scalars.mul(probabilities.mean(new int[] {0}).mul(manager.create(fractions)).sum(), kept);
 
     // Dispatch: each expert's tokens in token order; the concatenation's row r is token order[r].
     int[] order = new int[tokens];

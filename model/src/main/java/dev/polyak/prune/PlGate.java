@@ -13,6 +13,7 @@ import dev.polyak.nn.AdamW;
 import dev.polyak.nn.Autograd;
 import dev.polyak.nn.MaskedModel;
 import dev.polyak.nn.Parameters;
+import dev.polyak.nn.Scalars;
 import dev.polyak.nn.Structure;
 import dev.polyak.random.RandomStream;
 import dev.polyak.random.RandomStreams;
@@ -245,12 +246,12 @@ public final class PlGate implements Importance {
         int b = t % context.batches();
         try (NDScope scope = new NDScope()) {
           try (Autograd.Mode on = Autograd.recording(true)) {
-            NDArray s = probabilities(inputs, gate).mul(p);
+            NDArray s = Scalars.mul(probabilities(inputs, gate), p);
             for (int l = 0; l < layerPositions.length; l++) {
               model.setGate(l, s.get(new NDIndex("{}", layerPositions[l])));
             }
             NDArray loss = context.data().loss(context.batchFrom(b), context.batchTo(b));
-            NDArray total = options.alpha() > 0 ? loss.add(s.square().mul(blocks).sum().mul(options.alpha())) : loss;
+            NDArray total = options.alpha() > 0 ? loss.add(Scalars.mul(s.square().mul(blocks).sum(), options.alpha())) : loss;
             Autograd.backward(total);
             losses[t] = loss.getFloat();
             objective[t] = losses[t] + options.alpha() * weightedSquares(s.toFloatArray(), penalty);

@@ -13,6 +13,7 @@ import dev.polyak.diag.ScalarOutput;
 import dev.polyak.nn.Autograd;
 import dev.polyak.nn.Bert;
 import dev.polyak.nn.MlmModel;
+import dev.polyak.nn.Scalars;
 import dev.polyak.random.RandomStream;
 import dev.polyak.random.RandomStreams;
 import java.util.Arrays;
@@ -150,7 +151,7 @@ public final class MlmTrainer extends Trainer {
   private NDArray loss(int[][] inputs, int[][] labels, boolean training) {
     MaskedLogits rows = maskedLogits(inputs, labels, training);
     NDArray crossEntropy = Losses.crossEntropy(rows.logits(), rows.targets());
-    NDArray loss = rows.masked() == 0 ? crossEntropy.mul(0) : crossEntropy;
+    NDArray loss = rows.masked() == 0 ? Scalars.mul(crossEntropy, 0) : crossEntropy;
     return training ? loss.add(rows.auxiliaryLoss()) : loss;
   }
 
@@ -205,7 +206,7 @@ public final class MlmTrainer extends Trainer {
       MaskedLogits rows = maskedLogits(new int[][] {inputs[probe]}, new int[][] {labels[probe]}, false);
       NDArray index = manager.create(rows.targets(), new Shape(rows.targets().length, 1));
       NDArray mean = rows.logits().gather(index, 1).mean();
-      return rows.masked() == 0 ? mean.mul(0) : mean;
+      return rows.masked() == 0 ? Scalars.mul(mean, 0) : mean;
     }, loss);
   }
 }

@@ -53,7 +53,7 @@ class HessianTraceTest {
     ProbeObjective objective() {
       ProbeObjective.RangeLoss loss = (from, to) -> {
         NDArray w = parameters.get("w");
-        return w.matMul(a.matMul(w)).mul(0.5f);
+        return dev.polyak.nn.Scalars.mul(w.matMul(a.matMul(w)), 0.5);
       };
       return ProbeObjective.of(this, 4, probe -> loss.loss(0, 4), loss);
     }

@@ -49,7 +49,7 @@ final class TestObjectives {
   static ProbeObjective regression(MaskedModel model, float[][] x) {
     return ProbeObjective.of(model, x.length,
         probe -> model.forward(rows(model, x, probe, probe + 1)).reshape(new Shape()),
-        (from, to) -> model.forward(rows(model, x, from, to)).square().mean().mul(0.5f));
+        (from, to) -> dev.polyak.nn.Scalars.mul(model.forward(rows(model, x, from, to)).square().mean(), 0.5));
   }
 
   /** f_b = cross-entropy of row b of x against class y[b]; loss = mean cross-entropy. */

@@ -24,7 +24,7 @@ final class ScoringFixtures {
   static ProbeObjective regression(MaskedModel model, float[][] x, float[][] y) {
     ProbeObjective.RangeLoss loss = (from, to) -> {
       NDArray predicted = model.forward(TestRows.rows(model.parameters().manager(), x, from, to));
-      return predicted.sub(TestRows.rows(model.parameters().manager(), y, from, to)).square().sum(new int[] {1}).mean().mul(0.5f);
+      return dev.polyak.nn.Scalars.mul(predicted.sub(TestRows.rows(model.parameters().manager(), y, from, to)).square().sum(new int[] {1}).mean(), 0.5);
     };
     return ProbeObjective.of(model, x.length, probe -> loss.loss(probe, probe + 1), loss);
   }

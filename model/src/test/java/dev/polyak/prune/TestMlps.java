@@ -40,7 +40,7 @@ final class TestMlps {
         (from, to) -> {
           float[] targets = java.util.Arrays.copyOfRange(y, from, to);
           NDArray t = model.parameters().manager().create(targets, new Shape(to - from, 1));
-          return model.forward(rows(model, x, from, to)).sub(t).square().mean().mul(0.5f);
+          return dev.polyak.nn.Scalars.mul(model.forward(rows(model, x, from, to)).sub(t).square().mean(), 0.5);
         });
   }
 
