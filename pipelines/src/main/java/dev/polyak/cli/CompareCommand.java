@@ -30,9 +30,9 @@ import picocli.CommandLine.Spec;
  * {@code <out>/runs/}, so an interrupted comparison resumes where it stopped.
  *
  * <p>Each cell trains in a JVM of its own ({@code polyak train} with this process's JVM options and
- * class path, one intra-op thread): two bert-tiny runs trained at once on threads of one JVM
- * diverged (loss NaN near the peak learning rate) in five of six attempts, where each alone
- * finished, so runs do not share a JVM here (see README, Tests).
+ * class path, one intra-op thread), so a failing or memory-hungry run cannot take the others down
+ * and every run sees the same fresh process. (It was introduced when two bert-tiny runs on
+ * threads of one JVM diverged; that was DJL's freed scalars, fixed since by {@code Scalars}.)
  */
 @Command(name = "compare", mixinStandardHelpOptions = true, versionProvider = PolyakCli.Version.class,
     description = {
