@@ -84,14 +84,7 @@ class DropoutTest {
           try (Autograd.Mode on = Autograd.recording(true)) {
             total = new Dropout(0.5f, 0, stream()).apply(input, 7).sum();
           }
-          float[] churn = new float[n];
-          java.util.Arrays.fill(churn, Float.NaN);
-          System.gc();
-          for (int k = 0; k < 50; k++) {
-            manager.create(churn).close();
-            java.nio.ByteBuffer b = java.nio.ByteBuffer.allocateDirect(4 * n).order(java.nio.ByteOrder.nativeOrder());
-            b.asFloatBuffer().put(churn);
-          }
+          dev.polyak.testing.MemoryReuse.collectAndReuse(manager, n, 50);
           Autograd.backward(total);
           assertThat(input.getGradient().toFloatArray()).as("attempt %d", attempt).isEqualTo(mask);
         }

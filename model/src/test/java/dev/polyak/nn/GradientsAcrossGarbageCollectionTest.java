@@ -7,9 +7,7 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.NDScope;
 import ai.djl.ndarray.types.Shape;
 import dev.polyak.random.RandomStreams;
-import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
-import java.util.Arrays;
+import dev.polyak.testing.MemoryReuse;
 import java.util.Map;
 import java.util.TreeMap;
 import org.junit.jupiter.api.Test;
@@ -24,7 +22,7 @@ import org.junit.jupiter.api.Test;
  */
 class GradientsAcrossGarbageCollectionTest {
   @Test
-  void bertAndSwitchGradientsAreTheSameWithAGarbageCollectionBeforeTheBackwardPass() throws Exception {
+  void bertAndSwitchGradientsAreTheSameWithAGarbageCollectionBeforeTheBackwardPass() {
     Autograd.ensureEngine();
     Map<String, float[]> bert = gradients(false, false);
     Map<String, float[]> switchModel = gradients(false, true);
@@ -39,7 +37,7 @@ class GradientsAcrossGarbageCollectionTest {
     expected.forEach((name, values) -> assertThat(actual.get(name)).as(what + ": " + name).isEqualTo(values));
   }
 
-  private static Map<String, float[]> gradients(boolean collectInBetween, boolean switchTransformer) throws Exception {
+  private static Map<String, float[]> gradients(boolean collectInBetween, boolean switchTransformer) {
     try (NDManager manager = NDManager.newBaseManager("PyTorch");
         MlmModel model = switchTransformer
             ? new Switch(new Switch.Config(500, 64, 2, 2, 64, 32, 4, 1.5, 0.01), manager, new RandomStreams(3).stream("init"))
@@ -55,27 +53,13 @@ class GradientsAcrossGarbageCollectionTest {
           loss = encoding.hidden().square().mean().add(encoding.auxiliaryLoss());
         }
         if (collectInBetween) {
-          collectAndReuseMemory(manager);
+          MemoryReuse.collectAndReuse(manager, 1 << 16, 100);
         }
         Autograd.backward(loss);
       }
       Map<String, float[]> gradients = new TreeMap<>();
       model.parameters().all().forEach((name, array) -> gradients.put(name, array.getGradient().toFloatArray()));
       return gradients;
-    }
-  }
-
-  /** A collection, then allocations of NaN-filled memory that can land where freed buffers were. */
-  private static void collectAndReuseMemory(NDManager manager) throws InterruptedException {
-    int n = 1 << 16;
-    float[] nan = new float[n];
-    Arrays.fill(nan, Float.NaN);
-    System.gc();
-    Thread.sleep(20);
-    for (int k = 0; k < 100; k++) {
-      ByteBuffer buffer = ByteBuffer.allocateDirect(4 * n).order(ByteOrder.nativeOrder());
-      buffer.asFloatBuffer().put(nan);
-      manager.create(nan).close();
     }
   }
 }
