@@ -53,7 +53,7 @@ public final class AdamW implements Optimizer {
           w.muli(1 - lr * weightDecay);
         }
         w.subi(update.muli(lr));
-        g.subi(g);
+        Autograd.zeroGradient(w);
       }
     }
   }

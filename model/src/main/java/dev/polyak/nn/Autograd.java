@@ -39,15 +39,21 @@ public final class Autograd {
     }
   }
 
-  /** Sets the gradients of {@code arrays} to zero (with recording off). */
+  /** Sets the gradients of {@code arrays} to zero (see {@link #zeroGradient}). */
   public static void zeroGradients(Collection<NDArray> arrays) {
-    try (Mode off = recording(false)) {
-      for (NDArray a : arrays) {
-        if (a.hasGradient()) {
-          NDArray g = a.getGradient();
-          g.subi(g);
-        }
-      }
+    for (NDArray a : arrays) {
+      zeroGradient(a);
+    }
+  }
+
+  /**
+   * Sets {@code array}'s gradient to exactly zero in place (PyTorch's {@code grad.zero_()}), if it
+   * has one. Subtracting the gradient from itself, as this once did, leaves NaN wherever the
+   * gradient was infinite, and every later step then accumulates into NaN.
+   */
+  public static void zeroGradient(NDArray array) {
+    if (array.hasGradient()) {
+      JniUtils.zeroGrad((PtNDArray) array);
     }
   }
 

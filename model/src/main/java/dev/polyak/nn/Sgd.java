@@ -41,7 +41,7 @@ public final class Sgd implements Optimizer {
           buf.muli(momentum).addi(d);
         }
         w.subi(buf.mul(lr));
-        g.subi(g);
+        Autograd.zeroGradient(w);
       }
     }
   }
