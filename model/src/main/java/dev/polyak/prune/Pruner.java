@@ -109,8 +109,23 @@ public final class Pruner {
     return keptCount(trainer.model(), scope) > target(trainer, scope, trainer.step());
   }
 
+  /**
+   * Where training must stop next, at most {@code until}: the first step after the trainer's current
+   * one after which the schedule prunes, or for lth the rewind point, whichever comes first.
+   */
+  public long nextStop(Trainer trainer, long until) {
+    long stop = Math.min(until, nextEventStep(trainer, trainer.step(), until));
+    if (spec.method() == PruningMethod.LTH) {
+      long rewind = rewindStep(trainer);
+      if (rewind > trainer.step() && rewind < stop) {
+        stop = rewind;
+      }
+    }
+    return stop;
+  }
+
   /** The first step in {@code (after, until]} after which the schedule prunes, or {@code until + 1} if none. */
-  public long nextEventStep(Trainer trainer, long after, long until) {
+  private long nextEventStep(Trainer trainer, long after, long until) {
     int p = scope(trainer.model()).size();
     for (long s = Math.max(0, after + 1); s <= until; s++) {
       if (spec.schedule().prunesAt(s, p, trainer.stepsPerEpoch())) {
@@ -121,7 +136,7 @@ public final class Pruner {
   }
 
   /** For lth: the step whose weights are the rewind point, {@code round(rewind_fraction × steps)}. */
-  public long rewindStep(Trainer trainer) {
+  private long rewindStep(Trainer trainer) {
     return Math.round(spec.method().rewindFraction(spec.options()) * trainer.config().steps());
   }
 
@@ -139,7 +154,7 @@ public final class Pruner {
     MaskedModel model = trainer.model();
     List<Structure> all = model.structures();
     int[] scopeIndices = IntStream.range(0, all.size()).filter(i -> spec.scope().contains(all.get(i).kind())).toArray();
-    List<Structure> scope = scope(model);
+    List<Structure> scope = IntStream.of(scopeIndices).mapToObj(all::get).toList();
     int target = target(trainer, scope, trainer.step());
     int event = eventIndex(trainer);
     long parametersBefore = model.keptParameters();
@@ -166,15 +181,17 @@ public final class Pruner {
     double scoringSeconds = (System.nanoTime() - scoringStarted) / 1e9;
 
     Masks masks = model.masks();
-    double[] scopeScores = new double[scope.size()];
+    List<String> ids = new ArrayList<>();
+    List<Double> scopeScores = new ArrayList<>();
     double[] ranked = new double[scope.size()];
     List<Boolean> keptBefore = new ArrayList<>();
     for (int i = 0; i < scope.size(); i++) {
       Structure s = scope.get(i);
-      scopeScores[i] = scores[scopeIndices[i]];
       boolean kept = masks.kept(s.layer(), s.index());
+      ids.add(s.id());
+      scopeScores.add(scores[scopeIndices[i]]);
       keptBefore.add(kept);
-      ranked[i] = kept ? scopeScores[i] : Double.NEGATIVE_INFINITY;
+      ranked[i] = kept ? scores[scopeIndices[i]] : Double.NEGATIVE_INFINITY;
     }
     boolean[] keep = KeepTop.select(scope, ranked, target, spec.minPerLayer());
     List<Boolean> keptAfter = new ArrayList<>();
@@ -194,13 +211,6 @@ public final class Pruner {
       rewoundTo = rewind;
     }
     Path after = store.save(capture.apply(true));
-
-    List<String> ids = new ArrayList<>();
-    List<Double> scoreList = new ArrayList<>();
-    for (int i = 0; i < scope.size(); i++) {
-      ids.add(scope.get(i).id());
-      scoreList.add(scopeScores[i]);
-    }
     return PruneEvent.newBuilder()
         .setRunId(runId)
         .setStep(trainer.step())
@@ -209,7 +219,7 @@ public final class Pruner {
         .setMethodOptions(new java.util.LinkedHashMap<>(spec.method().describe(spec.options())))
         .setScope(new ArrayList<>(kindSet()))
         .setStructureIds(new ArrayList<>(ids))
-        .setScores(scoreList)
+        .setScores(scopeScores)
         .setKeptBefore(keptBefore)
         .setKeptAfter(keptAfter)
         .setTargetKept(target)

@@ -134,20 +134,11 @@ public final class TrainingRun {
           if (trainer.step() >= steps) {
             break;
           }
-          long next = Math.min(steps, (trainer.step() / spec.checkpointEvery() + 1) * spec.checkpointEvery());
-          boolean boundary = true;
-          if (pruner != null) {
-            long stop = Math.min(next, pruner.nextEventStep(trainer, trainer.step(), next));
-            long rewind = pruner.rewindStep(trainer);
-            if (rewind > trainer.step() && rewind < stop) {
-              stop = rewind;
-            }
-            boundary = stop == next;
-            next = stop;
-          }
+          long boundary = Math.min(steps, (trainer.step() / spec.checkpointEvery() + 1) * spec.checkpointEvery());
+          long next = pruner == null ? boundary : pruner.nextStop(trainer, boundary);
           trainer.train(next, recording);
           // An event due here writes its own checkpoints (the one after the event is what a resume continues from).
-          if (boundary && (pruner == null || !pruner.due(trainer))) {
+          if (next == boundary && (pruner == null || !pruner.due(trainer))) {
             store.save(TrainerCheckpoints.capture(trainer, runJson, metricsJson(metrics), false));
           }
         }

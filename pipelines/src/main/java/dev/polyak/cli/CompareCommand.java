@@ -94,7 +94,7 @@ final class CompareCommand implements Callable<Integer> {
   @Spec picocli.CommandLine.Model.CommandSpec spec;
 
   /** One (method, seed) run's figures. */
-  record Outcome(String method, long seed, TrainingRun.Result result, double wallSeconds, double pruningSeconds) {
+  record Outcome(String method, long seed, TrainingRun.Result result, double pruningSeconds) {
     MetricRecord last() {
       return result.last().orElseThrow();
     }
@@ -143,7 +143,7 @@ final class CompareCommand implements Callable<Integer> {
                   result.resumedFromStep() > 0 ? " (resumed from step " + result.resumedFromStep() + ")" : "");
               console.flush();
             }
-            return new Outcome(method, seed, result, wall, pruning);
+            return new Outcome(method, seed, result, pruning);
           }));
         }
       }
@@ -151,7 +151,7 @@ final class CompareCommand implements Callable<Integer> {
       for (Future<Outcome> f : runs.values()) {
         outcomes.add(f.get());
       }
-      String table = table(outcomes, RunSpec.parse(runFile(methods.get(0), seeds.get(0)), null).family().transformer());
+      String table = table(outcomes, dev.polyak.train.ModelFamily.of(model).transformer());
       console.print(table);
       console.flush();
       dev.polyak.checkpoint.AtomicFiles.writeString(out.resolve("table.md"), table);
