@@ -98,7 +98,7 @@ final class DiagnoseCommand implements Callable<Integer> {
       console.flush();
       DiagnosticsReport report = Diagnostics.run(run.trainer(), options);
       List<DiagnosticRecord> records =
-          DiagnosticRecords.of(run.runId(), report);
+          DiagnosticRecords.of(run.runId(), file.getFileName().toString(), report);
       printTable(console, records, report);
       Path avro = folder.resolve("diagnostics-step" + report.step() + ".avro");
       dev.polyak.data.io.AvroFiles.write(avro, DiagnosticRecord.class, records);

@@ -196,7 +196,7 @@ public final class Diagnose extends PTransform<PCollection<String>, PCollection<
       }
       DiagnosticsReport report = Diagnostics.assemble(model.layout(), model.probes(), model.step(), model.seed(),
           options, structures, model.model());
-      for (DiagnosticRecord row : DiagnosticRecords.of(model.runId(), report)) {
+      for (DiagnosticRecord row : DiagnosticRecords.of(model.runId(), Path.of(parts.getKey()).getFileName().toString(), report)) {
         out.output(row);
         written.inc();
       }

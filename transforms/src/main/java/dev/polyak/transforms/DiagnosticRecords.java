@@ -19,12 +19,13 @@ public final class DiagnosticRecords {
 
   private DiagnosticRecords() {}
 
-  /** The rows of {@code report}. */
-  public static List<DiagnosticRecord> of(String runId, DiagnosticsReport report) {
+  /** The rows of {@code report}, computed on the checkpoint file named {@code checkpoint}. */
+  public static List<DiagnosticRecord> of(String runId, String checkpoint, DiagnosticsReport report) {
     List<DiagnosticRecord> rows = structures(runId, report);
     if (report.whole() != null) {
       rows.add(model(runId, report));
     }
+    rows.forEach(row -> row.setCheckpoint(checkpoint));
     return rows;
   }
 
