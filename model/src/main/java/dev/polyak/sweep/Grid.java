@@ -1,0 +1,276 @@
+package dev.polyak.sweep;
+
+import dev.polyak.prune.PruningMethod;
+import dev.polyak.prune.PruningSchedule;
+import dev.polyak.prune.PruningSpec;
+import dev.polyak.train.RunSpec;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
+
+/**
+ * A sweep's grid and what every cell shares, expanded into cells: each combination of the axes'
+ * values (the first axis varying slowest) becomes a run file that {@link RunSpec#parse} validates.
+ *
+ * @param axes the grid's axes in the order written, the seed axis included (last when the seeds are
+ *     given at the top level, a single seed 0 when not given at all)
+ * @param common the top-level run-file keys other than seed and pruning
+ * @param pruning the top-level {@code pruning:} block: the keys every pruned cell shares (null: none)
+ * @param method the method of every cell when {@code method} is not an axis (null when it is)
+ * @param base the folder relative data paths are resolved against (null: left as written)
+ */
+record Grid(List<Axis> axes, Map<String, YamlNode> common, YamlNode pruning, MethodChoice method, Path base) {
+  /** Keys that may be axes: every run-file key but the pruning block, plus the block's method and ratio. */
+  static final List<String> AXIS_KEYS = Stream.concat(
+      RunFile.KEYS.stream().filter(key -> !key.equals("pruning")), Stream.of("seeds", "method", "ratio")).toList();
+  /** Keys every cell needs, at the top level or as an axis. */
+  private static final List<String> REQUIRED = List.of("model", "data", "steps");
+  /** A RunSpec error's position in the generated run file. */
+  private static final Pattern RUN_FILE_LINE = Pattern.compile("line (\\d+)(?:, column \\d+)?: (.*)", Pattern.DOTALL);
+  /** Run-file key names as messages write them: {@code 'pruning.step'}, {@code checkpoint_every}. */
+  private static final Pattern KEY_NAME = Pattern.compile("(pruning\\.\\w+|[a-z]+(?:_[a-z]+)+)");
+  /** How TrainingConfig's checks name the keys they check. */
+  private static final Map<String, String> KEYS_IN_WORDS = Map.of("batch size", "batch_size", "learning rate",
+      "learning_rate", "warm-up steps", "warmup_steps", "weight decay", "weight_decay", "the gradient clipping norm",
+      "max_gradient_norm", "evaluation interval", "eval_every", "evaluation needs", "eval_samples");
+
+  static Grid read(YamlNode root, Path base) {
+    YamlNode grid = root.get("grid");
+    List<Axis> axes = new ArrayList<>();
+    if (grid != null) {
+      grid.allowOnly(AXIS_KEYS);
+      grid.map().forEach((key, node) -> axes.add(Axis.read(key, node)));
+    }
+    List<YamlNode> seeds = Stream.of(grid == null ? null : grid.get("seed"), grid == null ? null : grid.get("seeds"),
+        root.get("seed"), root.get("seeds")).filter(Objects::nonNull).toList();
+    if (seeds.size() > 1) {
+      throw seeds.get(1).error("the seeds are already given by " + seeds.get(0).path() + " (line " + seeds.get(0).line()
+          + "); give them once");
+    }
+    if (seeds.isEmpty()) {
+      axes.add(new Axis("seed", List.of(new AxisValue("0", 0L, null))));
+    } else if (seeds.get(0).path().startsWith("seed")) {
+      axes.add(Axis.read("seed", seeds.get(0)));
+    }
+    YamlNode pruning = root.get("pruning");
+    if (pruning != null) {
+      pruning.allowOnly(RunFile.PRUNING_KEYS);
+    }
+    for (Axis axis : axes) {
+      String key = axis.key();
+      YamlNode twice = key.equals("method") || key.equals("ratio") ? (pruning == null ? null : pruning.get(key))
+          : key.equals("seed") ? null : root.get(key);
+      if (twice != null) {
+        throw twice.error("is also a grid axis (grid." + key + "); give it in one place");
+      }
+    }
+    for (String key : REQUIRED) {
+      if (root.get(key) == null && axes.stream().noneMatch(axis -> axis.key().equals(key))) {
+        throw root.error("every cell needs " + String.join(", ", REQUIRED) + "; " + key
+            + " is missing (give it at the top level or as a grid axis)");
+      }
+    }
+    Map<String, YamlNode> common = new LinkedHashMap<>(root.map());
+    common.keySet().retainAll(RunFile.KEYS);
+    common.keySet().removeAll(List.of("seed", "pruning"));
+    return new Grid(axes, Collections.unmodifiableMap(common), pruning, commonMethod(axes, pruning), base);
+  }
+
+  /** The method of every cell when the grid has no method axis: the pruning block's, else dense. */
+  private static MethodChoice commonMethod(List<Axis> axes, YamlNode pruning) {
+    if (axes.stream().anyMatch(axis -> axis.key().equals("method"))) {
+      return null;
+    }
+    if (pruning == null) {
+      return new MethodChoice(PruningMethod.DENSE, PruningMethod.DENSE.id(), Map.of());
+    }
+    YamlNode method = pruning.get("method");
+    if (method == null) {
+      throw pruning.error("no pruning method: give the methods as grid.method, or one as pruning.method");
+    }
+    return MethodChoice.read(method);
+  }
+
+  /**
+   * Every cell, in grid order; cells that are the same run (dense cells across ratios) are kept once.
+   *
+   * @param every the diagnostics' {@code every} node (null: none): each cell's checkpoint interval
+   *     must divide it, and its run file keeps all its periodic checkpoints
+   */
+  List<Cell> cells(YamlNode every) {
+    Map<String, Cell> cells = new LinkedHashMap<>();
+    int[] at = new int[axes.size()];
+    do {
+      Map<String, AxisValue> chosen = new LinkedHashMap<>();
+      for (int a = 0; a < at.length; a++) {
+        chosen.put(axes.get(a).key(), axes.get(a).values().get(at[a]));
+      }
+      Cell cell = cell(chosen, every);
+      Cell first = cells.putIfAbsent(cell.runId(), cell);
+      if (first != null && !first.labels().equals(cell.labels())) {
+        String differs = cell.labels().keySet().stream()
+            .filter(key -> !cell.labels().get(key).equals(first.labels().get(key))).findFirst().orElseThrow();
+        YamlNode node = chosen.get(differs).node();
+        throw Objects.requireNonNull(node).error("cell " + words(cell.labels()) + " is the same run as cell "
+            + words(first.labels()) + " (run id " + cell.runId() + "): data folders, checkpoint_every and keep_last"
+            + " do not enter a run id, so the two would share one run folder");
+      }
+    } while (next(at));
+    return List.copyOf(cells.values());
+  }
+
+  private boolean next(int[] at) {
+    for (int a = at.length - 1; a >= 0; a--) {
+      if (++at[a] < axes.get(a).values().size()) {
+        return true;
+      }
+      at[a] = 0;
+    }
+    return false;
+  }
+
+  private Cell cell(Map<String, AxisValue> chosen, YamlNode every) {
+    MethodChoice methodHere = chosen.containsKey("method") ? (MethodChoice) chosen.get("method").value() : method;
+    boolean dense = methodHere.method() == PruningMethod.DENSE;
+    Map<String, String> labels = new LinkedHashMap<>();
+    chosen.forEach((key, value) -> {
+      if (!(dense && key.equals("ratio"))) {
+        labels.put(key, value.label());
+      }
+    });
+    Map<String, Object> run = new LinkedHashMap<>();
+    for (String key : RunFile.KEYS) {
+      run.put(key, chosen.containsKey(key) ? chosen.get(key).value() : common.containsKey(key) ? common.get(key).plain()
+          : null);
+    }
+    if (run.get("data") instanceof String data && base != null) {
+      run.put("data", base.resolve(data).normalize().toString());
+    }
+    run.put("pruning", dense ? null : pruningBlock(methodHere, chosen.get("ratio")));
+    String text = RunFile.write(run);
+    RunSpec spec = parse(text, chosen, labels);
+    if (every != null) {
+      long steps = every.wholeNumber(1, Long.MAX_VALUE);
+      if (steps % spec.checkpointEvery() != 0) {
+        throw every.error(steps + " is not a multiple of checkpoint_every (" + spec.checkpointEvery() + ") in cell "
+            + words(labels));
+      }
+      long periodic = (spec.training().steps() + spec.checkpointEvery() - 1) / spec.checkpointEvery();
+      if (spec.keepLast() < periodic) {
+        run.put("keep_last", periodic);
+        text = RunFile.write(run);
+        spec = parse(text, chosen, labels);
+      }
+    }
+    Map<String, String> config = new LinkedHashMap<>(labels);
+    config.remove("seed");
+    Map<String, String> baseline = new LinkedHashMap<>(config);
+    baseline.keySet().removeAll(List.of("method", "ratio"));
+    return new Cell(spec.runId(), words(config), words(baseline), labels, spec.training().seed(),
+        spec.pruning().method().id(), ratio(spec.pruning()), spec.model(), text, spec);
+  }
+
+  /** The cell's pruning block: the shared keys, its method and options, and its ratio. */
+  private Map<String, Object> pruningBlock(MethodChoice methodHere, AxisValue ratio) {
+    Map<String, Object> block = new LinkedHashMap<>();
+    if (pruning != null) {
+      pruning.map().forEach((key, value) -> block.put(key, value.plain()));
+    }
+    block.put("method", methodHere.method().id());
+    if (!methodHere.options().isEmpty()) {
+      Map<String, Object> options = new LinkedHashMap<>();
+      if (block.get("options") instanceof Map<?, ?> shared) {
+        shared.forEach((key, value) -> options.put(String.valueOf(key), value));
+      }
+      options.putAll(methodHere.options());
+      block.put("options", options);
+    }
+    if (ratio != null) {
+      block.put("ratio", ratio.value());
+    }
+    return block;
+  }
+
+  /** The fraction a cell prunes in the end: its one-shot ratio or final ratio, 0 for dense. */
+  private static double ratio(PruningSpec pruning) {
+    if (!pruning.prunes()) {
+      return 0;
+    }
+    PruningSchedule schedule = pruning.schedule();
+    if (schedule instanceof PruningSchedule.OneShot oneShot) {
+      return oneShot.ratio();
+    }
+    if (schedule instanceof PruningSchedule.Linear linear) {
+      return linear.finalRatio();
+    }
+    return ((PruningSchedule.Iterative) schedule).finalRatio();
+  }
+
+  /**
+   * The cell's RunSpec; its errors name the cell and, where the key responsible can be told (from
+   * the line in the run file, or a key the message names), that key's line in the sweep file.
+   */
+  private RunSpec parse(String text, Map<String, AxisValue> chosen, Map<String, String> labels) {
+    try {
+      return RunSpec.parse(text, null);
+    } catch (IllegalArgumentException e) {
+      String message = e.getMessage();
+      Matcher line = RUN_FILE_LINE.matcher(message);
+      String key = line.matches() ? RunFile.keyAt(text, Integer.parseInt(line.group(1))) : null;
+      String detail = key != null ? line.group(2) : message;
+      if (key == null) {
+        key = keyNamedIn(detail);
+      }
+      YamlNode node = key == null ? null : responsible(key, detail, chosen);
+      String cell = "cell " + words(labels) + ": " + detail;
+      throw node == null ? new IllegalArgumentException(cell) : node.error(cell);
+    }
+  }
+
+  /** The run-file key a RunSpec message is about, by its name or, for TrainingConfig's checks, in words. */
+  private static String keyNamedIn(String message) {
+    Matcher named = KEY_NAME.matcher(message);
+    if (named.find()) {
+      return named.group(1);
+    }
+    for (String key : List.of("steps", "momentum", "model", "data")) {
+      if (message.startsWith(key + " ")) {
+        return key;
+      }
+    }
+    return KEYS_IN_WORDS.entrySet().stream().filter(e -> message.startsWith(e.getKey())).map(Map.Entry::getValue)
+        .findFirst().orElse(null);
+  }
+
+  /** Where the sweep file sets run-file key {@code key} (or a {@code pruning.} key) for these values. */
+  private YamlNode responsible(String key, String detail, Map<String, AxisValue> chosen) {
+    if (!key.startsWith("pruning")) {
+      return chosen.containsKey(key) ? chosen.get(key).node() : common.get(key);
+    }
+    Matcher named = Pattern.compile("pruning\\.(\\w+)").matcher(key + " " + detail);
+    String sub = named.find() ? named.group(1) : "method";
+    if (sub.equals("options")) {
+      sub = "method";
+    }
+    if (chosen.containsKey(sub)) {
+      return chosen.get(sub).node();
+    }
+    if (pruning != null && pruning.get(sub) != null) {
+      return pruning.get(sub);
+    }
+    return chosen.containsKey("method") ? chosen.get("method").node() : pruning;
+  }
+
+  /** {@code key=value} pairs joined by spaces. */
+  private static String words(Map<String, String> labels) {
+    return labels.entrySet().stream().map(e -> e.getKey() + "=" + e.getValue()).collect(Collectors.joining(" "));
+  }
+}
