@@ -141,13 +141,18 @@ public final class ShardSet {
     }
   }
 
+  /** Tokens per sequence of a text shard set (its config's seq_len). */
+  public int sequenceLength() {
+    requireFormat(ShardSetFormat.WIKITEXT);
+    return Math.toIntExact(fields.integer(fields.map(manifest, "", "config"), "config.", "seq_len"));
+  }
+
   /** Every row of a text split, in sequence_index order, after {@link #verify}. */
   public TokenDataset tokens(String split) {
     requireFormat(ShardSetFormat.WIKITEXT);
     verify(split);
-    Map<String, Object> config = fields.map(manifest, "", "config");
     Map<String, Object> vocabulary = fields.map(manifest, "", "vocabulary");
-    int seqLen = Math.toIntExact(fields.integer(config, "config.", "seq_len"));
+    int seqLen = sequenceLength();
     int vocabularySize = Math.toIntExact(fields.integer(vocabulary, "vocabulary.", "size"));
     return TokenShardReader.read(folder, split, shards(split), seqLen, vocabularySize);
   }

@@ -1,0 +1,229 @@
+package dev.polyak.transforms.sweep;
+
+import ai.djl.Device;
+import dev.polyak.checkpoint.CheckpointStore;
+import dev.polyak.checkpoint.RetentionPolicy;
+import dev.polyak.nn.EngineThreads;
+import dev.polyak.prune.PruneEventFiles;
+import dev.polyak.schemas.MetricRow;
+import dev.polyak.schemas.PruneEvent;
+import dev.polyak.schemas.RunRecord;
+import dev.polyak.schemas.RunTask;
+import dev.polyak.sweep.DiagnosticsPlan;
+import dev.polyak.train.MetricRecord;
+import dev.polyak.train.RunSpec;
+import dev.polyak.train.TrainingListener;
+import dev.polyak.train.TrainingRun;
+import java.io.Serializable;
+import java.lang.management.ManagementFactory;
+import java.net.InetAddress;
+import java.net.UnknownHostException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Set;
+import org.apache.beam.sdk.metrics.Counter;
+import org.apache.beam.sdk.metrics.Metrics;
+import org.apache.beam.sdk.transforms.DoFn;
+import org.apache.beam.sdk.values.TupleTag;
+import org.checkerframework.checker.nullness.qual.Nullable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Trains one sweep cell per element, in its folder {@code <out>/runs/<run_id>/}, and emits what the
+ * folder then holds: its {@link RunRecord}, one {@link MetricRow} per evaluation, its {@link
+ * PruneEvent}s and the checkpoints to diagnose. A run is a long element (minutes to days): the
+ * element is the unit of scheduling, and the run's own checkpoints, not Beam's, make it resumable.
+ *
+ * <p>Whether a cell trains is the {@link RunPolicy}'s call from the folder's recorded outcome; a
+ * cell that does not train still emits what its folder holds, so the reports cover the whole sweep.
+ * Everything emitted is read back from the folder after training, so a retried element (a bundle
+ * retried, a task manager lost) emits the same records again; the sweep keeps one per key.
+ *
+ * <p>A run whose loss stops being finite ends DIVERGED inside {@link TrainingRun}; any other error
+ * is caught here, written to {@code failure.json} and emitted as a FAILED record, so one bad cell
+ * never stops the others.
+ */
+public final class TrainRunFn extends DoFn<RunTask, RunRecord> {
+  private static final Logger LOG = LoggerFactory.getLogger(TrainRunFn.class);
+  public static final TupleTag<RunRecord> RUNS = new TupleTag<>() {};
+  public static final TupleTag<MetricRow> METRICS = new TupleTag<>() {};
+  public static final TupleTag<PruneEvent> EVENTS = new TupleTag<>() {};
+  public static final TupleTag<String> CHECKPOINTS = new TupleTag<>() {};
+
+  /**
+   * A test hook: the first attempt of {@code runId} fails after it has trained and emitted its
+   * records, as a worker lost at that moment would (a marker file in the run folder makes it once).
+   */
+  public record FaultInjection(String runId) implements Serializable {
+    static final String MARKER = "injected-fault";
+  }
+
+  /**
+   * @param policy which cells train now
+   * @param diagnostics which checkpoints of a run are sent to diagnosis
+   * @param device {@code cpu} or {@code gpu}
+   * @param threads the engine's intra-op threads per worker JVM
+   * @param fault the test hook, or null
+   */
+  public record Settings(RunPolicy policy, DiagnosticsPlan diagnostics, String device, int threads,
+      @Nullable FaultInjection fault) implements Serializable {}
+
+  private final Counter started = Metrics.counter(TrainRunFn.class, "runsStarted");
+  private final Counter finished = Metrics.counter(TrainRunFn.class, "runsFinished");
+  private final Counter failed = Metrics.counter(TrainRunFn.class, "runsFailed");
+  private final Counter diverged = Metrics.counter(TrainRunFn.class, "runsDiverged");
+  private final Counter skipped = Metrics.counter(TrainRunFn.class, "runsSkipped");
+  private final Counter steps = Metrics.counter(TrainRunFn.class, "steps");
+  private final Counter samples = Metrics.counter(TrainRunFn.class, "samples");
+  private final Counter tokens = Metrics.counter(TrainRunFn.class, "tokens");
+  private final Settings settings;
+  private transient Device device;
+  private transient DeviceLease lease;
+
+  public TrainRunFn(Settings settings) {
+    this.settings = settings;
+  }
+
+  @Setup
+  public void setup() {
+    EngineThreads.set(settings.threads());
+    lease = DeviceLease.acquire(settings.device());
+    device = lease.device();
+  }
+
+  @Teardown
+  public void teardown() {
+    if (lease != null) {
+      lease.close();
+    }
+  }
+
+  @ProcessElement
+  public void process(@Element RunTask task, MultiOutputReceiver out) {
+    RunFolder folder = new RunFolder(Path.of(task.getRunFolder()));
+    RunSpec spec = RunSpec.parse(task.getRunYaml(), null);
+    RunFolder.Recorded recorded = folder.recorded();
+    if (settings.policy().trains(task.getRunId(), recorded)) {
+      train(task, spec, folder, recorded);
+    } else {
+      skipped.inc();
+    }
+    emit(task, spec, folder, out);
+    FaultInjection fault = settings.fault();
+    if (fault != null && fault.runId().equals(task.getRunId())) {
+      Path marker = folder.path().resolve(FaultInjection.MARKER);
+      if (!Files.exists(marker)) {
+        dev.polyak.checkpoint.AtomicFiles.writeString(marker, "failed once on purpose\n");
+        throw new IllegalStateException("injected failure of run " + task.getRunId() + " after emitting its records");
+      }
+    }
+  }
+
+  private void train(RunTask task, RunSpec spec, RunFolder folder, RunFolder.Recorded recorded) {
+    if (recorded == RunFolder.Recorded.FAILED || recorded == RunFolder.Recorded.DIVERGED) {
+      folder.forgetOutcome();
+    }
+    int attempt = folder.startAttempt();
+    started.inc();
+    long begin = System.nanoTime();
+    String runId = task.getRunId();
+    SweepProgress.started(runId, 0);
+    long samplesPerStep = spec.training().batchSize();
+    long tokensPerStep = spec.family().transformer() ? samplesPerStep * sequenceLength(spec) : 0;
+    TrainingListener listener = TrainingListener.onEachStep((step, loss) -> {
+      SweepProgress.stepped(runId, step);
+      steps.inc();
+      samples.inc(samplesPerStep);
+      tokens.inc(tokensPerStep);
+    });
+    try {
+      LOG.info("run {} ({}) attempt {} starts on {}", runId, task.getConfig() + " seed=" + task.getSeed(), attempt, device);
+      TrainingRun.Result result = TrainingRun.run(spec, folder.path(), device, listener);
+      folder.writeState(new RunFolder.State(attempt, worker(), device.toString(), seconds(begin), result.resumedFromStep()));
+      folder.clearFailure();
+      (result.status() == TrainingRun.Status.FINISHED ? finished : diverged).inc();
+    } catch (RuntimeException e) {
+      LOG.warn("run {} failed: {}", runId, e.toString());
+      folder.writeState(new RunFolder.State(attempt, worker(), device.toString(), seconds(begin), 0));
+      folder.recordFailure(e, attempt);
+      failed.inc();
+    } finally {
+      SweepProgress.ended(runId);
+    }
+  }
+
+  /** Emits the run's records as its folder holds them (nothing for a run never trained). */
+  private void emit(RunTask task, RunSpec spec, RunFolder folder, MultiOutputReceiver out) {
+    RunFolder.Recorded recorded = folder.recorded();
+    if (recorded == RunFolder.Recorded.NONE) {
+      return;
+    }
+    if (recorded == RunFolder.Recorded.FAILED) {
+      String error = folder.failure().map(RunFolder.Failure::error).orElse("unknown error");
+      out.get(RUNS).output(RunRecords.failed(task, spec, error, folder.state()));
+      return;
+    }
+    TrainingRun.Result result = TrainingRun.readResult(folder.path());
+    List<PruneEvent> events = PruneEventFiles.combine(folder.path(), Long.MAX_VALUE);
+    RunRecords.metrics(task, result.metrics(), events).forEach(out.get(METRICS)::output);
+    events.forEach(out.get(EVENTS)::output);
+    checkpointsToDiagnose(folder.path(), result, events).forEach(out.get(CHECKPOINTS)::output);
+    out.get(RUNS).output(RunRecords.ended(task, spec, result, events, folder.state()));
+  }
+
+  /** The plan's checkpoints of the run that exist: around each pruning event, every N steps, the last. */
+  private List<String> checkpointsToDiagnose(Path run, TrainingRun.Result result, List<PruneEvent> events) {
+    DiagnosticsPlan plan = settings.diagnostics();
+    if (!plan.enabled()) {
+      return List.of();
+    }
+    Path checkpoints = run.resolve("checkpoints");
+    Set<Path> chosen = new LinkedHashSet<>();
+    if (plan.atPruning()) {
+      for (PruneEvent e : events) {
+        chosen.add(checkpoints.resolve(e.getCheckpointBefore()));
+        chosen.add(checkpoints.resolve(e.getCheckpointAfter()));
+      }
+    }
+    CheckpointStore store = new CheckpointStore(checkpoints, RetentionPolicy.keepAll());
+    if (plan.everySteps() > 0) {
+      for (MetricRecord r : result.metrics()) {
+        if (r.step() % plan.everySteps() == 0) {
+          chosen.add(checkpoints.resolve(CheckpointStore.fileName(r.step(), false)));
+        }
+      }
+    }
+    if (plan.atEnd()) {
+      store.latestValidFile(Long.MAX_VALUE).ifPresent(found -> chosen.add(found.file()));
+    }
+    List<String> existing = new ArrayList<>();
+    for (Path p : chosen) {
+      if (Files.exists(p)) {
+        existing.add(p.toString());
+      }
+    }
+    return existing;
+  }
+
+  private static long sequenceLength(RunSpec spec) {
+    return dev.polyak.data.read.ShardSet.open(spec.data()).sequenceLength();
+  }
+
+  private static double seconds(long begin) {
+    return (System.nanoTime() - begin) / 1e9;
+  }
+
+  private static String worker() {
+    String host;
+    try {
+      host = InetAddress.getLocalHost().getHostName();
+    } catch (UnknownHostException e) {
+      host = "unknown-host";
+    }
+    return host + "/" + ManagementFactory.getRuntimeMXBean().getPid();
+  }
+}
