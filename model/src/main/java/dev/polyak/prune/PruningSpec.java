@@ -132,6 +132,20 @@ public record PruningSpec(PruningMethod method, Set<Structure.Kind> scope, Pruni
     return fields;
   }
 
+  /**
+   * The run file's {@code pruning:} block of a {@link #canonical()} map (as saved in {@code run.json}
+   * and checkpoints): the schedule's type and fields become the block's {@code schedule} and keys.
+   */
+  @SuppressWarnings("unchecked")
+  public static Map<String, Object> runFileBlock(Map<String, Object> canonical) {
+    Map<String, Object> block = new java.util.LinkedHashMap<>(canonical);
+    Object schedule = block.remove("schedule");
+    if (schedule instanceof Map<?, ?> fields) {
+      ((Map<String, Object>) fields).forEach((key, value) -> block.put(key.equals("type") ? "schedule" : key, value));
+    }
+    return block;
+  }
+
   /** {@code heads} for {@link Structure.Kind#HEAD}, and so on: the plural a run file uses. */
   public static String kindName(Structure.Kind kind) {
     return kind.name().toLowerCase(Locale.ROOT) + "s";

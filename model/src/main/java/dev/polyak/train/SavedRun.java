@@ -66,6 +66,9 @@ public final class SavedRun {
       // run.json keeps the canonical spec plus the fields outside the run's identity; the canonical
       // keys are run-file keys, and JSON is YAML.
       Map<String, Object> fields = new LinkedHashMap<>(asMap(saved.get("spec")));
+      if (fields.get("pruning") instanceof Map<?, ?> pruning) {
+        fields.put("pruning", dev.polyak.prune.PruningSpec.runFileBlock(asMap(pruning)));
+      }
       fields.put("data", data != null ? data.toString() : saved.get("data"));
       fields.put("checkpoint_every", saved.get("checkpoint_every"));
       fields.put("keep_last", saved.get("keep_last"));

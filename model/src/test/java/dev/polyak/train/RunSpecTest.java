@@ -139,4 +139,25 @@ class RunSpecTest {
       throw new AssertionError(e);
     }
   }
+
+  /**
+   * A checkpoint carries the canonical spec, whose pruning schedule is a nested map; restoring it
+   * (polyak diagnose, the sweep's Diagnose stage) must read it back as the same run, for every
+   * schedule. Before the fix, every pruned run's checkpoint was refused ("'pruning.schedule':
+   * Cannot deserialize value of type String from Object").
+   */
+  @Test
+  void aPrunedRunsSavedSpecReadsBackAsTheSameRun() {
+    for (String block : new String[] {
+        "{method: magnitude, step: 10, ratio: 0.5, min_per_layer: 1}",
+        "{method: pl-gate, schedule: linear, start_epoch: 0, end_epoch: 2, final_ratio: 0.5, options: {alpha: 0.5}}",
+        "{method: random, schedule: iterative, every_epochs: 1, fraction: 0.2, final_ratio: 0.6, scope: [neurons]}"}) {
+      RunSpec spec = RunSpec.parse("model: mlp\ndata: /shards\nsteps: 40\neval_every: 10\npruning: " + block + "\n", null);
+      String saved = "{\"run_id\": \"" + spec.runId() + "\", \"spec\": " + spec.canonicalJson()
+          + ", \"data\": \"/shards\", \"checkpoint_every\": 10, \"keep_last\": 3}";
+      RunSpec restored = SavedRun.specOf(saved, Path.of("ckpt.safetensors"), null);
+      assertThat(restored.runId()).as(block).isEqualTo(spec.runId());
+      assertThat(restored.pruning()).as(block).isEqualTo(spec.pruning());
+    }
+  }
 }
