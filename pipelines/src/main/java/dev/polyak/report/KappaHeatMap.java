@@ -47,8 +47,8 @@ public final class KappaHeatMap {
   private final double low;
   private final double high;
 
-  private KappaHeatMap(List<DiagnosticRecord> records) {
-    this.cells = records.stream().filter(r -> r.getKind() != DiagnosticKind.MODEL).toList();
+  private KappaHeatMap(List<DiagnosticRecord> records, double[] log10Range) {
+    this.cells = structureRows(records);
     if (cells.isEmpty()) {
       throw new IllegalArgumentException("no structure rows to draw");
     }
@@ -56,21 +56,45 @@ public final class KappaHeatMap {
     this.columns = cells.stream().mapToInt(DiagnosticRecord::getIndex).max().orElse(0) + 1;
     this.cellWidth = Math.max(2, Math.min(MAX_CELL, MAX_WIDTH / columns));
     this.cellHeight = Math.max(4, Math.min(MAX_CELL, MAX_HEIGHT / layers.size()));
-    double min = Double.POSITIVE_INFINITY;
-    double max = Double.NEGATIVE_INFINITY;
-    for (DiagnosticRecord r : cells) {
-      if (!r.getSingular()) {
-        min = Math.min(min, Math.log10(r.getConditionNumber()));
-        max = Math.max(max, Math.log10(r.getConditionNumber()));
-      }
-    }
-    this.low = min;
-    this.high = max;
+    double[] range = log10Range != null ? log10Range : log10Range(List.of(cells));
+    this.low = range[0];
+    this.high = range[1];
   }
 
   /** The heat map of the structure rows of {@code records} (the MODEL row, if any, is left out). */
   public static KappaHeatMap of(List<DiagnosticRecord> records) {
-    return new KappaHeatMap(records);
+    return new KappaHeatMap(records, null);
+  }
+
+  /**
+   * As {@link #of(List)}, with the colour scale spanning log10 κ from {@code low} to {@code high}
+   * instead of the picture's own extremes: pictures to be compared (before and after pruning) share
+   * one scale, see {@link #log10Range}.
+   */
+  public static KappaHeatMap of(List<DiagnosticRecord> records, double low, double high) {
+    return new KappaHeatMap(records, new double[] {low, high});
+  }
+
+  /**
+   * The smallest and largest finite log10 κ over the structure rows of all {@code pictures}
+   * ({+∞, −∞} when none is finite).
+   */
+  public static double[] log10Range(List<List<DiagnosticRecord>> pictures) {
+    double min = Double.POSITIVE_INFINITY;
+    double max = Double.NEGATIVE_INFINITY;
+    for (List<DiagnosticRecord> rows : pictures) {
+      for (DiagnosticRecord r : structureRows(rows)) {
+        if (!r.getSingular()) {
+          min = Math.min(min, Math.log10(r.getConditionNumber()));
+          max = Math.max(max, Math.log10(r.getConditionNumber()));
+        }
+      }
+    }
+    return new double[] {min, max};
+  }
+
+  private static List<DiagnosticRecord> structureRows(List<DiagnosticRecord> records) {
+    return records.stream().filter(r -> r.getKind() != DiagnosticKind.MODEL).toList();
   }
 
   /** The viridis colour at {@code t} in [0, 1] (clamped); its luminance increases with t. */
@@ -135,13 +159,18 @@ public final class KappaHeatMap {
 
   /** Writes {@link #render} as a PNG, atomically (temporary file, then rename). */
   public void writePng(Path file, String title) {
+    AtomicFiles.writeBytes(file, png(title));
+  }
+
+  /** {@link #render} as PNG bytes. */
+  public byte[] png(String title) {
     ByteArrayOutputStream bytes = new ByteArrayOutputStream();
     try {
       ImageIO.write(render(title), "png", bytes);
     } catch (IOException e) {
-      throw new UncheckedIOException("cannot encode " + file, e);
+      throw new UncheckedIOException("cannot encode the heat map '" + title + "' as PNG", e);
     }
-    AtomicFiles.writeBytes(file, bytes.toByteArray());
+    return bytes.toByteArray();
   }
 
   private void drawAxes(Graphics2D g, String title) {

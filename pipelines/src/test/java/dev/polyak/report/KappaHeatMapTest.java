@@ -58,6 +58,22 @@ class KappaHeatMapTest {
   }
 
   @Test
+  void picturesToCompareShareOneScale() throws Exception {
+    List<DiagnosticRecord> before = List.of(cell(0, 0, 10), cell(0, 1, 1e3));
+    List<DiagnosticRecord> after = List.of(cell(0, 0, 1e5), cell(0, 1, Double.POSITIVE_INFINITY));
+
+    double[] range = KappaHeatMap.log10Range(List.of(before, after));
+    assertThat(range).containsExactly(1.0, 5.0);
+    KappaHeatMap map = KappaHeatMap.of(before, range[0], range[1]);
+    // log10 κ = 1 and 3 sit at 0 and 0.5 of the shared scale, not at its own ends
+    assertThat(map.colour(before.get(0))).isEqualTo(KappaHeatMap.scale(0));
+    assertThat(map.colour(before.get(1))).isEqualTo(KappaHeatMap.scale(0.5));
+    BufferedImage image = ImageIO.read(new java.io.ByteArrayInputStream(map.png("before")));
+    assertThat(image.getWidth()).isEqualTo(map.width());
+    assertThat(new Color(pixel(image, map.cellCentre(0, 1)))).isEqualTo(KappaHeatMap.scale(0.5));
+  }
+
+  @Test
   void theScaleGetsBrighterAllTheWay() {
     for (int i = 1; i <= 100; i++) {
       assertThat(luminance(KappaHeatMap.scale(i / 100.0).getRGB()))
