@@ -1,5 +1,7 @@
 package dev.polyak.cli;
 
+import dev.polyak.nn.EngineThreads;
+
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.polyak.data.read.TokenDataset;
 import dev.polyak.diag.Diagnostics;

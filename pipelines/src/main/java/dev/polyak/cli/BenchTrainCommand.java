@@ -1,5 +1,7 @@
 package dev.polyak.cli;
 
+import dev.polyak.nn.EngineThreads;
+
 import ai.djl.Device;
 import ai.djl.pytorch.jni.JniUtils;
 import com.fasterxml.jackson.databind.JsonNode;

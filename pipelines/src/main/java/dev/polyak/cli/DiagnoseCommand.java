@@ -1,5 +1,7 @@
 package dev.polyak.cli;
 
+import dev.polyak.nn.EngineThreads;
+
 import ai.djl.Device;
 import dev.polyak.checkpoint.AtomicFiles;
 import dev.polyak.checkpoint.CheckpointStore;

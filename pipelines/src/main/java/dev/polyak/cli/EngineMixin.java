@@ -1,5 +1,7 @@
 package dev.polyak.cli;
 
+import dev.polyak.nn.EngineThreads;
+
 import ai.djl.Device;
 import dev.polyak.nn.Devices;
 import picocli.CommandLine.Option;

@@ -17,6 +17,7 @@ import picocli.CommandLine.Command;
         DiagnoseCommand.class,
         StabilityCommand.class,
         CompareCommand.class,
+        SweepCommand.class,
         ReportCommand.class,
         QuickstartCommand.class,
         BenchCommand.class,

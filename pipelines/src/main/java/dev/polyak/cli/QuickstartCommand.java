@@ -7,9 +7,7 @@ import dev.polyak.data.synthetic.SyntheticWikiText;
 import dev.polyak.data.text.WikiTextConfig;
 import dev.polyak.pipelines.PreprocessPipeline;
 import dev.polyak.pipelines.RunnerSettings;
-import ai.djl.Device;
 import dev.polyak.data.download.FileTrees;
-import dev.polyak.train.RunSpec;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.io.PrintWriter;
@@ -28,7 +26,8 @@ import picocli.CommandLine.Option;
     description = {
         "Generate a small deterministic WikiText-layout corpus and a CIFAR-10-format image set, preprocess both"
             + " into Parquet shards on an embedded Flink, and show how to inspect them.",
-        "Then train a reduced VGG-16 on the image shards for 60 steps and write run files for 'polyak train'.",
+        "Then sweep bert-tiny x {dense, pl-gate, random} x 2 seeds on the text shards (one Beam job: training,"
+            + " diagnostics at the pruning event and every 100 steps, reports) and print report.html's path and the summary.",
         "Everything goes under --dir; running it again replaces that folder's output."})
 final class QuickstartCommand implements Callable<Integer> {
   @Option(names = "--dir", defaultValue = "polyak-quickstart", description = "Work folder (default ${DEFAULT-VALUE}).")
@@ -41,6 +40,9 @@ final class QuickstartCommand implements Callable<Integer> {
   @Option(names = "--images-per-file", defaultValue = "500",
       description = "Images in each generated CIFAR file (default ${DEFAULT-VALUE}).")
   int imagesPerFile;
+
+  @Option(names = "--steps", defaultValue = "300", description = "Training steps of each sweep run (default ${DEFAULT-VALUE}).")
+  int steps;
 
   @Option(names = "--seed", defaultValue = "1", description = "Seed of the generated data (default ${DEFAULT-VALUE}).")
   long seed;
@@ -72,9 +74,8 @@ final class QuickstartCommand implements Callable<Integer> {
         () -> PreprocessPipeline.run(new PreprocessPipeline.CifarJob(imageData, imageShards, Optional.empty(), images, true),
             settings.toPipelineOptions("polyak-quickstart-cifar")));
 
-    console.printf("[5/5] training a reduced VGG-16 briefly on the image shards (run files in %s)%n", dir.resolve("runs"));
     Path runs = dir.resolve("runs");
-    Path vgg = writeRunFile(runs.resolve("vgg16.yaml"), String.join("\n",
+    writeRunFile(runs.resolve("vgg16.yaml"), String.join("\n",
         "# A reduced-width VGG-16 (every width / 8) on the quickstart images: the paper's SGD recipe",
         "# at half its rate, which on a few hundred images swings too far early on.",
         "model: vgg16",
@@ -94,22 +95,39 @@ final class QuickstartCommand implements Callable<Integer> {
         "batch_size: 16",
         "eval_every: 50",
         ""));
-    deleteRecursively(runs.resolve("vgg16")); // a fresh run: the shards above were just replaced
-    // One intra-op thread, as polyak train's default: with two the engine's sums can differ from one
-    // process to the next, and this run at rate 0.1 then finished in some processes and diverged in another.
-    // With one thread it still diverged once at rate 0.1, in a JVM that had run it before (CI); the
-    // likelier cause was dropout's mask being freed before the backward pass (fixed since), but over
-    // seeds its eval loss at step 30 ranged 3.6-536 at 0.1 and 2.0-5.6 at 0.05, hence 0.05 above.
-    EngineThreads.set(1);
-    int trained = TrainCommand.train(RunSpec.load(vgg), runs.resolve("vgg16"), Device.cpu(),
-        new PrintWriter(console, true));
-    if (trained != 0) {
-      return trained;
+    Path sweepFile = writeRunFile(dir.resolve("sweep.yaml"), String.join("\n",
+        "# bert-tiny on the quickstart corpus: dense against PL-regularized gating and random pruning of",
+        "# half its attention heads at step 100 (at least one head kept per layer), two seeds each.",
+        "model: bert-tiny",
+        "data: shards/wikitext",
+        "steps: " + steps,
+        "batch_size: 16",
+        "eval_every: 50",
+        "eval_samples: 256",
+        "checkpoint_every: 50",
+        "pruning: {step: 100, min_per_layer: 1}",
+        "grid:",
+        "  method: [dense, pl-gate, random]",
+        "  ratio: [0.5]",
+        "  seed: 0..1",
+        "diagnostics: {at: [pruning, end], every: 100, probe_samples: 16, hutchinson_probes: 2, structures: [head]}",
+        "out: sweep",
+        ""));
+    deleteRecursively(dir.resolve("sweep")); // a fresh sweep: the shards above were just replaced
+    console.printf("[5/5] sweeping bert-tiny x {dense, pl-gate, random} x 2 seeds, %d steps each (%s)%n", steps, sweepFile);
+    console.flush();
+    int swept = new picocli.CommandLine(new PolyakCli()).setOut(new PrintWriter(console, true))
+        .setErr(new PrintWriter(System.err, true))
+        .execute("sweep", "--config", sweepFile.toString(), "--runner", runner.runner, "--flink-master", runner.flinkMaster,
+            "--parallelism", Integer.toString(settings.parallelism()));
+    if (swept != 0) {
+      return swept;
     }
 
     Path abs = dir.toAbsolutePath().normalize();
     console.println();
-    console.printf("Train on the corpus: ./polyak train --config %s/runs/bert-tiny.yaml --out %s/runs/bert-tiny%n", abs, abs);
+    console.printf("Open %s/sweep/report/report.html; regenerate it with ./polyak report --sweep %s/sweep%n", abs, abs);
+    console.printf("Train one run: ./polyak train --config %s/runs/bert-tiny.yaml --out %s/runs/bert-tiny%n", abs, abs);
     console.println("Inspect the shards with any Parquet tool, for example:");
     console.printf("  duckdb -c \"SELECT split, count(*) AS rows, min(len(input_ids)) AS seq_len FROM '%s/shards/wikitext/*.parquet' GROUP BY split\"%n", abs);
     console.printf("  duckdb -c \"SELECT label, count(*) FROM '%s/shards/cifar10/train-*.parquet' GROUP BY label ORDER BY label\"%n", abs);
