@@ -21,10 +21,10 @@ import java.util.function.Function;
  * <p>The final figures and the dense targets come from runs.avro: each finished run's target is its
  * matched dense run's final eval metric ({@link SweepRuns}). metrics.avro is then read once, record
  * by record, keeping per run only the first step whose eval metric reached its target (lower is
- * better for perplexity, higher for accuracy), the elapsed seconds there, and its last step's elapsed
- * seconds: memory grows with the runs, not with the evaluations, and the order of the rows does not
- * matter. A dense run's target is its own final figure, so its first reach is the denominator of
- * {@code steps_ratio_to_dense}; a dense config's own row has steps_to_dense and a steps ratio of 1.
+ * better for perplexity, higher for accuracy) and the elapsed seconds there: memory grows with the
+ * runs, not with the evaluations, and the order of the rows does not matter. A dense run's target is
+ * its own final figure, so its first reach (step and seconds) is the denominator of {@code
+ * steps_ratio_to_dense} and {@code seconds_ratio_to_dense}; a dense config's own ratios are 1.
  *
  * <p>{@code pruning_share} is NaN when the finished runs recorded no time at all (or none finished).
  */
@@ -55,8 +55,6 @@ public final class SweepSummary {
     private final boolean lowerIsBetter;
     long firstReachStep = -1;
     double firstReachSeconds = Double.NaN;
-    long lastStep = -1;
-    double lastSeconds = Double.NaN;
 
     Progress(double target, boolean lowerIsBetter) {
       this.target = target;
@@ -65,10 +63,6 @@ public final class SweepSummary {
 
     void accept(MetricRow row) {
       long step = row.getStep();
-      if (step > lastStep) {
-        lastStep = step;
-        lastSeconds = row.getElapsedSeconds();
-      }
       double metric = row.getEvalMetric();
       boolean reached = lowerIsBetter ? metric <= target : metric >= target; // false for a NaN either side
       if (reached && (firstReachStep < 0 || step < firstReachStep)) {
@@ -128,8 +122,8 @@ public final class SweepSummary {
       if (theirs.reached() && theirs.firstReachStep > 0) {
         stepRatios.add(mine.firstReachStep / (double) theirs.firstReachStep);
       }
-      if (theirs.lastStep >= 0 && theirs.lastSeconds > 0) {
-        secondsRatios.add(mine.firstReachSeconds / theirs.lastSeconds);
+      if (theirs.reached() && theirs.firstReachSeconds > 0) {
+        secondsRatios.add(mine.firstReachSeconds / theirs.firstReachSeconds);
       }
     }
 

@@ -127,7 +127,7 @@ final class ReportCharts {
       return Optional.empty();
     }
     XYChart chart = new XYChartBuilder().width(WIDE).height(420)
-        .title(baseline + ": final held-out " + metricName + " vs pruning ratio (mean, bars: 95 % CI over seeds)")
+        .title((baseline.isEmpty() ? rows.get(0).getModel() : baseline) + ": final held-out " + metricName + " vs pruning ratio (mean, bars: 95 % CI over seeds)")
         .xAxisTitle("pruning ratio").yAxisTitle("final eval " + metricName).build();
     style(chart.getStyler());
     chart.getStyler().setErrorBarsColorSeriesColor(true);
