@@ -47,7 +47,10 @@ public final class AtomicFiles {
     Path temp = null;
     try {
       Files.createDirectories(folder);
+      // createTempFile makes the file private (0600); the files polyak writes (shards, checkpoints, reports) are
+      // meant to be read by the other users and services of a shared file system, as any new file would be.
       temp = Files.createTempFile(folder, tempPrefix, ".tmp");
+      readableByAll(temp);
       try (FileChannel channel = FileChannel.open(temp, StandardOpenOption.WRITE)) {
         writer.write(channel);
         channel.force(true);
@@ -61,6 +64,13 @@ public final class AtomicFiles {
       if (temp != null) {
         deleteQuietly(temp);
       }
+    }
+  }
+
+  /** rw-r--r-- where the file system has POSIX permissions (a no-op elsewhere). */
+  private static void readableByAll(Path file) throws IOException {
+    if (file.getFileSystem().supportedFileAttributeViews().contains("posix")) {
+      Files.setPosixFilePermissions(file, java.nio.file.attribute.PosixFilePermissions.fromString("rw-r--r--"));
     }
   }
 

@@ -1,14 +1,12 @@
 package dev.polyak.report;
 
 import dev.polyak.data.BadInputException;
-import java.io.IOException;
+import dev.polyak.data.io.AvroFiles;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.function.Consumer;
-import org.apache.avro.file.DataFileReader;
-import org.apache.avro.specific.SpecificDatumReader;
 import org.apache.avro.specific.SpecificRecord;
 
 /**
@@ -29,7 +27,6 @@ public final class ReportFiles {
   /** The static page written by the pipelines module's {@code HtmlReport}. */
   public static final String HTML = "report.html";
 
-  private static final int SYNC_SIZE = 16;
 
   private ReportFiles() {}
 
@@ -43,44 +40,7 @@ public final class ReportFiles {
     if (!Files.isRegularFile(file)) {
       throw new BadInputException(file + ": no such file (the sweep's report folder must hold it)");
     }
-    long count = 0;
-    try (DataFileReader<T> reader = new DataFileReader<>(file.toFile(), new SpecificDatumReader<>(type))) {
-      if (!reader.getSchema().getFullName().equals(type.getName())) {
-        throw new BadInputException(file + ": holds " + reader.getSchema().getFullName() + " records, not "
-            + type.getSimpleName());
-      }
-      long headerEnd = reader.previousSync();
-      while (reader.hasNext()) {
-        T record = reader.next();
-        count++;
-        action.accept(record);
-      }
-      requireWhole(file, headerEnd, count);
-    } catch (IOException | org.apache.avro.AvroRuntimeException e) {
-      throw new BadInputException(file + ": not a readable Avro file of " + type.getSimpleName() + " records (after "
-          + count + " good records): " + e.getMessage(), e);
-    }
-    return count;
-  }
-
-  /**
-   * Avro's reader ends quietly at a block cut short (it takes the end of file for the end of the
-   * data), so a truncated file would lose its last records unnoticed. Every block of a container file
-   * ends with the sync marker that closes its header, so a whole file ends with that marker.
-   */
-  private static void requireWhole(Path file, long headerEnd, long count) throws IOException {
-    try (java.io.RandomAccessFile raw = new java.io.RandomAccessFile(file.toFile(), "r")) {
-      byte[] sync = new byte[SYNC_SIZE];
-      byte[] tail = new byte[SYNC_SIZE];
-      raw.seek(headerEnd - SYNC_SIZE);
-      raw.readFully(sync);
-      raw.seek(raw.length() - SYNC_SIZE);
-      raw.readFully(tail);
-      if (!java.util.Arrays.equals(sync, tail)) {
-        throw new BadInputException(file + ": truncated Avro file (its last block is cut short after " + count
-            + " good records)");
-      }
-    }
+    return AvroFiles.forEach(file, type, action);
   }
 
   /** Every record of {@code file}, in file order; errors as {@link #forEach}. */

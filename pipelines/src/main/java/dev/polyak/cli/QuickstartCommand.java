@@ -49,6 +49,8 @@ final class QuickstartCommand implements Callable<Integer> {
 
   @Mixin RunnerMixin runner;
 
+  @picocli.CommandLine.Spec picocli.CommandLine.Model.CommandSpec spec;
+
   @Override
   public Integer call() {
     PrintStream console = System.out;
@@ -116,8 +118,8 @@ final class QuickstartCommand implements Callable<Integer> {
     deleteRecursively(dir.resolve("sweep")); // a fresh sweep: the shards above were just replaced
     console.printf("[5/5] sweeping bert-tiny x {dense, pl-gate, random} x 2 seeds, %d steps each (%s)%n", steps, sweepFile);
     console.flush();
-    int swept = new picocli.CommandLine(new PolyakCli()).setOut(new PrintWriter(console, true))
-        .setErr(new PrintWriter(System.err, true))
+    PrintWriter out = spec.commandLine().getOut();
+    int swept = new picocli.CommandLine(new PolyakCli()).setOut(out).setErr(spec.commandLine().getErr())
         .execute("sweep", "--config", sweepFile.toString(), "--runner", runner.runner, "--flink-master", runner.flinkMaster,
             "--parallelism", Integer.toString(settings.parallelism()));
     if (swept != 0) {
@@ -125,14 +127,15 @@ final class QuickstartCommand implements Callable<Integer> {
     }
 
     Path abs = dir.toAbsolutePath().normalize();
-    console.println();
-    console.printf("Open %s/sweep/report/report.html; regenerate it with ./polyak report --sweep %s/sweep%n", abs, abs);
-    console.printf("Train one run: ./polyak train --config %s/runs/bert-tiny.yaml --out %s/runs/bert-tiny%n", abs, abs);
-    console.println("Inspect the shards with any Parquet tool, for example:");
-    console.printf("  duckdb -c \"SELECT split, count(*) AS rows, min(len(input_ids)) AS seq_len FROM '%s/shards/wikitext/*.parquet' GROUP BY split\"%n", abs);
-    console.printf("  duckdb -c \"SELECT label, count(*) FROM '%s/shards/cifar10/train-*.parquet' GROUP BY label ORDER BY label\"%n", abs);
-    console.printf("  python3 -c \"import glob, pyarrow.parquet as pq; print(pq.read_table(sorted(glob.glob('%s/shards/wikitext/train-*.parquet'))[0]).slice(0, 1).to_pylist())\"%n", abs);
-    console.printf("The manifests (%s/shards/*/manifest.json) list every input and shard with its sha256.%n", abs);
+    out.println();
+    out.printf("Open %s/sweep/report/report.html; regenerate it with ./polyak report --sweep %s/sweep%n", abs, abs);
+    out.printf("Train one run: ./polyak train --config %s/runs/bert-tiny.yaml --out %s/runs/bert-tiny%n", abs, abs);
+    out.println("Inspect the shards with any Parquet tool, for example:");
+    out.printf("  duckdb -c \"SELECT split, count(*) AS rows, min(len(input_ids)) AS seq_len FROM '%s/shards/wikitext/*.parquet' GROUP BY split\"%n", abs);
+    out.printf("  duckdb -c \"SELECT label, count(*) FROM '%s/shards/cifar10/train-*.parquet' GROUP BY label ORDER BY label\"%n", abs);
+    out.printf("  python3 -c \"import glob, pyarrow.parquet as pq; print(pq.read_table(sorted(glob.glob('%s/shards/wikitext/train-*.parquet'))[0]).slice(0, 1).to_pylist())\"%n", abs);
+    out.printf("The manifests (%s/shards/*/manifest.json) list every input and shard with its sha256.%n", abs);
+    out.flush();
     return 0;
   }
 

@@ -59,20 +59,29 @@ class CliTest {
   @SuppressWarnings("unchecked")
   void quickstartGeneratesAndPreprocessesBothDatasetsOnEmbeddedFlink() {
     Path work = dir.resolve("qs");
-    CliRun r = run("quickstart", "--dir", work.toString(), "--articles", "30", "--images-per-file", "40");
-    assertThat(r.code()).as(r.err()).isZero();
+    CliRun r = run("quickstart", "--dir", work.toString(), "--articles", "30", "--images-per-file", "40", "--steps", "100");
+    assertThat(r.code()).as(r.out() + r.err()).isZero();
     Map<String, Object> text = Manifests.read(work.resolve("shards/wikitext/manifest.json"));
     Map<String, Object> images = Manifests.read(work.resolve("shards/cifar10/manifest.json"));
     assertThat(((Map<String, Object>) text.get("splits")).keySet()).containsExactly("train", "valid", "test");
     Map<String, Object> train = (Map<String, Object>) ((Map<String, Object>) images.get("splits")).get("train");
     assertThat(train.get("rows")).isEqualTo(200);
-    // It trained the reduced VGG-16 and wrote run files that polyak train accepts.
-    assertThat(work.resolve("runs/vgg16/result.json")).content().contains("\"status\" : \"FINISHED\"")
-        .contains("\"step\" : 60");
+    // It swept bert-tiny x {dense, pl-gate, random} x 2 seeds, ending with the report's path and a
+    // three-line summary, and wrote run files that polyak train accepts.
+    Path report = work.resolve("sweep/report").toAbsolutePath();
+    assertThat(r.out()).contains("report: " + report.resolve("report.html"))
+        .containsPattern("method=dense +\\| +2/2 \\|")
+        .containsPattern("method=pl-gate ratio=0.5 +\\| +2/2 \\|")
+        .containsPattern("method=random ratio=0.5 +\\| +2/2 \\|");
+    assertThat(dev.polyak.data.io.AvroFiles.read(report.resolve("runs.avro"), dev.polyak.schemas.RunRecord.class))
+        .hasSize(6).allSatisfy(run -> assertThat(run.getStatus()).isEqualTo(dev.polyak.schemas.RunStatus.FINISHED));
+    assertThat(dev.polyak.data.io.AvroFiles.read(report.resolve("diagnostics.avro"), dev.polyak.schemas.DiagnosticRecord.class))
+        .isNotEmpty();
+    dev.polyak.train.RunSpec.load(work.resolve("runs/vgg16.yaml"));
     dev.polyak.train.RunSpec bert = dev.polyak.train.RunSpec.load(work.resolve("runs/bert-tiny.yaml"));
     assertThat(bert.data()).isEqualTo(work.resolve("shards/wikitext").toAbsolutePath().normalize());
     // Running it again replaces its own output instead of refusing.
-    CliRun again = run("quickstart", "--dir", work.toString(), "--articles", "30", "--images-per-file", "40");
+    CliRun again = run("quickstart", "--dir", work.toString(), "--articles", "30", "--images-per-file", "40", "--steps", "100");
     assertThat(again.code()).as(again.out() + again.err()).isZero();
   }
 }

@@ -16,6 +16,8 @@ import org.apache.avro.specific.SpecificRecord;
 
 /** Avro container files of generated record classes, written atomically and read whole. */
 public final class AvroFiles {
+  /** Bytes of a container file's sync marker. */
+  private static final int SYNC_SIZE = 16;
   private AvroFiles() {}
 
   /** Writes {@code records} to {@code file} (temporary file, then an atomic rename). */
@@ -39,12 +41,56 @@ public final class AvroFiles {
    */
   public static <T extends SpecificRecord> List<T> read(Path file, Class<T> type) {
     List<T> records = new ArrayList<>();
-    try (DataFileReader<T> reader = new DataFileReader<>(file.toFile(), new SpecificDatumReader<>(type))) {
-      reader.forEach(records::add);
-    } catch (IOException | RuntimeException e) {
-      throw new BadInputException(file + ": not a readable Avro file of " + type.getSimpleName() + " records: " + e.getMessage());
-    }
+    forEach(file, type, records::add);
     return records;
+  }
+
+  /**
+   * Hands every record of {@code file} to {@code action}, in file order, without keeping them.
+   *
+   * @return how many records there were
+   * @throws BadInputException naming the file (and how many records were read before the damage)
+   *     if it is missing, truncated or not an Avro file of {@code type} records
+   */
+  public static <T extends SpecificRecord> long forEach(Path file, Class<T> type, java.util.function.Consumer<? super T> action) {
+    long count = 0;
+    try (DataFileReader<T> reader = new DataFileReader<>(file.toFile(), new SpecificDatumReader<>(type))) {
+      if (!reader.getSchema().getFullName().equals(type.getName())) {
+        throw new BadInputException(file + ": holds " + reader.getSchema().getFullName() + " records, not "
+            + type.getSimpleName());
+      }
+      long headerEnd = reader.previousSync();
+      while (reader.hasNext()) {
+        T record = reader.next();
+        count++;
+        action.accept(record);
+      }
+      requireWhole(file, headerEnd, count);
+    } catch (IOException | org.apache.avro.AvroRuntimeException e) {
+      throw new BadInputException(file + ": not a readable Avro file of " + type.getSimpleName() + " records (after "
+          + count + " good records): " + e.getMessage(), e);
+    }
+    return count;
+  }
+
+  /**
+   * Avro's reader ends quietly at a block cut short (it takes the end of file for the end of the
+   * data), so a truncated file would lose its last records unnoticed. Every block of a container file
+   * ends with the sync marker that closes its header, so a whole file ends with that marker.
+   */
+  private static void requireWhole(Path file, long headerEnd, long count) throws IOException {
+    try (java.io.RandomAccessFile raw = new java.io.RandomAccessFile(file.toFile(), "r")) {
+      byte[] sync = new byte[SYNC_SIZE];
+      byte[] tail = new byte[SYNC_SIZE];
+      raw.seek(headerEnd - SYNC_SIZE);
+      raw.readFully(sync);
+      raw.seek(raw.length() - SYNC_SIZE);
+      raw.readFully(tail);
+      if (!java.util.Arrays.equals(sync, tail)) {
+        throw new BadInputException(file + ": truncated Avro file (its last block is cut short after " + count
+            + " good records)");
+      }
+    }
   }
 
   private static org.apache.avro.Schema schemaOf(Class<? extends SpecificRecord> type) {
