@@ -37,7 +37,7 @@ import picocli.CommandLine.Option;
         "Diagnostics cost on the reference's BERT (hidden 256, 4 layers, 4 heads, vocabulary 30,000, seq 128):"
             + " the per-head NTK of all 16 heads (n = 64 probes, 19 masked positions each, float64 eigenvalues),"
             + " a Hutchinson Hessian trace (10 probes, batch 16) and one training step, with 1 and 2 threads.",
-        "Prints the share of training time that diagnostics at the default cadence (every 10 % of a run, plus"
+        "Prints the share of training time that diagnostics at the default cadence (every 10 %% of a run, plus"
             + " each pruning event) add to a run of --run-steps steps.",
         "With --reference DIR, the PyTorch scripts ntk.py and hutchinson.py follow each figure, and the ratio.",
         "With --bert-base, also all 144 heads of bert-base with n = 128 under --memory-mb, with the peak RSS."})

@@ -107,7 +107,7 @@ final class QuickstartCommand implements Callable<Integer> {
         "eval_every: 50",
         "eval_samples: 256",
         "checkpoint_every: 50",
-        "pruning: {step: 100, min_per_layer: 1}",
+        "pruning: {step: 100, min_per_layer: 1, scoring_samples: 32}",
         "grid:",
         "  method: [dense, pl-gate, random]",
         "  ratio: [0.5]",

@@ -21,7 +21,7 @@ import picocli.CommandLine.Spec;
 /** {@code polyak report}: summary.avro and report.html of a sweep, from its report folder's Avro files alone. */
 @Command(name = "report", mixinStandardHelpOptions = true, versionProvider = PolyakCli.Version.class,
     description = {
-        "Regenerates <sweep>/report/summary.avro (per config across seeds: statistics with 95 % confidence"
+        "Regenerates <sweep>/report/summary.avro (per config across seeds: statistics with 95 %% confidence"
             + " intervals, steps and seconds to the dense run's final eval metric, paired t-tests against dense and"
             + " random) and <sweep>/report/report.html (one self-contained page: summary, failed runs, training"
             + " curves, metric vs ratio, seed spread, condition numbers) from runs.avro and metrics.avro, and"

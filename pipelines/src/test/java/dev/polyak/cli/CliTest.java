@@ -27,6 +27,40 @@ class CliTest {
       assertThat(r.code()).as(String.join(" ", args)).isZero();
       assertThat(r.out()).as(String.join(" ", args)).contains("Usage: polyak").contains("--help");
     }
+    // Every command of the tree, found by walking it: help prints, and no description is a broken format
+    // string (picocli only warns on stderr, e.g. for a lone '%').
+    java.util.Deque<java.util.List<String>> todo = new java.util.ArrayDeque<>(java.util.List.of(java.util.List.of()));
+    int commands = 0;
+    while (!todo.isEmpty()) {
+      java.util.List<String> path = todo.pop();
+      picocli.CommandLine command = new picocli.CommandLine(new PolyakCli());
+      for (String name : path) {
+        command = command.getSubcommands().get(name);
+      }
+      for (String sub : command.getSubcommands().keySet()) {
+        if (!sub.equals("help")) {
+          java.util.List<String> next = new java.util.ArrayList<>(path);
+          next.add(sub);
+          todo.push(next);
+        }
+      }
+      java.util.List<String> args = new java.util.ArrayList<>(path);
+      args.add("--help");
+      java.io.PrintStream stderr = System.err;
+      java.io.ByteArrayOutputStream warnings = new java.io.ByteArrayOutputStream();
+      CliRun r;
+      try {
+        System.setErr(new java.io.PrintStream(warnings, true, java.nio.charset.StandardCharsets.UTF_8));
+        r = run(args.toArray(String[]::new));
+      } finally {
+        System.setErr(stderr);
+      }
+      assertThat(r.code()).as(String.join(" ", args)).isZero();
+      assertThat(r.err() + warnings.toString(java.nio.charset.StandardCharsets.UTF_8)).as(String.join(" ", args))
+          .doesNotContain("Could not format");
+      commands++;
+    }
+    assertThat(commands).isGreaterThanOrEqualTo(18);
     assertThat(run("preprocess", "wikitext", "--help").out()).contains("--seq-len").contains("--vocab-split")
         .contains("--flink-master").contains("--rows-per-shard");
     assertThat(run("train", "--help").out()).contains("--config").contains("--device").contains("--threads");
