@@ -170,7 +170,12 @@ record Grid(List<Axis> axes, Map<String, YamlNode> common, YamlNode pruning, Met
         spec = parse(text, chosen, labels);
       }
     }
-    Map<String, String> config = new LinkedHashMap<>(labels);
+    // A config always names its model, an axis or not, so that tables and charts say what was trained.
+    Map<String, String> config = new LinkedHashMap<>();
+    if (!labels.containsKey("model")) {
+      config.put("model", spec.model());
+    }
+    config.putAll(labels);
     config.remove("seed");
     Map<String, String> baseline = new LinkedHashMap<>(config);
     baseline.keySet().removeAll(List.of("method", "ratio"));

@@ -72,8 +72,8 @@ import java.util.stream.Stream;
  *
  * <p><b>Labels.</b> A cell's labels are its axes' values as text in axis order, the seed included;
  * an axis with one value is a label too, so configs read the same when a sweep grows. Its config is
- * its labels but the seed ({@code model=bert-tiny method=pl-gate ratio=0.5 learning_rate=1e-4}), its
- * baseline the config without method and ratio ({@code model=bert-tiny learning_rate=1e-4}): the
+ * the model (first, when it is not an axis) and its labels but the seed ({@code model=bert-tiny
+ * method=pl-gate ratio=0.5 learning_rate=1e-4}), its baseline the config without method and ratio ({@code model=bert-tiny learning_rate=1e-4}): the
  * config of the dense cell it is compared with, whose baseline is the same.
  *
  * <p><b>Diagnostics.</b> {@code at}: {@code pruning} (the checkpoints just before and after each

@@ -169,12 +169,13 @@ class SweepSpecTest {
 
     // dense: (0.25, 0), (0.25, 1); its 0.5 cells are the same runs. random: 2 ratios x 2 seeds.
     assertThat(sweep.cells()).extracting(c -> c.config() + " seed=" + c.seed()).containsExactly(
-        "method=dense seed=0", "method=dense seed=1",
-        "method=random ratio=0.25 seed=0", "method=random ratio=0.25 seed=1",
-        "method=random ratio=0.5 seed=0", "method=random ratio=0.5 seed=1");
+        "model=bert-tiny method=dense seed=0", "model=bert-tiny method=dense seed=1",
+        "model=bert-tiny method=random ratio=0.25 seed=0", "model=bert-tiny method=random ratio=0.25 seed=1",
+        "model=bert-tiny method=random ratio=0.5 seed=0", "model=bert-tiny method=random ratio=0.5 seed=1");
     Cell dense = sweep.cells().get(0);
     assertThat(dense.labels()).containsOnlyKeys("method", "seed");
-    assertThat(dense.baseline()).isEqualTo("").isEqualTo(sweep.cells().get(2).baseline());
+    // The config names the model even though it is no axis; the baseline is what is left of it.
+    assertThat(dense.baseline()).isEqualTo("model=bert-tiny").isEqualTo(sweep.cells().get(2).baseline());
     assertThat(dense.ratio()).isZero();
     assertThat(dense.method()).isEqualTo("dense");
     assertThat(dense.runYaml()).doesNotContain("pruning");

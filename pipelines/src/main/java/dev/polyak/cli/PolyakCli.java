@@ -19,6 +19,7 @@ import picocli.CommandLine.Command;
         CompareCommand.class,
         SweepCommand.class,
         ReportCommand.class,
+        ClusterCommand.class,
         QuickstartCommand.class,
         BenchCommand.class,
         CommandLine.HelpCommand.class})

@@ -184,24 +184,22 @@ class SweepPipelineTest {
   }
 
   @Test
-  void anUnfinishedRunResumesFromItsNewestValidCheckpoint() throws Exception {
+  void anUnfinishedRunWithATruncatedNewestCheckpointResumesFromThePreviousOne() throws Exception {
     Path reference = dir.resolve("uninterrupted");
     String yaml = sweepFile("[3]", "");
     sweep(reference, yaml, TestJobs.direct(1), RunPolicy.standard(), null);
 
     Path out = dir.resolve("interrupted");
     sweep(out, yaml, TestJobs.direct(1), RunPolicy.standard(), null);
-    // Make every run look killed after its step-10 checkpoint: no result, no later checkpoint.
+    // Make every run look killed while writing its step-20 checkpoint: no result, and the newest
+    // checkpoint truncated (a torn write on a file system without atomic rename); the run must
+    // detect it and resume from step 10.
     try (Stream<Path> runFolders = Files.list(out.resolve("runs"))) {
       for (Path run : runFolders.toList()) {
         Files.delete(run.resolve("result.json"));
-        try (Stream<Path> checkpoints = Files.list(run.resolve("checkpoints"))) {
-          for (Path c : checkpoints.toList()) {
-            if (c.getFileName().toString().startsWith("ckpt-0000000020")) {
-              Files.delete(c);
-            }
-          }
-        }
+        Path newest = run.resolve("checkpoints").resolve("ckpt-0000000020.safetensors");
+        byte[] whole = Files.readAllBytes(newest);
+        Files.write(newest, java.util.Arrays.copyOf(whole, whole.length / 2));
       }
     }
     sweep(out, yaml, TestJobs.direct(1), RunPolicy.standard(), null);

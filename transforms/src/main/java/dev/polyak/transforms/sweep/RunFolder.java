@@ -75,11 +75,14 @@ public final class RunFolder {
     return read(FAILURE, Failure.class);
   }
 
-  /** Records the start of an attempt and returns its number (1 for the first). */
-  public int startAttempt() {
+  /**
+   * Records the start of an attempt on {@code worker} (host/pid) and {@code device}, so that an
+   * attempt in progress says where it runs, and returns its number (1 for the first).
+   */
+  public int startAttempt(String worker, String device) {
     State before = state();
     int attempt = before.attempts() + 1;
-    writeState(new State(attempt, before.worker(), before.device(), before.wallSeconds(), before.resumedFromStep()));
+    writeState(new State(attempt, worker, device, before.wallSeconds(), before.resumedFromStep()));
     return attempt;
   }
 

@@ -127,7 +127,7 @@ public final class TrainRunFn extends DoFn<RunTask, RunRecord> {
     if (recorded == RunFolder.Recorded.FAILED || recorded == RunFolder.Recorded.DIVERGED) {
       folder.forgetOutcome();
     }
-    int attempt = folder.startAttempt();
+    int attempt = folder.startAttempt(worker(), device.toString());
     started.inc();
     long begin = System.nanoTime();
     String runId = task.getRunId();
