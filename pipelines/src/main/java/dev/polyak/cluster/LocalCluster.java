@@ -254,8 +254,7 @@ public final class LocalCluster {
       command.add("/usr/bin/setsid"); // its own session: closing the terminal that started it leaves it running
     }
     command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-    resource("jvm/java17-flink.flags").lines().map(String::trim).filter(l -> !l.isEmpty() && !l.startsWith("#"))
-        .forEach(command::add);
+    command.addAll(jvmFlags());
     command.add("-Xmx" + heapMb + "m");
     command.add("-Xms" + heapMb + "m");
     if (directMb > 0) {
@@ -313,6 +312,12 @@ public final class LocalCluster {
       sleep(100);
     }
     return false;
+  }
+
+  /** The JVM flags Flink 1.19 needs on Java 17 ({@code deploy/jvm/java17-flink.flags}, carried in the jar). */
+  public static List<String> jvmFlags() {
+    return resource("jvm/java17-flink.flags").lines().map(String::trim).filter(l -> !l.isEmpty() && !l.startsWith("#"))
+        .toList();
   }
 
   static String resource(String path) {
