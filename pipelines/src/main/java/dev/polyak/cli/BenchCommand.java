@@ -29,7 +29,7 @@ import picocli.CommandLine.Option;
 /** {@code polyak bench preprocess}: throughput and memory of WikiText preprocessing. */
 @Command(name = "bench", mixinStandardHelpOptions = true, versionProvider = PolyakCli.Version.class,
     description = "Benchmarks that print figures.", subcommands = {BenchCommand.Preprocess.class, BenchTrainCommand.class,
-        BenchDiagnoseCommand.class, BenchSweepCommand.class})
+        BenchDiagnoseCommand.class, BenchSweepCommand.class, BenchReportCommand.class, BenchCheckpointCommand.class})
 final class BenchCommand {
 
   @Command(name = "preprocess", mixinStandardHelpOptions = true, versionProvider = PolyakCli.Version.class,
