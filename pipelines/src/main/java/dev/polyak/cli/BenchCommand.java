@@ -12,8 +12,6 @@ import java.io.OutputStream;
 import java.io.PrintStream;
 import java.io.UncheckedIOException;
 import java.lang.management.ManagementFactory;
-import java.lang.management.MemoryPoolMXBean;
-import java.lang.management.MemoryType;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -71,13 +69,13 @@ final class BenchCommand {
           baselineSeconds, bytes / 1e6 / baselineSeconds, baseline[0] / 1e6 / baselineSeconds, baseline[0]);
 
       Path out = work.resolve("shards");
-      resetPeaks();
+      HeapPeaks.reset();
       long start = System.nanoTime();
       PreprocessPipeline.run(
           new PreprocessPipeline.WikiTextJob(input, out, WikiTextConfig.defaults(), true),
           settings.toPipelineOptions("polyak-bench-preprocess"));
       double seconds = (System.nanoTime() - start) / 1e9;
-      long peakHeap = peakHeapBytes();
+      long peakHeap = HeapPeaks.peakBytes();
       long tokens = tokens(out);
       console.printf("polyak preprocess: %.2f s, %.1f MB/s, %.2f M tokens/s, %d tokens%n",
           seconds, bytes / 1e6 / seconds, tokens / 1e6 / seconds, tokens);
@@ -144,25 +142,6 @@ final class BenchCommand {
         System.out.print("");
       }
       return new long[] {tokens, System.nanoTime() - start};
-    }
-
-    private static void resetPeaks() {
-      System.gc();
-      for (MemoryPoolMXBean pool : ManagementFactory.getMemoryPoolMXBeans()) {
-        if (pool.getType() == MemoryType.HEAP) {
-          pool.resetPeakUsage();
-        }
-      }
-    }
-
-    private static long peakHeapBytes() {
-      long sum = 0;
-      for (MemoryPoolMXBean pool : ManagementFactory.getMemoryPoolMXBeans()) {
-        if (pool.getType() == MemoryType.HEAP) {
-          sum += pool.getPeakUsage().getUsed();
-        }
-      }
-      return sum;
     }
 
     @SuppressWarnings("unchecked")

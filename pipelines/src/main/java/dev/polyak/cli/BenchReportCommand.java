@@ -140,12 +140,7 @@ final class BenchReportCommand implements Callable<Integer> {
 
     /** Runs {@code step} once, after a full collection and a reset of the pools' peaks. */
     static <T> Figures<T> measure(Supplier<T> step) {
-      System.gc();
-      for (MemoryPoolMXBean pool : ManagementFactory.getMemoryPoolMXBeans()) {
-        if (pool.getType() == MemoryType.HEAP) {
-          pool.resetPeakUsage();
-        }
-      }
+      HeapPeaks.reset();
       HeapWatch watch = new HeapWatch();
       List<NotificationEmitter> emitters = new ArrayList<>();
       long collections = 0;
@@ -172,12 +167,7 @@ final class BenchReportCommand implements Callable<Integer> {
           throw new IllegalStateException(e);
         }
       }
-      long peak = 0;
-      for (MemoryPoolMXBean pool : ManagementFactory.getMemoryPoolMXBeans()) {
-        if (pool.getType() == MemoryType.HEAP) {
-          peak += pool.getPeakUsage().getUsed();
-        }
-      }
+      long peak = HeapPeaks.peakBytes();
       synchronized (watch) {
         return new Figures<>(result, seconds, peak, watch.maxAfterGc, collections, millis);
       }
