@@ -36,9 +36,12 @@ public final class SweepRuns {
   private final SortedMap<String, List<RunRecord>> byConfig;
   private final Map<String, RunRecord> byId;
   private final Map<String, String> denseConfigByBaseline;
+  /** (config, seed) → run: matching a run to its dense and random counterparts is a lookup, not a scan. */
+  private final Map<String, RunRecord> byConfigAndSeed = new java.util.HashMap<>();
 
   private SweepRuns(SortedMap<String, List<RunRecord>> byConfig, Map<String, RunRecord> byId) {
     this.byConfig = byConfig;
+    byConfig.values().forEach(runs -> runs.forEach(r -> byConfigAndSeed.putIfAbsent(r.getConfig() + "\u0000" + r.getSeed(), r)));
     this.byId = byId;
     this.denseConfigByBaseline = new HashMap<>();
     for (Map.Entry<String, List<RunRecord>> e : byConfig.entrySet()) {
@@ -144,7 +147,7 @@ public final class SweepRuns {
 
   /** The run of {@code config} with {@code seed}. */
   public Optional<RunRecord> seedRun(String config, long seed) {
-    return runs(config).stream().filter(r -> r.getSeed() == seed).findFirst();
+    return Optional.ofNullable(byConfigAndSeed.get(config + "\u0000" + seed));
   }
 
   /** The random counterpart of {@code config} (see the class comment); empty for dense and random configs. */
