@@ -21,10 +21,11 @@ class FlinkKeysTest {
   }
 
   @Test
-  void theDeploymentHasItsFourConfigurations() {
+  void theDeploymentHasItsFiveConfigurations() {
     assertThat(FlinkSettings.all()).extracting(FlinkSettings::source).containsExactlyInAnyOrder(
         "deploy/flink/cpu/config.yaml",
         "deploy/flink/gpu/config.yaml",
+        "deploy/flink/local/config.yaml",
         "deploy/k8s/polyak-cpu.yaml (FlinkDeployment polyak-cpu spec.flinkConfiguration)",
         "deploy/k8s/polyak-gpu.yaml (FlinkDeployment polyak-gpu spec.flinkConfiguration)");
   }

@@ -22,8 +22,13 @@ class JavaOptionsTest {
         .map(String::strip).filter(l -> !l.isEmpty() && !l.startsWith("#")).toList();
   }
 
+  /**
+   * Every configuration whose processes Flink's scripts start. The local cluster's
+   * (deploy/flink/local/config.yaml) is not one: `polyak cluster start` puts the same flags file,
+   * bundled in the jar, on each process's command line itself (LocalCluster.jvmFlags).
+   */
   static Stream<FlinkSettings> configurations() {
-    return FlinkSettings.all().stream();
+    return FlinkSettings.all().stream().filter(s -> !s.source().equals("deploy/flink/local/config.yaml"));
   }
 
   @ParameterizedTest(name = "{0}")
@@ -34,6 +39,14 @@ class JavaOptionsTest {
 
     assertThat(flags()).hasSizeGreaterThan(10);
     assertThat(options).containsAll(flags()).contains(OFFLINE).doesNotHaveDuplicates();
+  }
+
+  @Test
+  void theLocalClusterTakesTheFlagsFileFromTheJar() throws IOException {
+    String pipelinesPom = Files.readString(DeployTree.repository().resolve("pipelines/pom.xml"));
+
+    assertThat(pipelinesPom).contains("<include>jvm/java17-flink.flags</include>");
+    assertThat(configurations()).hasSize(4);
   }
 
   @Test
