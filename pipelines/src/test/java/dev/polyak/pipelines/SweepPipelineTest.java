@@ -48,8 +48,8 @@ class SweepPipelineTest {
     shards = TestShardSets.syntheticCifar10(dir, 4, 32);
   }
 
-  /** A grid of 3 methods × the seeds, 20 steps, evaluations at 10 and 20, pruning at 10. */
-  static String sweepFile(String seeds, String extraMethods) {
+  /** What every cell of these sweeps shares: a small MLP, 20 steps, evaluations at 10 and 20. */
+  static String common() {
     return String.join("\n",
         "model: mlp",
         "model_options: {hidden: 8, layers: 1}",
@@ -58,6 +58,12 @@ class SweepPipelineTest {
         "batch_size: 8",
         "eval_every: 10",
         "eval_samples: 32",
+        "");
+  }
+
+  /** A grid of 3 methods × the seeds, pruning at 10. */
+  static String sweepFile(String seeds, String extraMethods) {
+    return common() + String.join("\n",
         "pruning: {step: 10}",
         "grid:",
         "  method: [dense, magnitude, random" + extraMethods + "]",
@@ -143,14 +149,7 @@ class SweepPipelineTest {
   @Test
   void failedAndDivergedRunsAreRecordedAndTheOthersFinish() throws Exception {
     Path out = dir.resolve("bad-cells");
-    String yaml = String.join("\n",
-        "model: mlp",
-        "model_options: {hidden: 8, layers: 1}",
-        "data: " + shards,
-        "steps: 20",
-        "batch_size: 8",
-        "eval_every: 10",
-        "eval_samples: 32",
+    String yaml = common() + String.join("\n",
         "grid:",
         "  eval_split: [test, no-such-split]",
         "  learning_rate: [0.01, 1.0e+30]",
