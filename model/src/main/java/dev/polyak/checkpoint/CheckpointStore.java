@@ -231,6 +231,11 @@ public final class CheckpointStore {
   /** @param phase 0 regular, 1 before a pruning event, 2 after it: the order at one step */
   private record ParsedName(long step, boolean pruning, int phase) {}
 
+  /** The step a checkpoint file's name says, without reading the file. */
+  public static long stepOf(Path file) {
+    return parseName(file).step();
+  }
+
   private static boolean isCheckpointName(Path file) {
     Matcher matcher = NAME.matcher(file.getFileName().toString());
     if (!matcher.matches()) {

@@ -55,9 +55,9 @@ final class SweepCommand implements Callable<Integer> {
       + " ${DEFAULT-VALUE}; with several slots per process keep slots x threads <= cores).")
   int threads;
 
-  @Option(names = "--restarts", defaultValue = "3", description = "Times Flink restarts the job after a task failure"
-      + " (default ${DEFAULT-VALUE}; finished runs are skipped and unfinished ones resume on restart; ignored when"
-      + " --flink-conf-dir or the cluster sets a restart strategy).")
+  @Option(names = "--restarts", defaultValue = "3", description = "Times Flink restarts the job after a task failure,"
+      + " 5 s apart (default ${DEFAULT-VALUE}; the job's own restart strategy, which Flink prefers to a cluster's;"
+      + " finished runs are skipped and unfinished ones resume on restart).")
   int restarts;
 
   @Mixin RunnerMixin runner;
@@ -104,16 +104,28 @@ final class SweepCommand implements Callable<Integer> {
   }
 
   private static void printCells(PrintWriter console, SweepSpec sweep, List<RunTask> tasks, RunPolicy policy) {
-    console.printf("%-16s  %-9s  %-8s  %s%n", "run id", "state", "this run", "cell");
+    console.printf("%-16s  %-14s  %-8s  %s%n", "run id", "state", "this run", "cell");
     for (int i = 0; i < tasks.size(); i++) {
       RunTask t = tasks.get(i);
       RunFolder.Recorded recorded = new RunFolder(Path.of(t.getRunFolder())).recorded();
       Cell c = sweep.cells().get(i);
-      console.printf("%-16s  %-9s  %-8s  %s seed=%d%n", t.getRunId(), recorded.name().toLowerCase(Locale.ROOT),
+      console.printf("%-16s  %-14s  %-8s  %s seed=%d%n", t.getRunId(), state(t, recorded),
           policy.trains(t.getRunId(), recorded) ? "trains" : "reports", c.config(), c.seed());
     }
     console.printf("%d cells%n%s", tasks.size(), sweep.estimate().describe());
     console.flush();
+  }
+
+  /** A run's recorded outcome, or for an unfinished run the step of its newest checkpoint ("at step 150"). */
+  private static String state(RunTask task, RunFolder.Recorded recorded) {
+    if (recorded != RunFolder.Recorded.NONE) {
+      return recorded.name().toLowerCase(Locale.ROOT);
+    }
+    List<Path> checkpoints = new dev.polyak.checkpoint.CheckpointStore(Path.of(task.getRunFolder()).resolve("checkpoints"),
+        dev.polyak.checkpoint.RetentionPolicy.keepAll()).list();
+    // The newest checkpoint's step from its name: a dry run over a large sweep reads no checkpoint.
+    return checkpoints.isEmpty() ? "not started"
+        : "at step " + dev.polyak.checkpoint.CheckpointStore.stepOf(checkpoints.get(checkpoints.size() - 1));
   }
 
   /**

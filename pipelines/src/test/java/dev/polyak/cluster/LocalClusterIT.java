@@ -159,9 +159,20 @@ class LocalClusterIT {
     }
   }
 
+  /**
+   * Starts a 2-task-manager cluster on free ports. A free port found here can be taken by another
+   * process before Flink binds it; a start that fails is retried once on new ports, and says so.
+   */
   static LocalCluster start(Path folder) throws IOException {
-    return LocalCluster.start(folder, 2, new LocalCluster.Settings(freePort(), freePort(), 1, 768, 768, JAR.toString()),
-        Duration.ofSeconds(120));
+    try {
+      return LocalCluster.start(folder, 2, new LocalCluster.Settings(freePort(), freePort(), 1, 768, 768, JAR.toString()),
+          Duration.ofSeconds(120));
+    } catch (IllegalStateException e) {
+      System.out.println("cluster start failed, retrying once on new ports: " + e.getMessage());
+      LocalCluster.open(folder).stop();
+      return LocalCluster.start(folder, 2, new LocalCluster.Settings(freePort(), freePort(), 1, 768, 768, JAR.toString()),
+          Duration.ofSeconds(120));
+    }
   }
 
   /** {@code polyak sweep} against the cluster, in a process of its own, as a user runs it. */
