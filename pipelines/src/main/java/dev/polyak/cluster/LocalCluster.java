@@ -92,12 +92,18 @@ public final class LocalCluster {
           + running.get(0).name() + " pid " + running.get(0).pid() + "); stop it first with polyak cluster stop --dir " + dir);
     }
     cluster.prepareFolder();
-    cluster.launch("jobmanager", JOB_MANAGER_CLASS, 512, 0);
-    for (int i = 0; i < taskManagers; i++) {
-      cluster.addTaskManager();
+    try {
+      cluster.launch("jobmanager", JOB_MANAGER_CLASS, 512, 0);
+      for (int i = 0; i < taskManagers; i++) {
+        cluster.addTaskManager();
+      }
+      cluster.awaitTaskManagers(taskManagers, timeout);
+      return cluster;
+    } catch (RuntimeException e) {
+      // A half-started cluster would keep its ports and memory with nobody to stop it.
+      cluster.stop();
+      throw e;
     }
-    cluster.awaitTaskManagers(taskManagers, timeout);
-    return cluster;
   }
 
   /** The task managers whose process runs. */

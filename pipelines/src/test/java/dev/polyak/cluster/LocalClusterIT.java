@@ -168,8 +168,7 @@ class LocalClusterIT {
       return LocalCluster.start(folder, 2, new LocalCluster.Settings(freePort(), freePort(), 1, 768, 768, JAR.toString()),
           Duration.ofSeconds(120));
     } catch (IllegalStateException e) {
-      System.out.println("cluster start failed, retrying once on new ports: " + e.getMessage());
-      LocalCluster.open(folder).stop();
+      System.out.println("cluster start failed (its processes stopped), retrying once on new ports: " + e.getMessage());
       return LocalCluster.start(folder, 2, new LocalCluster.Settings(freePort(), freePort(), 1, 768, 768, JAR.toString()),
           Duration.ofSeconds(120));
     }
