@@ -91,6 +91,8 @@ public final class LocalCluster {
       throw new BadInputException(dir + " already runs a cluster (" + running.size() + " live processes, e.g. "
           + running.get(0).name() + " pid " + running.get(0).pid() + "); stop it first with polyak cluster stop --dir " + dir);
     }
+    requireFree(settings.restPort(), "REST port (--rest-port)");
+    requireFree(settings.rpcPort(), "RPC port (--rpc-port)");
     cluster.prepareFolder();
     try {
       cluster.launch("jobmanager", JOB_MANAGER_CLASS, 512, 0);
@@ -299,6 +301,20 @@ public final class LocalCluster {
           "taskmanager.memory.task.off-heap.size=" + settings.nativeMb() + "m"));
     }
     return p;
+  }
+
+  /**
+   * Refuses a port something already listens on: another cluster's REST endpoint there would
+   * answer the registration check for this one.
+   */
+  private static void requireFree(int port, String what) {
+    try (java.net.ServerSocket socket = new java.net.ServerSocket()) {
+      socket.setReuseAddress(true);
+      socket.bind(new java.net.InetSocketAddress("127.0.0.1", port));
+    } catch (IOException e) {
+      throw new BadInputException("the " + what + " " + port + " on 127.0.0.1 is in use (another cluster? see polyak"
+          + " cluster status); choose another");
+    }
   }
 
   private boolean ours(ProcessHandle process) {
