@@ -67,6 +67,20 @@ public final class TrainingRun {
     public Optional<MetricRecord> last() {
       return metrics.isEmpty() ? Optional.empty() : Optional.of(metrics.get(metrics.size() - 1));
     }
+
+    /**
+     * Time in training steps over the whole run, from its records: each interval's mean step time
+     * times its steps (evaluations, checkpoints and pruning events left out; resumed parts included).
+     */
+    public double stepSeconds() {
+      double seconds = 0;
+      long previous = 0;
+      for (MetricRecord r : metrics) {
+        seconds += r.stepMillis() * (r.step() - previous) / 1e3;
+        previous = r.step();
+      }
+      return seconds;
+    }
   }
 
   private TrainingRun() {}

@@ -101,13 +101,7 @@ final class CompareCommand implements Callable<Integer> {
 
     /** Time spent in training steps, from the records' mean step times (evaluations and checkpoints left out). */
     double stepSeconds() {
-      double seconds = 0;
-      long previous = 0;
-      for (MetricRecord r : result.metrics()) {
-        seconds += r.stepMillis() * (r.step() - previous) / 1e3;
-        previous = r.step();
-      }
-      return seconds;
+      return result.stepSeconds();
     }
   }
 

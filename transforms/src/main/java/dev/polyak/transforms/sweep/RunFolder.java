@@ -61,10 +61,13 @@ public final class RunFolder {
 
   /** FINISHED or DIVERGED from {@code result.json}, else FAILED if {@code failure.json} exists, else NONE. */
   public Recorded recorded() {
-    if (Files.exists(folder.resolve(RESULT))) {
-      return TrainingRun.readResult(folder).status() == TrainingRun.Status.FINISHED ? Recorded.FINISHED : Recorded.DIVERGED;
-    }
-    return Files.exists(folder.resolve(FAILURE)) ? Recorded.FAILED : Recorded.NONE;
+    return result().map(r -> r.status() == TrainingRun.Status.FINISHED ? Recorded.FINISHED : Recorded.DIVERGED)
+        .orElse(Files.exists(folder.resolve(FAILURE)) ? Recorded.FAILED : Recorded.NONE);
+  }
+
+  /** The run's {@code result.json}, when it ended FINISHED or DIVERGED. */
+  public Optional<TrainingRun.Result> result() {
+    return Files.exists(folder.resolve(RESULT)) ? Optional.of(TrainingRun.readResult(folder)) : Optional.empty();
   }
 
   public State state() {

@@ -55,15 +55,9 @@ final class RunRecords {
   static RunRecord ended(RunTask task, RunSpec spec, TrainingRun.Result result, List<PruneEvent> events,
       RunFolder.State state) {
     RunRecord.Builder record = common(task, spec, state);
-    double stepSeconds = 0;
-    long previous = 0;
-    for (MetricRecord r : result.metrics()) {
-      stepSeconds += r.stepMillis() * (r.step() - previous) / 1e3;
-      previous = r.step();
-    }
     record.setStatus(result.status() == TrainingRun.Status.FINISHED ? RunStatus.FINISHED : RunStatus.DIVERGED)
         .setDivergedAtStep(result.status() == TrainingRun.Status.DIVERGED ? result.divergedAtStep() : null)
-        .setTrainSeconds(stepSeconds)
+        .setTrainSeconds(result.stepSeconds())
         .setPruningSeconds(events.stream().mapToDouble(PruneEvent::getWallSeconds).sum())
         .setPruneSteps(List.copyOf(result.pruneSteps()));
     result.last().ifPresent(last -> record

@@ -23,6 +23,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Optional;
 import java.util.Set;
 import org.apache.beam.sdk.metrics.Counter;
 import org.apache.beam.sdk.metrics.Metrics;
@@ -158,16 +159,13 @@ public final class TrainRunFn extends DoFn<RunTask, RunRecord> {
 
   /** Emits the run's records as its folder holds them (nothing for a run never trained). */
   private void emit(RunTask task, RunSpec spec, RunFolder folder, MultiOutputReceiver out) {
-    RunFolder.Recorded recorded = folder.recorded();
-    if (recorded == RunFolder.Recorded.NONE) {
+    // result.json (with every metric record) is read once here; failure.json only when there is none.
+    Optional<TrainingRun.Result> ended = folder.result();
+    if (ended.isEmpty()) {
+      folder.failure().ifPresent(f -> out.get(RUNS).output(RunRecords.failed(task, spec, f.error(), folder.state())));
       return;
     }
-    if (recorded == RunFolder.Recorded.FAILED) {
-      String error = folder.failure().map(RunFolder.Failure::error).orElse("unknown error");
-      out.get(RUNS).output(RunRecords.failed(task, spec, error, folder.state()));
-      return;
-    }
-    TrainingRun.Result result = TrainingRun.readResult(folder.path());
+    TrainingRun.Result result = ended.get();
     List<PruneEvent> events = PruneEventFiles.combine(folder.path(), Long.MAX_VALUE);
     RunRecords.metrics(task, result.metrics(), events).forEach(out.get(METRICS)::output);
     events.forEach(out.get(EVENTS)::output);
