@@ -25,6 +25,9 @@ class ExampleSweepTest {
     assertThat(sweep.out()).isEqualTo("/polyak/sweeps/bert-small-wt103");
     assertThat(sweep.cells()).allSatisfy(c -> assertThat(c.runYaml()).contains("/polyak/shards/wt103"));
     assertThat(sweep.diagnostics().enabled()).isTrue();
+    // no periodic diagnostics: each run keeps its two newest checkpoints and those around the event, as sized
+    assertThat(sweep.diagnostics().every()).isEqualTo(dev.polyak.sweep.DiagnosticsPlan.Every.NONE);
+    assertThat(sweep.cells()).allSatisfy(c -> assertThat(c.spec().keepEvery()).isZero());
   }
 
   @Test

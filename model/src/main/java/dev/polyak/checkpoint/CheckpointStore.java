@@ -209,7 +209,8 @@ public final class CheckpointStore {
   private void applyRetention(Path justSaved) {
     List<Path> candidates = new ArrayList<>();
     for (Path file : list()) {
-      if (!retention.protects(parseName(file).pruning())) {
+      ParsedName name = parseName(file);
+      if (!retention.protects(name.pruning(), name.step())) {
         candidates.add(file);
       }
     }

@@ -17,34 +17,81 @@ import java.util.stream.Collectors;
  * @param enabled whether the sweep diagnoses at all (the block is present)
  * @param atPruning the checkpoints just before and after each pruning event
  * @param atEnd the final checkpoint
- * @param everySteps also every this many steps (a multiple of each cell's checkpoint interval); 0 =
- *     not periodically
+ * @param every also the periodic checkpoints at this cadence ({@link Every#NONE}: not periodically)
  * @param probeSamples n, the probe-set size
  * @param hutchinsonProbes Rademacher probes for the Hessian trace; 0 skips it
  * @param kinds the structure kinds whose kernels are reported
+ * @param wholeModel whether the whole-model kernel (K_rest, and the MODEL row's λ and κ) is computed;
+ *     for BERT it costs more than every head together
  */
-public record DiagnosticsPlan(boolean enabled, boolean atPruning, boolean atEnd, long everySteps, int probeSamples,
-    int hutchinsonProbes, Set<Structure.Kind> kinds) implements Serializable {
-  private static final long serialVersionUID = 1L;
-  private static final List<String> KEYS = List.of("at", "every", "probe_samples", "hutchinson_probes", "structures");
+public record DiagnosticsPlan(boolean enabled, boolean atPruning, boolean atEnd, Every every, int probeSamples,
+    int hutchinsonProbes, Set<Structure.Kind> kinds, boolean wholeModel) implements Serializable {
+  private static final long serialVersionUID = 2L;
+  private static final List<String> KEYS =
+      List.of("at", "every", "probe_samples", "hutchinson_probes", "structures", "whole_model");
+
+  /** The cadence of a block that does not say: every 10 % of a run (the paper's and the default). */
+  public static final Every DEFAULT_EVERY = Every.percent(10);
 
   public DiagnosticsPlan {
     kinds = Collections.unmodifiableSet(kinds.isEmpty() ? EnumSet.noneOf(Structure.Kind.class) : EnumSet.copyOf(kinds));
   }
 
+  /**
+   * A periodic cadence: every {@code steps} steps, or every {@code percent} % of a cell's steps, or
+   * none (both 0).
+   */
+  public record Every(long steps, double percent) implements Serializable {
+    private static final long serialVersionUID = 1L;
+    public static final Every NONE = new Every(0, 0);
+
+    public static Every steps(long steps) {
+      return new Every(steps, 0);
+    }
+
+    public static Every percent(double percent) {
+      return new Every(0, percent);
+    }
+
+    /**
+     * The diagnosis interval of a run of {@code runSteps} steps checkpointed every {@code
+     * checkpointEvery}: {@code steps} itself (which must then be a multiple of checkpointEvery), or
+     * the largest multiple of checkpointEvery not above {@code percent} % of the run, at least
+     * checkpointEvery; 0 for none.
+     */
+    public long interval(long runSteps, long checkpointEvery) {
+      if (steps > 0) {
+        return steps;
+      }
+      if (percent > 0) {
+        long share = (long) Math.floor(runSteps * percent / 100.0);
+        return Math.max(1, share / checkpointEvery) * checkpointEvery;
+      }
+      return 0;
+    }
+
+    @Override
+    public String toString() {
+      return steps > 0 ? steps + " steps" : percent > 0 ? percent + " %" : "none";
+    }
+  }
+
   /** No diagnostics (the probe settings are the defaults, should anything read them). */
   public static DiagnosticsPlan none() {
-    return new DiagnosticsPlan(false, false, false, 0, DiagnosticsOptions.DEFAULT_PROBE_SAMPLES,
-        DiagnosticsOptions.DEFAULT_HUTCHINSON_PROBES, EnumSet.allOf(Structure.Kind.class));
+    return new DiagnosticsPlan(false, false, false, Every.NONE, DiagnosticsOptions.DEFAULT_PROBE_SAMPLES,
+        DiagnosticsOptions.DEFAULT_HUTCHINSON_PROBES, EnumSet.allOf(Structure.Kind.class), true);
   }
 
-  /** {@link DiagnosticsOptions#defaults()} with this plan's probe counts and kinds, the whole model included. */
+  /** {@link DiagnosticsOptions#defaults()} with this plan's probe counts, kinds and whole-model choice. */
   public DiagnosticsOptions toOptions() {
     return DiagnosticsOptions.defaults().withProbeSamples(probeSamples).withHutchinsonProbes(hutchinsonProbes)
-        .withKinds(kinds, true);
+        .withKinds(kinds, wholeModel);
   }
 
-  /** The plan of a {@code diagnostics:} block; {@code at} defaults to both pruning and end. */
+  /**
+   * The plan of a {@code diagnostics:} block; {@code at} defaults to both pruning and end, {@code
+   * every} to {@link #DEFAULT_EVERY}, {@code whole_model} to true.
+   */
   static DiagnosticsPlan read(YamlNode block) {
     block.allowOnly(KEYS);
     boolean atPruning = true;
@@ -65,16 +112,45 @@ public record DiagnosticsPlan(boolean enabled, boolean atPruning, boolean atEnd,
         }
       }
     }
-    YamlNode every = block.get("every");
     YamlNode probeSamples = block.get("probe_samples");
     YamlNode hutchinsonProbes = block.get("hutchinson_probes");
     YamlNode structures = block.get("structures");
-    return new DiagnosticsPlan(true, atPruning, atEnd, every == null ? 0 : every.wholeNumber(1, Long.MAX_VALUE),
+    YamlNode wholeModel = block.get("whole_model");
+    return new DiagnosticsPlan(true, atPruning, atEnd, every(block.get("every")),
         probeSamples == null ? DiagnosticsOptions.DEFAULT_PROBE_SAMPLES
             : (int) probeSamples.wholeNumber(2, Integer.MAX_VALUE),
         hutchinsonProbes == null ? DiagnosticsOptions.DEFAULT_HUTCHINSON_PROBES
             : (int) hutchinsonProbes.wholeNumber(0, Integer.MAX_VALUE),
-        structures == null ? EnumSet.allOf(Structure.Kind.class) : kinds(structures));
+        structures == null ? EnumSet.allOf(Structure.Kind.class) : kinds(structures),
+        wholeModel == null || wholeModel.flag());
+  }
+
+  /** {@code every}: N steps, P % of each cell's steps, or none; absent = {@link #DEFAULT_EVERY}. */
+  private static Every every(YamlNode every) {
+    if (every == null) {
+      return DEFAULT_EVERY;
+    }
+    String text = every.string().trim();
+    if (text.equals("none")) {
+      return Every.NONE;
+    }
+    if (text.endsWith("%")) {
+      double percent;
+      try {
+        percent = Double.parseDouble(text.substring(0, text.length() - 1).trim());
+      } catch (NumberFormatException e) {
+        percent = Double.NaN;
+      }
+      if (!(percent > 0 && percent <= 100)) {
+        throw every.error("a percentage must be in (0, 100], got '" + text + "'");
+      }
+      return Every.percent(percent);
+    }
+    if (!text.matches("[0-9]+")) {
+      throw every.error("must be a number of steps (e.g. 500), a share of each run (e.g. 10%) or none, got '"
+          + text + "'");
+    }
+    return Every.steps(every.wholeNumber(1, Long.MAX_VALUE));
   }
 
   /** {@code all}, or kind names in lower case ({@code head}, or {@code heads} as pruning scopes write them). */

@@ -102,10 +102,12 @@ record Grid(List<Axis> axes, Map<String, YamlNode> common, YamlNode pruning, Met
   /**
    * Every cell, in grid order; cells that are the same run (dense cells across ratios) are kept once.
    *
-   * @param every the diagnostics' {@code every} node (null: none): each cell's checkpoint interval
-   *     must divide it, and its run file keeps all its periodic checkpoints
+   * @param every the diagnostics' periodic cadence; a cell's run file keeps the checkpoints at its
+   *     multiples ({@code keep_every}), and a cadence in steps must be a multiple of each cell's
+   *     checkpoint_every
+   * @param where the node errors about the cadence point at (unused when there is none)
    */
-  List<Cell> cells(YamlNode every) {
+  List<Cell> cells(DiagnosticsPlan.Every every, YamlNode where) {
     Map<String, Cell> cells = new LinkedHashMap<>();
     int[] at = new int[axes.size()];
     do {
@@ -113,15 +115,15 @@ record Grid(List<Axis> axes, Map<String, YamlNode> common, YamlNode pruning, Met
       for (int a = 0; a < at.length; a++) {
         chosen.put(axes.get(a).key(), axes.get(a).values().get(at[a]));
       }
-      Cell cell = cell(chosen, every);
+      Cell cell = cell(chosen, every, where);
       Cell first = cells.putIfAbsent(cell.runId(), cell);
       if (first != null && !first.labels().equals(cell.labels())) {
         String differs = cell.labels().keySet().stream()
             .filter(key -> !cell.labels().get(key).equals(first.labels().get(key))).findFirst().orElseThrow();
         YamlNode node = chosen.get(differs).node();
         throw Objects.requireNonNull(node).error("cell " + words(cell.labels()) + " is the same run as cell "
-            + words(first.labels()) + " (run id " + cell.runId() + "): data folders, checkpoint_every and keep_last"
-            + " do not enter a run id, so the two would share one run folder");
+            + words(first.labels()) + " (run id " + cell.runId() + "): data folders, checkpoint_every, keep_last"
+            + " and keep_every do not enter a run id, so the two would share one run folder");
       }
     } while (next(at));
     return List.copyOf(cells.values());
@@ -137,7 +139,7 @@ record Grid(List<Axis> axes, Map<String, YamlNode> common, YamlNode pruning, Met
     return false;
   }
 
-  private Cell cell(Map<String, AxisValue> chosen, YamlNode every) {
+  private Cell cell(Map<String, AxisValue> chosen, DiagnosticsPlan.Every every, YamlNode where) {
     MethodChoice methodHere = chosen.containsKey("method") ? (MethodChoice) chosen.get("method").value() : method;
     boolean dense = methodHere.method() == PruningMethod.DENSE;
     Map<String, String> labels = new LinkedHashMap<>();
@@ -157,18 +159,16 @@ record Grid(List<Axis> axes, Map<String, YamlNode> common, YamlNode pruning, Met
     run.put("pruning", dense ? null : pruningBlock(methodHere, chosen.get("ratio")));
     String text = RunFile.write(run);
     RunSpec spec = parse(text, chosen, labels);
-    if (every != null) {
-      long steps = every.wholeNumber(1, Long.MAX_VALUE);
-      if (steps % spec.checkpointEvery() != 0) {
-        throw every.error(steps + " is not a multiple of checkpoint_every (" + spec.checkpointEvery() + ") in cell "
-            + words(labels));
-      }
-      long periodic = (spec.training().steps() + spec.checkpointEvery() - 1) / spec.checkpointEvery();
-      if (spec.keepLast() < periodic) {
-        run.put("keep_last", periodic);
-        text = RunFile.write(run);
-        spec = parse(text, chosen, labels);
-      }
+    long interval = every.interval(spec.training().steps(), spec.checkpointEvery());
+    if (interval % spec.checkpointEvery() != 0) {
+      throw where.error(interval + " is not a multiple of checkpoint_every (" + spec.checkpointEvery() + ") in cell "
+          + words(labels));
+    }
+    if (interval > 0 && (spec.keepEvery() == 0 || interval % spec.keepEvery() != 0)) {
+      // keep_every is no part of a run id: the periodic checkpoints the diagnostics read outlive keep_last
+      run.put("keep_every", interval);
+      text = RunFile.write(run);
+      spec = parse(text, chosen, labels);
     }
     // A config always names its model, an axis or not, so that tables and charts say what was trained.
     Map<String, String> config = new LinkedHashMap<>();

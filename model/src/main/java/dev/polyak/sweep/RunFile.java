@@ -17,7 +17,7 @@ final class RunFile {
   /** The top-level keys of a run file. */
   static final List<String> KEYS = List.of("model", "model_options", "data", "train_split", "eval_split", "seed",
       "steps", "batch_size", "optimizer", "learning_rate", "schedule", "warmup_steps", "weight_decay", "momentum",
-      "max_gradient_norm", "eval_every", "eval_samples", "checkpoint_every", "keep_last", "pruning");
+      "max_gradient_norm", "eval_every", "eval_samples", "checkpoint_every", "keep_last", "keep_every", "pruning");
   /** The keys of its {@code pruning:} block. */
   static final List<String> PRUNING_KEYS = List.of("method", "scope", "schedule", "step", "ratio", "start_epoch",
       "end_epoch", "every_epochs", "fraction", "final_ratio", "min_per_layer", "scoring_samples", "scoring_batch",

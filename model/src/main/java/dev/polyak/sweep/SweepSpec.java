@@ -78,11 +78,15 @@ import java.util.stream.Stream;
  *
  * <p><b>Diagnostics.</b> {@code at}: {@code pruning} (the checkpoints just before and after each
  * pruning event) and/or {@code end} (the final checkpoint), both when not given. {@code every}:
- * also every N steps, a multiple of each cell's checkpoint_every; a cell's run file then keeps all
- * its periodic checkpoints (keep_last is raised to their number, which does not change run ids).
- * {@code probe_samples} (default 64, at least 2), {@code hutchinson_probes} (default 10; 0 skips the
- * Hessian trace), {@code structures}: structure kinds in lower case (head, expert, filter, neuron)
- * or {@code all} (the default).
+ * also the periodic checkpoints every N steps (a multiple of each cell's checkpoint_every), or every
+ * P % of each cell's steps ({@code 10%}, the default: the largest multiple of checkpoint_every not
+ * above that share, at least one interval), or {@code none}; a cell's run file then keeps the
+ * checkpoints at that interval ({@code keep_every}, which does not change run ids) besides its
+ * newest {@code keep_last}. {@code probe_samples} (default 64, at least 2), {@code
+ * hutchinson_probes} (default 10; 0 skips the Hessian trace), {@code structures}: structure kinds in
+ * lower case (head, expert, filter, neuron) or {@code all} (the default), {@code whole_model}
+ * (default true; false skips the whole-model kernel K_rest, which for BERT costs more than every head
+ * together).
  *
  * <p><b>Where.</b> {@code device}: cpu (default) or gpu. {@code out}: a local folder, resolved
  * against the sweep file's folder. Object-store URIs such as {@code gs://} or {@code s3://} are
@@ -146,7 +150,8 @@ public record SweepSpec(List<Cell> cells, DiagnosticsPlan diagnostics, String de
         : DiagnosticsPlan.read(diagnosticsBlock);
     String device = device(root.get("device"));
     String out = out(root.get("out"), base);
-    List<Cell> cells = Grid.read(root, base).cells(diagnosticsBlock == null ? null : diagnosticsBlock.get("every"));
+    YamlNode every = diagnosticsBlock == null ? null : diagnosticsBlock.get("every");
+    List<Cell> cells = Grid.read(root, base).cells(diagnostics.every(), every != null ? every : diagnosticsBlock);
     return new SweepSpec(cells, diagnostics, device, out);
   }
 

@@ -144,6 +144,14 @@ record YamlNode(String path, int line, int column, Object scalar, String text,
     return value;
   }
 
+  /** true or false. */
+  boolean flag() {
+    if (!(scalar instanceof Boolean b)) {
+      throw error("must be true or false, got '" + shown() + "'");
+    }
+    return b;
+  }
+
   double number() {
     if (!(scalar instanceof Number n)) {
       throw error("must be a number, got '" + shown() + "'");

@@ -40,11 +40,13 @@ import java.util.stream.Collectors;
  * @param training optimizer, schedule, steps, batch and evaluation cadence
  * @param checkpointEvery steps between checkpoints (a multiple of the evaluation interval)
  * @param keepLast periodic checkpoints kept (pruning checkpoints are always kept)
+ * @param keepEvery periodic checkpoints at multiples of this many steps are kept as well, whatever
+ *     their age (0 = none; a multiple of checkpoint_every): a sweep's periodic diagnostics read them
  * @param pruning the {@code pruning:} block (dense when absent)
  */
 public record RunSpec(
     String model, Map<String, Integer> modelOptions, Path data, String trainSplit, String evalSplit,
-    TrainingConfig training, long checkpointEvery, int keepLast, PruningSpec pruning) {
+    TrainingConfig training, long checkpointEvery, int keepLast, long keepEvery, PruningSpec pruning) {
 
   private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory())
       .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
@@ -60,6 +62,10 @@ public record RunSpec(
     }
     if (keepLast < 1) {
       throw new IllegalArgumentException("keep_last must be at least 1, got " + keepLast);
+    }
+    if (keepEvery < 0 || keepEvery % checkpointEvery != 0) {
+      throw new IllegalArgumentException("keep_every must be 0 (none) or a positive multiple of checkpoint_every ("
+          + checkpointEvery + "), got " + keepEvery);
     }
   }
 
@@ -89,6 +95,7 @@ public record RunSpec(
       @JsonProperty("eval_samples") Integer evalSamples,
       @JsonProperty("checkpoint_every") Long checkpointEvery,
       @JsonProperty("keep_last") Integer keepLast,
+      @JsonProperty("keep_every") Long keepEvery,
       @JsonProperty("pruning") PruningSpec.File pruning) {}
 
   /**
@@ -158,7 +165,7 @@ public record RunSpec(
     family.checkOptions(options);
     PruningSpec pruning = f.pruning() == null ? PruningSpec.dense() : PruningSpec.of(f.pruning(), family.structureKinds());
     return new RunSpec(f.model(), options, data, trainSplit, evalSplit, training,
-        or(f.checkpointEvery(), training.evalEvery()), or(f.keepLast(), 3), pruning);
+        or(f.checkpointEvery(), training.evalEvery()), or(f.keepLast(), 3), or(f.keepEvery(), 0L), pruning);
   }
 
   /** The line of each top-level key, read from the tokens (a mapping error's own location is after the value). */

@@ -72,6 +72,7 @@ public final class SavedRun {
       fields.put("data", data != null ? data.toString() : saved.get("data"));
       fields.put("checkpoint_every", saved.get("checkpoint_every"));
       fields.put("keep_last", saved.get("keep_last"));
+      fields.put("keep_every", saved.get("keep_every"));
       spec = RunSpec.parse(TrainingRun.write(fields), null);
     } catch (IllegalArgumentException e) {
       throw new BadInputException(file + ": " + e.getMessage());

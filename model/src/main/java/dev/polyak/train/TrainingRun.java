@@ -90,7 +90,8 @@ public final class TrainingRun {
     ShardSet shards = ShardSet.open(spec.data());
     String dataSha256 = manifestSha256(shards);
     String runJson = runJson(spec, dataSha256);
-    CheckpointStore store = new CheckpointStore(out.resolve("checkpoints"), RetentionPolicy.keepLast(spec.keepLast()));
+    CheckpointStore store = new CheckpointStore(out.resolve("checkpoints"), RetentionPolicy.keepLast(spec.keepLast())
+        .keepingEvery(spec.keepEvery()));
     Optional<Checkpoint> latest = store.latestValid();
     latest.ifPresent(c -> requireSameRun(c, spec, dataSha256, out));
     List<MetricRecord> metrics = new ArrayList<>();
@@ -186,6 +187,7 @@ public final class TrainingRun {
     fields.put("data", spec.data().toString());
     fields.put("checkpoint_every", spec.checkpointEvery());
     fields.put("keep_last", spec.keepLast());
+    fields.put("keep_every", spec.keepEvery());
     fields.put("data_manifest_sha256", dataSha256);
     fields.put("polyak_version", PolyakVersion.version() + " (git " + PolyakVersion.revision() + ")");
     return write(fields);

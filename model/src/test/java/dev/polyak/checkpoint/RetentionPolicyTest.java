@@ -47,6 +47,26 @@ class RetentionPolicyTest {
   }
 
   @Test
+  void checkpointsAtMultiplesOfTheKeepEveryIntervalOutliveTheNewest() {
+    CheckpointStore store = new CheckpointStore(dir, RetentionPolicy.keepLast(2).keepingEvery(200));
+
+    saveSteps(store);
+
+    // 200, 400 and 800 are kept for their step, 300 and 600 as pruning checkpoints; of the others (100, 500,
+    // 700) the two newest stay
+    assertThat(store.list())
+        .extracting(p -> p.getFileName().toString())
+        .containsExactly(
+            "ckpt-0000000200.safetensors",
+            "ckpt-0000000300-prune.safetensors",
+            "ckpt-0000000400.safetensors",
+            "ckpt-0000000500.safetensors",
+            "ckpt-0000000600-prune.safetensors",
+            "ckpt-0000000700.safetensors",
+            "ckpt-0000000800.safetensors");
+  }
+
+  @Test
   void keepAllDeletesNothing() {
     CheckpointStore store = new CheckpointStore(dir, RetentionPolicy.keepAll());
 
@@ -70,5 +90,8 @@ class RetentionPolicyTest {
     assertThatThrownBy(() -> RetentionPolicy.keepLast(0))
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessageContaining("at least 1");
+    assertThatThrownBy(() -> RetentionPolicy.keepLast(1).keepingEvery(-5))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("not -5");
   }
 }

@@ -24,6 +24,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.stream.Collectors;
+import dev.polyak.sweep.DiagnosticsPlan.Every;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -86,7 +87,7 @@ class SweepSpecTest {
     assertThat(sweep.device()).isEqualTo("cpu");
     assertThat(sweep.out()).isEqualTo("/sweeps/sweep-out");
     assertThat(sweep.diagnostics()).isEqualTo(
-        new DiagnosticsPlan(true, true, true, 100, 16, 2, Set.of(Structure.Kind.HEAD)));
+        new DiagnosticsPlan(true, true, true, Every.steps(100), 16, 2, Set.of(Structure.Kind.HEAD), true));
   }
 
   @Test
@@ -150,8 +151,9 @@ class SweepSpecTest {
     assertThat(cell.ratio()).isEqualTo(0.5);
     assertThat(cell.model()).isEqualTo("bert-tiny");
     assertThat(RunSpec.parse(cell.runYaml(), null)).isEqualTo(cell.spec());
-    // every: 100 keeps every periodic checkpoint: 300 steps / checkpoint_every 50 = 6 (keep_last is no part of the id)
-    assertThat(cell.spec().keepLast()).isEqualTo(6);
+    // every: 100 keeps the checkpoints at multiples of 100 besides the newest 3 (keep_every is no part of the id)
+    assertThat(cell.spec().keepEvery()).isEqualTo(100);
+    assertThat(cell.spec().keepLast()).isEqualTo(3);
   }
 
   @Test
@@ -285,7 +287,7 @@ class SweepSpecTest {
     assertError("model: mlp\ndata: x\nlearning_rat: 0.1\n", "line 3, column 1: unknown key 'learning_rat'; allowed keys: "
         + "model, model_options, data, train_split, eval_split, seed, steps, batch_size, optimizer, learning_rate, "
         + "schedule, warmup_steps, weight_decay, momentum, max_gradient_norm, eval_every, eval_samples, "
-        + "checkpoint_every, keep_last, pruning, seeds, grid, diagnostics, device, out");
+        + "checkpoint_every, keep_last, keep_every, pruning, seeds, grid, diagnostics, device, out");
     assertError("model: mlp\ndata: x\nsteps: 1\ngrid:\n  model: [mlp]\n  lr: [0.1]\n",
         "line 6, column 3: unknown key 'lr' in grid; allowed keys: model, model_options, data,");
     assertError("model: mlp\ndata: x\nsteps: 1\ngrid:\n  pruning: [{method: random}]\n",
@@ -375,11 +377,12 @@ class SweepSpecTest {
     assertThat(SweepSpec.parse(run, BASE).diagnostics()).isEqualTo(DiagnosticsPlan.none());
     assertThat(DiagnosticsPlan.none().enabled()).isFalse();
     DiagnosticsPlan defaults = SweepSpec.parse(run + "diagnostics: {}\n", BASE).diagnostics();
-    assertThat(defaults).isEqualTo(new DiagnosticsPlan(true, true, true, 0, 64, 10, EnumSet.allOf(Structure.Kind.class)));
+    assertThat(defaults).isEqualTo(new DiagnosticsPlan(true, true, true, Every.percent(10), 64, 10,
+        EnumSet.allOf(Structure.Kind.class), true));
     DiagnosticsPlan plan = SweepSpec.parse(run + "diagnostics:\n  at: end\n  structures: [expert, heads]\n"
-        + "  probe_samples: 8\n  hutchinson_probes: 0\n", BASE).diagnostics();
-    assertThat(plan).isEqualTo(new DiagnosticsPlan(true, false, true, 0, 8, 0,
-        Set.of(Structure.Kind.EXPERT, Structure.Kind.HEAD)));
+        + "  probe_samples: 8\n  hutchinson_probes: 0\n  every: none\n  whole_model: false\n", BASE).diagnostics();
+    assertThat(plan).isEqualTo(new DiagnosticsPlan(true, false, true, Every.NONE, 8, 0,
+        Set.of(Structure.Kind.EXPERT, Structure.Kind.HEAD), false));
     assertThat(SweepSpec.parse(run + "diagnostics: {structures: all}\n", BASE).diagnostics().kinds())
         .containsExactlyInAnyOrder(Structure.Kind.values());
 
@@ -387,8 +390,35 @@ class SweepSpecTest {
     assertThat(options.probeSamples()).isEqualTo(8);
     assertThat(options.hutchinsonProbes()).isZero();
     assertThat(options.kinds()).containsExactlyInAnyOrder(Structure.Kind.EXPERT, Structure.Kind.HEAD);
-    assertThat(options.wholeModel()).isTrue();
+    assertThat(options.wholeModel()).isFalse();
+    assertThat(defaults.toOptions().wholeModel()).isTrue();
     assertThat(options.batchSize()).isEqualTo(DiagnosticsOptions.DEFAULT_BATCH_SIZE);
+  }
+
+  @Test
+  void aShareOfEachRunIsTheLargestCheckpointMultipleBelowIt() {
+    // worked by hand: 10 % of 10,000 steps = 1,000, a multiple of 100; of 300 steps = 30, below one interval of 50
+    // gives 50; 25 % of 1,000 with checkpoints every 60 = 250 -> 240
+    assertThat(Every.percent(10).interval(10_000, 100)).isEqualTo(1_000);
+    assertThat(Every.percent(10).interval(300, 50)).isEqualTo(50);
+    assertThat(Every.percent(25).interval(1_000, 60)).isEqualTo(240);
+    assertThat(Every.steps(500).interval(10_000, 100)).isEqualTo(500);
+    assertThat(Every.NONE.interval(10_000, 100)).isZero();
+
+    // the default cadence is per cell: a 1,000-step cell keeps every 100th, a 2,000-step cell every 200th checkpoint
+    SweepSpec sweep = SweepSpec.parse("model: mlp\ndata: x\neval_every: 50\ngrid:\n  steps: [1000, 2000]\n"
+        + "diagnostics: {at: end}\n", BASE);
+    assertThat(sweep.diagnostics().every()).isEqualTo(DiagnosticsPlan.DEFAULT_EVERY);
+    assertThat(sweep.cells()).extracting(c -> c.spec().keepEvery()).containsExactly(100L, 200L);
+    assertThat(sweep.cells().get(0).runYaml()).contains("keep_every: 100\n");
+    // without diagnostics, or with every: none, a run file keeps only its newest checkpoints
+    assertThat(SweepSpec.parse("model: mlp\ndata: x\nsteps: 1000\neval_every: 50\n", BASE).cells().get(0).spec()
+        .keepEvery()).isZero();
+    assertThat(SweepSpec.parse("model: mlp\ndata: x\nsteps: 1000\neval_every: 50\ndiagnostics: {every: none}\n",
+        BASE).cells().get(0).spec().keepEvery()).isZero();
+    // the run id does not depend on which checkpoints are kept
+    assertThat(sweep.cells().get(0).runId()).isEqualTo(RunSpec.parse(
+        "model: mlp\ndata: /sweeps/x\nsteps: 1000\neval_every: 50\n", null).runId());
   }
 
   @Test
@@ -397,6 +427,12 @@ class SweepSpecTest {
     assertError(run + "  every: 150\n", "line 7: diagnostics.every: 150 is not a multiple of checkpoint_every (100) in"
         + " cell seed=0");
     assertError(run + "  every: 0\n", "line 7: diagnostics.every: must be a whole number of at least 1, got '0'");
+    assertError(run + "  every: 0%\n", "line 7: diagnostics.every: a percentage must be in (0, 100], got '0%'");
+    assertError(run + "  every: 150 %\n", "line 7: diagnostics.every: a percentage must be in (0, 100], got '150 %'");
+    assertError(run + "  every: often\n", "line 7: diagnostics.every: must be a number of steps (e.g. 500), a share"
+        + " of each run (e.g. 10%) or none, got 'often'");
+    assertError(run + "  whole_model: yes please\n", "line 7: diagnostics.whole_model: must be true or false, got"
+        + " 'yes please'");
     assertError(run + "  at: [pruning, start]\n", "line 7: diagnostics.at[1]: unknown checkpoint 'start'; allowed:"
         + " pruning, end");
     assertError(run + "  at: []\n", "line 7: diagnostics.at: name at least one of pruning, end");
@@ -407,7 +443,8 @@ class SweepSpecTest {
 
   @Test
   void theDiagnosticsPlanTravelsToWorkers() throws Exception {
-    DiagnosticsPlan plan = new DiagnosticsPlan(true, true, false, 100, 16, 2, Set.of(Structure.Kind.HEAD));
+    DiagnosticsPlan plan = new DiagnosticsPlan(true, true, false, Every.percent(12.5), 16, 2,
+        Set.of(Structure.Kind.HEAD), false);
     ByteArrayOutputStream bytes = new ByteArrayOutputStream();
     try (ObjectOutputStream out = new ObjectOutputStream(bytes)) {
       out.writeObject(plan);

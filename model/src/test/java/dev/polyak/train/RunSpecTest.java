@@ -64,6 +64,8 @@ class RunSpecTest {
         .hasMessageContaining("steps");
     assertThatThrownBy(() -> RunSpec.parse("model: mlp\ndata: x\nsteps: 100\neval_every: 30\ncheckpoint_every: 50\n", BASE))
         .hasMessageContaining("checkpoint_every must be a positive multiple of eval_every (30), got 50");
+    assertThatThrownBy(() -> RunSpec.parse("model: mlp\ndata: x\nsteps: 100\neval_every: 10\nkeep_every: 25\n", BASE))
+        .hasMessageContaining("keep_every must be 0 (none) or a positive multiple of checkpoint_every (10), got 25");
     assertThatThrownBy(() -> RunSpec.parse("model: mlp\ndata: x\nsteps: 0\n", BASE))
         .hasMessageContaining("steps must be at least 1");
     assertThatThrownBy(() -> RunSpec.parse("", BASE)).hasMessageContaining("empty");
@@ -125,6 +127,10 @@ class RunSpecTest {
     assertThat(reordered.runId()).isEqualTo(a.runId());
     assertThat(explicitDefaults.runId()).isEqualTo(a.runId());
     assertThat(otherSeed.runId()).isNotEqualTo(a.runId());
+    RunSpec keepingMore = RunSpec.parse("model: mlp\ndata: a\nsteps: 100\nseed: 4\nmodel_options: {hidden: 32, layers: 1}\n"
+        + "keep_last: 1\nkeep_every: 50\n", BASE);
+    assertThat(keepingMore.keepEvery()).isEqualTo(50);
+    assertThat(keepingMore.runId()).isEqualTo(a.runId());
     assertThat(a.runId()).matches("[0-9a-f]{16}");
     // The identity is SHA-256 of the canonical JSON, checked here by an independent digest.
     String expected = java.util.HexFormat.of().formatHex(sha256(a.canonicalJson()), 0, 8);

@@ -117,9 +117,14 @@ class SweepPipelineTest {
     List<MetricRow> metrics = assertOnePerKey(out, 6);
     assertThat(metrics).hasSize(12);
     assertThat(report(out, "prune_events", PruneEvent.class)).hasSize(4).allSatisfy(e -> assertThat(e.getStep()).isEqualTo(10));
-    // Diagnostics: pruned runs at the two checkpoints around the event and the end, dense at the end;
-    // each with 8 neuron rows and a model row.
-    assertThat(report(out, "diagnostics", DiagnosticRecord.class)).hasSize((4 * 3 + 2) * 9);
+    // Diagnostics: pruned runs at the two checkpoints around the event (step 10, which is also the default
+    // cadence's 10 % of 20 steps rounded to a checkpoint) and the end, dense at steps 10 and 20; each with 8
+    // neuron rows and a model row.
+    List<DiagnosticRecord> diagnosed = report(out, "diagnostics", DiagnosticRecord.class);
+    assertThat(diagnosed).hasSize((4 * 3 + 2 * 2) * 9);
+    assertThat(diagnosed.stream().filter(d -> d.getStructureId().equals("model")).map(DiagnosticRecord::getCheckpoint)
+        .distinct()).containsExactlyInAnyOrder("ckpt-0000000010-prune-before.safetensors",
+            "ckpt-0000000010-prune.safetensors", "ckpt-0000000010.safetensors", "ckpt-0000000020.safetensors");
     assertThat(first.html()).exists();
     assertThat(first.summary()).hasSize(3);
 

@@ -169,12 +169,13 @@ public final class TrainRunFn extends DoFn<RunTask, RunRecord> {
     List<PruneEvent> events = PruneEventFiles.combine(folder.path(), Long.MAX_VALUE);
     RunRecords.metrics(task, result.metrics(), events).forEach(out.get(METRICS)::output);
     events.forEach(out.get(EVENTS)::output);
-    checkpointsToDiagnose(folder.path(), result, events).forEach(out.get(CHECKPOINTS)::output);
+    checkpointsToDiagnose(folder.path(), spec, result, events).forEach(out.get(CHECKPOINTS)::output);
     out.get(RUNS).output(RunRecords.ended(task, spec, result, events, folder.state()));
   }
 
-  /** The plan's checkpoints of the run that exist: around each pruning event, every N steps, the last. */
-  private List<String> checkpointsToDiagnose(Path run, TrainingRun.Result result, List<PruneEvent> events) {
+  /** The plan's checkpoints of the run that exist: around each pruning event, at its cadence, the last. */
+  private List<String> checkpointsToDiagnose(Path run, RunSpec spec, TrainingRun.Result result,
+      List<PruneEvent> events) {
     DiagnosticsPlan plan = settings.diagnostics();
     if (!plan.enabled()) {
       return List.of();
@@ -188,10 +189,13 @@ public final class TrainRunFn extends DoFn<RunTask, RunRecord> {
       }
     }
     CheckpointStore store = new CheckpointStore(checkpoints, RetentionPolicy.keepAll());
-    if (plan.everySteps() > 0) {
+    long interval = plan.every().interval(spec.training().steps(), spec.checkpointEvery());
+    if (interval > 0) {
       for (MetricRecord r : result.metrics()) {
-        if (r.step() % plan.everySteps() == 0) {
-          chosen.add(checkpoints.resolve(CheckpointStore.fileName(r.step(), false)));
+        if (r.step() % interval == 0) {
+          // a pruning step has no regular checkpoint: the one after the event is the state training continued from
+          Path regular = checkpoints.resolve(CheckpointStore.fileName(r.step(), false));
+          chosen.add(Files.exists(regular) ? regular : checkpoints.resolve(CheckpointStore.fileName(r.step(), true)));
         }
       }
     }
