@@ -33,8 +33,11 @@ import java.util.TreeMap;
  * representative run are kept while reading.
  */
 public final class SweepDiagnostics {
-  /** A whole-model condition number at one step; +∞ when singular. */
-  public record KappaPoint(long step, double conditionNumber, boolean singular) {}
+  /**
+   * A run's MODEL row at one step: the whole-model condition number (+∞ when singular, NaN when
+   * diagnosed without the whole-model kernel) and the PL ratio ‖∇L‖²/L (NaN in records without it).
+   */
+  public record ModelPoint(long step, double conditionNumber, boolean singular, double plRatio) {}
 
   /**
    * The structure rows of {@code runId} around its first pruning event at {@code eventStep}: {@code
@@ -49,15 +52,15 @@ public final class SweepDiagnostics {
 
   private final boolean hasDiagnostics;
   private final boolean hasPruneEvents;
-  private final Map<String, List<KappaPoint>> kappaByRun;
+  private final Map<String, List<ModelPoint>> modelByRun;
   private final Map<String, RunRecord> representativeByConfig;
   private final Map<String, Snapshot> snapshotByRun;
 
-  private SweepDiagnostics(boolean hasDiagnostics, boolean hasPruneEvents, Map<String, List<KappaPoint>> kappaByRun,
+  private SweepDiagnostics(boolean hasDiagnostics, boolean hasPruneEvents, Map<String, List<ModelPoint>> modelByRun,
       Map<String, RunRecord> representativeByConfig, Map<String, Snapshot> snapshotByRun) {
     this.hasDiagnostics = hasDiagnostics;
     this.hasPruneEvents = hasPruneEvents;
-    this.kappaByRun = kappaByRun;
+    this.modelByRun = modelByRun;
     this.representativeByConfig = representativeByConfig;
     this.snapshotByRun = snapshotByRun;
   }
@@ -88,12 +91,13 @@ public final class SweepDiagnostics {
     for (RunRecord r : representatives.values()) {
       windows.put(r.getRunId(), new Window(firstEvents.get(r.getRunId()).step()));
     }
-    Map<String, List<KappaPoint>> kappa = new HashMap<>();
+    Map<String, List<ModelPoint>> kappa = new HashMap<>();
     if (hasDiagnostics) {
       ReportFiles.forEach(diagnosticsFile, DiagnosticRecord.class, row -> {
         if (row.getKind() == DiagnosticKind.MODEL) {
           kappa.computeIfAbsent(row.getRunId(), id -> new ArrayList<>())
-              .add(new KappaPoint(row.getStep(), row.getConditionNumber(), row.getSingular()));
+              .add(new ModelPoint(row.getStep(), row.getConditionNumber(), row.getSingular(),
+                  row.getPlRatio() == null ? Double.NaN : row.getPlRatio()));
           return;
         }
         Window w = windows.get(row.getRunId());
@@ -102,8 +106,8 @@ public final class SweepDiagnostics {
         }
       });
     }
-    for (List<KappaPoint> points : kappa.values()) {
-      points.sort(Comparator.comparingLong(KappaPoint::step));
+    for (List<ModelPoint> points : kappa.values()) {
+      points.sort(Comparator.comparingLong(ModelPoint::step));
     }
     Map<String, Snapshot> snapshots = new HashMap<>();
     for (Map.Entry<String, Window> e : windows.entrySet()) {
@@ -122,9 +126,9 @@ public final class SweepDiagnostics {
     return hasPruneEvents;
   }
 
-  /** The whole-model condition numbers of {@code runId}, by step (empty without MODEL rows). */
-  public List<KappaPoint> modelKappa(String runId) {
-    return kappaByRun.getOrDefault(runId, List.of());
+  /** The MODEL rows of {@code runId}, by step (empty without them). */
+  public List<ModelPoint> modelPoints(String runId) {
+    return modelByRun.getOrDefault(runId, List.of());
   }
 
   /** The lowest-seed run of {@code config} with a pruning event. */

@@ -137,6 +137,54 @@ class JacobianKernelsTest {
     }
   }
 
+  /**
+   * Proposition 14's reading, on random MLPs of five seeds and shapes: removing structure i's
+   * columns at fixed weights leaves K − K_i, which is positive semi-definite with λ_min no larger
+   * than K's (K_i is PSD). Actually masking a hidden neuron is a different model: its downstream
+   * activations change too, so the masked model's kernel is not K − K_i.
+   */
+  @Test
+  void droppingAStructureNeverRaisesLambdaMinOnRandomModelsButMaskingIsAnotherModel() {
+    int n = 6;
+    for (int seed = 0; seed < 5; seed++) {
+      RandomStreams streams = new RandomStreams(100 + seed);
+      int inputs = 3 + seed;
+      float[][] x = TestObjectives.gaussian(streams.stream("data"), n, inputs);
+      int[] y = new int[n];
+      for (int b = 0; b < n; b++) {
+        y[b] = (b + seed) % 3;
+      }
+      try (NDManager manager = NDManager.newBaseManager("PyTorch");
+          Mlp model = new Mlp(new Mlp.Config(inputs, new int[] {4 + seed, 3}, 3), manager,
+              streams.stream("init"))) {
+        ProbeObjective objective = TestObjectives.classification(model, x, y);
+        JacobianKernels.Kernels k = JacobianKernels.compute(objective, s -> true, true, 1 << 20);
+        double[] whole = k.whole();
+        double lambdaMin = Spectrum.of(whole, n, 0).lambdaMin();
+        assertThat(lambdaMin).as("seed %d: K is regular at n = %d", seed, n).isGreaterThan(0);
+        double scale = Spectrum.of(whole, n, 0).lambdaMax();
+        for (int i = 0; i < model.structures().size(); i++) {
+          double[] dropped = whole.clone();
+          for (int e = 0; e < dropped.length; e++) {
+            dropped[e] -= k.structureKernels()[i][e];
+          }
+          Spectrum after = Spectrum.of(dropped, n, 0);
+          assertThat(after.lambdaMin()).as("seed %d, structure %d", seed, i)
+              .isLessThanOrEqualTo(lambdaMin + 1e-12 * scale)
+              .isGreaterThanOrEqualTo(-1e-12 * scale);
+        }
+        // mask the first hidden layer's neuron 0: every later gradient changes, not only its own columns
+        model.masks().set(0, 0, false);
+        double[] masked = JacobianKernels.compute(objective, s -> true, true, 1 << 20).whole();
+        double largest = 0;
+        for (int e = 0; e < masked.length; e++) {
+          largest = Math.max(largest, Math.abs(masked[e] - (whole[e] - k.structureKernels()[0][e])));
+        }
+        assertThat(largest).as("seed %d: masked kernel vs K - K_0", seed).isGreaterThan(1e-6 * scale);
+      }
+    }
+  }
+
   @Test
   void onlyTheSelectedStructuresAreComputedWithoutTheWholeModel() {
     RandomStreams streams = new RandomStreams(7);

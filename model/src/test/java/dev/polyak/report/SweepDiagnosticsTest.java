@@ -83,10 +83,11 @@ class SweepDiagnosticsTest {
     Path report = fixture.write(dir, false, true);
     AvroFiles.write(report.resolve(ReportFiles.DIAGNOSTICS), DiagnosticRecord.class, reversed);
 
-    List<SweepDiagnostics.KappaPoint> kappa = SweepDiagnostics.read(report, SweepRuns.read(report))
-        .modelKappa(SweepFixture.runId(SweepFixture.DENSE, 1));
-    assertThat(kappa).extracting(SweepDiagnostics.KappaPoint::step).containsExactly(0L, 10L, 40L);
+    List<SweepDiagnostics.ModelPoint> kappa = SweepDiagnostics.read(report, SweepRuns.read(report))
+        .modelPoints(SweepFixture.runId(SweepFixture.DENSE, 1));
+    assertThat(kappa).extracting(SweepDiagnostics.ModelPoint::step).containsExactly(0L, 10L, 40L);
     assertThat(kappa.get(2).conditionNumber()).isEqualTo(Math.pow(10, 4) * 2);
+    assertThat(kappa.get(2).plRatio()).isEqualTo(1.0 / 41);
   }
 
   @Test
@@ -97,7 +98,7 @@ class SweepDiagnosticsTest {
     assertThat(d.hasDiagnostics()).isFalse();
     assertThat(d.hasPruneEvents()).isFalse();
     assertThat(d.snapshot(SweepFixture.PL_GATE)).isEmpty();
-    assertThat(d.modelKappa(gateSeed0())).isEmpty();
+    assertThat(d.modelPoints(gateSeed0())).isEmpty();
   }
 
   /**

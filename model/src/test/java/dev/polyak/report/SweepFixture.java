@@ -138,7 +138,8 @@ public final class SweepFixture {
   /**
    * Diagnostics at steps 0, 10 (before the event; for pruning runs also after it, pruned neurons 2
    * and 3 of each layer singular) and 40: κ of neuron (l, i) = 10^(1 + i + l + step / 20 + seed / 10),
-   * the MODEL row's κ = 10^(2 + step / 20) times (1 + seed), halved after pruning.
+   * the MODEL row's κ = 10^(2 + step / 20) times (1 + seed), halved after pruning, and its PL ratio
+   * 1 / (1 + step).
    */
   private void diagnose(String runId, long seed, boolean prunes) {
     for (long step : new long[] {0, PRUNE_STEP, 40}) {
@@ -148,7 +149,9 @@ public final class SweepFixture {
         structures(runId, seed, step, true); // the after-pruning checkpoint shares the event's step
       }
       double kappa = Math.pow(10, 2 + step / 20.0) * (1 + seed) / (pruned ? 2 : 1);
-      diagnostics.add(row(runId, seed, step, "model", null, null, DiagnosticKind.MODEL, true, kappa));
+      DiagnosticRecord model = row(runId, seed, step, "model", null, null, DiagnosticKind.MODEL, true, kappa);
+      model.setPlRatio(1.0 / (1 + step));
+      diagnostics.add(model);
     }
   }
 

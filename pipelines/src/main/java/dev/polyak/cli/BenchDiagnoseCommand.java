@@ -37,8 +37,8 @@ import picocli.CommandLine.Option;
         "Diagnostics cost on the reference's BERT (hidden 256, 4 layers, 4 heads, vocabulary 30,000, seq 128):"
             + " the per-head NTK of all 16 heads (n = 64 probes, 19 masked positions each, float64 eigenvalues),"
             + " a Hutchinson Hessian trace (10 probes, batch 16) and one training step, with 1 and 2 threads.",
-        "Prints the share of training time that diagnostics at the default cadence (every 10 %% of a run, plus"
-            + " each pruning event) add to a run of --run-steps steps.",
+        "Prints the share of training time that diagnostics at a sweep's default cadence (every 10 %% of a run, and"
+            + " the checkpoints just before and after each pruning event) add to a run of --run-steps steps.",
         "With --reference DIR, the PyTorch scripts ntk.py and hutchinson.py follow each figure, and the ratio.",
         "With --bert-base, also all 144 heads of bert-base with n = 128 under --memory-mb, with the peak RSS."})
 final class BenchDiagnoseCommand implements Callable<Integer> {
@@ -57,9 +57,10 @@ final class BenchDiagnoseCommand implements Callable<Integer> {
       description = "Run length for the overhead share (default: ${DEFAULT-VALUE}).")
   long runSteps;
 
-  @Option(names = "--pruning-events", defaultValue = "4",
-      description = "Pruning events per run for the overhead share (default: ${DEFAULT-VALUE}).")
-  int pruningEvents;
+  @Option(names = "--pruning-events", split = ",", defaultValue = "1,4",
+      description = "Pruning events per run for the overhead share, one figure each (default: ${DEFAULT-VALUE}:"
+          + " one-shot, and an iterative schedule).")
+  List<Integer> pruningEvents;
 
   @Option(names = "--reference", description = "Folder of the PyTorch reference scripts (run.sh), e.g. ../shared/anchors.")
   Path reference;
@@ -73,7 +74,8 @@ final class BenchDiagnoseCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
-    if (repeats < 1 || runSteps < 1 || pruningEvents < 0 || memoryMb < 1 || threads.stream().anyMatch(n -> n < 1)) {
+    if (repeats < 1 || runSteps < 1 || pruningEvents.stream().anyMatch(e -> e < 0) || memoryMb < 1
+        || threads.stream().anyMatch(n -> n < 1)) {
       throw new IllegalArgumentException("--repeats, --run-steps, --memory-mb and --threads must be at least 1 and"
           + " --pruning-events at least 0");
     }
@@ -109,13 +111,16 @@ final class BenchDiagnoseCommand implements Callable<Integer> {
         DiagnosticsOptions light = full.withKinds(full.kinds(), false);
         double fullSeconds = median(() -> Diagnostics.run(trainer, full));
         double lightSeconds = median(() -> Diagnostics.run(trainer, light));
-        int perRun = 10 + pruningEvents;
         console.printf("%d thread(s): one default diagnostic (n = 64, every head, 10 Hutchinson probes, gradient"
             + " statistics): %.1f s with the whole-model kernel, %.1f s without%n", n, fullSeconds, lightSeconds);
-        console.printf("%d thread(s): %d diagnostics per %d-step run (every 10 %% plus %d pruning events) add %.2f %%"
-            + " of training time with the whole-model kernel, %.2f %% without (training %.0f s)%n", n, perRun,
-            runSteps, pruningEvents, 100 * perRun * fullSeconds / (runSteps * step),
-            100 * perRun * lightSeconds / (runSteps * step), runSteps * step);
+        for (int events : pruningEvents) {
+          // as a sweep's default diagnostics block: every 10 % (the last is the end), before and after each event
+          int perRun = 10 + 2 * events;
+          console.printf("%d thread(s): %d diagnostics per %d-step run (every 10 %%, before and after %d pruning"
+              + " event(s)) add %.2f %% of training time with the whole-model kernel, %.2f %% without (training"
+              + " %.0f s)%n", n, perRun, runSteps, events, 100 * perRun * fullSeconds / (runSteps * step),
+              100 * perRun * lightSeconds / (runSteps * step), runSteps * step);
+        }
         if (reference != null) {
           compareWithReference(n, ntk, hutchinson, console);
         }

@@ -177,6 +177,12 @@ final class DiagnoseCommand implements Callable<Integer> {
       }
       String trace = r.getHessianTrace() == null ? "-"
           : String.format(Locale.ROOT, "%.4g +- %.2g", r.getHessianTrace(), r.getHessianTraceSe());
+      if (Double.isNaN(r.getLambdaMax())) {
+        // the MODEL row without the whole-model kernel: its traces and estimates only
+        console.printf(Locale.ROOT, "%-22s %-4s %12s %12s %12s %7s %25s%n", r.getStructureId(), "yes", "-", "-", "-",
+            "-", trace);
+        continue;
+      }
       console.printf(Locale.ROOT, "%-22s %-4s %12.4e %12.4e %12s %7.4f %25s%n", r.getStructureId(),
           r.getKept() ? "yes" : "no", r.getLambdaMin(), r.getLambdaMax(),
           r.getSingular() ? "inf (sing.)" : String.format(Locale.ROOT, "%.4e", r.getConditionNumber()), r.getEntropy(),

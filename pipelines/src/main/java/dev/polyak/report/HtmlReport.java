@@ -79,7 +79,14 @@ public final class HtmlReport {
       trainingCurves();
       tradeOffs();
       seedSpread();
-      kappaOverTraining();
+      overTraining(ReportCharts.ModelFigure.KAPPA, "kappa", "Whole-model condition number over training",
+          "\u03ba = \u03bb<sub>max</sub> / \u03bb<sub>min</sub> of the whole-model NTK kernel (MODEL rows) per seed,"
+              + " log scale; dashed red lines: pruning steps. Singular states (\u03ba = \u221e) and checkpoints"
+              + " diagnosed without the whole-model kernel are left out.", "\u03ba");
+      overTraining(ReportCharts.ModelFigure.PL_RATIO, "pl", "PL ratio over training",
+          "|\u2207L|\u00b2 / L on the probe set (MODEL rows) per seed, log scale: the PL inequality"
+              + " |\u2207L|\u00b2 \u2265 2\u00b5L holds along the trajectory with \u00b5 at most half its smallest"
+              + " value; dashed red lines: pruning steps.", "PL ratio");
       heatMaps();
       notes();
       out.append("</body>\n</html>\n");
@@ -96,6 +103,7 @@ public final class HtmlReport {
           .append("<a href=\"#summary\">Summary</a> \u00b7 <a href=\"#problems\">Diverged and failed runs</a> \u00b7 ")
           .append("<a href=\"#curves\">Training curves</a> \u00b7 <a href=\"#tradeoff\">Metric vs ratio</a> \u00b7 ")
           .append("<a href=\"#spread\">Seed spread</a> \u00b7 <a href=\"#kappa\">\u03ba over training</a> \u00b7 ")
+          .append("<a href=\"#pl\">PL ratio over training</a> \u00b7 ")
           .append("<a href=\"#heatmaps\">\u03ba heat maps</a> \u00b7 <a href=\"#notes\">Definitions</a></nav>\n");
     }
 
@@ -214,29 +222,29 @@ public final class HtmlReport {
       }
     }
 
-    private void kappaOverTraining() {
-      out.append("<h2 id=\"kappa\">Whole-model condition number over training</h2>\n");
+    private void overTraining(ReportCharts.ModelFigure figure, String anchor, String heading, String explanation,
+        String missing) {
+      out.append("<h2 id=\"").append(anchor).append("\">").append(heading).append("</h2>\n");
       if (!diagnostics.hasDiagnostics()) {
-        out.append("<p class=\"missing\">No diagnostics.avro in the report folder: no condition numbers to show.</p>\n");
+        out.append("<p class=\"missing\">No diagnostics.avro in the report folder: no ").append(missing)
+            .append(" to show.</p>\n");
         return;
       }
-      out.append("<p>\u03ba = \u03bb<sub>max</sub> / \u03bb<sub>min</sub> of the whole-model NTK kernel (MODEL rows)"
-          + " per seed, log scale; dashed red lines: pruning steps. Singular states (\u03ba = \u221e) are left out."
-          + "</p>\n");
+      out.append("<p>").append(explanation).append("</p>\n");
       for (Map.Entry<String, List<String>> e : configsByModel.entrySet()) {
         out.append("<h3>").append(escape(e.getKey())).append("</h3>\n<div class=\"grid\">\n");
         List<String> without = new ArrayList<>();
         for (String config : e.getValue()) {
-          Optional<byte[]> png = ReportCharts.kappaOverTraining(labels.get(config), runs.runs(config), diagnostics);
+          Optional<byte[]> png = ReportCharts.overTraining(figure, labels.get(config), runs.runs(config), diagnostics);
           if (png.isPresent()) {
-            image(png.get(), "condition number over training of " + config);
+            image(png.get(), heading.toLowerCase(Locale.ROOT) + " of " + config);
           } else {
             without.add(labels.get(config));
           }
         }
         out.append("</div>\n");
         if (!without.isEmpty()) {
-          out.append("<p class=\"missing\">No whole-model rows with a finite \u03ba for: ")
+          out.append("<p class=\"missing\">No whole-model rows with a finite ").append(missing).append(" for: ")
               .append(escape(String.join("; ", without))).append(".</p>\n");
         }
       }

@@ -207,16 +207,46 @@ final class ReportCharts {
     return Optional.of(png(chart));
   }
 
+  /** A figure of the MODEL rows drawn over training: its axis title, value and which points are drawn. */
+  enum ModelFigure {
+    /** κ of the whole-model kernel, log scale; singular states (κ = ∞) and rows without the kernel left out. */
+    KAPPA("\u03ba (whole model)", true) {
+      @Override
+      double value(SweepDiagnostics.ModelPoint p) {
+        return p.singular() ? Double.NaN : p.conditionNumber();
+      }
+    },
+    /** The PL ratio ‖∇L‖²/L on the probe set, log scale. */
+    PL_RATIO("PL ratio |\u2207L|\u00b2 / L", true) {
+      @Override
+      double value(SweepDiagnostics.ModelPoint p) {
+        return p.plRatio();
+      }
+    };
+
+    final String axisTitle;
+    final boolean logarithmic;
+
+    ModelFigure(String axisTitle, boolean logarithmic) {
+      this.axisTitle = axisTitle;
+      this.logarithmic = logarithmic;
+    }
+
+    /** The point's value; NaN when it has none to draw. */
+    abstract double value(SweepDiagnostics.ModelPoint p);
+  }
+
   /**
-   * (d) The whole-model condition number of each seed of a config (its {@link #MAX_SEEDS} lowest)
-   * against the step (log scale; singular states, κ = ∞, left out), with the runs' pruning steps as
-   * dashed vertical lines.
+   * (d) A MODEL-row figure (κ or the PL ratio) of each seed of a config (its {@link #MAX_SEEDS}
+   * lowest) against the step, log scale (points without a finite positive value left out), with the
+   * runs' pruning steps as dashed vertical lines; empty when no seed has a point.
    */
-  static Optional<byte[]> kappaOverTraining(String title, List<RunRecord> runs, SweepDiagnostics diagnostics) {
+  static Optional<byte[]> overTraining(ModelFigure figure, String title, List<RunRecord> runs,
+      SweepDiagnostics diagnostics) {
     XYChart chart = new XYChartBuilder().width(SMALL_WIDTH).height(SMALL_HEIGHT).title(title)
-        .xAxisTitle("step").yAxisTitle("\u03ba (whole model)").build();
+        .xAxisTitle("step").yAxisTitle(figure.axisTitle).build();
     style(chart.getStyler());
-    chart.getStyler().setYAxisLogarithmic(true);
+    chart.getStyler().setYAxisLogarithmic(figure.logarithmic);
     chart.getStyler().setChartTitleFont(new Font(Font.SANS_SERIF, Font.BOLD, 12));
     chart.getStyler().setLegendFont(new Font(Font.SANS_SERIF, Font.PLAIN, 11));
     chart.getStyler().setLegendPadding(4);
@@ -226,15 +256,15 @@ final class ReportCharts {
     TreeSet<Long> pruneSteps = new TreeSet<>();
     int i = 0;
     for (RunRecord r : runs.subList(0, Math.min(runs.size(), MAX_SEEDS))) {
-      List<SweepDiagnostics.KappaPoint> points = diagnostics.modelKappa(r.getRunId()).stream()
-          .filter(p -> !p.singular() && Double.isFinite(p.conditionNumber()) && p.conditionNumber() > 0).toList();
+      List<SweepDiagnostics.ModelPoint> points = diagnostics.modelPoints(r.getRunId()).stream()
+          .filter(p -> Double.isFinite(figure.value(p)) && figure.value(p) > 0).toList();
       Color colour = colour(i++);
       if (points.isEmpty()) {
         continue;
       }
       XYSeries s = chart.addSeries("seed " + r.getSeed(),
-          points.stream().mapToDouble(SweepDiagnostics.KappaPoint::step).toArray(),
-          points.stream().mapToDouble(SweepDiagnostics.KappaPoint::conditionNumber).toArray());
+          points.stream().mapToDouble(SweepDiagnostics.ModelPoint::step).toArray(),
+          points.stream().mapToDouble(figure::value).toArray());
       s.setLineColor(colour);
       s.setMarkerColor(colour);
       s.setMarker(points.size() > MARKED_POINTS ? SeriesMarkers.NONE : SeriesMarkers.CIRCLE);

@@ -79,7 +79,8 @@ class DiagnoseCommandTest {
           .containsExactlyInAnyOrder("diagnostics-step10.avro", "kappa-step10.png");
     }
 
-    // without the whole-model kernel: the same structure rows, no MODEL row
+    // without the whole-model kernel: the same structure rows, and a MODEL row without a spectrum whose loss,
+    // gradient, PL and Hessian-trace figures are those of the full diagnostic
     Path light = dir.resolve("diag-light");
     CliRun lightRun = CliRun.of("diagnose", "--checkpoint", checkpoint.toString(), "--probe-samples", "8",
         "--hutchinson-probes", "2", "--no-whole-model", "--out", light.toString());
@@ -89,10 +90,21 @@ class DiagnoseCommandTest {
         light.resolve("diagnostics-step10.avro").toFile(), new SpecificDatumReader<>(DiagnosticRecord.class))) {
       reader.forEach(lightRecords::add);
     }
-    assertThat(lightRecords).hasSize(16);
+    assertThat(lightRecords).hasSize(17);
     for (int s = 0; s < 16; s++) {
       assertThat(lightRecords.get(s).getLambdaMin()).isEqualTo(records.get(s).getLambdaMin());
     }
+    DiagnosticRecord lightModel = lightRecords.get(16);
+    assertThat(lightModel.getKind()).isEqualTo(DiagnosticKind.MODEL);
+    assertThat(lightModel.getLambdaMin()).isNaN();
+    assertThat(lightModel.getConditionNumber()).isNaN();
+    assertThat(lightModel.getSingular()).isFalse();
+    assertThat(lightModel.getJacobianNorm()).isNaN();
+    assertThat(lightModel.getPlRatio()).isEqualTo(model.getPlRatio());
+    assertThat(lightModel.getMu()).isEqualTo(direct.conditioning().mu());
+    assertThat(lightModel.getMaxBatchGradientNorm()).isEqualTo(model.getMaxBatchGradientNorm());
+    assertThat(lightModel.getHessianTrace()).isEqualTo(model.getHessianTrace());
+    assertThat(lightRun.out()).containsPattern("model +yes +- +- +- +- +");
   }
 
   @Test

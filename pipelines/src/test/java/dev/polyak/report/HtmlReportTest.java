@@ -2,6 +2,9 @@ package dev.polyak.report;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.polyak.data.io.AvroFiles;
+import dev.polyak.schemas.DiagnosticKind;
+import dev.polyak.schemas.DiagnosticRecord;
 import java.awt.image.BufferedImage;
 import java.io.ByteArrayInputStream;
 import java.nio.file.Files;
@@ -58,9 +61,10 @@ class HtmlReportTest {
     String rest = withoutData(page);
     assertThat(rest).doesNotContainIgnoringCase("http").doesNotContain("src=\"").doesNotContainIgnoringCase("<script")
         .doesNotContainIgnoringCase("<link").doesNotContainIgnoringCase("url(").doesNotContainIgnoringCase("@import");
-    // (a) 1 model + (b) 1 baseline + (e) 1 model + (d) 3 configs + (c) 2 pruned configs x before/after
+    // (a) 1 model + (b) 1 baseline + (e) 1 model + (d) κ and PL ratio of 3 configs + (c) 2 pruned configs x
+    // before/after
     List<byte[]> images = images(page);
-    assertThat(images).hasSize(10);
+    assertThat(images).hasSize(13);
     for (byte[] png : images) {
       BufferedImage image = ImageIO.read(new ByteArrayInputStream(png));
       assertThat(image.getWidth()).isGreaterThan(100);
@@ -90,6 +94,28 @@ class HtmlReportTest {
   }
 
   @Test
+  void checkpointsDiagnosedWithoutTheWholeModelKernelHaveAPlRatioButNoKappa() throws Exception {
+    SweepFixture fixture = SweepFixture.standard();
+    Path report = fixture.write(dir);
+    List<DiagnosticRecord> rows = new ArrayList<>();
+    for (DiagnosticRecord r : fixture.diagnostics()) {
+      if (r.getKind() == DiagnosticKind.MODEL) {
+        // as DiagnosticRecords writes a MODEL row without the whole-model kernel
+        r = DiagnosticRecord.newBuilder(r).setLambdaMin(Double.NaN).setLambdaMax(Double.NaN)
+            .setConditionNumber(Double.NaN).setEntropy(Double.NaN).setSingular(false).build();
+      }
+      rows.add(r);
+    }
+    AvroFiles.write(report.resolve(ReportFiles.DIAGNOSTICS), DiagnosticRecord.class, rows);
+
+    String page = Files.readString(HtmlReport.write(report));
+
+    assertThat(images(page)).hasSize(13 - 3); // no κ chart for the 3 configs; their PL-ratio charts stay
+    assertThat(page).contains("No whole-model rows with a finite \u03ba for: ")
+        .doesNotContain("No whole-model rows with a finite PL ratio");
+  }
+
+  @Test
   void theSameFilesGiveTheSameBytes() throws Exception {
     Path report = SweepFixture.standard().write(dir);
     byte[] first = Files.readAllBytes(HtmlReport.write(report));
@@ -108,8 +134,8 @@ class HtmlReportTest {
 
     int configs = sweep.configs();
     int pruned = configs - 2;
-    // (a) per model, (b) per baseline (= model here), (e) per model, (d) per config, (c) 2 per pruned config
-    assertThat(images(page)).hasSize(2 + 2 + 2 + configs + 2 * pruned);
+    // (a) per model, (b) per baseline (= model here), (e) per model, (d) 2 per config, (c) 2 per pruned config
+    assertThat(images(page)).hasSize(2 + 2 + 2 + 2 * configs + 2 * pruned);
     assertThat(rows(page, "summary")).isEqualTo(configs);
     assertThat(rows(page, "problems")).isEqualTo(sweep.diverged());
   }

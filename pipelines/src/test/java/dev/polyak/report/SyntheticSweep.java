@@ -198,7 +198,9 @@ final class SyntheticSweep {
       }
       double model = Math.pow(10, 5 + 1.5 * step / (double) steps) * (pruned ? 1 - 0.6 * ratio : 1)
           * (1 + 0.1 * seed);
-      diagnostics.add(row(runId, seed, step, "model", null, null, DiagnosticKind.MODEL, true, model));
+      DiagnosticRecord modelRow = row(runId, seed, step, "model", null, null, DiagnosticKind.MODEL, true, model);
+      modelRow.setPlRatio(2.0 / (1 + step));
+      diagnostics.add(modelRow);
     }
   }
 

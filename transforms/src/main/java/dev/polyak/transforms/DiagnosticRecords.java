@@ -17,14 +17,16 @@ public final class DiagnosticRecords {
   /** The structure id of the whole-model row. */
   public static final String MODEL_ID = "model";
 
+  /** The MODEL row's spectrum when the whole-model kernel was not computed. */
+  private static final Spectrum NO_KERNEL =
+      new Spectrum(new double[0], Double.NaN, Double.NaN, Double.NaN, Double.NaN, false, Double.NaN);
+
   private DiagnosticRecords() {}
 
   /** The rows of {@code report}, computed on the checkpoint file named {@code checkpoint}. */
   public static List<DiagnosticRecord> of(String runId, String checkpoint, DiagnosticsReport report) {
     List<DiagnosticRecord> rows = structures(runId, report);
-    if (report.whole() != null) {
-      rows.add(model(runId, report));
-    }
+    rows.add(model(runId, report));
     rows.forEach(row -> row.setCheckpoint(checkpoint));
     return rows;
   }
@@ -45,13 +47,14 @@ public final class DiagnosticRecords {
     return rows;
   }
 
-  /** The whole-model row: the spectrum of K, tr(H) and the conditioning estimates. */
+  /**
+   * The whole-model row: the spectrum of K, tr(H) and the conditioning estimates. Without the
+   * whole-model kernel (the options skipped it) its spectrum fields are NaN, not singular, and the
+   * loss, gradient, PL, µ, L_f and Hessian-trace figures are there all the same.
+   */
   public static DiagnosticRecord model(String runId, DiagnosticsReport report) {
-    if (report.whole() == null) {
-      throw new IllegalArgumentException("the report of step " + report.step() + " has no whole-model kernel");
-    }
     DiagnosticsReport.Conditioning c = report.conditioning();
-    return common(runId, report, report.whole(), report.wholeTrace())
+    return common(runId, report, report.whole() != null ? report.whole() : NO_KERNEL, report.wholeTrace())
         .setStructureId(MODEL_ID)
         .setKind(DiagnosticKind.MODEL)
         .setKept(true)
