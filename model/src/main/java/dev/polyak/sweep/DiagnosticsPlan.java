@@ -8,6 +8,7 @@ import java.util.Collections;
 import java.util.EnumSet;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Set;
 import java.util.stream.Collectors;
 
@@ -72,7 +73,12 @@ public record DiagnosticsPlan(boolean enabled, boolean atPruning, boolean atEnd,
 
     @Override
     public String toString() {
-      return steps > 0 ? steps + " steps" : percent > 0 ? percent + " %" : "none";
+      return steps > 0 ? steps + " steps" : percent > 0 ? percentText() + " %" : "none";
+    }
+
+    /** The percentage as written: 10, 12.5. */
+    String percentText() {
+      return percent == Math.rint(percent) ? Long.toString((long) percent) : Double.toString(percent);
     }
   }
 
@@ -151,6 +157,44 @@ public record DiagnosticsPlan(boolean enabled, boolean atPruning, boolean atEnd,
           + text + "'");
     }
     return Every.steps(every.wholeNumber(1, Long.MAX_VALUE));
+  }
+
+  /**
+   * One line for {@code --dry-run}: which checkpoints of {@code cells} are diagnosed, with what,
+   * and how many periodic checkpoints a run keeps for them beyond keep_last.
+   */
+  public String describe(List<Cell> cells) {
+    if (!enabled) {
+      return "diagnostics: none (the sweep file has no diagnostics block)";
+    }
+    List<String> where = new java.util.ArrayList<>();
+    if (atPruning) {
+      where.add("before and after each pruning event");
+    }
+    Map<Long, Integer> cellsByInterval = new java.util.TreeMap<>();
+    long mostKept = 0;
+    for (Cell cell : cells) {
+      long interval = every.interval(cell.spec().training().steps(), cell.spec().checkpointEvery());
+      if (interval > 0) {
+        cellsByInterval.merge(interval, 1, Integer::sum);
+        mostKept = Math.max(mostKept, cell.spec().training().steps() / interval);
+      }
+    }
+    if (!cellsByInterval.isEmpty()) {
+      where.add("every " + (every.percent() > 0 ? every.percentText() + " % of a run (" : "")
+          + cellsByInterval.entrySet().stream()
+              .map(e -> String.format(Locale.ROOT, "%,d steps in %d cell%s", e.getKey(), e.getValue(),
+                  e.getValue() == 1 ? "" : "s"))
+              .collect(Collectors.joining(", ")) + (every.percent() > 0 ? ")" : ""));
+    }
+    if (atEnd) {
+      where.add("at the end");
+    }
+    String kindsText = kinds.size() == Structure.Kind.values().length ? "every structure kind"
+        : kinds.stream().map(k -> k.name().toLowerCase(Locale.ROOT)).collect(Collectors.joining(", ")) + " kernels";
+    return "diagnostics: " + String.join(", ", where) + "; n = " + probeSamples + ", " + hutchinsonProbes
+        + " Hutchinson probes, " + kindsText + (wholeModel ? ", the whole-model kernel" : ", no whole-model kernel")
+        + (mostKept > 0 ? "; a run keeps up to " + mostKept + " periodic checkpoints for them beyond keep_last" : "");
   }
 
   /** {@code all}, or kind names in lower case ({@code head}, or {@code heads} as pruning scopes write them). */

@@ -411,6 +411,15 @@ class SweepSpecTest {
     assertThat(sweep.diagnostics().every()).isEqualTo(DiagnosticsPlan.DEFAULT_EVERY);
     assertThat(sweep.cells()).extracting(c -> c.spec().keepEvery()).containsExactly(100L, 200L);
     assertThat(sweep.cells().get(0).runYaml()).contains("keep_every: 100\n");
+    assertThat(sweep.diagnostics().describe(sweep.cells())).isEqualTo("diagnostics: every 10 % of a run (100 steps"
+        + " in 1 cell, 200 steps in 1 cell), at the end; n = 64, 10 Hutchinson probes, every structure kind, the"
+        + " whole-model kernel; a run keeps up to 10 periodic checkpoints for them beyond keep_last");
+    SweepSpec example = SweepSpec.parse(EXAMPLE, BASE);
+    assertThat(example.diagnostics().describe(example.cells())).isEqualTo("diagnostics: before and after each pruning"
+        + " event, every 100 steps in 2800 cells, at the end; n = 16, 2 Hutchinson probes, head kernels, the"
+        + " whole-model kernel; a run keeps up to 3 periodic checkpoints for them beyond keep_last");
+    assertThat(DiagnosticsPlan.none().describe(example.cells())).isEqualTo(
+        "diagnostics: none (the sweep file has no diagnostics block)");
     // without diagnostics, or with every: none, a run file keeps only its newest checkpoints
     assertThat(SweepSpec.parse("model: mlp\ndata: x\nsteps: 1000\neval_every: 50\n", BASE).cells().get(0).spec()
         .keepEvery()).isZero();

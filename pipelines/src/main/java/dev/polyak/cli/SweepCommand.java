@@ -112,7 +112,8 @@ final class SweepCommand implements Callable<Integer> {
       console.printf("%-16s  %-14s  %-8s  %s seed=%d%n", t.getRunId(), state(t, recorded),
           policy.trains(t.getRunId(), recorded) ? "trains" : "reports", c.config(), c.seed());
     }
-    console.printf("%d cells%n%s", tasks.size(), sweep.estimate().describe());
+    console.printf("%d cells%n%s%s%n", tasks.size(), sweep.estimate().describe(),
+        sweep.diagnostics().describe(sweep.cells()));
     console.flush();
   }
 
