@@ -81,12 +81,12 @@ public final class HtmlReport {
       seedSpread();
       overTraining(ReportCharts.ModelFigure.KAPPA, "kappa", "Whole-model condition number over training",
           "\u03ba = \u03bb<sub>max</sub> / \u03bb<sub>min</sub> of the whole-model NTK kernel (MODEL rows) per seed,"
-              + " log scale; dashed red lines: pruning steps. Singular states (\u03ba = \u221e) and checkpoints"
-              + " diagnosed without the whole-model kernel are left out.", "\u03ba");
+              + " log scale when it spans a decade; dashed red lines: pruning steps. Singular states"
+              + " (\u03ba = \u221e) and checkpoints diagnosed without the whole-model kernel are left out.", "\u03ba");
       overTraining(ReportCharts.ModelFigure.PL_RATIO, "pl", "PL ratio over training",
-          "|\u2207L|\u00b2 / L on the probe set (MODEL rows) per seed, log scale: the PL inequality"
-              + " |\u2207L|\u00b2 \u2265 2\u00b5L holds along the trajectory with \u00b5 at most half its smallest"
-              + " value; dashed red lines: pruning steps.", "PL ratio");
+          "|\u2207L|\u00b2 / L on the probe set (MODEL rows) per seed (log scale when it spans a decade): the PL"
+              + " inequality |\u2207L|\u00b2 \u2265 2\u00b5L holds along the trajectory with \u00b5 at most half"
+              + " its smallest value; dashed red lines: pruning steps.", "PL ratio");
       heatMaps();
       notes();
       out.append("</body>\n</html>\n");

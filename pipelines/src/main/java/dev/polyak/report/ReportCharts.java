@@ -238,15 +238,15 @@ final class ReportCharts {
 
   /**
    * (d) A MODEL-row figure (κ or the PL ratio) of each seed of a config (its {@link #MAX_SEEDS}
-   * lowest) against the step, log scale (points without a finite positive value left out), with the
-   * runs' pruning steps as dashed vertical lines; empty when no seed has a point.
+   * lowest) against the step, log scale when the values span a decade or more (points without a
+   * finite positive value left out), with the runs' pruning steps as dashed vertical lines; empty
+   * when no seed has a point.
    */
   static Optional<byte[]> overTraining(ModelFigure figure, String title, List<RunRecord> runs,
       SweepDiagnostics diagnostics) {
     XYChart chart = new XYChartBuilder().width(SMALL_WIDTH).height(SMALL_HEIGHT).title(title)
         .xAxisTitle("step").yAxisTitle(figure.axisTitle).build();
     style(chart.getStyler());
-    chart.getStyler().setYAxisLogarithmic(figure.logarithmic);
     chart.getStyler().setChartTitleFont(new Font(Font.SANS_SERIF, Font.BOLD, 12));
     chart.getStyler().setLegendFont(new Font(Font.SANS_SERIF, Font.PLAIN, 11));
     chart.getStyler().setLegendPadding(4);
@@ -254,6 +254,8 @@ final class ReportCharts {
     chart.getStyler().setAnnotationLineStroke(
         new BasicStroke(1.5f, BasicStroke.CAP_BUTT, BasicStroke.JOIN_MITER, 10, new float[] {6, 4}, 0));
     TreeSet<Long> pruneSteps = new TreeSet<>();
+    double low = Double.POSITIVE_INFINITY;
+    double high = 0;
     int i = 0;
     for (RunRecord r : runs.subList(0, Math.min(runs.size(), MAX_SEEDS))) {
       List<SweepDiagnostics.ModelPoint> points = diagnostics.modelPoints(r.getRunId()).stream()
@@ -261,6 +263,10 @@ final class ReportCharts {
       Color colour = colour(i++);
       if (points.isEmpty()) {
         continue;
+      }
+      for (SweepDiagnostics.ModelPoint p : points) {
+        low = Math.min(low, figure.value(p));
+        high = Math.max(high, figure.value(p));
       }
       XYSeries s = chart.addSeries("seed " + r.getSeed(),
           points.stream().mapToDouble(SweepDiagnostics.ModelPoint::step).toArray(),
@@ -273,6 +279,8 @@ final class ReportCharts {
     if (chart.getSeriesMap().isEmpty()) {
       return Optional.empty();
     }
+    // XChart labels a log axis at powers of ten only: within one decade it would have no labels
+    chart.getStyler().setYAxisLogarithmic(figure.logarithmic && high >= 10 * low);
     for (long step : pruneSteps) {
       chart.addAnnotation(new AnnotationLine(step, true, false));
     }
