@@ -91,11 +91,11 @@ public final class SweepDiagnostics {
     for (RunRecord r : representatives.values()) {
       windows.put(r.getRunId(), new Window(firstEvents.get(r.getRunId()).step()));
     }
-    Map<String, List<ModelPoint>> kappa = new HashMap<>();
+    Map<String, List<ModelPoint>> model = new HashMap<>();
     if (hasDiagnostics) {
       ReportFiles.forEach(diagnosticsFile, DiagnosticRecord.class, row -> {
         if (row.getKind() == DiagnosticKind.MODEL) {
-          kappa.computeIfAbsent(row.getRunId(), id -> new ArrayList<>())
+          model.computeIfAbsent(row.getRunId(), id -> new ArrayList<>())
               .add(new ModelPoint(row.getStep(), row.getConditionNumber(), row.getSingular(),
                   row.getPlRatio() == null ? Double.NaN : row.getPlRatio()));
           return;
@@ -106,14 +106,14 @@ public final class SweepDiagnostics {
         }
       });
     }
-    for (List<ModelPoint> points : kappa.values()) {
+    for (List<ModelPoint> points : model.values()) {
       points.sort(Comparator.comparingLong(ModelPoint::step));
     }
     Map<String, Snapshot> snapshots = new HashMap<>();
     for (Map.Entry<String, Window> e : windows.entrySet()) {
       snapshots.put(e.getKey(), e.getValue().snapshot(e.getKey(), firstEvents.get(e.getKey())));
     }
-    return new SweepDiagnostics(hasDiagnostics, hasEvents, kappa, representatives, snapshots);
+    return new SweepDiagnostics(hasDiagnostics, hasEvents, model, representatives, snapshots);
   }
 
   /** Whether the report folder has diagnostics.avro. */

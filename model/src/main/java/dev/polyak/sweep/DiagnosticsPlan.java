@@ -3,6 +3,7 @@ package dev.polyak.sweep;
 import dev.polyak.diag.DiagnosticsOptions;
 import dev.polyak.nn.Structure;
 import java.io.Serializable;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collections;
 import java.util.EnumSet;
@@ -10,6 +11,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
+import java.util.TreeMap;
 import java.util.stream.Collectors;
 
 /**
@@ -31,7 +33,7 @@ public record DiagnosticsPlan(boolean enabled, boolean atPruning, boolean atEnd,
   private static final List<String> KEYS =
       List.of("at", "every", "probe_samples", "hutchinson_probes", "structures", "whole_model");
 
-  /** The cadence of a block that does not say: every 10 % of a run (the paper's and the default). */
+  /** The cadence of a block that does not say: every 10 % of a run (what the diagnostics' cost is measured at). */
   public static final Every DEFAULT_EVERY = Every.percent(10);
 
   public DiagnosticsPlan {
@@ -167,11 +169,11 @@ public record DiagnosticsPlan(boolean enabled, boolean atPruning, boolean atEnd,
     if (!enabled) {
       return "diagnostics: none (the sweep file has no diagnostics block)";
     }
-    List<String> where = new java.util.ArrayList<>();
+    List<String> where = new ArrayList<>();
     if (atPruning) {
       where.add("before and after each pruning event");
     }
-    Map<Long, Integer> cellsByInterval = new java.util.TreeMap<>();
+    Map<Long, Integer> cellsByInterval = new TreeMap<>();
     long mostKept = 0;
     for (Cell cell : cells) {
       long interval = every.interval(cell.spec().training().steps(), cell.spec().checkpointEvery());

@@ -237,7 +237,7 @@ public final class HtmlReport {
         for (String config : e.getValue()) {
           Optional<byte[]> png = ReportCharts.overTraining(figure, labels.get(config), runs.runs(config), diagnostics);
           if (png.isPresent()) {
-            image(png.get(), heading.toLowerCase(Locale.ROOT) + " of " + config);
+            image(png.get(), heading + " of " + config);
           } else {
             without.add(labels.get(config));
           }
