@@ -190,7 +190,8 @@ final class DiagnoseCommand implements Callable<Integer> {
     }
     DiagnosticsReport.Conditioning c = report.conditioning();
     console.printf(Locale.ROOT, "model: loss %.6g, |grad L|^2 %.6g, L_f estimate (max batch gradient norm) %.6g,"
-        + " sqrt(lambda_max(K)) %.6g%n", c.loss(), c.gradientNormSquared(), c.maxBatchGradientNorm(), c.jacobianNorm());
+        + " sqrt(lambda_max(K)) %s%n", c.loss(), c.gradientNormSquared(), c.maxBatchGradientNorm(),
+        Double.isNaN(c.jacobianNorm()) ? "- (no whole-model kernel)" : String.format(Locale.ROOT, "%.6g", c.jacobianNorm()));
     console.printf(Locale.ROOT, "model: PL ratio %.6g, mu %.6g, convergence factor 1 - mu/L_f %.6g;"
         + " %d of %d structures singular; kernels %.2f s (%d passes), Hessian trace %.2f s%n", c.plRatio(), c.mu(),
         c.convergenceFactor(), singular, structureRows, report.kernelSeconds(), report.passes(),

@@ -104,7 +104,9 @@ class DiagnoseCommandTest {
     assertThat(lightModel.getMu()).isEqualTo(direct.conditioning().mu());
     assertThat(lightModel.getMaxBatchGradientNorm()).isEqualTo(model.getMaxBatchGradientNorm());
     assertThat(lightModel.getHessianTrace()).isEqualTo(model.getHessianTrace());
-    assertThat(lightRun.out()).containsPattern("model +yes +- +- +- +- +");
+    assertThat(lightRun.out()).containsPattern("model +yes +- +- +- +- +")
+        .contains("sqrt(lambda_max(K)) - (no whole-model kernel)");
+    assertThat(run.out()).containsPattern("sqrt\\(lambda_max\\(K\\)\\) [0-9]");
   }
 
   @Test
