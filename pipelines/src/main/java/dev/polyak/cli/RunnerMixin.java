@@ -1,14 +1,19 @@
 package dev.polyak.cli;
 
+import dev.polyak.cluster.LocalCluster;
 import dev.polyak.pipelines.RunnerSettings;
 import java.net.URISyntaxException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Optional;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import picocli.CommandLine.Option;
 
 /** The runner options every job command takes. */
 final class RunnerMixin {
+  private static final Logger LOG = LoggerFactory.getLogger(RunnerMixin.class);
+
   @Option(names = "--runner", defaultValue = "FlinkRunner",
       description = "FlinkRunner (default) or DirectRunner.")
   String runner;
@@ -17,12 +22,33 @@ final class RunnerMixin {
       description = "[local] for an embedded Flink (default), or host:port of a Flink cluster's REST endpoint.")
   String flinkMaster;
 
-  @Option(names = "--parallelism", description = "Flink parallelism / DirectRunner threads (default: the number of cores).")
+  @Option(names = "--parallelism", description = "Flink parallelism / DirectRunner threads (default: the cluster's"
+      + " task slots for --flink-master host:port, as its REST /overview reports them; otherwise the number of cores).")
   Integer parallelism;
 
   RunnerSettings settings() {
-    int p = parallelism != null ? parallelism : Runtime.getRuntime().availableProcessors();
-    return new RunnerSettings(RunnerSettings.Runner.parse(runner), flinkMaster, p, jobJar());
+    RunnerSettings.Runner kind = RunnerSettings.Runner.parse(runner);
+    int p = parallelism != null ? parallelism : defaultParallelism(kind, flinkMaster);
+    return new RunnerSettings(kind, flinkMaster, p, jobJar());
+  }
+
+  /**
+   * A remote Flink cluster's total task slots (a sweep then runs one cell per slot), or this
+   * machine's cores for an embedded Flink, the DirectRunner, or a cluster whose REST endpoint does
+   * not answer (the submission will say why).
+   */
+  static int defaultParallelism(RunnerSettings.Runner kind, String flinkMaster) {
+    int cores = Runtime.getRuntime().availableProcessors();
+    if (kind != RunnerSettings.Runner.FLINK || flinkMaster.startsWith("[")) {
+      return cores;
+    }
+    Optional<LocalCluster.Overview> overview = LocalCluster.overview(flinkMaster);
+    if (overview.isPresent() && overview.get().slotsTotal() > 0) {
+      return overview.get().slotsTotal();
+    }
+    LOG.warn("{} did not report its task slots (GET /overview); parallelism defaults to this machine's {} cores",
+        flinkMaster, cores);
+    return cores;
   }
 
   /** The jar polyak runs from, shipped to a remote Flink cluster. */

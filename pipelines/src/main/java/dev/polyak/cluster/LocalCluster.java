@@ -203,9 +203,17 @@ public final class LocalCluster {
 
   /** The job manager's {@code /overview}, or empty when its REST endpoint does not answer. */
   public Optional<Overview> overview() {
+    return overview(restAddress());
+  }
+
+  /**
+   * The {@code /overview} of any Flink cluster's REST endpoint at {@code host:port}, or empty when
+   * it does not answer with one.
+   */
+  public static Optional<Overview> overview(String restAddress) {
     try {
       HttpResponse<String> response = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build().send(
-          HttpRequest.newBuilder(URI.create("http://" + restAddress() + "/overview")).timeout(Duration.ofSeconds(5)).build(),
+          HttpRequest.newBuilder(URI.create("http://" + restAddress + "/overview")).timeout(Duration.ofSeconds(5)).build(),
           HttpResponse.BodyHandlers.ofString());
       if (response.statusCode() != 200) {
         return Optional.empty();
@@ -214,7 +222,7 @@ public final class LocalCluster {
       return Optional.of(new Overview(o.path("taskmanagers").asInt(), o.path("slots-total").asInt(),
           o.path("slots-available").asInt(), o.path("jobs-running").asInt(), o.path("jobs-finished").asInt(),
           o.path("jobs-failed").asInt()));
-    } catch (IOException e) {
+    } catch (IOException | IllegalArgumentException e) {
       return Optional.empty();
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();

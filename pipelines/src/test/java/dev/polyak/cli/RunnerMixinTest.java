@@ -1,0 +1,69 @@
+package dev.polyak.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.sun.net.httpserver.HttpServer;
+import dev.polyak.pipelines.RunnerSettings;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.nio.charset.StandardCharsets;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The default parallelism: a remote cluster's task slots as its REST {@code /overview} reports
+ * them (served here by a stand-in on 127.0.0.1 with the JSON fields Flink 1.19 sends), the cores
+ * otherwise.
+ */
+class RunnerMixinTest {
+  private static final int CORES = Runtime.getRuntime().availableProcessors();
+
+  @Test
+  void aRemoteClusterRunsOneTaskPerSlotUnlessTold() throws Exception {
+    AtomicInteger requests = new AtomicInteger();
+    HttpServer server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+    server.createContext("/overview", exchange -> {
+      requests.incrementAndGet();
+      byte[] body = ("{\"taskmanagers\":3,\"slots-total\":12,\"slots-available\":12,\"jobs-running\":0,"
+          + "\"jobs-finished\":0,\"jobs-cancelled\":0,\"jobs-failed\":0,\"flink-version\":\"1.19.0\"}")
+          .getBytes(StandardCharsets.UTF_8);
+      exchange.getResponseHeaders().add("Content-Type", "application/json");
+      exchange.sendResponseHeaders(200, body.length);
+      exchange.getResponseBody().write(body);
+      exchange.close();
+    });
+    server.start();
+    try {
+      String master = "127.0.0.1:" + server.getAddress().getPort();
+      assertThat(settings("--flink-master", master).parallelism()).isEqualTo(12);
+      assertThat(requests.get()).isEqualTo(1);
+      // an explicit --parallelism wins and asks nothing
+      assertThat(settings("--flink-master", master, "--parallelism", "5").parallelism()).isEqualTo(5);
+      assertThat(requests.get()).isEqualTo(1);
+      // the DirectRunner and an embedded Flink take the cores
+      assertThat(settings("--flink-master", master, "--runner", "DirectRunner").parallelism()).isEqualTo(CORES);
+      assertThat(settings().parallelism()).isEqualTo(CORES);
+      assertThat(requests.get()).isEqualTo(1);
+    } finally {
+      server.stop(0);
+    }
+  }
+
+  @Test
+  void aClusterThatDoesNotAnswerFallsBackToTheCores() throws Exception {
+    int closedPort;
+    try (ServerSocket socket = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+      closedPort = socket.getLocalPort();
+    }
+    assertThat(RunnerMixin.defaultParallelism(RunnerSettings.Runner.FLINK, "127.0.0.1:" + closedPort))
+        .isEqualTo(CORES);
+    assertThat(RunnerMixin.defaultParallelism(RunnerSettings.Runner.FLINK, "not a host:port")).isEqualTo(CORES);
+  }
+
+  /** The settings the options give, parsed as picocli parses a command's. */
+  private static RunnerSettings settings(String... args) {
+    RunnerMixin mixin = new RunnerMixin();
+    new picocli.CommandLine(mixin).parseArgs(args);
+    return mixin.settings();
+  }
+}
