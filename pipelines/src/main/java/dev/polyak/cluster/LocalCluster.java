@@ -56,6 +56,9 @@ public final class LocalCluster {
   public record Overview(int taskManagers, int slotsTotal, int slotsAvailable, int jobsRunning, int jobsFinished,
       int jobsFailed) {}
 
+  /** Network buffer memory per task slot (deploy/flink/local/config.yaml's figure for one slot). */
+  static final int NETWORK_MB_PER_SLOT = 64;
+
   private final Path dir;
   private final Settings settings;
 
@@ -306,7 +309,10 @@ public final class LocalCluster {
           "taskmanager.numberOfTaskSlots=" + settings.slots(),
           "taskmanager.cpu.cores=" + settings.slots(),
           "taskmanager.memory.task.heap.size=" + settings.taskHeapMb() + "m",
-          "taskmanager.memory.task.off-heap.size=" + settings.nativeMb() + "m"));
+          "taskmanager.memory.task.off-heap.size=" + settings.nativeMb() + "m",
+          // each slot's task writes a blocking partition of at least 512 buffers: 64m per slot
+          "taskmanager.memory.network.min=" + NETWORK_MB_PER_SLOT * settings.slots() + "m",
+          "taskmanager.memory.network.max=" + NETWORK_MB_PER_SLOT * settings.slots() + "m"));
     }
     return p;
   }
