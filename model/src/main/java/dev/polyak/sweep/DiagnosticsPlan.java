@@ -2,6 +2,7 @@ package dev.polyak.sweep;
 
 import dev.polyak.diag.DiagnosticsOptions;
 import dev.polyak.nn.Structure;
+import dev.polyak.train.RunSpec;
 import java.io.Serializable;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -71,6 +72,11 @@ public record DiagnosticsPlan(boolean enabled, boolean atPruning, boolean atEnd,
         return Math.max(1, share / checkpointEvery) * checkpointEvery;
       }
       return 0;
+    }
+
+    /** The diagnosis interval of a run: {@link #interval(long, long)} of its steps and checkpoint interval. */
+    public long interval(RunSpec run) {
+      return interval(run.training().steps(), run.checkpointEvery());
     }
 
     @Override
@@ -176,7 +182,7 @@ public record DiagnosticsPlan(boolean enabled, boolean atPruning, boolean atEnd,
     Map<Long, Integer> cellsByInterval = new TreeMap<>();
     long mostKept = 0;
     for (Cell cell : cells) {
-      long interval = every.interval(cell.spec().training().steps(), cell.spec().checkpointEvery());
+      long interval = every.interval(cell.spec());
       if (interval > 0) {
         cellsByInterval.merge(interval, 1, Integer::sum);
         mostKept = Math.max(mostKept, cell.spec().training().steps() / interval);

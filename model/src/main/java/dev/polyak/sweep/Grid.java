@@ -159,7 +159,7 @@ record Grid(List<Axis> axes, Map<String, YamlNode> common, YamlNode pruning, Met
     run.put("pruning", dense ? null : pruningBlock(methodHere, chosen.get("ratio")));
     String text = RunFile.write(run);
     RunSpec spec = parse(text, chosen, labels);
-    long interval = every.interval(spec.training().steps(), spec.checkpointEvery());
+    long interval = every.interval(spec);
     if (interval % spec.checkpointEvery() != 0) {
       throw where.error(interval + " is not a multiple of checkpoint_every (" + spec.checkpointEvery() + ") in cell "
           + words(labels));
@@ -168,7 +168,7 @@ record Grid(List<Axis> axes, Map<String, YamlNode> common, YamlNode pruning, Met
       // keep_every is no part of a run id: the periodic checkpoints the diagnostics read outlive keep_last
       run.put("keep_every", interval);
       text = RunFile.write(run);
-      spec = parse(text, chosen, labels);
+      spec = spec.withKeepEvery(interval);
     }
     // A config always names its model, an axis or not, so that tables and charts say what was trained.
     Map<String, String> config = new LinkedHashMap<>();

@@ -69,6 +69,12 @@ public record RunSpec(
     }
   }
 
+  /** The same run keeping also the checkpoints at multiples of {@code steps} (not part of the run id). */
+  public RunSpec withKeepEvery(long steps) {
+    return new RunSpec(model, modelOptions, data, trainSplit, evalSplit, training, checkpointEvery, keepLast, steps,
+        pruning);
+  }
+
   /** The family of a preset name decides the task and the default recipe. */
   public ModelFamily family() {
     return ModelFamily.of(model);

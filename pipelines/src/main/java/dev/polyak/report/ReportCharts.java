@@ -207,17 +207,17 @@ final class ReportCharts {
     return Optional.of(png(chart));
   }
 
-  /** A figure of the MODEL rows drawn over training: its axis title, value and which points are drawn. */
+  /** A figure of the MODEL rows drawn over training: its axis title and the value drawn for a point. */
   enum ModelFigure {
-    /** κ of the whole-model kernel, log scale; singular states (κ = ∞) and rows without the kernel left out. */
-    KAPPA("\u03ba (whole model)", true) {
+    /** κ of the whole-model kernel; singular states (κ = ∞) and rows without the kernel left out. */
+    KAPPA("\u03ba (whole model)") {
       @Override
       double value(SweepDiagnostics.ModelPoint p) {
         return p.singular() ? Double.NaN : p.conditionNumber();
       }
     },
-    /** The PL ratio ‖∇L‖²/L on the probe set, log scale. */
-    PL_RATIO("PL ratio |\u2207L|\u00b2 / L", true) {
+    /** The PL ratio ‖∇L‖²/L on the probe set. */
+    PL_RATIO("PL ratio |\u2207L|\u00b2 / L") {
       @Override
       double value(SweepDiagnostics.ModelPoint p) {
         return p.plRatio();
@@ -225,11 +225,9 @@ final class ReportCharts {
     };
 
     final String axisTitle;
-    final boolean logarithmic;
 
-    ModelFigure(String axisTitle, boolean logarithmic) {
+    ModelFigure(String axisTitle) {
       this.axisTitle = axisTitle;
-      this.logarithmic = logarithmic;
     }
 
     /** The point's value; NaN when it has none to draw. */
@@ -280,7 +278,7 @@ final class ReportCharts {
       return Optional.empty();
     }
     // XChart labels a log axis at powers of ten only: within one decade it would have no labels
-    chart.getStyler().setYAxisLogarithmic(figure.logarithmic && high >= 10 * low);
+    chart.getStyler().setYAxisLogarithmic(high >= 10 * low);
     for (long step : pruneSteps) {
       chart.addAnnotation(new AnnotationLine(step, true, false));
     }

@@ -189,7 +189,7 @@ public final class TrainRunFn extends DoFn<RunTask, RunRecord> {
       }
     }
     CheckpointStore store = new CheckpointStore(checkpoints, RetentionPolicy.keepAll());
-    long interval = plan.every().interval(spec.training().steps(), spec.checkpointEvery());
+    long interval = plan.every().interval(spec);
     if (interval > 0) {
       for (MetricRecord r : result.metrics()) {
         if (r.step() % interval == 0) {
