@@ -1,5 +1,6 @@
 package dev.polyak.cli;
 
+import dev.polyak.cluster.FlinkRest;
 import dev.polyak.cluster.LocalCluster;
 import java.io.PrintWriter;
 import java.nio.file.Path;
@@ -58,15 +59,20 @@ final class ClusterCommand {
     @Option(names = "--timeout", defaultValue = "120", description = "Seconds to wait for registration (default ${DEFAULT-VALUE}).")
     int timeoutSeconds;
 
+    @Option(names = "--tls", description = "Mutual TLS on the REST endpoint: HTTPS only, and only for clients with the"
+        + " certificate made at start (keys in <dir>/tls; clients submit with --flink-conf-dir <dir>/client).")
+    boolean tls;
+
     @Spec picocli.CommandLine.Model.CommandSpec spec;
 
     @Override
     public Integer call() {
       LocalCluster cluster = LocalCluster.start(folder.dir, taskManagers, new LocalCluster.Settings(restPort, rpcPort, slots,
-          taskHeapMb, nativeMb, classPath()), Duration.ofSeconds(timeoutSeconds));
+          taskHeapMb, nativeMb, classPath(), tls), Duration.ofSeconds(timeoutSeconds));
       PrintWriter out = spec.commandLine().getOut();
       printStatus(out, cluster);
-      out.printf("submit with: --flink-master %s --parallelism %d%n", cluster.restAddress(), taskManagers * slots);
+      out.printf("submit with: --flink-master %s%s --parallelism %d%n", cluster.restAddress(),
+          cluster.clientConfDir().map(c -> " --flink-conf-dir " + c).orElse(""), taskManagers * slots);
       out.flush();
       return 0;
     }
@@ -129,13 +135,15 @@ final class ClusterCommand {
     for (LocalCluster.Member m : cluster.members()) {
       out.printf("  %-15s pid %-8d %s  (log %s)%n", m.name(), m.pid(), m.alive() ? "running" : "gone", cluster.logFile(m.name()));
     }
-    Optional<LocalCluster.Overview> o = cluster.overview();
+    FlinkRest rest = cluster.rest();
+    Optional<FlinkRest.Overview> o = rest.overview();
+    String endpoint = rest.url() + (rest.tls() ? " (mutual TLS)" : "");
     if (o.isEmpty()) {
-      out.printf("  REST http://%s: not answering%n", cluster.restAddress());
+      out.printf("  REST %s: not answering%n", endpoint);
     } else {
-      LocalCluster.Overview v = o.get();
-      out.printf("  REST http://%s: %d task managers, %d slots (%d free), jobs running %d, finished %d, failed %d%n",
-          cluster.restAddress(), v.taskManagers(), v.slotsTotal(), v.slotsAvailable(), v.jobsRunning(), v.jobsFinished(),
+      FlinkRest.Overview v = o.get();
+      out.printf("  REST %s: %d task managers, %d slots (%d free), jobs running %d, finished %d, failed %d%n",
+          endpoint, v.taskManagers(), v.slotsTotal(), v.slotsAvailable(), v.jobsRunning(), v.jobsFinished(),
           v.jobsFailed());
     }
     out.flush();

@@ -1,6 +1,6 @@
 package dev.polyak.cli;
 
-import dev.polyak.cluster.LocalCluster;
+import dev.polyak.cluster.FlinkRest;
 import dev.polyak.pipelines.RunnerSettings;
 import java.net.URISyntaxException;
 import java.nio.file.Files;
@@ -26,10 +26,16 @@ final class RunnerMixin {
       + " task slots for --flink-master host:port, as its REST /overview reports them; otherwise the number of cores).")
   Integer parallelism;
 
+  @Option(names = "--flink-conf-dir", description = "Flink configuration folder of the client (its config.yaml), e.g."
+      + " the security.ssl.rest.* settings of a cluster with TLS on its REST endpoint (polyak cluster start --tls:"
+      + " <dir>/client). Default: $FLINK_CONF_DIR, if set.")
+  Path flinkConfDir;
+
   RunnerSettings settings() {
     RunnerSettings.Runner kind = RunnerSettings.Runner.parse(runner);
-    int p = parallelism != null ? parallelism : defaultParallelism(kind, flinkMaster);
-    return new RunnerSettings(kind, flinkMaster, p, jobJar());
+    Optional<Path> confDir = FlinkRest.confDir(Optional.ofNullable(flinkConfDir));
+    int p = parallelism != null ? parallelism : defaultParallelism(kind, flinkMaster, confDir);
+    return new RunnerSettings(kind, flinkMaster, p, jobJar(), confDir);
   }
 
   /**
@@ -37,17 +43,19 @@ final class RunnerMixin {
    * machine's cores for an embedded Flink, the DirectRunner, or a cluster whose REST endpoint does
    * not answer (the submission will say why).
    */
-  static int defaultParallelism(RunnerSettings.Runner kind, String flinkMaster) {
+  static int defaultParallelism(RunnerSettings.Runner kind, String flinkMaster, Optional<Path> confDir) {
     int cores = Runtime.getRuntime().availableProcessors();
     if (kind != RunnerSettings.Runner.FLINK || flinkMaster.startsWith("[")) {
       return cores;
     }
-    Optional<LocalCluster.Overview> overview = LocalCluster.overview(flinkMaster);
+    FlinkRest rest = FlinkRest.of(flinkMaster, confDir);
+    Optional<FlinkRest.Overview> overview = rest.overview();
     if (overview.isPresent() && overview.get().slotsTotal() > 0) {
       return overview.get().slotsTotal();
     }
-    LOG.warn("{} did not report its task slots (GET /overview); parallelism defaults to this machine's {} cores",
-        flinkMaster, cores);
+    LOG.warn("{} did not report its task slots (GET {}/overview{}); parallelism defaults to this machine's {} cores",
+        flinkMaster, rest.url(), rest.tls() ? "" : "; a cluster with TLS on its REST endpoint needs --flink-conf-dir",
+        cores);
     return cores;
   }
 

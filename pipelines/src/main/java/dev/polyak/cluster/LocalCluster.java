@@ -1,16 +1,11 @@
 package dev.polyak.cluster;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.polyak.checkpoint.AtomicFiles;
 import dev.polyak.data.BadInputException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -27,7 +22,9 @@ import java.util.stream.Stream;
  * Flink distribution is needed. Everything lives in the cluster folder: {@code conf/config.yaml}
  * (the fixed settings of {@code deploy/flink/local/config.yaml}), {@code cluster.json} (ports,
  * slots, memory), {@code log/<process>.log}, {@code pids/<process>.pid}. Ports, slots and memory go
- * on each process's command line as Flink dynamic properties ({@code -Dkey=value}).
+ * on each process's command line as Flink dynamic properties ({@code -Dkey=value}). With {@code tls}
+ * the REST endpoint speaks mutual TLS only ({@link RestTls}): the key stores are in {@code tls/}, and
+ * {@code client/config.yaml} is the Flink configuration a client submits with ({@code --flink-conf-dir}).
  *
  * <p>{@link #stop} ends only the processes of its pid files, and only if their command line is a
  * Flink process of this cluster folder, so a reused pid is never killed.
@@ -46,15 +43,13 @@ public final class LocalCluster {
    * @param taskHeapMb each task manager's task heap
    * @param nativeMb each task manager's task off-heap budget (DJL/PyTorch native memory)
    * @param classPath the class path the processes run from
+   * @param tls whether the REST endpoint requires mutual TLS
    */
-  public record Settings(int restPort, int rpcPort, int slots, int taskHeapMb, int nativeMb, String classPath) {}
+  public record Settings(int restPort, int rpcPort, int slots, int taskHeapMb, int nativeMb, String classPath,
+      boolean tls) {}
 
   /** One process of the cluster, from its pid file. */
   public record Member(String name, long pid, boolean alive) {}
-
-  /** The REST API's {@code /overview}. */
-  public record Overview(int taskManagers, int slotsTotal, int slotsAvailable, int jobsRunning, int jobsFinished,
-      int jobsFailed) {}
 
   /** Network buffer memory per task slot (deploy/flink/local/config.yaml's figure for one slot). */
   static final int NETWORK_MB_PER_SLOT = 64;
@@ -128,9 +123,9 @@ public final class LocalCluster {
   }
 
   /** Waits until {@code count} task managers and their slots are registered with the job manager. */
-  public Overview awaitTaskManagers(int count, Duration timeout) {
+  public FlinkRest.Overview awaitTaskManagers(int count, Duration timeout) {
     long deadline = System.nanoTime() + timeout.toNanos();
-    Optional<Overview> last = Optional.empty();
+    Optional<FlinkRest.Overview> last = Optional.empty();
     while (System.nanoTime() < deadline) {
       List<Member> members = members();
       List<Member> liveTaskManagers = members.stream().filter(m -> m.alive() && !m.name().equals("jobmanager")).toList();
@@ -205,32 +200,18 @@ public final class LocalCluster {
   }
 
   /** The job manager's {@code /overview}, or empty when its REST endpoint does not answer. */
-  public Optional<Overview> overview() {
-    return overview(restAddress());
+  public Optional<FlinkRest.Overview> overview() {
+    return rest().overview();
   }
 
-  /**
-   * The {@code /overview} of any Flink cluster's REST endpoint at {@code host:port}, or empty when
-   * it does not answer with one.
-   */
-  public static Optional<Overview> overview(String restAddress) {
-    try {
-      HttpResponse<String> response = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build().send(
-          HttpRequest.newBuilder(URI.create("http://" + restAddress + "/overview")).timeout(Duration.ofSeconds(5)).build(),
-          HttpResponse.BodyHandlers.ofString());
-      if (response.statusCode() != 200) {
-        return Optional.empty();
-      }
-      JsonNode o = JSON.readTree(response.body());
-      return Optional.of(new Overview(o.path("taskmanagers").asInt(), o.path("slots-total").asInt(),
-          o.path("slots-available").asInt(), o.path("jobs-running").asInt(), o.path("jobs-finished").asInt(),
-          o.path("jobs-failed").asInt()));
-    } catch (IOException | IllegalArgumentException e) {
-      return Optional.empty();
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      return Optional.empty();
-    }
+  /** The REST endpoint as a client reaches it (over mutual TLS with the client's key when the cluster has TLS). */
+  public FlinkRest rest() {
+    return FlinkRest.of(restAddress(), clientConfDir());
+  }
+
+  /** The Flink configuration folder clients submit with ({@code --flink-conf-dir}); only for a cluster with TLS. */
+  public Optional<Path> clientConfDir() {
+    return settings.tls() ? Optional.of(dir.resolve("client")) : Optional.empty();
   }
 
   /** {@code 127.0.0.1:<rest port>}: what {@code --flink-master} takes. */
@@ -256,10 +237,20 @@ public final class LocalCluster {
 
   private void prepareFolder() {
     try {
-      Files.createDirectories(dir.resolve("conf"));
       Files.createDirectories(dir.resolve("log"));
       Files.createDirectories(dir.resolve("pids"));
-      AtomicFiles.writeString(dir.resolve("conf").resolve("config.yaml"), resource("flink/local/config.yaml"));
+      if (settings.tls()) {
+        RestTls tls = RestTls.generate(dir.resolve("tls"));
+        RestTls.writeConfig(dir.resolve("conf"), resource("flink/local/config.yaml"), tls.serverSettings());
+        RestTls.writeConfig(dir.resolve("client"), "# The Flink configuration of a client of the cluster in " + dir
+            + ":\n# polyak sweep ... --flink-master " + restAddress() + " --flink-conf-dir " + dir.resolve("client") + "\n",
+            tls.clientSettings());
+      } else {
+        Files.createDirectories(dir.resolve("conf"));
+        AtomicFiles.writeString(dir.resolve("conf").resolve("config.yaml"), resource("flink/local/config.yaml"));
+        // a client configuration left by an earlier start with --tls would name keys this cluster does not have
+        Files.deleteIfExists(dir.resolve("client").resolve("config.yaml"));
+      }
       AtomicFiles.writeString(dir.resolve("cluster.json"), JSON.writerWithDefaultPrettyPrinter().writeValueAsString(settings));
     } catch (IOException e) {
       throw new UncheckedIOException("cannot prepare the cluster folder " + dir, e);

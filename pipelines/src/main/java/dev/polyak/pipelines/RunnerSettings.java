@@ -20,8 +20,11 @@ import org.apache.beam.sdk.options.PipelineOptionsFactory;
  *     endpoint
  * @param parallelism Flink parallelism, or the DirectRunner's thread count
  * @param jobJar the jar to ship to a remote Flink cluster; empty when running locally
+ * @param flinkConfDir the Flink configuration folder the FlinkRunner's client reads (e.g. TLS for the
+ *     REST endpoint); empty for none
  */
-public record RunnerSettings(Runner runner, String flinkMaster, int parallelism, Optional<Path> jobJar) {
+public record RunnerSettings(Runner runner, String flinkMaster, int parallelism, Optional<Path> jobJar,
+    Optional<Path> flinkConfDir) {
   public static final String LOCAL_FLINK = "[local]";
 
   /** The Beam runners polyak jobs run on. */
@@ -48,11 +51,11 @@ public record RunnerSettings(Runner runner, String flinkMaster, int parallelism,
   }
 
   public static RunnerSettings embeddedFlink(int parallelism) {
-    return new RunnerSettings(Runner.FLINK, LOCAL_FLINK, parallelism, Optional.empty());
+    return new RunnerSettings(Runner.FLINK, LOCAL_FLINK, parallelism, Optional.empty(), Optional.empty());
   }
 
   public static RunnerSettings direct(int parallelism) {
-    return new RunnerSettings(Runner.DIRECT, LOCAL_FLINK, parallelism, Optional.empty());
+    return new RunnerSettings(Runner.DIRECT, LOCAL_FLINK, parallelism, Optional.empty(), Optional.empty());
   }
 
   public boolean isLocal() {
@@ -85,6 +88,7 @@ public record RunnerSettings(Runner runner, String flinkMaster, int parallelism,
         Path jar = jobJar.orElseThrow(() -> new IllegalArgumentException(
             "running on a Flink cluster needs the polyak job jar; start polyak from its jar (./polyak does)"));
         flink.setFilesToStage(List.of(jar.toString()));
+        flinkConfDir.ifPresent(dir -> flink.setFlinkConfDir(dir.toAbsolutePath().toString()));
       }
       options = flink;
     }

@@ -1,14 +1,22 @@
 package dev.polyak.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.sun.net.httpserver.HttpServer;
+import dev.polyak.cluster.HttpsOverview;
+import dev.polyak.cluster.RestTls;
+import dev.polyak.data.BadInputException;
 import dev.polyak.pipelines.RunnerSettings;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.Optional;
 import java.util.concurrent.atomic.AtomicInteger;
+import org.apache.beam.runners.flink.FlinkPipelineOptions;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The default parallelism: a remote cluster's task slots as its REST {@code /overview} reports
@@ -55,9 +63,34 @@ class RunnerMixinTest {
     try (ServerSocket socket = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
       closedPort = socket.getLocalPort();
     }
-    assertThat(RunnerMixin.defaultParallelism(RunnerSettings.Runner.FLINK, "127.0.0.1:" + closedPort))
+    assertThat(RunnerMixin.defaultParallelism(RunnerSettings.Runner.FLINK, "127.0.0.1:" + closedPort, Optional.empty()))
         .isEqualTo(CORES);
-    assertThat(RunnerMixin.defaultParallelism(RunnerSettings.Runner.FLINK, "not a host:port")).isEqualTo(CORES);
+    assertThat(RunnerMixin.defaultParallelism(RunnerSettings.Runner.FLINK, "not a host:port", Optional.empty())).isEqualTo(CORES);
+  }
+
+  @Test
+  void aClusterWithTlsIsAskedWithTheClientCertificateOfTheConfFolder(@TempDir Path dir) throws Exception {
+    RestTls tls = RestTls.generate(dir.resolve("tls"));
+    RestTls.writeConfig(dir.resolve("client"), "", tls.clientSettings());
+    try (HttpsOverview endpoint = new HttpsOverview(tls, 12)) {
+      RunnerSettings settings = settings("--flink-master", endpoint.address(), "--flink-conf-dir", dir.resolve("client").toString());
+      assertThat(settings.parallelism()).isEqualTo(12);
+      assertThat(settings.flinkConfDir()).contains(dir.resolve("client"));
+      // Beam's FlinkRunner submits with the same folder
+      RunnerSettings withJar = new RunnerSettings(settings.runner(), settings.flinkMaster(), settings.parallelism(),
+          Optional.of(dir.resolve("polyak.jar")), settings.flinkConfDir());
+      assertThat(withJar.toPipelineOptions("t").as(FlinkPipelineOptions.class).getFlinkConfDir())
+          .isEqualTo(dir.resolve("client").toAbsolutePath().toString());
+      // without the folder the handshake fails: the cores, with a warning
+      assertThat(settings("--flink-master", endpoint.address()).parallelism()).isEqualTo(CORES);
+      assertThat(endpoint.answered()).isEqualTo(1);
+    }
+  }
+
+  @Test
+  void aConfFolderWithoutConfigurationIsRefusedWithItsName(@TempDir Path dir) {
+    assertThatThrownBy(() -> settings("--flink-master", "127.0.0.1:1", "--flink-conf-dir", dir.toString()))
+        .isInstanceOf(BadInputException.class).hasMessageContaining(dir + ": not a Flink configuration folder");
   }
 
   /** The settings the options give, parsed as picocli parses a command's. */

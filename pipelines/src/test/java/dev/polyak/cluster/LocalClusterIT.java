@@ -169,11 +169,11 @@ class LocalClusterIT {
    */
   static LocalCluster start(Path folder) throws IOException {
     try {
-      return LocalCluster.start(folder, 2, new LocalCluster.Settings(freePort(), freePort(), 1, 768, 768, JAR.toString()),
+      return LocalCluster.start(folder, 2, new LocalCluster.Settings(freePort(), freePort(), 1, 768, 768, JAR.toString(), false),
           Duration.ofSeconds(120));
     } catch (IllegalStateException e) {
       System.out.println("cluster start failed (its processes stopped), retrying once on new ports: " + e.getMessage());
-      return LocalCluster.start(folder, 2, new LocalCluster.Settings(freePort(), freePort(), 1, 768, 768, JAR.toString()),
+      return LocalCluster.start(folder, 2, new LocalCluster.Settings(freePort(), freePort(), 1, 768, 768, JAR.toString(), false),
           Duration.ofSeconds(120));
     }
   }

@@ -22,7 +22,7 @@ class LocalClusterTest {
       int port = taken.getLocalPort();
       // Another cluster's REST endpoint on that port would answer this cluster's registration check.
       assertThatThrownBy(() -> LocalCluster.start(dir, 1,
-          new LocalCluster.Settings(port, 0, 1, 256, 256, System.getProperty("java.class.path")), Duration.ofSeconds(5)))
+          new LocalCluster.Settings(port, 0, 1, 256, 256, System.getProperty("java.class.path"), false), Duration.ofSeconds(5)))
           .isInstanceOf(BadInputException.class).hasMessageContaining("REST port (--rest-port) " + port + " on 127.0.0.1 is in use");
     }
     assertThat(dir.resolve("pids")).doesNotExist();
