@@ -2,7 +2,6 @@ package dev.polyak.deploy;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.nio.file.Path;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.configuration.GlobalConfiguration;
 import org.apache.flink.configuration.JobManagerOptions;
@@ -71,9 +70,9 @@ class FlinkMemoryTest {
   @Test
   void kubernetesTaskManagersGetTheSameMemoryAsTheStandaloneOnes() {
     for (String variant : new String[] {"cpu", "gpu"}) {
-      Path manifest = DeployTree.deploy().resolve("k8s/polyak-" + variant + ".yaml");
-      Node deployment = YamlDocuments.single(manifest);
-      Configuration configuration = FlinkSettings.ofFlinkDeployment(manifest, deployment).toConfiguration();
+      KubernetesManifests.Manifest manifest = KubernetesManifests.get("FlinkDeployment", "polyak-" + variant);
+      Node deployment = manifest.document();
+      Configuration configuration = FlinkSettings.ofFlinkDeployment(manifest.file(), deployment).toConfiguration();
       // The operator turns taskManager.resource.memory into the process size
       String memory = YamlDocuments.text(deployment, "spec/taskManager/resource/memory").orElseThrow();
       configuration.set(TaskManagerOptions.TOTAL_PROCESS_MEMORY, MemorySize.parse(memory));
@@ -94,8 +93,8 @@ class FlinkMemoryTest {
       assertThat(spec.getJvmMetaspaceSize()).isEqualTo(MemorySize.parse("512m"));
       assertThat(spec.getJvmHeapMemorySize().getBytes()).isGreaterThan(2 * GIB);
 
-      Path manifest = DeployTree.deploy().resolve("k8s/polyak-" + variant + ".yaml");
-      String memory = YamlDocuments.text(YamlDocuments.single(manifest), "spec/jobManager/resource/memory").orElseThrow();
+      Node deployment = KubernetesManifests.get("FlinkDeployment", "polyak-" + variant).document();
+      String memory = YamlDocuments.text(deployment, "spec/jobManager/resource/memory").orElseThrow();
       assertThat(MemorySize.parse(memory)).as(variant).isEqualTo(spec.getTotalProcessMemorySize());
     }
   }

@@ -25,7 +25,8 @@ class YamlFilesTest {
 
     assertThat(manifests).extracting(m -> m.kind() + "/" + m.name()).containsExactlyInAnyOrder(
         "FlinkDeployment/polyak-gpu", "FlinkDeployment/polyak-cpu", "PersistentVolumeClaim/polyak-shared",
-        "Pod/polyak-client");
+        "Pod/polyak-client", "NetworkPolicy/polyak-default-deny-ingress", "NetworkPolicy/polyak-gpu-jobmanager",
+        "NetworkPolicy/polyak-gpu-taskmanager", "NetworkPolicy/polyak-cpu-jobmanager", "NetworkPolicy/polyak-cpu-taskmanager");
     assertThat(manifests).allSatisfy(m -> assertThat(m.text("apiVersion")).as(m.name()).isPresent());
   }
 
