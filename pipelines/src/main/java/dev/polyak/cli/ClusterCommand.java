@@ -16,7 +16,8 @@ import picocli.CommandLine.Spec;
 /** {@code polyak cluster start|stop|status|add-taskmanager}: a local multi-process Flink session cluster. */
 @Command(name = "cluster", mixinStandardHelpOptions = true, versionProvider = PolyakCli.Version.class,
     description = {"A standalone Flink 1.19 session cluster on this machine: a job manager and task managers as separate"
-        + " JVMs started from the polyak jar (no Flink download), bound to 127.0.0.1, with logs and pid files in --dir.",
+        + " JVMs started from the polyak jar (no Flink download), bound to 127.0.0.1, with logs and pid files in --dir."
+        + " Its REST endpoint runs any job submitted to it: start --tls makes it HTTPS-only with client certificates.",
         "Submit jobs to it with --flink-master 127.0.0.1:<rest port>, e.g. polyak sweep --config sweep.yaml"
             + " --flink-master 127.0.0.1:8081 --parallelism <task managers x slots>."},
     subcommands = {ClusterCommand.Start.class, ClusterCommand.Stop.class, ClusterCommand.Status.class,
