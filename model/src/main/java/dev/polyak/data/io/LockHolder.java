@@ -26,7 +26,10 @@ import java.util.Map;
 public record LockHolder(String host, long pid, Instant started, Instant heartbeat, Duration heartbeatInterval,
     Duration lease, String token, String command) {
 
-  /** UTC with milliseconds, always 24 characters, so a refreshed heartbeat overwrites the old one exactly. */
+  /**
+   * UTC with milliseconds, always 24 characters, so a refreshed heartbeat overwrites the old one exactly; any
+   * ISO-8601 instant is read.
+   */
   static final DateTimeFormatter TIME = DateTimeFormatter.ofPattern("uuuu-MM-dd'T'HH:mm:ss.SSS'Z'")
       .withZone(ZoneOffset.UTC);
   static final String HEARTBEAT_KEY = "heartbeat=";
@@ -69,7 +72,7 @@ public record LockHolder(String host, long pid, Instant started, Instant heartbe
     }
     try {
       return new LockHolder(required(fields, "host"), Long.parseLong(required(fields, "pid")),
-          Instant.from(TIME.parse(required(fields, "started"))), Instant.from(TIME.parse(required(fields, "heartbeat"))),
+          Instant.parse(required(fields, "started")), Instant.parse(required(fields, "heartbeat")),
           Duration.ofMillis(Long.parseLong(required(fields, "heartbeat_interval_ms"))),
           Duration.ofMillis(Long.parseLong(required(fields, "lease_ms"))), required(fields, "token"),
           fields.getOrDefault("command", ""));
