@@ -186,11 +186,18 @@ class FolderLockTest {
 
   @Test
   void contendersRacingForOneStaleLockLeaveExactlyOneOwner() throws Exception {
-    int contenders = 4;
+    int contenders = 8;
+    Process ended = new ProcessBuilder("true").start();
+    ended.waitFor();
     ExecutorService pool = Executors.newFixedThreadPool(contenders);
     try {
-      for (int round = 0; round < 25; round++) {
-        writeLock(otherHost("stale-" + round, Instant.now().minus(Duration.ofMinutes(10))));
+      for (int round = 0; round < 60; round++) {
+        // Even rounds: a dead pid on this host (taken over at once, the tightest race); odd: another host's old lock.
+        Instant old = Instant.now().minus(Duration.ofMinutes(10));
+        writeLock(round % 2 == 0
+            ? new LockHolder(FolderLock.Hosts.local(), ended.pid(), old, old, FAST.heartbeatInterval(), FAST.lease(),
+                "dead-" + round, "test")
+            : otherHost("stale-" + round, old));
         CyclicBarrier start = new CyclicBarrier(contenders);
         List<Future<FolderLock>> results = new ArrayList<>();
         for (int i = 0; i < contenders; i++) {
