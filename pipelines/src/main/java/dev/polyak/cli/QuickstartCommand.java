@@ -47,12 +47,22 @@ final class QuickstartCommand implements Callable<Integer> {
   @Option(names = "--seed", defaultValue = "1", description = "Seed of the generated data (default ${DEFAULT-VALUE}).")
   long seed;
 
+  @Option(names = "--wait", description = "If another polyak process holds --dir, wait until it ends (default: exit"
+      + " with code 2 naming it).")
+  boolean waitForFolder;
+
   @Mixin RunnerMixin runner;
 
   @picocli.CommandLine.Spec picocli.CommandLine.Model.CommandSpec spec;
 
   @Override
   public Integer call() {
+    try (dev.polyak.data.io.FolderLock lock = FolderOwnership.take(dir, "quickstart folder", waitForFolder, spec)) {
+      return quickstart();
+    }
+  }
+
+  private int quickstart() {
     PrintStream console = System.out;
     RunnerSettings settings = runner.settings();
     Path textData = dir.resolve("data/wikitext");

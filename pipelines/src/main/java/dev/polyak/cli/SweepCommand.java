@@ -60,6 +60,10 @@ final class SweepCommand implements Callable<Integer> {
       + " finished runs are skipped and unfinished ones resume on restart).")
   int restarts;
 
+  @Option(names = "--wait", description = "If another polyak process holds the output folder, wait until it ends"
+      + " (default: exit with code 2 naming it).")
+  boolean waitForFolder;
+
   @Mixin RunnerMixin runner;
 
   @Spec picocli.CommandLine.Model.CommandSpec spec;
@@ -75,8 +79,20 @@ final class SweepCommand implements Callable<Integer> {
     PrintWriter console = spec.commandLine().getOut();
     if (dryRun) {
       printCells(console, sweep, tasks, policy);
+      dev.polyak.data.io.FolderLock.holder(folder).ifPresent(h -> console.printf("in use by %s (%s)%n", h.describe(),
+          h.command()));
+      console.flush();
       return 0;
     }
+    try (dev.polyak.data.io.FolderLock lock = FolderOwnership.take(folder, "sweep folder", waitForFolder, spec)) {
+      int code = sweep(sweep, folder, tasks, policy, console);
+      FolderOwnership.reportLoss(lock, "sweep folder", console);
+      return code;
+    }
+  }
+
+  /** Trains what {@code policy} says of the sweep's cells, as one job, and prints the report's summary. */
+  private int sweep(SweepSpec sweep, Path folder, List<RunTask> tasks, RunPolicy policy, PrintWriter console) {
     RunnerSettings settings = runner.settings();
     TrainRunFn.Settings training = new TrainRunFn.Settings(policy, sweep.diagnostics(), sweep.device(), threads, null);
     long toTrain = 0;

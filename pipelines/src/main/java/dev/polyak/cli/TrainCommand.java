@@ -33,6 +33,10 @@ final class TrainCommand implements Callable<Integer> {
       + " (default: runs/<run id>).")
   Path out;
 
+  @Option(names = "--wait", description = "If another polyak process holds the output folder, wait until it ends"
+      + " (default: exit with code 2 naming it).")
+  boolean waitForFolder;
+
   @Mixin EngineMixin engine;
 
   @Spec picocli.CommandLine.Model.CommandSpec spec;
@@ -42,7 +46,11 @@ final class TrainCommand implements Callable<Integer> {
     Device target = engine.apply();
     RunSpec run = RunSpec.load(config);
     Path folder = out != null ? out : Path.of("runs", run.runId());
-    return train(run, folder, target, spec.commandLine().getOut());
+    try (dev.polyak.data.io.FolderLock lock = FolderOwnership.take(folder, "run folder", waitForFolder, spec)) {
+      int code = train(run, folder, target, spec.commandLine().getOut());
+      FolderOwnership.reportLoss(lock, "run folder", spec.commandLine().getOut());
+      return code;
+    }
   }
 
   /** Trains (or resumes) {@code run} in {@code folder}, reporting to {@code console}; returns the exit code. */
