@@ -43,9 +43,8 @@ public final class NativeEngine {
     NativeBuild build = NativeBuild.read();
     if (EnginePreflight.plan(build, host(), false) == EnginePreflight.Plan.CPU_FALLBACK) {
       CpuFallback.select(build);
-      LOG.info("PyTorch {} runs on the CPU library of this build: {} ({})", build.pytorchVersion(),
-          "this machine has no CUDA " + build.cudaFlavor().map(GpuHost::cudaVersion).orElse("") + " DJL can use",
-          host().describe());
+      LOG.info("PyTorch {} runs on the CPU library of this build: this machine has no CUDA{} DJL can use ({})",
+          build.pytorchVersion(), build.cudaFlavor().map(f -> " " + GpuHost.cudaVersion(f)).orElse(""), host().describe());
     }
     try {
       Engine.getEngine("PyTorch");
