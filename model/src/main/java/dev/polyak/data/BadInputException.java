@@ -5,7 +5,7 @@ package dev.polyak.data;
  * unknown layout, an output folder that would be overwritten. The message names the file (and the
  * position where there is one) and says what is wrong; it is what the user reads.
  */
-public final class BadInputException extends RuntimeException {
+public class BadInputException extends RuntimeException {
   private static final long serialVersionUID = 1L;
 
   public BadInputException(String message) {

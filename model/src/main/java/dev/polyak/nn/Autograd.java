@@ -1,9 +1,9 @@
 package dev.polyak.nn;
 
-import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
 import ai.djl.pytorch.engine.PtNDArray;
 import ai.djl.pytorch.jni.JniUtils;
+import dev.polyak.engine.NativeEngine;
 import java.util.Collection;
 
 /**
@@ -16,12 +16,9 @@ import java.util.Collection;
 public final class Autograd {
   private Autograd() {}
 
-  /** Loads the PyTorch engine (offline: from the native jar on the classpath). */
+  /** Loads the PyTorch engine offline, or fails with one line saying why ({@link NativeEngine}). */
   public static void ensureEngine() {
-    if (System.getProperty("ai.djl.offline") == null) {
-      System.setProperty("ai.djl.offline", "true");
-    }
-    Engine.getEngine("PyTorch");
+    NativeEngine.ensureLoaded();
   }
 
   /** Turns recording on or off for the calling thread until closed, then restores it. */

@@ -2,12 +2,14 @@ package dev.polyak.nn;
 
 import ai.djl.Device;
 import ai.djl.engine.Engine;
+import dev.polyak.engine.NativeEngine;
 import java.util.Locale;
 
 /**
  * {@code --device cpu|gpu|gpu:N}: parses the option and checks, before any work starts, that the
  * engine can see the requested GPU. The default build carries the CPU native library; GPUs need the
- * {@code gpu} Maven profile (CUDA 12.4 native library) on a machine with a CUDA driver.
+ * {@code gpu} Maven profile (CUDA 12.4 native library) on a machine with a CUDA driver
+ * ({@link NativeEngine#checkGpu} says which is missing).
  */
 public final class Devices {
   private Devices() {}
@@ -39,13 +41,13 @@ public final class Devices {
     if (!device.isGpu()) {
       return device;
     }
+    NativeEngine.checkGpu();
     Autograd.ensureEngine();
     int visible = Engine.getEngine("PyTorch").getGpuCount();
     if (device.getDeviceId() >= visible) {
       throw new IllegalArgumentException("device " + device + " requested, but the PyTorch engine sees " + visible
           + " GPU(s)" + (visible == 0
-              ? ": this build has the CPU native library, or no CUDA driver is visible. Build with"
-                  + " 'mvn -Pgpu package' on a machine with an NVIDIA driver for CUDA 12.4, or use --device cpu"
+              ? ": the CUDA runtime sees no GPU (CUDA_VISIBLE_DEVICES, the container's GPU request); use --device cpu"
               : "; use gpu:0 to gpu:" + (visible - 1)));
     }
     return device;

@@ -2,6 +2,7 @@ package dev.polyak.transforms.sweep;
 
 import ai.djl.Device;
 import ai.djl.engine.Engine;
+import dev.polyak.engine.NativeEngine;
 import java.util.BitSet;
 import java.util.Locale;
 
@@ -29,6 +30,7 @@ final class DeviceLease implements AutoCloseable {
     if (!p.equals("gpu")) {
       throw new IllegalArgumentException("device must be cpu or gpu, got '" + policy + "'");
     }
+    NativeEngine.checkGpu();
     return acquireGpu(Engine.getInstance().getGpuCount());
   }
 
