@@ -74,4 +74,28 @@ class DockerfileTest {
     assertThat(docker.env("OMP_WAIT_POLICY")).contains("PASSIVE");
     assertThat(docker.env("DJL_CACHE_DIR")).isPresent();
   }
+
+  @Test
+  void pyTorchIsUnpackedAtBuildTimeWhereTheTaskManagersLook() {
+    List<DockerfileInstructions.Instruction> all = docker.all();
+    DockerfileInstructions.Instruction extract = docker.of("RUN").stream()
+        .filter(run -> run.arguments().contains("polyak engine extract")).findFirst()
+        .orElseThrow(() -> new AssertionError("no RUN line unpacks PyTorch (polyak engine extract)"));
+    Matcher cache = Pattern.compile("polyak engine extract --cache (\\S+)").matcher(extract.arguments());
+
+    assertThat(cache.find()).as(extract.arguments()).isTrue();
+    // the folder it unpacks into is the one the processes of the image look in
+    assertThat(docker.env("DJL_CACHE_DIR")).contains(cache.group(1));
+    // which nothing overrides
+    assertThat(docker.env("ENGINE_CACHE_DIR")).isEmpty();
+    // after the jar and the polyak command are in place, and readable by the image's user
+    assertThat(all.indexOf(extract)).isGreaterThan(all.indexOf(copyOf("/opt/flink/lib/polyak.jar")))
+        .isGreaterThan(all.indexOf(copyOf("/usr/local/bin/polyak")));
+    assertThat(extract.arguments()).contains("chown -R flink:flink " + cache.group(1));
+  }
+
+  private DockerfileInstructions.Instruction copyOf(String target) {
+    return docker.of("COPY").stream().filter(copy -> copy.words().get(copy.words().size() - 1).equals(target))
+        .findFirst().orElseThrow(() -> new AssertionError("nothing copied to " + target));
+  }
 }

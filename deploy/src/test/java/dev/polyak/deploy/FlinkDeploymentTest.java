@@ -2,10 +2,12 @@ package dev.polyak.deploy;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.stream.Stream;
 import org.apache.flink.configuration.MemorySize;
 import org.junit.jupiter.api.Test;
 import org.yaml.snakeyaml.nodes.Node;
@@ -166,21 +168,16 @@ class FlinkDeploymentTest {
   }
 
   @Test
-  void djlUnpacksPyTorchIntoTheTaskManagersScratchVolume() {
-    String cacheDir = DockerfileInstructions.read(DeployTree.deploy().resolve("k8s/Dockerfile")).env("DJL_CACHE_DIR")
-        .orElseThrow();
-    for (String name : List.of("polyak-gpu", "polyak-cpu")) {
-      Node podSpec = YamlDocuments.at(KubernetesManifests.get("FlinkDeployment", name).document(),
-          "spec/taskManager/podTemplate/spec").orElseThrow();
-      Node container = mainContainer(podSpec, "").orElseThrow();
-      String volume = YamlDocuments.items(container, "volumeMounts").stream()
-          .filter(m -> YamlDocuments.text(m, "mountPath").orElse("").equals(cacheDir))
-          .map(m -> YamlDocuments.text(m, "name").orElseThrow()).findFirst()
-          .orElseThrow(() -> new AssertionError(name + ": nothing mounted at " + cacheDir));
-      assertThat(YamlDocuments.items(podSpec, "volumes")).anySatisfy(v -> {
-        assertThat(YamlDocuments.text(v, "name")).contains(volume);
-        assertThat(YamlDocuments.at(v, "emptyDir")).isPresent();
-      });
+  void nothingIsMountedOverThePyTorchTheImageUnpacked() {
+    Path cacheDir = Path.of(DockerfileInstructions.read(DeployTree.deploy().resolve("k8s/Dockerfile")).env("DJL_CACHE_DIR")
+        .orElseThrow());
+    for (Node document : KubernetesManifests.all().stream().map(KubernetesManifests.Manifest::document).toList()) {
+      for (Node container : containers(document)) {
+        assertThat(YamlDocuments.items(container, "volumeMounts")).allSatisfy(mount -> {
+          Path mountPath = Path.of(YamlDocuments.text(mount, "mountPath").orElseThrow());
+          assertThat(cacheDir.startsWith(mountPath)).as("%s hides the image's %s", mountPath, cacheDir).isFalse();
+        });
+      }
     }
   }
 
@@ -189,6 +186,13 @@ class FlinkDeploymentTest {
     Node client = KubernetesManifests.get("Pod", "polyak-client").document();
     assertThat(YamlDocuments.text(YamlDocuments.items(client, "spec/containers").get(0), "image"))
         .isEqualTo(KubernetesManifests.get("FlinkDeployment", "polyak-gpu").text("spec/image"));
+  }
+
+  /** Every container of every pod spec in a manifest: a Pod's, and a FlinkDeployment's pod templates. */
+  private static List<Node> containers(Node document) {
+    return Stream.of("spec", "spec/podTemplate/spec", "spec/jobManager/podTemplate/spec", "spec/taskManager/podTemplate/spec")
+        .flatMap(path -> YamlDocuments.at(document, path).stream())
+        .flatMap(spec -> YamlDocuments.items(spec, "containers").stream()).toList();
   }
 
   /** The container named {@code name} of the pod spec at {@code path} ("" for the node itself). */

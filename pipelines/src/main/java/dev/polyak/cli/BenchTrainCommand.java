@@ -9,6 +9,7 @@ import dev.polyak.data.image.CifarVariant;
 import dev.polyak.data.read.ImageDataset;
 import dev.polyak.data.read.TokenDataset;
 import dev.polyak.nn.Bert;
+import dev.polyak.nn.Devices;
 import dev.polyak.nn.ResNet56;
 import dev.polyak.nn.Vgg16;
 import dev.polyak.random.RandomStream;
@@ -62,6 +63,10 @@ final class BenchTrainCommand implements Callable<Integer> {
   @Option(names = "--reference", description = "Folder of the PyTorch reference scripts (run.sh), e.g. ../shared/anchors.")
   Path reference;
 
+  @Option(names = "--device", defaultValue = "cpu", description = "cpu, gpu or gpu:N (default: ${DEFAULT-VALUE};"
+      + " a GPU needs the gpu build).")
+  String device;
+
   @Option(names = "--rss-steps", defaultValue = "0", description = "bert-tiny steps for the RSS trace (0 = skip;"
       + " the issue's figure is 10000).")
   long rssSteps;
@@ -71,13 +76,15 @@ final class BenchTrainCommand implements Callable<Integer> {
     if (steps < 1 || rssSteps < 0 || threads.stream().anyMatch(n -> n < 1)) {
       throw new IllegalArgumentException("--steps and --threads must be at least 1 and --rss-steps at least 0");
     }
+    Device target = Devices.require(Devices.parse(device));
     PrintStream console = System.out;
+    console.printf("device: %s%n", target);
     console.printf("machine: %d cores, Java %s, max heap %d MiB%n", Runtime.getRuntime().availableProcessors(),
         System.getProperty("java.version"), Runtime.getRuntime().maxMemory() >> 20);
     for (String model : models) {
       for (int n : threads) {
         EngineThreads.set(n);
-        Measurement m = measure(model, n);
+        Measurement m = measure(model, n, target);
         console.printf("%s, %d thread(s): %s, step median %.3f s (min %.3f, max %.3f), batch preparation in Java"
             + " %.1f %% of the step%n", model, n, m.describe(), m.median(), m.min(), m.max(), 100 * m.hostShare());
         if (reference != null) {
@@ -119,14 +126,15 @@ final class BenchTrainCommand implements Callable<Integer> {
     }
   }
 
-  private Measurement measure(String model, int threadCount) {
+  private Measurement measure(String model, int threadCount, Device target) {
     return switch (model) {
       case "bert-small" -> {
         TokenDataset data = randomTokens(VOCABULARY, 128, 512, 1);
         Bert.Config config = new Bert.Config(VOCABULARY, 256, 4, 4, 1024, 128);
         TrainingConfig training = new TrainingConfig(0, steps + 2, 16, TrainingConfig.OptimizerKind.ADAMW, 1e-4,
             TrainingConfig.Schedule.CONSTANT, 0, 0.01, 0, 0, steps + 2, 1);
-        try (MlmTrainer trainer = new MlmTrainer(config, training, data, data)) {
+        try (MlmTrainer trainer = new MlmTrainer((manager, init) -> new Bert(config, manager, init), training, data, data,
+            target)) {
           yield time(trainer, 16 * 128, "tokens/s");
         }
       }
@@ -138,7 +146,7 @@ final class BenchTrainCommand implements Callable<Integer> {
             ? (manager, streams) -> new Vgg16(Vgg16.Config.cifar(10), manager, streams.stream(RandomStreams.INIT),
                 streams.stream(RandomStreams.DROPOUT))
             : (manager, streams) -> new ResNet56(ResNet56.Config.cifar(10), manager, streams.stream(RandomStreams.INIT));
-        try (ClassificationTrainer trainer = new ClassificationTrainer(training, data, data, factory, Device.cpu())) {
+        try (ClassificationTrainer trainer = new ClassificationTrainer(training, data, data, factory, target)) {
           yield time(trainer, 64, "images/s");
         }
       }

@@ -20,6 +20,7 @@ import picocli.CommandLine.Command;
         SweepCommand.class,
         ReportCommand.class,
         ClusterCommand.class,
+        EngineCommand.class,
         QuickstartCommand.class,
         BenchCommand.class,
         CommandLine.HelpCommand.class})

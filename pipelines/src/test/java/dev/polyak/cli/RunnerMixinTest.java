@@ -93,6 +93,26 @@ class RunnerMixinTest {
         .isInstanceOf(BadInputException.class).hasMessageContaining(dir + ": not a Flink configuration folder");
   }
 
+  @Test
+  void theThinJarIsAFewHundredBytesWithoutAClassAndIsWhatARemoteJobStages() throws Exception {
+    RunnerSettings thin = settings("--flink-master", "127.0.0.1:1", "--parallelism", "2", "--thin-jar");
+    java.nio.file.Path jar = thin.jobJar().orElseThrow();
+    java.util.List<String> entries;
+    try (java.util.jar.JarFile file = new java.util.jar.JarFile(jar.toFile())) {
+      entries = file.stream().map(java.util.jar.JarEntry::getName).toList();
+      assertThat(file.getManifest().getMainAttributes().getValue("Polyak-Revision")).isNotBlank();
+    }
+
+    assertThat(java.nio.file.Files.size(jar)).isLessThan(1024);
+    assertThat(entries).noneMatch(name -> name.endsWith(".class")).contains("META-INF/polyak-thin-job.txt");
+    org.apache.beam.runners.flink.FlinkPipelineOptions options = thin.toPipelineOptions("job")
+        .as(org.apache.beam.runners.flink.FlinkPipelineOptions.class);
+    assertThat(options.getFilesToStage()).containsExactly(jar.toString());
+    // an embedded Flink ships nothing, so no thin jar is made for it
+    assertThat(settings("--thin-jar", "--parallelism", "1").jobJar().map(path -> path.getFileName().toString()))
+        .isEqualTo(RunnerMixin.jobJar().map(path -> path.getFileName().toString()));
+  }
+
   /** The settings the options give, parsed as picocli parses a command's. */
   private static RunnerSettings settings(String... args) {
     RunnerMixin mixin = new RunnerMixin();
