@@ -62,7 +62,7 @@ class ThinJarIT {
         "model: bert-tiny", "data: " + shards, "steps: 20", "batch_size: 8", "eval_every: 10", "eval_samples: 16",
         "checkpoint_every: 10", "grid:", "  seed: [0]", ""));
     LocalCluster cluster = LocalCluster.start(dir.resolve("cluster"), 1, new LocalCluster.Settings(LocalClusterIT.freePort(),
-        LocalClusterIT.freePort(), 1, 512, 768, JAR.toString()), Duration.ofSeconds(120));
+        LocalClusterIT.freePort(), 1, 512, 768, JAR.toString(), false), Duration.ofSeconds(120));
     Path out = dir.resolve("sweep-" + name);
     Path log = dir.resolve("sweep-" + name + ".log");
     try (CountingProxy relay = new CountingProxy(Integer.parseInt(cluster.restAddress().split(":")[1]))) {
