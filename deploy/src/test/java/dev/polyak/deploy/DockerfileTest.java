@@ -59,6 +59,20 @@ class DockerfileTest {
     assertThat(docker.of("RUN")).anySatisfy(run -> assertThat(run.arguments()).contains("rm -f /opt/flink/conf/flink-conf.yaml"));
   }
 
+  private static final Pattern CUDART_PACKAGE = Pattern.compile("cuda-cudart-(\\d+)-(\\d+)");
+
+  @Test
+  void theGpuVariantCarriesACudaRuntimeOf124OrNewerOnTheLibraryPath() {
+    // DJL picks the CUDA 12.4 build only where the libcudart it loads through JNA is 12.4 or newer
+    Matcher cudart = docker.of("RUN").stream().map(run -> CUDART_PACKAGE.matcher(run.arguments()))
+        .filter(Matcher::find).findFirst().orElseThrow(() -> new AssertionError("no cuda-cudart package installed"));
+    int major = Integer.parseInt(cudart.group(1));
+    int minor = Integer.parseInt(cudart.group(2));
+    assertThat(major * 100 + minor).as("CUDA runtime %d.%d", major, minor).isGreaterThanOrEqualTo(1204);
+    assertThat(docker.env("LD_LIBRARY_PATH")).hasValueSatisfying(path -> assertThat(path.split(":"))
+        .contains("/usr/local/cuda-" + major + "." + minor + "/lib64"));
+  }
+
   @Test
   void gpuVisibilityIsLeftToTheDevicePlugin() {
     assertThat(docker.env("NVIDIA_VISIBLE_DEVICES")).isEmpty();
