@@ -41,7 +41,7 @@ final class UserErrors {
   /** The line for {@code failure} (without the {@code polyak: error:} prefix), or empty for a defect. */
   static Optional<String> describe(Throwable failure) {
     Optional<BadInputException> bad = JobFailures.badInput(failure);
-    if (bad.isPresent()) {
+    if (bad.isPresent() && bad.get().getMessage() != null) {
       return Optional.of(bad.get().getMessage());
     }
     List<Throwable> chain = chain(failure);
@@ -55,7 +55,7 @@ final class UserErrors {
       return io;
     }
     if (failure instanceof IllegalArgumentException) {
-      return Optional.of(failure.getMessage());
+      return Optional.ofNullable(failure.getMessage());
     }
     return Optional.empty();
   }
