@@ -52,6 +52,7 @@ public final class AtomicFiles {
       temp = Files.createTempFile(folder, tempPrefix, ".tmp");
       readableByAll(temp);
       try (FileChannel channel = FileChannel.open(temp, StandardOpenOption.WRITE)) {
+        WriteFaults.beforeWrite(target);
         writer.write(channel);
         channel.force(true);
       }

@@ -95,6 +95,17 @@ public final class Parameters implements AutoCloseable {
     return Collections.unmodifiableMap(state);
   }
 
+  /**
+   * Overwrites {@code target}'s values in place, so that a parameter keeps its identity and gradient;
+   * call it with recording off. Not DJL's {@code NDArray.set(float[])}: its native side runs under
+   * PyTorch's deprecated {@code AutoNonVariableTypeMode}, which prints a deprecation warning on stderr.
+   */
+  public static void overwrite(NDArray target, float[] values) {
+    try (NDArray source = target.getManager().create(values, target.getShape())) {
+      target.set(new ai.djl.ndarray.index.NDIndex("..."), source);
+    }
+  }
+
   public Collection<NDArray> arrays() {
     return arrays.values();
   }

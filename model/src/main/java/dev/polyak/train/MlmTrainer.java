@@ -80,7 +80,7 @@ public final class MlmTrainer extends Trainer {
       bias[id] = (float) Math.log((counts[id] + 1) / total);
     }
     try (Autograd.Mode off = Autograd.recording(false)) {
-      model.parameters().get("mlm.decoder.bias").set(bias);
+      dev.polyak.nn.Parameters.overwrite(model.parameters().get("mlm.decoder.bias"), bias);
     }
   }
 

@@ -62,7 +62,7 @@ public final class TrainerCheckpoints {
         if (t == null) {
           throw new IllegalArgumentException("checkpoint at step " + checkpoint.step() + " has no weight " + e.getKey());
         }
-        e.getValue().set(t.floats());
+        dev.polyak.nn.Parameters.overwrite(e.getValue(), t.floats());
       }
     }
     Map<String, float[]> state = new LinkedHashMap<>();

@@ -1,10 +1,11 @@
 package dev.polyak.cli;
 
 import dev.polyak.PolyakVersion;
-import dev.polyak.data.BadInputException;
 import java.io.PrintWriter;
+import java.util.Optional;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
 
 /** The {@code polyak} command line. */
 @Command(name = "polyak", mixinStandardHelpOptions = true, versionProvider = PolyakCli.Version.class,
@@ -25,13 +26,26 @@ import picocli.CommandLine.Command;
         BenchCommand.class,
         CommandLine.HelpCommand.class})
 public final class PolyakCli implements Runnable {
+  /** The environment variable that turns on {@code --verbose} for every command. */
+  static final String VERBOSE_ENV = "POLYAK_VERBOSE";
+
+  /** What the one-line error of a user's mistake starts with. */
+  static final String ERROR_PREFIX = "polyak: error: ";
+
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
+
+  @Option(names = "--verbose", scope = CommandLine.ScopeType.INHERIT, description = "Print the Java stack trace"
+      + " under a one-line error (also with the environment variable " + VERBOSE_ENV + "=1).")
+  boolean verbose;
 
   public static void main(String[] args) {
     System.exit(execute(args));
   }
 
-  /** Runs the command line and returns its exit code: 0 done, 1 failed, 2 bad input or usage. */
+  /**
+   * Runs the command line and returns its exit code: 0 done, 1 failed, 2 bad input or usage, or a
+   * file-system problem (one line naming the path, see {@link UserErrors}).
+   */
   public static int execute(String... args) {
     return execute(new PrintWriter(System.out, true), new PrintWriter(System.err, true), args);
   }
@@ -42,20 +56,36 @@ public final class PolyakCli implements Runnable {
     System.setProperty("ai.djl.offline", "true");
     CommandLine cli = new CommandLine(new PolyakCli()).setOut(out).setErr(err);
     cli.setExecutionExceptionHandler((e, commandLine, parsed) -> {
-      if (e instanceof BadInputException || e instanceof IllegalArgumentException
-          || e instanceof dev.polyak.checkpoint.CheckpointFormatException) {
-        commandLine.getErr().println("polyak: error: " + e.getMessage());
-        return 2;
-      }
       if (e instanceof dev.polyak.data.download.DownloadException) {
         commandLine.getErr().println("polyak: download failed: " + e.getMessage());
         return 1;
       }
-      commandLine.getErr().println("polyak: failed: " + e);
-      e.printStackTrace(commandLine.getErr());
-      return 1;
+      Optional<String> line = UserErrors.describe(e);
+      if (line.isEmpty()) {
+        commandLine.getErr().println("polyak: failed: " + e);
+        e.printStackTrace(commandLine.getErr());
+        return 1;
+      }
+      String advice = commandLine.getCommand() instanceof RecoveryAdvice command && UserErrors.isFileSystemProblem(e)
+          ? command.recoveryAdvice().map(a -> "; " + a).orElse("") : "";
+      commandLine.getErr().println(ERROR_PREFIX + line.get() + advice);
+      if (verbose(parsed)) {
+        e.printStackTrace(commandLine.getErr());
+      }
+      return 2;
     });
     return cli.execute(args);
+  }
+
+  /** {@code --verbose} given to the command or one of its parents, or {@value #VERBOSE_ENV} set (not to 0 or false). */
+  private static boolean verbose(CommandLine.ParseResult parsed) {
+    for (CommandLine.ParseResult p = parsed; p != null; p = p.subcommand()) {
+      if (p.hasMatchedOption("--verbose")) {
+        return true;
+      }
+    }
+    String env = System.getenv(VERBOSE_ENV);
+    return env != null && !env.isBlank() && !env.equals("0") && !env.equalsIgnoreCase("false");
   }
 
   @Override

@@ -39,7 +39,7 @@ final class PreprocessCommand {
           "The tokens of a split are concatenated in file order, one end-of-line token per line, and cut into"
               + " windows of --seq-len; the last partial window is dropped (--tail drop, the count is in the"
               + " manifest) or padded with [PAD] (--tail pad)."})
-  static final class WikiText implements Callable<Integer> {
+  static final class WikiText implements Callable<Integer>, RecoveryAdvice {
     @Option(names = "--input", required = true, description = "Folder with the WikiText split files.")
     Path input;
 
@@ -84,6 +84,11 @@ final class PreprocessCommand {
     @Mixin RunnerMixin runner;
 
     @Override
+    public Optional<String> recoveryAdvice() {
+      return Optional.of(unchanged(out));
+    }
+
+    @Override
     public Integer call() {
       WikiTextConfig defaults = WikiTextConfig.defaults();
       WikiTextConfig config = new WikiTextConfig(seqLen, vocabSplit, minCount, maxVocab, eolToken, unknownMarker,
@@ -104,7 +109,7 @@ final class PreprocessCommand {
   @Command(name = "cifar", mixinStandardHelpOptions = true, versionProvider = PolyakCli.Version.class,
       description = "Decode CIFAR-10 / CIFAR-100 binary files into shards of (split, source_file, index, label,"
           + " coarse_label, image) rows, pixels unchanged.")
-  static final class Cifar implements Callable<Integer> {
+  static final class Cifar implements Callable<Integer>, RecoveryAdvice {
     @Option(names = "--input", required = true, description = "Folder with the CIFAR binary files.")
     Path input;
 
@@ -123,6 +128,11 @@ final class PreprocessCommand {
     @Mixin RunnerMixin runner;
 
     @Override
+    public Optional<String> recoveryAdvice() {
+      return Optional.of(unchanged(out));
+    }
+
+    @Override
     public Integer call() {
       CifarConfig defaults = CifarConfig.defaults();
       CifarConfig config = new CifarConfig(
@@ -134,6 +144,12 @@ final class PreprocessCommand {
       return runAndReport(System.out, "cifar", out, settings,
           () -> PreprocessPipeline.run(job, settings.toPipelineOptions("polyak-preprocess-cifar")));
     }
+  }
+
+  /** What a preprocessing job stopped by a file-system failure left in {@code out}. */
+  static String unchanged(Path out) {
+    return "no half-written shard set is left in " + out + " (a set appears only when complete, its manifest last);"
+        + " once fixed, run the same command again";
   }
 
   /** Runs a preprocessing job with a progress display and prints what it wrote. */

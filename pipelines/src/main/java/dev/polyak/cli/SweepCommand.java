@@ -15,6 +15,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.Optional;
 import java.util.concurrent.Callable;
 import me.tongfei.progressbar.ProgressBar;
 import me.tongfei.progressbar.ProgressBarBuilder;
@@ -33,7 +34,7 @@ import picocli.CommandLine.Spec;
         "Started again, it skips finished and diverged runs, resumes unfinished ones from their newest valid"
             + " checkpoint, retries failed ones and trains cells added to the file. Exit code 0 when no run FAILED,"
             + " 1 when some did (diverged runs are results, not failures), 2 for a bad sweep file."})
-final class SweepCommand implements Callable<Integer> {
+final class SweepCommand implements Callable<Integer>, RecoveryAdvice {
   @Option(names = "--config", required = true, description = "The sweep file (sweep.yaml).")
   Path config;
 
@@ -68,12 +69,23 @@ final class SweepCommand implements Callable<Integer> {
 
   @Spec picocli.CommandLine.Model.CommandSpec spec;
 
+  /** The sweep folder, once known. */
+  private Path folder;
+
+  @Override
+  public Optional<String> recoveryAdvice() {
+    return Optional.ofNullable(folder).map(f -> "what finished is kept in " + f.resolve("runs") + "; once fixed, run the"
+        + " same command again: it skips finished runs and resumes the others from their newest intact checkpoint");
+  }
+
   @Override
   public Integer call() {
     SweepSpec sweep = SweepSpec.load(config);
+    EngineMixin.keepGpuWarnings(!sweep.device().equals("cpu"));
     Path folder = out != null ? out : sweep.out() != null ? Path.of(sweep.out())
         : config.toAbsolutePath().getParent().resolve("sweep-out");
     folder = folder.toAbsolutePath();
+    this.folder = folder;
     List<RunTask> tasks = SweepPipeline.tasks(sweep.cells(), folder);
     RunPolicy policy = new RunPolicy(rerunFailed, only);
     PrintWriter console = spec.commandLine().getOut();

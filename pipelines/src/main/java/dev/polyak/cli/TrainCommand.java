@@ -1,12 +1,17 @@
 package dev.polyak.cli;
 
 import ai.djl.Device;
+import dev.polyak.checkpoint.CheckpointStore;
+import dev.polyak.checkpoint.RetentionPolicy;
+import dev.polyak.data.io.FolderLock;
 import dev.polyak.train.MetricRecord;
 import dev.polyak.train.RunSpec;
 import dev.polyak.train.TrainingListener;
 import dev.polyak.train.TrainingRun;
 import java.io.PrintWriter;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Optional;
 import java.util.concurrent.Callable;
 import me.tongfei.progressbar.ProgressBar;
 import me.tongfei.progressbar.ProgressBarBuilder;
@@ -22,7 +27,7 @@ import picocli.CommandLine.Spec;
         "Train one model as a run file describes it, with periodic checkpoints; run it again on the same",
         "--out folder to resume from the newest valid checkpoint. Prints a metric line per evaluation",
         "and the final metrics. Exit code 3 when the loss became NaN or infinite (the run diverged)."})
-final class TrainCommand implements Callable<Integer> {
+final class TrainCommand implements Callable<Integer>, RecoveryAdvice {
   /** Exit code of a run whose loss stopped being finite. */
   static final int DIVERGED = 3;
 
@@ -41,16 +46,34 @@ final class TrainCommand implements Callable<Integer> {
 
   @Spec picocli.CommandLine.Model.CommandSpec spec;
 
+  /** The run folder, once known: where a failed run's intact checkpoints are. */
+  private Path folder;
+
   @Override
   public Integer call() {
     Device target = engine.apply();
     RunSpec run = RunSpec.load(config);
-    Path folder = out != null ? out : Path.of("runs", run.runId());
-    try (dev.polyak.data.io.FolderLock lock = FolderOwnership.take(folder, "run folder", waitForFolder, spec)) {
+    folder = out != null ? out : Path.of("runs", run.runId());
+    try (FolderLock lock = FolderOwnership.take(folder, "run folder", waitForFolder, spec)) {
       int code = train(run, folder, target, spec.commandLine().getOut());
       FolderOwnership.reportLoss(lock, "run folder", spec.commandLine().getOut());
       return code;
     }
+  }
+
+  @Override
+  public Optional<String> recoveryAdvice() {
+    return folder == null ? Optional.empty() : Optional.of(resumeAdvice(folder));
+  }
+
+  /** What a run stopped by a file-system failure kept, and how to resume it. */
+  static String resumeAdvice(Path runFolder) {
+    Optional<CheckpointStore.Located> newest = Files.isDirectory(runFolder.resolve("checkpoints"))
+        ? new CheckpointStore(runFolder.resolve("checkpoints"), RetentionPolicy.keepAll()).latestValidFile(Long.MAX_VALUE)
+        : Optional.empty();
+    return newest.map(n -> "the newest intact checkpoint is " + n.file() + " (step " + n.checkpoint().step()
+            + "); once fixed, run the same command again to resume from it")
+        .orElse("no checkpoint was saved yet; once fixed, run the same command again");
   }
 
   /** Trains (or resumes) {@code run} in {@code folder}, reporting to {@code console}; returns the exit code. */

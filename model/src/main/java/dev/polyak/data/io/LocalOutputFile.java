@@ -46,6 +46,12 @@ public final class LocalOutputFile implements OutputFile {
   private PositionOutputStream open(StandardOpenOption... options) throws IOException {
     OutputStream out =
         new BufferedOutputStream(Files.newOutputStream(path, withWrite(options)), BUFFER_BYTES);
+    try {
+      dev.polyak.checkpoint.WriteFaults.beforeWrite(path);
+    } catch (IOException e) {
+      out.close();
+      throw e;
+    }
     return new PositionOutputStream() {
       private long position;
 
