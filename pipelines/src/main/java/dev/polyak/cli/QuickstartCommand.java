@@ -129,9 +129,9 @@ final class QuickstartCommand implements Callable<Integer> {
     console.printf("[5/5] sweeping bert-tiny x {dense, pl-gate, random} x 2 seeds, %d steps each (%s)%n", steps, sweepFile);
     console.flush();
     PrintWriter out = spec.commandLine().getOut();
-    int swept = new picocli.CommandLine(new PolyakCli()).setOut(out).setErr(spec.commandLine().getErr())
-        .execute("sweep", "--config", sweepFile.toString(), "--runner", runner.runner, "--flink-master", runner.flinkMaster,
-            "--parallelism", Integer.toString(settings.parallelism()));
+    // through PolyakCli's own error handling: a mistake in the nested sweep is one line, exit 2
+    int swept = PolyakCli.execute(out, spec.commandLine().getErr(), "sweep", "--config", sweepFile.toString(),
+        "--runner", runner.runner, "--flink-master", runner.flinkMaster, "--parallelism", Integer.toString(settings.parallelism()));
     if (swept != 0) {
       return swept;
     }
