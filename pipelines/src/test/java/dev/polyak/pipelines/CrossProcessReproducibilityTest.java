@@ -2,8 +2,6 @@ package dev.polyak.pipelines;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.polyak.cli.PolyakCli;
-import dev.polyak.cluster.LocalCluster;
 import dev.polyak.data.image.CifarVariant;
 import dev.polyak.data.synthetic.SyntheticCifar;
 import dev.polyak.data.synthetic.SyntheticWikiText;
@@ -17,7 +15,6 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -34,17 +31,12 @@ import org.junit.jupiter.api.io.TempDir;
  * those seeds are shared, so it could not see a difference of this kind.
  */
 class CrossProcessReproducibilityTest {
-  private static final long TIMEOUT_MINUTES = 5;
-
   /** One JVM configuration and runner: its name, JVM options and runner options. */
   private record Variant(String name, List<String> jvmOptions, List<String> runnerOptions) {}
 
   private static final List<Variant> VARIANTS = List.of(
       new Variant("default", List.of(), List.of("--runner", "DirectRunner", "--parallelism", "2")),
-      new Variant("hash2-tr-flink",
-          List.of("-XX:+UnlockExperimentalVMOptions", "-XX:hashCode=2", "-Duser.language=tr", "-Duser.country=TR",
-              "-Duser.timezone=Asia/Kathmandu", "-Dfile.encoding=ISO-8859-1"),
-          List.of("--runner", "FlinkRunner", "--parallelism", "2")),
+      new Variant("hash2-tr-flink", PolyakProcess.UNUSUAL_JVM, List.of("--runner", "FlinkRunner", "--parallelism", "2")),
       new Variant("hash3-ar",
           List.of("-XX:+UnlockExperimentalVMOptions", "-XX:hashCode=3", "-Duser.language=ar", "-Duser.country=SA",
               "-Duser.timezone=America/St_Johns"),
@@ -99,38 +91,20 @@ class CrossProcessReproducibilityTest {
    */
   private static Map<String, Map<String, String>> runEverywhere(String dataset, List<String> command)
       throws Exception {
-    Map<String, Process> processes = new LinkedHashMap<>();
+    List<PolyakProcess> processes = new ArrayList<>();
     for (Variant variant : VARIANTS) {
-      Path out = dir.resolve(dataset + "-" + variant.name());
       List<String> args = new ArrayList<>(command);
-      args.addAll(List.of("--out", out.toString()));
+      args.addAll(List.of("--out", dir.resolve(dataset + "-" + variant.name()).toString()));
       args.addAll(variant.runnerOptions());
-      processes.put(variant.name(), start(variant, args, dir.resolve(dataset + "-" + variant.name() + ".log")));
+      processes.add(PolyakProcess.start(variant.name(), variant.jvmOptions(), args,
+          dir.resolve(dataset + "-" + variant.name() + ".log")));
     }
     Map<String, Map<String, String>> outputs = new LinkedHashMap<>();
-    for (Map.Entry<String, Process> e : processes.entrySet()) {
-      Path log = dir.resolve(dataset + "-" + e.getKey() + ".log");
-      boolean done = e.getValue().waitFor(TIMEOUT_MINUTES, TimeUnit.MINUTES);
-      if (!done) {
-        e.getValue().destroyForcibly();
-      }
-      assertThat(done && e.getValue().exitValue() == 0)
-          .as("polyak in JVM '%s' finished with exit code 0; its output:%n%s", e.getKey(), Files.readString(log))
-          .isTrue();
-      outputs.put(e.getKey(), TestJobs.fingerprint(dir.resolve(dataset + "-" + e.getKey())));
+    for (int v = 0; v < VARIANTS.size(); v++) {
+      processes.get(v).awaitSuccess();
+      String name = VARIANTS.get(v).name();
+      outputs.put(name, TestJobs.fingerprint(dir.resolve(dataset + "-" + name)));
     }
     return outputs;
-  }
-
-  private static Process start(Variant variant, List<String> args, Path log) throws IOException {
-    List<String> command = new ArrayList<>();
-    command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-    command.addAll(LocalCluster.jvmFlags());
-    command.addAll(List.of("-Xmx768m", "-Dai.djl.offline=true"));
-    command.addAll(variant.jvmOptions());
-    command.addAll(List.of("-cp", System.getProperty("java.class.path"), PolyakCli.class.getName()));
-    command.addAll(args);
-    return new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile())
-        .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null"))).start();
   }
 }
