@@ -25,7 +25,7 @@ public final class PruneEventFiles {
 
   /** Writes {@code event}'s own file, then the combined file with every event up to its step. */
   public static void record(Path out, PruneEvent event) {
-    AvroFiles.write(out.resolve("prune-events").resolve(String.format("event-%010d.avro", event.getStep())),
+    AvroFiles.write(out.resolve("prune-events").resolve(String.format(java.util.Locale.ROOT, "event-%010d.avro", event.getStep())),
         PruneEvent.class, List.of(event));
     combine(out, event.getStep());
   }

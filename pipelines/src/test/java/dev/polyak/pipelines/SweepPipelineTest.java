@@ -50,10 +50,15 @@ class SweepPipelineTest {
 
   /** What every cell of these sweeps shares: a small MLP, 20 steps, evaluations at 10 and 20. */
   static String common() {
+    return common(shards);
+  }
+
+  /** {@link #common()} on the shard set {@code data}. */
+  static String common(Path data) {
     return String.join("\n",
         "model: mlp",
         "model_options: {hidden: 8, layers: 1}",
-        "data: " + shards,
+        "data: " + data,
         "steps: 20",
         "batch_size: 8",
         "eval_every: 10",

@@ -14,7 +14,11 @@ import org.apache.avro.specific.SpecificDatumReader;
 import org.apache.avro.specific.SpecificDatumWriter;
 import org.apache.avro.specific.SpecificRecord;
 
-/** Avro container files of generated record classes, written atomically and read whole. */
+/**
+ * Avro container files of generated record classes, written atomically and read whole. The same
+ * records give the same bytes in any process: the sync marker, which Avro draws at random by default,
+ * is a digest of the schema and the records.
+ */
 public final class AvroFiles {
   /** Bytes of a container file's sync marker. */
   private static final int SYNC_SIZE = 16;
@@ -23,8 +27,10 @@ public final class AvroFiles {
   /** Writes {@code records} to {@code file} (temporary file, then an atomic rename). */
   public static <T extends SpecificRecord> void write(Path file, Class<T> type, List<T> records) {
     ByteArrayOutputStream bytes = new ByteArrayOutputStream();
-    try (DataFileWriter<T> writer = new DataFileWriter<>(new SpecificDatumWriter<>(type))) {
-      writer.create(schemaOf(type), bytes);
+    SpecificDatumWriter<T> datumWriter = new SpecificDatumWriter<>(type);
+    org.apache.avro.Schema schema = schemaOf(type);
+    try (DataFileWriter<T> writer = new DataFileWriter<>(datumWriter)) {
+      writer.create(schema, bytes, syncMarker(schema, datumWriter, records));
       for (T r : records) {
         writer.append(r);
       }
@@ -32,6 +38,24 @@ public final class AvroFiles {
       throw new UncheckedIOException("cannot encode " + file, e);
     }
     AtomicFiles.writeBytes(file, bytes.toByteArray());
+  }
+
+  /**
+   * The first 16 bytes of SHA-256 over the schema and the records' binary encoding. A marker serves
+   * to find block boundaries, so it must not occur in the data by chance; a digest of the data is
+   * as unlikely to as a random draw, and is the same wherever the same records are written.
+   */
+  private static <T> byte[] syncMarker(org.apache.avro.Schema schema, SpecificDatumWriter<T> datumWriter,
+      List<T> records) throws IOException {
+    java.security.MessageDigest digest = Digests.sha256();
+    digest.update(schema.toString().getBytes(java.nio.charset.StandardCharsets.UTF_8));
+    org.apache.avro.io.BinaryEncoder encoder = org.apache.avro.io.EncoderFactory.get()
+        .binaryEncoder(new java.security.DigestOutputStream(java.io.OutputStream.nullOutputStream(), digest), null);
+    for (T r : records) {
+      datumWriter.write(r, encoder);
+    }
+    encoder.flush();
+    return java.util.Arrays.copyOf(digest.digest(), SYNC_SIZE);
   }
 
   /**

@@ -59,9 +59,9 @@ public final class ShardPlan {
     return firstRow(shard + 1) - firstRow(shard);
   }
 
-  /** {@code <split>-NNNNN-of-MMMMM.parquet}. */
+  /** {@code <split>-NNNNN-of-MMMMM.parquet}, ASCII digits whatever the default locale (Arabic or Thai would not give them). */
   public static String fileName(String split, int shard, int shardCount) {
-    return String.format("%s-%05d-of-%05d.parquet", split, shard, shardCount);
+    return String.format(java.util.Locale.ROOT, "%s-%05d-of-%05d.parquet", split, shard, shardCount);
   }
 
   /** Whether a file name is a shard of any split, as {@link #fileName} writes them. */

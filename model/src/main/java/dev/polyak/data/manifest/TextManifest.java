@@ -31,7 +31,7 @@ public final class TextManifest {
       Map<String, ShardResult> totals,
       List<ShardResult> shards) {
     Map<String, Object> config0 = new LinkedHashMap<>();
-    config0.put("layout", layout.name().toLowerCase());
+    config0.put("layout", layout.name().toLowerCase(java.util.Locale.ROOT));
     config0.putAll(config.describe());
     Map<String, Object> m = Manifests.head(FORMAT, inputs, config0);
     Map<String, Object> vocab = new LinkedHashMap<>();

@@ -2,6 +2,7 @@ package dev.polyak.data.text;
 
 import dev.polyak.schemas.TokenSequence;
 import java.util.Map;
+import java.util.TreeMap;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.parquet.avro.AvroSchemaConverter;
 import org.apache.parquet.avro.AvroWriteSupport;
@@ -38,9 +39,10 @@ final class TokenRowWriteSupport extends WriteSupport<TokenRowWriteSupport.Row> 
 
   @Override
   public WriteContext init(Configuration configuration) {
-    return new WriteContext(SCHEMA, Map.of(
+    // Sorted: the footer lists this map in its iteration order, and Map.of's changes with every JVM.
+    return new WriteContext(SCHEMA, new TreeMap<>(Map.of(
         "parquet.avro.schema", TokenSequence.getClassSchema().toString(),
-        "writer.model.name", "avro"));
+        "writer.model.name", "avro")));
   }
 
   @Override

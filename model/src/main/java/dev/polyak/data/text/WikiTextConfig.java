@@ -83,7 +83,7 @@ public record WikiTextConfig(
     m.put("max_vocab", maxVocab);
     m.put("eol_token", eolToken);
     m.put("unknown_marker", unknownMarker);
-    m.put("tail", tail.name().toLowerCase());
+    m.put("tail", tail.name().toLowerCase(java.util.Locale.ROOT));
     m.put("rows_per_shard", shards > 0 ? null : rowsPerShard);
     m.put("shards", shards > 0 ? shards : null);
     return m;
