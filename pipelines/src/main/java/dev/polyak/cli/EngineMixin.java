@@ -15,30 +15,16 @@ final class EngineMixin {
       + " ${DEFAULT-VALUE}; only one thread gives bitwise-identical trajectories across processes).")
   int threads;
 
-  /** The logger DJL reports its CUDA probe on; quiet on CPU runs (see simplelogger.properties). */
-  static final String CUDA_LOGGER = "org.slf4j.simpleLogger.log.ai.djl.util.cuda";
-
   /**
    * Sets the engine's threads and returns the device, refusing a bad count or a missing GPU; a GPU
    * this build or machine cannot give is refused before the engine loads.
    */
   Device apply() {
     Device requested = Devices.parse(device);
-    keepGpuWarnings(requested.isGpu());
     if (requested.isGpu()) {
       NativeEngine.checkGpu();
     }
     EngineThreads.set(threads);
     return Devices.require(requested);
-  }
-
-  /**
-   * On a GPU run, DJL's warnings about its CUDA probe (no driver, a driver too old) are the reason
-   * the GPU is missing: shows them. Effective before the engine first loads in this JVM.
-   */
-  static void keepGpuWarnings(boolean gpu) {
-    if (gpu) {
-      System.setProperty(CUDA_LOGGER, "warn");
-    }
   }
 }

@@ -81,7 +81,6 @@ final class SweepCommand implements Callable<Integer>, RecoveryAdvice {
   @Override
   public Integer call() {
     SweepSpec sweep = SweepSpec.load(config);
-    EngineMixin.keepGpuWarnings(!sweep.device().equals("cpu"));
     Path folder = out != null ? out : sweep.out() != null ? Path.of(sweep.out())
         : config.toAbsolutePath().getParent().resolve("sweep-out");
     folder = folder.toAbsolutePath();

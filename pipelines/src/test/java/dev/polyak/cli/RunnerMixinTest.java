@@ -10,7 +10,6 @@ import dev.polyak.data.BadInputException;
 import dev.polyak.pipelines.RunnerSettings;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.Optional;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -30,16 +29,7 @@ class RunnerMixinTest {
   void aRemoteClusterRunsOneTaskPerSlotUnlessTold() throws Exception {
     AtomicInteger requests = new AtomicInteger();
     HttpServer server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
-    server.createContext("/overview", exchange -> {
-      requests.incrementAndGet();
-      byte[] body = ("{\"taskmanagers\":3,\"slots-total\":12,\"slots-available\":12,\"jobs-running\":0,"
-          + "\"jobs-finished\":0,\"jobs-cancelled\":0,\"jobs-failed\":0,\"flink-version\":\"1.19.0\"}")
-          .getBytes(StandardCharsets.UTF_8);
-      exchange.getResponseHeaders().add("Content-Type", "application/json");
-      exchange.sendResponseHeaders(200, body.length);
-      exchange.getResponseBody().write(body);
-      exchange.close();
-    });
+    server.createContext("/overview", HttpsOverview.overview(3, 12, requests));
     server.start();
     try {
       String master = "127.0.0.1:" + server.getAddress().getPort();

@@ -1,5 +1,6 @@
 package dev.polyak.cluster;
 
+import com.sun.net.httpserver.HttpHandler;
 import com.sun.net.httpserver.HttpsConfigurator;
 import com.sun.net.httpserver.HttpsParameters;
 import com.sun.net.httpserver.HttpsServer;
@@ -35,16 +36,7 @@ public final class HttpsOverview implements AutoCloseable {
         params.setSSLParameters(parameters);
       }
     });
-    server.createContext("/overview", exchange -> {
-      answered.incrementAndGet();
-      byte[] body = ("{\"taskmanagers\":1,\"slots-total\":" + slots + ",\"slots-available\":" + slots
-          + ",\"jobs-running\":0,\"jobs-finished\":0,\"jobs-cancelled\":0,\"jobs-failed\":0,\"flink-version\":\"1.19.0\"}")
-          .getBytes(StandardCharsets.UTF_8);
-      exchange.getResponseHeaders().add("Content-Type", "application/json");
-      exchange.sendResponseHeaders(200, body.length);
-      exchange.getResponseBody().write(body);
-      exchange.close();
-    });
+    server.createContext("/overview", overview(1, slots, answered));
     server.start();
   }
 
@@ -61,5 +53,19 @@ public final class HttpsOverview implements AutoCloseable {
   @Override
   public void close() throws IOException {
     server.stop(0);
+  }
+
+  /** Flink 1.19's {@code /overview} answer for {@code taskManagers} with {@code slots} in all, counted in {@code answered}. */
+  public static HttpHandler overview(int taskManagers, int slots, AtomicInteger answered) {
+    return exchange -> {
+      answered.incrementAndGet();
+      byte[] body = ("{\"taskmanagers\":" + taskManagers + ",\"slots-total\":" + slots + ",\"slots-available\":" + slots
+          + ",\"jobs-running\":0,\"jobs-finished\":0,\"jobs-cancelled\":0,\"jobs-failed\":0,\"flink-version\":\"1.19.0\"}")
+          .getBytes(StandardCharsets.UTF_8);
+      exchange.getResponseHeaders().add("Content-Type", "application/json");
+      exchange.sendResponseHeaders(200, body.length);
+      exchange.getResponseBody().write(body);
+      exchange.close();
+    };
   }
 }
