@@ -1,6 +1,6 @@
 package dev.polyak.random;
 
-import dev.polyak.data.io.Digests;
+import dev.polyak.io.Digests;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;

@@ -1,9 +1,9 @@
 package dev.polyak.cli;
 
 import com.sun.management.GarbageCollectionNotificationInfo;
-import dev.polyak.data.download.FileTrees;
 import dev.polyak.data.io.AvroFiles;
-import dev.polyak.data.io.Digests;
+import dev.polyak.io.Digests;
+import dev.polyak.io.FileTrees;
 import dev.polyak.report.HtmlReport;
 import dev.polyak.report.ReportFiles;
 import dev.polyak.report.SweepSummary;

@@ -1,8 +1,8 @@
 package dev.polyak.cli;
 
-import dev.polyak.data.download.FileTrees;
 import dev.polyak.data.synthetic.SyntheticWikiText;
 import dev.polyak.data.text.WikiTextConfig;
+import dev.polyak.io.FileTrees;
 import dev.polyak.pipelines.PreprocessPipeline;
 import dev.polyak.pipelines.RunnerSettings;
 import dev.polyak.pipelines.SweepPipeline;

@@ -148,7 +148,7 @@ final class CompareCommand implements Callable<Integer> {
       String table = table(outcomes, dev.polyak.train.ModelFamily.of(model).transformer());
       console.print(table);
       console.flush();
-      dev.polyak.checkpoint.AtomicFiles.writeString(out.resolve("table.md"), table);
+      dev.polyak.io.AtomicFiles.writeString(out.resolve("table.md"), table);
       return 0;
     } finally {
       pool.shutdownNow();
@@ -162,7 +162,7 @@ final class CompareCommand implements Callable<Integer> {
   static TrainingRun.Result trainInOwnJvm(String runFile, Path folder) throws Exception {
     Files.createDirectories(folder);
     Path config = folder.resolve("run.yaml");
-    dev.polyak.checkpoint.AtomicFiles.writeString(config, runFile);
+    dev.polyak.io.AtomicFiles.writeString(config, runFile);
     List<String> command = new ArrayList<>();
     command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
     command.addAll(java.lang.management.ManagementFactory.getRuntimeMXBean().getInputArguments());

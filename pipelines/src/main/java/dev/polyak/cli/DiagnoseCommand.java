@@ -3,12 +3,12 @@ package dev.polyak.cli;
 import dev.polyak.nn.EngineThreads;
 
 import ai.djl.Device;
-import dev.polyak.checkpoint.AtomicFiles;
 import dev.polyak.checkpoint.CheckpointStore;
 import dev.polyak.diag.Diagnostics;
 import dev.polyak.diag.DiagnosticsOptions;
 import dev.polyak.diag.DiagnosticsReport;
 import dev.polyak.diag.ScalarOutput;
+import dev.polyak.io.AtomicFiles;
 import dev.polyak.nn.Structure;
 import dev.polyak.report.KappaHeatMap;
 import dev.polyak.schemas.DiagnosticKind;

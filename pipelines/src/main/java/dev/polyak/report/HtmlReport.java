@@ -1,7 +1,7 @@
 package dev.polyak.report;
 
 import dev.polyak.PolyakVersion;
-import dev.polyak.checkpoint.AtomicFiles;
+import dev.polyak.io.AtomicFiles;
 import dev.polyak.schemas.DiagnosticRecord;
 import dev.polyak.schemas.PairedComparison;
 import dev.polyak.schemas.RunRecord;

@@ -3,7 +3,7 @@ package dev.polyak.pipelines;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.polyak.data.io.AvroFiles;
-import dev.polyak.data.io.Digests;
+import dev.polyak.io.Digests;
 import dev.polyak.report.ReportFiles;
 import dev.polyak.schemas.MetricRow;
 import dev.polyak.schemas.RunRecord;

@@ -1,8 +1,8 @@
 package dev.polyak.transforms.sweep;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.polyak.checkpoint.AtomicFiles;
 import dev.polyak.data.BadInputException;
+import dev.polyak.io.AtomicFiles;
 import dev.polyak.train.TrainingRun;
 import java.io.IOException;
 import java.io.UncheckedIOException;

@@ -118,7 +118,7 @@ public final class TrainRunFn extends DoFn<RunTask, RunRecord> {
     if (fault != null && fault.runId().equals(task.getRunId())) {
       Path marker = folder.path().resolve(FaultInjection.MARKER);
       if (!Files.exists(marker)) {
-        dev.polyak.checkpoint.AtomicFiles.writeString(marker, "failed once on purpose\n");
+        dev.polyak.io.AtomicFiles.writeString(marker, "failed once on purpose\n");
         throw new IllegalStateException("injected failure of run " + task.getRunId() + " after emitting its records");
       }
     }

@@ -1,4 +1,4 @@
-package dev.polyak.checkpoint;
+package dev.polyak.io;
 
 import java.nio.file.FileSystemException;
 import java.nio.file.Path;

@@ -1,4 +1,4 @@
-package dev.polyak.checkpoint;
+package dev.polyak.io;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -22,7 +22,7 @@ public final class AtomicFiles {
 
   /** Fills a channel open for writing at position 0. */
   @FunctionalInterface
-  interface ChannelWriter {
+  public interface ChannelWriter {
     void write(FileChannel channel) throws IOException;
   }
 
@@ -42,7 +42,7 @@ public final class AtomicFiles {
   }
 
   /** Writes {@code target} through a temporary file named {@code <tempPrefix>*.tmp}. */
-  static void write(Path target, String tempPrefix, ChannelWriter writer) {
+  public static void write(Path target, String tempPrefix, ChannelWriter writer) {
     Path folder = target.toAbsolutePath().getParent();
     Path temp = null;
     try {

@@ -1,4 +1,4 @@
-package dev.polyak.data.io;
+package dev.polyak.io;
 
 import java.io.IOException;
 import java.io.InputStream;

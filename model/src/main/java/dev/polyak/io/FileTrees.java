@@ -1,4 +1,4 @@
-package dev.polyak.data.download;
+package dev.polyak.io;
 
 import java.io.IOException;
 import java.nio.file.FileVisitResult;

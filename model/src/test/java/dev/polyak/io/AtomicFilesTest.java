@@ -1,4 +1,4 @@
-package dev.polyak.checkpoint;
+package dev.polyak.io;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
