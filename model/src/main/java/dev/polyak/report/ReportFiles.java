@@ -1,6 +1,6 @@
 package dev.polyak.report;
 
-import dev.polyak.data.BadInputException;
+import dev.polyak.BadInputException;
 import dev.polyak.data.io.AvroFiles;
 import java.nio.file.Files;
 import java.nio.file.Path;

@@ -1,6 +1,6 @@
 package dev.polyak.report;
 
-import dev.polyak.data.BadInputException;
+import dev.polyak.BadInputException;
 import dev.polyak.schemas.RunRecord;
 import dev.polyak.schemas.RunStatus;
 import java.nio.file.Path;

@@ -11,7 +11,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
-import dev.polyak.data.BadInputException;
+import dev.polyak.BadInputException;
 import dev.polyak.io.Digests;
 import dev.polyak.prune.PruningSpec;
 import java.io.IOException;

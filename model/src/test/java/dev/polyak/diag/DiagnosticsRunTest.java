@@ -6,8 +6,8 @@ import static org.assertj.core.api.Assertions.within;
 
 import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
+import dev.polyak.BadInputException;
 import dev.polyak.checkpoint.Tensor;
-import dev.polyak.data.BadInputException;
 import dev.polyak.testing.TestRuns;
 import dev.polyak.train.RestoredRun;
 import java.nio.file.Path;

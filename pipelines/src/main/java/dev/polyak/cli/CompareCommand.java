@@ -177,7 +177,7 @@ final class CompareCommand implements Callable<Integer> {
         // the child's one-line error (bad input, a full disk) is the user's, not a defect of this command
         String error = Files.readAllLines(log).stream().filter(l -> l.startsWith(PolyakCli.ERROR_PREFIX)).reduce((a, b) -> b)
             .map(l -> l.substring(PolyakCli.ERROR_PREFIX.length())).orElse("exit code 2");
-        throw new dev.polyak.data.BadInputException(error + " (training " + folder + "; see " + log + ")");
+        throw new dev.polyak.BadInputException(error + " (training " + folder + "; see " + log + ")");
       }
       if (code != 0 && code != TrainCommand.DIVERGED) {
         throw new IllegalStateException("training " + folder + " failed with exit code " + code + "; see " + log);

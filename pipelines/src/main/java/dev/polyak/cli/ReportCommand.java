@@ -1,6 +1,6 @@
 package dev.polyak.cli;
 
-import dev.polyak.data.BadInputException;
+import dev.polyak.BadInputException;
 import dev.polyak.report.HtmlReport;
 import dev.polyak.report.ReportFiles;
 import dev.polyak.report.SweepSummary;

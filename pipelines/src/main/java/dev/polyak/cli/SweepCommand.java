@@ -1,6 +1,6 @@
 package dev.polyak.cli;
 
-import dev.polyak.data.BadInputException;
+import dev.polyak.BadInputException;
 import dev.polyak.pipelines.RunnerSettings;
 import dev.polyak.pipelines.SweepPipeline;
 import dev.polyak.schemas.RunTask;

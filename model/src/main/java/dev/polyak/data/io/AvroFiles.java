@@ -1,6 +1,6 @@
 package dev.polyak.data.io;
 
-import dev.polyak.data.BadInputException;
+import dev.polyak.BadInputException;
 import dev.polyak.io.AtomicFiles;
 import dev.polyak.io.Digests;
 import java.io.ByteArrayOutputStream;

@@ -1,6 +1,6 @@
 package dev.polyak.data.read;
 
-import dev.polyak.data.BadInputException;
+import dev.polyak.BadInputException;
 import dev.polyak.io.Digests;
 import java.nio.file.Files;
 import java.nio.file.Path;

@@ -1,6 +1,6 @@
 package dev.polyak.data.read;
 
-import dev.polyak.data.BadInputException;
+import dev.polyak.BadInputException;
 import dev.polyak.data.io.ShardSetCommitter;
 import dev.polyak.data.manifest.Manifests;
 import dev.polyak.io.Digests;

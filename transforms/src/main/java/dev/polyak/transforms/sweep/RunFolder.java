@@ -1,7 +1,7 @@
 package dev.polyak.transforms.sweep;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.polyak.data.BadInputException;
+import dev.polyak.BadInputException;
 import dev.polyak.io.AtomicFiles;
 import dev.polyak.train.TrainingRun;
 import java.io.IOException;

@@ -1,4 +1,4 @@
-package dev.polyak.data;
+package dev.polyak;
 
 /**
  * Input that polyak refuses: a missing or empty folder, a truncated record, an invalid byte, an
