@@ -13,8 +13,6 @@ import dev.polyak.checkpoint.RetentionPolicy;
 import dev.polyak.data.read.ShardSet;
 import dev.polyak.io.AtomicFiles;
 import dev.polyak.io.Digests;
-import dev.polyak.prune.PruneEventFiles;
-import dev.polyak.prune.Pruner;
 import dev.polyak.schemas.PruneEvent;
 import java.io.IOException;
 import java.io.UncheckedIOException;

@@ -9,7 +9,6 @@ import dev.polyak.checkpoint.Checkpoint;
 import dev.polyak.checkpoint.CheckpointStore;
 import dev.polyak.checkpoint.RetentionPolicy;
 import dev.polyak.data.io.AvroFiles;
-import dev.polyak.prune.PruneEventFiles;
 import dev.polyak.schemas.PruneEvent;
 import dev.polyak.testing.TestShardSets;
 import java.nio.file.Files;

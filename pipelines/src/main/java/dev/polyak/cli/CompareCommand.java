@@ -2,10 +2,10 @@ package dev.polyak.cli;
 
 import dev.polyak.data.io.AvroFiles;
 import dev.polyak.diag.SeedSpread;
-import dev.polyak.prune.PruneEventFiles;
 import dev.polyak.prune.PruningMethod;
 import dev.polyak.schemas.PruneEvent;
 import dev.polyak.train.MetricRecord;
+import dev.polyak.train.PruneEventFiles;
 import dev.polyak.train.RunSpec;
 import dev.polyak.train.TrainingRun;
 import java.io.PrintWriter;

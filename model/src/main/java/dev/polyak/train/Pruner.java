@@ -1,4 +1,4 @@
-package dev.polyak.prune;
+package dev.polyak.train;
 
 import ai.djl.ndarray.NDScope;
 import dev.polyak.checkpoint.Checkpoint;
@@ -6,14 +6,17 @@ import dev.polyak.checkpoint.CheckpointStore;
 import dev.polyak.checkpoint.RetentionPolicy;
 import dev.polyak.diag.ProbeSet;
 import dev.polyak.diag.ScalarOutput;
-import dev.polyak.nn.Masks;
 import dev.polyak.nn.MaskedModel;
+import dev.polyak.nn.Masks;
 import dev.polyak.nn.Structure;
+import dev.polyak.prune.Importance;
+import dev.polyak.prune.KeepTop;
+import dev.polyak.prune.PruningMethod;
+import dev.polyak.prune.PruningSpec;
+import dev.polyak.prune.ScoringContext;
 import dev.polyak.random.RandomStream;
 import dev.polyak.random.RandomStreams;
 import dev.polyak.schemas.PruneEvent;
-import dev.polyak.train.Trainer;
-import dev.polyak.train.TrainerCheckpoints;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;

@@ -1,4 +1,4 @@
-package dev.polyak.prune;
+package dev.polyak.train;
 
 import dev.polyak.data.io.AvroFiles;
 import dev.polyak.schemas.PruneEvent;
