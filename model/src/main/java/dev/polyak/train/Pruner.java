@@ -163,7 +163,48 @@ public final class Pruner {
     long parametersBefore = model.keptParameters();
     long flopsBefore = model.flopsPerSample();
     Path before = store.saveBeforePruning(capture.apply(true));
+    Scoring scoring = score(trainer, model, event);
+    Selection selection = keepTop(model.masks(), scope, scopeIndices, scoring.scored().scores(), target);
+    Long rewoundTo = rewindIfLth(trainer);
+    Path after = store.save(capture.apply(true));
+    return PruneEvent.newBuilder()
+        .setRunId(runId)
+        .setStep(trainer.step())
+        .setEvent(event)
+        .setMethod(spec.method().id())
+        .setMethodOptions(new java.util.LinkedHashMap<>(spec.method().describe(spec.options())))
+        .setScope(new ArrayList<>(kindSet()))
+        .setStructureIds(new ArrayList<>(selection.ids()))
+        .setScores(selection.scores())
+        .setKeptBefore(selection.keptBefore())
+        .setKeptAfter(selection.keptAfter())
+        .setTargetKept(target)
+        .setMinPerLayer(spec.minPerLayer())
+        .setKeptParametersBefore(parametersBefore)
+        .setKeptParametersAfter(model.keptParameters())
+        .setFlopsBefore(flopsBefore)
+        .setFlopsAfter(model.flopsPerSample())
+        .setScoringSamples(scoring.samples())
+        .setWallSeconds((System.nanoTime() - started) / 1e9)
+        .setScoringSeconds(scoring.seconds())
+        .setCheckpointBefore(before.getFileName().toString())
+        .setCheckpointAfter(after.getFileName().toString())
+        .setRewoundToStep(rewoundTo)
+        .setObjectiveTrace(java.util.Arrays.stream(scoring.scored().objectiveTrace()).boxed().toList())
+        .build();
+  }
 
+  /** An event's scores of every structure, the number of samples they were computed on, and the time it took. */
+  private record Scoring(Importance.Scored scored, int samples, double seconds) {}
+
+  /** The scope's ids and scores in model order, and which structures it kept before and after the event. */
+  private record Selection(List<String> ids, List<Double> scores, List<Boolean> keptBefore, List<Boolean> keptAfter) {}
+
+  /**
+   * Scores every structure with the method's {@link Importance} on the event's scoring samples; the
+   * model's gates are cleared afterwards.
+   */
+  private Scoring score(Trainer trainer, MaskedModel model, int event) {
     long scoringStarted = System.nanoTime();
     int n = Math.min(spec.scoringSamples(), trainer.trainSize());
     RandomStream stream = new RandomStreams(trainer.config().seed()).stream(SCORING_STREAM);
@@ -177,13 +218,19 @@ public final class Pruner {
       model.clearGates();
     }
     double[] scores = scored.scores();
-    if (scores.length != all.size()) {
-      throw new IllegalStateException(spec.method().id() + " gave " + scores.length + " scores for " + all.size()
+    int structures = model.structures().size();
+    if (scores.length != structures) {
+      throw new IllegalStateException(spec.method().id() + " gave " + scores.length + " scores for " + structures
           + " structures");
     }
-    double scoringSeconds = (System.nanoTime() - scoringStarted) / 1e9;
+    return new Scoring(scored, n, (System.nanoTime() - scoringStarted) / 1e9);
+  }
 
-    Masks masks = model.masks();
+  /**
+   * Keeps the {@code target} best of the scope ({@link KeepTop}; a structure pruned before ranks
+   * −∞ and stays pruned) and sets the masks accordingly.
+   */
+  private Selection keepTop(Masks masks, List<Structure> scope, int[] scopeIndices, double[] scores, int target) {
     List<String> ids = new ArrayList<>();
     List<Double> scopeScores = new ArrayList<>();
     double[] ranked = new double[scope.size()];
@@ -204,41 +251,19 @@ public final class Pruner {
       masks.set(s.layer(), s.index(), k);
       keptAfter.add(k);
     }
+    return new Selection(ids, scopeScores, keptBefore, keptAfter);
+  }
 
-    Long rewoundTo = null;
-    if (spec.method() == PruningMethod.LTH) {
-      long rewind = rewindStep(trainer);
-      Checkpoint point = rewindStore.latestValid(rewind).filter(c -> c.step() == rewind).orElseThrow(() ->
-          new IllegalStateException("lth: no valid rewind point at step " + rewind + " in " + rewindStore.folder()));
-      TrainerCheckpoints.restoreWeightsAndOptimizer(trainer, point);
-      rewoundTo = rewind;
+  /** For lth: sets weights and optimizer state back to the rewind point and returns its step; otherwise null. */
+  private Long rewindIfLth(Trainer trainer) {
+    if (spec.method() != PruningMethod.LTH) {
+      return null;
     }
-    Path after = store.save(capture.apply(true));
-    return PruneEvent.newBuilder()
-        .setRunId(runId)
-        .setStep(trainer.step())
-        .setEvent(event)
-        .setMethod(spec.method().id())
-        .setMethodOptions(new java.util.LinkedHashMap<>(spec.method().describe(spec.options())))
-        .setScope(new ArrayList<>(kindSet()))
-        .setStructureIds(new ArrayList<>(ids))
-        .setScores(scopeScores)
-        .setKeptBefore(keptBefore)
-        .setKeptAfter(keptAfter)
-        .setTargetKept(target)
-        .setMinPerLayer(spec.minPerLayer())
-        .setKeptParametersBefore(parametersBefore)
-        .setKeptParametersAfter(model.keptParameters())
-        .setFlopsBefore(flopsBefore)
-        .setFlopsAfter(model.flopsPerSample())
-        .setScoringSamples(n)
-        .setWallSeconds((System.nanoTime() - started) / 1e9)
-        .setScoringSeconds(scoringSeconds)
-        .setCheckpointBefore(before.getFileName().toString())
-        .setCheckpointAfter(after.getFileName().toString())
-        .setRewoundToStep(rewoundTo)
-        .setObjectiveTrace(java.util.Arrays.stream(scored.objectiveTrace()).boxed().toList())
-        .build();
+    long rewind = rewindStep(trainer);
+    Checkpoint point = rewindStore.latestValid(rewind).filter(c -> c.step() == rewind).orElseThrow(() ->
+        new IllegalStateException("lth: no valid rewind point at step " + rewind + " in " + rewindStore.folder()));
+    TrainerCheckpoints.restoreWeightsAndOptimizer(trainer, point);
+    return rewind;
   }
 
   /** The scope's structures in model order. */
