@@ -1,5 +1,6 @@
 package dev.polyak.diag;
 
+import dev.polyak.train.Stability;
 import java.util.List;
 
 /**

@@ -4,7 +4,6 @@ import dev.polyak.nn.EngineThreads;
 
 import ai.djl.Device;
 import dev.polyak.checkpoint.CheckpointStore;
-import dev.polyak.diag.Diagnostics;
 import dev.polyak.diag.DiagnosticsOptions;
 import dev.polyak.diag.DiagnosticsReport;
 import dev.polyak.diag.ScalarOutput;
@@ -14,6 +13,7 @@ import dev.polyak.report.KappaHeatMap;
 import dev.polyak.schemas.DiagnosticKind;
 import dev.polyak.schemas.DiagnosticRecord;
 import dev.polyak.train.RestoredRun;
+import dev.polyak.train.TrainerDiagnostics;
 import dev.polyak.transforms.DiagnosticRecords;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -98,7 +98,7 @@ final class DiagnoseCommand implements Callable<Integer> {
           run.runId(), run.spec().model(), run.trainer().step(), options.probeSamples(),
           DiagnosticRecords.outputName(options.output()), options.hutchinsonProbes());
       console.flush();
-      DiagnosticsReport report = Diagnostics.run(run.trainer(), options);
+      DiagnosticsReport report = TrainerDiagnostics.run(run.trainer(), options);
       List<DiagnosticRecord> records =
           DiagnosticRecords.of(run.runId(), file.getFileName().toString(), report);
       printTable(console, records, report);

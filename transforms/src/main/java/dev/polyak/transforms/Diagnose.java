@@ -11,6 +11,7 @@ import dev.polyak.schemas.DiagnosticRecord;
 import dev.polyak.schemas.DiagnosticTask;
 import dev.polyak.train.RestoredRun;
 import dev.polyak.train.Trainer;
+import dev.polyak.train.TrainerDiagnostics;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Iterator;
@@ -129,7 +130,7 @@ public final class Diagnose extends PTransform<PCollection<String>, PCollection<
     public void process(@Element DiagnosticTask task, OutputReceiver<KV<String, DiagnosticPart>> out) {
       RestoredRun run = restored(task.getCheckpoint());
       Trainer trainer = run.trainer();
-      int[] probes = Diagnostics.probes(trainer, options);
+      int[] probes = TrainerDiagnostics.probes(trainer, options);
       ProbeObjective objective = trainer.probes(probes, options.output());
       long seed = trainer.config().seed();
       Integer layer = task.getLayer();

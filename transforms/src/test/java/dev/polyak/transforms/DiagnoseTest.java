@@ -12,6 +12,7 @@ import dev.polyak.schemas.DiagnosticKind;
 import dev.polyak.schemas.DiagnosticRecord;
 import dev.polyak.testing.TestRuns;
 import dev.polyak.train.RestoredRun;
+import dev.polyak.train.TrainerDiagnostics;
 import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.List;
@@ -50,7 +51,7 @@ class DiagnoseTest {
     assertThat(checkpoints).hasSize(2);
     for (Path checkpoint : checkpoints) {
       try (RestoredRun run = RestoredRun.open(checkpoint, null, Device.cpu())) {
-        DiagnosticsReport report = Diagnostics.run(run.trainer(), options());
+        DiagnosticsReport report = TrainerDiagnostics.run(run.trainer(), options());
         DIRECT.put(report.step(), report);
         PARAMETERS.put(report.step(), run.trainer().model().parameters().count());
         runId = run.runId();

@@ -1,14 +1,12 @@
-package dev.polyak.diag;
+package dev.polyak.train;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.polyak.checkpoint.Checkpoint;
 import dev.polyak.data.read.ImageDataset;
+import dev.polyak.diag.StabilityEstimate;
 import dev.polyak.testing.ToyImages;
-import dev.polyak.train.Trainer;
-import dev.polyak.train.TrainerCheckpoints;
-import dev.polyak.train.TrainingConfig;
 import java.util.Arrays;
 import java.util.function.Supplier;
 import org.junit.jupiter.api.BeforeAll;

@@ -1,10 +1,12 @@
-package dev.polyak.diag;
+package dev.polyak.train;
 
 import ai.djl.ndarray.NDScope;
+import dev.polyak.diag.ProbeObjective;
+import dev.polyak.diag.ScalarOutput;
+import dev.polyak.diag.SeedSpread;
+import dev.polyak.diag.StabilityEstimate;
 import dev.polyak.nn.Autograd;
 import dev.polyak.random.RandomStreams;
-import dev.polyak.train.Trainer;
-import dev.polyak.train.TrainingListener;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;

@@ -1,4 +1,4 @@
-package dev.polyak.diag;
+package dev.polyak.train;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -8,8 +8,10 @@ import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
 import dev.polyak.BadInputException;
 import dev.polyak.checkpoint.Tensor;
+import dev.polyak.diag.Diagnostics;
+import dev.polyak.diag.DiagnosticsOptions;
+import dev.polyak.diag.DiagnosticsReport;
 import dev.polyak.testing.TestRuns;
-import dev.polyak.train.RestoredRun;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
@@ -37,7 +39,7 @@ class DiagnosticsRunTest {
     DiagnosticsReport first;
     try (RestoredRun run = RestoredRun.open(checkpoint, null, Device.cpu())) {
       assertThat(run.trainer().step()).isEqualTo(20);
-      first = Diagnostics.run(run.trainer(), options());
+      first = TrainerDiagnostics.run(run.trainer(), options());
       for (Map.Entry<String, NDArray> e : run.trainer().model().parameters().state().entrySet()) {
         Tensor saved = run.checkpoint().weights().get(e.getKey());
         assertThat(e.getValue().toFloatArray()).as(e.getKey()).containsExactly(saved.floats());
@@ -45,7 +47,7 @@ class DiagnosticsRunTest {
     }
     DiagnosticsReport second;
     try (RestoredRun run = RestoredRun.open(checkpoint, null, Device.cpu())) {
-      second = Diagnostics.run(run.trainer(), options());
+      second = TrainerDiagnostics.run(run.trainer(), options());
     }
     assertThat(second.probes()).containsExactly(first.probes());
     assertThat(first.structures()).hasSize(48);
@@ -63,7 +65,7 @@ class DiagnosticsRunTest {
   @Test
   void blockTracesAddUpToTheWholeTraceAndTheEstimatesAreConsistent() {
     try (RestoredRun run = RestoredRun.open(checkpoint, null, Device.cpu())) {
-      DiagnosticsReport report = Diagnostics.run(run.trainer(), options());
+      DiagnosticsReport report = TrainerDiagnostics.run(run.trainer(), options());
       double sum = report.restTrace().trace();
       for (DiagnosticsReport.StructureDiagnostics s : report.structures()) {
         sum += s.trace().trace();
