@@ -4,10 +4,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.polyak.data.io.AvroFiles;
 import dev.polyak.io.Digests;
-import dev.polyak.report.ReportFiles;
 import dev.polyak.schemas.MetricRow;
 import dev.polyak.schemas.RunRecord;
 import dev.polyak.schemas.RunTask;
+import dev.polyak.summary.ReportFiles;
 import dev.polyak.sweep.SweepSpec;
 import dev.polyak.testing.TestShardSets;
 import dev.polyak.transforms.sweep.RunPolicy;

@@ -1,4 +1,4 @@
-package dev.polyak.report;
+package dev.polyak.summary;
 
 import dev.polyak.data.io.AvroFiles;
 import dev.polyak.schemas.DiagnosticKind;

@@ -1,4 +1,4 @@
-package dev.polyak.report;
+package dev.polyak.summary;
 
 import dev.polyak.schemas.MetricRow;
 import dev.polyak.schemas.RunRecord;

@@ -1,4 +1,4 @@
-package dev.polyak.report;
+package dev.polyak.summary;
 
 import dev.polyak.diag.SeedSpread;
 import dev.polyak.schemas.PairedComparison;

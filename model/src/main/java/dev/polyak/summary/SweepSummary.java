@@ -1,4 +1,4 @@
-package dev.polyak.report;
+package dev.polyak.summary;
 
 import dev.polyak.BadInputException;
 import dev.polyak.data.io.AvroFiles;

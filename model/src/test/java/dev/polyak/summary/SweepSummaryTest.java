@@ -1,4 +1,4 @@
-package dev.polyak.report;
+package dev.polyak.summary;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
