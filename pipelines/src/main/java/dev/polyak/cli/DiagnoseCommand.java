@@ -4,6 +4,7 @@ import dev.polyak.nn.EngineThreads;
 
 import ai.djl.Device;
 import dev.polyak.checkpoint.CheckpointStore;
+import dev.polyak.diag.DiagnosticRecords;
 import dev.polyak.diag.DiagnosticsOptions;
 import dev.polyak.diag.DiagnosticsReport;
 import dev.polyak.diag.ScalarOutput;
@@ -14,7 +15,6 @@ import dev.polyak.schemas.DiagnosticKind;
 import dev.polyak.schemas.DiagnosticRecord;
 import dev.polyak.train.RestoredRun;
 import dev.polyak.train.TrainerDiagnostics;
-import dev.polyak.transforms.DiagnosticRecords;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.PrintWriter;

@@ -1,4 +1,4 @@
-package dev.polyak.transforms.sweep;
+package dev.polyak.sweep;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.polyak.BadInputException;

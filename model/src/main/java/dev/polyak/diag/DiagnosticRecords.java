@@ -1,9 +1,5 @@
-package dev.polyak.transforms;
+package dev.polyak.diag;
 
-import dev.polyak.diag.DiagnosticsReport;
-import dev.polyak.diag.HessianTrace;
-import dev.polyak.diag.ScalarOutput;
-import dev.polyak.diag.Spectrum;
 import dev.polyak.schemas.DiagnosticKind;
 import dev.polyak.schemas.DiagnosticRecord;
 import java.util.ArrayList;

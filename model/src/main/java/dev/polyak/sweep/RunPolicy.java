@@ -1,4 +1,4 @@
-package dev.polyak.transforms.sweep;
+package dev.polyak.sweep;
 
 import java.io.Serializable;
 import java.util.List;

@@ -1,8 +1,7 @@
-package dev.polyak.transforms.sweep;
+package dev.polyak.engine;
 
 import ai.djl.Device;
 import ai.djl.engine.Engine;
-import dev.polyak.engine.NativeEngine;
 import java.util.BitSet;
 import java.util.Locale;
 
@@ -12,7 +11,7 @@ import java.util.Locale;
  * held until {@link #close}, so with one slot per GPU every run has a GPU to itself; a process
  * with more training workers than GPUs fails with a message saying so instead of sharing a GPU.
  */
-final class DeviceLease implements AutoCloseable {
+public final class DeviceLease implements AutoCloseable {
   private static final BitSet HELD = new BitSet();
   private final Device device;
   private final int gpu;
@@ -22,7 +21,7 @@ final class DeviceLease implements AutoCloseable {
     this.gpu = gpu;
   }
 
-  static DeviceLease acquire(String policy) {
+  public static DeviceLease acquire(String policy) {
     String p = policy.toLowerCase(Locale.ROOT);
     if (p.equals("cpu")) {
       return new DeviceLease(Device.cpu(), -1);
@@ -50,7 +49,7 @@ final class DeviceLease implements AutoCloseable {
     return new DeviceLease(Device.gpu(free), free);
   }
 
-  Device device() {
+  public Device device() {
     return device;
   }
 

@@ -1,4 +1,4 @@
-package dev.polyak.transforms.sweep;
+package dev.polyak.sweep;
 
 import dev.polyak.schemas.MetricRow;
 import dev.polyak.schemas.PruneEvent;
@@ -13,7 +13,7 @@ import java.util.ArrayList;
 import java.util.List;
 
 /** A run's report records, made from what its folder holds: the result, the pruning events, the sweep's state. */
-final class RunRecords {
+public final class RunRecords {
   private RunRecords() {}
 
   /**
@@ -21,7 +21,7 @@ final class RunRecords {
    * (mean step time × steps of each interval) and the wall time of the pruning events before each
    * record's step (an event at step s happens after the evaluation at s).
    */
-  static List<MetricRow> metrics(RunTask task, List<MetricRecord> records, List<PruneEvent> events) {
+  public static List<MetricRow> metrics(RunTask task, List<MetricRecord> records, List<PruneEvent> events) {
     List<MetricRow> rows = new ArrayList<>(records.size());
     double stepSeconds = 0;
     long previous = 0;
@@ -52,7 +52,7 @@ final class RunRecords {
   }
 
   /** The record of a run that ended FINISHED or DIVERGED. */
-  static RunRecord ended(RunTask task, RunSpec spec, TrainingRun.Result result, List<PruneEvent> events,
+  public static RunRecord ended(RunTask task, RunSpec spec, TrainingRun.Result result, List<PruneEvent> events,
       RunFolder.State state) {
     RunRecord.Builder record = common(task, spec, state);
     record.setStatus(result.status() == TrainingRun.Status.FINISHED ? RunStatus.FINISHED : RunStatus.DIVERGED)
@@ -71,7 +71,7 @@ final class RunRecords {
   }
 
   /** The record of a run whose last attempt failed with {@code error}. */
-  static RunRecord failed(RunTask task, RunSpec spec, String error, RunFolder.State state) {
+  public static RunRecord failed(RunTask task, RunSpec spec, String error, RunFolder.State state) {
     return common(task, spec, state).setStatus(RunStatus.FAILED).setError(error).build();
   }
 
@@ -102,7 +102,7 @@ final class RunRecords {
         .setPruneSteps(List.of());
   }
 
-  static String metricName(ModelFamily family) {
+  public static String metricName(ModelFamily family) {
     return family.transformer() ? "perplexity" : "accuracy";
   }
 }

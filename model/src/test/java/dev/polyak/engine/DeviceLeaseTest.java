@@ -1,4 +1,4 @@
-package dev.polyak.transforms.sweep;
+package dev.polyak.engine;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;

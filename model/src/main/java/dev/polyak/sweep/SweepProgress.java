@@ -1,4 +1,4 @@
-package dev.polyak.transforms.sweep;
+package dev.polyak.sweep;
 
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -26,11 +26,11 @@ public final class SweepProgress {
     STEPS_DONE.set(0);
   }
 
-  static void started(String runId, long step) {
+  public static void started(String runId, long step) {
     RUNNING.put(runId, new long[] {step});
   }
 
-  static void stepped(String runId, long step) {
+  public static void stepped(String runId, long step) {
     long[] current = RUNNING.get(runId);
     if (current != null) {
       current[0] = step;
@@ -38,7 +38,7 @@ public final class SweepProgress {
     STEPS_DONE.incrementAndGet();
   }
 
-  static void ended(String runId) {
+  public static void ended(String runId) {
     RUNNING.remove(runId);
     DONE.incrementAndGet();
   }
