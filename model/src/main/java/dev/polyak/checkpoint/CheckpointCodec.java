@@ -3,7 +3,7 @@ package dev.polyak.checkpoint;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.polyak.data.io.Digests;
+import dev.polyak.io.Digests;
 import java.nio.file.Path;
 import java.util.Iterator;
 import java.util.Map;

@@ -1,6 +1,7 @@
 package dev.polyak.checkpoint;
 
-import dev.polyak.data.io.Digests;
+import dev.polyak.io.AtomicFiles;
+import dev.polyak.io.Digests;
 import java.io.EOFException;
 import java.io.IOException;
 import java.io.UncheckedIOException;

@@ -3,7 +3,6 @@ package dev.polyak.diag;
 import ai.djl.ndarray.NDArray;
 import dev.polyak.nn.MaskedModel;
 import dev.polyak.nn.Structure;
-import dev.polyak.train.Trainer;
 import java.io.Serializable;
 import java.util.ArrayList;
 import java.util.List;
@@ -11,10 +10,11 @@ import java.util.TreeMap;
 import java.util.function.IntPredicate;
 
 /**
- * Computes a {@link DiagnosticsReport} of a trainer's current state: per-structure NTK spectra,
- * the whole-model kernel, Hutchinson Hessian traces and the gradient-based PL estimates, all on a
- * probe set chosen from the training split by the run's seed ({@link ProbeSet}). The weights are
- * left exactly as they were; gradients are left zero.
+ * Computes a {@link DiagnosticsReport} of a model's current state through its {@link
+ * ProbeObjective}: per-structure NTK spectra, the whole-model kernel, Hutchinson Hessian traces and
+ * the gradient-based PL estimates, all on the objective's probe samples (a trainer's are chosen from
+ * the training split by the run's seed, {@link ProbeSet}; see {@code dev.polyak.train.TrainerDiagnostics}).
+ * The weights are left exactly as they were; gradients are left zero.
  *
  * <p>The work splits into independent parts that a distributed stage can compute on different
  * workers and {@link #assemble} afterwards: {@link #structures} for any subset of structures (their
@@ -56,17 +56,6 @@ public final class Diagnostics {
   }
 
   private Diagnostics() {}
-
-  public static DiagnosticsReport run(Trainer trainer, DiagnosticsOptions options) {
-    long seed = trainer.config().seed();
-    int[] probes = probes(trainer, options);
-    return run(trainer.probes(probes, options.output()), probes, trainer.step(), seed, options);
-  }
-
-  /** The probe samples a trainer's diagnostics use. */
-  public static int[] probes(Trainer trainer, DiagnosticsOptions options) {
-    return ProbeSet.select(trainer.config().seed(), trainer.trainSize(), options.probeSamples());
-  }
 
   /** The diagnostics of {@code objective}'s model; {@code probes} and {@code step} are recorded as given. */
   public static DiagnosticsReport run(ProbeObjective objective, int[] probes, long step, long seed,

@@ -3,8 +3,8 @@ package dev.polyak.diag;
 import java.util.List;
 
 /**
- * An empirical pointwise hypothesis stability γ̂ (see {@link Stability}): how much one training
- * sample's own loss depends on whether that sample was trained on.
+ * An empirical pointwise hypothesis stability γ̂ (see {@code dev.polyak.train.Stability}): how much
+ * one training sample's own loss depends on whether that sample was trained on.
  *
  * @param fromStep the checkpoint step both continuations started from
  * @param steps optimizer steps T each continuation trained

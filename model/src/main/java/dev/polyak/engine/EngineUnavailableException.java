@@ -1,6 +1,6 @@
 package dev.polyak.engine;
 
-import dev.polyak.data.BadInputException;
+import dev.polyak.BadInputException;
 
 /**
  * PyTorch cannot be loaded, or cannot use a GPU, with this build on this machine. The message is

@@ -1,6 +1,6 @@
 package dev.polyak.nn;
 
-import dev.polyak.data.download.FileTrees;
+import dev.polyak.io.FileTrees;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;

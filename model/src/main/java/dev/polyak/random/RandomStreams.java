@@ -1,6 +1,6 @@
 package dev.polyak.random;
 
-import dev.polyak.data.io.Digests;
+import dev.polyak.io.Digests;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
@@ -25,7 +25,7 @@ public final class RandomStreams {
   public static final String AUGMENTATION = "augmentation";
   /** The samples that diagnostics probe. */
   public static final String PROBES = "probes";
-  /** The training samples left out, one at a time, by the stability estimate ({@code dev.polyak.diag.Stability}). */
+  /** The training samples left out, one at a time, by the stability estimate ({@code dev.polyak.train.Stability}). */
   public static final String STABILITY = "stability";
   /** Gating decisions. */
   public static final String GATING = "gating";

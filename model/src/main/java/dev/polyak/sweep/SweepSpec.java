@@ -1,6 +1,6 @@
 package dev.polyak.sweep;
 
-import dev.polyak.data.BadInputException;
+import dev.polyak.BadInputException;
 import dev.polyak.train.RunSpec;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;

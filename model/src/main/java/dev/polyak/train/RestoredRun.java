@@ -1,9 +1,9 @@
 package dev.polyak.train;
 
 import ai.djl.Device;
+import dev.polyak.BadInputException;
 import dev.polyak.checkpoint.Checkpoint;
 import dev.polyak.checkpoint.CheckpointStore;
-import dev.polyak.data.BadInputException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 

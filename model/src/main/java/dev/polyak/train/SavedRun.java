@@ -1,10 +1,10 @@
 package dev.polyak.train;
 
 import ai.djl.Device;
+import dev.polyak.BadInputException;
 import dev.polyak.checkpoint.Checkpoint;
 import dev.polyak.checkpoint.CheckpointStore;
 import dev.polyak.checkpoint.RetentionPolicy;
-import dev.polyak.data.BadInputException;
 import dev.polyak.data.read.ShardSet;
 import java.io.IOException;
 import java.nio.file.Files;

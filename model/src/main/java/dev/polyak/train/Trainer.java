@@ -1,12 +1,12 @@
 package dev.polyak.train;
 
+import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.NDScope;
 import dev.polyak.data.read.Batches;
 import dev.polyak.diag.ProbeObjective;
 import dev.polyak.diag.ScalarOutput;
-import ai.djl.Device;
 import dev.polyak.nn.Autograd;
 import dev.polyak.nn.Devices;
 import dev.polyak.nn.MaskedModel;
@@ -26,7 +26,7 @@ import java.util.OptionalInt;
  * uninterrupted one.
  *
  * <p>{@link #excludeSample} trains on the split without one sample (S \ {x_i}), for the stability
- * diagnostics ({@code dev.polyak.diag.Stability}).
+ * diagnostics ({@code dev.polyak.train.Stability}).
  */
 public abstract class Trainer implements AutoCloseable {
   /** What an evaluation measured: mean loss and the task's metric (perplexity or accuracy). */

@@ -1,20 +1,18 @@
 package dev.polyak.train;
 
+import ai.djl.Device;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
-import ai.djl.Device;
+import dev.polyak.BadInputException;
 import dev.polyak.PolyakVersion;
-import dev.polyak.checkpoint.AtomicFiles;
 import dev.polyak.checkpoint.Checkpoint;
 import dev.polyak.checkpoint.CheckpointStore;
 import dev.polyak.checkpoint.RetentionPolicy;
-import dev.polyak.data.BadInputException;
-import dev.polyak.data.io.Digests;
 import dev.polyak.data.read.ShardSet;
-import dev.polyak.prune.PruneEventFiles;
-import dev.polyak.prune.Pruner;
+import dev.polyak.io.AtomicFiles;
+import dev.polyak.io.Digests;
 import dev.polyak.schemas.PruneEvent;
 import java.io.IOException;
 import java.io.UncheckedIOException;

@@ -4,11 +4,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.within;
 
-import dev.polyak.data.BadInputException;
+import dev.polyak.BadInputException;
 import dev.polyak.diag.DiagnosticsOptions;
 import dev.polyak.nn.Structure;
 import dev.polyak.prune.PruningMethod;
 import dev.polyak.prune.PruningSchedule;
+import dev.polyak.sweep.DiagnosticsPlan.Every;
 import dev.polyak.train.ModelFamily;
 import dev.polyak.train.RunSpec;
 import java.io.ByteArrayInputStream;
@@ -24,7 +25,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.stream.Collectors;
-import dev.polyak.sweep.DiagnosticsPlan.Every;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 

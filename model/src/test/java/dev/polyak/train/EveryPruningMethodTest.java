@@ -7,7 +7,6 @@ import dev.polyak.checkpoint.Checkpoint;
 import dev.polyak.checkpoint.CheckpointStore;
 import dev.polyak.checkpoint.RetentionPolicy;
 import dev.polyak.data.io.AvroFiles;
-import dev.polyak.prune.PruneEventFiles;
 import dev.polyak.prune.PruningMethod;
 import dev.polyak.schemas.PruneEvent;
 import dev.polyak.testing.TestShardSets;

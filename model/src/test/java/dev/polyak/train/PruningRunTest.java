@@ -4,12 +4,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import ai.djl.Device;
+import dev.polyak.BadInputException;
 import dev.polyak.checkpoint.Checkpoint;
 import dev.polyak.checkpoint.CheckpointStore;
 import dev.polyak.checkpoint.RetentionPolicy;
-import dev.polyak.data.BadInputException;
 import dev.polyak.data.io.AvroFiles;
-import dev.polyak.prune.PruneEventFiles;
 import dev.polyak.schemas.PruneEvent;
 import dev.polyak.testing.TestShardSets;
 import java.nio.file.Files;

@@ -4,8 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import ai.djl.Device;
+import dev.polyak.BadInputException;
 import dev.polyak.checkpoint.CheckpointStore;
-import dev.polyak.data.BadInputException;
 import dev.polyak.testing.TestShardSets;
 import java.nio.file.Files;
 import java.nio.file.Path;

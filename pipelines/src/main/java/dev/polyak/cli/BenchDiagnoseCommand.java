@@ -15,6 +15,7 @@ import dev.polyak.diag.Spectrum;
 import dev.polyak.nn.Bert;
 import dev.polyak.nn.Structure;
 import dev.polyak.train.MlmTrainer;
+import dev.polyak.train.TrainerDiagnostics;
 import dev.polyak.train.TrainingConfig;
 import dev.polyak.train.TrainingListener;
 import java.io.PrintStream;
@@ -109,8 +110,8 @@ final class BenchDiagnoseCommand implements Callable<Integer> {
             + " (trace %.1f); training step (batch 16): %.3f s%n", n, ntk, hutchinson, trace[0], step);
         DiagnosticsOptions full = DiagnosticsOptions.defaults();
         DiagnosticsOptions light = full.withKinds(full.kinds(), false);
-        double fullSeconds = median(() -> Diagnostics.run(trainer, full));
-        double lightSeconds = median(() -> Diagnostics.run(trainer, light));
+        double fullSeconds = median(() -> TrainerDiagnostics.run(trainer, full));
+        double lightSeconds = median(() -> TrainerDiagnostics.run(trainer, light));
         console.printf("%d thread(s): one default diagnostic (n = 64, every head, 10 Hutchinson probes, gradient"
             + " statistics): %.1f s with the whole-model kernel, %.1f s without%n", n, fullSeconds, lightSeconds);
         for (int events : pruningEvents) {

@@ -1,16 +1,16 @@
 package dev.polyak.cli;
 
 import com.sun.management.GarbageCollectionNotificationInfo;
-import dev.polyak.data.download.FileTrees;
 import dev.polyak.data.io.AvroFiles;
-import dev.polyak.data.io.Digests;
+import dev.polyak.io.Digests;
+import dev.polyak.io.FileTrees;
 import dev.polyak.report.HtmlReport;
-import dev.polyak.report.ReportFiles;
-import dev.polyak.report.SweepSummary;
 import dev.polyak.schemas.MetricRow;
 import dev.polyak.schemas.RunRecord;
 import dev.polyak.schemas.RunStatus;
 import dev.polyak.schemas.SummaryRecord;
+import dev.polyak.summary.ReportFiles;
+import dev.polyak.summary.SweepSummary;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.lang.management.GarbageCollectorMXBean;

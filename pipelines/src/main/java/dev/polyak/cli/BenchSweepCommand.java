@@ -1,14 +1,14 @@
 package dev.polyak.cli;
 
-import dev.polyak.data.download.FileTrees;
 import dev.polyak.data.synthetic.SyntheticWikiText;
 import dev.polyak.data.text.WikiTextConfig;
+import dev.polyak.io.FileTrees;
 import dev.polyak.pipelines.PreprocessPipeline;
 import dev.polyak.pipelines.RunnerSettings;
 import dev.polyak.pipelines.SweepPipeline;
 import dev.polyak.schemas.RunRecord;
+import dev.polyak.sweep.RunPolicy;
 import dev.polyak.sweep.SweepSpec;
-import dev.polyak.transforms.sweep.RunPolicy;
 import dev.polyak.transforms.sweep.TrainRunFn;
 import java.io.IOException;
 import java.io.PrintWriter;

@@ -2,10 +2,10 @@ package dev.polyak.cli;
 
 import dev.polyak.data.io.AvroFiles;
 import dev.polyak.diag.SeedSpread;
-import dev.polyak.prune.PruneEventFiles;
 import dev.polyak.prune.PruningMethod;
 import dev.polyak.schemas.PruneEvent;
 import dev.polyak.train.MetricRecord;
+import dev.polyak.train.PruneEventFiles;
 import dev.polyak.train.RunSpec;
 import dev.polyak.train.TrainingRun;
 import java.io.PrintWriter;
@@ -148,7 +148,7 @@ final class CompareCommand implements Callable<Integer> {
       String table = table(outcomes, dev.polyak.train.ModelFamily.of(model).transformer());
       console.print(table);
       console.flush();
-      dev.polyak.checkpoint.AtomicFiles.writeString(out.resolve("table.md"), table);
+      dev.polyak.io.AtomicFiles.writeString(out.resolve("table.md"), table);
       return 0;
     } finally {
       pool.shutdownNow();
@@ -162,7 +162,7 @@ final class CompareCommand implements Callable<Integer> {
   static TrainingRun.Result trainInOwnJvm(String runFile, Path folder) throws Exception {
     Files.createDirectories(folder);
     Path config = folder.resolve("run.yaml");
-    dev.polyak.checkpoint.AtomicFiles.writeString(config, runFile);
+    dev.polyak.io.AtomicFiles.writeString(config, runFile);
     List<String> command = new ArrayList<>();
     command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
     command.addAll(java.lang.management.ManagementFactory.getRuntimeMXBean().getInputArguments());
@@ -177,7 +177,7 @@ final class CompareCommand implements Callable<Integer> {
         // the child's one-line error (bad input, a full disk) is the user's, not a defect of this command
         String error = Files.readAllLines(log).stream().filter(l -> l.startsWith(PolyakCli.ERROR_PREFIX)).reduce((a, b) -> b)
             .map(l -> l.substring(PolyakCli.ERROR_PREFIX.length())).orElse("exit code 2");
-        throw new dev.polyak.data.BadInputException(error + " (training " + folder + "; see " + log + ")");
+        throw new dev.polyak.BadInputException(error + " (training " + folder + "; see " + log + ")");
       }
       if (code != 0 && code != TrainCommand.DIVERGED) {
         throw new IllegalStateException("training " + folder + " failed with exit code " + code + "; see " + log);

@@ -3,18 +3,18 @@ package dev.polyak.cli;
 import dev.polyak.nn.EngineThreads;
 
 import ai.djl.Device;
-import dev.polyak.checkpoint.AtomicFiles;
 import dev.polyak.checkpoint.CheckpointStore;
-import dev.polyak.diag.Diagnostics;
+import dev.polyak.diag.DiagnosticRecords;
 import dev.polyak.diag.DiagnosticsOptions;
 import dev.polyak.diag.DiagnosticsReport;
 import dev.polyak.diag.ScalarOutput;
+import dev.polyak.io.AtomicFiles;
 import dev.polyak.nn.Structure;
 import dev.polyak.report.KappaHeatMap;
 import dev.polyak.schemas.DiagnosticKind;
 import dev.polyak.schemas.DiagnosticRecord;
 import dev.polyak.train.RestoredRun;
-import dev.polyak.transforms.DiagnosticRecords;
+import dev.polyak.train.TrainerDiagnostics;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -98,7 +98,7 @@ final class DiagnoseCommand implements Callable<Integer> {
           run.runId(), run.spec().model(), run.trainer().step(), options.probeSamples(),
           DiagnosticRecords.outputName(options.output()), options.hutchinsonProbes());
       console.flush();
-      DiagnosticsReport report = Diagnostics.run(run.trainer(), options);
+      DiagnosticsReport report = TrainerDiagnostics.run(run.trainer(), options);
       List<DiagnosticRecord> records =
           DiagnosticRecords.of(run.runId(), file.getFileName().toString(), report);
       printTable(console, records, report);

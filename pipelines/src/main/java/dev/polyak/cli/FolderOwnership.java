@@ -1,6 +1,6 @@
 package dev.polyak.cli;
 
-import dev.polyak.data.BadInputException;
+import dev.polyak.BadInputException;
 import dev.polyak.data.io.FolderInUseException;
 import dev.polyak.data.io.FolderLock;
 import java.io.PrintWriter;

@@ -1,12 +1,12 @@
 package dev.polyak.cli;
 
-import dev.polyak.data.BadInputException;
+import dev.polyak.BadInputException;
 import dev.polyak.report.HtmlReport;
-import dev.polyak.report.ReportFiles;
-import dev.polyak.report.SweepSummary;
 import dev.polyak.schemas.PairedComparison;
 import dev.polyak.schemas.Stats;
 import dev.polyak.schemas.SummaryRecord;
+import dev.polyak.summary.ReportFiles;
+import dev.polyak.summary.SweepSummary;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;

@@ -2,9 +2,9 @@ package dev.polyak.cli;
 
 import ai.djl.Device;
 import dev.polyak.checkpoint.Checkpoint;
-import dev.polyak.diag.Stability;
 import dev.polyak.diag.StabilityEstimate;
 import dev.polyak.train.SavedRun;
+import dev.polyak.train.Stability;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;

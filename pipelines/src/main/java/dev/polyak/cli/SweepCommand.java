@@ -1,14 +1,14 @@
 package dev.polyak.cli;
 
-import dev.polyak.data.BadInputException;
+import dev.polyak.BadInputException;
 import dev.polyak.pipelines.RunnerSettings;
 import dev.polyak.pipelines.SweepPipeline;
 import dev.polyak.schemas.RunTask;
 import dev.polyak.sweep.Cell;
+import dev.polyak.sweep.RunFolder;
+import dev.polyak.sweep.RunPolicy;
+import dev.polyak.sweep.SweepProgress;
 import dev.polyak.sweep.SweepSpec;
-import dev.polyak.transforms.sweep.RunFolder;
-import dev.polyak.transforms.sweep.RunPolicy;
-import dev.polyak.transforms.sweep.SweepProgress;
 import dev.polyak.transforms.sweep.TrainRunFn;
 import java.io.PrintWriter;
 import java.nio.file.Path;

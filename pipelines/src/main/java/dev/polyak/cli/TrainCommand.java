@@ -102,7 +102,7 @@ final class TrainCommand implements Callable<Integer>, RecoveryAdvice {
         last.keptParameters());
     console.printf("wrote %s%n", folder.resolve("result.json"));
     if (!result.pruneSteps().isEmpty()) {
-      console.printf("wrote %s (%d pruning events)%n", folder.resolve(dev.polyak.prune.PruneEventFiles.COMBINED),
+      console.printf("wrote %s (%d pruning events)%n", folder.resolve(dev.polyak.train.PruneEventFiles.COMBINED),
           result.pruneSteps().size());
     }
     console.flush();

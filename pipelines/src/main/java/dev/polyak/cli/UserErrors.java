@@ -1,7 +1,7 @@
 package dev.polyak.cli;
 
+import dev.polyak.BadInputException;
 import dev.polyak.checkpoint.CheckpointFormatException;
-import dev.polyak.data.BadInputException;
 import dev.polyak.pipelines.JobFailures;
 import java.io.FileNotFoundException;
 import java.io.IOException;

@@ -2,7 +2,7 @@ package dev.polyak.cluster;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.polyak.data.BadInputException;
+import dev.polyak.BadInputException;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;

@@ -1,8 +1,8 @@
 package dev.polyak.cluster;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.polyak.checkpoint.AtomicFiles;
-import dev.polyak.data.BadInputException;
+import dev.polyak.BadInputException;
+import dev.polyak.io.AtomicFiles;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;

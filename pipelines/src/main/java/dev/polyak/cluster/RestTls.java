@@ -1,6 +1,6 @@
 package dev.polyak.cluster;
 
-import dev.polyak.checkpoint.AtomicFiles;
+import dev.polyak.io.AtomicFiles;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;

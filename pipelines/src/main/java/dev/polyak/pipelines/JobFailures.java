@@ -1,6 +1,6 @@
 package dev.polyak.pipelines;
 
-import dev.polyak.data.BadInputException;
+import dev.polyak.BadInputException;
 import java.util.Optional;
 
 /**

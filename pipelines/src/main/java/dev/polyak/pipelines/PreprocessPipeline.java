@@ -1,6 +1,6 @@
 package dev.polyak.pipelines;
 
-import dev.polyak.data.BadInputException;
+import dev.polyak.BadInputException;
 import dev.polyak.data.image.CifarConfig;
 import dev.polyak.data.image.CifarLayout;
 import dev.polyak.data.image.CifarVariant;

@@ -2,12 +2,12 @@ package dev.polyak.pipelines;
 
 import dev.polyak.diag.DiagnosticsOptions;
 import dev.polyak.report.HtmlReport;
-import dev.polyak.report.SweepSummary;
 import dev.polyak.schemas.DiagnosticRecord;
 import dev.polyak.schemas.MetricRow;
 import dev.polyak.schemas.PruneEvent;
 import dev.polyak.schemas.RunRecord;
 import dev.polyak.schemas.RunTask;
+import dev.polyak.summary.SweepSummary;
 import dev.polyak.sweep.Cell;
 import dev.polyak.transforms.PolyakCoders;
 import dev.polyak.transforms.sweep.DiagnoseOnce;

@@ -1,13 +1,18 @@
 package dev.polyak.report;
 
 import dev.polyak.PolyakVersion;
-import dev.polyak.checkpoint.AtomicFiles;
+import dev.polyak.io.AtomicFiles;
 import dev.polyak.schemas.DiagnosticRecord;
 import dev.polyak.schemas.PairedComparison;
 import dev.polyak.schemas.RunRecord;
 import dev.polyak.schemas.RunStatus;
 import dev.polyak.schemas.Stats;
 import dev.polyak.schemas.SummaryRecord;
+import dev.polyak.summary.Curves;
+import dev.polyak.summary.ReportFiles;
+import dev.polyak.summary.SweepDiagnostics;
+import dev.polyak.summary.SweepRuns;
+import dev.polyak.summary.SweepSummary;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;

@@ -1,6 +1,6 @@
 package dev.polyak.report;
 
-import dev.polyak.checkpoint.AtomicFiles;
+import dev.polyak.io.AtomicFiles;
 import dev.polyak.schemas.DiagnosticKind;
 import dev.polyak.schemas.DiagnosticRecord;
 import java.awt.BasicStroke;

@@ -3,10 +3,10 @@ package dev.polyak.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.polyak.data.io.AvroFiles;
-import dev.polyak.report.ReportFiles;
 import dev.polyak.schemas.MetricRow;
 import dev.polyak.schemas.RunRecord;
 import dev.polyak.schemas.SummaryRecord;
+import dev.polyak.summary.ReportFiles;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;

@@ -3,7 +3,6 @@ package dev.polyak.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import ai.djl.Device;
-import dev.polyak.diag.Diagnostics;
 import dev.polyak.diag.DiagnosticsOptions;
 import dev.polyak.diag.DiagnosticsReport;
 import dev.polyak.report.KappaHeatMap;
@@ -11,6 +10,7 @@ import dev.polyak.schemas.DiagnosticKind;
 import dev.polyak.schemas.DiagnosticRecord;
 import dev.polyak.testing.TestRuns;
 import dev.polyak.train.RestoredRun;
+import dev.polyak.train.TrainerDiagnostics;
 import java.awt.image.BufferedImage;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -51,7 +51,7 @@ class DiagnoseCommandTest {
     }
     DiagnosticsReport direct;
     try (RestoredRun restored = RestoredRun.open(checkpoint, null, Device.cpu())) {
-      direct = Diagnostics.run(restored.trainer(),
+      direct = TrainerDiagnostics.run(restored.trainer(),
           DiagnosticsOptions.defaults().withProbeSamples(8).withHutchinsonProbes(2));
     }
     assertThat(records).hasSize(direct.structures().size() + 1).hasSize(17);

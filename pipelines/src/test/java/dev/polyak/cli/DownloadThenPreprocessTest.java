@@ -3,8 +3,8 @@ package dev.polyak.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.sun.net.httpserver.HttpServer;
-import dev.polyak.data.io.Digests;
 import dev.polyak.data.manifest.Manifests;
+import dev.polyak.io.Digests;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.PrintWriter;

@@ -4,8 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.polyak.checkpoint.CheckpointStore;
 import dev.polyak.checkpoint.RetentionPolicy;
-import dev.polyak.checkpoint.WriteFaults;
 import dev.polyak.data.synthetic.SyntheticWikiText;
+import dev.polyak.io.WriteFaults;
 import dev.polyak.testing.TestShardSets;
 import java.io.IOException;
 import java.nio.file.Files;

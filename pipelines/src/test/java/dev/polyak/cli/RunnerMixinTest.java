@@ -4,9 +4,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.sun.net.httpserver.HttpServer;
+import dev.polyak.BadInputException;
 import dev.polyak.cluster.HttpsOverview;
 import dev.polyak.cluster.RestTls;
-import dev.polyak.data.BadInputException;
 import dev.polyak.pipelines.RunnerSettings;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;

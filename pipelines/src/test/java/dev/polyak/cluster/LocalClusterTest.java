@@ -3,7 +3,7 @@ package dev.polyak.cluster;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import dev.polyak.data.BadInputException;
+import dev.polyak.BadInputException;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.nio.file.Path;

@@ -89,7 +89,7 @@ class RestTlsTest {
   @Test
   void aFolderWithoutAFlinkConfigurationIsNamed() {
     assertThatThrownBy(() -> FlinkRest.of("127.0.0.1:8081", Optional.of(dir.resolve("nothing"))))
-        .isInstanceOf(dev.polyak.data.BadInputException.class)
+        .isInstanceOf(dev.polyak.BadInputException.class)
         .hasMessageContaining(dir.resolve("nothing") + ": not a Flink configuration folder");
   }
 

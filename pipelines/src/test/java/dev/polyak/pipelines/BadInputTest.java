@@ -3,7 +3,7 @@ package dev.polyak.pipelines;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import dev.polyak.data.BadInputException;
+import dev.polyak.BadInputException;
 import dev.polyak.data.image.CifarConfig;
 import dev.polyak.data.image.CifarVariant;
 import dev.polyak.data.synthetic.SyntheticCifar;

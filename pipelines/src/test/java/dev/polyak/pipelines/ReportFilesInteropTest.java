@@ -3,14 +3,14 @@ package dev.polyak.pipelines;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.polyak.data.io.AvroFiles;
-import dev.polyak.data.io.Digests;
-import dev.polyak.report.ReportFiles;
+import dev.polyak.io.Digests;
 import dev.polyak.schemas.MetricRow;
 import dev.polyak.schemas.RunRecord;
 import dev.polyak.schemas.RunTask;
+import dev.polyak.summary.ReportFiles;
+import dev.polyak.sweep.RunPolicy;
 import dev.polyak.sweep.SweepSpec;
 import dev.polyak.testing.TestShardSets;
-import dev.polyak.transforms.sweep.RunPolicy;
 import dev.polyak.transforms.sweep.TrainRunFn;
 import java.io.File;
 import java.nio.file.Files;

@@ -1,6 +1,6 @@
 package dev.polyak.pipelines;
 
-import dev.polyak.data.io.Digests;
+import dev.polyak.io.Digests;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;

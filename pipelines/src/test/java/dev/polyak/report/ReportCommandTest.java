@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.polyak.cli.PolyakCli;
 import dev.polyak.data.io.AvroFiles;
 import dev.polyak.schemas.SummaryRecord;
+import dev.polyak.summary.SweepFixture;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.file.Files;

@@ -7,6 +7,7 @@ import dev.polyak.schemas.MetricRow;
 import dev.polyak.schemas.PruneEvent;
 import dev.polyak.schemas.RunRecord;
 import dev.polyak.schemas.RunStatus;
+import dev.polyak.summary.ReportFiles;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;

@@ -2,6 +2,7 @@ package dev.polyak.transforms;
 
 import ai.djl.Device;
 import dev.polyak.checkpoint.CheckpointStore;
+import dev.polyak.diag.DiagnosticRecords;
 import dev.polyak.diag.Diagnostics;
 import dev.polyak.diag.DiagnosticsOptions;
 import dev.polyak.diag.DiagnosticsReport;
@@ -11,6 +12,8 @@ import dev.polyak.schemas.DiagnosticRecord;
 import dev.polyak.schemas.DiagnosticTask;
 import dev.polyak.train.RestoredRun;
 import dev.polyak.train.Trainer;
+import dev.polyak.train.TrainerDiagnostics;
+import java.io.Serializable;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Iterator;
@@ -48,6 +51,17 @@ import org.checkerframework.checker.nullness.qual.Nullable;
  * instance).
  */
 public final class Diagnose extends PTransform<PCollection<String>, PCollection<DiagnosticRecord>> {
+  /**
+   * What one task of {@link Diagnose} computed for one checkpoint: the kernels of one layer's
+   * structures, or the model part together with what assembly needs to know about the run.
+   *
+   * @param layout set by the model task only
+   */
+  record DiagnosticPart(String runId, long step, long seed, int[] probes, Diagnostics.@Nullable Layout layout,
+      Diagnostics.@Nullable StructurePart structures, Diagnostics.@Nullable ModelPart model) implements Serializable {
+    private static final long serialVersionUID = 1L;
+  }
+
   private final DiagnosticsOptions options;
   private final @Nullable String data;
 
@@ -129,7 +143,7 @@ public final class Diagnose extends PTransform<PCollection<String>, PCollection<
     public void process(@Element DiagnosticTask task, OutputReceiver<KV<String, DiagnosticPart>> out) {
       RestoredRun run = restored(task.getCheckpoint());
       Trainer trainer = run.trainer();
-      int[] probes = Diagnostics.probes(trainer, options);
+      int[] probes = TrainerDiagnostics.probes(trainer, options);
       ProbeObjective objective = trainer.probes(probes, options.output());
       long seed = trainer.config().seed();
       Integer layer = task.getLayer();

@@ -3,6 +3,7 @@ package dev.polyak.transforms;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import ai.djl.Device;
+import dev.polyak.diag.DiagnosticRecords;
 import dev.polyak.diag.Diagnostics;
 import dev.polyak.diag.DiagnosticsOptions;
 import dev.polyak.diag.DiagnosticsReport;
@@ -12,6 +13,7 @@ import dev.polyak.schemas.DiagnosticKind;
 import dev.polyak.schemas.DiagnosticRecord;
 import dev.polyak.testing.TestRuns;
 import dev.polyak.train.RestoredRun;
+import dev.polyak.train.TrainerDiagnostics;
 import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.List;
@@ -50,7 +52,7 @@ class DiagnoseTest {
     assertThat(checkpoints).hasSize(2);
     for (Path checkpoint : checkpoints) {
       try (RestoredRun run = RestoredRun.open(checkpoint, null, Device.cpu())) {
-        DiagnosticsReport report = Diagnostics.run(run.trainer(), options());
+        DiagnosticsReport report = TrainerDiagnostics.run(run.trainer(), options());
         DIRECT.put(report.step(), report);
         PARAMETERS.put(report.step(), run.trainer().model().parameters().count());
         runId = run.runId();

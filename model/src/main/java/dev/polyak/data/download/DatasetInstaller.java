@@ -1,5 +1,6 @@
 package dev.polyak.data.download;
 
+import dev.polyak.io.FileTrees;
 import java.io.IOException;
 import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;

@@ -1,6 +1,6 @@
 package dev.polyak.data.image;
 
-import dev.polyak.data.BadInputException;
+import dev.polyak.BadInputException;
 import dev.polyak.data.io.ParquetShards;
 import dev.polyak.data.io.ShardFiles;
 import dev.polyak.data.io.ShardPlan;

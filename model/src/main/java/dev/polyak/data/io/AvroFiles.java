@@ -1,7 +1,8 @@
 package dev.polyak.data.io;
 
-import dev.polyak.checkpoint.AtomicFiles;
-import dev.polyak.data.BadInputException;
+import dev.polyak.BadInputException;
+import dev.polyak.io.AtomicFiles;
+import dev.polyak.io.Digests;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;

@@ -47,7 +47,7 @@ public final class LocalOutputFile implements OutputFile {
     OutputStream out =
         new BufferedOutputStream(Files.newOutputStream(path, withWrite(options)), BUFFER_BYTES);
     try {
-      dev.polyak.checkpoint.WriteFaults.beforeWrite(path);
+      dev.polyak.io.WriteFaults.beforeWrite(path);
     } catch (IOException e) {
       out.close();
       throw e;

@@ -1,5 +1,6 @@
 package dev.polyak.data.io;
 
+import dev.polyak.io.Digests;
 import dev.polyak.schemas.ShardResult;
 import java.io.IOException;
 import java.io.UncheckedIOException;

@@ -1,6 +1,6 @@
 package dev.polyak.data.read;
 
-import dev.polyak.data.BadInputException;
+import dev.polyak.BadInputException;
 import dev.polyak.data.image.CifarVariant;
 import dev.polyak.data.io.ParquetShards;
 import dev.polyak.schemas.ImageRecord;

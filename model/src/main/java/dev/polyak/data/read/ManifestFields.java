@@ -1,6 +1,6 @@
 package dev.polyak.data.read;
 
-import dev.polyak.data.BadInputException;
+import dev.polyak.BadInputException;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;

@@ -1,7 +1,7 @@
 package dev.polyak.data.read;
 
-import dev.polyak.data.BadInputException;
-import dev.polyak.data.io.Digests;
+import dev.polyak.BadInputException;
+import dev.polyak.io.Digests;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;

@@ -1,9 +1,9 @@
 package dev.polyak.data.read;
 
-import dev.polyak.data.BadInputException;
-import dev.polyak.data.io.Digests;
+import dev.polyak.BadInputException;
 import dev.polyak.data.io.ShardSetCommitter;
 import dev.polyak.data.manifest.Manifests;
+import dev.polyak.io.Digests;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;

@@ -1,6 +1,6 @@
 package dev.polyak.data.text;
 
-import dev.polyak.data.BadInputException;
+import dev.polyak.BadInputException;
 import dev.polyak.schemas.TextChunk;
 import java.io.IOException;
 import java.io.UncheckedIOException;

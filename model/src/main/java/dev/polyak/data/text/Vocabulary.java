@@ -1,7 +1,7 @@
 package dev.polyak.data.text;
 
-import dev.polyak.data.BadInputException;
-import dev.polyak.data.io.Digests;
+import dev.polyak.BadInputException;
+import dev.polyak.io.Digests;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;

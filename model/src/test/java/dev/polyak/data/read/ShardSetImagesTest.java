@@ -6,7 +6,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.within;
 
-import dev.polyak.data.BadInputException;
+import dev.polyak.BadInputException;
 import dev.polyak.data.image.CifarConfig;
 import dev.polyak.data.image.CifarVariant;
 import dev.polyak.data.synthetic.SyntheticCifar;

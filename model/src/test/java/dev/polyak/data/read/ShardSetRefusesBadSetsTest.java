@@ -5,7 +5,7 @@ import dev.polyak.testing.TestShardSets;
 import static org.assertj.core.api.Assertions.assertThatCode;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import dev.polyak.data.BadInputException;
+import dev.polyak.BadInputException;
 import dev.polyak.data.io.ShardSetCommitter;
 import dev.polyak.data.synthetic.SyntheticWikiText;
 import dev.polyak.data.text.WikiTextConfig;

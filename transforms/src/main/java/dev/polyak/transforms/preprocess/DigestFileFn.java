@@ -1,6 +1,6 @@
 package dev.polyak.transforms.preprocess;
 
-import dev.polyak.data.io.Digests;
+import dev.polyak.io.Digests;
 import dev.polyak.schemas.FileDigest;
 import java.io.IOException;
 import java.io.UncheckedIOException;

@@ -1,8 +1,8 @@
 package dev.polyak.transforms.sweep;
 
 import dev.polyak.data.io.AvroFiles;
-import dev.polyak.data.io.Digests;
 import dev.polyak.diag.DiagnosticsOptions;
+import dev.polyak.io.Digests;
 import dev.polyak.schemas.DiagnosticRecord;
 import dev.polyak.transforms.Diagnose;
 import java.nio.charset.StandardCharsets;

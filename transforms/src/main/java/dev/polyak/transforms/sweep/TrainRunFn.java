@@ -3,14 +3,19 @@ package dev.polyak.transforms.sweep;
 import ai.djl.Device;
 import dev.polyak.checkpoint.CheckpointStore;
 import dev.polyak.checkpoint.RetentionPolicy;
+import dev.polyak.engine.DeviceLease;
 import dev.polyak.nn.EngineThreads;
-import dev.polyak.prune.PruneEventFiles;
 import dev.polyak.schemas.MetricRow;
 import dev.polyak.schemas.PruneEvent;
 import dev.polyak.schemas.RunRecord;
 import dev.polyak.schemas.RunTask;
 import dev.polyak.sweep.DiagnosticsPlan;
+import dev.polyak.sweep.RunFolder;
+import dev.polyak.sweep.RunPolicy;
+import dev.polyak.sweep.RunRecords;
+import dev.polyak.sweep.SweepProgress;
 import dev.polyak.train.MetricRecord;
+import dev.polyak.train.PruneEventFiles;
 import dev.polyak.train.RunSpec;
 import dev.polyak.train.TrainingListener;
 import dev.polyak.train.TrainingRun;
@@ -118,7 +123,7 @@ public final class TrainRunFn extends DoFn<RunTask, RunRecord> {
     if (fault != null && fault.runId().equals(task.getRunId())) {
       Path marker = folder.path().resolve(FaultInjection.MARKER);
       if (!Files.exists(marker)) {
-        dev.polyak.checkpoint.AtomicFiles.writeString(marker, "failed once on purpose\n");
+        dev.polyak.io.AtomicFiles.writeString(marker, "failed once on purpose\n");
         throw new IllegalStateException("injected failure of run " + task.getRunId() + " after emitting its records");
       }
     }

@@ -1,0 +1,306 @@
+package dev.polyak.train;
+
+import ai.djl.ndarray.NDScope;
+import dev.polyak.checkpoint.Checkpoint;
+import dev.polyak.checkpoint.CheckpointStore;
+import dev.polyak.checkpoint.RetentionPolicy;
+import dev.polyak.diag.ProbeSet;
+import dev.polyak.diag.ScalarOutput;
+import dev.polyak.nn.MaskedModel;
+import dev.polyak.nn.Masks;
+import dev.polyak.nn.Structure;
+import dev.polyak.prune.Importance;
+import dev.polyak.prune.KeepTop;
+import dev.polyak.prune.PruningMethod;
+import dev.polyak.prune.PruningSpec;
+import dev.polyak.prune.ScoringContext;
+import dev.polyak.random.RandomStream;
+import dev.polyak.random.RandomStreams;
+import dev.polyak.schemas.PruneEvent;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.TreeSet;
+import java.util.function.Function;
+import java.util.stream.IntStream;
+
+/**
+ * Carries out a run's {@link PruningSpec} on its trainer. The schedule is read as a function of
+ * state, not of history: after step t the scope must keep {@code schedule.keptAfter(t)}
+ * structures, and an event happens whenever it keeps more ({@link #due}). So a run resumed from
+ * any checkpoint (even the one written just before an event) does exactly what an uninterrupted
+ * run does, and nothing is pruned twice.
+ *
+ * <p>An event ({@link #prune}):
+ * <ol>
+ *   <li>writes {@code ckpt-<step>-prune-before.safetensors};
+ *   <li>scores every structure with the method's {@link Importance} on {@code scoring_samples}
+ *       training samples drawn from the run seed's "pruning-scoring" stream at position {@code
+ *       event << 32} (prepared as evaluation sees them, model in evaluation mode);
+ *   <li>keeps the {@code target} best of the scope ({@link KeepTop}: at least {@code min_per_layer}
+ *       per layer; a structure pruned before can never come back, its score is read as −∞);
+ *   <li>for {@code lth}, sets weights and optimizer state back to the rewind checkpoint (masks and
+ *       step stay);
+ *   <li>writes {@code ckpt-<step>-prune.safetensors}, which training continues from, and returns
+ *       the {@link PruneEvent}.
+ * </ol>
+ * Structures outside the scope are never touched.
+ */
+public final class Pruner {
+  /** The stream the scoring samples are drawn from. */
+  public static final String SCORING_STREAM = "pruning-scoring";
+
+  private final PruningSpec spec;
+  private final String runId;
+  private final CheckpointStore store;
+  private final CheckpointStore rewindStore;
+  private final Function<Boolean, Checkpoint> capture;
+  private final Importance importance;
+
+  /**
+   * @param out the run's folder (checkpoints in {@code checkpoints/}, lth's rewind point in {@code rewind/})
+   * @param capture the trainer's checkpoint now, marked as a pruning checkpoint or not
+   */
+  public Pruner(PruningSpec spec, String runId, Path out, CheckpointStore store, Function<Boolean, Checkpoint> capture) {
+    if (!spec.prunes()) {
+      throw new IllegalArgumentException("dense runs have no pruner");
+    }
+    this.spec = spec;
+    this.runId = runId;
+    this.store = store;
+    this.rewindStore = new CheckpointStore(out.resolve("rewind"), RetentionPolicy.keepAll());
+    this.capture = capture;
+    this.importance = spec.method().importance(spec.options());
+  }
+
+  /**
+   * Refuses a spec this model and training budget cannot carry out, before anything trains: an
+   * empty scope, a target below what protection keeps, an lth rewind point after an event.
+   */
+  public void check(Trainer trainer) {
+    List<Structure> scope = scope(trainer.model());
+    if (scope.isEmpty()) {
+      throw new IllegalArgumentException("pruning.scope " + kinds() + ": the model has no such structures");
+    }
+    int layers = (int) scope.stream().mapToInt(Structure::layer).distinct().count();
+    int finalTarget = spec.schedule().keptAfter(trainer.config().steps(), scope.size(), trainer.stepsPerEpoch());
+    long protectedCount = scope.stream().collect(java.util.stream.Collectors.groupingBy(Structure::layer,
+        java.util.stream.Collectors.counting())).values().stream().mapToLong(n -> Math.min(n, spec.minPerLayer())).sum();
+    if (finalTarget < protectedCount) {
+      throw new IllegalArgumentException("the pruning schedule keeps " + finalTarget + " of " + scope.size() + " "
+          + kinds() + " in the end, but min_per_layer " + spec.minPerLayer() + " keeps " + protectedCount + " ("
+          + layers + " layers)");
+    }
+    if (spec.scoringSamples() > trainer.trainSize()) {
+      throw new IllegalArgumentException("pruning.scoring_samples " + spec.scoringSamples() + " is larger than the training"
+          + " split (" + trainer.trainSize() + " samples)");
+    }
+    if (spec.method() == PruningMethod.LTH) {
+      long rewind = rewindStep(trainer);
+      long first = nextEventStep(trainer, -1, trainer.config().steps());
+      if (first <= trainer.config().steps() && first <= rewind) {
+        throw new IllegalArgumentException("lth rewinds to step " + rewind + " (rewind_fraction "
+            + spec.method().rewindFraction(spec.options()) + ") but the schedule first prunes at step " + first
+            + "; prune later or rewind earlier");
+      }
+    }
+  }
+
+  /** Whether the scope keeps more structures than the schedule allows after the trainer's current step. */
+  public boolean due(Trainer trainer) {
+    List<Structure> scope = scope(trainer.model());
+    return keptCount(trainer.model(), scope) > target(trainer, scope, trainer.step());
+  }
+
+  /**
+   * Where training must stop next, at most {@code until}: the first step after the trainer's current
+   * one after which the schedule prunes, or for lth the rewind point, whichever comes first.
+   */
+  public long nextStop(Trainer trainer, long until) {
+    long stop = Math.min(until, nextEventStep(trainer, trainer.step(), until));
+    if (spec.method() == PruningMethod.LTH) {
+      long rewind = rewindStep(trainer);
+      if (rewind > trainer.step() && rewind < stop) {
+        stop = rewind;
+      }
+    }
+    return stop;
+  }
+
+  /** The first step in {@code (after, until]} after which the schedule prunes, or {@code until + 1} if none. */
+  private long nextEventStep(Trainer trainer, long after, long until) {
+    int p = scope(trainer.model()).size();
+    for (long s = Math.max(0, after + 1); s <= until; s++) {
+      if (spec.schedule().prunesAt(s, p, trainer.stepsPerEpoch())) {
+        return s;
+      }
+    }
+    return until + 1;
+  }
+
+  /** For lth: the step whose weights are the rewind point, {@code round(rewind_fraction × steps)}. */
+  private long rewindStep(Trainer trainer) {
+    return Math.round(spec.method().rewindFraction(spec.options()) * trainer.config().steps());
+  }
+
+  /** For lth: saves the rewind point when the trainer stands at it and it is not saved yet. */
+  public void saveRewindPointIfDue(Trainer trainer) {
+    if (spec.method() == PruningMethod.LTH && trainer.step() == rewindStep(trainer)
+        && rewindStore.latestValid(trainer.step()).filter(c -> c.step() == trainer.step()).isEmpty()) {
+      rewindStore.save(capture.apply(false));
+    }
+  }
+
+  /** Carries out the event due at the trainer's current step (see the class comment). */
+  public PruneEvent prune(Trainer trainer) {
+    long started = System.nanoTime();
+    MaskedModel model = trainer.model();
+    List<Structure> all = model.structures();
+    int[] scopeIndices = IntStream.range(0, all.size()).filter(i -> spec.scope().contains(all.get(i).kind())).toArray();
+    List<Structure> scope = IntStream.of(scopeIndices).mapToObj(all::get).toList();
+    int target = target(trainer, scope, trainer.step());
+    int event = eventIndex(trainer);
+    long parametersBefore = model.keptParameters();
+    long flopsBefore = model.flopsPerSample();
+    Path before = store.saveBeforePruning(capture.apply(true));
+    Scoring scoring = score(trainer, model, event);
+    Selection selection = keepTop(model.masks(), scope, scopeIndices, scoring.scored().scores(), target);
+    Long rewoundTo = rewindIfLth(trainer);
+    Path after = store.save(capture.apply(true));
+    return PruneEvent.newBuilder()
+        .setRunId(runId)
+        .setStep(trainer.step())
+        .setEvent(event)
+        .setMethod(spec.method().id())
+        .setMethodOptions(new java.util.LinkedHashMap<>(spec.method().describe(spec.options())))
+        .setScope(new ArrayList<>(kindSet()))
+        .setStructureIds(new ArrayList<>(selection.ids()))
+        .setScores(selection.scores())
+        .setKeptBefore(selection.keptBefore())
+        .setKeptAfter(selection.keptAfter())
+        .setTargetKept(target)
+        .setMinPerLayer(spec.minPerLayer())
+        .setKeptParametersBefore(parametersBefore)
+        .setKeptParametersAfter(model.keptParameters())
+        .setFlopsBefore(flopsBefore)
+        .setFlopsAfter(model.flopsPerSample())
+        .setScoringSamples(scoring.samples())
+        .setWallSeconds((System.nanoTime() - started) / 1e9)
+        .setScoringSeconds(scoring.seconds())
+        .setCheckpointBefore(before.getFileName().toString())
+        .setCheckpointAfter(after.getFileName().toString())
+        .setRewoundToStep(rewoundTo)
+        .setObjectiveTrace(java.util.Arrays.stream(scoring.scored().objectiveTrace()).boxed().toList())
+        .build();
+  }
+
+  /** An event's scores of every structure, the number of samples they were computed on, and the time it took. */
+  private record Scoring(Importance.Scored scored, int samples, double seconds) {}
+
+  /** The scope's ids and scores in model order, and which structures it kept before and after the event. */
+  private record Selection(List<String> ids, List<Double> scores, List<Boolean> keptBefore, List<Boolean> keptAfter) {}
+
+  /**
+   * Scores every structure with the method's {@link Importance} on the event's scoring samples; the
+   * model's gates are cleared afterwards.
+   */
+  private Scoring score(Trainer trainer, MaskedModel model, int event) {
+    long scoringStarted = System.nanoTime();
+    int n = Math.min(spec.scoringSamples(), trainer.trainSize());
+    RandomStream stream = new RandomStreams(trainer.config().seed()).stream(SCORING_STREAM);
+    stream.seek((long) event << 32);
+    int[] samples = ProbeSet.select(stream, trainer.trainSize(), n, "pruning.scoring_samples");
+    Importance.Scored scored;
+    try (NDScope scoring = new NDScope()) {
+      scored = importance.score(new ScoringContext(trainer.probes(samples, ScalarOutput.LOSS), trainer.config().seed(),
+          event, trainer.step(), spec.scoringBatch()));
+    } finally {
+      model.clearGates();
+    }
+    double[] scores = scored.scores();
+    int structures = model.structures().size();
+    if (scores.length != structures) {
+      throw new IllegalStateException(spec.method().id() + " gave " + scores.length + " scores for " + structures
+          + " structures");
+    }
+    return new Scoring(scored, n, (System.nanoTime() - scoringStarted) / 1e9);
+  }
+
+  /**
+   * Keeps the {@code target} best of the scope ({@link KeepTop}; a structure pruned before ranks
+   * −∞ and stays pruned) and sets the masks accordingly.
+   */
+  private Selection keepTop(Masks masks, List<Structure> scope, int[] scopeIndices, double[] scores, int target) {
+    List<String> ids = new ArrayList<>();
+    List<Double> scopeScores = new ArrayList<>();
+    double[] ranked = new double[scope.size()];
+    List<Boolean> keptBefore = new ArrayList<>();
+    for (int i = 0; i < scope.size(); i++) {
+      Structure s = scope.get(i);
+      boolean kept = masks.kept(s.layer(), s.index());
+      ids.add(s.id());
+      scopeScores.add(scores[scopeIndices[i]]);
+      keptBefore.add(kept);
+      ranked[i] = kept ? scores[scopeIndices[i]] : Double.NEGATIVE_INFINITY;
+    }
+    boolean[] keep = KeepTop.select(scope, ranked, target, spec.minPerLayer());
+    List<Boolean> keptAfter = new ArrayList<>();
+    for (int i = 0; i < scope.size(); i++) {
+      Structure s = scope.get(i);
+      boolean k = keep[i] && keptBefore.get(i);
+      masks.set(s.layer(), s.index(), k);
+      keptAfter.add(k);
+    }
+    return new Selection(ids, scopeScores, keptBefore, keptAfter);
+  }
+
+  /** For lth: sets weights and optimizer state back to the rewind point and returns its step; otherwise null. */
+  private Long rewindIfLth(Trainer trainer) {
+    if (spec.method() != PruningMethod.LTH) {
+      return null;
+    }
+    long rewind = rewindStep(trainer);
+    Checkpoint point = rewindStore.latestValid(rewind).filter(c -> c.step() == rewind).orElseThrow(() ->
+        new IllegalStateException("lth: no valid rewind point at step " + rewind + " in " + rewindStore.folder()));
+    TrainerCheckpoints.restoreWeightsAndOptimizer(trainer, point);
+    return rewind;
+  }
+
+  /** The scope's structures in model order. */
+  public List<Structure> scope(MaskedModel model) {
+    return model.structures().stream().filter(s -> spec.scope().contains(s.kind())).toList();
+  }
+
+  private TreeSet<String> kindSet() {
+    TreeSet<String> names = new TreeSet<>();
+    spec.scope().forEach(k -> names.add(PruningSpec.kindName(k)));
+    return names;
+  }
+
+  /** The scope's kinds as a run file writes them, e.g. {@code heads, experts}. */
+  private String kinds() {
+    return String.join(", ", kindSet());
+  }
+
+  private int target(Trainer trainer, List<Structure> scope, long step) {
+    return spec.schedule().keptAfter(step, scope.size(), trainer.stepsPerEpoch());
+  }
+
+  private static int keptCount(MaskedModel model, List<Structure> scope) {
+    int kept = 0;
+    for (Structure s : scope) {
+      kept += model.masks().kept(s.layer(), s.index()) ? 1 : 0;
+    }
+    return kept;
+  }
+
+  /** The number of schedule events before the current step: the event's index, the same on resume. */
+  private int eventIndex(Trainer trainer) {
+    int p = scope(trainer.model()).size();
+    int events = 0;
+    for (long s = 0; s < trainer.step(); s++) {
+      events += spec.schedule().prunesAt(s, p, trainer.stepsPerEpoch()) ? 1 : 0;
+    }
+    return events;
+  }
+}
