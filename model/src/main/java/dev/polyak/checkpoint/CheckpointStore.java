@@ -7,6 +7,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Locale;
 import java.util.Optional;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -70,7 +71,7 @@ public final class CheckpointStore {
 
   /** The file name of the checkpoint at {@code step}, e.g. {@code ckpt-0000001200-prune.safetensors}. */
   public static String fileName(long step, boolean pruning) {
-    return String.format("ckpt-%010d%s.safetensors", step, pruning ? "-prune" : "");
+    return String.format(Locale.ROOT, "ckpt-%010d%s.safetensors", step, pruning ? "-prune" : "");
   }
 
   /**
@@ -98,7 +99,7 @@ public final class CheckpointStore {
 
   /** The file name of the checkpoint just before the pruning event at {@code step}. */
   public static String beforePruningFileName(long step) {
-    return String.format("ckpt-%010d-prune-before.safetensors", step);
+    return String.format(Locale.ROOT, "ckpt-%010d-prune-before.safetensors", step);
   }
 
   private Path write(Path file, Checkpoint checkpoint) {

@@ -7,6 +7,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Locale;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -21,6 +22,19 @@ class CheckpointStoreTest {
     List<String> names =
         Stream.of(5L, 40L, 300L, 1_234_567_890L).map(step -> CheckpointStore.fileName(step, false)).toList();
     assertThat(names).isSorted();
+  }
+
+  @Test
+  void fileNamesUseAsciiDigitsWhateverTheDefaultLocale() {
+    Locale before = Locale.getDefault();
+    try {
+      // Arabic digits in an Arabic default locale with plain String.format ("ckpt-٠٠٠٠٠٠٠٠٤٢...")
+      Locale.setDefault(Locale.forLanguageTag("ar-EG-u-nu-arab"));
+      assertThat(CheckpointStore.fileName(42, false)).isEqualTo("ckpt-0000000042.safetensors");
+      assertThat(CheckpointStore.fileName(42, true)).isEqualTo("ckpt-0000000042-prune.safetensors");
+    } finally {
+      Locale.setDefault(before);
+    }
   }
 
   @Test

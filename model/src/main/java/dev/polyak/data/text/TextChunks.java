@@ -10,6 +10,7 @@ import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 
 /** Cuts split files into line-aligned byte ranges, and reads and validates them. */
 public final class TextChunks {
@@ -72,7 +73,7 @@ public final class TextChunks {
     int bad = Utf8.firstInvalid(bytes, 0, bytes.length);
     if (bad >= 0) {
       throw new BadInputException(
-          chunk.getPath() + ": invalid UTF-8 byte 0x" + String.format("%02x", bytes[bad] & 0xFF)
+          chunk.getPath() + ": invalid UTF-8 byte 0x" + String.format(Locale.ROOT, "%02x", bytes[bad] & 0xFF)
               + " at byte offset " + (chunk.getStartByte() + bad) + " (line " + (lineOf(chunk, bytes, bad) + 1) + ")");
     }
   }
