@@ -12,7 +12,7 @@ import org.junit.jupiter.api.Test;
 import org.yaml.snakeyaml.nodes.Node;
 
 /**
- * No example or script puts a Flink endpoint on a public interface: the READMEs, the runbooks and
+ * No example or script puts a Flink endpoint on a public interface: the READMEs, docs/, the runbooks and
  * the scripts publish container ports on 127.0.0.1 only and forward nothing beyond the loopback
  * ({@link PublicExposure}); no manifest exposes a port on its node (hostNetwork, hostPort, a
  * LoadBalancer or NodePort Service); the configurations that bind Flink to 0.0.0.0 are only those of
@@ -22,8 +22,8 @@ class PublicExposureTest {
   @Test
   void noExampleOrScriptPublishesAPublicInterface() throws IOException {
     List<Path> files = examplesAndScripts();
-    assertThat(files).extracting(DeployTree::shown).contains("README.md", "deploy/README.md", "polyak",
-        "deploy/k8s/polyak-in-image.sh");
+    assertThat(files).extracting(DeployTree::shown).contains("README.md", "CONTRIBUTING.md", "docs/cluster.md",
+        "docs/cli.md", "deploy/README.md", "polyak", "deploy/k8s/polyak-in-image.sh");
 
     List<String> problems = new ArrayList<>();
     files.forEach(f -> problems.addAll(PublicExposure.problems(f)));
@@ -70,15 +70,19 @@ class PublicExposureTest {
     assertThat(problems.get(6)).contains("open.md:13: exposes a Service");
   }
 
-  /** The top README, every Markdown file and script of deploy/ (not its test sources), and the launcher. */
+  /**
+   * Every Markdown file of the repository (the top README, CONTRIBUTING.md, docs/, deploy/), every
+   * script of deploy/ (not its test sources), and the launcher.
+   */
   private static List<Path> examplesAndScripts() throws IOException {
     Path repository = DeployTree.repository();
-    List<Path> files = new ArrayList<>(List.of(repository.resolve("README.md"), repository.resolve("polyak")));
+    List<Path> files = new ArrayList<>(MarkdownDocs.all());
+    files.add(repository.resolve("polyak"));
     Path deploy = DeployTree.deploy();
     try (Stream<Path> walk = Files.walk(deploy)) {
       walk.filter(Files::isRegularFile)
           .filter(f -> !f.startsWith(deploy.resolve("target")) && !f.startsWith(deploy.resolve("src")))
-          .filter(f -> f.toString().endsWith(".md") || f.toString().endsWith(".sh") || f.getFileName().toString().equals("Dockerfile"))
+          .filter(f -> f.toString().endsWith(".sh") || f.getFileName().toString().equals("Dockerfile"))
           .sorted().forEach(files::add);
     }
     return files;

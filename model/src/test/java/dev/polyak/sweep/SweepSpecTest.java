@@ -32,7 +32,7 @@ import org.junit.jupiter.api.io.TempDir;
 class SweepSpecTest {
   private static final Path BASE = Path.of("/sweeps");
 
-  /** The README's example. */
+  /** The example of docs/sweeps.md at 300 steps, diagnosed every 100 (DocumentationTest parses the shown one). */
   private static final String EXAMPLE = """
       data: shards            # relative to the sweep file's folder
       train_split: valid
