@@ -5,6 +5,7 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.NDScope;
 import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.Shape;
+import dev.polyak.RunFileException;
 import dev.polyak.diag.DiagnosticsOptions;
 import dev.polyak.diag.HessianTrace;
 import dev.polyak.diag.JacobianKernels;
@@ -110,22 +111,23 @@ public final class PlGate implements Importance {
 
     public Options {
       if (gateWidth < 1) {
-        throw new IllegalArgumentException("gateWidth must be >= 1, got " + gateWidth);
+        throw new RunFileException("gate_width", "gate_width must be >= 1, got " + gateWidth);
       }
       if (!(gateLearningRate > 0) || Double.isInfinite(gateLearningRate)) {
-        throw new IllegalArgumentException("gateLearningRate must be positive and finite, got " + gateLearningRate);
+        throw new RunFileException("gate_learning_rate",
+            "gate_learning_rate must be positive and finite, got " + gateLearningRate);
       }
       if (gateBatches < 1) {
-        throw new IllegalArgumentException("gateBatches must be >= 1, got " + gateBatches);
+        throw new RunFileException("gate_batches", "gate_batches must be >= 1, got " + gateBatches);
       }
       if (!(alpha >= 0) || Double.isInfinite(alpha)) {
-        throw new IllegalArgumentException("alpha must be >= 0 and finite, got " + alpha);
+        throw new RunFileException("alpha", "alpha must be >= 0 and finite, got " + alpha);
       }
       if (hutchinsonProbes < 1) {
-        throw new IllegalArgumentException("hutchinsonProbes must be >= 1, got " + hutchinsonProbes);
+        throw new RunFileException("hutchinson_probes", "hutchinson_probes must be >= 1, got " + hutchinsonProbes);
       }
       if (normalisation == null) {
-        throw new IllegalArgumentException("normalisation must be set");
+        throw new RunFileException("normalisation", "normalisation must be set");
       }
     }
 

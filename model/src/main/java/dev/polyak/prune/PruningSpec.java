@@ -1,6 +1,7 @@
 package dev.polyak.prune;
 
 import com.fasterxml.jackson.annotation.JsonProperty;
+import dev.polyak.RunFileException;
 import dev.polyak.nn.Structure;
 import java.util.EnumSet;
 import java.util.LinkedHashMap;
@@ -45,14 +46,14 @@ public record PruningSpec(PruningMethod method, Set<Structure.Kind> scope, Pruni
     scope = scope.isEmpty() ? Set.of() : Set.copyOf(EnumSet.copyOf(scope));
     options = options == null ? Map.of() : java.util.Collections.unmodifiableMap(new TreeMap<>(options));
     if (minPerLayer < 0) {
-      throw new IllegalArgumentException("pruning.min_per_layer must be >= 0, got " + minPerLayer);
+      throw new RunFileException("pruning.min_per_layer", "pruning.min_per_layer must be >= 0, got " + minPerLayer);
     }
     if (scoringSamples < 1 || scoringBatch < 1) {
-      throw new IllegalArgumentException("pruning.scoring_samples and pruning.scoring_batch must be >= 1, got "
-          + scoringSamples + " and " + scoringBatch);
+      throw new RunFileException(scoringSamples < 1 ? "pruning.scoring_samples" : "pruning.scoring_batch",
+          "pruning.scoring_samples and pruning.scoring_batch must be >= 1, got " + scoringSamples + " and " + scoringBatch);
     }
     if (method != PruningMethod.DENSE && scope.isEmpty()) {
-      throw new IllegalArgumentException("pruning.scope must name at least one structure kind");
+      throw new RunFileException("pruning.scope", "pruning.scope must name at least one structure kind");
     }
   }
 
@@ -110,8 +111,8 @@ public record PruningSpec(PruningMethod method, Set<Structure.Kind> scope, Pruni
         yield new PruningSchedule.Iterative(required(f.everyEpochs(), "every_epochs", type),
             required(f.fraction(), "fraction", type), required(f.finalRatio(), "final_ratio", type));
       }
-      default -> throw new IllegalArgumentException("pruning.schedule must be one of one-shot, linear, iterative, got '"
-          + type + "'");
+      default -> throw new RunFileException("pruning.schedule", "pruning.schedule must be one of one-shot, linear,"
+          + " iterative, got '" + type + "'");
     };
     PruningSpec spec = new PruningSpec(method, scope, schedule, or(f.minPerLayer(), 1), or(f.scoringSamples(), 64),
         or(f.scoringBatch(), 16), f.options());
@@ -161,7 +162,7 @@ public record PruningSpec(PruningMethod method, Set<Structure.Kind> scope, Pruni
         }
       }
       if (kind == null) {
-        throw new IllegalArgumentException("pruning.scope: unknown structure kind '" + name + "'; allowed: "
+        throw new RunFileException("pruning.scope", "pruning.scope: unknown structure kind '" + name + "'; allowed: "
             + java.util.Arrays.stream(Structure.Kind.values()).map(PruningSpec::kindName).collect(Collectors.joining(", ")));
       }
       kinds.add(kind);
@@ -182,15 +183,15 @@ public record PruningSpec(PruningMethod method, Set<Structure.Kind> scope, Pruni
     Set<String> ok = Set.of(allowed);
     for (Map.Entry<String, Object> e : given.entrySet()) {
       if (e.getValue() != null && !ok.contains(e.getKey())) {
-        throw new IllegalArgumentException("pruning." + e.getKey() + " does not belong to a " + type + " schedule, which takes "
-            + String.join(", ", allowed));
+        throw new RunFileException("pruning." + e.getKey(), "pruning." + e.getKey() + " does not belong to a " + type
+            + " schedule, which takes " + String.join(", ", allowed));
       }
     }
   }
 
   private static <T> T required(T value, String key, String type) {
     if (value == null) {
-      throw new IllegalArgumentException("a " + type + " schedule needs pruning." + key);
+      throw new RunFileException("pruning." + key, "a " + type + " schedule needs pruning." + key);
     }
     return value;
   }
