@@ -13,23 +13,14 @@ import java.util.TreeMap;
 import java.util.stream.Collectors;
 
 /**
- * A run's pruning, as the {@code pruning:} block of a run file gives it:
+ * A run's pruning, as the {@code pruning:} block of a run file gives it: the method, the structure
+ * kinds it may prune, the schedule, the structures every layer keeps, the scoring samples and the
+ * method's options. {@code dense} prunes nothing and needs no other key. Everything here decides
+ * the trajectory, so {@link #canonical()} goes into the run id (and a dense run has the id of a run
+ * without the block). A refused value is a {@code RunFileException} naming its {@code pruning.}
+ * key.
  *
- * <pre>
- * pruning:
- *   method: pl-gate        # dense, random, magnitude, lth, grad-score, snip, grasp, fpgm, kappa-rank, pl-gate
- *   scope: [heads]          # heads, experts, filters, neurons (default: the model's natural one)
- *   schedule: one-shot      # one-shot (step, ratio), linear (start_epoch, end_epoch, final_ratio),
- *   step: 200               #   iterative (every_epochs, fraction, final_ratio)
- *   ratio: 0.5
- *   min_per_layer: 1        # protection: structures every layer keeps
- *   scoring_samples: 64     # training samples the method scores on
- *   scoring_batch: 16
- *   options: {alpha: 0.001} # the method's own hyperparameters (see each method)
- * </pre>
- *
- * {@code dense} prunes nothing and needs no other key. Everything here decides the trajectory, so
- * {@link #canonical()} goes into the run id (and a dense run has the id of a run without the block).
+ * <p>The block, with an example: docs/design/pruning.md.
  *
  * @param method the pruning method
  * @param scope the structure kinds that may be pruned
