@@ -14,26 +14,13 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * Hutchinson's estimate of the trace of the Hessian of the probe set's task loss: tr(H) = E[vᵀHv]
- * for Rademacher v. One probe vector over all trainable parameters also gives every structure's
- * block trace tr(H_ii) = E[v_iᵀ(Hv)_i] (the cross terms have mean zero), and the rest's.
+ * Hutchinson's estimate of the trace of the Hessian of the probe set's task loss, tr(H) = E[vᵀHv]
+ * for Rademacher v, with every structure's block trace and the rest's from the same probes.
+ * Hessian-vector products are forward differences of gradients (k probes cost k + 1 gradients), as
+ * double backward leaks memory in the engine. A fixed seed gives the same estimate in every
+ * process; the weights are restored bit for bit.
  *
- * <p><b>Hessian-vector products by forward differences of gradients</b>: Hv ≈ (∇L(w + εv) −
- * ∇L(w)) / ε with ε = {@code relativeStep} × RMS(w), ∇L(w) computed once for all probes, so k
- * probes cost k + 1 gradients of the probe batch (central differences would cost 2k). Double
- * backward through the engine is exact but cannot be used here: DJL's PyTorch binding offers {@code
- * backward(create_graph)} but no way to reset a parameter's {@code .grad}, so every such call would
- * leave a reference cycle between each parameter and its gradient graph (the engine warns about
- * exactly this) and leak the model's memory once per diagnostic; zeroing the gradient in place
- * instead gave garbage in one run out of four in our tests. The forward difference has truncation
- * error O(ε) (none for a quadratic loss; its mean over Rademacher probes is zero, since the third
- * moments of v vanish) and float32 rounding error of order u‖∇L‖/ε. Against exact double backward
- * on a small BERT at the default step 1e-4 (HessianTraceTest) the relative L2 error of Hv is 8e-4
- * and that of vᵀHv 6e-4, far below the standard error of a 10-probe estimate. The weights are
- * restored bit for bit afterwards (copied back, not subtracted).
- *
- * <p>Probe k's signs come from the "probes" stream at position {@code (k + 1) << 40}, one 64-bit draw
- * per 64 scalars in parameter order, so a fixed seed gives the same estimate in every process.
+ * <p>Method, its error and the probe streams: docs/design/diagnostics.md (HessianTrace).
  */
 public final class HessianTrace {
   /** An estimate with its standard error (sample standard deviation over probes / √probes). */

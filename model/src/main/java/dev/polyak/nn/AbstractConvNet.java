@@ -10,25 +10,13 @@ import ai.djl.pytorch.jni.JniUtils;
 import dev.polyak.random.RandomStream;
 
 /**
- * What the CIFAR convolutional networks share: 3×3 convolutions in PyTorch's layouts (inputs NCHW,
- * weights OIHW, linear weights [out, in]), batch norm with PyTorch's semantics, per-filter masks and
- * the training/evaluation switch. Parameter names follow the PyTorch modules of
- * {@code anchors/cnn.py} ({@code features.0.weight}, {@code blocks.3.b1.running_mean}), so an
- * exported state dict loads into them.
- *
- * <p>Initialisation: convolutions are Kaiming normal with fan-out and the ReLU gain, {@code std =
- * sqrt(2 / (out * k * k))}, as torchvision's VGG and ResNet (He et al. 2015 show that fan-in keeps
- * forward activations and fan-out keeps backward gradients at unit scale; with batch norm after
- * every convolution the forward scale is re-normalised anyway, so the gradient-preserving choice is
- * the one that matters, and it makes runs comparable with torchvision's). Convolution biases are
- * zero, batch-norm gains one and shifts zero, running mean zero and running variance one.
- *
- * <p>Batch norm calls {@code torch.batch_norm} directly (DJL's {@code BatchNorm.batchNorm} passes
- * its momentum as {@code 1 - m} in float and its epsilon in float): in training mode it normalises
- * with the batch statistics and updates the running buffers in place, {@code running = 0.9 *
- * running + 0.1 * batch} with the unbiased batch variance, exactly as {@code nn.BatchNorm2d}; the
- * update is not recorded by autograd. A new model is in evaluation mode until {@link
+ * What the CIFAR convolutional networks share: 3×3 convolutions in PyTorch's layouts, batch norm
+ * with PyTorch's semantics (training mode updates the running statistics), per-filter masks and the
+ * training/evaluation switch. Parameter names follow the PyTorch modules of {@code anchors/cnn.py},
+ * so an exported state dict loads into them. A new model is in evaluation mode until {@link
  * #trainingStep(long)}.
+ *
+ * <p>Initialisation and batch norm: docs/design/models.md (AbstractConvNet).
  */
 abstract class AbstractConvNet extends AbstractMaskedModel {
   /** {@code nn.BatchNorm2d}'s default epsilon. */

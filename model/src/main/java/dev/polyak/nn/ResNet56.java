@@ -12,25 +12,14 @@ import dev.polyak.random.RandomStream;
 import java.util.List;
 
 /**
- * The CIFAR ResNet of He et al. (2016), as the paper's second filter-pruning testbed and
- * {@code anchors/cnn.py}: a 3×3 convolution to 16 channels, three stages of basic blocks (16, 32
- * and 64 channels; the first block of stages 2 and 3 has stride 2), global average pooling and a
- * linear classifier. A basic block is {@code relu(bn2(conv2(relu(bn1(conv1(x))))) + shortcut(x))};
- * convolutions have no bias; the shortcut is option A (identity, or every second pixel with the new
- * channels zero-padded half before and half after), so it has no parameters. With 9 blocks per
- * stage this is ResNet-56 (853 018 parameters for 10 classes); fewer blocks give ResNet-{6n+2}.
- * Inputs are NCHW float32 {@code [batch, 3, 32, 32]}.
+ * The CIFAR ResNet of He et al. (2016), the paper's second filter-pruning testbed, as {@code
+ * anchors/cnn.py}: three stages of basic blocks (16, 32 and 64 channels) with parameter-free
+ * option-A shortcuts; 9 blocks per stage give ResNet-56, n blocks ResNet-{6n+2}. Inputs are NCHW
+ * float32 {@code [batch, 3, 32, 32]}. Its prunable structures are each block's inner filters, one
+ * mask group per block; a masked filter outputs exactly zero and its parameters get exactly zero
+ * gradient, while the block's output keeps its width for the residual sum.
  *
- * <p>Its prunable structures are the inner filters of each block, one mask group per block: filter
- * {@code j} of block {@code k} owns slice {@code j} along axis 0 of {@code conv1}'s weight and of
- * {@code bn1}'s gain and shift, and slice {@code j} along axis 1 of {@code conv2}'s weight. The mask
- * multiplies {@code bn1}'s output before the ReLU, so a masked filter outputs exactly zero and its
- * parameters get exactly zero gradient, while the block's output keeps its width for the residual
- * sum.
- *
- * <p>The classifier is initialised as PyTorch's {@code nn.Linear} default (torchvision's ResNet
- * keeps it): weight and bias uniform in ±1/sqrt(64); convolutions and batch norm as {@link
- * AbstractConvNet}.
+ * <p>Layers, filter slices and initialisation: docs/design/models.md (ResNet56).
  */
 public final class ResNet56 extends AbstractConvNet {
   private static final int[] STAGE_WIDTHS = {16, 32, 64};

@@ -12,41 +12,15 @@ import java.util.Arrays;
 import java.util.List;
 
 /**
- * A Switch Transformer encoder for masked language modelling (Fedus, Zoph and Shazeer 2021): the
- * {@link Bert} encoder with every layer's feed-forward network replaced by a mixture of experts
- * with top-1 routing. It is the paper's second testbed, where the prunable structures that matter
- * are the experts.
+ * A Switch Transformer encoder for masked language modelling (Fedus, Zoph and Shazeer 2021), the
+ * paper's second testbed: the {@link Bert} encoder with every layer's feed-forward network replaced
+ * by a mixture of experts with top-1 routing and a capacity per expert; {@link #encodeForTraining}
+ * also returns the load-balancing loss for the trainer to add. Routing is decided on the host, so
+ * it is the same on every run, thread and device. The prunable structures are each layer's heads
+ * and experts; a masked expert is removed, not silenced: the model computes exactly what a model
+ * built without it would.
  *
- * <p>Layer {@code l}'s router is a bias-free {@code Linear(hidden -> experts)} with a softmax;
- * each token goes to the expert of its largest router logit (ties to the lower index) and its
- * output is that expert's FFN ({@code dense -> GELU -> dense}) times the router probability of the
- * expert. Each expert takes at most {@code capacity = ceil(capacityFactor * tokens / keptExperts)}
- * tokens of a batch ({@code tokens = batch * length}); tokens beyond it, in token order
- * (row-major over {@code [batch, length]}), are dropped: their expert output is zero and the
- * residual connection carries them through. The load-balancing loss of a layer is {@code
- * keptExperts * sum_e f_e P_e} ({@code f_e} the fraction of tokens whose argmax is {@code e},
- * before the capacity cut as in Mesh TensorFlow; {@code P_e} the mean router probability of
- * {@code e}); its minimum, 1, is reached by uniform routing. {@link #encodeForTraining} returns
- * {@code auxiliaryLossCoefficient} (default 0.01, the paper's value) times its sum over layers
- * (the layers' losses add, as in Mesh TensorFlow), for the trainer to add to the MLM loss.
- *
- * <p>Routing decisions are made in Java on the router logits copied to the host (argmax, capacity
- * by a counter per expert), so they are the same on every run, thread and device. The dispatch
- * gathers each expert's tokens by an index array and the combine gathers the expert outputs back
- * into token order (a dropped token gathers an appended zero row); both are plain gathers, whose
- * backward PyTorch implements, and the work is one expert FFN per routed token. The one-hot
- * dispatch tensor {@code [tokens, experts, capacity]} of Mesh TensorFlow keeps shapes static for
- * TPUs but costs {@code capacityFactor * tokens^2 * hidden} multiply-adds per layer to dispatch
- * and as much to combine, more than the experts themselves at 4096 tokens a batch on a CPU.
- *
- * <p>Prunable structures: the heads of layer {@code l} form mask group {@code l} (as in Bert), its
- * experts mask group {@code layers + l}. Expert {@code e} owns its FFN weights and biases and
- * column {@code e} of the router. A masked expert is removed, not silenced: its router logit is
- * {@code -inf} before the softmax, so tokens are routed among the kept experts (capacity and the
- * load-balancing loss count the kept experts only), the expert receives no token, contributes
- * exactly zero, and it and its router column get exactly zero gradient. The model then computes
- * exactly what a model built without that expert would. With every expert of a layer masked the
- * layer's expert output is zero and its load-balancing loss zero.
+ * <p>Routing, capacity, dispatch and masking: docs/design/models.md (Switch).
  */
 public final class Switch extends AbstractMaskedModel implements MlmModel {
   /** An entry of {@link Routing#experts()} for a token dropped by the capacity limit. */

@@ -11,26 +11,13 @@ import java.util.Arrays;
 import java.util.List;
 
 /**
- * VGG-16 with batch norm for 32×32 CIFAR images, as the paper's filter-pruning testbed and
- * {@code anchors/cnn.py}: thirteen 3×3 convolutions (with bias) each followed by batch norm and
- * ReLU, a 2×2 max-pool after convolutions 2, 4, 7, 10 and 13, then the classifier Dropout, Linear,
- * ReLU, Dropout, Linear, ReLU, Linear. Inputs are NCHW float32 {@code [batch, 3, 32, 32]}.
+ * VGG-16 with batch norm for 32×32 CIFAR images, the paper's filter-pruning testbed, as {@code
+ * anchors/cnn.py}: thirteen 3×3 convolutions with batch norm and ReLU, five max-pools and a
+ * three-layer classifier; inputs are NCHW float32 {@code [batch, 3, 32, 32]}. Its prunable
+ * structures are the convolution filters, one mask group per convolution; a masked filter outputs
+ * exactly zero and its parameters get exactly zero gradient.
  *
- * <p>Its prunable structures are the convolution filters, one mask group per convolution: filter
- * {@code j} of convolution {@code l} owns slice {@code j} along axis 0 of the convolution's weight
- * and bias and of its batch norm's gain and shift, and slice {@code j} along axis 1 (its input) of
- * the next convolution's weight, or of the first linear layer's for the last convolution (the
- * feature map is 1×1 there, so feature {@code j} is channel {@code j}). The mask multiplies the
- * batch-norm output before the ReLU, so a masked filter outputs exactly zero whatever its weights
- * and batch statistics, and its parameters get exactly zero gradient.
- *
- * <p>Linear layers are initialised as PyTorch's {@code nn.Linear} default, as the reference CIFAR
- * VGG-16 ({@code shared/anchors/cnn.py}) keeps it: weight and bias uniform in ±1/sqrt(fan-in).
- * (torchvision's ImageNet VGG uses normal(0, 0.01) for its 4,096-wide classifier; with 512 or
- * fewer units that starts the logits so close to zero that a reduced-width VGG-16 was still at 19 %
- * test accuracy after 300 steps on the CIFAR-10 sample.) Convolutions and batch norm as {@link
- * AbstractConvNet}. Dropout masks come from the dropout stream
- * positioned by the step given to {@link #trainingStep(long)} ({@link Dropout}, slots 0 and 1).
+ * <p>Layers, filter slices and initialisation: docs/design/models.md (Vgg16).
  */
 public final class Vgg16 extends AbstractConvNet {
   /** The thirteen convolutions' widths of VGG-16 ("D" in Simonyan and Zisserman). */

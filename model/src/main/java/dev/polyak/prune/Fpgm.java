@@ -11,36 +11,13 @@ import java.util.Map;
 import java.util.TreeMap;
 
 /**
- * The {@code fpgm} importance, filter pruning via geometric median (He, Liu, Wang, Hu and Yang,
- * "Filter Pruning via Geometric Median for Deep Convolutional Neural Networks Acceleration", CVPR
- * 2019): within each layer (mask group),
+ * The {@code fpgm} importance, filter pruning via geometric median (He et al., CVPR 2019): a
+ * structure's score is the sum of the distances from its weights (its first slice) to those of the
+ * other structures of its layer, so the ones nearest the layer's geometric median score lowest and
+ * go first. Scores compare within a layer only. Uses only the weights: the scoring samples are not
+ * read and nothing in the model changes.
  *
- * <pre>score_i = Σ_{j ≠ i in i's layer} ‖F_i − F_j‖₂,</pre>
- *
- * F_i being structure i's own weights, its first slice (a convolution's output-channel weights for
- * a filter), flattened; distances and sums in float64. The filters nearest the layer's geometric
- * median (smallest distance sum) are the ones the others can best replace, so they score lowest
- * and go first.
- *
- * <p>Choices:
- *
- * <ul>
- *   <li>Any structure kind is scored by its first slice (a neuron's incoming weights, a head's
- *       query columns, an expert's input layer), as the paper's criterion generalises; every first
- *       slice of a layer must have the same number of weights, else the scoring fails naming the
- *       layer and the two structures.
- *   <li>FPGM only: the paper's "mix" variant (part of each layer's pruned filters chosen by the
- *       norm criterion instead) needs the pruning ratio, which a score does not know; run {@code
- *       magnitude} for a norm criterion.
- *   <li>Scores compare within a layer; across layers they scale with width and weight norms. The
- *       paper prunes the same fraction of every layer, which is the pruner's business (a global
- *       top-k over these scores is not that).
- *   <li>A masked structure scores as it is: masking leaves its weights in place, so it counts, by
- *       its weights, both for its own score and in the others' sums (as the paper's soft pruning,
- *       where a pruned filter stays in the layer).
- * </ul>
- *
- * Uses only the weights: the scoring samples are not read and nothing in the model changes.
+ * <p>Method and choices: docs/design/importance.md (fpgm).
  */
 public final class Fpgm implements Importance {
   @Override

@@ -14,21 +14,13 @@ import java.util.Collection;
 import java.util.List;
 
 /**
- * The {@code grad-score} importance of Michel, Levy and Neubig, "Are Sixteen Heads Really Better
- * than One?" (NeurIPS 2019): each structure's output is multiplied by a gate ξ_i = 1 ({@link
- * MaskedModel#setGate}), and
+ * The {@code grad-score} importance of Michel, Levy and Neubig (NeurIPS 2019): the mean over the
+ * scoring batches of |∂L_b/∂ξ_i|, ξ_i = 1 a gate on structure i's output ({@link
+ * MaskedModel#setGate}): Att-Score for heads, Exp-Score for experts. A masked structure scores 0.
+ * The model is left as it was found: weights untouched, masks unchanged, no gate set (cleared even
+ * on failure), the parameters' gradients zero.
  *
- * <pre>I_i = (1/B) Σ_b |∂L_b/∂ξ_i|,</pre>
- *
- * the mean over the B scoring batches of the absolute derivative of the batch's mean task loss L_b
- * in the gate: Att-Score for heads, Exp-Score for experts, and the same for filters and neurons.
- * Every batch counts equally, a short last batch too (as the paper's code, which sums the batches'
- * |∂L/∂ξ|). The paper's ℓ2 normalisation of the scores within each layer is not applied: the
- * scores are the raw expected sensitivities, comparable across layers as they are.
- *
- * <p>A masked structure scores as it is: the gate multiplies its output on top of its zero mask
- * entry, so its derivative and its score are 0. The model is left as it was found: weights
- * untouched, masks unchanged, no gate set (cleared even on failure), parameters' gradients zero.
+ * <p>Method and choices: docs/design/importance.md (grad-score).
  */
 public final class GradScore implements Importance {
   @Override

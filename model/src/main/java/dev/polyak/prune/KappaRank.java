@@ -5,21 +5,12 @@ import dev.polyak.diag.Spectrum;
 
 /**
  * The {@code kappa-rank} importance, the paper's Figure 1 "Masked T": prune the structures whose
- * NTK kernel K_i = J_i J_iᵀ on the scoring samples has the largest condition number κ_i = λ_max /
- * λ_min (diagnostics library, n = the context's scoring samples, rows of J the objective's
- * per-sample scalar output).
+ * NTK kernel on the scoring samples has the largest condition number κ_i. Scores are −ln κ_i; a
+ * singular kernel (a dead or masked structure's included) scores below every regular one, a
+ * rank-deficient one above a dead one, and every score is finite. The ranking is a pure function of
+ * the kernels; weights, masks and gates are left as they were, the parameters' gradients zero.
  *
- * <p>Scores: {@code −ln κ_i} for a regular kernel, so the best-conditioned structure is kept first.
- * A singular kernel (κ = +∞: λ_min at or below {@code floor · λ_max}, including an all-zero kernel
- * of a dead or masked structure) scores below every regular one, at {@code lowest − 2 + r_i / n}
- * with {@code lowest} the smallest regular score (0 when there is none) and {@code r_i} the
- * kernel's numerical rank (eigenvalues above the floor): among singular kernels a rank-deficient
- * one is kept before a dead one (rank 0), and the scores stay finite. Structures with equal scores
- * (equal κ, or singular with equal rank) are left to {@link KeepTop}'s rule, the lower structure
- * index first, so the ranking is a pure function of the kernels.
- *
- * <p>The kernels come from one forward and backward pass per sample (per memory-bounded pass); the
- * weights, masks and gates are left as they were, the parameters' gradients zero.
+ * <p>Scores of singular kernels, and ties: docs/design/importance.md (kappa-rank).
  */
 public final class KappaRank implements Importance {
   private final double floor;

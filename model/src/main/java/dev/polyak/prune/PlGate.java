@@ -5,6 +5,7 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.NDScope;
 import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.Shape;
+import dev.polyak.RunFileException;
 import dev.polyak.diag.DiagnosticsOptions;
 import dev.polyak.diag.HessianTrace;
 import dev.polyak.diag.JacobianKernels;
@@ -21,58 +22,15 @@ import java.io.Serializable;
 import java.util.List;
 
 /**
- * The {@code pl-gate} importance, the paper's Algorithm 2: a gating network scores each structure
- * from its NTK features, and is trained at the pruning event, with the weights frozen, to minimise
- * the scoring loss plus α times the Hessian trace of the gated model.
+ * The {@code pl-gate} importance, the paper's Algorithm 2: at each pruning event a small gating
+ * network over the structures' NTK features [λ_min, spectral entropy] is trained, with the weights
+ * frozen, on the scoring loss plus α times a model of the gated Hessian trace; its softmax
+ * probabilities are the scores, of which the caller keeps the top k. The same run seed and event
+ * give the same scores. The model is left bitwise as it was found: weights and masks unchanged, no
+ * gate set, the parameters' gradients zero.
  *
- * <p><b>Features.</b> d_w[i] = [λ_min(K_i), ρ(K_i)], the smallest eigenvalue and the spectral
- * entropy of structure i's kernel on the scoring samples ({@link StructureSpectra}). Normalised
- * ({@link Normalisation#LOG_STANDARDISED}, the default): λ_min on a log scale, ln(max(λ_min, δ))
- * with δ = 1e-12 × the largest λ_min (rounding can leave a singular kernel's λ_min slightly negative,
- * a dead structure's is 0; δ puts them all at one finite floor), then each feature standardised
- * across the structures (minus its mean, over its population standard deviation; a feature equal
- * for all structures, to rounding, becomes 0). λ_min ranges over orders of magnitude between
- * layers, so without the log one structure would decide the scale.
- *
- * <p><b>Gating network.</b> g(d; v) = softmax over all p structures of z_i = w₂ · tanh(W₁ d_i + b₁),
- * W₁ ∈ R^{2×h}, b₁, w₂ ∈ R^h (h = {@link Options#gateWidth}), shared by all structures; an output
- * bias would cancel in the softmax, so there is none. v = (W₁, b₁, w₂) is drawn afresh at every
- * event from the run seed's "gating" stream at position {@code event << 32}: W₁ normal with
- * standard deviation 1/√2, b₁ = 0, w₂ normal with standard deviation 0.1/√h, so that the first
- * gate scores are within a few percent of 1 and the relaxation starts at the unpruned model.
- *
- * <p><b>Relaxation of the mask.</b> While v learns, the scores s = p · g (mean 1) multiply each
- * structure's output through the model's soft gates ({@link MaskedModel#setGate}), on top of its
- * mask; a structure is cut exactly when its gate is 0. The loss term is the scoring samples' task
- * loss L_S of gate batch t (scoring batch t mod the number of batches), differentiated into v
- * through the gates. v takes one Adam step per gate batch ({@link AdamW} without weight decay, betas
- * 0.9 and 0.999) at the gate learning rate.
- *
- * <p><b>The trace penalty, and what it approximates.</b> Differentiating tr(H(m ⊙ w)) in v exactly
- * needs third derivatives (double backward through Hessian-vector products), which the engine
- * cannot do without leaking (see {@link HessianTrace}). Instead each structure's Hessian block trace
- * T_i (its own parameters' diagonal block) is estimated once per event by Hutchinson's method at s =
- * 1, on all scoring samples, and the penalty is modelled as α Σ_i s_i² max(T_i, 0). Why s_i²: the
- * gate multiplies structure i's output, so its outgoing contribution enters the loss as s_i times
- * its weights, and the block of those weights scales exactly with s_i² at fixed downstream
- * curvature; for its incoming weights only the Gauss–Newton part scales with s_i², the part from
- * the structure's own second derivative scales with s_i. What the model leaves out: the curvature
- * is frozen at s = 1 (closing other structures changes the downstream curvature of each block), and
- * the rest's block (parameters owned by no structure) is taken as independent of s. At s = 1 the
- * penalty is the estimated Σ T_i; its slope 2 T_i in s_i is right for the outgoing weights' part
- * and for the Gauss–Newton part, and twice too steep for the structure's own second-derivative
- * part; away from s = 1 it is a quadratic model, not a re-estimate. A block estimated negative (non-convex
- * directions or Hutchinson noise; the standard errors are in {@link Result#traces}) counts as 0:
- * a reward for it would let estimator noise choose the kept structures.
- *
- * <p>The trace blocks are those of the mean loss over all scoring samples (k + 1 gradients of each
- * scoring batch for k probes), not of one batch as in the diagnostics report: the gate batches
- * cycle through all of them. A masked structure's gate changes nothing and its block is 0, so
- * neither term pulls on it; its probability still moves with the shared network and the softmax.
- *
- * <p><b>Output.</b> The scores are the final g (softmax probabilities, in model order); the caller
- * keeps the top k ({@link KeepTop}) and continues training w with α = 0. The weights and masks are
- * left bitwise as they were, no gate stays set, the parameters' gradients are left zero.
+ * <p>Method (features, gating network, the trace penalty and what it approximates):
+ * docs/design/pl-gate.md.
  */
 public final class PlGate implements Importance {
   /** How the raw features [λ_min, ρ] are scaled before the gating network sees them. */
@@ -110,22 +68,23 @@ public final class PlGate implements Importance {
 
     public Options {
       if (gateWidth < 1) {
-        throw new IllegalArgumentException("gateWidth must be >= 1, got " + gateWidth);
+        throw new RunFileException("gate_width", "gate_width must be >= 1, got " + gateWidth);
       }
       if (!(gateLearningRate > 0) || Double.isInfinite(gateLearningRate)) {
-        throw new IllegalArgumentException("gateLearningRate must be positive and finite, got " + gateLearningRate);
+        throw new RunFileException("gate_learning_rate",
+            "gate_learning_rate must be positive and finite, got " + gateLearningRate);
       }
       if (gateBatches < 1) {
-        throw new IllegalArgumentException("gateBatches must be >= 1, got " + gateBatches);
+        throw new RunFileException("gate_batches", "gate_batches must be >= 1, got " + gateBatches);
       }
       if (!(alpha >= 0) || Double.isInfinite(alpha)) {
-        throw new IllegalArgumentException("alpha must be >= 0 and finite, got " + alpha);
+        throw new RunFileException("alpha", "alpha must be >= 0 and finite, got " + alpha);
       }
       if (hutchinsonProbes < 1) {
-        throw new IllegalArgumentException("hutchinsonProbes must be >= 1, got " + hutchinsonProbes);
+        throw new RunFileException("hutchinson_probes", "hutchinson_probes must be >= 1, got " + hutchinsonProbes);
       }
       if (normalisation == null) {
-        throw new IllegalArgumentException("normalisation must be set");
+        throw new RunFileException("normalisation", "normalisation must be set");
       }
     }
 

@@ -1,5 +1,6 @@
 package dev.polyak.prune;
 
+import dev.polyak.RunFileException;
 import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
@@ -77,7 +78,7 @@ public enum PruningMethod {
         return m;
       }
     }
-    throw new IllegalArgumentException("pruning.method must be one of "
+    throw new RunFileException("pruning.method", "pruning.method must be one of "
         + java.util.Arrays.stream(values()).map(PruningMethod::id).collect(Collectors.joining(", ")) + ", got '" + id + "'");
   }
 
@@ -92,19 +93,17 @@ public enum PruningMethod {
     defaults.forEach((k, v) -> resolved.put(k, v instanceof Number n ? n.doubleValue() : v));
     for (Map.Entry<String, Object> e : options.entrySet()) {
       if (!defaults.containsKey(e.getKey())) {
-        throw new IllegalArgumentException("pruning.options." + e.getKey() + " is not an option of " + id()
+        throw optionError(e.getKey(), "is not an option of " + id()
             + (defaults.isEmpty() ? ", which takes none" : "; allowed: " + String.join(", ", new TreeMap<>(defaults).keySet())));
       }
       boolean number = defaults.get(e.getKey()) instanceof Number;
       if (number && !(e.getValue() instanceof Number) || !number && !(e.getValue() instanceof String)) {
-        throw new IllegalArgumentException("pruning.options." + e.getKey() + " must be " + (number ? "a number" : "text")
-            + ", got '" + e.getValue() + "'");
+        throw optionError(e.getKey(), "must be " + (number ? "a number" : "text") + ", got '" + e.getValue() + "'");
       }
       resolved.put(e.getKey(), e.getValue() instanceof Number n ? n.doubleValue() : e.getValue());
     }
     if (this == LTH && !((double) resolved.get("rewind_fraction") >= 0 && (double) resolved.get("rewind_fraction") < 1)) {
-      throw new IllegalArgumentException("pruning.options.rewind_fraction must be in [0, 1), got "
-          + resolved.get("rewind_fraction"));
+      throw optionError("rewind_fraction", "must be in [0, 1), got " + resolved.get("rewind_fraction"));
     }
     if (this == PL_GATE) {
       gateOptions(resolved);
@@ -141,7 +140,7 @@ public enum PruningMethod {
     return this == LTH ? (double) resolve(options).get("rewind_fraction") : Double.NaN;
   }
 
-  /** pl-gate's options from resolved run-file options; the record's checks name the run file's key. */
+  /** pl-gate's options from resolved run-file options; the record's checks name the option's key. */
   private static PlGate.Options gateOptions(Map<String, Object> o) {
     PlGate.Normalisation normalisation = null;
     for (PlGate.Normalisation n : PlGate.Normalisation.values()) {
@@ -150,24 +149,28 @@ public enum PruningMethod {
       }
     }
     if (normalisation == null) {
-      throw new IllegalArgumentException("pruning.options.normalisation must be one of log-standardised, standardised,"
-          + " none, got '" + o.get("normalisation") + "'");
+      throw optionError("normalisation", "must be one of log-standardised, standardised, none, got '"
+          + o.get("normalisation") + "'");
     }
     try {
       return new PlGate.Options(integer(o, "gate_width"), (double) o.get("gate_learning_rate"), integer(o, "gate_batches"),
           (double) o.get("alpha"), integer(o, "hutchinson_probes"), normalisation);
-    } catch (IllegalArgumentException e) {
-      throw new IllegalArgumentException("pruning.options: " + e.getMessage()
-          .replace("gateWidth", "gate_width").replace("gateLearningRate", "gate_learning_rate")
-          .replace("gateBatches", "gate_batches").replace("hutchinsonProbes", "hutchinson_probes"));
+    } catch (RunFileException e) {
+      throw e.within("pruning.options");
     }
   }
 
+  /** Option {@code key} as an int; its error, like the record's, names the key within the options. */
   private static int integer(Map<String, Object> o, String key) {
     double v = (double) o.get(key);
     if (v != Math.rint(v) || Math.abs(v) > Integer.MAX_VALUE) {
-      throw new IllegalArgumentException("pruning.options." + key + " must be a whole number, got " + v);
+      throw new RunFileException(key, key + " must be a whole number, got " + v);
     }
     return (int) v;
+  }
+
+  /** An error about option {@code key}: {@code pruning.options.<key> <problem>}. */
+  private static RunFileException optionError(String key, String problem) {
+    return new RunFileException("pruning.options." + key, "pruning.options." + key + " " + problem);
   }
 }

@@ -1,5 +1,7 @@
 package dev.polyak.prune;
 
+import dev.polyak.RunFileException;
+
 /**
  * When to prune and how many structures to keep: pure functions from the optimizer step to the
  * target number of kept structures out of {@code p} in the pruning scope. Pruning happens at
@@ -13,10 +15,15 @@ package dev.polyak.prune;
 public sealed interface PruningSchedule {
   /** The kept count after pruning ratio {@code r} of {@code p} structures. */
   static int kept(int p, double ratio) {
-    if (!(ratio >= 0 && ratio <= 1)) {
-      throw new IllegalArgumentException("a pruning ratio must be in [0, 1], got " + ratio);
-    }
+    checkRatio("ratio", ratio);
     return p - (int) Math.floor(ratio * p + 1e-9);
+  }
+
+  /** Refuses a ratio outside [0, 1], naming the run file's {@code pruning.<key>}. */
+  private static void checkRatio(String key, double ratio) {
+    if (!(ratio >= 0 && ratio <= 1)) {
+      throw new RunFileException("pruning." + key, "a pruning ratio must be in [0, 1], got " + ratio);
+    }
   }
 
   /** The schedule as a run file writes it: {@code type} and its keys, in that order. */
@@ -38,9 +45,9 @@ public sealed interface PruningSchedule {
   record OneShot(long step, double ratio) implements PruningSchedule {
     public OneShot {
       if (step < 0) {
-        throw new IllegalArgumentException("a one-shot pruning step must be at least 0, got " + step);
+        throw new RunFileException("pruning.step", "a one-shot pruning step must be at least 0, got " + step);
       }
-      kept(1, ratio);
+      checkRatio("ratio", ratio);
     }
 
     @Override
@@ -63,10 +70,10 @@ public sealed interface PruningSchedule {
   record Linear(int startEpoch, int endEpoch, double finalRatio) implements PruningSchedule {
     public Linear {
       if (startEpoch < 0 || endEpoch < startEpoch) {
-        throw new IllegalArgumentException("linear pruning needs 0 <= start_epoch <= end_epoch, got " + startEpoch + ".."
-            + endEpoch);
+        throw new RunFileException(startEpoch < 0 ? "pruning.start_epoch" : "pruning.end_epoch",
+            "linear pruning needs 0 <= start_epoch <= end_epoch, got " + startEpoch + ".." + endEpoch);
       }
-      kept(1, finalRatio);
+      checkRatio("final_ratio", finalRatio);
     }
 
     @Override
@@ -94,10 +101,10 @@ public sealed interface PruningSchedule {
   record Iterative(int everyEpochs, double fraction, double finalRatio) implements PruningSchedule {
     public Iterative {
       if (everyEpochs < 1 || !(fraction > 0 && fraction < 1)) {
-        throw new IllegalArgumentException("iterative pruning needs every_epochs >= 1 and 0 < fraction < 1, got "
-            + everyEpochs + " and " + fraction);
+        throw new RunFileException(everyEpochs < 1 ? "pruning.every_epochs" : "pruning.fraction",
+            "iterative pruning needs every_epochs >= 1 and 0 < fraction < 1, got " + everyEpochs + " and " + fraction);
       }
-      kept(1, finalRatio);
+      checkRatio("final_ratio", finalRatio);
     }
 
     @Override

@@ -1,6 +1,7 @@
 package dev.polyak.prune;
 
 import com.fasterxml.jackson.annotation.JsonProperty;
+import dev.polyak.RunFileException;
 import dev.polyak.nn.Structure;
 import java.util.EnumSet;
 import java.util.LinkedHashMap;
@@ -12,23 +13,14 @@ import java.util.TreeMap;
 import java.util.stream.Collectors;
 
 /**
- * A run's pruning, as the {@code pruning:} block of a run file gives it:
+ * A run's pruning, as the {@code pruning:} block of a run file gives it: the method, the structure
+ * kinds it may prune, the schedule, the structures every layer keeps, the scoring samples and the
+ * method's options. {@code dense} prunes nothing and needs no other key. Everything here decides
+ * the trajectory, so {@link #canonical()} goes into the run id (and a dense run has the id of a run
+ * without the block). A refused value is a {@code RunFileException} naming its {@code pruning.}
+ * key.
  *
- * <pre>
- * pruning:
- *   method: pl-gate        # dense, random, magnitude, lth, grad-score, snip, grasp, fpgm, kappa-rank, pl-gate
- *   scope: [heads]          # heads, experts, filters, neurons (default: the model's natural one)
- *   schedule: one-shot      # one-shot (step, ratio), linear (start_epoch, end_epoch, final_ratio),
- *   step: 200               #   iterative (every_epochs, fraction, final_ratio)
- *   ratio: 0.5
- *   min_per_layer: 1        # protection: structures every layer keeps
- *   scoring_samples: 64     # training samples the method scores on
- *   scoring_batch: 16
- *   options: {alpha: 0.001} # the method's own hyperparameters (see each method)
- * </pre>
- *
- * {@code dense} prunes nothing and needs no other key. Everything here decides the trajectory, so
- * {@link #canonical()} goes into the run id (and a dense run has the id of a run without the block).
+ * <p>The block, with an example: docs/design/pruning.md.
  *
  * @param method the pruning method
  * @param scope the structure kinds that may be pruned
@@ -45,14 +37,14 @@ public record PruningSpec(PruningMethod method, Set<Structure.Kind> scope, Pruni
     scope = scope.isEmpty() ? Set.of() : Set.copyOf(EnumSet.copyOf(scope));
     options = options == null ? Map.of() : java.util.Collections.unmodifiableMap(new TreeMap<>(options));
     if (minPerLayer < 0) {
-      throw new IllegalArgumentException("pruning.min_per_layer must be >= 0, got " + minPerLayer);
+      throw new RunFileException("pruning.min_per_layer", "pruning.min_per_layer must be >= 0, got " + minPerLayer);
     }
     if (scoringSamples < 1 || scoringBatch < 1) {
-      throw new IllegalArgumentException("pruning.scoring_samples and pruning.scoring_batch must be >= 1, got "
-          + scoringSamples + " and " + scoringBatch);
+      throw new RunFileException(scoringSamples < 1 ? "pruning.scoring_samples" : "pruning.scoring_batch",
+          "pruning.scoring_samples and pruning.scoring_batch must be >= 1, got " + scoringSamples + " and " + scoringBatch);
     }
     if (method != PruningMethod.DENSE && scope.isEmpty()) {
-      throw new IllegalArgumentException("pruning.scope must name at least one structure kind");
+      throw new RunFileException("pruning.scope", "pruning.scope must name at least one structure kind");
     }
   }
 
@@ -110,8 +102,8 @@ public record PruningSpec(PruningMethod method, Set<Structure.Kind> scope, Pruni
         yield new PruningSchedule.Iterative(required(f.everyEpochs(), "every_epochs", type),
             required(f.fraction(), "fraction", type), required(f.finalRatio(), "final_ratio", type));
       }
-      default -> throw new IllegalArgumentException("pruning.schedule must be one of one-shot, linear, iterative, got '"
-          + type + "'");
+      default -> throw new RunFileException("pruning.schedule", "pruning.schedule must be one of one-shot, linear,"
+          + " iterative, got '" + type + "'");
     };
     PruningSpec spec = new PruningSpec(method, scope, schedule, or(f.minPerLayer(), 1), or(f.scoringSamples(), 64),
         or(f.scoringBatch(), 16), f.options());
@@ -161,7 +153,7 @@ public record PruningSpec(PruningMethod method, Set<Structure.Kind> scope, Pruni
         }
       }
       if (kind == null) {
-        throw new IllegalArgumentException("pruning.scope: unknown structure kind '" + name + "'; allowed: "
+        throw new RunFileException("pruning.scope", "pruning.scope: unknown structure kind '" + name + "'; allowed: "
             + java.util.Arrays.stream(Structure.Kind.values()).map(PruningSpec::kindName).collect(Collectors.joining(", ")));
       }
       kinds.add(kind);
@@ -182,15 +174,15 @@ public record PruningSpec(PruningMethod method, Set<Structure.Kind> scope, Pruni
     Set<String> ok = Set.of(allowed);
     for (Map.Entry<String, Object> e : given.entrySet()) {
       if (e.getValue() != null && !ok.contains(e.getKey())) {
-        throw new IllegalArgumentException("pruning." + e.getKey() + " does not belong to a " + type + " schedule, which takes "
-            + String.join(", ", allowed));
+        throw new RunFileException("pruning." + e.getKey(), "pruning." + e.getKey() + " does not belong to a " + type
+            + " schedule, which takes " + String.join(", ", allowed));
       }
     }
   }
 
   private static <T> T required(T value, String key, String type) {
     if (value == null) {
-      throw new IllegalArgumentException("a " + type + " schedule needs pruning." + key);
+      throw new RunFileException("pruning." + key, "a " + type + " schedule needs pruning." + key);
     }
     return value;
   }

@@ -6,21 +6,12 @@ import dev.polyak.diag.GradientNorms;
 import java.util.List;
 
 /**
- * The {@code snip} importance, SNIP (Lee, Ajanthan and Torr, "SNIP: Single-shot Network Pruning
- * based on Connection Sensitivity", ICLR 2019) made structured: per weight the connection
- * sensitivity |g ⊙ w|, summed over each structure's slices (where slices of two structures
- * overlap, the shared weights count for both),
+ * The {@code snip} importance, SNIP (Lee, Ajanthan and Torr, ICLR 2019) made structured: score_i =
+ * Σ over structure i's slices of |∂L/∂w ⊙ w|, with the gradient of the mean task loss over the
+ * scoring samples. A masked structure scores 0. The model's weights, masks and gates are left as
+ * they were; its gradients are left zero.
  *
- * <pre>score_i = Σ_{slices of i} |∂L/∂w ⊙ w|,</pre>
- *
- * with g = ∇L the gradient of the mean task loss over all scoring samples (the batches' gradients
- * summed with weights batch size / n), products and sums in float64. SNIP's normalisation by the
- * sum over all weights is left out: it divides every score by the same number and so changes no
- * ranking. The paper scores once at initialisation; when to score is the pruner's choice.
- *
- * <p>A masked structure scores as it is: its output is zero, so every gradient of its slices is
- * zero and so is its score (weights it shares with a kept structure still count for that one).
- * The model's weights, masks and gates are left as they were; its gradients are left zero.
+ * <p>Method and choices: docs/design/importance.md (snip).
  */
 public final class Snip implements Importance {
   @Override

@@ -21,16 +21,8 @@ import java.util.TreeMap;
  * rows), and for each config's representative run (its lowest seed with a pruning event) the
  * structure rows just before and just after its first pruning event.
  *
- * <p><b>Before and after.</b> A DiagnosticRecord's step is its checkpoint's optimizer step, and the
- * checkpoints written around an event ({@code ckpt-<step>-prune-before} and {@code ckpt-<step>-prune})
- * share the event's step, so rows at the event step may describe either model. They are told apart
- * by {@code kept}: the rows whose kept flags match the event's {@code kept_before} (for the first
- * event: every structure kept) are the model before it, those matching {@code kept_after} the model
- * after it (structures outside the event's scope match either; should a file hold both sets at one
- * step, before takes a structure's first row and after its last). When the event step has no
- * complete set for a side, the side falls back to the nearest diagnosed step: the latest one before
- * the event for "before", the earliest one after it for "after". Only those three steps' rows of a
- * representative run are kept while reading.
+ * <p>How the rows before and after an event are told apart: docs/design/diagnostics.md
+ * (SweepDiagnostics).
  */
 public final class SweepDiagnostics {
   /**

@@ -1,5 +1,6 @@
 package dev.polyak.sweep;
 
+import dev.polyak.RunFileException;
 import dev.polyak.prune.PruningMethod;
 import dev.polyak.prune.PruningSchedule;
 import dev.polyak.prune.PruningSpec;
@@ -11,8 +12,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
 
@@ -33,14 +32,6 @@ record Grid(List<Axis> axes, Map<String, YamlNode> common, YamlNode pruning, Met
       RunFile.KEYS.stream().filter(key -> !key.equals("pruning")), Stream.of("seeds", "method", "ratio")).toList();
   /** Keys every cell needs, at the top level or as an axis. */
   private static final List<String> REQUIRED = List.of("model", "data", "steps");
-  /** A RunSpec error's position in the generated run file. */
-  private static final Pattern RUN_FILE_LINE = Pattern.compile("line (\\d+)(?:, column \\d+)?: (.*)", Pattern.DOTALL);
-  /** Run-file key names as messages write them: {@code 'pruning.step'}, {@code checkpoint_every}. */
-  private static final Pattern KEY_NAME = Pattern.compile("(pruning\\.\\w+|[a-z]+(?:_[a-z]+)+)");
-  /** How TrainingConfig's checks name the keys they check. */
-  private static final Map<String, String> KEYS_IN_WORDS = Map.of("batch size", "batch_size", "learning rate",
-      "learning_rate", "warm-up steps", "warmup_steps", "weight decay", "weight_decay", "the gradient clipping norm",
-      "max_gradient_norm", "evaluation interval", "eval_every", "evaluation needs", "eval_samples");
 
   static Grid read(YamlNode root, Path base) {
     YamlNode grid = root.get("grid");
@@ -220,49 +211,51 @@ record Grid(List<Axis> axes, Map<String, YamlNode> common, YamlNode pruning, Met
   }
 
   /**
-   * The cell's RunSpec; its errors name the cell and, where the key responsible can be told (from
-   * the line in the run file, or a key the message names), that key's line in the sweep file.
+   * The cell's RunSpec; its errors name the cell and, where the sweep file sets the key the error is
+   * about ({@link RunFileException#key()}), that key's line in the sweep file.
    */
   private RunSpec parse(String text, Map<String, AxisValue> chosen, Map<String, String> labels) {
     try {
       return RunSpec.parse(text, null);
+    } catch (RunFileException e) {
+      throw attribute(e, chosen, labels);
     } catch (IllegalArgumentException e) {
-      String message = e.getMessage();
-      Matcher line = RUN_FILE_LINE.matcher(message);
-      String key = line.matches() ? RunFile.keyAt(text, Integer.parseInt(line.group(1))) : null;
-      String detail = key != null ? line.group(2) : message;
-      if (key == null) {
-        key = keyNamedIn(detail);
-      }
-      YamlNode node = key == null ? null : responsible(key, detail, chosen);
-      String cell = "cell " + words(labels) + ": " + detail;
-      throw node == null ? new IllegalArgumentException(cell) : node.error(cell);
+      throw new IllegalArgumentException("cell " + words(labels) + ": " + e.getMessage(), e);
     }
   }
 
-  /** The run-file key a RunSpec message is about, by its name or, for TrainingConfig's checks, in words. */
-  private static String keyNamedIn(String message) {
-    Matcher named = KEY_NAME.matcher(message);
-    if (named.find()) {
-      return named.group(1);
-    }
-    for (String key : List.of("steps", "momentum", "model", "data")) {
-      if (message.startsWith(key + " ")) {
-        return key;
-      }
-    }
-    return KEYS_IN_WORDS.entrySet().stream().filter(e -> message.startsWith(e.getKey())).map(Map.Entry::getValue)
-        .findFirst().orElse(null);
+  /**
+   * A cell's run-file error as the sweep reports it: {@code line N: <sweep key>: cell <labels>:
+   * <detail>}, the line found from the error's key alone (without a line where the sweep file does
+   * not set that key).
+   */
+  IllegalArgumentException attribute(RunFileException e, Map<String, AxisValue> chosen, Map<String, String> labels) {
+    YamlNode node = responsible(e.key(), chosen);
+    String cell = "cell " + words(labels) + ": " + e.detail();
+    return node == null ? new IllegalArgumentException(cell, e) : node.error(cell);
   }
 
-  /** Where the sweep file sets run-file key {@code key} (or a {@code pruning.} key) for these values. */
-  private YamlNode responsible(String key, String detail, Map<String, AxisValue> chosen) {
-    if (!key.startsWith("pruning")) {
-      return chosen.containsKey(key) ? chosen.get(key).node() : common.get(key);
+  /**
+   * Where the sweep file sets run-file key {@code key} ({@code steps}, {@code pruning.step}, {@code
+   * pruning.options.alpha}) for the cell of these axis values; null where it does not.
+   */
+  private YamlNode responsible(String key, Map<String, AxisValue> chosen) {
+    String[] path = key.split("\\.");
+    if (!path[0].equals("pruning")) {
+      return chosen.containsKey(path[0]) ? chosen.get(path[0]).node() : common.get(path[0]);
     }
-    Matcher named = Pattern.compile("pruning\\.(\\w+)").matcher(key + " " + detail);
-    String sub = named.find() ? named.group(1) : "method";
+    String sub = path.length > 1 ? path[1] : "method";
     if (sub.equals("options")) {
+      // an option is written in the cell's method value, else in the shared pruning.options
+      String option = path.length > 2 ? path[2] : "";
+      AxisValue methodValue = chosen.get("method");
+      YamlNode shared = pruning == null ? null : pruning.get("options");
+      if (methodValue != null && ((MethodChoice) methodValue.value()).options().containsKey(option)) {
+        return methodValue.node();
+      }
+      if (shared != null && shared.isMap() && shared.get(option) != null) {
+        return shared.get(option);
+      }
       sub = "method";
     }
     if (chosen.containsKey(sub)) {

@@ -46,17 +46,6 @@ final class RunFile {
     }
   }
 
-  /** The top-level key whose value spans line {@code line} of run file {@code text}, if any. */
-  static String keyAt(String text, int line) {
-    String key = null;
-    for (YamlNode field : YamlNode.read(text).map().values()) {
-      if (field.line() <= line) {
-        key = field.path();
-      }
-    }
-    return key;
-  }
-
   private static Map<String, Object> ordered(Map<String, Object> keys, List<String> order) {
     Map<String, Object> ordered = new LinkedHashMap<>();
     for (String key : order) {

@@ -1,5 +1,6 @@
 package dev.polyak.train;
 
+import dev.polyak.RunFileException;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
@@ -70,7 +71,7 @@ public enum ModelFamily {
         }
       }
     }
-    throw new IllegalArgumentException("unknown model '" + name + "'; presets: " + String.join(", ", allPresets()));
+    throw new RunFileException("model", "unknown model '" + name + "'; presets: " + String.join(", ", allPresets()));
   }
 
   /** Every preset name, family by family. */
@@ -85,12 +86,12 @@ public enum ModelFamily {
   void checkOptions(Map<String, Integer> given) {
     for (Map.Entry<String, Integer> e : given.entrySet()) {
       if (!options.contains(e.getKey())) {
-        throw new IllegalArgumentException("model_options: '" + e.getKey() + "' is not an option of "
-            + name().toLowerCase(Locale.ROOT) + " models; allowed: " + String.join(", ", new TreeSet<>(options)));
+        throw new RunFileException("model_options." + e.getKey(), "model_options: '" + e.getKey() + "' is not an"
+            + " option of " + name().toLowerCase(Locale.ROOT) + " models; allowed: " + String.join(", ", new TreeSet<>(options)));
       }
       if (e.getValue() == null || e.getValue() < 1) {
-        throw new IllegalArgumentException("model_options: '" + e.getKey() + "' must be a positive integer, got "
-            + e.getValue());
+        throw new RunFileException("model_options." + e.getKey(), "model_options: '" + e.getKey() + "' must be a"
+            + " positive integer, got " + e.getValue());
       }
     }
   }

@@ -26,25 +26,14 @@ import java.util.stream.IntStream;
 
 /**
  * Carries out a run's {@link PruningSpec} on its trainer. The schedule is read as a function of
- * state, not of history: after step t the scope must keep {@code schedule.keptAfter(t)}
- * structures, and an event happens whenever it keeps more ({@link #due}). So a run resumed from
- * any checkpoint (even the one written just before an event) does exactly what an uninterrupted
- * run does, and nothing is pruned twice.
+ * state, not of history: after step t the scope must keep {@code schedule.keptAfter(t)} structures,
+ * and an event happens whenever it keeps more ({@link #due}), so a run resumed from any checkpoint
+ * does exactly what an uninterrupted run does, and nothing is pruned twice. An event ({@link
+ * #prune}) writes a checkpoint before and after, scores the structures, keeps the best of the scope
+ * (a pruned structure never comes back) and returns its {@link PruneEvent}. Structures outside the
+ * scope are never touched.
  *
- * <p>An event ({@link #prune}):
- * <ol>
- *   <li>writes {@code ckpt-<step>-prune-before.safetensors};
- *   <li>scores every structure with the method's {@link Importance} on {@code scoring_samples}
- *       training samples drawn from the run seed's "pruning-scoring" stream at position {@code
- *       event << 32} (prepared as evaluation sees them, model in evaluation mode);
- *   <li>keeps the {@code target} best of the scope ({@link KeepTop}: at least {@code min_per_layer}
- *       per layer; a structure pruned before can never come back, its score is read as −∞);
- *   <li>for {@code lth}, sets weights and optimizer state back to the rewind checkpoint (masks and
- *       step stay);
- *   <li>writes {@code ckpt-<step>-prune.safetensors}, which training continues from, and returns
- *       the {@link PruneEvent}.
- * </ol>
- * Structures outside the scope are never touched.
+ * <p>The steps of an event: docs/design/pruning.md (Pruner).
  */
 public final class Pruner {
   /** The stream the scoring samples are drawn from. */

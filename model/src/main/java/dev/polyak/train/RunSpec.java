@@ -12,6 +12,7 @@ import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import dev.polyak.BadInputException;
+import dev.polyak.RunFileException;
 import dev.polyak.io.Digests;
 import dev.polyak.prune.PruningSpec;
 import java.io.IOException;
@@ -57,15 +58,15 @@ public record RunSpec(
   public RunSpec {
     modelOptions = Map.copyOf(new TreeMap<>(modelOptions));
     if (checkpointEvery < 1 || checkpointEvery % training.evalEvery() != 0) {
-      throw new IllegalArgumentException("checkpoint_every must be a positive multiple of eval_every ("
+      throw new RunFileException("checkpoint_every", "checkpoint_every must be a positive multiple of eval_every ("
           + training.evalEvery() + "), got " + checkpointEvery);
     }
     if (keepLast < 1) {
-      throw new IllegalArgumentException("keep_last must be at least 1, got " + keepLast);
+      throw new RunFileException("keep_last", "keep_last must be at least 1, got " + keepLast);
     }
     if (keepEvery < 0 || keepEvery % checkpointEvery != 0) {
-      throw new IllegalArgumentException("keep_every must be 0 (none) or a positive multiple of checkpoint_every ("
-          + checkpointEvery + "), got " + keepEvery);
+      throw new RunFileException("keep_every", "keep_every must be 0 (none) or a positive multiple of"
+          + " checkpoint_every (" + checkpointEvery + "), got " + keepEvery);
     }
   }
 
@@ -136,14 +137,14 @@ public record RunSpec(
       f = YAML.readValue(yaml, File.class);
     } catch (UnrecognizedPropertyException e) {
       String known = e.getKnownPropertyIds().stream().map(Object::toString).sorted().collect(Collectors.joining(", "));
-      throw new IllegalArgumentException(where(keyLines, e.getPropertyName(), e.getLocation()) + "unknown key '"
+      throw new RunFileException(keyOf(e), where(keyLines, e.getPropertyName(), e.getLocation()), "unknown key '"
           + e.getPropertyName() + "'; allowed keys: " + known);
     } catch (JsonMappingException e) {
       String key = e.getPath().isEmpty() ? null : e.getPath().get(0).getFieldName();
       String path = e.getPath().stream().map(r -> r.getFieldName() != null ? r.getFieldName() : "[" + r.getIndex() + "]")
           .collect(Collectors.joining("."));
-      throw new IllegalArgumentException(where(keyLines, key, e.getLocation()) + (path.isEmpty() ? "" : "'" + path + "': ")
-          + e.getOriginalMessage().replaceAll(" \\(class [^)]*\\)", "").replaceAll("\\s+at \\[.*", ""));
+      throw new RunFileException(keyOf(e), where(keyLines, key, e.getLocation()), (path.isEmpty() ? "" : "'" + path
+          + "': ") + e.getOriginalMessage().replaceAll(" \\(class [^)]*\\)", "").replaceAll("\\s+at \\[.*", ""));
     } catch (JsonProcessingException e) {
       throw new IllegalArgumentException(where(Map.of(), null, e.getLocation()) + "not valid YAML: " + e.getOriginalMessage());
     }
@@ -194,6 +195,12 @@ public record RunSpec(
     return lines;
   }
 
+  /** The dotted run-file key of a mapping error's field ({@code pruning.step}), list indexes left out. */
+  private static String keyOf(JsonMappingException e) {
+    return e.getPath().stream().map(JsonMappingException.Reference::getFieldName).filter(java.util.Objects::nonNull)
+        .collect(Collectors.joining("."));
+  }
+
   private static String where(Map<String, Integer> keyLines, String key, JsonLocation location) {
     if (key != null && keyLines.containsKey(key)) {
       return "line " + keyLines.get(key) + ": ";
@@ -212,7 +219,7 @@ public record RunSpec(
     } catch (IllegalArgumentException e) {
       String allowed = java.util.Arrays.stream(type.getEnumConstants())
           .map(c -> c.name().toLowerCase(Locale.ROOT).replace('_', '-')).collect(Collectors.joining(", "));
-      throw new IllegalArgumentException(field + " must be one of " + allowed + ", got '" + value + "'");
+      throw new RunFileException(field, field + " must be one of " + allowed + ", got '" + value + "'");
     }
   }
 

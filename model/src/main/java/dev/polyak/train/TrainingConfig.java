@@ -1,6 +1,7 @@
 package dev.polyak.train;
 
 import ai.djl.ndarray.NDManager;
+import dev.polyak.RunFileException;
 import dev.polyak.nn.AdamW;
 import dev.polyak.nn.Optimizer;
 import dev.polyak.nn.Sgd;
@@ -43,20 +44,23 @@ public record TrainingConfig(
   }
 
   public TrainingConfig {
-    require(steps >= 1, "steps must be at least 1, got " + steps);
-    require(batchSize >= 1, "batch size must be at least 1, got " + batchSize);
-    require(learningRate > 0 && Double.isFinite(learningRate), "learning rate must be positive, got " + learningRate);
-    require(warmupSteps >= 0, "warm-up steps must be >= 0, got " + warmupSteps);
-    require(weightDecay >= 0, "weight decay must be >= 0, got " + weightDecay);
-    require(momentum >= 0 && momentum < 1, "momentum must be in [0, 1), got " + momentum);
-    require(maxGradientNorm >= 0, "the gradient clipping norm must be >= 0 (0 = off), got " + maxGradientNorm);
-    require(evalEvery >= 1, "evaluation interval must be at least 1 step, got " + evalEvery);
-    require(evalSamples >= 1, "evaluation needs at least 1 sample, got " + evalSamples);
+    require(steps >= 1, "steps", "steps must be at least 1, got " + steps);
+    require(batchSize >= 1, "batch_size", "batch size must be at least 1, got " + batchSize);
+    require(learningRate > 0 && Double.isFinite(learningRate), "learning_rate",
+        "learning rate must be positive, got " + learningRate);
+    require(warmupSteps >= 0, "warmup_steps", "warm-up steps must be >= 0, got " + warmupSteps);
+    require(weightDecay >= 0, "weight_decay", "weight decay must be >= 0, got " + weightDecay);
+    require(momentum >= 0 && momentum < 1, "momentum", "momentum must be in [0, 1), got " + momentum);
+    require(maxGradientNorm >= 0, "max_gradient_norm",
+        "the gradient clipping norm must be >= 0 (0 = off), got " + maxGradientNorm);
+    require(evalEvery >= 1, "eval_every", "evaluation interval must be at least 1 step, got " + evalEvery);
+    require(evalSamples >= 1, "eval_samples", "evaluation needs at least 1 sample, got " + evalSamples);
   }
 
-  private static void require(boolean condition, String message) {
+  /** Fails naming the run-file key of the field checked, so that a sweep can point at its line. */
+  private static void require(boolean condition, String key, String message) {
     if (!condition) {
-      throw new IllegalArgumentException(message);
+      throw new RunFileException(key, message);
     }
   }
 

@@ -5,12 +5,14 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.within;
 
 import ai.djl.ndarray.NDManager;
+import dev.polyak.RunFileException;
 import dev.polyak.diag.ProbeObjective;
 import dev.polyak.nn.Autograd;
 import dev.polyak.nn.Mlp;
 import dev.polyak.random.RandomStreams;
 import dev.polyak.testing.TestRows;
 import java.util.Arrays;
+import org.assertj.core.api.ThrowableAssert.ThrowingCallable;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
@@ -114,16 +116,20 @@ class PlGateTest {
   }
 
   @Test
-  void badOptionsNameTheirField() {
+  void badOptionsNameTheirRunFileKey() {
     PlGate.Options d = PlGate.Options.defaults();
-    assertThatThrownBy(() -> new PlGate.Options(0, 0.01, 5, 1, 10, PlGate.Normalisation.NONE))
-        .hasMessageContaining("gateWidth");
-    assertThatThrownBy(() -> d.withGateLearningRate(Double.NaN)).hasMessageContaining("gateLearningRate");
-    assertThatThrownBy(() -> d.withGateBatches(0)).hasMessageContaining("gateBatches");
-    assertThatThrownBy(() -> d.withAlpha(-1)).hasMessageContaining("alpha");
-    assertThatThrownBy(() -> new PlGate.Options(4, 0.01, 5, 1, 0, PlGate.Normalisation.NONE))
-        .hasMessageContaining("hutchinsonProbes");
-    assertThatThrownBy(() -> new PlGate.Options(4, 0.01, 5, 1, 1, null)).hasMessageContaining("normalisation");
+    assertRefused(() -> new PlGate.Options(0, 0.01, 5, 1, 10, PlGate.Normalisation.NONE), "gate_width");
+    assertRefused(() -> d.withGateLearningRate(Double.NaN), "gate_learning_rate");
+    assertRefused(() -> d.withGateBatches(0), "gate_batches");
+    assertRefused(() -> d.withAlpha(-1), "alpha");
+    assertRefused(() -> new PlGate.Options(4, 0.01, 5, 1, 0, PlGate.Normalisation.NONE), "hutchinson_probes");
+    assertRefused(() -> new PlGate.Options(4, 0.01, 5, 1, 1, null), "normalisation");
+  }
+
+  /** The key is what a run file calls the option, in the message and in the exception's key field. */
+  private static void assertRefused(ThrowingCallable options, String key) {
+    assertThatThrownBy(options).hasMessageStartingWith(key + " must")
+        .isInstanceOfSatisfying(RunFileException.class, e -> assertThat(e.key()).isEqualTo(key));
   }
 
   @Test

@@ -361,6 +361,41 @@ class SweepSpecTest {
   }
 
   @Test
+  void everyRefusedRunFileValueNamesTheLineOfItsKey() {
+    // key, a value the run file takes, one it refuses: the refused one is always on line 8
+    String[][] cases = {{"steps", "100", "0"}, {"batch_size", "8", "0"}, {"learning_rate", "0.1", "0"},
+        {"warmup_steps", "0", "-1"}, {"weight_decay", "0", "-1"}, {"momentum", "0.9", "1"},
+        {"max_gradient_norm", "0", "-1"}, {"eval_every", "50", "0"}, {"eval_samples", "8", "0"},
+        {"checkpoint_every", "50", "0"}, {"keep_last", "3", "0"}, {"keep_every", "0", "30"},
+        {"optimizer", "sgd", "lion"}, {"schedule", "step", "sometimes"}, {"model_options", "{hidden: 4}",
+        "{hidden: 0}"}};
+    for (String[] c : cases) {
+      String top = "model: mlp\ndata: x\nsteps: 100\nkeep_last: 3\n".replace(c[0] + ": ", "train_split: ");
+      assertError(top + "grid:\n  " + c[0] + ":\n    - " + c[1] + "\n    - " + c[2] + "\n",
+          "line 8: grid." + c[0] + "[1]: cell " + c[0] + "=" + c[2].replace(" ", "") + " seed=0: ");
+    }
+  }
+
+  @Test
+  void aRefusedValueOfTheSharedPruningBlockNamesItsLine() {
+    String run = "model: mlp\ndata: x\nsteps: 100\ngrid:\n  method: [pl-gate]\npruning:\n  step: 10\n";
+    String cell = "cell method=pl-gate seed=0: ";
+    assertError(run + "  ratio: 1.5\n", "line 8: pruning.ratio: " + cell + "a pruning ratio must be in [0, 1], got 1.5");
+    assertError(run.replace("step: 10", "step: -1") + "  ratio: 0.5\n",
+        "line 7: pruning.step: " + cell + "a one-shot pruning step must be at least 0, got -1");
+    assertError(run + "  ratio: 0.5\n  min_per_layer: -1\n", "line 9: pruning.min_per_layer: " + cell);
+    assertError(run + "  ratio: 0.5\n  scoring_batch: 0\n", "line 9: pruning.scoring_batch: " + cell);
+    assertError(run + "  ratio: 0.5\n  scope: [layers]\n", "line 9: pruning.scope: " + cell);
+    assertError(run + "  ratio: 0.5\n  options:\n    gate_batches: 5\n    alpha: -1\n",
+        "line 11: pruning.options.alpha: " + cell + "pruning.options: alpha must be >= 0 and finite, got -1.0");
+    assertError(run + "  ratio: 0.5\n  options: {gate_width: 0.5}\n",
+        "line 9: pruning.options.gate_width: " + cell + "pruning.options: gate_width must be a whole number, got 0.5");
+    // an option of the method's own value points at that value
+    assertError(run.replace("[pl-gate]", "[{name: pl-gate, gate_width: 0}]") + "  ratio: 0.5\n",
+        "line 5: grid.method[0]: pruning.options: gate_width must be >= 1, got 0");
+  }
+
+  @Test
   void cellsThatAreTheSameRunUnderDifferentLabelsAreAnError() {
     // so is the data folder: a run id identifies a shard set by content, which the trainer checks
     assertError("model: mlp\nsteps: 100\ngrid:\n  data: [a, b]\n", "line 4: grid.data[1]: cell data=b seed=0 is the"

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.polyak.BadInputException;
+import dev.polyak.RunFileException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
@@ -105,6 +106,37 @@ class RunSpecTest {
         BASE)).hasMessageContaining("pruning.options.rewind is not an option of lth; allowed: rewind_fraction");
     assertThatThrownBy(() -> RunSpec.parse(base + "pruning: {method: random, step: 1, ratio: 0.5, options: {a: 1}}\n",
         BASE)).hasMessageContaining("pruning.options.a is not an option of random, which takes none");
+  }
+
+  @Test
+  void aRefusedValueCarriesTheRunFileKeyItWasGivenUnder() {
+    String run = "model: mlp\ndata: x\nsteps: 10\n";
+    String pruned = run + "pruning:\n  method: pl-gate\n  step: 1\n";
+    assertThat(refusedKey(run + "batch_size: 0\n")).isEqualTo("batch_size");
+    assertThat(refusedKey(run.replace("steps: 10", "steps: 0"))).isEqualTo("steps");
+    assertThat(refusedKey(run + "learning_rate: fast\n")).isEqualTo("learning_rate");
+    assertThat(refusedKey(run + "optimizer: lion\n")).isEqualTo("optimizer");
+    assertThat(refusedKey(run + "keep_last: 0\n")).isEqualTo("keep_last");
+    assertThat(refusedKey(run + "model_options: {heads: 2}\n")).isEqualTo("model_options.heads");
+    assertThat(refusedKey(run.replace("mlp", "bert-huge"))).isEqualTo("model");
+    assertThat(refusedKey(pruned + "  ratio: 1.5\n")).isEqualTo("pruning.ratio");
+    assertThat(refusedKey(pruned.replace("step: 1", "step: bad") + "  ratio: 0.5\n")).isEqualTo("pruning.step");
+    assertThat(refusedKey(pruned + "  zz: 1\n")).isEqualTo("pruning.zz");
+    assertThat(refusedKey(pruned)).isEqualTo("pruning.ratio");
+    assertThat(refusedKey(pruned + "  ratio: 0.5\n  schedule: linear\n")).isEqualTo("pruning.step");
+    assertThat(refusedKey(pruned + "  ratio: 0.5\n  options: {alpha: -1}\n")).isEqualTo("pruning.options.alpha");
+    assertThat(refusedKey(pruned + "  ratio: 0.5\n  options: {gate_width: 2.5}\n"))
+        .isEqualTo("pruning.options.gate_width");
+    assertThat(refusedKey(pruned + "  ratio: 0.5\n  options: {beta: 1}\n")).isEqualTo("pruning.options.beta");
+  }
+
+  private static String refusedKey(String yaml) {
+    try {
+      RunSpec.parse(yaml, BASE);
+    } catch (RunFileException e) {
+      return e.key();
+    }
+    throw new AssertionError("accepted: " + yaml);
   }
 
   @Test

@@ -9,29 +9,11 @@ import java.util.OptionalLong;
 import java.util.stream.Collectors;
 
 /**
- * The datasets polyak knows how to fetch: where each archive lives, how big it is, its published
- * checksum and the files it unpacks to.
+ * The datasets polyak knows how to fetch (WikiText, CIFAR-10, CIFAR-100): where each archive lives,
+ * how big it is, its published checksum and the files it unpacks to.
  *
- * <h2>Where the values come from</h2>
- *
- * <ul>
- *   <li><b>WikiText</b> (Merity et al., 2016). The archives were first published under
- *       {@code https://s3.amazonaws.com/research.metamind.io/wikitext/}; that bucket has answered
- *       "Access Denied" since 2024 (pytorch/text issue #2255), and the author now serves the same
- *       files from {@code https://wikitext.smerity.com/}. Sizes and SHA-256 values are those
- *       recorded by HuggingFace {@code datasets} in {@code datasets/wikitext/dataset_infos.json}
- *       ({@code download_checksums} of the S3 URLs). Cross-checks: torchtext publishes MD5
- *       {@code 542ccefacc6c27f945fb54453812b3cd} (wikitext-2-v1.zip) and
- *       {@code 9ddaacaf6af0710eda8c456decff7832} (wikitext-103-v1.zip); the latter is also the
- *       ETag the smerity.com host returns, and third-party code records the same SHA-256 for the
- *       smerity.com copies of wikitext-103-v1.zip and wikitext-2-raw-v1.zip.
- *   <li><b>CIFAR-10 / CIFAR-100 binary versions</b> (Krizhevsky, 2009), from
- *       {@code https://www.cs.toronto.edu/~kriz/cifar.html}. Sizes and SHA-256 values are those in
- *       tensorflow/datasets {@code tensorflow_datasets/url_checksums/cifar10.txt} and
- *       {@code cifar100.txt}. The dataset page itself publishes only MD5s:
- *       {@code c32a1d4ab5d03f1284b67883e8d87530} (cifar-10-binary.tar.gz) and
- *       {@code 03b5dce01913d631647c71ecec9e9cb8} (cifar-100-binary.tar.gz).
- * </ul>
+ * <p>Where the URLs, sizes and checksums come from, and how they were cross-checked:
+ * docs/design/data.md.
  */
 public final class DatasetCatalog {
 

@@ -28,20 +28,13 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * One owner at a time for a folder (a sweep's or a training run's), across processes and across
- * the hosts that share a file system. The lock is the file {@code <folder>/polyak.lock}, created
- * with {@code CREATE_NEW} (atomic, also on NFS v3+), holding its {@link LockHolder} (host, pid,
- * start time, a unique token); the holder rewrites the heartbeat line every {@code heartbeatInterval}
- * and deletes the file when closed (or when its JVM shuts down).
+ * One owner at a time for a folder (a sweep's or a training run's), across processes and across the
+ * hosts that share a file system: the file {@code <folder>/polyak.lock}, created atomically,
+ * holding its {@link LockHolder} and a heartbeat the holder rewrites; closing deletes it. A lock
+ * whose holder died is taken over (on the same host when its pid is gone, from another host when
+ * its heartbeat is stale and does not move), safely between contenders.
  *
- * <p>A lock whose holder died is taken over: on the same host when its pid is not alive (or now
- * belongs to a process started after the lock was taken); from another host when its heartbeat is
- * older than the lease by this host's clock <em>and</em> does not move while this process watches
- * it for two heartbeat intervals by its own monotonic clock (so a clock running ahead cannot steal
- * a live lock), or, while waiting, when it has not moved for a whole lease. The take-over is safe
- * between contenders: the one that creates the marker {@code .polyak.lock.breaking-<token>} first
- * checks that the lock still carries that token, renames it to a unique name, checks the renamed
- * file is the stale one, deletes it, and then competes with {@code CREATE_NEW} like any newcomer.
+ * <p>The protocol: docs/design/folder-lock.md.
  */
 public final class FolderLock implements AutoCloseable {
   /** The lock file's name inside the folder it guards. */

@@ -4,20 +4,15 @@ import dev.polyak.data.text.Vocabulary;
 import dev.polyak.random.RandomStream;
 
 /**
- * BERT's masked-language-model corruption of one row. Positions holding a special id (below
- * {@link #FIRST_WORD_ID}: [PAD] [UNK] [CLS] [SEP] [MASK]) are never selected. Each other position
- * is selected with {@code maskProbability}; a selected position becomes [MASK] with probability
- * {@code maskFraction}, a random word id with probability {@code randomFraction}, and otherwise
- * keeps its id. Labels hold the original id at selected positions and {@link #IGNORE_LABEL}
- * elsewhere.
+ * BERT's masked-language-model corruption of one row: each position not holding a special id (below
+ * {@link #FIRST_WORD_ID}) is selected with {@code maskProbability}; a selected position becomes
+ * [MASK] with probability {@code maskFraction}, a random word id with probability {@code
+ * randomFraction}, and otherwise keeps its id. Labels hold the original id at selected positions
+ * and {@link #IGNORE_LABEL} elsewhere. The draws follow a fixed order, part of reproducibility:
+ * seek the stream to a position derived from (epoch, sample) before {@link #apply} to make a row's
+ * masking independent of the rows before it.
  *
- * <p>Draw order (part of reproducibility): positions left to right; a special position draws
- * nothing; any other position draws {@code u = nextDouble()} and is selected when {@code u <
- * maskProbability}; a selected position draws {@code v = nextDouble()}: {@code v < maskFraction}
- * gives [MASK], {@code v < maskFraction + randomFraction} gives {@code FIRST_WORD_ID +
- * nextInt(vocabularySize - FIRST_WORD_ID)} (uniform over the word ids, possibly the original),
- * anything else keeps the id. To make a row's masking independent of the rows before it, seek the
- * stream to a position derived from (epoch, sample) before calling {@link #apply}.
+ * <p>The draw order: docs/design/data.md (MlmMasking).
  *
  * @param vocabularySize ids in the vocabulary, specials included; more than 5
  * @param maskProbability the chance that a word position is selected (BERT: 0.15)
