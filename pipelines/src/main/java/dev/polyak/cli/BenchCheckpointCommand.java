@@ -38,7 +38,7 @@ import picocli.CommandLine.Spec;
  * buffers, optimizer state, masks) per model preset, as a sweep writes one at every
  * {@code checkpoint_every}.
  */
-@Command(name = "checkpoint", mixinStandardHelpOptions = true, versionProvider = PolyakCli.Version.class,
+@Command(name = "checkpoint",
     description = {
         "Checkpoint cost per model preset: builds the trainer of a minimal run spec on small generated shards"
             + " (a WikiText-layout corpus whose vocabulary is near WikiText-2's, CIFAR-10-format images), takes one"

@@ -25,12 +25,12 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /** {@code polyak bench preprocess}: throughput and memory of WikiText preprocessing. */
-@Command(name = "bench", mixinStandardHelpOptions = true, versionProvider = PolyakCli.Version.class,
+@Command(name = "bench",
     description = "Benchmarks that print figures.", subcommands = {BenchCommand.Preprocess.class, BenchTrainCommand.class,
         BenchDiagnoseCommand.class, BenchSweepCommand.class, BenchReportCommand.class, BenchCheckpointCommand.class})
 final class BenchCommand {
 
-  @Command(name = "preprocess", mixinStandardHelpOptions = true, versionProvider = PolyakCli.Version.class,
+  @Command(name = "preprocess",
       description = {
           "WikiText preprocessing throughput (MB/s, tokens/s) and peak JVM heap, against a single-threaded plain-Java"
               + " loop that only splits lines and maps tokens to ids (HashMap), measured in the same run.",

@@ -46,7 +46,7 @@ import picocli.CommandLine.Spec;
  * sweep's runs.avro and metrics.avro (streamed to disk, snappy as the sweep's AvroIO writes them),
  * then times {@link SweepSummary#write} and {@link HtmlReport#write} on them with the heap they use.
  */
-@Command(name = "report", mixinStandardHelpOptions = true, versionProvider = PolyakCli.Version.class,
+@Command(name = "report",
     description = {
         "Report cost at scale: writes a synthetic sweep's runs.avro and metrics.avro (--runs runs over --configs"
             + " configs, --evaluations metric rows per run; streamed to disk, snappy-compressed as the sweep writes"

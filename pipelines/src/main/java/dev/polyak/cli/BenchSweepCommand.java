@@ -26,7 +26,7 @@ import picocli.CommandLine.Spec;
  * and then 2, each from an empty folder: wall time, speed-up, and the share of slot time not spent
  * in training steps (scheduling, checkpoints, evaluations, diagnostics, reports).
  */
-@Command(name = "sweep", mixinStandardHelpOptions = true, versionProvider = PolyakCli.Version.class,
+@Command(name = "sweep",
     description = {
         "Sweep throughput: --runs bert-tiny runs (one per seed, --steps each, dense, one checkpoint per evaluation)"
             + " on a generated corpus, swept on an embedded Flink with each --parallelism (one intra-op thread per slot).",

@@ -36,7 +36,7 @@ import picocli.CommandLine.Option;
  * threads, against the PyTorch reference scripts run right after on the same machine, plus the
  * process RSS over a long bert-tiny run.
  */
-@Command(name = "train", mixinStandardHelpOptions = true, versionProvider = PolyakCli.Version.class,
+@Command(name = "train",
     description = {
         "Training throughput: bert-small MLM tokens/s (seq 128, batch 16, AdamW, vocabulary 33,278, logits at the"
             + " masked positions) and CIFAR CNN images/s (batch 64, SGD), each with 1 and 2 threads, and the share"

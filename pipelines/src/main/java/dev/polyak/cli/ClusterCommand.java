@@ -14,7 +14,7 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 /** {@code polyak cluster start|stop|status|add-taskmanager}: a local multi-process Flink session cluster. */
-@Command(name = "cluster", mixinStandardHelpOptions = true, versionProvider = PolyakCli.Version.class,
+@Command(name = "cluster",
     description = {"A standalone Flink 1.19 session cluster on this machine: a job manager and task managers as separate"
         + " JVMs started from the polyak jar (no Flink download), bound to 127.0.0.1, with logs and pid files in --dir."
         + " Its REST endpoint runs any job submitted to it: start --tls makes it HTTPS-only with client certificates.",
@@ -31,7 +31,7 @@ final class ClusterCommand {
     Path dir;
   }
 
-  @Command(name = "start", mixinStandardHelpOptions = true, versionProvider = PolyakCli.Version.class,
+  @Command(name = "start",
       description = "Starts the job manager and --taskmanagers task managers and waits until they registered.")
   static final class Start implements Callable<Integer> {
     @Option(names = "--taskmanagers", defaultValue = "2", description = "Task managers (default ${DEFAULT-VALUE}).")
@@ -79,7 +79,7 @@ final class ClusterCommand {
     }
   }
 
-  @Command(name = "add-taskmanager", mixinStandardHelpOptions = true, versionProvider = PolyakCli.Version.class,
+  @Command(name = "add-taskmanager",
       description = "Starts one more task manager in a running cluster (a replacement for a lost one, or more slots).")
   static final class AddTaskManager implements Callable<Integer> {
     @Mixin Folder folder;
@@ -98,7 +98,7 @@ final class ClusterCommand {
     }
   }
 
-  @Command(name = "stop", mixinStandardHelpOptions = true, versionProvider = PolyakCli.Version.class,
+  @Command(name = "stop",
       description = "Stops the cluster's processes (only those of its pid files).")
   static final class Stop implements Callable<Integer> {
     @Mixin Folder folder;
@@ -116,7 +116,7 @@ final class ClusterCommand {
     }
   }
 
-  @Command(name = "status", mixinStandardHelpOptions = true, versionProvider = PolyakCli.Version.class,
+  @Command(name = "status",
       description = "Prints the cluster's processes and what its REST API reports; exit code 3 when it is not running.")
   static final class Status implements Callable<Integer> {
     @Mixin Folder folder;

@@ -33,7 +33,7 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 /** {@code polyak diagnose}: the conditioning diagnostics of one checkpoint, as a table, Avro rows and a heat map. */
-@Command(name = "diagnose", mixinStandardHelpOptions = true, versionProvider = PolyakCli.Version.class,
+@Command(name = "diagnose",
     description = {
         "Compute a checkpoint's conditioning diagnostics: per structure the NTK kernel's lambda_min, lambda_max,",
         "condition number kappa and entropy rho and the Hessian block trace; for the whole model the same plus",

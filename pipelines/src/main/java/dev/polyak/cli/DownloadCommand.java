@@ -19,7 +19,7 @@ import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
 /** {@code polyak download}: fetch, verify and extract an official dataset archive. */
-@Command(name = "download", mixinStandardHelpOptions = true, versionProvider = PolyakCli.Version.class,
+@Command(name = "download",
     description = {
         "Download an official dataset archive, verify its size and sha256, and extract it under --to.",
         "An interrupted download resumes from its .part file; entries that would escape --to are refused."})

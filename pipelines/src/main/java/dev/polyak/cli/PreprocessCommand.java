@@ -19,7 +19,7 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /** {@code polyak preprocess wikitext|cifar}. */
-@Command(name = "preprocess", mixinStandardHelpOptions = true, versionProvider = PolyakCli.Version.class,
+@Command(name = "preprocess",
     description = "Turn WikiText or CIFAR files into reproducible Parquet shards with a manifest.",
     subcommands = {PreprocessCommand.WikiText.class, PreprocessCommand.Cifar.class})
 final class PreprocessCommand {
@@ -33,7 +33,7 @@ final class PreprocessCommand {
     Integer shards;
   }
 
-  @Command(name = "wikitext", mixinStandardHelpOptions = true, versionProvider = PolyakCli.Version.class,
+  @Command(name = "wikitext",
       description = {
           "Tokenize WikiText (wiki.*.tokens, wiki.*.raw or *.txt) into fixed-length rows of token ids.",
           "The tokens of a split are concatenated in file order, one end-of-line token per line, and cut into"
@@ -106,7 +106,7 @@ final class PreprocessCommand {
     }
   }
 
-  @Command(name = "cifar", mixinStandardHelpOptions = true, versionProvider = PolyakCli.Version.class,
+  @Command(name = "cifar",
       description = "Decode CIFAR-10 / CIFAR-100 binary files into shards of (split, source_file, index, label,"
           + " coarse_label, image) rows, pixels unchanged.")
   static final class Cifar implements Callable<Integer>, RecoveryAdvice {

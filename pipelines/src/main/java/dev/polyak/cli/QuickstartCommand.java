@@ -22,7 +22,7 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /** {@code polyak quickstart}: the main job on small generated data, on an embedded Flink. */
-@Command(name = "quickstart", mixinStandardHelpOptions = true, versionProvider = PolyakCli.Version.class,
+@Command(name = "quickstart",
     description = {
         "Generate a small deterministic WikiText-layout corpus and a CIFAR-10-format image set, preprocess both"
             + " into Parquet shards on an embedded Flink, and show how to inspect them.",

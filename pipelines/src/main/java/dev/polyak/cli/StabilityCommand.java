@@ -14,7 +14,7 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 /** {@code polyak stability}: the empirical pointwise hypothesis stability of a trained run. */
-@Command(name = "stability", mixinStandardHelpOptions = true, versionProvider = PolyakCli.Version.class,
+@Command(name = "stability",
     description = {
         "Estimate the empirical pointwise hypothesis stability of a run: from one of its checkpoints,",
         "continue training --steps steps on the whole training split and, for each of --samples",

@@ -26,7 +26,7 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 /** {@code polyak sweep}: a grid of training runs as one Beam job, resumable, with its reports. */
-@Command(name = "sweep", mixinStandardHelpOptions = true, versionProvider = PolyakCli.Version.class,
+@Command(name = "sweep",
     description = {
         "Runs every cell of a sweep file (models x methods x ratios x seeds x ...) as one Beam job: each run trains"
             + " in <out>/runs/<run_id>/ (resumable), its chosen checkpoints are diagnosed, and <out>/report/ gets"

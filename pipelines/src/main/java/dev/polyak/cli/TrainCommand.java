@@ -22,7 +22,7 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 /** {@code polyak train}: one training run from a run file, locally, resumable. */
-@Command(name = "train", mixinStandardHelpOptions = true, versionProvider = PolyakCli.Version.class,
+@Command(name = "train",
     description = {
         "Train one model as a run file describes it, with periodic checkpoints; run it again on the same",
         "--out folder to resume from the newest valid checkpoint. Prints a metric line per evaluation",
