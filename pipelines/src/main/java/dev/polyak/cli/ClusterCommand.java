@@ -2,6 +2,7 @@ package dev.polyak.cli;
 
 import dev.polyak.cluster.FlinkRest;
 import dev.polyak.cluster.LocalCluster;
+import dev.polyak.runner.RunnerMixin;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.time.Duration;

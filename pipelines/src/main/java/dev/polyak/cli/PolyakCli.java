@@ -1,6 +1,7 @@
 package dev.polyak.cli;
 
 import dev.polyak.PolyakVersion;
+import dev.polyak.bench.BenchCommand;
 import java.io.PrintWriter;
 import java.util.Optional;
 import picocli.CommandLine;

@@ -7,6 +7,7 @@ import dev.polyak.data.manifest.Manifests;
 import dev.polyak.data.text.WikiTextConfig;
 import dev.polyak.pipelines.PreprocessPipeline;
 import dev.polyak.pipelines.RunnerSettings;
+import dev.polyak.runner.RunnerMixin;
 import java.io.PrintStream;
 import java.nio.file.Path;
 import java.util.List;

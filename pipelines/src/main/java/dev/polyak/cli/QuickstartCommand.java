@@ -8,6 +8,7 @@ import dev.polyak.data.text.WikiTextConfig;
 import dev.polyak.io.FileTrees;
 import dev.polyak.pipelines.PreprocessPipeline;
 import dev.polyak.pipelines.RunnerSettings;
+import dev.polyak.runner.RunnerMixin;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.io.PrintWriter;
@@ -131,7 +132,7 @@ final class QuickstartCommand implements Callable<Integer> {
     PrintWriter out = spec.commandLine().getOut();
     // through PolyakCli's own error handling: a mistake in the nested sweep is one line, exit 2
     int swept = PolyakCli.execute(out, spec.commandLine().getErr(), "sweep", "--config", sweepFile.toString(),
-        "--runner", runner.runner, "--flink-master", runner.flinkMaster, "--parallelism", Integer.toString(settings.parallelism()));
+        "--runner", runner.runner(), "--flink-master", runner.flinkMaster(), "--parallelism", Integer.toString(settings.parallelism()));
     if (swept != 0) {
       return swept;
     }

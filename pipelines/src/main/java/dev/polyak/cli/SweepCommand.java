@@ -3,6 +3,7 @@ package dev.polyak.cli;
 import dev.polyak.BadInputException;
 import dev.polyak.pipelines.RunnerSettings;
 import dev.polyak.pipelines.SweepPipeline;
+import dev.polyak.runner.RunnerMixin;
 import dev.polyak.schemas.RunTask;
 import dev.polyak.sweep.Cell;
 import dev.polyak.sweep.RunFolder;

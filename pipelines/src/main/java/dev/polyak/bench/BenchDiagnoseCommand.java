@@ -1,4 +1,4 @@
-package dev.polyak.cli;
+package dev.polyak.bench;
 
 import dev.polyak.nn.EngineThreads;
 

@@ -1,4 +1,4 @@
-package dev.polyak.cli;
+package dev.polyak.bench;
 
 import ai.djl.Device;
 import dev.polyak.checkpoint.Checkpoint;

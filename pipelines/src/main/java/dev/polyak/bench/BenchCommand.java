@@ -1,4 +1,4 @@
-package dev.polyak.cli;
+package dev.polyak.bench;
 
 import dev.polyak.data.manifest.Manifests;
 import dev.polyak.data.synthetic.SyntheticWikiText;
@@ -6,6 +6,7 @@ import dev.polyak.data.text.WikiTextConfig;
 import dev.polyak.data.text.WikiTextLayout;
 import dev.polyak.pipelines.PreprocessPipeline;
 import dev.polyak.pipelines.RunnerSettings;
+import dev.polyak.runner.RunnerMixin;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.OutputStream;
@@ -28,7 +29,7 @@ import picocli.CommandLine.Option;
 @Command(name = "bench",
     description = "Benchmarks that print figures.", subcommands = {BenchCommand.Preprocess.class, BenchTrainCommand.class,
         BenchDiagnoseCommand.class, BenchSweepCommand.class, BenchReportCommand.class, BenchCheckpointCommand.class})
-final class BenchCommand {
+public final class BenchCommand {
 
   @Command(name = "preprocess",
       description = {

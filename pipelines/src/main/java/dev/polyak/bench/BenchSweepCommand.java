@@ -1,4 +1,4 @@
-package dev.polyak.cli;
+package dev.polyak.bench;
 
 import dev.polyak.data.synthetic.SyntheticWikiText;
 import dev.polyak.data.text.WikiTextConfig;

@@ -1,4 +1,4 @@
-package dev.polyak.cli;
+package dev.polyak.bench;
 
 import com.sun.management.GarbageCollectionNotificationInfo;
 import dev.polyak.data.io.AvroFiles;
