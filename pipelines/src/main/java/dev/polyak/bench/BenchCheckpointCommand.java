@@ -40,6 +40,7 @@ import picocli.CommandLine.Spec;
  */
 @Command(name = "checkpoint",
     description = {
+        "Measure checkpoint size and save/load time per model preset.",
         "Checkpoint cost per model preset: builds the trainer of a minimal run spec on small generated shards"
             + " (a WikiText-layout corpus whose vocabulary is near WikiText-2's, CIFAR-10-format images), takes one"
             + " optimizer step so that the optimizer state exists, captures the checkpoint and saves it --repeats times.",

@@ -27,12 +27,15 @@ import picocli.CommandLine.Option;
 
 /** {@code polyak bench preprocess}: throughput and memory of WikiText preprocessing. */
 @Command(name = "bench",
-    description = "Benchmarks that print figures.", subcommands = {BenchCommand.Preprocess.class, BenchTrainCommand.class,
+    description = {"Benchmarks that print figures.",
+        "Each measures one part of polyak on this machine; some compare with the PyTorch reference scripts."},
+    subcommands = {BenchCommand.Preprocess.class, BenchTrainCommand.class,
         BenchDiagnoseCommand.class, BenchSweepCommand.class, BenchReportCommand.class, BenchCheckpointCommand.class})
 public final class BenchCommand {
 
   @Command(name = "preprocess",
       description = {
+          "Measure WikiText preprocessing throughput and peak heap.",
           "WikiText preprocessing throughput (MB/s, tokens/s) and peak JVM heap, against a single-threaded plain-Java"
               + " loop that only splits lines and maps tokens to ids (HashMap), measured in the same run.",
           "The input (--size-mb of text) is made by repeating the files of --source, or a generated corpus."})

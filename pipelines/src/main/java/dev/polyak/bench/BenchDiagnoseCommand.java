@@ -35,6 +35,7 @@ import picocli.CommandLine.Option;
  */
 @Command(name = "diagnose",
     description = {
+        "Measure what diagnostics cost on a small BERT.",
         "Diagnostics cost on the reference's BERT (hidden 256, 4 layers, 4 heads, vocabulary 30,000, seq 128):"
             + " the per-head NTK of all 16 heads (n = 64 probes, 19 masked positions each, float64 eigenvalues),"
             + " a Hutchinson Hessian trace (10 probes, batch 16) and one training step, with 1 and 2 threads.",

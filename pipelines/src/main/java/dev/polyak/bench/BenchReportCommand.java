@@ -48,6 +48,7 @@ import picocli.CommandLine.Spec;
  */
 @Command(name = "report",
     description = {
+        "Measure the report step's cost on a large synthetic sweep.",
         "Report cost at scale: writes a synthetic sweep's runs.avro and metrics.avro (--runs runs over --configs"
             + " configs, --evaluations metric rows per run; streamed to disk, snappy-compressed as the sweep writes"
             + " them), then times summary.avro (SweepSummary, one streamed pass over metrics.avro) and report.html.",

@@ -28,6 +28,7 @@ import picocli.CommandLine.Spec;
  */
 @Command(name = "sweep",
     description = {
+        "Measure sweep throughput on an embedded Flink.",
         "Sweep throughput: --runs bert-tiny runs (one per seed, --steps each, dense, one checkpoint per evaluation)"
             + " on a generated corpus, swept on an embedded Flink with each --parallelism (one intra-op thread per slot).",
         "Prints per parallelism the wall time of the whole job (training, checkpoints, reports), the time in training"

@@ -38,6 +38,7 @@ import picocli.CommandLine.Option;
  */
 @Command(name = "train",
     description = {
+        "Measure training throughput with 1 and 2 threads.",
         "Training throughput: bert-small MLM tokens/s (seq 128, batch 16, AdamW, vocabulary 33,278, logits at the"
             + " masked positions) and CIFAR CNN images/s (batch 64, SGD), each with 1 and 2 threads, and the share"
             + " of each step spent preparing the batch in Java.",

@@ -16,7 +16,8 @@ import picocli.CommandLine.Spec;
 
 /** {@code polyak cluster start|stop|status|add-taskmanager}: a local multi-process Flink session cluster. */
 @Command(name = "cluster",
-    description = {"A standalone Flink 1.19 session cluster on this machine: a job manager and task managers as separate"
+    description = {"Run a standalone Flink session cluster on this machine.",
+        "A standalone Flink 1.19 session cluster on this machine: a job manager and task managers as separate"
         + " JVMs started from the polyak jar (no Flink download), bound to 127.0.0.1, with logs and pid files in --dir."
         + " Its REST endpoint runs any job submitted to it: start --tls makes it HTTPS-only with client certificates.",
         "Submit jobs to it with --flink-master 127.0.0.1:<rest port>, e.g. polyak sweep --config sweep.yaml"
@@ -33,7 +34,8 @@ final class ClusterCommand {
   }
 
   @Command(name = "start",
-      description = "Starts the job manager and --taskmanagers task managers and waits until they registered.")
+      description = {"Start the job manager and --taskmanagers task managers.",
+          "Waits until every task manager has registered."})
   static final class Start implements Callable<Integer> {
     @Option(names = "--taskmanagers", defaultValue = "2", description = "Task managers (default ${DEFAULT-VALUE}).")
     int taskManagers;
@@ -81,7 +83,8 @@ final class ClusterCommand {
   }
 
   @Command(name = "add-taskmanager",
-      description = "Starts one more task manager in a running cluster (a replacement for a lost one, or more slots).")
+      description = {"Start one more task manager in a running cluster.",
+          "A replacement for a lost one, or more slots."})
   static final class AddTaskManager implements Callable<Integer> {
     @Mixin Folder folder;
 
@@ -100,7 +103,7 @@ final class ClusterCommand {
   }
 
   @Command(name = "stop",
-      description = "Stops the cluster's processes (only those of its pid files).")
+      description = "Stop the cluster's processes (only those of its pid files).")
   static final class Stop implements Callable<Integer> {
     @Mixin Folder folder;
 
@@ -118,7 +121,8 @@ final class ClusterCommand {
   }
 
   @Command(name = "status",
-      description = "Prints the cluster's processes and what its REST API reports; exit code 3 when it is not running.")
+      description = {"Print the cluster's processes and what its REST API reports.",
+          "Exit code 3 when it is not running."})
   static final class Status implements Callable<Integer> {
     @Mixin Folder folder;
 

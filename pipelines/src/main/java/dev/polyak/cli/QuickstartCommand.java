@@ -25,6 +25,7 @@ import picocli.CommandLine.Option;
 /** {@code polyak quickstart}: the main job on small generated data, on an embedded Flink. */
 @Command(name = "quickstart",
     description = {
+        "Try polyak end to end on small generated data.",
         "Generate a small deterministic WikiText-layout corpus and a CIFAR-10-format image set, preprocess both"
             + " into Parquet shards on an embedded Flink, and show how to inspect them.",
         "Then sweep bert-tiny x {dense, pl-gate, random} x 2 seeds on the text shards (one Beam job: training,"
