@@ -2,6 +2,7 @@ package dev.polyak.cli;
 
 import dev.polyak.cluster.FlinkRest;
 import dev.polyak.cluster.LocalCluster;
+import dev.polyak.runner.RunnerMixin;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -14,8 +15,9 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 /** {@code polyak cluster start|stop|status|add-taskmanager}: a local multi-process Flink session cluster. */
-@Command(name = "cluster", mixinStandardHelpOptions = true, versionProvider = PolyakCli.Version.class,
-    description = {"A standalone Flink 1.19 session cluster on this machine: a job manager and task managers as separate"
+@Command(name = "cluster",
+    description = {"Run a standalone Flink session cluster on this machine.",
+        "A standalone Flink 1.19 session cluster on this machine: a job manager and task managers as separate"
         + " JVMs started from the polyak jar (no Flink download), bound to 127.0.0.1, with logs and pid files in --dir."
         + " Its REST endpoint runs any job submitted to it: start --tls makes it HTTPS-only with client certificates.",
         "Submit jobs to it with --flink-master 127.0.0.1:<rest port>, e.g. polyak sweep --config sweep.yaml"
@@ -31,8 +33,9 @@ final class ClusterCommand {
     Path dir;
   }
 
-  @Command(name = "start", mixinStandardHelpOptions = true, versionProvider = PolyakCli.Version.class,
-      description = "Starts the job manager and --taskmanagers task managers and waits until they registered.")
+  @Command(name = "start",
+      description = {"Start the job manager and --taskmanagers task managers.",
+          "Waits until every task manager has registered."})
   static final class Start implements Callable<Integer> {
     @Option(names = "--taskmanagers", defaultValue = "2", description = "Task managers (default ${DEFAULT-VALUE}).")
     int taskManagers;
@@ -79,8 +82,9 @@ final class ClusterCommand {
     }
   }
 
-  @Command(name = "add-taskmanager", mixinStandardHelpOptions = true, versionProvider = PolyakCli.Version.class,
-      description = "Starts one more task manager in a running cluster (a replacement for a lost one, or more slots).")
+  @Command(name = "add-taskmanager",
+      description = {"Start one more task manager in a running cluster.",
+          "A replacement for a lost one, or more slots."})
   static final class AddTaskManager implements Callable<Integer> {
     @Mixin Folder folder;
 
@@ -98,8 +102,8 @@ final class ClusterCommand {
     }
   }
 
-  @Command(name = "stop", mixinStandardHelpOptions = true, versionProvider = PolyakCli.Version.class,
-      description = "Stops the cluster's processes (only those of its pid files).")
+  @Command(name = "stop",
+      description = "Stop the cluster's processes (only those of its pid files).")
   static final class Stop implements Callable<Integer> {
     @Mixin Folder folder;
 
@@ -116,8 +120,9 @@ final class ClusterCommand {
     }
   }
 
-  @Command(name = "status", mixinStandardHelpOptions = true, versionProvider = PolyakCli.Version.class,
-      description = "Prints the cluster's processes and what its REST API reports; exit code 3 when it is not running.")
+  @Command(name = "status",
+      description = {"Print the cluster's processes and what its REST API reports.",
+          "Exit code 3 when it is not running."})
   static final class Status implements Callable<Integer> {
     @Mixin Folder folder;
 

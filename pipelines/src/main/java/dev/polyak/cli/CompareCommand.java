@@ -34,8 +34,9 @@ import picocli.CommandLine.Spec;
  * and every run sees the same fresh process. (It was introduced when two bert-tiny runs on
  * threads of one JVM diverged; that was DJL's freed scalars, fixed since by {@code Scalars}.)
  */
-@Command(name = "compare", mixinStandardHelpOptions = true, versionProvider = PolyakCli.Version.class,
+@Command(name = "compare",
     description = {
+        "Compare pruning methods on one model, over several seeds.",
         "Trains one model with each pruning method and seed (one-shot pruning of --ratio of the structures at"
             + " --prune-step; dense = no pruning) and prints, per method, mean +- std over seeds of the final train"
             + " and eval perplexity (or accuracy), the step at which each run first reached its seed's dense run's final"

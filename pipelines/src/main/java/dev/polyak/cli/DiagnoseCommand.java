@@ -33,13 +33,14 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 /** {@code polyak diagnose}: the conditioning diagnostics of one checkpoint, as a table, Avro rows and a heat map. */
-@Command(name = "diagnose", mixinStandardHelpOptions = true, versionProvider = PolyakCli.Version.class,
+@Command(name = "diagnose",
     description = {
-        "Compute a checkpoint's conditioning diagnostics: per structure the NTK kernel's lambda_min, lambda_max,",
-        "condition number kappa and entropy rho and the Hessian block trace; for the whole model the same plus",
-        "the loss, gradient norms, PL ratio, mu and the convergence factor 1 - mu/L_f. Prints a table, writes",
-        "<out>/diagnostics-step<N>.avro (DiagnosticRecord rows) and <out>/kappa-step<N>.png (layer x structure",
-        "heat map of log10 kappa, singular structures black)."})
+        "Compute a checkpoint's conditioning diagnostics.",
+        "Per structure the NTK kernel's lambda_min, lambda_max, condition number kappa and entropy rho and the"
+            + " Hessian block trace; for the whole model the same plus the loss, gradient norms, PL ratio, mu and the"
+            + " convergence factor 1 - mu/L_f. Prints a table, writes <out>/diagnostics-step<N>.avro"
+            + " (DiagnosticRecord rows) and <out>/kappa-step<N>.png (layer x structure heat map of log10 kappa,"
+            + " singular structures black)."})
 final class DiagnoseCommand implements Callable<Integer> {
   @Option(names = "--checkpoint", required = true,
       description = "A checkpoint file, or a run's checkpoint folder (its newest valid checkpoint is used).")

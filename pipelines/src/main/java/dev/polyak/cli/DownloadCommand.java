@@ -19,10 +19,10 @@ import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
 /** {@code polyak download}: fetch, verify and extract an official dataset archive. */
-@Command(name = "download", mixinStandardHelpOptions = true, versionProvider = PolyakCli.Version.class,
+@Command(name = "download",
     description = {
-        "Download an official dataset archive, verify its size and sha256, and extract it under --to.",
-        "An interrupted download resumes from its .part file; entries that would escape --to are refused."})
+        "Download, verify and extract an official dataset archive.",
+        "Checks the archive's size and sha256, then extracts it under --to. An interrupted download resumes from its .part file; entries that would escape --to are refused."})
 final class DownloadCommand implements Callable<Integer> {
   @Parameters(index = "0", paramLabel = "DATASET",
       description = "wikitext-2, wikitext-2-raw, wikitext-103, wikitext-103-raw, cifar-10 or cifar-100.")

@@ -10,14 +10,14 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 /** {@code polyak engine extract}: PyTorch's native library unpacked ahead of time. */
-@Command(name = "engine", mixinStandardHelpOptions = true, versionProvider = PolyakCli.Version.class,
+@Command(name = "engine",
     description = "The deep-learning engine (DJL with PyTorch) bundled in the jar.",
     subcommands = EngineCommand.Extract.class)
 final class EngineCommand {
 
-  @Command(name = "extract", mixinStandardHelpOptions = true, versionProvider = PolyakCli.Version.class,
-      description = {"Unpacks the PyTorch native library bundled in the jar into a DJL cache folder, exactly where DJL"
-          + " looks for it, without loading it (so the CUDA build unpacks on a machine without a GPU). A process started"
+  @Command(name = "extract",
+      description = {"Unpack the bundled PyTorch native library into a DJL cache folder.",
+          "The library lands exactly where DJL looks for it, and is not loaded (so the CUDA build unpacks on a machine without a GPU). A process started"
           + " with DJL_CACHE_DIR set to that folder then loads the engine from it instead of extracting it (several GB"
           + " and minutes for the CUDA build). The image does this at build time (deploy/k8s/Dockerfile).",
           "Files already in place are left alone."})

@@ -11,9 +11,9 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 /** {@code polyak export}: a checkpoint's weights and masks as safetensors, for PyTorch users. */
-@Command(name = "export", mixinStandardHelpOptions = true, versionProvider = PolyakCli.Version.class,
+@Command(name = "export",
     description = {
-        "Write a checkpoint's weights and structure masks as a safetensors file.",
+        "Write a checkpoint's weights and masks as a safetensors file.",
         "Tensors are named as the model names its parameters (e.g. layer0.attention.query.weight, [in, out]"
             + " row-major float32) and mask/<layer> for the masks; metadata holds the step and the run spec."})
 final class ExportCommand implements Callable<Integer> {

@@ -1,14 +1,19 @@
 package dev.polyak.cli;
 
 import dev.polyak.PolyakVersion;
+import dev.polyak.bench.BenchCommand;
 import java.io.PrintWriter;
 import java.util.Optional;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
-/** The {@code polyak} command line. */
-@Command(name = "polyak", mixinStandardHelpOptions = true, versionProvider = PolyakCli.Version.class,
+/**
+ * The {@code polyak} command line. Its {@code --help}, {@code --version} and version provider
+ * reach every subcommand through {@code scope = INHERIT}, so no subcommand repeats them.
+ */
+@Command(name = "polyak", scope = CommandLine.ScopeType.INHERIT, mixinStandardHelpOptions = true,
+    versionProvider = PolyakCli.Version.class,
     description = "Polyak-Lojasiewicz regularized pruning of over-parameterized models, as Beam jobs on Flink.",
     subcommands = {
         PreprocessCommand.class,

@@ -7,6 +7,7 @@ import dev.polyak.data.manifest.Manifests;
 import dev.polyak.data.text.WikiTextConfig;
 import dev.polyak.pipelines.PreprocessPipeline;
 import dev.polyak.pipelines.RunnerSettings;
+import dev.polyak.runner.RunnerMixin;
 import java.io.PrintStream;
 import java.nio.file.Path;
 import java.util.List;
@@ -19,8 +20,9 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /** {@code polyak preprocess wikitext|cifar}. */
-@Command(name = "preprocess", mixinStandardHelpOptions = true, versionProvider = PolyakCli.Version.class,
-    description = "Turn WikiText or CIFAR files into reproducible Parquet shards with a manifest.",
+@Command(name = "preprocess",
+    description = {"Turn WikiText or CIFAR files into reproducible Parquet shards.",
+        "Each output folder holds the shards and a manifest.json that describes them."},
     subcommands = {PreprocessCommand.WikiText.class, PreprocessCommand.Cifar.class})
 final class PreprocessCommand {
 
@@ -33,10 +35,10 @@ final class PreprocessCommand {
     Integer shards;
   }
 
-  @Command(name = "wikitext", mixinStandardHelpOptions = true, versionProvider = PolyakCli.Version.class,
+  @Command(name = "wikitext",
       description = {
-          "Tokenize WikiText (wiki.*.tokens, wiki.*.raw or *.txt) into fixed-length rows of token ids.",
-          "The tokens of a split are concatenated in file order, one end-of-line token per line, and cut into"
+          "Tokenize WikiText into fixed-length rows of token ids.",
+          "Reads wiki.*.tokens, wiki.*.raw or *.txt files. The tokens of a split are concatenated in file order, one end-of-line token per line, and cut into"
               + " windows of --seq-len; the last partial window is dropped (--tail drop, the count is in the"
               + " manifest) or padded with [PAD] (--tail pad)."})
   static final class WikiText implements Callable<Integer>, RecoveryAdvice {
@@ -106,9 +108,9 @@ final class PreprocessCommand {
     }
   }
 
-  @Command(name = "cifar", mixinStandardHelpOptions = true, versionProvider = PolyakCli.Version.class,
-      description = "Decode CIFAR-10 / CIFAR-100 binary files into shards of (split, source_file, index, label,"
-          + " coarse_label, image) rows, pixels unchanged.")
+  @Command(name = "cifar",
+      description = {"Decode CIFAR-10 / CIFAR-100 binary files into Parquet shards.",
+          "One row per image: (split, source_file, index, label, coarse_label, image), pixels unchanged."})
   static final class Cifar implements Callable<Integer>, RecoveryAdvice {
     @Option(names = "--input", required = true, description = "Folder with the CIFAR binary files.")
     Path input;

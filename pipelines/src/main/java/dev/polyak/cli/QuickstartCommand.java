@@ -8,6 +8,7 @@ import dev.polyak.data.text.WikiTextConfig;
 import dev.polyak.io.FileTrees;
 import dev.polyak.pipelines.PreprocessPipeline;
 import dev.polyak.pipelines.RunnerSettings;
+import dev.polyak.runner.RunnerMixin;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.io.PrintWriter;
@@ -22,8 +23,9 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /** {@code polyak quickstart}: the main job on small generated data, on an embedded Flink. */
-@Command(name = "quickstart", mixinStandardHelpOptions = true, versionProvider = PolyakCli.Version.class,
+@Command(name = "quickstart",
     description = {
+        "Try polyak end to end on small generated data.",
         "Generate a small deterministic WikiText-layout corpus and a CIFAR-10-format image set, preprocess both"
             + " into Parquet shards on an embedded Flink, and show how to inspect them.",
         "Then sweep bert-tiny x {dense, pl-gate, random} x 2 seeds on the text shards (one Beam job: training,"
@@ -131,7 +133,7 @@ final class QuickstartCommand implements Callable<Integer> {
     PrintWriter out = spec.commandLine().getOut();
     // through PolyakCli's own error handling: a mistake in the nested sweep is one line, exit 2
     int swept = PolyakCli.execute(out, spec.commandLine().getErr(), "sweep", "--config", sweepFile.toString(),
-        "--runner", runner.runner, "--flink-master", runner.flinkMaster, "--parallelism", Integer.toString(settings.parallelism()));
+        "--runner", runner.runner(), "--flink-master", runner.flinkMaster(), "--parallelism", Integer.toString(settings.parallelism()));
     if (swept != 0) {
       return swept;
     }

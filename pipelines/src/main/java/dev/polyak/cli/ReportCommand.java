@@ -19,8 +19,9 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 /** {@code polyak report}: summary.avro and report.html of a sweep, from its report folder's Avro files alone. */
-@Command(name = "report", mixinStandardHelpOptions = true, versionProvider = PolyakCli.Version.class,
+@Command(name = "report",
     description = {
+        "Regenerate a sweep's summary.avro and report.html.",
         "Regenerates <sweep>/report/summary.avro (per config across seeds: statistics with 95 %% confidence"
             + " intervals, steps and seconds to the dense run's final eval metric, paired t-tests against dense and"
             + " random) and <sweep>/report/report.html (one self-contained page: summary, failed runs, training"

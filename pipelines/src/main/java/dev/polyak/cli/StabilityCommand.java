@@ -14,12 +14,13 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 /** {@code polyak stability}: the empirical pointwise hypothesis stability of a trained run. */
-@Command(name = "stability", mixinStandardHelpOptions = true, versionProvider = PolyakCli.Version.class,
+@Command(name = "stability",
     description = {
-        "Estimate the empirical pointwise hypothesis stability of a run: from one of its checkpoints,",
-        "continue training --steps steps on the whole training split and, for each of --samples",
-        "sampled training examples x_i, on the split without x_i; print each |L(w_S; x_i) - L(w_S\\i; x_i)|",
-        "and their mean with its standard error. Costs 1 + samples continuations."})
+        "Estimate the empirical pointwise hypothesis stability of a run.",
+        "From one of its checkpoints, continue training --steps steps on the whole training split and, for each of"
+            + " --samples sampled training examples x_i, on the split without x_i; print each"
+            + " |L(w_S; x_i) - L(w_S\\i; x_i)| and their mean with its standard error. Costs 1 + samples"
+            + " continuations."})
 final class StabilityCommand implements Callable<Integer> {
   @Option(names = "--run", required = true, description = "A run folder written by polyak train (run.json, checkpoints/).")
   Path run;

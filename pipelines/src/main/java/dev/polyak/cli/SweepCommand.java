@@ -3,6 +3,7 @@ package dev.polyak.cli;
 import dev.polyak.BadInputException;
 import dev.polyak.pipelines.RunnerSettings;
 import dev.polyak.pipelines.SweepPipeline;
+import dev.polyak.runner.RunnerMixin;
 import dev.polyak.schemas.RunTask;
 import dev.polyak.sweep.Cell;
 import dev.polyak.sweep.RunFolder;
@@ -26,8 +27,9 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 /** {@code polyak sweep}: a grid of training runs as one Beam job, resumable, with its reports. */
-@Command(name = "sweep", mixinStandardHelpOptions = true, versionProvider = PolyakCli.Version.class,
+@Command(name = "sweep",
     description = {
+        "Run every cell of a sweep file as one Beam job, with reports.",
         "Runs every cell of a sweep file (models x methods x ratios x seeds x ...) as one Beam job: each run trains"
             + " in <out>/runs/<run_id>/ (resumable), its chosen checkpoints are diagnosed, and <out>/report/ gets"
             + " runs.avro, metrics.avro, prune_events.avro, diagnostics.avro, summary.avro and report.html.",

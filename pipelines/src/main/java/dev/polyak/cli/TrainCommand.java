@@ -22,11 +22,12 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 /** {@code polyak train}: one training run from a run file, locally, resumable. */
-@Command(name = "train", mixinStandardHelpOptions = true, versionProvider = PolyakCli.Version.class,
+@Command(name = "train",
     description = {
-        "Train one model as a run file describes it, with periodic checkpoints; run it again on the same",
-        "--out folder to resume from the newest valid checkpoint. Prints a metric line per evaluation",
-        "and the final metrics. Exit code 3 when the loss became NaN or infinite (the run diverged)."})
+        "Train one model as a run file describes it, with checkpoints.",
+        "Checkpoints are written periodically; run it again on the same --out folder to resume from the newest"
+            + " valid checkpoint. Prints a metric line per evaluation and the final metrics. Exit code 3 when the"
+            + " loss became NaN or infinite (the run diverged)."})
 final class TrainCommand implements Callable<Integer>, RecoveryAdvice {
   /** Exit code of a run whose loss stopped being finite. */
   static final int DIVERGED = 3;

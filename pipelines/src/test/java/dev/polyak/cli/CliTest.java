@@ -29,22 +29,9 @@ class CliTest {
     }
     // Every command of the tree, found by walking it: help prints, and no description is a broken format
     // string (picocli only warns on stderr, e.g. for a lone '%').
-    java.util.Deque<java.util.List<String>> todo = new java.util.ArrayDeque<>(java.util.List.of(java.util.List.of()));
     int commands = 0;
-    while (!todo.isEmpty()) {
-      java.util.List<String> path = todo.pop();
-      picocli.CommandLine command = new picocli.CommandLine(new PolyakCli());
-      for (String name : path) {
-        command = command.getSubcommands().get(name);
-      }
-      for (String sub : command.getSubcommands().keySet()) {
-        if (!sub.equals("help")) {
-          java.util.List<String> next = new java.util.ArrayList<>(path);
-          next.add(sub);
-          todo.push(next);
-        }
-      }
-      java.util.List<String> args = new java.util.ArrayList<>(path);
+    for (picocli.CommandLine command : CommandTree.all()) {
+      java.util.List<String> args = new java.util.ArrayList<>(CommandTree.path(command));
       args.add("--help");
       java.io.PrintStream stderr = System.err;
       java.io.ByteArrayOutputStream warnings = new java.io.ByteArrayOutputStream();

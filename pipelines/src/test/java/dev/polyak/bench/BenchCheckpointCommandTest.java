@@ -1,4 +1,4 @@
-package dev.polyak.cli;
+package dev.polyak.bench;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -14,7 +14,7 @@ class BenchCheckpointCommandTest {
   void measuresAKnownPresetAndSkipsAnUnknownOne() {
     Path work = dir.resolve("work");
 
-    CliRun r = CliRun.of("bench", "checkpoint", "--models", "switch-nano,mlp", "--repeats", "1",
+    BenchRun r = BenchRun.of("checkpoint", "--models", "switch-nano,mlp", "--repeats", "1",
         "--work", work.toString());
 
     assertThat(r.code()).as(r.err()).isZero();

@@ -1,4 +1,4 @@
-package dev.polyak.cli;
+package dev.polyak.runner;
 
 import dev.polyak.cluster.FlinkRest;
 import dev.polyak.pipelines.RunnerSettings;
@@ -12,7 +12,7 @@ import org.slf4j.LoggerFactory;
 import picocli.CommandLine.Option;
 
 /** The runner options every job command takes. */
-final class RunnerMixin {
+public final class RunnerMixin {
   private static final Logger LOG = LoggerFactory.getLogger(RunnerMixin.class);
 
   @Option(names = "--runner", defaultValue = "FlinkRunner",
@@ -37,7 +37,17 @@ final class RunnerMixin {
       + " path (the image's lib/polyak.jar, polyak cluster start) built from the same commit.")
   boolean thinJar;
 
-  RunnerSettings settings() {
+  /** {@code --runner} as given, to pass on to another polyak command line. */
+  public String runner() {
+    return runner;
+  }
+
+  /** {@code --flink-master} as given, to pass on to another polyak command line. */
+  public String flinkMaster() {
+    return flinkMaster;
+  }
+
+  public RunnerSettings settings() {
     RunnerSettings.Runner kind = RunnerSettings.Runner.parse(runner);
     Optional<Path> confDir = FlinkRest.confDir(Optional.ofNullable(flinkConfDir));
     int p = parallelism != null ? parallelism : defaultParallelism(kind, flinkMaster, confDir);
@@ -68,9 +78,9 @@ final class RunnerMixin {
   }
 
   /** The jar polyak runs from, shipped to a remote Flink cluster. */
-  static Optional<Path> jobJar() {
+  public static Optional<Path> jobJar() {
     try {
-      Path location = Path.of(PolyakCli.class.getProtectionDomain().getCodeSource().getLocation().toURI());
+      Path location = Path.of(RunnerMixin.class.getProtectionDomain().getCodeSource().getLocation().toURI());
       return Files.isRegularFile(location) ? Optional.of(location) : Optional.empty();
     } catch (URISyntaxException | SecurityException e) {
       return Optional.empty();

@@ -1,4 +1,4 @@
-package dev.polyak.cli;
+package dev.polyak.runner;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;

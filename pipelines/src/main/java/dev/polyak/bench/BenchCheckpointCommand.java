@@ -1,4 +1,4 @@
-package dev.polyak.cli;
+package dev.polyak.bench;
 
 import ai.djl.Device;
 import dev.polyak.checkpoint.Checkpoint;
@@ -38,8 +38,9 @@ import picocli.CommandLine.Spec;
  * buffers, optimizer state, masks) per model preset, as a sweep writes one at every
  * {@code checkpoint_every}.
  */
-@Command(name = "checkpoint", mixinStandardHelpOptions = true, versionProvider = PolyakCli.Version.class,
+@Command(name = "checkpoint",
     description = {
+        "Measure checkpoint size and save/load time per model preset.",
         "Checkpoint cost per model preset: builds the trainer of a minimal run spec on small generated shards"
             + " (a WikiText-layout corpus whose vocabulary is near WikiText-2's, CIFAR-10-format images), takes one"
             + " optimizer step so that the optimizer state exists, captures the checkpoint and saves it --repeats times.",

@@ -1,4 +1,4 @@
-package dev.polyak.cli;
+package dev.polyak.bench;
 
 import dev.polyak.data.synthetic.SyntheticWikiText;
 import dev.polyak.data.text.WikiTextConfig;
@@ -26,8 +26,9 @@ import picocli.CommandLine.Spec;
  * and then 2, each from an empty folder: wall time, speed-up, and the share of slot time not spent
  * in training steps (scheduling, checkpoints, evaluations, diagnostics, reports).
  */
-@Command(name = "sweep", mixinStandardHelpOptions = true, versionProvider = PolyakCli.Version.class,
+@Command(name = "sweep",
     description = {
+        "Measure sweep throughput on an embedded Flink.",
         "Sweep throughput: --runs bert-tiny runs (one per seed, --steps each, dense, one checkpoint per evaluation)"
             + " on a generated corpus, swept on an embedded Flink with each --parallelism (one intra-op thread per slot).",
         "Prints per parallelism the wall time of the whole job (training, checkpoints, reports), the time in training"

@@ -1,4 +1,4 @@
-package dev.polyak.cli;
+package dev.polyak.bench;
 
 import com.sun.management.GarbageCollectionNotificationInfo;
 import dev.polyak.data.io.AvroFiles;
@@ -46,8 +46,9 @@ import picocli.CommandLine.Spec;
  * sweep's runs.avro and metrics.avro (streamed to disk, snappy as the sweep's AvroIO writes them),
  * then times {@link SweepSummary#write} and {@link HtmlReport#write} on them with the heap they use.
  */
-@Command(name = "report", mixinStandardHelpOptions = true, versionProvider = PolyakCli.Version.class,
+@Command(name = "report",
     description = {
+        "Measure the report step's cost on a large synthetic sweep.",
         "Report cost at scale: writes a synthetic sweep's runs.avro and metrics.avro (--runs runs over --configs"
             + " configs, --evaluations metric rows per run; streamed to disk, snappy-compressed as the sweep writes"
             + " them), then times summary.avro (SweepSummary, one streamed pass over metrics.avro) and report.html.",

@@ -1,4 +1,4 @@
-package dev.polyak.cli;
+package dev.polyak.bench;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -20,7 +20,7 @@ class BenchReportCommandTest {
   void writesASweepOfTheAskedSizeAndTimesItsSummaryAndPage() {
     Path work = dir.resolve("work");
 
-    CliRun r = CliRun.of("bench", "report", "--runs", "50", "--evaluations", "4", "--configs", "12",
+    BenchRun r = BenchRun.of("report", "--runs", "50", "--evaluations", "4", "--configs", "12",
         "--work", work.toString());
 
     assertThat(r.code()).as(r.err()).isZero();

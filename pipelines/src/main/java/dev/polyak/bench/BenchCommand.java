@@ -1,4 +1,4 @@
-package dev.polyak.cli;
+package dev.polyak.bench;
 
 import dev.polyak.data.manifest.Manifests;
 import dev.polyak.data.synthetic.SyntheticWikiText;
@@ -6,12 +6,12 @@ import dev.polyak.data.text.WikiTextConfig;
 import dev.polyak.data.text.WikiTextLayout;
 import dev.polyak.pipelines.PreprocessPipeline;
 import dev.polyak.pipelines.RunnerSettings;
+import dev.polyak.runner.RunnerMixin;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.io.PrintStream;
 import java.io.UncheckedIOException;
-import java.lang.management.ManagementFactory;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -25,13 +25,16 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /** {@code polyak bench preprocess}: throughput and memory of WikiText preprocessing. */
-@Command(name = "bench", mixinStandardHelpOptions = true, versionProvider = PolyakCli.Version.class,
-    description = "Benchmarks that print figures.", subcommands = {BenchCommand.Preprocess.class, BenchTrainCommand.class,
+@Command(name = "bench",
+    description = {"Benchmarks that print figures.",
+        "Each measures one part of polyak on this machine; some compare with the PyTorch reference scripts."},
+    subcommands = {BenchCommand.Preprocess.class, BenchTrainCommand.class,
         BenchDiagnoseCommand.class, BenchSweepCommand.class, BenchReportCommand.class, BenchCheckpointCommand.class})
-final class BenchCommand {
+public final class BenchCommand {
 
-  @Command(name = "preprocess", mixinStandardHelpOptions = true, versionProvider = PolyakCli.Version.class,
+  @Command(name = "preprocess",
       description = {
+          "Measure WikiText preprocessing throughput and peak heap.",
           "WikiText preprocessing throughput (MB/s, tokens/s) and peak JVM heap, against a single-threaded plain-Java"
               + " loop that only splits lines and maps tokens to ids (HashMap), measured in the same run.",
           "The input (--size-mb of text) is made by repeating the files of --source, or a generated corpus."})

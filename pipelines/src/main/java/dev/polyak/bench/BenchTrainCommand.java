@@ -1,4 +1,4 @@
-package dev.polyak.cli;
+package dev.polyak.bench;
 
 import dev.polyak.nn.EngineThreads;
 
@@ -36,8 +36,9 @@ import picocli.CommandLine.Option;
  * threads, against the PyTorch reference scripts run right after on the same machine, plus the
  * process RSS over a long bert-tiny run.
  */
-@Command(name = "train", mixinStandardHelpOptions = true, versionProvider = PolyakCli.Version.class,
+@Command(name = "train",
     description = {
+        "Measure training throughput with 1 and 2 threads.",
         "Training throughput: bert-small MLM tokens/s (seq 128, batch 16, AdamW, vocabulary 33,278, logits at the"
             + " masked positions) and CIFAR CNN images/s (batch 64, SGD), each with 1 and 2 threads, and the share"
             + " of each step spent preparing the batch in Java.",

@@ -1,4 +1,4 @@
-package dev.polyak.cli;
+package dev.polyak.bench;
 
 import dev.polyak.nn.EngineThreads;
 
@@ -33,8 +33,9 @@ import picocli.CommandLine.Option;
  * with --reference, the PyTorch scripts' figures right after; with --bert-base, the time and peak
  * memory of all 144 heads of bert-base with n = 128.
  */
-@Command(name = "diagnose", mixinStandardHelpOptions = true, versionProvider = PolyakCli.Version.class,
+@Command(name = "diagnose",
     description = {
+        "Measure what diagnostics cost on a small BERT.",
         "Diagnostics cost on the reference's BERT (hidden 256, 4 layers, 4 heads, vocabulary 30,000, seq 128):"
             + " the per-head NTK of all 16 heads (n = 64 probes, 19 masked positions each, float64 eigenvalues),"
             + " a Hutchinson Hessian trace (10 probes, batch 16) and one training step, with 1 and 2 threads.",
