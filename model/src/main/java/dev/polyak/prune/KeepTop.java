@@ -11,7 +11,8 @@ import java.util.TreeMap;
  * except that every layer (mask group) keeps at least {@code minPerLayer} structures (protection:
  * a layer with no head or no filter would cut the network). Protected structures are each layer's
  * best ones, taken first; the rest of the k places go to the best remaining scores. Ties go to the
- * lower structure index, so the selection is a pure function of the scores.
+ * lower structure index, so the selection is a pure function of the scores. {@link #perLayer}
+ * instead keeps a given count in each layer ({@link Allocation}).
  */
 public final class KeepTop {
   private KeepTop() {}

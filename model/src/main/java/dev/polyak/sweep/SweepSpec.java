@@ -54,7 +54,7 @@ import java.util.stream.Stream;
  * as a list of maps, ...), as may {@code method}, {@code ratio} and {@code seed} (or {@code seeds}).
  * <ul>
  *   <li>{@code method}: a method name (dense, random, magnitude, lth, grad-score, snip, grasp, fpgm,
- *       kappa-rank, pl-gate), or a map of {@code name}, the method's options (see PruningMethod)
+ *       chip, kappa-rank, pl-gate), or a map of {@code name}, the method's options (see PruningMethod)
  *       and an optional {@code label}. A method reads as its label, else its name.
  *   <li>{@code ratio}: the one-shot pruning ratio, in [0, 1). Dense cells ignore it: they carry no
  *       ratio label, and the dense cells that differ only in ratio are one cell.

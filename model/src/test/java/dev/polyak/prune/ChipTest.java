@@ -46,6 +46,60 @@ class ChipTest {
   }
 
   /**
+   * The minors' eigenvalues by interlacing against an eigendecomposition of each minor: a random
+   * layer with a duplicated channel and a dead one (repeated and zero eigenvalues, zero weights),
+   * and orthonormal maps (G = I, one eigenvalue of multiplicity 4: each score is 4 − 3 = 1).
+   */
+  @Test
+  void interlacingGivesTheMinorsEigenvaluesWithRepeatedAndZeroOnes() {
+    float[][] rows = TestRows.gaussian(STREAMS.stream("maps"), 7, 20);
+    double[][] a = new double[7][20];
+    for (int i = 0; i < 7; i++) {
+      for (int k = 0; k < 20; k++) {
+        a[i][k] = i == 6 ? 0 : i == 4 ? rows[1][k] : rows[i][k];
+      }
+    }
+    double[][] g = gram(a);
+    double[] scores = Chip.independence(g);
+    double full = sumOfRoots(g, -1);
+    // Zero eigenvalues come out at rounding level ε·λ_max and their square roots at √ε·σ_max, in
+    // either computation: agreement to 1e-7 of ‖A‖_* is what float64 allows here.
+    for (int c = 0; c < 7; c++) {
+      assertThat(scores[c]).as("channel %d", c).isCloseTo(full - sumOfRoots(g, c), within(1e-7 * full));
+    }
+    assertThat(scores[6]).isCloseTo(0, within(1e-7 * full));
+    assertThat(scores[1]).isCloseTo(scores[4], within(1e-7 * full));
+    for (int c : new int[] {0, 2, 3, 5}) { // a duplicated channel is the least independent live one
+      assertThat(scores[1]).as("channel 1 against %d", c).isLessThan(scores[c]);
+    }
+    double[][] identity = {{1, 0, 0, 0}, {0, 1, 0, 0}, {0, 0, 1, 0}, {0, 0, 0, 1}};
+    assertThat(Chip.independence(identity)).containsExactly(new double[] {1, 1, 1, 1}, within(1e-9));
+  }
+
+  /** Σ √λ over the eigenvalues of g without row and column {@code skip} (none if −1), by EJML directly. */
+  private static double sumOfRoots(double[][] g, int skip) {
+    int n = g.length - (skip < 0 ? 0 : 1);
+    DMatrixRMaj minor = new DMatrixRMaj(n, n);
+    for (int i = 0, r = 0; i < g.length; i++) {
+      if (i != skip) {
+        for (int j = 0, k = 0; j < g.length; j++) {
+          if (j != skip) {
+            minor.set(r, k++, g[i][j]);
+          }
+        }
+        r++;
+      }
+    }
+    var eig = DecompositionFactory_DDRM.eig(n, false, true);
+    assertThat(eig.decompose(minor)).isTrue();
+    double sum = 0;
+    for (int i = 0; i < n; i++) {
+      sum += Math.sqrt(Math.max(0, eig.getEigenvalue(i).getReal()));
+    }
+    return sum;
+  }
+
+  /**
    * On a reduced VGG-16 at initialisation (batch norm in evaluation mode is x / √(1 + ε) there),
    * over two scoring batches: the first convolution's scores equal ‖A‖_* − ‖A without row c‖_*
    * computed by an SVD of A = ReLU(conv(x)) / √(1 + ε) formed here; a masked filter scores 0.
