@@ -29,6 +29,7 @@ abstract class AbstractConvNet extends AbstractMaskedModel {
 
   private boolean training;
   private long step;
+  private java.util.function.ObjIntConsumer<NDArray> featureMaps;
 
   protected AbstractConvNet(NDManager manager, int... filtersPerLayer) {
     super(manager, filtersPerLayer);
@@ -41,6 +42,11 @@ abstract class AbstractConvNet extends AbstractMaskedModel {
     }
     this.training = true;
     this.step = step;
+  }
+
+  @Override
+  public final void observeFeatureMaps(java.util.function.ObjIntConsumer<NDArray> observer) {
+    this.featureMaps = observer;
   }
 
   @Override
@@ -117,10 +123,17 @@ abstract class AbstractConvNet extends AbstractMaskedModel {
     return Linear.linear(input, parameters.get(name + ".weight"), parameters.get(name + ".bias")).singletonOrThrow();
   }
 
-  /** Multiplies channel {@code c} of NCHW {@code input} by layer {@code layer}'s mask (and gate) entry {@code c}. */
+  /**
+   * Multiplies channel {@code c} of NCHW {@code input} by layer {@code layer}'s mask (and gate)
+   * entry {@code c}, and hands the result to the feature-map observer if one is set.
+   */
   protected final NDArray maskFilters(NDArray input, int layer) {
     NDArray factor = outputFactor(layer, input.getManager(), 1, masks.size(layer), 1, 1);
-    return factor == null ? input : input.mul(factor);
+    NDArray masked = factor == null ? input : input.mul(factor);
+    if (featureMaps != null) {
+      featureMaps.accept(masked, layer);
+    }
+    return masked;
   }
 
   /** Parameters of a 3×3 convolution from {@code in} to {@code out} channels, with bias if asked. */

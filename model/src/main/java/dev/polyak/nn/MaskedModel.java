@@ -25,6 +25,17 @@ public interface MaskedModel extends AutoCloseable {
   /** Removes every soft gate: the forward pass is the masked model's again. */
   void clearGates();
 
+  /**
+   * Sets an observer of the filter layers' outputs, or removes it ({@code null}): from now on each
+   * forward pass hands it layer l's masked feature maps {@code [batch, filters, H, W]} (before the
+   * activation) and l. The arrays belong to the forward pass; the observer must not close them.
+   *
+   * @throws UnsupportedOperationException for a model without convolution filters
+   */
+  default void observeFeatureMaps(java.util.function.ObjIntConsumer<NDArray> observer) {
+    throw new UnsupportedOperationException(getClass().getSimpleName() + " has no convolution feature maps");
+  }
+
   /** The model's output for a batch (logits); records gradients when the thread's grad mode is on. */
   NDArray forward(NDArray input);
 

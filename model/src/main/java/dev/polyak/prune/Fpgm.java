@@ -20,13 +20,41 @@ import java.util.TreeMap;
  * <p>Method and choices: docs/design/importance.md (fpgm).
  */
 public final class Fpgm implements Importance {
+  /** How a layer's filters are ranked (docs/design/importance.md, fpgm). */
+  public enum Criterion {
+    NORM,
+    DISTANCE,
+    MIXED;
+
+    /** The name a run file uses. */
+    public String id() {
+      return name().toLowerCase(java.util.Locale.ROOT);
+    }
+  }
+
+  private final Criterion criterion;
+
+  /** The distance criterion, FPGM proper. */
+  public Fpgm() {
+    this(Criterion.DISTANCE);
+  }
+
+  public Fpgm(Criterion criterion) {
+    this.criterion = criterion;
+  }
+
   @Override
   public double[] scores(ScoringContext context) {
-    return scores(context.model());
+    return scores(context.model(), criterion);
+  }
+
+  /** The distance criterion's scores, one per structure, in the model's structure order. */
+  public static double[] scores(MaskedModel model) {
+    return scores(model, Criterion.DISTANCE);
   }
 
   /** One score per structure, in the model's structure order. */
-  public static double[] scores(MaskedModel model) {
+  public static double[] scores(MaskedModel model, Criterion criterion) {
     List<Structure> structures = model.structures();
     Map<Integer, List<Integer>> layers = new TreeMap<>();
     for (int s = 0; s < structures.size(); s++) {
@@ -44,12 +72,58 @@ public final class Fpgm implements Importance {
               + structures.get(members.get(m)).id() + " has " + filters[m].length);
         }
       }
-      for (int a = 0; a < filters.length; a++) {
-        for (int b = a + 1; b < filters.length; b++) {
+      double[] layerScores = switch (criterion) {
+        case NORM -> norms(filters);
+        case DISTANCE -> distanceSums(filters, new boolean[filters.length]);
+        case MIXED -> mixed(filters);
+      };
+      for (int m = 0; m < layerScores.length; m++) {
+        scores[members.get(m)] = layerScores[m];
+      }
+    }
+    return scores;
+  }
+
+  /** Each filter's L2 norm. */
+  private static double[] norms(double[][] filters) {
+    double[] norms = new double[filters.length];
+    for (int m = 0; m < filters.length; m++) {
+      norms[m] = distance(filters[m], new double[filters[m].length]);
+    }
+    return norms;
+  }
+
+  /** Each filter's distance sum to the others, among the filters not {@code excluded} (excluded ones get 0). */
+  private static double[] distanceSums(double[][] filters, boolean[] excluded) {
+    double[] sums = new double[filters.length];
+    for (int a = 0; a < filters.length; a++) {
+      for (int b = a + 1; b < filters.length; b++) {
+        if (!excluded[a] && !excluded[b]) {
           double distance = distance(filters[a], filters[b]);
-          scores[members.get(a)] += distance;
-          scores[members.get(b)] += distance;
+          sums[a] += distance;
+          sums[b] += distance;
         }
+      }
+    }
+    return sums;
+  }
+
+  /** The mixed criterion: the smaller-norm half by norm (negative scores), the rest by distance among themselves. */
+  private static double[] mixed(double[][] filters) {
+    double[] norms = norms(filters);
+    Integer[] order = new Integer[filters.length];
+    for (int m = 0; m < order.length; m++) {
+      order[m] = m;
+    }
+    java.util.Arrays.sort(order, java.util.Comparator.<Integer>comparingDouble(m -> norms[m]).thenComparing(m -> -m));
+    boolean[] byNorm = new boolean[filters.length];
+    for (int j = 0; j < filters.length / 2; j++) {
+      byNorm[order[j]] = true;
+    }
+    double[] scores = distanceSums(filters, byNorm);
+    for (int m = 0; m < filters.length; m++) {
+      if (byNorm[m]) {
+        scores[m] = -1 / (1 + norms[m]);
       }
     }
     return scores;

@@ -41,9 +41,15 @@ public enum PruningMethod {
   GRASP(Map.of("relative_step", Grasp.DEFAULT_RELATIVE_STEP)),
   /**
    * He et al. (2019): within each layer, the distance sum of a structure's own weights to the
-   * others'; the ones nearest the geometric median go first ({@link Fpgm}).
+   * others'; the ones nearest the geometric median go first ({@link Fpgm}). Option {@code
+   * criterion}: distance (default), norm, or mixed (norm for up to half of each layer, then distance).
    */
-  FPGM(Map.of()),
+  FPGM(Map.of("criterion", "distance")),
+  /**
+   * Sui et al. (2021): channel independence, the drop in the nuclear norm of a convolution's
+   * feature maps when the filter's channel is zeroed; the least independent go first ({@link Chip}).
+   */
+  CHIP(Map.of()),
   /**
    * Prune the structures with the largest condition number κ_i of their NTK kernel on the scoring
    * samples (the paper's Figure 1 "Masked T", {@link KappaRank}).
@@ -108,6 +114,9 @@ public enum PruningMethod {
     if (this == PL_GATE) {
       gateOptions(resolved);
     }
+    if (this == FPGM) {
+      criterion(resolved);
+    }
     return resolved;
   }
 
@@ -129,7 +138,8 @@ public enum PruningMethod {
       case GRAD_SCORE -> new GradScore();
       case SNIP -> new Snip();
       case GRASP -> new Grasp((double) o.get("relative_step"));
-      case FPGM -> new Fpgm();
+      case FPGM -> new Fpgm(criterion(o));
+      case CHIP -> new Chip();
       case KAPPA_RANK -> new KappaRank();
       case PL_GATE -> new PlGate(gateOptions(o));
     };
@@ -138,6 +148,18 @@ public enum PruningMethod {
   /** The fraction of training whose weights {@link #LTH} rewinds to. */
   public double rewindFraction(Map<String, Object> options) {
     return this == LTH ? (double) resolve(options).get("rewind_fraction") : Double.NaN;
+  }
+
+  /** fpgm's criterion from resolved run-file options. */
+  private static Fpgm.Criterion criterion(Map<String, Object> o) {
+    for (Fpgm.Criterion c : Fpgm.Criterion.values()) {
+      if (c.id().equals(o.get("criterion"))) {
+        return c;
+      }
+    }
+    throw optionError("criterion", "must be one of "
+        + java.util.Arrays.stream(Fpgm.Criterion.values()).map(Fpgm.Criterion::id).collect(Collectors.joining(", "))
+        + ", got '" + o.get("criterion") + "'");
   }
 
   /** pl-gate's options from resolved run-file options; the record's checks name the option's key. */

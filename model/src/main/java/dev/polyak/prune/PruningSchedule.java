@@ -32,6 +32,12 @@ public sealed interface PruningSchedule {
   /** The number of structures to keep once step {@code step} has been taken (non-increasing in step). */
   int keptAfter(long step, int p, long stepsPerEpoch);
 
+  /** The ratio pruned in the end. */
+  double finalRatio();
+
+  /** The same schedule ending at ratio {@code ratio}: what one layer follows under a table of layer ratios. */
+  PruningSchedule withFinalRatio(double ratio);
+
   /**
    * Whether pruning happens after step {@code step} (at step 0: before training, at
    * initialisation): the kept count drops there.
@@ -59,6 +65,16 @@ public sealed interface PruningSchedule {
     public int keptAfter(long s, int p, long stepsPerEpoch) {
       return s >= step ? kept(p, ratio) : p;
     }
+
+    @Override
+    public double finalRatio() {
+      return ratio;
+    }
+
+    @Override
+    public PruningSchedule withFinalRatio(double r) {
+      return new OneShot(step, r);
+    }
   }
 
   /**
@@ -79,6 +95,11 @@ public sealed interface PruningSchedule {
     @Override
     public java.util.Map<String, Object> fields() {
       return ordered("linear", "start_epoch", startEpoch, "end_epoch", endEpoch, "final_ratio", finalRatio);
+    }
+
+    @Override
+    public PruningSchedule withFinalRatio(double r) {
+      return new Linear(startEpoch, endEpoch, r);
     }
 
     @Override
@@ -110,6 +131,11 @@ public sealed interface PruningSchedule {
     @Override
     public java.util.Map<String, Object> fields() {
       return ordered("iterative", "every_epochs", everyEpochs, "fraction", fraction, "final_ratio", finalRatio);
+    }
+
+    @Override
+    public PruningSchedule withFinalRatio(double r) {
+      return new Iterative(everyEpochs, fraction, r);
     }
 
     @Override

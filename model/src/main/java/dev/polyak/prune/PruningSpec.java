@@ -29,9 +29,10 @@ import java.util.stream.Collectors;
  * @param scoringSamples training samples the scores are computed on
  * @param scoringBatch samples per batch when a method goes over them
  * @param options the method's hyperparameters as given (the method validates and fills defaults)
+ * @param allocation how the schedule's target is shared among the scope's layers
  */
 public record PruningSpec(PruningMethod method, Set<Structure.Kind> scope, PruningSchedule schedule, int minPerLayer,
-    int scoringSamples, int scoringBatch, Map<String, Object> options) {
+    int scoringSamples, int scoringBatch, Map<String, Object> options, Allocation allocation) {
 
   public PruningSpec {
     scope = scope.isEmpty() ? Set.of() : Set.copyOf(EnumSet.copyOf(scope));
@@ -46,11 +47,17 @@ public record PruningSpec(PruningMethod method, Set<Structure.Kind> scope, Pruni
     if (method != PruningMethod.DENSE && scope.isEmpty()) {
       throw new RunFileException("pruning.scope", "pruning.scope must name at least one structure kind");
     }
+    if (method == PruningMethod.CHIP && !scope.equals(Set.of(Structure.Kind.FILTER))) {
+      throw new IllegalArgumentException("pruning.scope: chip scores convolution filters by their feature maps, so its"
+          + " scope must be [filters], got " + scope.stream().map(PruningSpec::kindName).sorted().toList());
+    }
+    allocation.check(scope, schedule);
   }
 
   /** No pruning. */
   public static PruningSpec dense() {
-    return new PruningSpec(PruningMethod.DENSE, Set.of(), new PruningSchedule.OneShot(0, 0), 1, 1, 1, Map.of());
+    return new PruningSpec(PruningMethod.DENSE, Set.of(), new PruningSchedule.OneShot(0, 0), 1, 1, 1, Map.of(),
+        Allocation.GLOBAL);
   }
 
   public boolean prunes() {
@@ -69,6 +76,7 @@ public record PruningSpec(PruningMethod method, Set<Structure.Kind> scope, Pruni
       @JsonProperty("every_epochs") Integer everyEpochs,
       @JsonProperty("fraction") Double fraction,
       @JsonProperty("final_ratio") Double finalRatio,
+      @JsonProperty("allocation") String allocation,
       @JsonProperty("min_per_layer") Integer minPerLayer,
       @JsonProperty("scoring_samples") Integer scoringSamples,
       @JsonProperty("scoring_batch") Integer scoringBatch,
@@ -81,6 +89,14 @@ public record PruningSpec(PruningMethod method, Set<Structure.Kind> scope, Pruni
    * @throws IllegalArgumentException naming the {@code pruning.} key that is wrong and what is allowed
    */
   public static PruningSpec of(File f, Set<Structure.Kind> defaultScope) {
+    return of(f, defaultScope, null);
+  }
+
+  /**
+   * The spec a {@code pruning:} block describes for model preset {@code model} (which decides
+   * chip's default allocation, {@link Allocation#defaultFor}).
+   */
+  public static PruningSpec of(File f, Set<Structure.Kind> defaultScope, String model) {
     PruningMethod method = PruningMethod.of(f.method());
     if (method == PruningMethod.DENSE) {
       return dense();
@@ -105,13 +121,18 @@ public record PruningSpec(PruningMethod method, Set<Structure.Kind> scope, Pruni
       default -> throw new RunFileException("pruning.schedule", "pruning.schedule must be one of one-shot, linear,"
           + " iterative, got '" + type + "'");
     };
+    Allocation allocation = f.allocation() == null ? Allocation.defaultFor(method, scope, model, schedule)
+        : Allocation.of(f.allocation());
     PruningSpec spec = new PruningSpec(method, scope, schedule, or(f.minPerLayer(), 1), or(f.scoringSamples(), 64),
-        or(f.scoringBatch(), 16), f.options());
+        or(f.scoringBatch(), 16), f.options(), allocation);
     method.validate(spec.options());
     return spec;
   }
 
-  /** What decides the trajectory, for the run id: sorted keys, schedule by type and fields. */
+  /**
+   * What decides the trajectory, for the run id: sorted keys, schedule by type and fields. A global
+   * allocation is left out, so the ids of runs made before allocation existed (all global) stay.
+   */
   public Map<String, Object> canonical() {
     Map<String, Object> fields = new TreeMap<>();
     fields.put("method", method.id());
@@ -121,16 +142,23 @@ public record PruningSpec(PruningMethod method, Set<Structure.Kind> scope, Pruni
     fields.put("scoring_samples", scoringSamples);
     fields.put("scoring_batch", scoringBatch);
     fields.put("options", new TreeMap<>(options));
+    if (allocation != Allocation.GLOBAL) {
+      fields.put("allocation", allocation.id());
+    }
     return fields;
   }
 
   /**
    * The run file's {@code pruning:} block of a {@link #canonical()} map (as saved in {@code run.json}
-   * and checkpoints): the schedule's type and fields become the block's {@code schedule} and keys.
+   * and checkpoints): the schedule's type and fields become the block's {@code schedule} and keys;
+   * a missing allocation is written as {@code global}, what the canonical map leaves out.
    */
   @SuppressWarnings("unchecked")
   public static Map<String, Object> runFileBlock(Map<String, Object> canonical) {
     Map<String, Object> block = new java.util.LinkedHashMap<>(canonical);
+    if (!PruningMethod.DENSE.id().equals(block.get("method"))) {
+      block.putIfAbsent("allocation", Allocation.GLOBAL.id());
+    }
     Object schedule = block.remove("schedule");
     if (schedule instanceof Map<?, ?> fields) {
       ((Map<String, Object>) fields).forEach((key, value) -> block.put(key.equals("type") ? "schedule" : key, value));

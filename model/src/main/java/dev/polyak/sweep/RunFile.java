@@ -20,7 +20,7 @@ final class RunFile {
       "max_gradient_norm", "eval_every", "eval_samples", "checkpoint_every", "keep_last", "keep_every", "pruning");
   /** The keys of its {@code pruning:} block. */
   static final List<String> PRUNING_KEYS = List.of("method", "scope", "schedule", "step", "ratio", "start_epoch",
-      "end_epoch", "every_epochs", "fraction", "final_ratio", "min_per_layer", "scoring_samples", "scoring_batch",
+      "end_epoch", "every_epochs", "fraction", "final_ratio", "allocation", "min_per_layer", "scoring_samples", "scoring_batch",
       "options");
 
   private static final ObjectMapper YAML = new ObjectMapper(YAMLFactory.builder()

@@ -9,6 +9,7 @@ import dev.polyak.diag.ScalarOutput;
 import dev.polyak.nn.MaskedModel;
 import dev.polyak.nn.Masks;
 import dev.polyak.nn.Structure;
+import dev.polyak.prune.Allocation;
 import dev.polyak.prune.Importance;
 import dev.polyak.prune.KeepTop;
 import dev.polyak.prune.PruningMethod;
@@ -72,7 +73,20 @@ public final class Pruner {
       throw new IllegalArgumentException("pruning.scope " + kinds() + ": the model has no such structures");
     }
     int layers = (int) scope.stream().mapToInt(Structure::layer).distinct().count();
-    int finalTarget = spec.schedule().keptAfter(trainer.config().steps(), scope.size(), trainer.stepsPerEpoch());
+    int[] sizes = layerSizes(scope);
+    int[] finalTargets = spec.allocation().keptAfter(spec.schedule(), trainer.config().steps(), sizes,
+        trainer.stepsPerEpoch());
+    if (spec.allocation() != Allocation.GLOBAL) {
+      for (int l = 0; l < sizes.length; l++) {
+        if (finalTargets[l] < Math.min(spec.minPerLayer(), sizes[l])) {
+          throw new IllegalArgumentException("the pruning schedule (allocation " + spec.allocation().id() + ") keeps "
+              + finalTargets[l] + " of the " + sizes[l] + " " + kinds() + " of layer "
+              + scope.stream().mapToInt(Structure::layer).distinct().sorted().toArray()[l] + " in the end, but"
+              + " min_per_layer is " + spec.minPerLayer());
+        }
+      }
+    }
+    int finalTarget = java.util.Arrays.stream(finalTargets).sum();
     long protectedCount = scope.stream().collect(java.util.stream.Collectors.groupingBy(Structure::layer,
         java.util.stream.Collectors.counting())).values().stream().mapToLong(n -> Math.min(n, spec.minPerLayer())).sum();
     if (finalTarget < protectedCount) {
@@ -118,9 +132,9 @@ public final class Pruner {
 
   /** The first step in {@code (after, until]} after which the schedule prunes, or {@code until + 1} if none. */
   private long nextEventStep(Trainer trainer, long after, long until) {
-    int p = scope(trainer.model()).size();
+    int[] sizes = layerSizes(scope(trainer.model()));
     for (long s = Math.max(0, after + 1); s <= until; s++) {
-      if (spec.schedule().prunesAt(s, p, trainer.stepsPerEpoch())) {
+      if (spec.allocation().prunesAt(spec.schedule(), s, sizes, trainer.stepsPerEpoch())) {
         return s;
       }
     }
@@ -153,7 +167,9 @@ public final class Pruner {
     long flopsBefore = model.flopsPerSample();
     Path before = store.saveBeforePruning(capture.apply(true));
     Scoring scoring = score(trainer, model, event);
-    Selection selection = keepTop(model.masks(), scope, scopeIndices, scoring.scored().scores(), target);
+    int[] layerTargets = spec.allocation().keptAfter(spec.schedule(), trainer.step(), layerSizes(scope),
+        trainer.stepsPerEpoch());
+    Selection selection = keepTop(model.masks(), scope, scopeIndices, scoring.scored().scores(), layerTargets);
     Long rewoundTo = rewindIfLth(trainer);
     Path after = store.save(capture.apply(true));
     return PruneEvent.newBuilder()
@@ -169,6 +185,7 @@ public final class Pruner {
         .setKeptAfter(selection.keptAfter())
         .setTargetKept(target)
         .setMinPerLayer(spec.minPerLayer())
+        .setAllocation(spec.allocation().id())
         .setKeptParametersBefore(parametersBefore)
         .setKeptParametersAfter(model.keptParameters())
         .setFlopsBefore(flopsBefore)
@@ -216,10 +233,11 @@ public final class Pruner {
   }
 
   /**
-   * Keeps the {@code target} best of the scope ({@link KeepTop}; a structure pruned before ranks
-   * −∞ and stays pruned) and sets the masks accordingly.
+   * Keeps the best of the scope ({@link KeepTop}; a structure pruned before ranks −∞ and stays
+   * pruned), {@code targets} over the whole scope (one entry, global) or per layer, and sets the
+   * masks accordingly.
    */
-  private Selection keepTop(Masks masks, List<Structure> scope, int[] scopeIndices, double[] scores, int target) {
+  private Selection keepTop(Masks masks, List<Structure> scope, int[] scopeIndices, double[] scores, int[] targets) {
     List<String> ids = new ArrayList<>();
     List<Double> scopeScores = new ArrayList<>();
     double[] ranked = new double[scope.size()];
@@ -232,7 +250,8 @@ public final class Pruner {
       keptBefore.add(kept);
       ranked[i] = kept ? scores[scopeIndices[i]] : Double.NEGATIVE_INFINITY;
     }
-    boolean[] keep = KeepTop.select(scope, ranked, target, spec.minPerLayer());
+    boolean[] keep = spec.allocation() == Allocation.GLOBAL ? KeepTop.select(scope, ranked, targets[0], spec.minPerLayer())
+        : KeepTop.perLayer(scope, ranked, targets, spec.minPerLayer());
     List<Boolean> keptAfter = new ArrayList<>();
     for (int i = 0; i < scope.size(); i++) {
       Structure s = scope.get(i);
@@ -272,7 +291,13 @@ public final class Pruner {
   }
 
   private int target(Trainer trainer, List<Structure> scope, long step) {
-    return spec.schedule().keptAfter(step, scope.size(), trainer.stepsPerEpoch());
+    return spec.allocation().totalKeptAfter(spec.schedule(), step, layerSizes(scope), trainer.stepsPerEpoch());
+  }
+
+  /** The number of structures of each layer of the scope, layers in ascending order. */
+  private static int[] layerSizes(List<Structure> scope) {
+    return scope.stream().collect(java.util.stream.Collectors.groupingBy(Structure::layer, java.util.TreeMap::new,
+        java.util.stream.Collectors.counting())).values().stream().mapToInt(Long::intValue).toArray();
   }
 
   private static int keptCount(MaskedModel model, List<Structure> scope) {
@@ -285,10 +310,10 @@ public final class Pruner {
 
   /** The number of schedule events before the current step: the event's index, the same on resume. */
   private int eventIndex(Trainer trainer) {
-    int p = scope(trainer.model()).size();
+    int[] sizes = layerSizes(scope(trainer.model()));
     int events = 0;
     for (long s = 0; s < trainer.step(); s++) {
-      events += spec.schedule().prunesAt(s, p, trainer.stepsPerEpoch()) ? 1 : 0;
+      events += spec.allocation().prunesAt(spec.schedule(), s, sizes, trainer.stepsPerEpoch()) ? 1 : 0;
     }
     return events;
   }

@@ -170,7 +170,8 @@ public record RunSpec(
     String evalSplit = or(f.evalSplit(), family.transformer() ? "valid" : "test");
     Map<String, Integer> options = f.modelOptions() == null ? Map.of() : f.modelOptions();
     family.checkOptions(options);
-    PruningSpec pruning = f.pruning() == null ? PruningSpec.dense() : PruningSpec.of(f.pruning(), family.structureKinds());
+    PruningSpec pruning = f.pruning() == null ? PruningSpec.dense()
+        : PruningSpec.of(f.pruning(), family.structureKinds(), f.model());
     return new RunSpec(f.model(), options, data, trainSplit, evalSplit, training,
         or(f.checkpointEvery(), training.evalEvery()), or(f.keepLast(), 3), or(f.keepEvery(), 0L), pruning);
   }

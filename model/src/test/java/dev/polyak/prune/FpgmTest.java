@@ -89,6 +89,81 @@ class FpgmTest {
     }
   }
 
+  /**
+   * Five neurons with 2-d incoming weights: f0 = (1, 0), f1 = (0, 0.1), f2 = (3, 4), f3 = (3, 3.5),
+   * f4 = (−2, 0), norms 1, 0.1, 5, √21.25, 2. Keeping 2 of 5 (r = 0.6), the norm criterion keeps
+   * f2, f3; mixed prunes floor(5/2) = 2 by norm (f1, f0), then among f2, f3, f4 the one with the
+   * smallest distance sum: f3 (0.5 + √37.25) before f2 (0.5 + √41) and f4 (√41 + √37.25).
+   */
+  @Test
+  void theNormAndMixedCriteriaAgainstHandComputedFilters() {
+    try (NDManager manager = NDManager.newBaseManager("PyTorch");
+        Mlp model = new Mlp(new Mlp.Config(2, new int[] {5}, 2), manager, STREAMS.stream("init"))) {
+      float[][] filters = {{1, 0}, {0, 0.1f}, {3, 4}, {3, 3.5f}, {-2, 0}};
+      float[] w0 = new float[10]; // [2, 5]: neuron j's incoming weights are column j
+      for (int j = 0; j < 5; j++) {
+        w0[j] = filters[j][0];
+        w0[5 + j] = filters[j][1];
+      }
+      try (Autograd.Mode off = Autograd.recording(false)) {
+        model.parameters().get("w0").set(w0);
+      }
+      List<Structure> layer0 = model.structures().subList(0, 5);
+      double f1 = 0.1f;
+      double f3 = Math.sqrt(9 + 3.5 * 3.5);
+
+      double[] norm = java.util.Arrays.copyOf(Fpgm.scores(model, Fpgm.Criterion.NORM), 5);
+      double[] mixed = java.util.Arrays.copyOf(Fpgm.scores(model, Fpgm.Criterion.MIXED), 5);
+
+      assertThat(norm).containsExactly(new double[] {1, f1, 5, f3, 2}, within(1e-7));
+      assertThat(mixed).containsExactly(new double[] {-1 / 2.0, -1 / (1 + f1), 0.5 + Math.sqrt(41),
+          0.5 + Math.sqrt(37.25), Math.sqrt(41) + Math.sqrt(37.25)}, within(1e-6));
+      int[] keepTwo = {2};
+      assertThat(KeepTop.perLayer(layer0, norm, keepTwo, 1)).containsExactly(false, false, true, true, false);
+      assertThat(KeepTop.perLayer(layer0, mixed, keepTwo, 1)).containsExactly(false, false, true, false, true);
+      // Up to half, mixed is the norm criterion: keeping 3 of 5 prunes f1 and f0 either way.
+      assertThat(KeepTop.perLayer(layer0, mixed, new int[] {3}, 1))
+          .isEqualTo(KeepTop.perLayer(layer0, norm, new int[] {3}, 1)).containsExactly(false, false, true, true, true);
+    }
+  }
+
+  /**
+   * The issue's case: at initialisation the distance sums grow with a layer's width and fan-in, so a
+   * global ranking at 50 % empties the narrow early convolutions; per layer, every convolution of
+   * n_l filters keeps ⌈n_l / 2⌉, its own best.
+   */
+  @Test
+  void perLayerKeepsHalfOfEveryConvolutionWhereAGlobalRankingEmptiesTheNarrowOnes() {
+    try (NDManager manager = NDManager.newBaseManager("PyTorch");
+        Vgg16 model = new Vgg16(Vgg16.Config.reduced(10, 8), manager, STREAMS.stream("init"), STREAMS.stream("dropout"))) {
+      List<Structure> filters = model.structures();
+      double[] scores = Fpgm.scores(model);
+      PruningSchedule half = new PruningSchedule.OneShot(0, 0.5);
+      int[] sizes = {8, 8, 16, 16, 32, 32, 32, 64, 64, 64, 64, 64, 64};
+
+      boolean[] perLayer = KeepTop.perLayer(filters, scores, Allocation.PER_LAYER.keptAfter(half, 0, sizes, 1), 1);
+      boolean[] global = KeepTop.select(filters, scores, Allocation.GLOBAL.keptAfter(half, 0, sizes, 1)[0], 1);
+
+      int[] keptPerLayer = new int[13];
+      int[] keptGlobally = new int[13];
+      for (int s = 0; s < filters.size(); s++) {
+        keptPerLayer[filters.get(s).layer()] += perLayer[s] ? 1 : 0;
+        keptGlobally[filters.get(s).layer()] += global[s] ? 1 : 0;
+        // per layer: kept iff fewer than n_l / 2 filters of its layer score higher (ties to the lower index)
+        int layer = filters.get(s).layer();
+        int s0 = s;
+        long better = java.util.stream.IntStream.range(0, filters.size()).filter(t -> filters.get(t).layer() == layer)
+            .filter(t -> scores[t] > scores[s0] || scores[t] == scores[s0] && t < s0).count();
+        assertThat(perLayer[s]).as(filters.get(s).id()).isEqualTo(better < sizes[layer] / 2);
+      }
+      for (int l = 0; l < 13; l++) {
+        assertThat(keptPerLayer[l]).as("layer %d", l).isEqualTo((sizes[l] + 1) / 2);
+      }
+      assertThat(java.util.Arrays.stream(keptGlobally).sum()).isEqualTo(java.util.Arrays.stream(sizes).sum() / 2);
+      assertThat(keptGlobally[0]).as("global, first convolution").isLessThan(sizes[0] / 2);
+    }
+  }
+
   private static double[] distanceSums(float[][] filters) {
     double[] sums = new double[filters.length];
     for (int a = 0; a < filters.length; a++) {

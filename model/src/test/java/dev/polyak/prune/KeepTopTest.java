@@ -47,4 +47,21 @@ class KeepTopTest {
         .hasMessageContaining("layer0/head1");
     assertThatThrownBy(() -> KeepTop.select(heads(1, 2), new double[] {1}, 1, 0)).hasMessageContaining("1 scores");
   }
+
+  @Test
+  void perLayerKeepsEachLayersOwnCountOfItsBest() {
+    // layer 0 scores all below layer 1's; per layer, each keeps its own best: 1 of layer 0, 2 of layer 1
+    boolean[] keep = KeepTop.perLayer(heads(2, 3), new double[] {1, 3, 2, 7, 9, 8}, new int[] {1, 2}, 0);
+    assertThat(keep).containsExactly(false, true, false, false, true, true);
+  }
+
+  @Test
+  void perLayerProtectionIsAFloorUnderALayersCount() {
+    boolean[] keep = KeepTop.perLayer(heads(2, 3), new double[] {1, 3, 2, 7, 9, 8}, new int[] {0, 1}, 2);
+    assertThat(keep).containsExactly(false, true, true, false, true, true);
+    assertThatThrownBy(() -> KeepTop.perLayer(heads(2, 3), new double[6], new int[] {4, 1}, 0))
+        .hasMessageContaining("cannot keep 4 of the 3 structures of layer 0");
+    assertThatThrownBy(() -> KeepTop.perLayer(heads(2, 3), new double[6], new int[] {1}, 0))
+        .hasMessageContaining("1 layer counts for 2 layers");
+  }
 }

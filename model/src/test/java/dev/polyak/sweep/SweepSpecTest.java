@@ -303,7 +303,7 @@ class SweepSpecTest {
   void badAxisValuesNameTheAxisTheValueAndItsLine() {
     String run = "model: bert-tiny\ndata: x\nsteps: 100\npruning: {step: 10}\ngrid:\n";
     assertError(run + "  method: [dense, random, pl_gat]\n", "line 6: grid.method[2]: unknown method 'pl_gat'; allowed:"
-        + " dense, random, magnitude, lth, grad-score, snip, grasp, fpgm, kappa-rank, pl-gate");
+        + " dense, random, magnitude, lth, grad-score, snip, grasp, fpgm, chip, kappa-rank, pl-gate");
     assertError(run + "  method: [random]\n  ratio: [0.5, 1.5]\n", "line 7: grid.ratio[1]: 1.5 is not a ratio in [0, 1)");
     assertError(run + "  method: [random]\n  ratio:\n    - 0.5\n    - high\n",
         "line 9: grid.ratio[1]: must be a number, got 'high'");

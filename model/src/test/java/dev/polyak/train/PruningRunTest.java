@@ -183,6 +183,12 @@ class PruningRunTest {
         out, Device.cpu(), r -> {}))
         .isInstanceOf(BadInputException.class)
         .hasMessageContaining("keeps 2 of 24 neurons in the end, but min_per_layer 3 keeps 6 (2 layers)");
+    // Per layer, each layer of 12 keeps 12 - floor(0.95 * 12) = 1, below min_per_layer 3.
+    assertThatThrownBy(() -> TrainingRun.run(spec("pruning: {method: magnitude, step: 10, ratio: 0.95, min_per_layer: 3,"
+        + " allocation: per-layer}\n"), out, Device.cpu(), r -> {}))
+        .isInstanceOf(BadInputException.class)
+        .hasMessageContaining("(allocation per-layer) keeps 1 of the 12 neurons of layer 0 in the end, but min_per_layer"
+            + " is 3");
     assertThat(out.resolve("run.json")).doesNotExist();
     assertThatThrownBy(() -> TrainingRun.run(spec("pruning: {method: lth, step: 2, ratio: 0.5}\n"), out, Device.cpu(),
         r -> {})).isInstanceOf(BadInputException.class)

@@ -198,4 +198,38 @@ class RunSpecTest {
       assertThat(restored.pruning()).as(block).isEqualTo(spec.pruning());
     }
   }
+
+  @Test
+  void theAllocationDefaultsByScopeIsInTheRunIdUnlessGlobalAndReadsBackFromASavedSpec() {
+    String vgg = "model: vgg16\ndata: /shards\nsteps: 40\neval_every: 10\npruning: ";
+    RunSpec perLayer = RunSpec.parse(vgg + "{method: fpgm, step: 0, ratio: 0.5}\n", null);
+    RunSpec global = RunSpec.parse(vgg + "{method: fpgm, step: 0, ratio: 0.5, allocation: global}\n", null);
+    RunSpec chip = RunSpec.parse(vgg + "{method: chip, step: 0, ratio: 0.5}\n", null);
+    assertThat(perLayer.pruning().allocation()).isEqualTo(dev.polyak.prune.Allocation.PER_LAYER);
+    assertThat(global.pruning().allocation()).isEqualTo(dev.polyak.prune.Allocation.GLOBAL);
+    assertThat(chip.pruning().allocation()).isEqualTo(dev.polyak.prune.Allocation.CHIP_VGG16);
+    assertThat(RunSpec.parse("model: bert-tiny\ndata: x\nsteps: 9\npruning: {method: fpgm, step: 0, ratio: 0.5}\n", null)
+        .pruning().allocation()).isEqualTo(dev.polyak.prune.Allocation.GLOBAL);
+    assertThat(perLayer.canonicalJson()).contains("\"allocation\":\"per-layer\"");
+    assertThat(global.canonicalJson()).doesNotContain("allocation"); // as every run before the key existed
+    assertThat(perLayer.runId()).isNotEqualTo(global.runId());
+    for (RunSpec spec : new RunSpec[] {perLayer, global, chip}) {
+      String saved = "{\"run_id\": \"" + spec.runId() + "\", \"spec\": " + spec.canonicalJson()
+          + ", \"data\": \"/shards\", \"checkpoint_every\": 10, \"keep_last\": 3}";
+      RunSpec restored = SavedRun.specOf(saved, Path.of("ckpt.safetensors"), null);
+      assertThat(restored.pruning()).isEqualTo(spec.pruning());
+      assertThat(restored.runId()).isEqualTo(spec.runId());
+    }
+
+    assertThatThrownBy(() -> RunSpec.parse(vgg + "{method: fpgm, step: 0, ratio: 0.5, allocation: layer}\n", null))
+        .hasMessageContaining("pruning.allocation must be one of global, per-layer, chip-vgg16, got 'layer'");
+    assertThatThrownBy(() -> RunSpec.parse(vgg + "{method: chip, step: 0, ratio: 0.3, allocation: chip-vgg16}\n", null))
+        .hasMessageContaining("pruning.allocation chip-vgg16 is CHIP's table for VGG-16's filters at a final ratio of 0.5;"
+            + " got scope [filters] and final ratio 0.3");
+    assertThatThrownBy(() -> RunSpec.parse("model: bert-tiny\ndata: x\nsteps: 9\npruning: {method: chip, step: 0,"
+        + " ratio: 0.5}\n", null)).hasMessageContaining("pruning.scope: chip scores convolution filters by their feature"
+        + " maps, so its scope must be [filters], got [heads]");
+    assertThatThrownBy(() -> RunSpec.parse(vgg + "{method: fpgm, step: 0, ratio: 0.5, options: {criterion: median}}\n",
+        null)).hasMessageContaining("pruning.options.criterion must be one of norm, distance, mixed, got 'median'");
+  }
 }
