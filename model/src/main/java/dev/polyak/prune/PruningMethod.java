@@ -1,5 +1,6 @@
 package dev.polyak.prune;
 
+import dev.polyak.diag.KernelKind;
 import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
@@ -47,7 +48,7 @@ public enum PruningMethod {
    * Prune the structures with the largest condition number κ_i of their NTK kernel on the scoring
    * samples (the paper's Figure 1 "Masked T", {@link KappaRank}).
    */
-  KAPPA_RANK(Map.of()),
+  KAPPA_RANK(Map.of("kernel", KernelKind.PNTK.toString())),
   /**
    * The paper's Algorithm 2 ({@link PlGate}): a gate over the structures' kernel features learned
    * at each event on the scoring loss plus α times the Hessian trace, then TopK of its scores.
@@ -58,7 +59,8 @@ public enum PruningMethod {
       "gate_batches", PlGate.Options.DEFAULT_GATE_BATCHES,
       "alpha", PlGate.Options.DEFAULT_ALPHA,
       "hutchinson_probes", PlGate.Options.DEFAULT_HUTCHINSON_PROBES,
-      "normalisation", "log-standardised"));
+      "normalisation", "log-standardised",
+      "kernel", KernelKind.PNTK.toString()));
 
   private final Map<String, Object> defaults;
 
@@ -109,6 +111,7 @@ public enum PruningMethod {
     if (this == PL_GATE) {
       gateOptions(resolved);
     }
+    kernel(resolved);
     return resolved;
   }
 
@@ -134,6 +137,23 @@ public enum PruningMethod {
       case KAPPA_RANK -> new KappaRank();
       case PL_GATE -> new PlGate(gateOptions(o));
     };
+  }
+
+  /**
+   * The kernel a kernel-based method (kappa-rank, pl-gate) scores with, from its {@code kernel}
+   * option ({@link KernelKind#parse}; default pntk); empty for the methods that use no kernel.
+   */
+  public java.util.Optional<KernelKind> kernel(Map<String, Object> options) {
+    Object text = options.containsKey("kernel") ? options.get("kernel") : defaults.get("kernel");
+    if (text == null) {
+      return java.util.Optional.empty();
+    }
+    try {
+      return java.util.Optional.of(KernelKind.parse(text.toString()));
+    } catch (IllegalArgumentException e) {
+      throw new IllegalArgumentException("pruning.options.kernel must be " + KernelKind.ALLOWED + ", got '" + text
+          + "'");
+    }
   }
 
   /** The fraction of training whose weights {@link #LTH} rewinds to. */

@@ -128,7 +128,10 @@ public record PruningSpec(PruningMethod method, Set<Structure.Kind> scope, Pruni
     fields.put("min_per_layer", minPerLayer);
     fields.put("scoring_samples", scoringSamples);
     fields.put("scoring_batch", scoringBatch);
-    fields.put("options", new TreeMap<>(options));
+    Map<String, Object> withKernel = new TreeMap<>(options);
+    // the kernel decides kappa-rank's and pl-gate's scores, and its default changed from loss to pntk
+    method.kernel(options).ifPresent(kernel -> withKernel.put("kernel", kernel.toString()));
+    fields.put("options", withKernel);
     return fields;
   }
 
