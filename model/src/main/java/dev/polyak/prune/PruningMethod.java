@@ -145,7 +145,7 @@ public enum PruningMethod {
    */
   public java.util.Optional<KernelKind> kernel(Map<String, Object> options) {
     Object text = options.containsKey("kernel") ? options.get("kernel") : defaults.get("kernel");
-    if (text == null) {
+    if (!defaults.containsKey("kernel")) {
       return java.util.Optional.empty();
     }
     try {

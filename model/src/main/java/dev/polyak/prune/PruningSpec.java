@@ -43,7 +43,7 @@ public record PruningSpec(PruningMethod method, Set<Structure.Kind> scope, Pruni
 
   public PruningSpec {
     scope = scope.isEmpty() ? Set.of() : Set.copyOf(EnumSet.copyOf(scope));
-    options = options == null ? Map.of() : java.util.Collections.unmodifiableMap(new TreeMap<>(options));
+    options = options == null ? Map.of() : java.util.Collections.unmodifiableMap(withKernel(method, options));
     if (minPerLayer < 0) {
       throw new IllegalArgumentException("pruning.min_per_layer must be >= 0, got " + minPerLayer);
     }
@@ -54,6 +54,19 @@ public record PruningSpec(PruningMethod method, Set<Structure.Kind> scope, Pruni
     if (method != PruningMethod.DENSE && scope.isEmpty()) {
       throw new IllegalArgumentException("pruning.scope must name at least one structure kind");
     }
+  }
+
+  /**
+   * The options with a kernel method's kernel spelled out (default pntk), so that the run id of a
+   * kappa-rank or pl-gate run names its kernel: the default was the loss kernel before there was a
+   * choice, and a run of it must not share an id with a pntk run.
+   */
+  private static Map<String, Object> withKernel(PruningMethod method, Map<String, Object> options) {
+    Map<String, Object> all = new TreeMap<>(options);
+    if (method != null) {
+      method.kernel(options).ifPresent(kernel -> all.put("kernel", kernel.toString()));
+    }
+    return all;
   }
 
   /** No pruning. */
@@ -128,10 +141,7 @@ public record PruningSpec(PruningMethod method, Set<Structure.Kind> scope, Pruni
     fields.put("min_per_layer", minPerLayer);
     fields.put("scoring_samples", scoringSamples);
     fields.put("scoring_batch", scoringBatch);
-    Map<String, Object> withKernel = new TreeMap<>(options);
-    // the kernel decides kappa-rank's and pl-gate's scores, and its default changed from loss to pntk
-    method.kernel(options).ifPresent(kernel -> withKernel.put("kernel", kernel.toString()));
-    fields.put("options", withKernel);
+    fields.put("options", new TreeMap<>(options));
     return fields;
   }
 

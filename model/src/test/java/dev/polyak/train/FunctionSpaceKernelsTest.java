@@ -8,14 +8,18 @@ import ai.djl.ndarray.NDScope;
 import ai.djl.ndarray.types.Shape;
 import dev.polyak.data.read.CifarAugment;
 import dev.polyak.data.read.ImageDataset;
+import dev.polyak.diag.DiagnosticRecords;
+import dev.polyak.diag.Diagnostics;
+import dev.polyak.diag.DiagnosticsOptions;
+import dev.polyak.diag.DiagnosticsReport;
 import dev.polyak.diag.JacobianKernels;
 import dev.polyak.diag.KernelKind;
-import dev.polyak.diag.ScalarOutput;
 import dev.polyak.nn.Autograd;
 import dev.polyak.nn.MaskedModel;
 import dev.polyak.nn.Mlp;
 import dev.polyak.nn.Structure;
 import dev.polyak.random.RandomStreams;
+import dev.polyak.schemas.DiagnosticRecord;
 import dev.polyak.testing.ToyImages;
 import java.util.ArrayList;
 import java.util.List;
@@ -163,6 +167,49 @@ class FunctionSpaceKernelsTest {
       // ×16 the projections: the error should shrink about 4-fold
       assertThat(errors[2]).as("error at k = 64 (%g) against k = 4 (%g)", errors[2], errors[0])
           .isLessThan(errors[0] / 2);
+    }
+  }
+
+  @Test
+  void reluNeuronsAreActiveOnTheProbesWhereTheirPreActivationIsPositive() {
+    ImageDataset data = ToyImages.random(8, 24);
+    try (ClassificationTrainer trainer = trainer(data, new int[] {6})) {
+      MaskedModel model = trainer.model();
+      double[][] x = inputs(data);
+      float[] w0 = model.parameters().get("w0").toFloatArray();
+      float[] b0 = model.parameters().get("b0").toFloatArray();
+      DiagnosticsOptions options = DiagnosticsOptions.defaults().withProbeSamples(SAMPLES.length)
+          .withHutchinsonProbes(0).withActiveProbes(true);
+      DiagnosticsReport report = Diagnostics.run(trainer.probes(SAMPLES, KernelKind.PNTK), SAMPLES, 0, SEED, options);
+      DiagnosticsReport all = Diagnostics.run(trainer.probes(SAMPLES, KernelKind.PNTK), SAMPLES, 0, SEED,
+          options.withActiveProbes(false));
+      int partial = 0;
+      for (int j = 0; j < 6; j++) {
+        int active = 0;
+        for (double[] sample : x) {
+          double z = b0[j];
+          for (int i = 0; i < sample.length; i++) {
+            z += sample[i] * w0[i * 6 + j];
+          }
+          active += z > 0 ? 1 : 0;
+        }
+        DiagnosticsReport.StructureDiagnostics row = report.structures().get(j);
+        assertThat(row.activeProbes()).as("neuron %d", j).isEqualTo(active);
+        assertThat(all.structures().get(j).activeProbes()).isEqualTo(active);
+        // over its active probes the kernel is m × m; over all n it is singular as soon as one is off
+        assertThat(row.spectrum().eigenvalues()).hasSize(active == 0 ? SAMPLES.length : active);
+        if (active > 0 && active < SAMPLES.length) {
+          partial++;
+          assertThat(all.structures().get(j).spectrum().singular()).isTrue();
+          assertThat(row.spectrum().singular()).as("neuron %d over its %d active probes", j, active).isFalse();
+        }
+      }
+      assertThat(partial).as("neurons active on some probes but not all").isPositive();
+      List<DiagnosticRecord> records = DiagnosticRecords.of("run", "ckpt", report);
+      assertThat(records.get(0).getActiveProbes()).isEqualTo(report.structures().get(0).activeProbes());
+      assertThat(records.get(0).getActiveProbesOnly()).isTrue();
+      assertThat(records.get(0).getKernel()).isEqualTo("pntk");
+      assertThat(records.get(records.size() - 1).getActiveProbes()).isNull();
     }
   }
 
