@@ -33,6 +33,7 @@ import org.slf4j.LoggerFactory;
  * with gradients switched on for its tensors only. Gram products are formed in float64 on blocks of
  * columns, owner by owner, and summed on the host in a fixed order, so a fixed probe set and fixed
  * weights give bitwise identical kernels.
+ * With m scalars per probe ({@code projected:k}) every pass runs m rounds, K_i = (1/m) Σ_j J_{i,j} J_{i,j}ᵀ.
  */
 public final class JacobianKernels {
   /** Default bound on the float32 Jacobian columns held at once. */

@@ -235,7 +235,8 @@ public final class HtmlReport {
             .append(" to show.</p>\n");
         return;
       }
-      out.append("<p>").append(explanation).append(kernelNote()).append("</p>\n");
+      out.append("<p>").append(explanation).append(figure == ReportCharts.ModelFigure.KAPPA ? kernelNote() : "")
+          .append("</p>\n");
       for (Map.Entry<String, List<String>> e : configsByModel.entrySet()) {
         out.append("<h3>").append(escape(e.getKey())).append("</h3>\n<div class=\"grid\">\n");
         List<String> without = new ArrayList<>();
