@@ -37,7 +37,8 @@ public final class DiagnosticRecords {
           .setIndex(s.index())
           .setKind(DiagnosticKind.valueOf(s.kind().name()))
           .setKept(s.kept())
-          .setParameters(s.parameters());
+          .setParameters(s.parameters())
+          .setActiveProbes(s.activeProbes());
       rows.add(row.build());
     }
     return rows;
@@ -67,7 +68,7 @@ public final class DiagnosticRecords {
 
   /** The CLI spelling of a scalar output, as the records carry it. */
   public static String outputName(ScalarOutput output) {
-    return output == ScalarOutput.LOSS ? "loss" : "target-logit";
+    return output.id();
   }
 
   private static DiagnosticRecord.Builder common(String runId, DiagnosticsReport report, Spectrum spectrum,
@@ -88,6 +89,8 @@ public final class DiagnosticRecords {
         .setHessianProbes(trace == null ? null : trace.probes())
         .setProbeSamples(report.probes().length)
         .setSeed(report.seed())
-        .setScalarOutput(outputName(report.options().output()));
+        .setScalarOutput(outputName(report.options().kernel().output()))
+        .setKernel(report.options().kernel().toString())
+        .setActiveProbesOnly(report.options().activeProbes());
   }
 }

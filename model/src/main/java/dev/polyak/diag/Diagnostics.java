@@ -138,7 +138,8 @@ public final class Diagnostics {
       if (options.kinds().contains(structure.kind()) && kernels.containsKey(s)) {
         rows.add(new DiagnosticsReport.StructureDiagnostics(structure.id(), structure.layer(), structure.index(),
             structure.kind(), layout.kept()[s], parameters.get(s),
-            Spectrum.of(kernels.get(s), n, options.floor()), traces == null ? null : traces.structures()[s]));
+            ActiveProbes.spectrum(kernels.get(s), n, options.floor(), options.activeProbes()),
+            traces == null ? null : traces.structures()[s], ActiveProbes.of(kernels.get(s), n).length));
       }
     }
     double loss = 0;

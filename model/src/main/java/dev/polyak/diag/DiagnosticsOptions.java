@@ -8,7 +8,7 @@ import java.util.Set;
  * What a diagnostic computes and how.
  *
  * @param probeSamples n, the probe-set size
- * @param output the per-sample scalar the Jacobian rows differentiate
+ * @param kernel which kernel: the per-sample scalars the Jacobian rows differentiate
  * @param kinds the structure kinds to report (all kinds when the whole model is computed anyway)
  * @param wholeModel also compute K_rest and the whole-model kernel K (every parameter)
  * @param memoryBudgetBytes bound on the float32 Jacobian columns held at once
@@ -17,10 +17,13 @@ import java.util.Set;
  * @param batchSize probe batch size for losses and gradient norms; the Hessian trace is that of the
  *     first batch's loss (one mini-batch, as PyHessian and the reference script do)
  * @param relativeStep finite-difference step of the Hessian-vector products, relative to RMS(w)
+ * @param activeProbes a structure's spectrum is that of its kernel restricted to the probes it is
+ *     active on (nonzero gradient row, K_i[b, b] > 0), so an inactive ReLU unit on some probes does
+ *     not make it singular; false: over all n probes
  */
-public record DiagnosticsOptions(int probeSamples, ScalarOutput output, Set<Structure.Kind> kinds, boolean wholeModel,
-    long memoryBudgetBytes, double floor, int hutchinsonProbes, int batchSize, double relativeStep)
-    implements java.io.Serializable {
+public record DiagnosticsOptions(int probeSamples, KernelKind kernel, Set<Structure.Kind> kinds, boolean wholeModel,
+    long memoryBudgetBytes, double floor, int hutchinsonProbes, int batchSize, double relativeStep,
+    boolean activeProbes) implements java.io.Serializable {
   public static final int DEFAULT_PROBE_SAMPLES = 64;
   public static final int DEFAULT_HUTCHINSON_PROBES = 10;
   public static final int DEFAULT_BATCH_SIZE = 16;
@@ -28,6 +31,9 @@ public record DiagnosticsOptions(int probeSamples, ScalarOutput output, Set<Stru
 
   public DiagnosticsOptions {
     kinds = Set.copyOf(kinds);
+    if (kernel == null) {
+      throw new IllegalArgumentException("the diagnostics kernel must be set");
+    }
     if (probeSamples < 2) {
       throw new IllegalArgumentException("probe_samples must be at least 2, got " + probeSamples);
     }
@@ -37,33 +43,38 @@ public record DiagnosticsOptions(int probeSamples, ScalarOutput output, Set<Stru
   }
 
   public static DiagnosticsOptions defaults() {
-    return new DiagnosticsOptions(DEFAULT_PROBE_SAMPLES, ScalarOutput.LOSS, EnumSet.allOf(Structure.Kind.class), true,
+    return new DiagnosticsOptions(DEFAULT_PROBE_SAMPLES, KernelKind.PNTK, EnumSet.allOf(Structure.Kind.class), true,
         JacobianKernels.DEFAULT_MEMORY_BUDGET, Spectrum.DEFAULT_FLOOR, DEFAULT_HUTCHINSON_PROBES, DEFAULT_BATCH_SIZE,
-        DEFAULT_RELATIVE_STEP);
+        DEFAULT_RELATIVE_STEP, false);
   }
 
   public DiagnosticsOptions withProbeSamples(int n) {
-    return new DiagnosticsOptions(n, output, kinds, wholeModel, memoryBudgetBytes, floor, hutchinsonProbes, batchSize,
-        relativeStep);
+    return new DiagnosticsOptions(n, kernel, kinds, wholeModel, memoryBudgetBytes, floor, hutchinsonProbes, batchSize,
+        relativeStep, activeProbes);
   }
 
   public DiagnosticsOptions withKinds(Set<Structure.Kind> k, boolean whole) {
-    return new DiagnosticsOptions(probeSamples, output, k, whole, memoryBudgetBytes, floor, hutchinsonProbes, batchSize,
-        relativeStep);
+    return new DiagnosticsOptions(probeSamples, kernel, k, whole, memoryBudgetBytes, floor, hutchinsonProbes, batchSize,
+        relativeStep, activeProbes);
   }
 
   public DiagnosticsOptions withHutchinsonProbes(int probes) {
-    return new DiagnosticsOptions(probeSamples, output, kinds, wholeModel, memoryBudgetBytes, floor, probes, batchSize,
-        relativeStep);
+    return new DiagnosticsOptions(probeSamples, kernel, kinds, wholeModel, memoryBudgetBytes, floor, probes, batchSize,
+        relativeStep, activeProbes);
   }
 
-  public DiagnosticsOptions withOutput(ScalarOutput o) {
-    return new DiagnosticsOptions(probeSamples, o, kinds, wholeModel, memoryBudgetBytes, floor, hutchinsonProbes,
-        batchSize, relativeStep);
+  public DiagnosticsOptions withKernel(KernelKind k) {
+    return new DiagnosticsOptions(probeSamples, k, kinds, wholeModel, memoryBudgetBytes, floor, hutchinsonProbes,
+        batchSize, relativeStep, activeProbes);
+  }
+
+  public DiagnosticsOptions withActiveProbes(boolean active) {
+    return new DiagnosticsOptions(probeSamples, kernel, kinds, wholeModel, memoryBudgetBytes, floor, hutchinsonProbes,
+        batchSize, relativeStep, active);
   }
 
   public DiagnosticsOptions withMemoryBudget(long bytes) {
-    return new DiagnosticsOptions(probeSamples, output, kinds, wholeModel, bytes, floor, hutchinsonProbes, batchSize,
-        relativeStep);
+    return new DiagnosticsOptions(probeSamples, kernel, kinds, wholeModel, bytes, floor, hutchinsonProbes, batchSize,
+        relativeStep, activeProbes);
   }
 }

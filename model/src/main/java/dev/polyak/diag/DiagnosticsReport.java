@@ -28,10 +28,12 @@ public record DiagnosticsReport(long step, long seed, DiagnosticsOptions options
   /**
    * @param kept whether the structure is kept by the current masks (a masked one has a zero kernel)
    * @param parameters the scalars it owns ({@link JacobianKernels})
+   * @param spectrum over all n probes, or over its active probes when the options ask so
    * @param trace its Hessian block trace; null without Hutchinson probes
+   * @param activeProbes the probes with a nonzero gradient row in its Jacobian ({@link ActiveProbes})
    */
   public record StructureDiagnostics(String id, int layer, int index, Structure.Kind kind, boolean kept,
-      long parameters, Spectrum spectrum, HessianTrace.Estimate trace) {}
+      long parameters, Spectrum spectrum, HessianTrace.Estimate trace, int activeProbes) {}
 
   /**
    * @param loss the probe set's mean task loss L

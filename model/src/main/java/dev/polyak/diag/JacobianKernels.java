@@ -33,6 +33,7 @@ import org.slf4j.LoggerFactory;
  * with gradients switched on for its tensors only. Gram products are formed in float64 on blocks of
  * columns, owner by owner, and summed on the host in a fixed order, so a fixed probe set and fixed
  * weights give bitwise identical kernels.
+ * With m scalars per probe ({@code projected:k}) every pass runs m rounds, K_i = (1/m) Σ_j J_{i,j} J_{i,j}ᵀ.
  */
 public final class JacobianKernels {
   /** Default bound on the float32 Jacobian columns held at once. */
@@ -177,36 +178,51 @@ public final class JacobianKernels {
       for (Chunk c : pass) {
         columns.add(manager.zeros(new Shape(c.elements(), n), DataType.FLOAT32));
       }
-      for (int b = 0; b < n; b++) {
-        for (int attempt = 1; !gradientRow(objective, b, pass, inPass, columns); attempt++) {
-          if (attempt == MAX_ATTEMPTS) {
-            throw new ArithmeticException("probe " + b + "'s gradient is not finite in " + MAX_ATTEMPTS
-                + " attempts: the model's output or its gradient overflows at these weights");
+      int outputs = objective.outputsPerProbe();
+      for (int j = 0; j < outputs; j++) {
+        for (int b = 0; b < n; b++) {
+          for (int attempt = 1; !gradientRow(objective, b, j, pass, inPass, columns); attempt++) {
+            if (attempt == MAX_ATTEMPTS) {
+              throw new ArithmeticException("probe " + b + "'s gradient is not finite in " + MAX_ATTEMPTS
+                  + " attempts: the model's output or its gradient overflows at these weights");
+            }
+            LOG.warn("probe {}'s gradient had a non-finite entry; computing it again (attempt {})", b, attempt + 1);
           }
-          LOG.warn("probe {}'s gradient had a non-finite entry; computing it again (attempt {})", b, attempt + 1);
+        }
+        addGrams(pass, columns, ownership, kernels, rest, 1.0 / outputs);
+      }
+      countOwned(pass, ownership, owned, restCount);
+    }
+  }
+
+  /** Adds {@code scale} times the Gram matrices of the pass's columns to their owners' kernels. */
+  private static void addGrams(List<Chunk> pass, List<NDArray> columns, Ownership ownership, double[][] kernels,
+      double[] rest, double scale) {
+    int n = (int) columns.get(0).getShape().get(1);
+    try (Autograd.Mode off = Autograd.recording(false)) {
+      for (int k = 0; k < pass.size(); k++) {
+        Chunk c = pass.get(k);
+        long[][] groups = Ownership.group(ownership.owners(c.parameter(), c.from(), c.to()),
+            ownership.structureCount());
+        for (int g = 0; g < groups.length; g++) {
+          double[] target = g == ownership.structureCount() ? rest : kernels[g];
+          if (groups[g].length > 0 && target != null) {
+            addGram(columns.get(k), groups[g].length == c.elements() ? null : groups[g], n, target, scale);
+          }
         }
       }
-      try (Autograd.Mode off = Autograd.recording(false)) {
-        for (int k = 0; k < pass.size(); k++) {
-          Chunk c = pass.get(k);
-          int[] owners = ownership.owners(c.parameter(), c.from(), c.to());
-          long[][] groups = Ownership.group(owners, ownership.structureCount());
-          for (int g = 0; g < groups.length; g++) {
-            long size = groups[g].length;
-            if (size == 0) {
-              continue;
-            }
-            boolean isRest = g == ownership.structureCount();
-            double[] target = isRest ? rest : kernels[g];
-            if (isRest) {
-              restCount[0] += size;
-            } else {
-              owned[g] += size;
-            }
-            if (target != null) {
-              addGram(columns.get(k), size == c.elements() ? null : groups[g], n, target);
-            }
-          }
+    }
+  }
+
+  /** Counts the pass's scalars per owner (the rest last). */
+  private static void countOwned(List<Chunk> pass, Ownership ownership, long[] owned, long[] restCount) {
+    for (Chunk c : pass) {
+      long[][] groups = Ownership.group(ownership.owners(c.parameter(), c.from(), c.to()), ownership.structureCount());
+      for (int g = 0; g < groups.length; g++) {
+        if (g == ownership.structureCount()) {
+          restCount[0] += groups[g].length;
+        } else {
+          owned[g] += groups[g].length;
         }
       }
     }
@@ -219,7 +235,7 @@ public final class JacobianKernels {
    * for the same weights: recomputing is the remedy, a finite loss with a NaN gradient that
    * persists is an error.
    */
-  private static boolean gradientRow(ProbeObjective objective, int b, List<Chunk> pass, Set<String> inPass,
+  private static boolean gradientRow(ProbeObjective objective, int b, int j, List<Chunk> pass, Set<String> inPass,
       List<NDArray> columns) {
     Map<String, NDArray> parameters = objective.model().parameters().all();
     for (String name : inPass) {
@@ -227,7 +243,7 @@ public final class JacobianKernels {
     }
     try (NDScope scope = new NDScope()) {
       try (Autograd.Mode on = Autograd.recording(true)) {
-        Autograd.backward(objective.output(b));
+        Autograd.backward(objective.output(b, j));
       }
       try (Autograd.Mode off = Autograd.recording(false)) {
         double check = 0;
@@ -244,8 +260,8 @@ public final class JacobianKernels {
     }
   }
 
-  /** target += Xᵀ X in float64, X the rows {@code rows} of {@code columns} (all rows when null). */
-  private static void addGram(NDArray columns, long[] rows, int n, double[] target) {
+  /** target += scale Xᵀ X in float64, X the rows {@code rows} of {@code columns} (all rows when null). */
+  private static void addGram(NDArray columns, long[] rows, int n, double[] target, double scale) {
     long total = rows == null ? columns.getShape().get(0) : rows.length;
     long block = Math.max(1, GRAM_BLOCK_BYTES / (8L * n));
     for (long from = 0; from < total; from += block) {
@@ -261,7 +277,7 @@ public final class JacobianKernels {
         NDArray wide = x.toType(DataType.FLOAT64, false);
         double[] gram = wide.transpose().matMul(wide).toDoubleArray();
         for (int e = 0; e < gram.length; e++) {
-          target[e] += gram[e];
+          target[e] += scale * gram[e];
         }
       }
     }

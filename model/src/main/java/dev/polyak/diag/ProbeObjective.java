@@ -18,11 +18,24 @@ public interface ProbeObjective {
   int size();
 
   /**
-   * The scalar output {@code f_b} of probe {@code b} as selected by {@link ScalarOutput}, with the
+   * The scalar output {@code f_b} of probe {@code b} as selected by its {@link KernelKind}, with the
    * sample evaluated alone (a batch of one, so a mixture of experts computes its capacity for that
-   * sample only); recorded when the thread's grad mode is on.
+   * sample only); recorded when the thread's grad mode is on. {@code output(b, 0)}.
    */
-  NDArray output(int probe);
+  default NDArray output(int probe) {
+    return output(probe, 0);
+  }
+
+  /**
+   * Scalar {@code j} of probe {@code b}, {@code 0 <= j <} {@link #outputsPerProbe()} (the j-th
+   * projection of {@code projected:k}), as {@link #output(int)}.
+   */
+  NDArray output(int probe, int j);
+
+  /** How many scalars each probe gives; the kernel averages their Gram matrices. */
+  default int outputsPerProbe() {
+    return 1;
+  }
 
   /**
    * The task loss (mean cross-entropy, without auxiliary terms such as Switch's load-balancing loss)
@@ -36,8 +49,22 @@ public interface ProbeObjective {
     NDArray loss(int from, int to);
   }
 
+  /** Scalar {@code j} of a probe, as {@link #output(int, int)}. */
+  @FunctionalInterface
+  interface Output {
+    NDArray output(int probe, int j);
+  }
+
   /** The objective of {@code size} probes of {@code model} whose outputs and losses these functions compute. */
   static ProbeObjective of(MaskedModel model, int size, IntFunction<NDArray> output, RangeLoss loss) {
+    return of(model, size, 1, (probe, j) -> output.apply(probe), loss);
+  }
+
+  /** As {@link #of(MaskedModel, int, IntFunction, RangeLoss)}, with {@code outputs} scalars per probe. */
+  static ProbeObjective of(MaskedModel model, int size, int outputs, Output output, RangeLoss loss) {
+    if (outputs < 1) {
+      throw new IllegalArgumentException("a probe gives at least one scalar, got " + outputs);
+    }
     return new ProbeObjective() {
       @Override
       public MaskedModel model() {
@@ -50,8 +77,13 @@ public interface ProbeObjective {
       }
 
       @Override
-      public NDArray output(int probe) {
-        return output.apply(probe);
+      public NDArray output(int probe, int j) {
+        return output.output(probe, j);
+      }
+
+      @Override
+      public int outputsPerProbe() {
+        return outputs;
       }
 
       @Override
@@ -63,6 +95,6 @@ public interface ProbeObjective {
 
   /** The first {@code m} probes of this objective (all of them when m ≥ n). */
   default ProbeObjective first(int m) {
-    return m >= size() ? this : of(model(), m, this::output, this::loss);
+    return m >= size() ? this : of(model(), m, outputsPerProbe(), this::output, this::loss);
   }
 }

@@ -1,6 +1,7 @@
 package dev.polyak.prune;
 
 import dev.polyak.RunFileException;
+import dev.polyak.diag.KernelKind;
 import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
@@ -54,7 +55,7 @@ public enum PruningMethod {
    * Prune the structures with the largest condition number κ_i of their NTK kernel on the scoring
    * samples (the paper's Figure 1 "Masked T", {@link KappaRank}).
    */
-  KAPPA_RANK(Map.of()),
+  KAPPA_RANK(Map.of("kernel", KernelKind.PNTK.toString())),
   /**
    * The paper's Algorithm 2 ({@link PlGate}): a gate over the structures' kernel features learned
    * at each event on the scoring loss plus α times the Hessian trace, then TopK of its scores.
@@ -65,7 +66,8 @@ public enum PruningMethod {
       "gate_batches", PlGate.Options.DEFAULT_GATE_BATCHES,
       "alpha", PlGate.Options.DEFAULT_ALPHA,
       "hutchinson_probes", PlGate.Options.DEFAULT_HUTCHINSON_PROBES,
-      "normalisation", "log-standardised"));
+      "normalisation", "log-standardised",
+      "kernel", KernelKind.PNTK.toString()));
 
   private final Map<String, Object> defaults;
 
@@ -117,6 +119,7 @@ public enum PruningMethod {
     if (this == FPGM) {
       criterion(resolved);
     }
+    kernel(resolved);
     return resolved;
   }
 
@@ -143,6 +146,22 @@ public enum PruningMethod {
       case KAPPA_RANK -> new KappaRank();
       case PL_GATE -> new PlGate(gateOptions(o));
     };
+  }
+
+  /**
+   * The kernel a kernel-based method (kappa-rank, pl-gate) scores with, from its {@code kernel}
+   * option ({@link KernelKind#parse}; default pntk); empty for the methods that use no kernel.
+   */
+  public java.util.Optional<KernelKind> kernel(Map<String, Object> options) {
+    Object text = options.containsKey("kernel") ? options.get("kernel") : defaults.get("kernel");
+    if (!defaults.containsKey("kernel")) {
+      return java.util.Optional.empty();
+    }
+    try {
+      return java.util.Optional.of(KernelKind.parse(text.toString()));
+    } catch (IllegalArgumentException e) {
+      throw optionError("kernel", "must be " + KernelKind.ALLOWED + ", got '" + text + "'");
+    }
   }
 
   /** The fraction of training whose weights {@link #LTH} rewinds to. */

@@ -36,7 +36,7 @@ public record PruningSpec(PruningMethod method, Set<Structure.Kind> scope, Pruni
 
   public PruningSpec {
     scope = scope.isEmpty() ? Set.of() : Set.copyOf(EnumSet.copyOf(scope));
-    options = options == null ? Map.of() : java.util.Collections.unmodifiableMap(new TreeMap<>(options));
+    options = options == null ? Map.of() : java.util.Collections.unmodifiableMap(withKernel(method, options));
     if (minPerLayer < 0) {
       throw new RunFileException("pruning.min_per_layer", "pruning.min_per_layer must be >= 0, got " + minPerLayer);
     }
@@ -52,6 +52,19 @@ public record PruningSpec(PruningMethod method, Set<Structure.Kind> scope, Pruni
           + " scope must be [filters], got " + scope.stream().map(PruningSpec::kindName).sorted().toList());
     }
     allocation.check(scope, schedule);
+  }
+
+  /**
+   * The options with a kernel method's kernel spelled out (default pntk), so that the run id of a
+   * kappa-rank or pl-gate run names its kernel: the default was the loss kernel before there was a
+   * choice, and a run of it must not share an id with a pntk run.
+   */
+  private static Map<String, Object> withKernel(PruningMethod method, Map<String, Object> options) {
+    Map<String, Object> all = new TreeMap<>(options);
+    if (method != null) {
+      method.kernel(options).ifPresent(kernel -> all.put("kernel", kernel.toString()));
+    }
+    return all;
   }
 
   /** No pruning. */

@@ -13,7 +13,9 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.TreeMap;
+import java.util.TreeSet;
 
 /**
  * What report.html shows of a sweep's diagnostics.avro and prune_events.avro (both optional), read
@@ -47,14 +49,16 @@ public final class SweepDiagnostics {
   private final Map<String, List<ModelPoint>> modelByRun;
   private final Map<String, RunRecord> representativeByConfig;
   private final Map<String, Snapshot> snapshotByRun;
+  private final Set<String> kernels;
 
   private SweepDiagnostics(boolean hasDiagnostics, boolean hasPruneEvents, Map<String, List<ModelPoint>> modelByRun,
-      Map<String, RunRecord> representativeByConfig, Map<String, Snapshot> snapshotByRun) {
+      Map<String, RunRecord> representativeByConfig, Map<String, Snapshot> snapshotByRun, Set<String> kernels) {
     this.hasDiagnostics = hasDiagnostics;
     this.hasPruneEvents = hasPruneEvents;
     this.modelByRun = modelByRun;
     this.representativeByConfig = representativeByConfig;
     this.snapshotByRun = snapshotByRun;
+    this.kernels = kernels;
   }
 
   /** Reads {@code <reportDir>/prune_events.avro} and {@code diagnostics.avro} where they exist. */
@@ -84,8 +88,10 @@ public final class SweepDiagnostics {
       windows.put(r.getRunId(), new Window(firstEvents.get(r.getRunId()).step()));
     }
     Map<String, List<ModelPoint>> model = new HashMap<>();
+    Set<String> kernels = new TreeSet<>();
     if (hasDiagnostics) {
       ReportFiles.forEach(diagnosticsFile, DiagnosticRecord.class, row -> {
+        kernels.add(row.getKernel());
         if (row.getKind() == DiagnosticKind.MODEL) {
           model.computeIfAbsent(row.getRunId(), id -> new ArrayList<>())
               .add(new ModelPoint(row.getStep(), row.getConditionNumber(), row.getSingular(),
@@ -105,12 +111,18 @@ public final class SweepDiagnostics {
     for (Map.Entry<String, Window> e : windows.entrySet()) {
       snapshots.put(e.getKey(), e.getValue().snapshot(e.getKey(), firstEvents.get(e.getKey())));
     }
-    return new SweepDiagnostics(hasDiagnostics, hasEvents, model, representatives, snapshots);
+    return new SweepDiagnostics(hasDiagnostics, hasEvents, model, representatives, snapshots,
+        java.util.Collections.unmodifiableSet(kernels));
   }
 
   /** Whether the report folder has diagnostics.avro. */
   public boolean hasDiagnostics() {
     return hasDiagnostics;
+  }
+
+  /** The kernels the diagnostics rows were computed with (pntk, loss, ...), sorted; empty without rows. */
+  public Set<String> kernels() {
+    return kernels;
   }
 
   /** Whether the report folder has prune_events.avro. */

@@ -1,6 +1,7 @@
 package dev.polyak.sweep;
 
 import dev.polyak.diag.DiagnosticsOptions;
+import dev.polyak.diag.KernelKind;
 import dev.polyak.nn.Structure;
 import dev.polyak.train.RunSpec;
 import java.io.Serializable;
@@ -27,15 +28,24 @@ import java.util.stream.Collectors;
  * @param kinds the structure kinds whose kernels are reported
  * @param wholeModel whether the whole-model kernel (K_rest, and the MODEL row's λ and κ) is computed;
  *     for BERT it costs more than every head together
+ * @param kernel the kernel ({@code kernel:} key, {@link KernelKind#parse}; default pntk)
+ * @param activeProbes structure spectra over their active probes only ({@code active_probes:}, default false)
  */
 public record DiagnosticsPlan(boolean enabled, boolean atPruning, boolean atEnd, Every every, int probeSamples,
-    int hutchinsonProbes, Set<Structure.Kind> kinds, boolean wholeModel) implements Serializable {
-  private static final long serialVersionUID = 2L;
-  private static final List<String> KEYS =
-      List.of("at", "every", "probe_samples", "hutchinson_probes", "structures", "whole_model");
+    int hutchinsonProbes, Set<Structure.Kind> kinds, boolean wholeModel, KernelKind kernel, boolean activeProbes)
+    implements Serializable {
+  private static final long serialVersionUID = 3L;
+  private static final List<String> KEYS = List.of("at", "every", "probe_samples", "hutchinson_probes", "structures",
+      "whole_model", "kernel", "active_probes");
 
   /** The cadence of a block that does not say: every 10 % of a run (what the diagnostics' cost is measured at). */
   public static final Every DEFAULT_EVERY = Every.percent(10);
+
+  /** A plan with the default kernel (pntk), spectra over all probes. */
+  public DiagnosticsPlan(boolean enabled, boolean atPruning, boolean atEnd, Every every, int probeSamples,
+      int hutchinsonProbes, Set<Structure.Kind> kinds, boolean wholeModel) {
+    this(enabled, atPruning, atEnd, every, probeSamples, hutchinsonProbes, kinds, wholeModel, KernelKind.PNTK, false);
+  }
 
   public DiagnosticsPlan {
     kinds = Collections.unmodifiableSet(kinds.isEmpty() ? EnumSet.noneOf(Structure.Kind.class) : EnumSet.copyOf(kinds));
@@ -96,10 +106,10 @@ public record DiagnosticsPlan(boolean enabled, boolean atPruning, boolean atEnd,
         DiagnosticsOptions.DEFAULT_HUTCHINSON_PROBES, EnumSet.allOf(Structure.Kind.class), true);
   }
 
-  /** {@link DiagnosticsOptions#defaults()} with this plan's probe counts, kinds and whole-model choice. */
+  /** {@link DiagnosticsOptions#defaults()} with this plan's probe counts, kinds, whole-model choice and kernel. */
   public DiagnosticsOptions toOptions() {
     return DiagnosticsOptions.defaults().withProbeSamples(probeSamples).withHutchinsonProbes(hutchinsonProbes)
-        .withKinds(kinds, wholeModel);
+        .withKinds(kinds, wholeModel).withKernel(kernel).withActiveProbes(activeProbes);
   }
 
   /**
@@ -130,13 +140,25 @@ public record DiagnosticsPlan(boolean enabled, boolean atPruning, boolean atEnd,
     YamlNode hutchinsonProbes = block.get("hutchinson_probes");
     YamlNode structures = block.get("structures");
     YamlNode wholeModel = block.get("whole_model");
+    YamlNode kernel = block.get("kernel");
+    YamlNode activeProbes = block.get("active_probes");
     return new DiagnosticsPlan(true, atPruning, atEnd, every(block.get("every")),
         probeSamples == null ? DiagnosticsOptions.DEFAULT_PROBE_SAMPLES
             : (int) probeSamples.wholeNumber(2, Integer.MAX_VALUE),
         hutchinsonProbes == null ? DiagnosticsOptions.DEFAULT_HUTCHINSON_PROBES
             : (int) hutchinsonProbes.wholeNumber(0, Integer.MAX_VALUE),
         structures == null ? EnumSet.allOf(Structure.Kind.class) : kinds(structures),
-        wholeModel == null || wholeModel.flag());
+        wholeModel == null || wholeModel.flag(), kernel == null ? KernelKind.PNTK : kernel(kernel),
+        activeProbes != null && activeProbes.flag());
+  }
+
+  /** {@code kernel}: pntk, target-logit, projected:k or loss. */
+  private static KernelKind kernel(YamlNode kernel) {
+    try {
+      return KernelKind.parse(kernel.string());
+    } catch (IllegalArgumentException e) {
+      throw kernel.error("must be " + KernelKind.ALLOWED + ", got '" + kernel.text() + "'");
+    }
   }
 
   /** {@code every}: N steps, P % of each cell's steps, or none; absent = {@link #DEFAULT_EVERY}. */
@@ -201,7 +223,8 @@ public record DiagnosticsPlan(boolean enabled, boolean atPruning, boolean atEnd,
     String kindsText = kinds.size() == Structure.Kind.values().length ? "every structure kind"
         : kinds.stream().map(k -> k.name().toLowerCase(Locale.ROOT)).collect(Collectors.joining(", ")) + " kernels";
     return "diagnostics: " + String.join(", ", where) + "; n = " + probeSamples + ", " + hutchinsonProbes
-        + " Hutchinson probes, " + kindsText + (wholeModel ? ", the whole-model kernel" : ", no whole-model kernel")
+        + " Hutchinson probes, " + kernel + " kernel" + (activeProbes ? " over active probes" : "") + ", " + kindsText
+        + (wholeModel ? ", the whole-model kernel" : ", no whole-model kernel")
         + (mostKept > 0 ? "; a run keeps up to " + mostKept + " periodic checkpoints for them beyond keep_last" : "");
   }
 

@@ -8,6 +8,8 @@ import ai.djl.ndarray.types.Shape;
 import dev.polyak.data.image.CifarVariant;
 import dev.polyak.data.read.CifarAugment;
 import dev.polyak.data.read.ImageDataset;
+import dev.polyak.diag.KernelKind;
+import dev.polyak.diag.LogitScalars;
 import dev.polyak.diag.ProbeObjective;
 import dev.polyak.diag.ScalarOutput;
 import dev.polyak.nn.MaskedModel;
@@ -90,15 +92,13 @@ public final class ClassificationTrainer extends Trainer {
   }
 
   @Override
-  public ProbeObjective probes(int[] samples, ScalarOutput output) {
+  public ProbeObjective probes(int[] samples, KernelKind kernel) {
     model.evaluation();
-    return ProbeObjective.of(model, samples.length, probe -> {
+    LogitScalars scalars = kernel.output() == ScalarOutput.LOSS ? null : logitScalars(kernel, train.classCount());
+    return ProbeObjective.of(model, samples.length, kernel.outputsPerProbe(), (probe, j) -> {
       long[] target = {train.labels()[samples[probe]]};
       NDArray logits = model.forward(normalisedTrainImages(samples, probe, probe + 1));
-      return switch (output) {
-        case LOSS -> Losses.crossEntropy(logits, target);
-        case TARGET_LOGIT -> logits.get(0, (int) target[0]);
-      };
+      return scalars == null ? Losses.crossEntropy(logits, target) : scalars.scalar(logits, target, j);
     }, (from, to) -> {
       long[] targets = new long[to - from];
       for (int b = from; b < to; b++) {

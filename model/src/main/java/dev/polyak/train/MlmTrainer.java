@@ -8,6 +8,8 @@ import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.Shape;
 import dev.polyak.data.read.MlmMasking;
 import dev.polyak.data.read.TokenDataset;
+import dev.polyak.diag.KernelKind;
+import dev.polyak.diag.LogitScalars;
 import dev.polyak.diag.ProbeObjective;
 import dev.polyak.diag.ScalarOutput;
 import dev.polyak.nn.Autograd;
@@ -186,7 +188,7 @@ public final class MlmTrainer extends Trainer {
   }
 
   @Override
-  public ProbeObjective probes(int[] samples, ScalarOutput output) {
+  public ProbeObjective probes(int[] samples, KernelKind kernel) {
     model.evaluation();
     RandomStream probeMasking = streams.stream("probe-masking");
     int[][] inputs = new int[samples.length][];
@@ -199,13 +201,13 @@ public final class MlmTrainer extends Trainer {
     }
     ProbeObjective.RangeLoss loss = (from, to) ->
         loss(Arrays.copyOfRange(inputs, from, to), Arrays.copyOfRange(labels, from, to), false);
-    return ProbeObjective.of(model, samples.length, probe -> {
-      if (output == ScalarOutput.LOSS) {
+    LogitScalars scalars = kernel.output() == ScalarOutput.LOSS ? null : logitScalars(kernel, model.vocabSize());
+    return ProbeObjective.of(model, samples.length, kernel.outputsPerProbe(), (probe, j) -> {
+      if (scalars == null) {
         return loss.loss(probe, probe + 1);
       }
       MaskedLogits rows = maskedLogits(new int[][] {inputs[probe]}, new int[][] {labels[probe]}, false);
-      NDArray index = manager.create(rows.targets(), new Shape(rows.targets().length, 1));
-      NDArray mean = rows.logits().gather(index, 1).mean();
+      NDArray mean = scalars.scalar(rows.logits(), rows.targets(), j);
       return rows.masked() == 0 ? Scalars.mul(mean, 0) : mean;
     }, loss);
   }

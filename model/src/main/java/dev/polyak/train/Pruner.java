@@ -5,7 +5,7 @@ import dev.polyak.checkpoint.Checkpoint;
 import dev.polyak.checkpoint.CheckpointStore;
 import dev.polyak.checkpoint.RetentionPolicy;
 import dev.polyak.diag.ProbeSet;
-import dev.polyak.diag.ScalarOutput;
+import dev.polyak.diag.KernelKind;
 import dev.polyak.nn.MaskedModel;
 import dev.polyak.nn.Masks;
 import dev.polyak.nn.Structure;
@@ -178,6 +178,7 @@ public final class Pruner {
         .setEvent(event)
         .setMethod(spec.method().id())
         .setMethodOptions(new java.util.LinkedHashMap<>(spec.method().describe(spec.options())))
+        .setKernel(spec.method().kernel(spec.options()).map(KernelKind::toString).orElse("none"))
         .setScope(new ArrayList<>(kindSet()))
         .setStructureIds(new ArrayList<>(selection.ids()))
         .setScores(selection.scores())
@@ -200,6 +201,14 @@ public final class Pruner {
         .build();
   }
 
+  /**
+   * The kernel of the scoring samples' per-sample scalars: the method's {@code kernel} option for
+   * kappa-rank and pl-gate; the loss for the rest, which read only the objective's task loss.
+   */
+  private KernelKind kernel() {
+    return spec.method().kernel(spec.options()).orElse(KernelKind.LOSS);
+  }
+
   /** An event's scores of every structure, the number of samples they were computed on, and the time it took. */
   private record Scoring(Importance.Scored scored, int samples, double seconds) {}
 
@@ -218,7 +227,7 @@ public final class Pruner {
     int[] samples = ProbeSet.select(stream, trainer.trainSize(), n, "pruning.scoring_samples");
     Importance.Scored scored;
     try (NDScope scoring = new NDScope()) {
-      scored = importance.score(new ScoringContext(trainer.probes(samples, ScalarOutput.LOSS), trainer.config().seed(),
+      scored = importance.score(new ScoringContext(trainer.probes(samples, kernel()), trainer.config().seed(),
           event, trainer.step(), spec.scoringBatch()));
     } finally {
       model.clearGates();

@@ -5,6 +5,8 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.NDScope;
 import dev.polyak.data.read.Batches;
+import dev.polyak.diag.KernelKind;
+import dev.polyak.diag.LogitScalars;
 import dev.polyak.diag.ProbeObjective;
 import dev.polyak.diag.ScalarOutput;
 import dev.polyak.nn.Autograd;
@@ -40,6 +42,7 @@ public abstract class Trainer implements AutoCloseable {
   /** The data order over the split without {@link #excludedSample}, or null when nothing is excluded. */
   private Batches remaining;
   private int excludedSample = -1;
+  private LogitScalars logitScalars;
   private long step;
   private long hostNanos;
 
@@ -73,9 +76,29 @@ public abstract class Trainer implements AutoCloseable {
    * The diagnostics objective on training samples {@code samples} (see {@link
    * dev.polyak.diag.ProbeSet}): each sample prepared as evaluation sees it (token rows masked from
    * the "probe-masking" stream at a position set by the sample's index; images normalised, not
-   * augmented), the model switched to evaluation mode.
+   * augmented), the model switched to evaluation mode. Its outputs are the scalars of {@code
+   * kernel} ({@link LogitScalars} for the function-space kernels).
    */
-  public abstract ProbeObjective probes(int[] samples, ScalarOutput output);
+  public abstract ProbeObjective probes(int[] samples, KernelKind kernel);
+
+  /** {@link #probes(int[], KernelKind)} with a single scalar per sample. */
+  public final ProbeObjective probes(int[] samples, ScalarOutput output) {
+    return probes(samples, KernelKind.of(output));
+  }
+
+  /**
+   * The scalars of {@code kernel} over logits of width {@code width}, projections drawn from the run
+   * seed's {@link KernelKind#PROJECTION_STREAM}; kept for the next call with the same kernel.
+   */
+  protected final LogitScalars logitScalars(KernelKind kernel, int width) {
+    if (logitScalars == null || !logitScalars.kernel().equals(kernel) || logitScalars.width() != width) {
+      if (logitScalars != null) {
+        logitScalars.close();
+      }
+      logitScalars = new LogitScalars(kernel, width, streams.stream(KernelKind.PROJECTION_STREAM), manager);
+    }
+    return logitScalars;
+  }
 
   /** Whole batches per epoch of the training split (the pruning schedules count epochs in these). */
   public final long stepsPerEpoch() {
@@ -227,6 +250,9 @@ public abstract class Trainer implements AutoCloseable {
       optimizer.close();
     }
     model().close();
+    if (logitScalars != null) {
+      logitScalars.close();
+    }
     manager.close();
   }
 }

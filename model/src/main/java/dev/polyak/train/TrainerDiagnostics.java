@@ -16,7 +16,7 @@ public final class TrainerDiagnostics {
   public static DiagnosticsReport run(Trainer trainer, DiagnosticsOptions options) {
     long seed = trainer.config().seed();
     int[] probes = probes(trainer, options);
-    return Diagnostics.run(trainer.probes(probes, options.output()), probes, trainer.step(), seed, options);
+    return Diagnostics.run(trainer.probes(probes, options.kernel()), probes, trainer.step(), seed, options);
   }
 
   /** The probe samples a trainer's diagnostics use. */

@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.within;
 
 import dev.polyak.BadInputException;
 import dev.polyak.diag.DiagnosticsOptions;
+import dev.polyak.diag.KernelKind;
 import dev.polyak.nn.Structure;
 import dev.polyak.prune.PruningMethod;
 import dev.polyak.prune.PruningSchedule;
@@ -144,7 +145,7 @@ class SweepSpecTest {
     assertThat(cell.runId()).isEqualTo(byHand.runId()).isEqualTo(cell.spec().runId());
     assertThat(cell.spec().data()).isEqualTo(Path.of("/sweeps/shards"));
     assertThat(cell.spec().pruning().method()).isEqualTo(PruningMethod.PL_GATE);
-    assertThat(cell.spec().pruning().options()).isEqualTo(Map.of("alpha", 0.5));
+    assertThat(cell.spec().pruning().options()).isEqualTo(Map.of("alpha", 0.5, "kernel", "pntk"));
     assertThat(cell.spec().pruning().schedule()).isEqualTo(new PruningSchedule.OneShot(100, 0.5));
     assertThat(cell.spec().pruning().minPerLayer()).isEqualTo(1);
     assertThat(cell.method()).isEqualTo("pl-gate");
@@ -428,6 +429,16 @@ class SweepSpecTest {
     assertThat(options.wholeModel()).isFalse();
     assertThat(defaults.toOptions().wholeModel()).isTrue();
     assertThat(options.batchSize()).isEqualTo(DiagnosticsOptions.DEFAULT_BATCH_SIZE);
+    assertThat(options.kernel()).isEqualTo(KernelKind.PNTK);
+    assertThat(options.activeProbes()).isFalse();
+
+    DiagnosticsPlan projected = SweepSpec.parse(run + "diagnostics: {kernel: projected:16, active_probes: true}\n",
+        BASE).diagnostics();
+    assertThat(projected.toOptions().kernel()).isEqualTo(KernelKind.projected(16));
+    assertThat(projected.toOptions().activeProbes()).isTrue();
+    assertThatThrownBy(() -> SweepSpec.parse(run + "diagnostics: {kernel: ntk}\n", BASE))
+        .hasMessageContaining("diagnostics.kernel").hasMessageContaining("must be pntk, target-logit, projected:k"
+            + " (k >= 1) or loss, got 'ntk'");
   }
 
   @Test
@@ -447,11 +458,13 @@ class SweepSpecTest {
     assertThat(sweep.cells()).extracting(c -> c.spec().keepEvery()).containsExactly(100L, 200L);
     assertThat(sweep.cells().get(0).runYaml()).contains("keep_every: 100\n");
     assertThat(sweep.diagnostics().describe(sweep.cells())).isEqualTo("diagnostics: every 10 % of a run (100 steps"
-        + " in 1 cell, 200 steps in 1 cell), at the end; n = 64, 10 Hutchinson probes, every structure kind, the"
+        + " in 1 cell, 200 steps in 1 cell), at the end; n = 64, 10 Hutchinson probes, pntk kernel, every structure"
+        + " kind, the"
         + " whole-model kernel; a run keeps up to 10 periodic checkpoints for them beyond keep_last");
     SweepSpec example = SweepSpec.parse(EXAMPLE, BASE);
     assertThat(example.diagnostics().describe(example.cells())).isEqualTo("diagnostics: before and after each pruning"
-        + " event, every 100 steps in 2800 cells, at the end; n = 16, 2 Hutchinson probes, head kernels, the"
+        + " event, every 100 steps in 2800 cells, at the end; n = 16, 2 Hutchinson probes, pntk kernel, head kernels,"
+        + " the"
         + " whole-model kernel; a run keeps up to 3 periodic checkpoints for them beyond keep_last");
     assertThat(DiagnosticsPlan.none().describe(example.cells())).isEqualTo(
         "diagnostics: none (the sweep file has no diagnostics block)");

@@ -79,6 +79,8 @@ class EveryPruningMethodTest {
     PruneEvent e = events.get(0);
     assertThat(e.getMethod()).isEqualTo(method);
     assertThat(e.getStep()).isEqualTo(atInit ? 0 : 8);
+    boolean kernelMethod = method.equals("kappa-rank") || method.equals("pl-gate");
+    assertThat(e.getKernel()).isEqualTo(kernelMethod ? "pntk" : "none");
     assertThat(e.getScores()).hasSize(e.getStructureIds().size()).allSatisfy(s -> assertThat(s).isNotNaN());
     int p = e.getStructureIds().size();
     if (tokens) {

@@ -70,6 +70,7 @@ class PruningRunTest {
     PruneEvent e = events.get(0);
     assertThat(e.getStep()).isEqualTo(15);
     assertThat(e.getMethod()).isEqualTo("magnitude");
+    assertThat(e.getKernel()).isEqualTo("none");
     assertThat(e.getScope()).containsExactly("neurons");
     assertThat(e.getStructureIds()).hasSize(24);
     assertThat(e.getTargetKept()).isEqualTo(12);

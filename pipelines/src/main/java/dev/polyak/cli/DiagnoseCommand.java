@@ -7,7 +7,7 @@ import dev.polyak.checkpoint.CheckpointStore;
 import dev.polyak.diag.DiagnosticRecords;
 import dev.polyak.diag.DiagnosticsOptions;
 import dev.polyak.diag.DiagnosticsReport;
-import dev.polyak.diag.ScalarOutput;
+import dev.polyak.diag.KernelKind;
 import dev.polyak.io.AtomicFiles;
 import dev.polyak.nn.Structure;
 import dev.polyak.report.KappaHeatMap;
@@ -58,9 +58,18 @@ final class DiagnoseCommand implements Callable<Integer> {
       description = "Rademacher probes of the Hessian trace; 0 skips it (default: ${DEFAULT-VALUE}).")
   int hutchinsonProbes;
 
-  @Option(names = "--output", defaultValue = "loss",
-      description = "The per-sample scalar the Jacobian differentiates: loss or target-logit (default: ${DEFAULT-VALUE}).")
+  @Option(names = "--kernel", description = "The kernel: pntk (the pseudo-NTK, sum of the output logits over"
+      + " sqrt(C); for MLM the mean over masked positions of the vocabulary logits' sum over sqrt(V)), target-logit,"
+      + " projected:k (k Gaussian output projections, an unbiased trace-NTK estimate; k backward passes per sample)"
+      + " or loss (per-sample loss gradients) (default: pntk).")
+  String kernel;
+
+  @Option(names = "--output", hidden = true, description = "Deprecated alias of --kernel (loss or target-logit).")
   String output;
+
+  @Option(names = "--active-probes", description = "Each structure's spectrum over the probes it is active on"
+      + " (nonzero gradient row) instead of all n: a ReLU unit that is off on some probe is otherwise singular.")
+  boolean activeProbes;
 
   @Option(names = "--whole-model", negatable = true, defaultValue = "true", fallbackValue = "true",
       description = "Also the whole-model kernel K = K_rest + sum K_i and its MODEL row spectrum (default: on;"
@@ -95,9 +104,9 @@ final class DiagnoseCommand implements Callable<Integer> {
     PrintWriter console = spec.commandLine().getOut();
     try (RestoredRun run = RestoredRun.of(located, data, Device.cpu())) {
       requireStructures(run, options.kinds());
-      console.printf("diagnosing %s: run %s, %s, step %d, n = %d probe samples (%s), %d Hutchinson probes%n", file,
-          run.runId(), run.spec().model(), run.trainer().step(), options.probeSamples(),
-          DiagnosticRecords.outputName(options.output()), options.hutchinsonProbes());
+      console.printf("diagnosing %s: run %s, %s, step %d, n = %d probe samples, %s kernel%s, %d Hutchinson probes%n",
+          file, run.runId(), run.spec().model(), run.trainer().step(), options.probeSamples(), options.kernel(),
+          options.activeProbes() ? " (spectra over active probes)" : "", options.hutchinsonProbes());
       console.flush();
       DiagnosticsReport report = TrainerDiagnostics.run(run.trainer(), options);
       List<DiagnosticRecord> records =
@@ -123,14 +132,18 @@ final class DiagnoseCommand implements Callable<Integer> {
     if (memoryMb < 1) {
       throw new IllegalArgumentException("--memory-mb must be at least 1, got " + memoryMb);
     }
-    ScalarOutput scalar;
+    if (kernel != null && output != null) {
+      throw new IllegalArgumentException("--output is the deprecated name of --kernel: give only --kernel");
+    }
+    KernelKind kind;
     try {
-      scalar = ScalarOutput.parse(output);
+      kind = kernel != null ? KernelKind.parse(kernel) : output != null ? KernelKind.parse(output) : KernelKind.PNTK;
     } catch (IllegalArgumentException e) {
-      throw new IllegalArgumentException("--output: " + e.getMessage());
+      throw new IllegalArgumentException((kernel != null ? "--kernel: " : "--output: ") + e.getMessage());
     }
     return DiagnosticsOptions.defaults().withProbeSamples(probeSamples).withHutchinsonProbes(hutchinsonProbes)
-        .withOutput(scalar).withMemoryBudget(memoryMb << 20).withKinds(kinds(structures), wholeModel);
+        .withKernel(kind).withActiveProbes(activeProbes).withMemoryBudget(memoryMb << 20)
+        .withKinds(kinds(structures), wholeModel);
   }
 
   /** {@code heads|experts|filters|neurons|all} as structure kinds. */
@@ -167,8 +180,8 @@ final class DiagnoseCommand implements Callable<Integer> {
   }
 
   private static void printTable(PrintWriter console, List<DiagnosticRecord> records, DiagnosticsReport report) {
-    console.printf("%-22s %-4s %12s %12s %12s %7s %25s%n", "structure", "kept", "lambda_min", "lambda_max", "kappa",
-        "rho", "tr(H) +- SE");
+    console.printf("%-22s %-4s %7s %12s %12s %12s %7s %25s%n", "structure", "kept", "active", "lambda_min",
+        "lambda_max", "kappa", "rho", "tr(H) +- SE");
     int singular = 0;
     int structureRows = 0;
     for (DiagnosticRecord r : records) {
@@ -180,12 +193,13 @@ final class DiagnoseCommand implements Callable<Integer> {
           : String.format(Locale.ROOT, "%.4g +- %.2g", r.getHessianTrace(), r.getHessianTraceSe());
       if (Double.isNaN(r.getLambdaMax())) {
         // the MODEL row without the whole-model kernel: its traces and estimates only
-        console.printf(Locale.ROOT, "%-22s %-4s %12s %12s %12s %7s %25s%n", r.getStructureId(), "yes", "-", "-", "-",
-            "-", trace);
+        console.printf(Locale.ROOT, "%-22s %-4s %7s %12s %12s %12s %7s %25s%n", r.getStructureId(), "yes", "-", "-",
+            "-", "-", "-", trace);
         continue;
       }
-      console.printf(Locale.ROOT, "%-22s %-4s %12.4e %12.4e %12s %7.4f %25s%n", r.getStructureId(),
-          r.getKept() ? "yes" : "no", r.getLambdaMin(), r.getLambdaMax(),
+      console.printf(Locale.ROOT, "%-22s %-4s %7s %12.4e %12.4e %12s %7.4f %25s%n", r.getStructureId(),
+          r.getKept() ? "yes" : "no", r.getActiveProbes() == null ? "-" : r.getActiveProbes() + "/" + r.getProbeSamples(),
+          r.getLambdaMin(), r.getLambdaMax(),
           r.getSingular() ? "inf (sing.)" : String.format(Locale.ROOT, "%.4e", r.getConditionNumber()), r.getEntropy(),
           trace);
     }
@@ -194,9 +208,9 @@ final class DiagnoseCommand implements Callable<Integer> {
         + " sqrt(lambda_max(K)) %s%n", c.loss(), c.gradientNormSquared(), c.maxBatchGradientNorm(),
         Double.isNaN(c.jacobianNorm()) ? "- (no whole-model kernel)" : String.format(Locale.ROOT, "%.6g", c.jacobianNorm()));
     console.printf(Locale.ROOT, "model: PL ratio %.6g, mu %.6g, convergence factor 1 - mu/L_f %.6g;"
-        + " %d of %d structures singular; kernels %.2f s (%d passes), Hessian trace %.2f s%n", c.plRatio(), c.mu(),
-        c.convergenceFactor(), singular, structureRows, report.kernelSeconds(), report.passes(),
-        report.hessianSeconds());
+        + " %d of %d structures singular; %s kernels %.2f s (%d passes), Hessian trace %.2f s%n", c.plRatio(), c.mu(),
+        c.convergenceFactor(), singular, structureRows, report.options().kernel(), report.kernelSeconds(),
+        report.passes(), report.hessianSeconds());
   }
 
 }

@@ -235,7 +235,8 @@ public final class HtmlReport {
             .append(" to show.</p>\n");
         return;
       }
-      out.append("<p>").append(explanation).append("</p>\n");
+      out.append("<p>").append(explanation).append(figure == ReportCharts.ModelFigure.KAPPA ? kernelNote() : "")
+          .append("</p>\n");
       for (Map.Entry<String, List<String>> e : configsByModel.entrySet()) {
         out.append("<h3>").append(escape(e.getKey())).append("</h3>\n<div class=\"grid\">\n");
         List<String> without = new ArrayList<>();
@@ -265,7 +266,7 @@ public final class HtmlReport {
       }
       out.append("<p>log10 \u03ba of each structure's kernel (rows: layers, columns: structures), for each config's"
           + " lowest seed that pruned, on one colour scale per pair; black: singular (pruned structures among"
-          + " them).</p>\n");
+          + " them)." + kernelNote() + "</p>\n");
       List<String> without = new ArrayList<>();
       for (String config : runs.byConfig().keySet()) {
         Optional<SweepDiagnostics.Snapshot> snapshot = diagnostics.snapshot(config);
@@ -291,13 +292,28 @@ public final class HtmlReport {
       }
     }
 
+    /**
+     * Which kernel the diagnostics charts show: pntk (the pseudo-NTK), target-logit, projected:k (a
+     * trace-NTK estimate) or loss (per-sample loss gradients), from the rows' {@code kernel} field.
+     */
+    private String kernelNote() {
+      java.util.Set<String> kernels = diagnostics.kernels();
+      if (kernels.isEmpty()) {
+        return "";
+      }
+      return " Kernel" + (kernels.size() == 1 ? ": " : "s (mixed in these rows): ")
+          + escape(String.join(", ", kernels)) + " (pntk: the pseudo-NTK, one scalar per sample, the sum of the"
+          + " output logits over \u221aC; loss: per-sample loss gradients; projected:k: a trace-NTK estimate).";
+    }
+
     private void heatMap(List<DiagnosticRecord> rows, double[] range, String title, String config) {
       if (rows.isEmpty()) {
         out.append("<p class=\"missing\">").append(escape(title.replaceAll(": step -1", "")))
             .append(": no diagnosed checkpoint.</p>\n");
         return;
       }
-      byte[] png = KappaHeatMap.of(rows, range[0], range[1]).png("log10 \u03ba " + title);
+      byte[] png = KappaHeatMap.of(rows, range[0], range[1]).png("log10 \u03ba (" + rows.get(0).getKernel() + ") "
+          + title);
       image(png, "condition-number heat map " + title + " of " + config);
     }
 

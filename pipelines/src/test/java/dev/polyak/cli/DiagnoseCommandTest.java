@@ -63,6 +63,8 @@ class DiagnoseCommandTest {
       assertThat(row.getConditionNumber()).isEqualTo(expected.spectrum().conditionNumber());
       assertThat(row.getHessianTrace()).isEqualTo(expected.trace().trace());
     }
+    assertThat(records).allSatisfy(r -> assertThat(r.getKernel()).isEqualTo("pntk"));
+    assertThat(run.out()).contains("8 probe samples, pntk kernel");
     DiagnosticRecord model = records.get(16);
     assertThat(model.getKind()).isEqualTo(DiagnosticKind.MODEL);
     assertThat(model.getLambdaMax()).isEqualTo(direct.whole().lambdaMax());
@@ -133,6 +135,14 @@ class DiagnoseCommandTest {
     CliRun probes = CliRun.of("diagnose", "--checkpoint", checkpoint.toString(), "--probe-samples", "1");
     assertThat(probes.code()).isEqualTo(2);
     assertThat(probes.err()).contains("--probe-samples");
+
+    CliRun kernel = CliRun.of("diagnose", "--checkpoint", checkpoint.toString(), "--kernel", "ntk");
+    assertThat(kernel.code()).isEqualTo(2);
+    assertThat(kernel.err()).contains("--kernel: kernel must be pntk, target-logit, projected:k (k >= 1) or loss,"
+        + " got 'ntk'");
+    CliRun both = CliRun.of("diagnose", "--checkpoint", checkpoint.toString(), "--kernel", "pntk", "--output", "loss");
+    assertThat(both.code()).isEqualTo(2);
+    assertThat(both.err()).contains("--output is the deprecated name of --kernel");
     assertThat(dir.resolve("x")).doesNotExist();
     assertThat(dir.resolve("y")).doesNotExist();
   }

@@ -82,6 +82,9 @@ class HtmlReportTest {
     assertThat(rows(page, "problems")).isEqualTo(2);
     assertThat(page).contains("diverged at 30").contains("java.lang.IllegalStateException: boom");
     assertThat(page).doesNotContain("class=\"missing\"");
+    // the fixture's rows carry no kernel: they read as the loss kernel, and the charts say so
+    assertThat(page).contains("diagnosed without the whole-model kernel are left out. Kernel: loss (")
+        .contains("(pruned structures among them). Kernel: loss (");
   }
 
   @Test

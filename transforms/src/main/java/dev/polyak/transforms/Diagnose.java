@@ -70,7 +70,7 @@ public final class Diagnose extends PTransform<PCollection<String>, PCollection<
     this.data = data;
   }
 
-  /** Diagnoses with {@code options}: probe set, output, kinds, whole model, Hutchinson probes, floor, budget. */
+  /** Diagnoses with {@code options}: probe set, kernel, kinds, whole model, Hutchinson probes, floor, budget. */
   public static Diagnose of(DiagnosticsOptions options) {
     return new Diagnose(options, null);
   }
@@ -144,7 +144,7 @@ public final class Diagnose extends PTransform<PCollection<String>, PCollection<
       RestoredRun run = restored(task.getCheckpoint());
       Trainer trainer = run.trainer();
       int[] probes = TrainerDiagnostics.probes(trainer, options);
-      ProbeObjective objective = trainer.probes(probes, options.output());
+      ProbeObjective objective = trainer.probes(probes, options.kernel());
       long seed = trainer.config().seed();
       Integer layer = task.getLayer();
       DiagnosticPart part;

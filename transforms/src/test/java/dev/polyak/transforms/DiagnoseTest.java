@@ -146,6 +146,7 @@ class DiagnoseTest {
     assertThat(row.getHessianProbes()).as(what).isEqualTo(3);
     assertThat(row.getProbeSamples()).isEqualTo(12);
     assertThat(row.getSeed()).isEqualTo(report.seed());
-    assertThat(row.getScalarOutput()).isEqualTo("loss");
+    assertThat(row.getScalarOutput()).isEqualTo("pntk");
+    assertThat(row.getKernel()).isEqualTo("pntk");
   }
 }
