@@ -17,10 +17,11 @@ import java.util.Set;
  * @param batchSize probe batch size for losses and gradient norms; the Hessian trace is that of the
  *     first batch's loss (one mini-batch, as PyHessian and the reference script do)
  * @param relativeStep finite-difference step of the Hessian-vector products, relative to RMS(w)
+ * @param smoothness the power iteration for β, the top Hessian eigenvalue of the probe set's loss
  */
 public record DiagnosticsOptions(int probeSamples, ScalarOutput output, Set<Structure.Kind> kinds, boolean wholeModel,
-    long memoryBudgetBytes, double floor, int hutchinsonProbes, int batchSize, double relativeStep)
-    implements java.io.Serializable {
+    long memoryBudgetBytes, double floor, int hutchinsonProbes, int batchSize, double relativeStep,
+    HessianPowerIteration.Settings smoothness) implements java.io.Serializable {
   public static final int DEFAULT_PROBE_SAMPLES = 64;
   public static final int DEFAULT_HUTCHINSON_PROBES = 10;
   public static final int DEFAULT_BATCH_SIZE = 16;
@@ -28,6 +29,7 @@ public record DiagnosticsOptions(int probeSamples, ScalarOutput output, Set<Stru
 
   public DiagnosticsOptions {
     kinds = Set.copyOf(kinds);
+    java.util.Objects.requireNonNull(smoothness, "smoothness");
     if (probeSamples < 2) {
       throw new IllegalArgumentException("probe_samples must be at least 2, got " + probeSamples);
     }
@@ -39,31 +41,36 @@ public record DiagnosticsOptions(int probeSamples, ScalarOutput output, Set<Stru
   public static DiagnosticsOptions defaults() {
     return new DiagnosticsOptions(DEFAULT_PROBE_SAMPLES, ScalarOutput.LOSS, EnumSet.allOf(Structure.Kind.class), true,
         JacobianKernels.DEFAULT_MEMORY_BUDGET, Spectrum.DEFAULT_FLOOR, DEFAULT_HUTCHINSON_PROBES, DEFAULT_BATCH_SIZE,
-        DEFAULT_RELATIVE_STEP);
+        DEFAULT_RELATIVE_STEP, HessianPowerIteration.Settings.defaults());
   }
 
   public DiagnosticsOptions withProbeSamples(int n) {
     return new DiagnosticsOptions(n, output, kinds, wholeModel, memoryBudgetBytes, floor, hutchinsonProbes, batchSize,
-        relativeStep);
+        relativeStep, smoothness);
   }
 
   public DiagnosticsOptions withKinds(Set<Structure.Kind> k, boolean whole) {
     return new DiagnosticsOptions(probeSamples, output, k, whole, memoryBudgetBytes, floor, hutchinsonProbes, batchSize,
-        relativeStep);
+        relativeStep, smoothness);
   }
 
   public DiagnosticsOptions withHutchinsonProbes(int probes) {
     return new DiagnosticsOptions(probeSamples, output, kinds, wholeModel, memoryBudgetBytes, floor, probes, batchSize,
-        relativeStep);
+        relativeStep, smoothness);
   }
 
   public DiagnosticsOptions withOutput(ScalarOutput o) {
     return new DiagnosticsOptions(probeSamples, o, kinds, wholeModel, memoryBudgetBytes, floor, hutchinsonProbes,
-        batchSize, relativeStep);
+        batchSize, relativeStep, smoothness);
   }
 
   public DiagnosticsOptions withMemoryBudget(long bytes) {
     return new DiagnosticsOptions(probeSamples, output, kinds, wholeModel, bytes, floor, hutchinsonProbes, batchSize,
-        relativeStep);
+        relativeStep, smoothness);
+  }
+
+  public DiagnosticsOptions withSmoothness(HessianPowerIteration.Settings settings) {
+    return new DiagnosticsOptions(probeSamples, output, kinds, wholeModel, memoryBudgetBytes, floor, hutchinsonProbes,
+        batchSize, relativeStep, settings);
   }
 }
