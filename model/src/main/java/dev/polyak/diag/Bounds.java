@@ -18,7 +18,11 @@ public final class Bounds {
     BETA_NOT_POSITIVE,
     /** µ ≤ 0 or undefined (a zero loss or gradient). */
     MU_NOT_POSITIVE,
-    /** µ > β, which a smooth PL function cannot have: the estimates are inconsistent at this point. */
+    /**
+     * µ > β. A β-smooth loss L ≥ 0 has ‖∇L‖² ≤ 2βL, i.e. µ ≤ β, so the Hessian at w understates
+     * the smoothness between w and a minimum (ReLU kinks, early training), and the factor would
+     * claim a faster rate than any step size gives.
+     */
     MU_ABOVE_BETA;
 
     /** The lower-case, hyphenated spelling the records carry, e.g. {@code mu-above-beta}. */
