@@ -82,6 +82,8 @@ class HtmlReportTest {
     assertThat(rows(page, "problems")).isEqualTo(2);
     assertThat(page).contains("diverged at 30").contains("java.lang.IllegalStateException: boom");
     assertThat(page).doesNotContain("class=\"missing\"");
+    assertThat(page).contains("convergence_factor Theorem 6(a)'s 1 \u2212 \u00b5/\u03b2, null with"
+        + " convergence_factor_flag unless 0 &lt; \u00b5 \u2264 \u03b2");
   }
 
   @Test
@@ -92,7 +94,7 @@ class HtmlReportTest {
 
     assertThat(images(page)).hasSize(3); // curves, trade-off, seed spread
     assertThat(page).contains("No diagnostics.avro in the report folder")
-        .contains("No prune_events.avro in the report folder");
+        .contains("No prune_events.avro in the report folder").doesNotContain("lipschitz_value");
     assertThat(rows(page, "summary")).isEqualTo(3); // computed without summary.avro
   }
 
