@@ -31,7 +31,7 @@ public final class DiagnosticRecords {
   public static List<DiagnosticRecord> structures(String runId, DiagnosticsReport report) {
     List<DiagnosticRecord> rows = new ArrayList<>();
     for (DiagnosticsReport.StructureDiagnostics s : report.structures()) {
-      DiagnosticRecord.Builder row = common(runId, report, s.spectrum(), s.trace())
+      DiagnosticRecord.Builder row = common(runId, report, s.spectrum(), s.trace(), s.smoothness())
           .setStructureId(s.id())
           .setLayer(s.layer())
           .setIndex(s.index())
@@ -45,13 +45,14 @@ public final class DiagnosticRecords {
   }
 
   /**
-   * The whole-model row: the spectrum of K, tr(H) and the conditioning estimates. Without the
+   * The whole-model row: the spectrum of K, tr(H), β and the conditioning estimates. Without the
    * whole-model kernel (the options skipped it) its spectrum fields are NaN, not singular, and the
-   * loss, gradient, PL, µ, L_f and Hessian-trace figures are there all the same.
+   * loss, gradient, PL, µ, L_f, β and Hessian-trace figures are there all the same.
    */
   public static DiagnosticRecord model(String runId, DiagnosticsReport report) {
     DiagnosticsReport.Conditioning c = report.conditioning();
-    return common(runId, report, report.whole() != null ? report.whole() : NO_KERNEL, report.wholeTrace())
+    return common(runId, report, report.whole() != null ? report.whole() : NO_KERNEL, report.wholeTrace(),
+        c.smoothness())
         .setStructureId(MODEL_ID)
         .setKind(DiagnosticKind.MODEL)
         .setKept(true)
@@ -62,7 +63,9 @@ public final class DiagnosticRecords {
         .setJacobianNorm(c.jacobianNorm())
         .setPlRatio(c.plRatio())
         .setMu(c.mu())
-        .setConvergenceFactor(c.convergenceFactor())
+        .setConvergenceFactor(c.factorFlag() == null ? c.convergenceFactor() : null)
+        .setConvergenceFactorFlag(c.factorFlag() == null ? null : c.factorFlag().spelling())
+        .setLipschitzValue(c.lipschitzValue())
         .build();
   }
 
@@ -72,7 +75,7 @@ public final class DiagnosticRecords {
   }
 
   private static DiagnosticRecord.Builder common(String runId, DiagnosticsReport report, Spectrum spectrum,
-      HessianTrace.Estimate trace) {
+      HessianTrace.Estimate trace, HessianPowerIteration.Result smoothness) {
     return DiagnosticRecord.newBuilder()
         .setRunId(runId)
         .setStep(report.step())
@@ -87,6 +90,9 @@ public final class DiagnosticRecords {
         .setHessianTrace(trace == null ? null : trace.trace())
         .setHessianTraceSe(trace == null ? null : trace.standardError())
         .setHessianProbes(trace == null ? null : trace.probes())
+        .setBeta(smoothness == null ? null : smoothness.eigenvalue())
+        .setBetaIterations(smoothness == null ? null : smoothness.iterations())
+        .setBetaConverged(smoothness == null ? null : smoothness.converged())
         .setProbeSamples(report.probes().length)
         .setSeed(report.seed())
         .setScalarOutput(outputName(report.options().kernel().output()))

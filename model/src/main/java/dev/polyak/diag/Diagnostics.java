@@ -12,7 +12,7 @@ import java.util.function.IntPredicate;
 /**
  * Computes a {@link DiagnosticsReport} of a model's current state through its {@link
  * ProbeObjective}: per-structure NTK spectra, the whole-model kernel, Hutchinson Hessian traces and
- * the gradient-based PL estimates, all on the objective's probe samples (a trainer's are chosen from
+ * the smoothness β, the gradient-based PL and Lipschitz estimates, all on the objective's probe samples (a trainer's are chosen from
  * the training split by the run's seed, {@link ProbeSet}; see {@code dev.polyak.train.TrainerDiagnostics}).
  * The weights are left exactly as they were; gradients are left zero.
  *
@@ -35,10 +35,14 @@ public final class Diagnostics {
    * @param losses each probe batch's task loss
    * @param gradientNorms each probe batch's gradient norm
    * @param gradientNormSquared ‖∇L‖² of the whole probe set's mean loss
+   * @param smoothness β by power iteration (null when the options skip it)
+   * @param sampleLosses each probe's own task loss, evaluated alone
+   * @param sampleGradientNorms the norm of the gradient of each probe's own loss
    */
   public record ModelPart(double[] restKernel, long restParameters, HessianTrace.Result traces, double[] losses,
-      double[] gradientNorms, double gradientNormSquared, int passes, double kernelSeconds, double hessianSeconds)
-      implements Serializable {}
+      double[] gradientNorms, double gradientNormSquared, int passes, double kernelSeconds, double hessianSeconds,
+      HessianPowerIteration.Estimates smoothness, double[] sampleLosses, double[] sampleGradientNorms,
+      double smoothnessSeconds) implements Serializable {}
 
   /**
    * What {@link #assemble} needs of the model, without the model: its structures, which of them
@@ -82,7 +86,10 @@ public final class Diagnostics {
     return new StructurePart(byIndex, parameters, kernels.passes(), (System.nanoTime() - started) / 1e9);
   }
 
-  /** The rest's kernel (with the whole model), the Hessian traces (with probes) and the gradient statistics. */
+  /**
+   * The rest's kernel (with the whole model), the Hessian traces (with probes), β (unless the
+   * options skip it) and the gradient statistics, per batch and per sample.
+   */
   public static ModelPart model(ProbeObjective objective, DiagnosticsOptions options, long seed) {
     long started = System.nanoTime();
     JacobianKernels.Kernels rest = options.wholeModel()
@@ -93,14 +100,21 @@ public final class Diagnostics {
         : HessianTrace.estimate(objective.first(options.batchSize()), options.hutchinsonProbes(), options.batchSize(),
             options.relativeStep(), seed);
     double hessianSeconds = (System.nanoTime() - started) / 1e9;
+    started = System.nanoTime();
+    HessianPowerIteration.Estimates smoothness = options.smoothness().maxIterations() == 0 ? null
+        : HessianPowerIteration.estimate(objective, options.smoothness(), options.batchSize(), options.relativeStep(),
+            seed);
+    double smoothnessSeconds = (System.nanoTime() - started) / 1e9;
     GradientNorms.BatchStatistics batches =
         new GradientNorms.BatchStatistics(GradientNorms.batches(objective.size(), options.batchSize()));
     List<NDArray> gradient = GradientNorms.meanLossGradient(objective, options.batchSize(), batches);
     double gradientSquared = GradientNorms.squaredNorm(gradient);
     gradient.forEach(NDArray::close);
+    GradientNorms.BatchStatistics samples = new GradientNorms.BatchStatistics(objective.size());
+    GradientNorms.meanLossGradient(objective, 1, samples).forEach(NDArray::close);
     return new ModelPart(rest == null ? null : rest.rest(), rest == null ? 0 : rest.restParameters(), traces,
         batches.losses(), batches.gradientNorms(), gradientSquared, rest == null ? 0 : rest.passes(), kernelSeconds,
-        hessianSeconds);
+        hessianSeconds, smoothness, samples.losses(), samples.gradientNorms(), smoothnessSeconds);
   }
 
   /**
@@ -132,6 +146,8 @@ public final class Diagnostics {
           options.floor());
     }
     HessianTrace.Result traces = modelPart.traces();
+    HessianPowerIteration.Estimates smoothness = modelPart.smoothness();
+    HessianPowerIteration.Result[] structureSmoothness = smoothness == null ? null : smoothness.structures();
     List<DiagnosticsReport.StructureDiagnostics> rows = new ArrayList<>();
     for (int s = 0; s < structures.size(); s++) {
       Structure structure = structures.get(s);
@@ -139,23 +155,34 @@ public final class Diagnostics {
         rows.add(new DiagnosticsReport.StructureDiagnostics(structure.id(), structure.layer(), structure.index(),
             structure.kind(), layout.kept()[s], parameters.get(s),
             ActiveProbes.spectrum(kernels.get(s), n, options.floor(), options.activeProbes()),
-            traces == null ? null : traces.structures()[s], ActiveProbes.of(kernels.get(s), n).length));
+            traces == null ? null : traces.structures()[s], ActiveProbes.of(kernels.get(s), n).length,
+            structureSmoothness == null ? null : structureSmoothness[s]));
       }
     }
     double loss = 0;
-    double lipschitz = 0;
+    double maxBatchGradientNorm = 0;
     for (int b = 0; b < modelPart.losses().length; b++) {
       int size = Math.min(options.batchSize(), n - b * options.batchSize());
       loss += modelPart.losses()[b] * size / n;
-      lipschitz = Math.max(lipschitz, modelPart.gradientNorms()[b]);
+      maxBatchGradientNorm = Math.max(maxBatchGradientNorm, modelPart.gradientNorms()[b]);
     }
     double gradientSquared = modelPart.gradientNormSquared();
     double mu = gradientSquared / (2 * loss);
-    DiagnosticsReport.Conditioning conditioning = new DiagnosticsReport.Conditioning(loss, gradientSquared, lipschitz,
-        whole == null ? Double.NaN : Math.sqrt(whole.lambdaMax()), gradientSquared / loss, mu,
-        Bounds.convergenceFactor(lipschitz, mu));
+    HessianPowerIteration.Result beta = smoothness == null ? null : smoothness.whole();
+    Bounds.ConvergenceFactor factor = Bounds.convergenceFactor(beta == null ? Double.NaN : beta.eigenvalue(), mu);
+    DiagnosticsReport.Conditioning conditioning = new DiagnosticsReport.Conditioning(loss, gradientSquared,
+        maxBatchGradientNorm, whole == null ? Double.NaN : Math.sqrt(whole.lambdaMax()), gradientSquared / loss, mu,
+        factor.value(), factor.flag(), max(modelPart.sampleGradientNorms()), max(modelPart.sampleLosses()), beta);
     return new DiagnosticsReport(step, seed, options, probes.clone(), rows, whole, modelPart.restParameters(),
         layout.parameters(), traces == null ? null : traces.whole(), traces == null ? null : traces.rest(),
-        conditioning, kernelSeconds, modelPart.hessianSeconds(), passes);
+        conditioning, kernelSeconds, modelPart.hessianSeconds(), passes, modelPart.smoothnessSeconds());
+  }
+
+  private static double max(double[] values) {
+    double max = Double.NEGATIVE_INFINITY;
+    for (double v : values) {
+      max = Math.max(max, v);
+    }
+    return max;
   }
 }

@@ -20,10 +20,11 @@ import java.util.Set;
  * @param activeProbes a structure's spectrum is that of its kernel restricted to the probes it is
  *     active on (nonzero gradient row, K_i[b, b] > 0), so an inactive ReLU unit on some probes does
  *     not make it singular; false: over all n probes
+ * @param smoothness the power iteration for β, the top Hessian eigenvalue of the probe set's loss
  */
 public record DiagnosticsOptions(int probeSamples, KernelKind kernel, Set<Structure.Kind> kinds, boolean wholeModel,
     long memoryBudgetBytes, double floor, int hutchinsonProbes, int batchSize, double relativeStep,
-    boolean activeProbes) implements java.io.Serializable {
+    boolean activeProbes, HessianPowerIteration.Settings smoothness) implements java.io.Serializable {
   public static final int DEFAULT_PROBE_SAMPLES = 64;
   public static final int DEFAULT_HUTCHINSON_PROBES = 10;
   public static final int DEFAULT_BATCH_SIZE = 16;
@@ -34,6 +35,7 @@ public record DiagnosticsOptions(int probeSamples, KernelKind kernel, Set<Struct
     if (kernel == null) {
       throw new IllegalArgumentException("the diagnostics kernel must be set");
     }
+    java.util.Objects.requireNonNull(smoothness, "smoothness");
     if (probeSamples < 2) {
       throw new IllegalArgumentException("probe_samples must be at least 2, got " + probeSamples);
     }
@@ -45,36 +47,41 @@ public record DiagnosticsOptions(int probeSamples, KernelKind kernel, Set<Struct
   public static DiagnosticsOptions defaults() {
     return new DiagnosticsOptions(DEFAULT_PROBE_SAMPLES, KernelKind.PNTK, EnumSet.allOf(Structure.Kind.class), true,
         JacobianKernels.DEFAULT_MEMORY_BUDGET, Spectrum.DEFAULT_FLOOR, DEFAULT_HUTCHINSON_PROBES, DEFAULT_BATCH_SIZE,
-        DEFAULT_RELATIVE_STEP, false);
+        DEFAULT_RELATIVE_STEP, false, HessianPowerIteration.Settings.defaults());
   }
 
   public DiagnosticsOptions withProbeSamples(int n) {
     return new DiagnosticsOptions(n, kernel, kinds, wholeModel, memoryBudgetBytes, floor, hutchinsonProbes, batchSize,
-        relativeStep, activeProbes);
+        relativeStep, activeProbes, smoothness);
   }
 
   public DiagnosticsOptions withKinds(Set<Structure.Kind> k, boolean whole) {
     return new DiagnosticsOptions(probeSamples, kernel, k, whole, memoryBudgetBytes, floor, hutchinsonProbes, batchSize,
-        relativeStep, activeProbes);
+        relativeStep, activeProbes, smoothness);
   }
 
   public DiagnosticsOptions withHutchinsonProbes(int probes) {
     return new DiagnosticsOptions(probeSamples, kernel, kinds, wholeModel, memoryBudgetBytes, floor, probes, batchSize,
-        relativeStep, activeProbes);
+        relativeStep, activeProbes, smoothness);
   }
 
   public DiagnosticsOptions withKernel(KernelKind k) {
     return new DiagnosticsOptions(probeSamples, k, kinds, wholeModel, memoryBudgetBytes, floor, hutchinsonProbes,
-        batchSize, relativeStep, activeProbes);
+        batchSize, relativeStep, activeProbes, smoothness);
   }
 
   public DiagnosticsOptions withActiveProbes(boolean active) {
     return new DiagnosticsOptions(probeSamples, kernel, kinds, wholeModel, memoryBudgetBytes, floor, hutchinsonProbes,
-        batchSize, relativeStep, active);
+        batchSize, relativeStep, active, smoothness);
   }
 
   public DiagnosticsOptions withMemoryBudget(long bytes) {
     return new DiagnosticsOptions(probeSamples, kernel, kinds, wholeModel, bytes, floor, hutchinsonProbes, batchSize,
-        relativeStep, activeProbes);
+        relativeStep, activeProbes, smoothness);
+  }
+
+  public DiagnosticsOptions withSmoothness(HessianPowerIteration.Settings settings) {
+    return new DiagnosticsOptions(probeSamples, kernel, kinds, wholeModel, memoryBudgetBytes, floor, hutchinsonProbes,
+        batchSize, relativeStep, activeProbes, settings);
   }
 }

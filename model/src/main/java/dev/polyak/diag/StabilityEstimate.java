@@ -12,9 +12,26 @@ import java.util.List;
  * @param samples one entry per left-out sample, in increasing index order
  * @param mean γ̂, the mean of the samples' differences
  * @param standardError the sample standard deviation of the differences over √k (NaN for k = 1)
+ * @param bound Theorem 12's bound on γ at the weights w_S trained on the whole split
  */
 public record StabilityEstimate(long fromStep, long steps, long seed, List<Sample> samples, double mean,
-    double standardError) {
+    double standardError, Bound bound) {
+
+  /**
+   * Theorem 12's γ ≤ L_f² / (µ n), from the diagnostics' estimates at w_S on the run's probe set.
+   *
+   * @param lipschitzValue L_f, the largest per-sample gradient norm over the probe samples
+   * @param mu the PL estimate ‖∇L‖² / (2L) of the probe set's mean loss
+   * @param probeSamples the probe samples behind both
+   * @param trainingSamples n, the size of the training split S
+   * @param gamma the bound L_f² / (µ n); +∞ when µ ≤ 0
+   */
+  public record Bound(double lipschitzValue, double mu, int probeSamples, long trainingSamples, double gamma) {
+    public static Bound of(double lipschitzValue, double mu, int probeSamples, long trainingSamples) {
+      return new Bound(lipschitzValue, mu, probeSamples, trainingSamples,
+          Bounds.stability(lipschitzValue, mu, trainingSamples));
+    }
+  }
 
   /**
    * One left-out training sample x_i.

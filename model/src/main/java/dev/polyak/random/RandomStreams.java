@@ -27,6 +27,8 @@ public final class RandomStreams {
   public static final String PROBES = "probes";
   /** The training samples left out, one at a time, by the stability estimate ({@code dev.polyak.train.Stability}). */
   public static final String STABILITY = "stability";
+  /** The start vector of the Hessian power iteration ({@code dev.polyak.diag.HessianPowerIteration}). */
+  public static final String SMOOTHNESS = "smoothness";
   /** Gating decisions. */
   public static final String GATING = "gating";
   /** Dropout keep masks, positioned by optimizer step ({@code dev.polyak.nn.Dropout}). */

@@ -1,6 +1,9 @@
 package dev.polyak.train;
 
 import ai.djl.ndarray.NDScope;
+import dev.polyak.diag.DiagnosticsOptions;
+import dev.polyak.diag.DiagnosticsReport;
+import dev.polyak.diag.HessianPowerIteration;
 import dev.polyak.diag.ProbeObjective;
 import dev.polyak.diag.ScalarOutput;
 import dev.polyak.diag.SeedSpread;
@@ -24,6 +27,11 @@ import java.util.function.Supplier;
  * of {@code seed} ({@link RandomStreams#STABILITY}), sorted: a stream of its own, so they are not the
  * probe samples of the same seed. The cost is 1 + k continuations of T steps, each in a trainer of
  * its own that is closed when done.
+ *
+ * <p>Beside γ̂ it gives Theorem 12's bound γ ≤ L_f² / (µ n) with n the training split's size and
+ * L_f (largest per-sample gradient norm) and µ (‖∇L‖² / 2L) estimated at w_S, the weights after
+ * the whole-split continuation, on the run's diagnostic probe set ({@link
+ * TrainerDiagnostics#conditioning}, default probe count, no kernels, traces or β).
  */
 public final class Stability {
   private static final TrainingListener QUIET = record -> {};
@@ -45,6 +53,7 @@ public final class Stability {
     int[] indices;
     double[] trainedOn;
     long from;
+    StabilityEstimate.Bound bound;
     try (Trainer whole = restored.get()) {
       from = whole.step();
       long runSteps = whole.config().steps();
@@ -55,6 +64,7 @@ public final class Stability {
       indices = leftOutSamples(seed, whole.trainSize(), samples);
       whole.train(from + steps, QUIET);
       trainedOn = ownLosses(whole, indices);
+      bound = bound(whole);
     }
     List<StabilityEstimate.Sample> results = new ArrayList<>();
     double[] differences = new double[indices.length];
@@ -73,7 +83,17 @@ public final class Stability {
     }
     double mean = SeedSpread.mean(differences);
     double standardError = SeedSpread.sampleStandardDeviation(differences, mean) / Math.sqrt(differences.length);
-    return new StabilityEstimate(from, steps, seed, results, mean, standardError);
+    return new StabilityEstimate(from, steps, seed, results, mean, standardError, bound);
+  }
+
+  /** Theorem 12's bound at the trainer's weights, on its diagnostic probe set. */
+  private static StabilityEstimate.Bound bound(Trainer trainer) {
+    DiagnosticsOptions options = DiagnosticsOptions.defaults()
+        .withProbeSamples(Math.max(2, Math.min(DiagnosticsOptions.DEFAULT_PROBE_SAMPLES, trainer.trainSize())))
+        .withHutchinsonProbes(0).withSmoothness(new HessianPowerIteration.Settings(
+            HessianPowerIteration.Settings.DEFAULT_TOLERANCE, 0, false));
+    DiagnosticsReport.Conditioning c = TrainerDiagnostics.conditioning(trainer, options);
+    return StabilityEstimate.Bound.of(c.lipschitzValue(), c.mu(), options.probeSamples(), trainer.trainSize());
   }
 
   /** The k left-out samples: the first k of a permutation of 0..n-1 from the "stability" stream, sorted. */

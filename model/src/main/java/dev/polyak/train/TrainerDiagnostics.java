@@ -3,6 +3,8 @@ package dev.polyak.train;
 import dev.polyak.diag.Diagnostics;
 import dev.polyak.diag.DiagnosticsOptions;
 import dev.polyak.diag.DiagnosticsReport;
+import dev.polyak.diag.KernelKind;
+import dev.polyak.diag.ProbeObjective;
 import dev.polyak.diag.ProbeSet;
 
 /**
@@ -17,6 +19,20 @@ public final class TrainerDiagnostics {
     long seed = trainer.config().seed();
     int[] probes = probes(trainer, options);
     return Diagnostics.run(trainer.probes(probes, options.kernel()), probes, trainer.step(), seed, options);
+  }
+
+  /**
+   * The whole-model estimates only (loss, gradient norms, µ, L_f and, unless the options skip them,
+   * the Hessian trace and β), without any kernel: the report's conditioning, on the same probe set
+   * as {@link #run}.
+   */
+  public static DiagnosticsReport.Conditioning conditioning(Trainer trainer, DiagnosticsOptions options) {
+    DiagnosticsOptions modelOnly = options.withKinds(java.util.Set.of(), false);
+    long seed = trainer.config().seed();
+    int[] probes = probes(trainer, modelOnly);
+    ProbeObjective objective = trainer.probes(probes, KernelKind.LOSS);
+    return Diagnostics.assemble(Diagnostics.Layout.of(trainer.model()), probes, trainer.step(), seed, modelOnly,
+        java.util.List.of(), Diagnostics.model(objective, modelOnly, seed)).conditioning();
   }
 
   /** The probe samples a trainer's diagnostics use. */

@@ -2,12 +2,20 @@ package dev.polyak.train;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.within;
 
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDScope;
 import dev.polyak.checkpoint.Checkpoint;
 import dev.polyak.data.read.ImageDataset;
+import dev.polyak.diag.ProbeObjective;
+import dev.polyak.diag.ProbeSet;
+import dev.polyak.diag.ScalarOutput;
 import dev.polyak.diag.StabilityEstimate;
+import dev.polyak.nn.Autograd;
 import dev.polyak.testing.ToyImages;
 import java.util.Arrays;
+import java.util.Collection;
 import java.util.function.Supplier;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -63,6 +71,55 @@ class StabilityTest {
     assertThat(estimate.standardError()).isPositive().isFinite();
     double[] differences = estimate.samples().stream().mapToDouble(StabilityEstimate.Sample::difference).toArray();
     assertThat(estimate.mean()).isEqualTo(Arrays.stream(differences).sum() / 4);
+  }
+
+  /**
+   * Theorem 12's bound L_f² / (µ n) at w_S: L_f and µ recomputed here by autograd on the same probe
+   * samples of a trainer trained the same 6 steps (per-sample gradient norms; the mean loss and its
+   * gradient over all probes as one batch).
+   */
+  @Test
+  void theTheoremTwelveBoundUsesPerSampleLipschitzAndMuAtTheTrainedWeights() {
+    StabilityEstimate.Bound bound = Stability.estimate(RESTORED, 6, 2, 11).bound();
+    assertThat(bound.trainingSamples()).isEqualTo(SAMPLES);
+    assertThat(bound.probeSamples()).isEqualTo(SAMPLES);
+    try (Trainer trainer = RESTORED.get()) {
+      trainer.train(16, record -> {});
+      int[] probes = ProbeSet.select(trainer.config().seed(), SAMPLES, SAMPLES);
+      ProbeObjective objective = trainer.probes(probes, ScalarOutput.LOSS);
+      double lipschitz = 0;
+      for (int b = 0; b < probes.length; b++) {
+        lipschitz = Math.max(lipschitz, Math.sqrt(squaredGradient(objective, b, b + 1)[1]));
+      }
+      double[] whole = squaredGradient(objective, 0, probes.length);
+      double mu = whole[1] / (2 * whole[0]);
+      assertThat(bound.lipschitzValue()).isCloseTo(lipschitz, within(1e-5 * lipschitz));
+      assertThat(bound.mu()).isCloseTo(mu, within(1e-4 * mu));
+      double gamma = lipschitz * lipschitz / (mu * SAMPLES);
+      assertThat(bound.gamma()).isCloseTo(gamma, within(1e-3 * gamma));
+    }
+  }
+
+  /** {loss, ‖∇loss‖²} of probes [from, to) evaluated as one batch. */
+  private static double[] squaredGradient(ProbeObjective objective, int from, int to) {
+    Collection<NDArray> parameters = objective.model().parameters().arrays();
+    Autograd.zeroGradients(parameters);
+    try (NDScope scope = new NDScope()) {
+      double loss;
+      try (Autograd.Mode on = Autograd.recording(true)) {
+        NDArray value = objective.loss(from, to);
+        loss = value.getFloat();
+        Autograd.backward(value);
+      }
+      double squares = 0;
+      for (NDArray p : parameters) {
+        for (float g : p.getGradient().toFloatArray()) {
+          squares += (double) g * g;
+        }
+      }
+      Autograd.zeroGradients(parameters);
+      return new double[] {loss, squares};
+    }
   }
 
   @Test

@@ -7,6 +7,7 @@ import dev.polyak.checkpoint.CheckpointStore;
 import dev.polyak.diag.DiagnosticRecords;
 import dev.polyak.diag.DiagnosticsOptions;
 import dev.polyak.diag.DiagnosticsReport;
+import dev.polyak.diag.HessianPowerIteration;
 import dev.polyak.diag.KernelKind;
 import dev.polyak.io.AtomicFiles;
 import dev.polyak.nn.Structure;
@@ -36,11 +37,13 @@ import picocli.CommandLine.Spec;
 @Command(name = "diagnose",
     description = {
         "Compute a checkpoint's conditioning diagnostics.",
-        "Per structure the NTK kernel's lambda_min, lambda_max, condition number kappa and entropy rho and the"
-            + " Hessian block trace; for the whole model the same plus the loss, gradient norms, PL ratio, mu and the"
-            + " convergence factor 1 - mu/L_f. Prints a table, writes <out>/diagnostics-step<N>.avro"
-            + " (DiagnosticRecord rows) and <out>/kappa-step<N>.png (layer x structure heat map of log10 kappa,"
-            + " singular structures black)."})
+        "Per structure the kernel's lambda_min, lambda_max, condition number kappa and entropy rho (the"
+            + " kernel of --kernel, default pntk) and the Hessian block trace; for the whole model the same plus the"
+            + " loss, gradient norms, PL ratio, mu, the smoothness beta (top Hessian eigenvalue, by power iteration),"
+            + " the value-Lipschitz L_f (largest per-sample gradient norm), Theorem 6(a)'s factor 1 - mu/beta and"
+            + " 6(b)'s sample complexity. Prints a table, writes <out>/diagnostics-step<N>.avro (DiagnosticRecord"
+            + " rows) and <out>/kappa-step<N>.png (layer x structure heat map of log10 kappa, singular structures"
+            + " black)."})
 final class DiagnoseCommand implements Callable<Integer> {
   @Option(names = "--checkpoint", required = true,
       description = "A checkpoint file, or a run's checkpoint folder (its newest valid checkpoint is used).")
@@ -77,6 +80,24 @@ final class DiagnoseCommand implements Callable<Integer> {
           + " vocabulary).")
   boolean wholeModel;
 
+  @Option(names = "--beta-iterations", defaultValue = "100", description = "Cap on the Hessian-vector products of"
+      + " the power iteration for beta; 0 skips beta and the convergence factor (default: ${DEFAULT-VALUE}).")
+  int betaIterations;
+
+  @Option(names = "--beta-tolerance", defaultValue = "1e-3", description = "Relative change of the Rayleigh quotient"
+      + " below which the power iteration stops (default: ${DEFAULT-VALUE}).")
+  double betaTolerance;
+
+  @Option(names = "--beta-per-structure", description = "Also each structure's block beta (one power iteration per"
+      + " structure: costly).")
+  boolean betaPerStructure;
+
+  @Option(names = "--sample-complexity", defaultValue = "0.1,0.05", paramLabel = "EPSILON,DELTA[,M]",
+      description = "Accuracy, confidence and loss bound of Theorem 6(b)'s n(epsilon, delta) <= 6 L_f^2 M /"
+          + " (mu epsilon^2 delta) + M^2 / (2 epsilon^2 delta); M defaults to the largest per-sample probe loss"
+          + " (default: ${DEFAULT-VALUE}).")
+  String sampleComplexity;
+
   @Option(names = "--out", description = "Output folder (default: the run folder's diagnostics/).")
   Path out;
 
@@ -97,6 +118,7 @@ final class DiagnoseCommand implements Callable<Integer> {
   @Override
   public Integer call() {
     DiagnosticsOptions options = options();
+    double[] complexity = parseSampleComplexity(sampleComplexity);
     CheckpointStore.Located located = CheckpointStore.locate(checkpoint);
     Path file = located.file();
     Path folder = out != null ? out : defaultOut(file);
@@ -112,6 +134,7 @@ final class DiagnoseCommand implements Callable<Integer> {
       List<DiagnosticRecord> records =
           DiagnosticRecords.of(run.runId(), file.getFileName().toString(), report);
       printTable(console, records, report);
+      printBounds(console, report.conditioning(), complexity);
       Path avro = folder.resolve("diagnostics-step" + report.step() + ".avro");
       dev.polyak.data.io.AvroFiles.write(avro, DiagnosticRecord.class, records);
       Path png = folder.resolve("kappa-step" + report.step() + ".png");
@@ -129,6 +152,10 @@ final class DiagnoseCommand implements Callable<Integer> {
     if (hutchinsonProbes < 0) {
       throw new IllegalArgumentException("--hutchinson-probes must be 0 or more, got " + hutchinsonProbes);
     }
+    if (betaIterations < 0 || !(betaTolerance > 0)) {
+      throw new IllegalArgumentException("--beta-iterations must be 0 or more and --beta-tolerance above 0, got "
+          + betaIterations + " and " + betaTolerance);
+    }
     if (memoryMb < 1) {
       throw new IllegalArgumentException("--memory-mb must be at least 1, got " + memoryMb);
     }
@@ -143,7 +170,27 @@ final class DiagnoseCommand implements Callable<Integer> {
     }
     return DiagnosticsOptions.defaults().withProbeSamples(probeSamples).withHutchinsonProbes(hutchinsonProbes)
         .withKernel(kind).withActiveProbes(activeProbes).withMemoryBudget(memoryMb << 20)
-        .withKinds(kinds(structures), wholeModel);
+        .withKinds(kinds(structures), wholeModel)
+        .withSmoothness(new HessianPowerIteration.Settings(betaTolerance, betaIterations, betaPerStructure));
+  }
+
+  /** {@code epsilon,delta[,M]} as {epsilon, delta, M}, M = NaN when not given. */
+  static double[] parseSampleComplexity(String text) {
+    String[] parts = text.split(",", -1);
+    try {
+      if (parts.length == 2 || parts.length == 3) {
+        double epsilon = Double.parseDouble(parts[0].trim());
+        double delta = Double.parseDouble(parts[1].trim());
+        double bound = parts.length == 3 ? Double.parseDouble(parts[2].trim()) : Double.NaN;
+        if (epsilon > 0 && delta > 0 && delta < 1 && (parts.length == 2 || bound > 0)) {
+          return new double[] {epsilon, delta, bound};
+        }
+      }
+    } catch (NumberFormatException e) {
+      // reported below
+    }
+    throw new IllegalArgumentException("--sample-complexity must be EPSILON,DELTA or EPSILON,DELTA,M with epsilon > 0,"
+        + " 0 < delta < 1 and M > 0, got '" + text + "'");
   }
 
   /** {@code heads|experts|filters|neurons|all} as structure kinds. */
@@ -180,8 +227,8 @@ final class DiagnoseCommand implements Callable<Integer> {
   }
 
   private static void printTable(PrintWriter console, List<DiagnosticRecord> records, DiagnosticsReport report) {
-    console.printf("%-22s %-4s %7s %12s %12s %12s %7s %25s%n", "structure", "kept", "active", "lambda_min",
-        "lambda_max", "kappa", "rho", "tr(H) +- SE");
+    console.printf("%-22s %-4s %7s %12s %12s %12s %7s %25s %11s%n", "structure", "kept", "active", "lambda_min",
+        "lambda_max", "kappa", "rho", "tr(H) +- SE", "beta");
     int singular = 0;
     int structureRows = 0;
     for (DiagnosticRecord r : records) {
@@ -191,26 +238,47 @@ final class DiagnoseCommand implements Callable<Integer> {
       }
       String trace = r.getHessianTrace() == null ? "-"
           : String.format(Locale.ROOT, "%.4g +- %.2g", r.getHessianTrace(), r.getHessianTraceSe());
+      String beta = r.getBeta() == null ? "-"
+          : String.format(Locale.ROOT, "%.4e", r.getBeta()) + (r.getBetaConverged() ? "" : "*");
       if (Double.isNaN(r.getLambdaMax())) {
         // the MODEL row without the whole-model kernel: its traces and estimates only
-        console.printf(Locale.ROOT, "%-22s %-4s %7s %12s %12s %12s %7s %25s%n", r.getStructureId(), "yes", "-", "-",
-            "-", "-", "-", trace);
+        console.printf(Locale.ROOT, "%-22s %-4s %7s %12s %12s %12s %7s %25s %11s%n", r.getStructureId(), "yes", "-",
+            "-", "-", "-", "-", trace, beta);
         continue;
       }
-      console.printf(Locale.ROOT, "%-22s %-4s %7s %12.4e %12.4e %12s %7.4f %25s%n", r.getStructureId(),
+      console.printf(Locale.ROOT, "%-22s %-4s %7s %12.4e %12.4e %12s %7.4f %25s %11s%n", r.getStructureId(),
           r.getKept() ? "yes" : "no", r.getActiveProbes() == null ? "-" : r.getActiveProbes() + "/" + r.getProbeSamples(),
           r.getLambdaMin(), r.getLambdaMax(),
           r.getSingular() ? "inf (sing.)" : String.format(Locale.ROOT, "%.4e", r.getConditionNumber()), r.getEntropy(),
-          trace);
+          trace, beta);
     }
     DiagnosticsReport.Conditioning c = report.conditioning();
-    console.printf(Locale.ROOT, "model: loss %.6g, |grad L|^2 %.6g, L_f estimate (max batch gradient norm) %.6g,"
+    console.printf(Locale.ROOT, "model: loss %.6g, |grad L|^2 %.6g, max batch gradient norm %.6g,"
         + " sqrt(lambda_max(K)) %s%n", c.loss(), c.gradientNormSquared(), c.maxBatchGradientNorm(),
         Double.isNaN(c.jacobianNorm()) ? "- (no whole-model kernel)" : String.format(Locale.ROOT, "%.6g", c.jacobianNorm()));
-    console.printf(Locale.ROOT, "model: PL ratio %.6g, mu %.6g, convergence factor 1 - mu/L_f %.6g;"
-        + " %d of %d structures singular; %s kernels %.2f s (%d passes), Hessian trace %.2f s%n", c.plRatio(), c.mu(),
-        c.convergenceFactor(), singular, structureRows, report.options().kernel(), report.kernelSeconds(),
-        report.passes(), report.hessianSeconds());
+    console.printf(Locale.ROOT, "model: PL ratio %.6g, mu %.6g; %d of %d structures singular; %s kernels %.2f s"
+        + " (%d passes), Hessian trace %.2f s, beta %.2f s%n", c.plRatio(), c.mu(), singular, structureRows,
+        report.options().kernel(), report.kernelSeconds(), report.passes(), report.hessianSeconds(),
+        report.smoothnessSeconds());
+  }
+
+  /** β, L_f and the Theorem 6 figures, each with where it comes from. */
+  private static void printBounds(PrintWriter console, DiagnosticsReport.Conditioning c, double[] complexity) {
+    HessianPowerIteration.Result beta = c.smoothness();
+    console.printf(Locale.ROOT, "model: smoothness beta %s; value-Lipschitz L_f (largest per-sample gradient norm)"
+        + " %.6g%n", beta == null ? "- (not computed)" : String.format(Locale.ROOT,
+            "%.6g (top Hessian eigenvalue, power iteration: %d iterations, %s)", beta.eigenvalue(), beta.iterations(),
+            beta.converged() ? "converged" : "NOT converged"), c.lipschitzValue());
+    console.printf(Locale.ROOT, "model: Theorem 6(a) convergence factor 1 - mu/beta %s%n", c.factorFlag() == null
+        ? String.format(Locale.ROOT, "%.6g", c.convergenceFactor())
+        : "- (" + c.factorFlag().spelling() + ": needs 0 < mu <= beta)");
+    double bound = Double.isNaN(complexity[2]) ? c.maxSampleLoss() : complexity[2];
+    String n = c.mu() > 0 && bound > 0
+        ? String.format(Locale.ROOT, "%.4g", c.sampleComplexity(bound, complexity[0], complexity[1]))
+        : "- (needs mu > 0 and M > 0)";
+    console.printf(Locale.ROOT, "model: Theorem 6(b) sample complexity n(epsilon=%s, delta=%s) <= %s with L_f above,"
+        + " M = %.6g (%s)%n", complexity[0], complexity[1], n, bound,
+        Double.isNaN(complexity[2]) ? "largest per-sample probe loss" : "given");
   }
 
 }

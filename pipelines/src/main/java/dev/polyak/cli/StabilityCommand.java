@@ -7,6 +7,7 @@ import dev.polyak.train.SavedRun;
 import dev.polyak.train.Stability;
 import java.io.PrintWriter;
 import java.nio.file.Path;
+import java.util.Locale;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -19,7 +20,9 @@ import picocli.CommandLine.Spec;
         "Estimate the empirical pointwise hypothesis stability of a run.",
         "From one of its checkpoints, continue training --steps steps on the whole training split and, for each of"
             + " --samples sampled training examples x_i, on the split without x_i; print each"
-            + " |L(w_S; x_i) - L(w_S\\i; x_i)| and their mean with its standard error. Costs 1 + samples"
+            + " |L(w_S; x_i) - L(w_S\\i; x_i)| and their mean with its standard error, beside Theorem 12's bound"
+            + " gamma <= L_f^2 / (mu n) (L_f the largest per-sample gradient norm and mu = |grad L|^2 / 2L on the run's"
+            + " probe samples at the weights trained on the whole split, n the split's size). Costs 1 + samples"
             + " continuations."})
 final class StabilityCommand implements Callable<Integer> {
   @Option(names = "--run", required = true, description = "A run folder written by polyak train (run.json, checkpoints/).")
@@ -64,6 +67,11 @@ final class StabilityCommand implements Callable<Integer> {
     }
     console.printf("stability: %.4e +- %.4e (mean |difference| +- standard error, %d samples, %d steps from step %d)%n",
         estimate.mean(), estimate.standardError(), estimate.samples().size(), estimate.steps(), estimate.fromStep());
+    StabilityEstimate.Bound bound = estimate.bound();
+    console.printf(Locale.ROOT, "Theorem 12 bound: gamma <= L_f^2 / (mu n) = %.4e with L_f %.6g (largest per-sample gradient norm)"
+        + " and mu %.6g (|grad L|^2 / 2L), both on %d probe samples at w_S (step %d), n = %d training samples%n",
+        bound.gamma(), bound.lipschitzValue(), bound.mu(), bound.probeSamples(), estimate.fromStep() + estimate.steps(),
+        bound.trainingSamples());
     console.flush();
     return 0;
   }

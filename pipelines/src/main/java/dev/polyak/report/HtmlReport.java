@@ -329,7 +329,13 @@ public final class HtmlReport {
           .append("<li>vs dense / vs random: paired over seeds where both finished; \u0394 = mean of (this \u2212 other)"
               + " final eval metric, p = two-sided paired t-test (bold below 0.05).</li>\n")
           .append("<li>Pruning share: pruning-event seconds over training-step plus pruning-event seconds, summed over"
-              + " finished runs.</li>\n</ul>\n<p class=\"meta\">polyak ")
+              + " finished runs.</li>\n")
+          .append(diagnostics.hasDiagnostics() ? "<li>diagnostics.avro, MODEL rows: \u03b2 (beta) is the top eigenvalue"
+              + " of the probe loss's Hessian by power iteration (beta_iterations, beta_converged); lipschitz_value"
+              + " L<sub>f</sub> the largest per-sample gradient norm; convergence_factor Theorem 6(a)'s 1 \u2212"
+              + " \u00b5/\u03b2, null with convergence_factor_flag unless 0 &lt; \u00b5 \u2264 \u03b2;"
+              + " max_batch_gradient_norm is a norm of batch means, neither constant.</li>\n" : "")
+          .append("</ul>\n<p class=\"meta\">polyak ")
           .append(escape(PolyakVersion.version())).append(" (git ").append(escape(PolyakVersion.revision()))
           .append("), from runs.avro, metrics.avro, summary.avro")
           .append(diagnostics.hasDiagnostics() ? ", diagnostics.avro" : "")

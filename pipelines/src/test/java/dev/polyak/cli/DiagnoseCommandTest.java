@@ -16,6 +16,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.stream.Stream;
 import javax.imageio.ImageIO;
 import org.apache.avro.file.DataFileReader;
@@ -69,6 +70,18 @@ class DiagnoseCommandTest {
     assertThat(model.getKind()).isEqualTo(DiagnosticKind.MODEL);
     assertThat(model.getLambdaMax()).isEqualTo(direct.whole().lambdaMax());
     assertThat(model.getMu()).isEqualTo(direct.conditioning().mu());
+    DiagnosticsReport.Conditioning c = direct.conditioning();
+    assertThat(model.getBeta()).isEqualTo(c.beta());
+    assertThat(model.getBetaIterations()).isEqualTo(c.smoothness().iterations());
+    assertThat(model.getLipschitzValue()).isEqualTo(c.lipschitzValue());
+    assertThat(model.getConvergenceFactor()).isEqualTo(c.factorFlag() == null ? c.convergenceFactor() : null);
+    assertThat(run.out()).contains(String.format(Locale.ROOT, "smoothness beta %.6g (top Hessian eigenvalue,"
+        + " power iteration: %d iterations", c.beta(), c.smoothness().iterations()))
+        .contains(String.format(Locale.ROOT, "L_f (largest per-sample gradient norm) %.6g", c.lipschitzValue()))
+        .contains("Theorem 6(a) convergence factor 1 - mu/beta ")
+        .contains(String.format(Locale.ROOT, "Theorem 6(b) sample complexity n(epsilon=0.1, delta=0.05) <= %.4g"
+            + " with L_f above, M = %.6g (largest per-sample probe loss)", c.sampleComplexity(c.maxSampleLoss(), 0.1, 0.05),
+            c.maxSampleLoss()));
 
     BufferedImage image = ImageIO.read(out.resolve("kappa-step10.png").toFile());
     KappaHeatMap map = KappaHeatMap.of(records);
@@ -85,7 +98,7 @@ class DiagnoseCommandTest {
     // gradient, PL and Hessian-trace figures are those of the full diagnostic
     Path light = dir.resolve("diag-light");
     CliRun lightRun = CliRun.of("diagnose", "--checkpoint", checkpoint.toString(), "--probe-samples", "8",
-        "--hutchinson-probes", "2", "--no-whole-model", "--out", light.toString());
+        "--hutchinson-probes", "2", "--no-whole-model", "--sample-complexity", "0.2,0.1,3", "--out", light.toString());
     assertThat(lightRun.code()).as(lightRun.err()).isZero();
     List<DiagnosticRecord> lightRecords = new ArrayList<>();
     try (DataFileReader<DiagnosticRecord> reader = new DataFileReader<>(
@@ -106,6 +119,9 @@ class DiagnoseCommandTest {
     assertThat(lightModel.getMu()).isEqualTo(direct.conditioning().mu());
     assertThat(lightModel.getMaxBatchGradientNorm()).isEqualTo(model.getMaxBatchGradientNorm());
     assertThat(lightModel.getHessianTrace()).isEqualTo(model.getHessianTrace());
+    assertThat(lightModel.getBeta()).isEqualTo(model.getBeta());
+    assertThat(lightRun.out()).contains(String.format(Locale.ROOT, "n(epsilon=0.2, delta=0.1) <= %.4g with L_f"
+        + " above, M = 3.00000 (given)", c.sampleComplexity(3, 0.2, 0.1)));
     assertThat(lightRun.out()).containsPattern("model +yes +- +- +- +- +")
         .contains("sqrt(lambda_max(K)) - (no whole-model kernel)");
     assertThat(run.out()).containsPattern("sqrt\\(lambda_max\\(K\\)\\) [0-9]");
@@ -143,6 +159,11 @@ class DiagnoseCommandTest {
     CliRun both = CliRun.of("diagnose", "--checkpoint", checkpoint.toString(), "--kernel", "pntk", "--output", "loss");
     assertThat(both.code()).isEqualTo(2);
     assertThat(both.err()).contains("--output is the deprecated name of --kernel");
+    for (String bound : new String[] {"0.1", "0.1,1.5", "0.1,0.05,-1", "a,b"}) {
+      CliRun complexity = CliRun.of("diagnose", "--checkpoint", checkpoint.toString(), "--sample-complexity", bound);
+      assertThat(complexity.code()).as(bound).isEqualTo(2);
+      assertThat(complexity.err()).contains("--sample-complexity").contains(bound);
+    }
     assertThat(dir.resolve("x")).doesNotExist();
     assertThat(dir.resolve("y")).doesNotExist();
   }

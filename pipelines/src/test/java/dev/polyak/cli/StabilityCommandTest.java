@@ -46,6 +46,8 @@ class StabilityCommandTest {
         .contains("L(w_S\\i)").contains("|difference|")
         .containsPattern("stability: \\d\\.\\d{4}e[-+]\\d+ \\+- \\d\\.\\d{4}e[-+]\\d+ \\(mean \\|difference\\| \\+- standard"
             + " error, 3 samples, 4 steps from step 10\\)");
+    assertThat(r.out()).containsPattern("Theorem 12 bound: gamma <= L_f\\^2 / \\(mu n\\) = \\d\\.\\d{4}e[-+]\\d+ with L_f"
+        + " \\S+ \\(largest per-sample gradient norm\\) and mu \\S+ .* at w_S \\(step 14\\), n = \\d+ training samples");
     assertThat(r.out().lines().filter(l -> l.matches("\\s+\\d+\\s+\\d+\\.\\d{6}\\s+\\d+\\.\\d{6}\\s+\\S+"))).hasSize(3);
 
     CliRun again = CliRun.of("stability", "--run", out.toString(), "--steps", "4", "--samples", "3",

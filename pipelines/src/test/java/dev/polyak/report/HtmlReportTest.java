@@ -85,6 +85,8 @@ class HtmlReportTest {
     // the fixture's rows carry no kernel: they read as the loss kernel, and the charts say so
     assertThat(page).contains("diagnosed without the whole-model kernel are left out. Kernel: loss (")
         .contains("(pruned structures among them). Kernel: loss (");
+    assertThat(page).contains("convergence_factor Theorem 6(a)'s 1 \u2212 \u00b5/\u03b2, null with"
+        + " convergence_factor_flag unless 0 &lt; \u00b5 \u2264 \u03b2");
   }
 
   @Test
@@ -95,7 +97,7 @@ class HtmlReportTest {
 
     assertThat(images(page)).hasSize(3); // curves, trade-off, seed spread
     assertThat(page).contains("No diagnostics.avro in the report folder")
-        .contains("No prune_events.avro in the report folder");
+        .contains("No prune_events.avro in the report folder").doesNotContain("lipschitz_value");
     assertThat(rows(page, "summary")).isEqualTo(3); // computed without summary.avro
   }
 

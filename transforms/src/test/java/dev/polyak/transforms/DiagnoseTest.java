@@ -125,9 +125,11 @@ class DiagnoseTest {
       assertSame(model, report.whole(), report.wholeTrace(), report);
       DiagnosticsReport.Conditioning c = report.conditioning();
       assertThat(List.of(model.getLoss(), model.getGradientNormSquared(), model.getMaxBatchGradientNorm(),
-          model.getJacobianNorm(), model.getPlRatio(), model.getMu(), model.getConvergenceFactor()))
+          model.getJacobianNorm(), model.getPlRatio(), model.getMu(), model.getLipschitzValue(), model.getBeta()))
           .containsExactly(c.loss(), c.gradientNormSquared(), c.maxBatchGradientNorm(), c.jacobianNorm(), c.plRatio(),
-              c.mu(), c.convergenceFactor());
+              c.mu(), c.lipschitzValue(), c.beta());
+      assertThat(model.getConvergenceFactor()).isEqualTo(c.factorFlag() == null ? c.convergenceFactor() : null);
+      assertThat(model.getConvergenceFactorFlag()).isEqualTo(c.factorFlag() == null ? null : c.factorFlag().spelling());
     }
     assertThat(count).isEqualTo(expected).isEqualTo(2 * (24 + 1));
   }
