@@ -1,6 +1,7 @@
 package dev.polyak.sweep;
 
 import dev.polyak.diag.DiagnosticsOptions;
+import dev.polyak.diag.HessianPowerIteration;
 import dev.polyak.diag.KernelKind;
 import dev.polyak.nn.Structure;
 import dev.polyak.train.RunSpec;
@@ -30,21 +31,24 @@ import java.util.stream.Collectors;
  *     for BERT it costs more than every head together
  * @param kernel the kernel ({@code kernel:} key, {@link KernelKind#parse}; default pntk)
  * @param activeProbes structure spectra over their active probes only ({@code active_probes:}, default false)
+ * @param betaIterations the cap of β's power iteration ({@code beta_iterations:}, default 100; 0 skips β,
+ *     which costs about twice the kernels on BERT)
  */
 public record DiagnosticsPlan(boolean enabled, boolean atPruning, boolean atEnd, Every every, int probeSamples,
-    int hutchinsonProbes, Set<Structure.Kind> kinds, boolean wholeModel, KernelKind kernel, boolean activeProbes)
-    implements Serializable {
-  private static final long serialVersionUID = 3L;
+    int hutchinsonProbes, Set<Structure.Kind> kinds, boolean wholeModel, KernelKind kernel, boolean activeProbes,
+    int betaIterations) implements Serializable {
+  private static final long serialVersionUID = 4L;
   private static final List<String> KEYS = List.of("at", "every", "probe_samples", "hutchinson_probes", "structures",
-      "whole_model", "kernel", "active_probes");
+      "whole_model", "kernel", "active_probes", "beta_iterations");
 
   /** The cadence of a block that does not say: every 10 % of a run (what the diagnostics' cost is measured at). */
   public static final Every DEFAULT_EVERY = Every.percent(10);
 
-  /** A plan with the default kernel (pntk), spectra over all probes. */
+  /** A plan with the default kernel (pntk), spectra over all probes and β by the default power iteration. */
   public DiagnosticsPlan(boolean enabled, boolean atPruning, boolean atEnd, Every every, int probeSamples,
       int hutchinsonProbes, Set<Structure.Kind> kinds, boolean wholeModel) {
-    this(enabled, atPruning, atEnd, every, probeSamples, hutchinsonProbes, kinds, wholeModel, KernelKind.PNTK, false);
+    this(enabled, atPruning, atEnd, every, probeSamples, hutchinsonProbes, kinds, wholeModel, KernelKind.PNTK, false,
+        HessianPowerIteration.Settings.DEFAULT_MAX_ITERATIONS);
   }
 
   public DiagnosticsPlan {
@@ -109,7 +113,9 @@ public record DiagnosticsPlan(boolean enabled, boolean atPruning, boolean atEnd,
   /** {@link DiagnosticsOptions#defaults()} with this plan's probe counts, kinds, whole-model choice and kernel. */
   public DiagnosticsOptions toOptions() {
     return DiagnosticsOptions.defaults().withProbeSamples(probeSamples).withHutchinsonProbes(hutchinsonProbes)
-        .withKinds(kinds, wholeModel).withKernel(kernel).withActiveProbes(activeProbes);
+        .withKinds(kinds, wholeModel).withKernel(kernel).withActiveProbes(activeProbes)
+        .withSmoothness(new HessianPowerIteration.Settings(HessianPowerIteration.Settings.DEFAULT_TOLERANCE,
+            betaIterations, false));
   }
 
   /**
@@ -142,6 +148,7 @@ public record DiagnosticsPlan(boolean enabled, boolean atPruning, boolean atEnd,
     YamlNode wholeModel = block.get("whole_model");
     YamlNode kernel = block.get("kernel");
     YamlNode activeProbes = block.get("active_probes");
+    YamlNode betaIterations = block.get("beta_iterations");
     return new DiagnosticsPlan(true, atPruning, atEnd, every(block.get("every")),
         probeSamples == null ? DiagnosticsOptions.DEFAULT_PROBE_SAMPLES
             : (int) probeSamples.wholeNumber(2, Integer.MAX_VALUE),
@@ -149,7 +156,9 @@ public record DiagnosticsPlan(boolean enabled, boolean atPruning, boolean atEnd,
             : (int) hutchinsonProbes.wholeNumber(0, Integer.MAX_VALUE),
         structures == null ? EnumSet.allOf(Structure.Kind.class) : kinds(structures),
         wholeModel == null || wholeModel.flag(), kernel == null ? KernelKind.PNTK : kernel(kernel),
-        activeProbes != null && activeProbes.flag());
+        activeProbes != null && activeProbes.flag(),
+        betaIterations == null ? HessianPowerIteration.Settings.DEFAULT_MAX_ITERATIONS
+            : (int) betaIterations.wholeNumber(0, Integer.MAX_VALUE));
   }
 
   /** {@code kernel}: pntk, target-logit, projected:k or loss. */
@@ -225,6 +234,7 @@ public record DiagnosticsPlan(boolean enabled, boolean atPruning, boolean atEnd,
     return "diagnostics: " + String.join(", ", where) + "; n = " + probeSamples + ", " + hutchinsonProbes
         + " Hutchinson probes, " + kernel + " kernel" + (activeProbes ? " over active probes" : "") + ", " + kindsText
         + (wholeModel ? ", the whole-model kernel" : ", no whole-model kernel")
+        + (betaIterations == 0 ? ", no beta" : "")
         + (mostKept > 0 ? "; a run keeps up to " + mostKept + " periodic checkpoints for them beyond keep_last" : "");
   }
 

@@ -428,6 +428,11 @@ class SweepSpecTest {
     assertThat(options.kinds()).containsExactlyInAnyOrder(Structure.Kind.EXPERT, Structure.Kind.HEAD);
     assertThat(options.wholeModel()).isFalse();
     assertThat(defaults.toOptions().wholeModel()).isTrue();
+    assertThat(defaults.betaIterations()).isEqualTo(100);
+    assertThat(defaults.toOptions().smoothness().maxIterations()).isEqualTo(100);
+    DiagnosticsPlan noBeta = SweepSpec.parse(run + "diagnostics: {beta_iterations: 0}\n", BASE).diagnostics();
+    assertThat(noBeta.toOptions().smoothness().maxIterations()).isZero();
+    assertThat(noBeta.describe(List.of())).endsWith(", no beta");
     assertThat(options.batchSize()).isEqualTo(DiagnosticsOptions.DEFAULT_BATCH_SIZE);
     assertThat(options.kernel()).isEqualTo(KernelKind.PNTK);
     assertThat(options.activeProbes()).isFalse();
