@@ -9,6 +9,9 @@ import dev.polyak.io.FileTrees;
 import dev.polyak.pipelines.PreprocessPipeline;
 import dev.polyak.pipelines.RunnerSettings;
 import dev.polyak.runner.RunnerMixin;
+import dev.polyak.service.Sweeps;
+import dev.polyak.sweep.RunPolicy;
+import dev.polyak.sweep.SweepSpec;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.io.PrintWriter;
@@ -79,12 +82,12 @@ final class QuickstartCommand implements Callable<Integer> {
 
     console.printf("[3/5] ");
     WikiTextConfig text = WikiTextConfig.defaults().withRowsPerShard(100);
-    PreprocessCommand.runAndReport(console, "wikitext", textShards, settings,
+    PreprocessConsole.runAndReport(console, "wikitext", textShards, settings,
         () -> PreprocessPipeline.run(new PreprocessPipeline.WikiTextJob(textData, textShards, text, true),
             settings.toPipelineOptions("polyak-quickstart-wikitext")));
     console.printf("[4/5] ");
     CifarConfig images = new CifarConfig(1000, 0);
-    PreprocessCommand.runAndReport(console, "cifar", imageShards, settings,
+    PreprocessConsole.runAndReport(console, "cifar", imageShards, settings,
         () -> PreprocessPipeline.run(new PreprocessPipeline.CifarJob(imageData, imageShards, Optional.empty(), images, true),
             settings.toPipelineOptions("polyak-quickstart-cifar")));
 
@@ -130,14 +133,14 @@ final class QuickstartCommand implements Callable<Integer> {
     deleteRecursively(dir.resolve("sweep")); // a fresh sweep: the shards above were just replaced
     console.printf("[5/5] sweeping bert-tiny x {dense, pl-gate, random} x 2 seeds, %d steps each (%s)%n", steps, sweepFile);
     console.flush();
-    PrintWriter out = spec.commandLine().getOut();
-    // through PolyakCli's own error handling: a mistake in the nested sweep is one line, exit 2
-    int swept = PolyakCli.execute(out, spec.commandLine().getErr(), "sweep", "--config", sweepFile.toString(),
-        "--runner", runner.runner(), "--flink-master", runner.flinkMaster(), "--parallelism", Integer.toString(settings.parallelism()));
+    SweepSpec sweep = SweepSpec.load(sweepFile);
+    int swept = SweepConsole.run(() -> sweep, sweepFile, Sweeps.folder(sweep, sweepFile, null), RunPolicy.standard(),
+        Sweeps.Execution.of(settings), false, spec);
     if (swept != 0) {
       return swept;
     }
 
+    PrintWriter out = spec.commandLine().getOut();
     Path abs = dir.toAbsolutePath().normalize();
     out.println();
     out.printf("Open %s/sweep/report/report.html; regenerate it with ./polyak report --sweep %s/sweep%n", abs, abs);

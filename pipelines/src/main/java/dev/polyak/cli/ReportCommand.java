@@ -1,18 +1,9 @@
 package dev.polyak.cli;
 
-import dev.polyak.BadInputException;
-import dev.polyak.report.HtmlReport;
-import dev.polyak.schemas.PairedComparison;
-import dev.polyak.schemas.Stats;
-import dev.polyak.schemas.SummaryRecord;
-import dev.polyak.summary.ReportFiles;
-import dev.polyak.summary.SweepSummary;
+import dev.polyak.service.Reports;
+import dev.polyak.service.SweepReport;
 import java.io.PrintWriter;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.List;
-import java.util.Locale;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -36,46 +27,12 @@ final class ReportCommand implements Callable<Integer> {
 
   @Override
   public Integer call() {
-    Path reportDir = sweep.resolve("report");
-    if (!Files.isDirectory(reportDir)) {
-      throw new BadInputException(reportDir + ": no such folder (polyak report reads the sweep's report/*.avro)");
-    }
-    List<SummaryRecord> summary = SweepSummary.write(reportDir);
-    Path html = HtmlReport.write(reportDir);
+    SweepReport report = Reports.regenerate(sweep);
     PrintWriter console = spec.commandLine().getOut();
-    console.printf("summary: %s%n", reportDir.resolve(ReportFiles.SUMMARY));
-    console.printf("report: %s%n", html);
-    console.print(table(summary));
+    console.printf("summary: %s%n", report.summaryFile());
+    console.printf("report: %s%n", report.html());
+    console.print(report.table());
     console.flush();
     return 0;
-  }
-
-  /** The compact table: config | finished | final eval mean ± std | vs dense p, columns padded. */
-  static String table(List<SummaryRecord> summary) {
-    List<String[]> rows = new ArrayList<>();
-    rows.add(new String[] {"config", "finished", "final eval (mean +- std)", "vs dense p"});
-    for (SummaryRecord s : summary) {
-      Stats eval = s.getFinalEvalMetric();
-      PairedComparison dense = s.getVersusDense();
-      rows.add(new String[] {
-        s.getConfig(),
-        s.getFinished() + "/" + s.getRuns(),
-        eval == null ? "-" : HtmlReport.format(eval.getMean()) + " +- " + HtmlReport.format(eval.getStd()) + " "
-            + s.getMetricName(),
-        dense == null || dense.getPValue() == null ? "-" : HtmlReport.format(dense.getPValue())
-      });
-    }
-    int[] widths = new int[4];
-    for (String[] row : rows) {
-      for (int i = 0; i < row.length; i++) {
-        widths[i] = Math.max(widths[i], row[i].length());
-      }
-    }
-    StringBuilder table = new StringBuilder();
-    for (String[] row : rows) {
-      table.append(String.format(Locale.ROOT, "%-" + widths[0] + "s | %" + widths[1] + "s | %-" + widths[2] + "s | %s",
-          row[0], row[1], row[2], row[3]).stripTrailing()).append('\n');
-    }
-    return table.toString();
   }
 }

@@ -37,16 +37,6 @@ public final class RunnerMixin {
       + " path (the image's lib/polyak.jar, polyak cluster start) built from the same commit.")
   boolean thinJar;
 
-  /** {@code --runner} as given, to pass on to another polyak command line. */
-  public String runner() {
-    return runner;
-  }
-
-  /** {@code --flink-master} as given, to pass on to another polyak command line. */
-  public String flinkMaster() {
-    return flinkMaster;
-  }
-
   public RunnerSettings settings() {
     RunnerSettings.Runner kind = RunnerSettings.Runner.parse(runner);
     Optional<Path> confDir = FlinkRest.confDir(Optional.ofNullable(flinkConfDir));

@@ -6,6 +6,10 @@ import dev.polyak.checkpoint.Safetensors;
 import dev.polyak.checkpoint.SafetensorsContent;
 import dev.polyak.data.io.AvroFiles;
 import dev.polyak.schemas.PruneEvent;
+import dev.polyak.schemas.SummaryRecord;
+import dev.polyak.service.Reports;
+import dev.polyak.sweep.Cell;
+import dev.polyak.sweep.SweepSpec;
 import dev.polyak.testing.TestShardSets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -17,7 +21,7 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * Pruning from the command line: {@code polyak train} with a {@code pruning:} block prints the
  * event and writes its record, the masks survive {@code polyak export}, and {@code polyak compare}
- * trains every (method, seed) cell and prints one table row per method.
+ * runs the sweep of its (method, seed) cells and prints the sweep summary's table.
  */
 class PruningCommandsTest {
   @TempDir static Path dir;
@@ -58,26 +62,38 @@ class PruningCommandsTest {
   }
 
   @Test
-  void compareTrainsEveryCellAndPrintsOneRowPerMethod() throws Exception {
+  void compareRunsItsSweepFileAndPrintsTheSweepSummaryTable() throws Exception {
     Path out = dir.resolve("compare");
     CliRun compare = CliRun.of("compare", "--shards", shards.toString(), "--model", "mlp", "--methods",
         "dense,random,magnitude", "--seeds", "0,1", "--steps", "12", "--prune-step", "4", "--eval-every", "4",
         "--eval-samples", "16", "--batch-size", "8", "--out", out.toString());
     assertThat(compare.code()).as(compare.err()).isZero();
-    for (String method : List.of("dense", "random", "magnitude")) {
-      for (int seed = 0; seed < 2; seed++) {
-        assertThat(out.resolve("runs/" + method + "-seed" + seed + "/result.json")).content().contains("FINISHED");
-        assertThat(compare.out()).contains(method + " seed " + seed + ": FINISHED");
-      }
+    // It ran the sweep file it wrote, as polyak sweep would: one run folder per cell.
+    SweepSpec sweep = SweepSpec.load(out.resolve("sweep.yaml"));
+    assertThat(sweep.cells()).hasSize(6);
+    for (Cell cell : sweep.cells()) {
+      Path run = out.resolve("runs").resolve(cell.runId());
+      assertThat(run.resolve("result.json")).content().contains("FINISHED");
+      List<Long> events = Files.exists(run.resolve("prune_events.avro"))
+          ? AvroFiles.read(run.resolve("prune_events.avro"), PruneEvent.class).stream().map(PruneEvent::getStep).toList()
+          : List.of();
+      assertThat(events).as(cell.config()).isEqualTo(cell.method().equals("dense") ? List.of() : List.of(4L));
     }
-    assertThat(out.resolve("runs/random-seed1/prune_events.avro")).exists();
-    assertThat(out.resolve("runs/dense-seed1/prune_events.avro")).doesNotExist();
-    String table = Files.readString(out.resolve("table.md"));
-    assertThat(table).startsWith("| method | seeds | final train loss | final eval accuracy |");
-    assertThat(table.lines().filter(l -> l.startsWith("| dense | 2 |") || l.startsWith("| random | 2 |")
-        || l.startsWith("| magnitude | 2 |"))).hasSize(3);
-    // Dense reaches its own final figure by its last evaluation at the latest.
-    assertThat(table.lines().filter(l -> l.startsWith("| dense")).findFirst().orElseThrow()).doesNotContain("not reached");
-    assertThat(compare.out()).contains(table.lines().findFirst().orElseThrow());
+    // Its table is the sweep summary's, the one polyak report prints from the files alone.
+    List<SummaryRecord> summary = AvroFiles.read(out.resolve("report/summary.avro"), SummaryRecord.class);
+    String table = Reports.table(summary);
+    assertThat(compare.out()).endsWith("report: " + out.toAbsolutePath().resolve("report/report.html") + "\n" + table);
+    assertThat(table.lines().skip(1)).hasSize(3).allSatisfy(row -> assertThat(row).containsPattern("\\| +2/2 \\|"));
+    CliRun report = CliRun.of("report", "--sweep", out.toString());
+    assertThat(report.out()).endsWith(table);
+  }
+
+  @Test
+  void compareRefusesAnUnknownMethodNamingTheOption() {
+    CliRun compare = CliRun.of("compare", "--shards", shards.toString(), "--methods", "dense,nonsense", "--out",
+        dir.resolve("refused").toString());
+    assertThat(compare.code()).isEqualTo(2);
+    assertThat(compare.err()).contains("--methods: pruning.method must be one of").contains("'nonsense'");
+    assertThat(dir.resolve("refused")).doesNotExist();
   }
 }
