@@ -10,7 +10,7 @@ import dev.polyak.diag.HessianTrace;
 import dev.polyak.diag.JacobianKernels;
 import dev.polyak.diag.ProbeObjective;
 import dev.polyak.diag.ProbeSet;
-import dev.polyak.diag.ScalarOutput;
+import dev.polyak.diag.KernelKind;
 import dev.polyak.diag.Spectrum;
 import dev.polyak.nn.Bert;
 import dev.polyak.nn.Structure;
@@ -37,7 +37,8 @@ import picocli.CommandLine.Option;
     description = {
         "Measure what diagnostics cost on a small BERT.",
         "Diagnostics cost on the reference's BERT (hidden 256, 4 layers, 4 heads, vocabulary 30,000, seq 128):"
-            + " the per-head NTK of all 16 heads (n = 64 probes, 19 masked positions each, float64 eigenvalues),"
+            + " the per-head NTK of all 16 heads for each of --kernels (n = 64 probes, 19 masked positions each, float64"
+            + " eigenvalues),"
             + " a Hutchinson Hessian trace (10 probes, batch 16) and one training step, with 1 and 2 threads.",
         "Prints the share of training time that diagnostics at a sweep's default cadence (every 10 %% of a run, and"
             + " the checkpoints just before and after each pruning event) add to a run of --run-steps steps.",
@@ -64,6 +65,11 @@ final class BenchDiagnoseCommand implements Callable<Integer> {
           + " one-shot, and an iterative schedule).")
   List<Integer> pruningEvents;
 
+  @Option(names = "--kernels", split = ",", defaultValue = "pntk,loss",
+      description = "Kernels whose per-head NTK is timed, side by side (default: ${DEFAULT-VALUE}: the default"
+          + " pseudo-NTK and the loss-gradient kernel polyak used before it).")
+  List<String> kernels;
+
   @Option(names = "--reference", description = "Folder of the PyTorch reference scripts (run.sh), e.g. ../shared/anchors.")
   Path reference;
 
@@ -82,6 +88,7 @@ final class BenchDiagnoseCommand implements Callable<Integer> {
           + " --pruning-events at least 0");
     }
     AnchorScripts.check(reference);
+    List<KernelKind> kinds = kernels.stream().map(KernelKind::parse).toList();
     PrintStream console = System.out;
     console.printf("machine: %d cores, Java %s, max heap %d MiB%n", Runtime.getRuntime().availableProcessors(),
         System.getProperty("java.version"), Runtime.getRuntime().maxMemory() >> 20);
@@ -101,20 +108,27 @@ final class BenchDiagnoseCommand implements Callable<Integer> {
         Arrays.sort(steps);
         double step = (steps[1] + steps[2]) / 2e9;
 
-        ProbeObjective heads = trainer.probes(ProbeSet.select(0, data.size(), 64), ScalarOutput.LOSS);
-        double ntk = median(() -> headSpectra(heads, JacobianKernels.DEFAULT_MEMORY_BUDGET));
-        ProbeObjective batch = trainer.probes(ProbeSet.select(1, data.size(), 16), ScalarOutput.LOSS);
+        double lossNtk = Double.NaN;
+        for (KernelKind kind : kinds) {
+          ProbeObjective heads = trainer.probes(ProbeSet.select(0, data.size(), 64), kind);
+          double seconds = median(() -> headSpectra(heads, JacobianKernels.DEFAULT_MEMORY_BUDGET));
+          lossNtk = kind.equals(KernelKind.LOSS) ? seconds : lossNtk;
+          console.printf("%d thread(s): NTK (%s kernel) of all 16 heads, n = 64: %.2f s%n", n, kind, seconds);
+        }
+        double ntk = lossNtk;
+        ProbeObjective batch = trainer.probes(ProbeSet.select(1, data.size(), 16), KernelKind.LOSS);
         double[] trace = new double[1];
         double hutchinson = median(() -> trace[0] = HessianTrace.estimate(batch, 10, 16,
             DiagnosticsOptions.DEFAULT_RELATIVE_STEP, 0).whole().trace());
-        console.printf("%d thread(s): NTK of all 16 heads, n = 64: %.2f s; Hutchinson, 10 probes, batch 16: %.2f s"
-            + " (trace %.1f); training step (batch 16): %.3f s%n", n, ntk, hutchinson, trace[0], step);
+        console.printf("%d thread(s): Hutchinson, 10 probes, batch 16: %.2f s (trace %.1f); training step (batch 16):"
+            + " %.3f s%n", n, hutchinson, trace[0], step);
         DiagnosticsOptions full = DiagnosticsOptions.defaults();
         DiagnosticsOptions light = full.withKinds(full.kinds(), false);
         double fullSeconds = median(() -> TrainerDiagnostics.run(trainer, full));
         double lightSeconds = median(() -> TrainerDiagnostics.run(trainer, light));
-        console.printf("%d thread(s): one default diagnostic (n = 64, every head, 10 Hutchinson probes, gradient"
-            + " statistics): %.1f s with the whole-model kernel, %.1f s without%n", n, fullSeconds, lightSeconds);
+        console.printf("%d thread(s): one default diagnostic (n = 64, %s kernel, every head, 10 Hutchinson probes,"
+            + " beta by power iteration, gradient statistics): %.1f s with the whole-model kernel, %.1f s without%n", n,
+            full.kernel(), fullSeconds, lightSeconds);
         for (int events : pruningEvents) {
           // as a sweep's default diagnostics block: every 10 % (the last is the end), before and after each event
           int perRun = 10 + 2 * events;
@@ -123,7 +137,8 @@ final class BenchDiagnoseCommand implements Callable<Integer> {
               + " %.0f s)%n", n, perRun, runSteps, events, 100 * perRun * fullSeconds / (runSteps * step),
               100 * perRun * lightSeconds / (runSteps * step), runSteps * step);
         }
-        if (reference != null) {
+        if (reference != null && !Double.isNaN(ntk)) {
+          // the reference scripts differentiate the per-sample loss: compared with polyak's loss kernel
           compareWithReference(n, ntk, hutchinson, console);
         }
       }
@@ -171,7 +186,7 @@ final class BenchDiagnoseCommand implements Callable<Integer> {
     TrainingConfig training = new TrainingConfig(0, 1, 16, TrainingConfig.OptimizerKind.ADAMW, 1e-4,
         TrainingConfig.Schedule.CONSTANT, 0, 0.01, 0, 0, 1, 1);
     try (MlmTrainer trainer = new MlmTrainer(base, training, data, data)) {
-      ProbeObjective probes = trainer.probes(ProbeSet.select(0, data.size(), 128), ScalarOutput.LOSS);
+      ProbeObjective probes = trainer.probes(ProbeSet.select(0, data.size(), 128), KernelKind.PNTK);
       long started = System.nanoTime();
       JacobianKernels.Kernels k = headSpectra(probes, memoryMb << 20);
       long heads = java.util.Arrays.stream(k.structureKernels()).filter(java.util.Objects::nonNull).count();
