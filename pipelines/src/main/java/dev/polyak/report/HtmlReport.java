@@ -335,6 +335,14 @@ public final class HtmlReport {
               + " L<sub>f</sub> the largest per-sample gradient norm; convergence_factor Theorem 6(a)'s 1 \u2212"
               + " \u00b5/\u03b2, null with convergence_factor_flag unless 0 &lt; \u00b5 \u2264 \u03b2;"
               + " max_batch_gradient_norm is a norm of batch means, neither constant.</li>\n" : "")
+          .append(diagnostics.hasDiagnostics() ? "<li>Kernels: pntk is the pseudo-NTK of the model function (Mohamadi"
+              + " et al. 2023: one scalar per sample, the sum of its logits over \u221aC), target-logit the true class's"
+              + " logit, projected:k the mean of k Gaussian output projections (an unbiased trace-NTK), loss the"
+              + " per-sample loss gradients (not the paper's kernel). Proposition 14 of the paper says pruning raises"
+              + " \u03bb<sub>min</sub>(K); removing a structure's Jacobian columns at fixed weights cannot"
+              + " (K \u2212 K<sub>i</sub> \u227c K, checked in polyak's JacobianKernelsTest), so a \u03ba or"
+              + " \u03bb<sub>min</sub> that improves after an event does so through training, not through the removal."
+              + "</li>\n" : "")
           .append("</ul>\n<p class=\"meta\">polyak ")
           .append(escape(PolyakVersion.version())).append(" (git ").append(escape(PolyakVersion.revision()))
           .append("), from runs.avro, metrics.avro, summary.avro")

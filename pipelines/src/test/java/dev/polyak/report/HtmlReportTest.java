@@ -85,6 +85,8 @@ class HtmlReportTest {
     // the fixture's rows carry no kernel: they read as the loss kernel, and the charts say so
     assertThat(page).contains("diagnosed without the whole-model kernel are left out. Kernel: loss (")
         .contains("(pruned structures among them). Kernel: loss (");
+    assertThat(page).contains("Proposition 14 of the paper says pruning raises \u03bb<sub>min</sub>(K)")
+        .contains("pntk is the pseudo-NTK of the model function");
     assertThat(page).contains("convergence_factor Theorem 6(a)'s 1 \u2212 \u00b5/\u03b2, null with"
         + " convergence_factor_flag unless 0 &lt; \u00b5 \u2264 \u03b2");
   }
