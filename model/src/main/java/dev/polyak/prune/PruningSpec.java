@@ -36,7 +36,8 @@ public record PruningSpec(PruningMethod method, Set<Structure.Kind> scope, Pruni
 
   public PruningSpec {
     scope = scope.isEmpty() ? Set.of() : Set.copyOf(EnumSet.copyOf(scope));
-    options = options == null ? Map.of() : java.util.Collections.unmodifiableMap(withKernel(method, options));
+    // also without an options block: the saved spec, read back, has an empty one and must hash the same
+    options = java.util.Collections.unmodifiableMap(withKernel(method, options == null ? Map.of() : options));
     if (minPerLayer < 0) {
       throw new RunFileException("pruning.min_per_layer", "pruning.min_per_layer must be >= 0, got " + minPerLayer);
     }

@@ -189,13 +189,19 @@ class RunSpecTest {
     for (String block : new String[] {
         "{method: magnitude, step: 10, ratio: 0.5, min_per_layer: 1}",
         "{method: pl-gate, schedule: linear, start_epoch: 0, end_epoch: 2, final_ratio: 0.5, options: {alpha: 0.5}}",
-        "{method: random, schedule: iterative, every_epochs: 1, fraction: 0.2, final_ratio: 0.6, scope: [neurons]}"}) {
+        "{method: random, schedule: iterative, every_epochs: 1, fraction: 0.2, final_ratio: 0.6, scope: [neurons]}",
+        // no options block: the default kernel must be in the saved spec as in the run id
+        "{method: pl-gate, step: 10, ratio: 0.5}",
+        "{method: kappa-rank, step: 10, ratio: 0.5}"}) {
       RunSpec spec = RunSpec.parse("model: mlp\ndata: /shards\nsteps: 40\neval_every: 10\npruning: " + block + "\n", null);
       String saved = "{\"run_id\": \"" + spec.runId() + "\", \"spec\": " + spec.canonicalJson()
           + ", \"data\": \"/shards\", \"checkpoint_every\": 10, \"keep_last\": 3}";
       RunSpec restored = SavedRun.specOf(saved, Path.of("ckpt.safetensors"), null);
       assertThat(restored.runId()).as(block).isEqualTo(spec.runId());
       assertThat(restored.pruning()).as(block).isEqualTo(spec.pruning());
+      if (block.contains("pl-gate") || block.contains("kappa-rank")) {
+        assertThat(spec.canonicalJson()).as(block).contains("\"kernel\":\"pntk\"");
+      }
     }
   }
 
