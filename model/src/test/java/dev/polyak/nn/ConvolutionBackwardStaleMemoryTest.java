@@ -18,7 +18,7 @@ import org.junit.jupiter.params.provider.CsvSource;
  * allocation. That was behind EveryPruningMethodTest's sporadic "dense-vgg16 DIVERGED at step 1" and
  * "conv0/filter0 has a NaN score" (step 0: finite loss, NaN gradients in the first three
  * convolutions only). {@link AbstractConvNet#convolution3x3} pads the channels with zeros to the
- * block; both gradients must then match the closed forms of L = Σ conv(x, W) · r:
+ * block; the output and both gradients must then match the closed forms of L = Σ conv(x, W) · r:
  * dL/dx[b,i,h,w] = Σ_o,kh,kw r[b,o,h+1-kh,w+1-kw] W[o,i,kh,kw] and
  * dL/dW[o,i,kh,kw] = Σ_b,h,w r[b,o,h,w] x[b,i,h+kh-1,w+kw-1]. The 16-channel and batch-1 cases
  * (no padding; batch 1 takes the engine's own kernel) were right before the fix as well.
@@ -37,6 +37,7 @@ class ConvolutionBackwardStaleMemoryTest {
     random.fillGaussian(r, 1f);
     double[] expected = closedForm(w, r, batch, channels, size);
     double[] expectedWeight = closedFormWeight(x, r, batch, channels, size);
+    double[] expectedOutput = closedFormOutput(x, w, batch, channels, size);
     try (NDManager manager = NDManager.newBaseManager("PyTorch")) {
       for (int trial = 0; trial < 5; trial++) {
         try (NDManager m = manager.newSubManager()) {
@@ -51,6 +52,11 @@ class ConvolutionBackwardStaleMemoryTest {
           weight.setRequiresGradient(true);
           try (Autograd.Mode on = Autograd.recording(true)) {
             NDArray y = AbstractConvNet.convolution3x3(input, weight, null, 1);
+            float[] output = y.toFloatArray();
+            for (int i = 0; i < output.length; i++) {
+              assertThat((double) output[i]).as("trial %d, output %d", trial, i)
+                  .isCloseTo(expectedOutput[i], within(1e-3));
+            }
             Autograd.backward(y.mul(outputWeights).sum());
           }
           float[] actual = input.getGradient().toFloatArray();
@@ -65,6 +71,33 @@ class ConvolutionBackwardStaleMemoryTest {
         }
       }
     }
+  }
+
+  /** y[b,o,h,w] = Σ_i,kh,kw x[b,i,h+kh-1,w+kw-1] W[o,i,kh,kw]. */
+  private static double[] closedFormOutput(float[] x, float[] w, int batch, int channels, int size) {
+    double[] y = new double[batch * channels * size * size];
+    for (int b = 0; b < batch; b++) {
+      for (int o = 0; o < channels; o++) {
+        for (int h = 0; h < size; h++) {
+          for (int v = 0; v < size; v++) {
+            double sum = 0;
+            for (int i = 0; i < channels; i++) {
+              for (int kh = 0; kh < 3; kh++) {
+                for (int kw = 0; kw < 3; kw++) {
+                  int ih = h + kh - 1;
+                  int iw = v + kw - 1;
+                  if (ih >= 0 && ih < size && iw >= 0 && iw < size) {
+                    sum += x[((b * channels + i) * size + ih) * size + iw] * w[((o * channels + i) * 3 + kh) * 3 + kw];
+                  }
+                }
+              }
+            }
+            y[((b * channels + o) * size + h) * size + v] = sum;
+          }
+        }
+      }
+    }
+    return y;
   }
 
   /** dL/dW[o,i,kh,kw] = Σ_b,h,w r[b,o,h,w] x[b,i,h+kh-1,w+kw-1]. */
