@@ -23,6 +23,8 @@ abstract class AbstractConvNet extends AbstractMaskedModel {
   static final double BATCH_NORM_EPS = 1e-5;
   /** {@code nn.BatchNorm2d}'s default momentum, in PyTorch's sense (weight of the new batch). */
   static final double BATCH_NORM_MOMENTUM = 0.1;
+  /** The channel block of the engine's avx512 convolution kernels (see {@link #convolution3x3}). */
+  static final int CHANNEL_BLOCK = 16;
   private static final Shape KERNEL = new Shape(3, 3);
   private static final Shape PADDING = new Shape(1, 1);
   private static final Shape DILATION = new Shape(1, 1);
@@ -85,10 +87,49 @@ abstract class AbstractConvNet extends AbstractMaskedModel {
 
   /** The 3×3, padding-1 convolution {@code name} with {@code stride}; its bias if it has one. */
   protected final NDArray convolution(NDArray input, String name, int stride) {
-    NDArray weight = parameters.get(name + ".weight");
-    NDArray bias = parameters.all().get(name + ".bias");
+    return convolution3x3(input, parameters.get(name + ".weight"), parameters.all().get(name + ".bias"), stride);
+  }
+
+  /**
+   * The 3×3, padding-1 convolution of {@code input} by {@code weight} [out, in, 3, 3] (and {@code
+   * bias}, or null). Channel counts that are not a multiple of {@link #CHANNEL_BLOCK} are padded
+   * with zero channels (zero weights, zero bias, output sliced back): on an avx512 CPU the engine's
+   * oneDNN backward pass pads such counts to the block itself and then returns a wrong input
+   * gradient (finite but off, or NaN when the padding's memory held NaN): the reduced VGG-16's 4-
+   * and 8-filter layers diverged or scored NaN (ConvolutionBackwardStaleMemoryTest). Input
+   * channels are padded only when the input needs a gradient (not for images). The zero channels
+   * add exact zeros, so the real channels' values are the mathematically same convolution.
+   */
+  static NDArray convolution3x3(NDArray input, NDArray weight, NDArray bias, int stride) {
     Shape strides = new Shape(stride, stride);
-    return Conv2d.conv2d(input, weight, bias, strides, PADDING, DILATION, 1).singletonOrThrow();
+    long out = weight.getShape().get(0);
+    long in = weight.getShape().get(1);
+    long extraOut = Math.floorMod(-out, CHANNEL_BLOCK);
+    long extraIn = JniUtils.requiresGrad((PtNDArray) input) ? Math.floorMod(-in, CHANNEL_BLOCK) : 0;
+    if (extraOut == 0 && extraIn == 0) {
+      return Conv2d.conv2d(input, weight, bias, strides, PADDING, DILATION, 1).singletonOrThrow();
+    }
+    NDManager manager = input.getManager();
+    NDArray x = input;
+    NDArray w = weight;
+    NDArray b = bias;
+    // The padded weight and bias belong to the input's manager (the step's), not the parameters'.
+    if (extraIn > 0) {
+      Shape shape = input.getShape();
+      x = x.concat(manager.zeros(new Shape(shape.get(0), extraIn, shape.get(2), shape.get(3))), 1);
+      w = w.concat(manager.zeros(new Shape(out, extraIn, 3, 3)), 1);
+      w.attach(manager);
+    }
+    if (extraOut > 0) {
+      w = w.concat(manager.zeros(new Shape(extraOut, in + extraIn, 3, 3)), 0);
+      w.attach(manager);
+      if (b != null) {
+        b = b.concat(manager.zeros(new Shape(extraOut)), 0);
+        b.attach(manager);
+      }
+    }
+    NDArray y = Conv2d.conv2d(x, w, b, strides, PADDING, DILATION, 1).singletonOrThrow();
+    return extraOut == 0 ? y : y.get(new ai.djl.ndarray.index.NDIndex(":, :{}", out));
   }
 
   /** Batch norm {@code name} over axis 1, in the model's current mode. */
