@@ -5,7 +5,9 @@ import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.util.Properties;
 
-/** The version and git revision stamped into the build; every artifact polyak writes carries them. */
+/**
+ * The version and git revision stamped into the build; every artifact polyak writes carries them.
+ */
 public final class PolyakVersion {
   private static final Properties PROPERTIES = load();
 
@@ -16,7 +18,9 @@ public final class PolyakVersion {
     return PROPERTIES.getProperty("version", "unknown");
   }
 
-  /** The git revision the jar was built from, or {@code unknown} when built outside the launcher. */
+  /**
+   * The git revision the jar was built from, or {@code unknown} when built outside the launcher.
+   */
   public static String revision() {
     String revision = PROPERTIES.getProperty("revision", "unknown");
     return revision.startsWith("${") ? "unknown" : revision;
@@ -24,7 +28,8 @@ public final class PolyakVersion {
 
   private static Properties load() {
     Properties properties = new Properties();
-    try (InputStream in = PolyakVersion.class.getResourceAsStream("/dev/polyak/version.properties")) {
+    try (InputStream in =
+        PolyakVersion.class.getResourceAsStream("/dev/polyak/version.properties")) {
       if (in != null) {
         properties.load(in);
       }

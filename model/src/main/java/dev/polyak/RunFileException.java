@@ -1,11 +1,11 @@
 package dev.polyak;
 
 /**
- * A value of a run file that polyak refuses, with the key it was given under: {@code steps},
- * {@code batch_size}, {@code pruning.ratio}, {@code pruning.options.alpha}. The message is what the
- * user reads; the key is what code reads to find where the value was written (a sweep file points
- * at the line of the axis value or top-level key responsible), so rewording a message never moves
- * an error to another line.
+ * A value of a run file that polyak refuses, with the key it was given under: {@code steps}, {@code
+ * batch_size}, {@code pruning.ratio}, {@code pruning.options.alpha}. The message is what the user
+ * reads; the key is what code reads to find where the value was written (a sweep file points at the
+ * line of the axis value or top-level key responsible), so rewording a message never moves an error
+ * to another line.
  */
 public class RunFileException extends IllegalArgumentException {
   private static final long serialVersionUID = 1L;

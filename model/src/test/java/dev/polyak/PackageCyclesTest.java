@@ -10,17 +10,19 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /**
- * One floor per package (STYLE.md): no package of model's main code imports a package that
- * imports it back, directly or through others. Checked on the compiled classes, so a reference in
- * a comment does not count and one through a fully qualified name does.
+ * One floor per package (STYLE.md): no package of model's main code imports a package that imports
+ * it back, directly or through others. Checked on the compiled classes, so a reference in a comment
+ * does not count and one through a fully qualified name does.
  */
 class PackageCyclesTest {
   private static JavaClasses model;
 
   @BeforeAll
   static void importModel() {
-    model = new ClassFileImporter().withImportOption(ImportOption.Predefined.DO_NOT_INCLUDE_TESTS)
-        .importPackages("dev.polyak");
+    model =
+        new ClassFileImporter()
+            .withImportOption(ImportOption.Predefined.DO_NOT_INCLUDE_TESTS)
+            .importPackages("dev.polyak");
   }
 
   @Test

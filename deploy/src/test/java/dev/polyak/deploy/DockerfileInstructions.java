@@ -69,7 +69,8 @@ final class DockerfileInstructions {
       String text = current.toString().strip();
       current.setLength(0);
       int space = text.indexOf(' ');
-      String keyword = (space < 0 ? text : text.substring(0, space)).toUpperCase(java.util.Locale.ROOT);
+      String keyword =
+          (space < 0 ? text : text.substring(0, space)).toUpperCase(java.util.Locale.ROOT);
       String rest = space < 0 ? "" : text.substring(space + 1).strip();
       for (Map.Entry<String, String> argument : arguments.entrySet()) {
         rest = rest.replace("${" + argument.getKey() + "}", argument.getValue());

@@ -19,9 +19,9 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The documentation holds together: the top README stays short and reaches every reference
- * document in one click, every relative link and anchor of every Markdown file leads somewhere,
- * and the run and sweep files the documents show are valid.
+ * The documentation holds together: the top README stays short and reaches every reference document
+ * in one click, every relative link and anchor of every Markdown file leads somewhere, and the run
+ * and sweep files the documents show are valid.
  */
 class DocumentationTest {
   private static final Path REPOSITORY = DeployTree.repository();
@@ -31,17 +31,25 @@ class DocumentationTest {
     Path readme = REPOSITORY.resolve("README.md");
     assertThat(MarkdownDocs.lines(readme)).as("README.md lines").hasSizeLessThanOrEqualTo(250);
 
-    Set<Path> linked = MarkdownDocs.links(readme).stream()
-        .map(l -> target(l).normalize())
-        .collect(Collectors.toSet());
+    Set<Path> linked =
+        MarkdownDocs.links(readme).stream()
+            .map(l -> target(l).normalize())
+            .collect(Collectors.toSet());
     List<Path> documents;
     try (Stream<Path> docs = Files.list(REPOSITORY.resolve("docs"))) {
       documents = docs.filter(f -> f.getFileName().toString().endsWith(".md")).sorted().toList();
     }
-    assertThat(documents).extracting(DeployTree::shown)
-        .contains("docs/README.md", "docs/cli.md", "docs/differences.md", "docs/how-to-add.md", "docs/tests.md");
+    assertThat(documents)
+        .extracting(DeployTree::shown)
+        .contains(
+            "docs/README.md",
+            "docs/cli.md",
+            "docs/differences.md",
+            "docs/how-to-add.md",
+            "docs/tests.md");
     assertThat(documents).as("docs/*.md the top README does not link").allMatch(linked::contains);
-    assertThat(linked).contains(REPOSITORY.resolve("CONTRIBUTING.md"), REPOSITORY.resolve("deploy/README.md"));
+    assertThat(linked)
+        .contains(REPOSITORY.resolve("CONTRIBUTING.md"), REPOSITORY.resolve("deploy/README.md"));
   }
 
   @Test
@@ -55,10 +63,15 @@ class DocumentationTest {
   @Test
   void everyRelativeLinkAndAnchorResolves() {
     List<Path> files = MarkdownDocs.all();
-    assertThat(files).extracting(DeployTree::shown).contains("README.md", "CONTRIBUTING.md", "docs/README.md",
-        "deploy/README.md");
+    assertThat(files)
+        .extracting(DeployTree::shown)
+        .contains("README.md", "CONTRIBUTING.md", "docs/README.md", "deploy/README.md");
 
-    long relative = files.stream().flatMap(f -> MarkdownDocs.links(f).stream()).filter(l -> !external(l)).count();
+    long relative =
+        files.stream()
+            .flatMap(f -> MarkdownDocs.links(f).stream())
+            .filter(l -> !external(l))
+            .count();
     assertThat(relative).isGreaterThan(50);
     assertThat(brokenLinks(files)).isEmpty();
   }
@@ -66,7 +79,9 @@ class DocumentationTest {
   @Test
   void aMissingFileOrHeadingIsABrokenLink(@TempDir Path dir) throws IOException {
     Files.createDirectories(dir.resolve("docs/design"));
-    Files.writeString(dir.resolve("docs/a.md"), """
+    Files.writeString(
+        dir.resolve("docs/a.md"),
+        """
         # A title
 
         ## `polyak train` (one run)
@@ -80,12 +95,15 @@ class DocumentationTest {
         """);
     Files.copy(dir.resolve("docs/a.md"), dir.resolve("docs/b.md"));
 
-    assertThat(brokenLinks(List.of(dir.resolve("docs/a.md")))).containsExactly(
-        dir.resolve("docs/a.md") + ":6: c.md (no such file or folder)",
-        dir.resolve("docs/a.md") + ":6: b.md#polyak-train (no heading with that anchor)");
+    assertThat(brokenLinks(List.of(dir.resolve("docs/a.md"))))
+        .containsExactly(
+            dir.resolve("docs/a.md") + ":6: c.md (no such file or folder)",
+            dir.resolve("docs/a.md") + ":6: b.md#polyak-train (no heading with that anchor)");
   }
 
-  /** {@code file:line: target (reason)} for every relative link of {@code files} that leads nowhere. */
+  /**
+   * {@code file:line: target (reason)} for every relative link of {@code files} that leads nowhere.
+   */
   private static List<String> brokenLinks(List<Path> files) {
     List<String> broken = new ArrayList<>();
     for (Path file : files) {
@@ -94,12 +112,17 @@ class DocumentationTest {
           continue;
         }
         Path target = target(link);
-        String anchor = link.target().contains("#") ? link.target().substring(link.target().indexOf('#') + 1) : null;
+        String anchor =
+            link.target().contains("#")
+                ? link.target().substring(link.target().indexOf('#') + 1)
+                : null;
         String where = DeployTree.shown(file) + ":" + link.line() + ": " + link.target();
         if (!Files.exists(target)) {
           broken.add(where + " (no such file or folder)");
-        } else if (anchor != null && !(Files.isRegularFile(target) && target.toString().endsWith(".md")
-            && MarkdownDocs.anchors(target).contains(anchor))) {
+        } else if (anchor != null
+            && !(Files.isRegularFile(target)
+                && target.toString().endsWith(".md")
+                && MarkdownDocs.anchors(target).contains(anchor))) {
           broken.add(where + " (no heading with that anchor)");
         }
       }
@@ -114,12 +137,14 @@ class DocumentationTest {
 
   @Test
   void slugsAreGitHubs() {
-    assertThat(MarkdownDocs.slug("One owner per folder (`polyak.lock`)")).isEqualTo("one-owner-per-folder-polyaklock");
+    assertThat(MarkdownDocs.slug("One owner per folder (`polyak.lock`)"))
+        .isEqualTo("one-owner-per-folder-polyaklock");
     assertThat(MarkdownDocs.slug("A local multi-process cluster: `polyak cluster`"))
         .isEqualTo("a-local-multi-process-cluster-polyak-cluster");
     assertThat(MarkdownDocs.slug("Scale on paper: a 100-seed sweep on 1,000 GPUs"))
         .isEqualTo("scale-on-paper-a-100-seed-sweep-on-1000-gpus");
-    assertThat(MarkdownDocs.slug("Differences from the paper, µ and κ")).isEqualTo("differences-from-the-paper-µ-and-κ");
+    assertThat(MarkdownDocs.slug("Differences from the paper, µ and κ"))
+        .isEqualTo("differences-from-the-paper-µ-and-κ");
   }
 
   /**
@@ -130,7 +155,9 @@ class DocumentationTest {
   @Test
   void theRunAndSweepFilesTheDocumentsShowAreValid() {
     List<Path> files = new ArrayList<>(List.of(REPOSITORY.resolve("README.md")));
-    MarkdownDocs.all().stream().filter(f -> f.startsWith(REPOSITORY.resolve("docs"))).forEach(files::add);
+    MarkdownDocs.all().stream()
+        .filter(f -> f.startsWith(REPOSITORY.resolve("docs")))
+        .forEach(files::add);
     Path base = REPOSITORY.resolve("docs");
     int runs = 0;
     Map<String, Integer> sweepCells = new LinkedHashMap<>();
@@ -150,13 +177,18 @@ class DocumentationTest {
     }
     assertThat(runs).as("run files shown").isGreaterThanOrEqualTo(2);
     // README: 1 model x (dense once + random and pl-gate at one ratio) x 5 seeds = 15 cells;
-    // docs/sweeps.md: 2 models x (dense once + 3 methods x 2 ratios) x 100 seeds x 2 rates = 2800 cells
-    assertThat(sweepCells.entrySet()).extracting(e -> e.getKey().replaceFirst(":.*", ""), Map.Entry::getValue)
+    // docs/sweeps.md: 2 models x (dense once + 3 methods x 2 ratios) x 100 seeds x 2 rates = 2800
+    // cells
+    assertThat(sweepCells.entrySet())
+        .extracting(e -> e.getKey().replaceFirst(":.*", ""), Map.Entry::getValue)
         .containsExactly(tuple("README.md", 15), tuple("docs/sweeps.md", 2800));
   }
 
   private static Path target(MarkdownDocs.Link link) {
-    String path = link.target().contains("#") ? link.target().substring(0, link.target().indexOf('#')) : link.target();
+    String path =
+        link.target().contains("#")
+            ? link.target().substring(0, link.target().indexOf('#'))
+            : link.target();
     return path.isEmpty() ? link.file() : link.file().getParent().resolve(path);
   }
 }

@@ -16,8 +16,8 @@ import org.yaml.snakeyaml.nodes.Node;
 
 /**
  * The task managers' memory, derived by Flink's own memory model from each configuration, is the
- * breakdown the configuration files' comments state, leaves PyTorch its native reservation, and
- * is the same on Kubernetes as in the standalone files.
+ * breakdown the configuration files' comments state, leaves PyTorch its native reservation, and is
+ * the same on Kubernetes as in the standalone files.
  */
 class FlinkMemoryTest {
   private static final long GIB = 1L << 30;
@@ -39,7 +39,9 @@ class FlinkMemoryTest {
     assertThat(spec.getTaskOffHeapSize().getBytes() / spec.getNumSlots()).isEqualTo(55 * GIB);
     assertThat(spec.getTaskHeapSize().getBytes() / spec.getNumSlots()).isEqualTo(3456 * MIB);
     // -Xmx under 32 GiB: the JVM keeps compressed object pointers
-    assertThat(spec.getJvmHeapMemorySize().getBytes()).isEqualTo(27 * GIB + 128 * MIB).isLessThan(32 * GIB);
+    assertThat(spec.getJvmHeapMemorySize().getBytes())
+        .isEqualTo(27 * GIB + 128 * MIB)
+        .isLessThan(32 * GIB);
   }
 
   @Test
@@ -62,22 +64,29 @@ class FlinkMemoryTest {
   void managedMemoryLeavesEverySlotEnoughForBeamsSorters() {
     for (String variant : new String[] {"cpu", "gpu"}) {
       TaskExecutorProcessSpec spec = taskManager(configFile(variant));
-      // Beam's batch group-by-key sorts in managed memory; with none at all a job fails at its first sort
-      assertThat(spec.getManagedMemorySize().getBytes() / spec.getNumSlots()).as(variant).isGreaterThanOrEqualTo(64 * MIB);
+      // Beam's batch group-by-key sorts in managed memory; with none at all a job fails at its
+      // first sort
+      assertThat(spec.getManagedMemorySize().getBytes() / spec.getNumSlots())
+          .as(variant)
+          .isGreaterThanOrEqualTo(64 * MIB);
     }
   }
 
   @Test
   void kubernetesTaskManagersGetTheSameMemoryAsTheStandaloneOnes() {
     for (String variant : new String[] {"cpu", "gpu"}) {
-      KubernetesManifests.Manifest manifest = KubernetesManifests.get("FlinkDeployment", "polyak-" + variant);
+      KubernetesManifests.Manifest manifest =
+          KubernetesManifests.get("FlinkDeployment", "polyak-" + variant);
       Node deployment = manifest.document();
-      Configuration configuration = FlinkSettings.ofFlinkDeployment(manifest.file(), deployment).toConfiguration();
+      Configuration configuration =
+          FlinkSettings.ofFlinkDeployment(manifest.file(), deployment).toConfiguration();
       // The operator turns taskManager.resource.memory into the process size
-      String memory = YamlDocuments.text(deployment, "spec/taskManager/resource/memory").orElseThrow();
+      String memory =
+          YamlDocuments.text(deployment, "spec/taskManager/resource/memory").orElseThrow();
       configuration.set(TaskManagerOptions.TOTAL_PROCESS_MEMORY, MemorySize.parse(memory));
 
-      assertThat(TaskExecutorProcessUtils.processSpecFromConfig(configuration)).as(variant)
+      assertThat(TaskExecutorProcessUtils.processSpecFromConfig(configuration))
+          .as(variant)
           .isEqualTo(taskManager(configFile(variant)));
     }
   }
@@ -86,21 +95,24 @@ class FlinkMemoryTest {
   void jobManagersDeriveTheirMemoryFromTheProcessSize() {
     for (String variant : new String[] {"cpu", "gpu"}) {
       Configuration configuration = configFile(variant);
-      JobManagerProcessSpec spec = JobManagerProcessUtils.processSpecFromConfigWithNewOptionToInterpretLegacyHeap(
-          configuration, JobManagerOptions.TOTAL_PROCESS_MEMORY);
+      JobManagerProcessSpec spec =
+          JobManagerProcessUtils.processSpecFromConfigWithNewOptionToInterpretLegacyHeap(
+              configuration, JobManagerOptions.TOTAL_PROCESS_MEMORY);
 
       assertThat(spec.getTotalProcessMemorySize()).isEqualTo(MemorySize.parse("4g"));
       assertThat(spec.getJvmMetaspaceSize()).isEqualTo(MemorySize.parse("512m"));
       assertThat(spec.getJvmHeapMemorySize().getBytes()).isGreaterThan(2 * GIB);
 
       Node deployment = KubernetesManifests.get("FlinkDeployment", "polyak-" + variant).document();
-      String memory = YamlDocuments.text(deployment, "spec/jobManager/resource/memory").orElseThrow();
+      String memory =
+          YamlDocuments.text(deployment, "spec/jobManager/resource/memory").orElseThrow();
       assertThat(MemorySize.parse(memory)).as(variant).isEqualTo(spec.getTotalProcessMemorySize());
     }
   }
 
   private static Configuration configFile(String variant) {
-    return GlobalConfiguration.loadConfiguration(DeployTree.deploy().resolve("flink/" + variant).toString());
+    return GlobalConfiguration.loadConfiguration(
+        DeployTree.deploy().resolve("flink/" + variant).toString());
   }
 
   private static TaskExecutorProcessSpec taskManager(Configuration configuration) {

@@ -29,18 +29,18 @@ import org.apache.flink.configuration.FallbackKey;
  * classes rather than from a list written here.
  *
  * <p><b>Which classes.</b> Every class under {@code org.apache.flink} whose simple name ends in
- * {@code Options}, top-level or nested, in every jar (or class folder) of the test classpath, except
- * the relocated third-party code under {@code org.apache.flink.shaded}. With this module's test
- * dependencies (flink-core, flink-runtime, flink-clients, flink-streaming-java and what they bring)
- * that is flink-core's {@code org.apache.flink.configuration.*Options} (CoreOptions,
+ * {@code Options}, top-level or nested, in every jar (or class folder) of the test classpath,
+ * except the relocated third-party code under {@code org.apache.flink.shaded}. With this module's
+ * test dependencies (flink-core, flink-runtime, flink-clients, flink-streaming-java and what they
+ * bring) that is flink-core's {@code org.apache.flink.configuration.*Options} (CoreOptions,
  * TaskManagerOptions, JobManagerOptions, RestOptions, HeartbeatManagerOptions, ClusterOptions,
  * RestartStrategyOptions, ExternalResourceOptions, MetricOptions, ...), flink-runtime's
  * ShuffleServiceOptions, SavepointConfigOptions and JobResultStoreOptions, flink-clients'
  * ClientOptions and ArtifactFetchOptions, and flink-streaming-java's ExecutionCheckpointingOptions
- * and StreamPipelineOptions; {@link #classes()} names them all. Classes whose names end in
- * {@code Options} but hold no {@code ConfigOption} (the CLI's ProgramOptions, the memory-model
- * holders) contribute nothing. Internal options ({@code *OptionsInternal}, keys starting with
- * {@code $internal}) are left out on purpose: they are not for configuration files.
+ * and StreamPipelineOptions; {@link #classes()} names them all. Classes whose names end in {@code
+ * Options} but hold no {@code ConfigOption} (the CLI's ProgramOptions, the memory-model holders)
+ * contribute nothing. Internal options ({@code *OptionsInternal}, keys starting with {@code
+ * $internal}) are left out on purpose: they are not for configuration files.
  *
  * <p><b>What is collected.</b> Every static field of type {@link ConfigOption}, public or not: its
  * key, and each of its fallback keys (older names Flink still reads). A key is deprecated when its
@@ -71,7 +71,9 @@ final class FlinkOptionCatalog {
   private final SortedSet<String> classes;
   private final SortedMap<String, SortedSet<String>> suffixes;
 
-  private FlinkOptionCatalog(SortedMap<String, Definition> definitions, SortedSet<String> classes,
+  private FlinkOptionCatalog(
+      SortedMap<String, Definition> definitions,
+      SortedSet<String> classes,
       SortedMap<String, SortedSet<String>> suffixes) {
     this.definitions = Collections.unmodifiableSortedMap(definitions);
     this.classes = Collections.unmodifiableSortedSet(classes);
@@ -98,11 +100,13 @@ final class FlinkOptionCatalog {
       try {
         type = Class.forName(className, true, FlinkOptionCatalog.class.getClassLoader());
       } catch (ClassNotFoundException | LinkageError e) {
-        throw new IllegalStateException("cannot load Flink option class " + className + ": " + e, e);
+        throw new IllegalStateException(
+            "cannot load Flink option class " + className + ": " + e, e);
       }
       boolean any = false;
       for (Field field : type.getDeclaredFields()) {
-        if (!Modifier.isStatic(field.getModifiers()) || !ConfigOption.class.isAssignableFrom(field.getType())) {
+        if (!Modifier.isStatic(field.getModifiers())
+            || !ConfigOption.class.isAssignableFrom(field.getType())) {
           continue;
         }
         ConfigOption<?> option = read(field);
@@ -116,11 +120,18 @@ final class FlinkOptionCatalog {
         if (option.key().startsWith("$internal")) {
           continue;
         }
-        boolean deprecated = field.isAnnotationPresent(Deprecated.class) || type.isAnnotationPresent(Deprecated.class);
+        boolean deprecated =
+            field.isAnnotationPresent(Deprecated.class)
+                || type.isAnnotationPresent(Deprecated.class);
         add(definitions, new Definition(option.key(), option, declaredIn, deprecated));
         for (FallbackKey fallback : option.fallbackKeys()) {
-          add(definitions, new Definition(fallback.getKey(), option, declaredIn + " (fallback key of '"
-              + option.key() + "')", deprecated || fallback.isDeprecated()));
+          add(
+              definitions,
+              new Definition(
+                  fallback.getKey(),
+                  option,
+                  declaredIn + " (fallback key of '" + option.key() + "')",
+                  deprecated || fallback.isDeprecated()));
         }
         any = true;
       }
@@ -147,8 +158,9 @@ final class FlinkOptionCatalog {
   }
 
   /**
-   * Templated families: a prefix as Flink documents it ({@code metrics.reporter.<name>}) and the key
-   * tails its {@code @SuffixOption} fields define ({@code factory.class}, {@code interval}, ...).
+   * Templated families: a prefix as Flink documents it ({@code metrics.reporter.<name>}) and the
+   * key tails its {@code @SuffixOption} fields define ({@code factory.class}, {@code interval},
+   * ...).
    */
   SortedMap<String, SortedSet<String>> suffixes() {
     return suffixes;
@@ -165,12 +177,15 @@ final class FlinkOptionCatalog {
         bestDistance = d;
       }
     }
-    return bestDistance <= Math.max(2, key.length() / 5) ? Optional.ofNullable(best) : Optional.empty();
+    return bestDistance <= Math.max(2, key.length() / 5)
+        ? Optional.ofNullable(best)
+        : Optional.empty();
   }
 
   private static void add(Map<String, Definition> definitions, Definition definition) {
     Definition earlier = definitions.get(definition.key());
-    // The same key declared twice (an option and another's fallback): the non-deprecated reading wins.
+    // The same key declared twice (an option and another's fallback): the non-deprecated reading
+    // wins.
     if (earlier == null || earlier.deprecated() && !definition.deprecated()) {
       definitions.put(definition.key(), definition);
     }
@@ -185,13 +200,16 @@ final class FlinkOptionCatalog {
     }
   }
 
-  /** Binary names of the classes named {@code *Options} under org.apache.flink in {@code entries}. */
+  /**
+   * Binary names of the classes named {@code *Options} under org.apache.flink in {@code entries}.
+   */
   static SortedSet<String> optionClassNames(List<Path> entries) {
     SortedSet<String> names = new TreeSet<>();
     for (Path entry : entries) {
       if (Files.isDirectory(entry)) {
         try (Stream<Path> files = Files.walk(entry)) {
-          files.map(f -> entry.relativize(f).toString().replace(File.separatorChar, '/'))
+          files
+              .map(f -> entry.relativize(f).toString().replace(File.separatorChar, '/'))
               .filter(FlinkOptionCatalog::isOptionClassFile)
               .forEach(f -> names.add(binaryName(f)));
         } catch (IOException e) {
@@ -214,7 +232,9 @@ final class FlinkOptionCatalog {
   }
 
   private static boolean isOptionClassFile(String path) {
-    if (!path.startsWith("org/apache/flink/") || path.startsWith(SHADED) || !path.endsWith(".class")) {
+    if (!path.startsWith("org/apache/flink/")
+        || path.startsWith(SHADED)
+        || !path.endsWith(".class")) {
       return false;
     }
     String simple = path.substring(path.lastIndexOf('/') + 1, path.length() - ".class".length());
@@ -231,7 +251,8 @@ final class FlinkOptionCatalog {
    * {@code java.class.path} is a one-entry manifest jar), else {@code java.class.path}.
    */
   private static List<Path> classpath() {
-    String path = System.getProperty("surefire.test.class.path", System.getProperty("java.class.path"));
+    String path =
+        System.getProperty("surefire.test.class.path", System.getProperty("java.class.path"));
     List<Path> entries = new ArrayList<>();
     for (String entry : path.split(File.pathSeparator)) {
       if (!entry.isEmpty()) {

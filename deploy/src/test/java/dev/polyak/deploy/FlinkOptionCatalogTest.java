@@ -13,30 +13,45 @@ class FlinkOptionCatalogTest {
 
   @Test
   void findsTheOptionsOfFlinksOptionClasses() {
-    long options = catalog.definitions().values().stream().map(FlinkOptionCatalog.Definition::option).distinct().count();
-    System.out.printf("FlinkOptionCatalog: %d keys of %d options from %d classes of Flink %s%n",
-        catalog.definitions().size(), options, catalog.classes().size(), FlinkKeyCheck.flinkVersion());
+    long options =
+        catalog.definitions().values().stream()
+            .map(FlinkOptionCatalog.Definition::option)
+            .distinct()
+            .count();
+    System.out.printf(
+        "FlinkOptionCatalog: %d keys of %d options from %d classes of Flink %s%n",
+        catalog.definitions().size(),
+        options,
+        catalog.classes().size(),
+        FlinkKeyCheck.flinkVersion());
 
     assertThat(catalog.definitions()).hasSizeGreaterThan(600);
-    assertThat(catalog.classes()).contains(
-        "org.apache.flink.configuration.CoreOptions",
-        "org.apache.flink.configuration.TaskManagerOptions",
-        "org.apache.flink.configuration.JobManagerOptions",
-        "org.apache.flink.configuration.RestOptions",
-        "org.apache.flink.configuration.HeartbeatManagerOptions",
-        "org.apache.flink.configuration.RestartStrategyOptions",
-        "org.apache.flink.configuration.ExternalResourceOptions",
-        "org.apache.flink.configuration.MetricOptions",
-        "org.apache.flink.runtime.shuffle.ShuffleServiceOptions",
-        "org.apache.flink.client.cli.ClientOptions",
-        "org.apache.flink.streaming.api.environment.ExecutionCheckpointingOptions");
-    assertThat(catalog.classes()).allSatisfy(c -> assertThat(c).startsWith("org.apache.flink.")
-        .doesNotStartWith("org.apache.flink.shaded.").endsWith("Options"));
+    assertThat(catalog.classes())
+        .contains(
+            "org.apache.flink.configuration.CoreOptions",
+            "org.apache.flink.configuration.TaskManagerOptions",
+            "org.apache.flink.configuration.JobManagerOptions",
+            "org.apache.flink.configuration.RestOptions",
+            "org.apache.flink.configuration.HeartbeatManagerOptions",
+            "org.apache.flink.configuration.RestartStrategyOptions",
+            "org.apache.flink.configuration.ExternalResourceOptions",
+            "org.apache.flink.configuration.MetricOptions",
+            "org.apache.flink.runtime.shuffle.ShuffleServiceOptions",
+            "org.apache.flink.client.cli.ClientOptions",
+            "org.apache.flink.streaming.api.environment.ExecutionCheckpointingOptions");
+    assertThat(catalog.classes())
+        .allSatisfy(
+            c ->
+                assertThat(c)
+                    .startsWith("org.apache.flink.")
+                    .doesNotStartWith("org.apache.flink.shaded.")
+                    .endsWith("Options"));
   }
 
   @Test
   void aKeyLeadsToItsOptionAndDeclaringField() {
-    FlinkOptionCatalog.Definition slots = catalog.find("taskmanager.numberOfTaskSlots").orElseThrow();
+    FlinkOptionCatalog.Definition slots =
+        catalog.find("taskmanager.numberOfTaskSlots").orElseThrow();
 
     assertThat((Object) slots.option()).isSameAs(TaskManagerOptions.NUM_TASK_SLOTS);
     assertThat(slots.declaredIn()).isEqualTo("TaskManagerOptions.NUM_TASK_SLOTS");
@@ -61,7 +76,8 @@ class FlinkOptionCatalogTest {
   @Test
   void suffixOptionsAreFamiliesNotKeys() {
     assertThat(catalog.suffixes()).containsKey("metrics.reporter.<name>");
-    assertThat(catalog.suffixes().get("metrics.reporter.<name>")).contains("factory.class", "interval", "<parameter>");
+    assertThat(catalog.suffixes().get("metrics.reporter.<name>"))
+        .contains("factory.class", "interval", "<parameter>");
     assertThat(catalog.find("factory.class")).isEmpty();
   }
 
@@ -72,17 +88,24 @@ class FlinkOptionCatalogTest {
 
   @Test
   void everyOptionIsAConfigOptionWithItsOwnKeyOrAFallback() {
-    assertThat(catalog.definitions().values()).allSatisfy(d -> {
-      ConfigOption<?> option = d.option();
-      assertThat(d.key().equals(option.key())
-          || java.util.stream.StreamSupport.stream(option.fallbackKeys().spliterator(), false)
-              .anyMatch(f -> f.getKey().equals(d.key()))).as(d.key()).isTrue();
-    });
+    assertThat(catalog.definitions().values())
+        .allSatisfy(
+            d -> {
+              ConfigOption<?> option = d.option();
+              assertThat(
+                      d.key().equals(option.key())
+                          || java.util.stream.StreamSupport.stream(
+                                  option.fallbackKeys().spliterator(), false)
+                              .anyMatch(f -> f.getKey().equals(d.key())))
+                  .as(d.key())
+                  .isTrue();
+            });
   }
 
   @Test
   void closestKeyIsSuggestedForASmallTypo() {
-    assertThat(catalog.closest("taskmanager.numberOfTaskSlot")).contains("taskmanager.numberOfTaskSlots");
+    assertThat(catalog.closest("taskmanager.numberOfTaskSlot"))
+        .contains("taskmanager.numberOfTaskSlots");
     assertThat(catalog.closest("completely.unrelated.words")).isEmpty();
   }
 }

@@ -19,7 +19,8 @@ import org.yaml.snakeyaml.nodes.Tag;
  * of a FlinkDeployment manifest.
  *
  * @param file the file
- * @param where where in the file: {@code config.yaml}, or {@code FlinkDeployment polyak-gpu spec.flinkConfiguration}
+ * @param where where in the file: {@code config.yaml}, or {@code FlinkDeployment polyak-gpu
+ *     spec.flinkConfiguration}
  * @param settings the keys in file order
  */
 record FlinkSettings(Path file, String where, List<Setting> settings) {
@@ -29,7 +30,8 @@ record FlinkSettings(Path file, String where, List<Setting> settings) {
    * @param key the flattened key
    * @param value the scalar's text (for a folded block scalar, the folded one-line text)
    * @param line 1-based line of the key
-   * @param string whether YAML types the value as a string (quoted, or plain text that is no number or boolean)
+   * @param string whether YAML types the value as a string (quoted, or plain text that is no number
+   *     or boolean)
    */
   record Setting(String key, String value, int line, boolean string) {}
 
@@ -37,14 +39,20 @@ record FlinkSettings(Path file, String where, List<Setting> settings) {
     settings = List.copyOf(settings);
   }
 
-  /** {@code deploy/flink/gpu/config.yaml} or {@code deploy/k8s/polyak-gpu.yaml (FlinkDeployment polyak-gpu)}. */
+  /**
+   * {@code deploy/flink/gpu/config.yaml} or {@code deploy/k8s/polyak-gpu.yaml (FlinkDeployment
+   * polyak-gpu)}.
+   */
   String source() {
     return DeployTree.shown(file) + (where.isEmpty() ? "" : " (" + where + ")");
   }
 
   /** The value of {@code key}, if set. */
   Optional<String> value(String key) {
-    return settings.stream().filter(s -> s.key().equals(key)).map(Setting::value).reduce((a, b) -> b);
+    return settings.stream()
+        .filter(s -> s.key().equals(key))
+        .map(Setting::value)
+        .reduce((a, b) -> b);
   }
 
   /** The source, for test names. */
@@ -65,12 +73,15 @@ record FlinkSettings(Path file, String where, List<Setting> settings) {
     return Configuration.fromMap(asMap());
   }
 
-  /** A Flink configuration file. Nested maps are flattened; keys must be scalars, values scalars. */
+  /**
+   * A Flink configuration file. Nested maps are flattened; keys must be scalars, values scalars.
+   */
   static FlinkSettings ofConfigFile(Path file) {
     List<Setting> settings = new ArrayList<>();
     Node root = YamlDocuments.single(file);
     if (!(root instanceof MappingNode mapping)) {
-      throw new IllegalArgumentException(DeployTree.shown(file) + ": a Flink configuration is a map of keys");
+      throw new IllegalArgumentException(
+          DeployTree.shown(file) + ": a Flink configuration is a map of keys");
     }
     flatten(file, "", mapping, settings);
     return new FlinkSettings(file, "", settings);
@@ -83,36 +94,56 @@ record FlinkSettings(Path file, String where, List<Setting> settings) {
     Optional<Node> configuration = YamlDocuments.at(document, "spec/flinkConfiguration");
     if (configuration.isPresent()) {
       if (!(configuration.get() instanceof MappingNode mapping)) {
-        throw new IllegalArgumentException(DeployTree.shown(file) + ":" + YamlDocuments.line(configuration.get())
-            + ": spec.flinkConfiguration of " + name + " is not a map");
+        throw new IllegalArgumentException(
+            DeployTree.shown(file)
+                + ":"
+                + YamlDocuments.line(configuration.get())
+                + ": spec.flinkConfiguration of "
+                + name
+                + " is not a map");
       }
       flatten(file, "", mapping, settings);
     }
-    return new FlinkSettings(file, "FlinkDeployment " + name + " spec.flinkConfiguration", settings);
+    return new FlinkSettings(
+        file, "FlinkDeployment " + name + " spec.flinkConfiguration", settings);
   }
 
   private static void flatten(Path file, String prefix, MappingNode mapping, List<Setting> out) {
     for (NodeTuple tuple : mapping.getValue()) {
       if (!(tuple.getKeyNode() instanceof ScalarNode keyNode)) {
-        throw new IllegalArgumentException(DeployTree.shown(file) + ":" + YamlDocuments.line(tuple.getKeyNode())
-            + ": a configuration key must be plain text");
+        throw new IllegalArgumentException(
+            DeployTree.shown(file)
+                + ":"
+                + YamlDocuments.line(tuple.getKeyNode())
+                + ": a configuration key must be plain text");
       }
       String key = prefix + keyNode.getValue();
       Node value = tuple.getValueNode();
       if (value instanceof MappingNode nested) {
         flatten(file, key + ".", nested, out);
       } else if (value instanceof ScalarNode scalar) {
-        out.add(new Setting(key, scalar.getValue(), YamlDocuments.line(keyNode), scalar.getTag().equals(Tag.STR)));
+        out.add(
+            new Setting(
+                key,
+                scalar.getValue(),
+                YamlDocuments.line(keyNode),
+                scalar.getTag().equals(Tag.STR)));
       } else {
-        throw new IllegalArgumentException(DeployTree.shown(file) + ":" + YamlDocuments.line(keyNode) + ": " + key
-            + ": polyak's configurations write every value as one scalar (lists as 'a;b')");
+        throw new IllegalArgumentException(
+            DeployTree.shown(file)
+                + ":"
+                + YamlDocuments.line(keyNode)
+                + ": "
+                + key
+                + ": polyak's configurations write every value as one scalar (lists as 'a;b')");
       }
     }
   }
 
   /**
-   * Every Flink configuration of the deployment: each {@code config.yaml} or {@code flink-conf.yaml}
-   * under deploy/, and the {@code spec.flinkConfiguration} of each FlinkDeployment document.
+   * Every Flink configuration of the deployment: each {@code config.yaml} or {@code
+   * flink-conf.yaml} under deploy/, and the {@code spec.flinkConfiguration} of each FlinkDeployment
+   * document.
    */
   static List<FlinkSettings> all() {
     List<FlinkSettings> all = new ArrayList<>();

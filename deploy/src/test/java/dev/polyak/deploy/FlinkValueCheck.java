@@ -14,8 +14,10 @@ import org.apache.flink.configuration.ExternalResourceOptions;
  * milliseconds, "8gb" for a memory size or "SLOT" for an enum fail here as they would at start.
  */
 final class FlinkValueCheck {
-  private static final Pattern AMOUNT = Pattern.compile("external-resource\\.[^.]+\\."
-      + Pattern.quote(ExternalResourceOptions.EXTERNAL_RESOURCE_AMOUNT_SUFFIX));
+  private static final Pattern AMOUNT =
+      Pattern.compile(
+          "external-resource\\.[^.]+\\."
+              + Pattern.quote(ExternalResourceOptions.EXTERNAL_RESOURCE_AMOUNT_SUFFIX));
 
   private final FlinkOptionCatalog catalog;
 
@@ -33,8 +35,18 @@ final class FlinkValueCheck {
     List<String> problems = new ArrayList<>();
     for (FlinkSettings.Setting setting : settings.settings()) {
       Optional<String> problem = problem(setting.key(), configuration);
-      problem.ifPresent(p -> problems.add(settings.source() + ", line " + setting.line() + ": '" + setting.key()
-          + "' = '" + setting.value() + "': " + p));
+      problem.ifPresent(
+          p ->
+              problems.add(
+                  settings.source()
+                      + ", line "
+                      + setting.line()
+                      + ": '"
+                      + setting.key()
+                      + "' = '"
+                      + setting.value()
+                      + "': "
+                      + p));
     }
     return problems;
   }
@@ -49,8 +61,12 @@ final class FlinkValueCheck {
       Matcher amount = AMOUNT.matcher(key);
       if (amount.matches()) {
         // ExternalResourceOptions.EXTERNAL_RESOURCE_AMOUNT's type, under the resource's own key
-        long value = configuration.get(org.apache.flink.configuration.ConfigOptions.key(key).longType().noDefaultValue());
-        return value > 0 ? Optional.empty() : Optional.of("an external resource amount must be positive");
+        long value =
+            configuration.get(
+                org.apache.flink.configuration.ConfigOptions.key(key).longType().noDefaultValue());
+        return value > 0
+            ? Optional.empty()
+            : Optional.of("an external resource amount must be positive");
       }
       return Optional.empty();
     } catch (RuntimeException e) {

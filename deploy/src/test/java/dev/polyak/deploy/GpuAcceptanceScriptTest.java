@@ -25,8 +25,10 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class GpuAcceptanceScriptTest {
   private static final Path SCRIPT = DeployTree.deploy().resolve("gpu-acceptance.sh");
-  private static final Path FIXTURES = Path.of("src/test/resources/GpuAcceptanceScriptTest").toAbsolutePath();
-  private static final Pattern EVALUATION = Pattern.compile("^step (\\d+): train loss [^,]*, eval loss ([^,]*),", Pattern.MULTILINE);
+  private static final Path FIXTURES =
+      Path.of("src/test/resources/GpuAcceptanceScriptTest").toAbsolutePath();
+  private static final Pattern EVALUATION =
+      Pattern.compile("^step (\\d+): train loss [^,]*, eval loss ([^,]*),", Pattern.MULTILINE);
   private static final Path ONE_THREAD = FIXTURES.resolve("train-cpu-1-thread.log");
   private static final Path TWO_THREADS = FIXTURES.resolve("train-cpu-2-threads.log");
   @TempDir Path dir;
@@ -38,8 +40,11 @@ class GpuAcceptanceScriptTest {
     Result result = script("--compare", ONE_THREAD.toString(), TWO_THREADS.toString());
 
     assertThat(result.code()).as(result.output()).isZero();
-    assertThat(lastLine(result)).isEqualTo("metrics: 6 evaluations, max relative eval-loss difference "
-        + percent(worstRelativeDifference(ONE_THREAD, TWO_THREADS)) + " (at step 50), tolerance 2.000 %: PASS");
+    assertThat(lastLine(result))
+        .isEqualTo(
+            "metrics: 6 evaluations, max relative eval-loss difference "
+                + percent(worstRelativeDifference(ONE_THREAD, TWO_THREADS))
+                + " (at step 50), tolerance 2.000 %: PASS");
   }
 
   @Test
@@ -51,19 +56,31 @@ class GpuAcceptanceScriptTest {
     Result fails = script("--compare", ONE_THREAD.toString(), beyond.toString());
 
     assertThat(passes.code()).as(passes.output()).isZero();
-    assertThat(lastLine(passes)).contains(percent(worstRelativeDifference(ONE_THREAD, within)) + " (at step 200)")
+    assertThat(lastLine(passes))
+        .contains(percent(worstRelativeDifference(ONE_THREAD, within)) + " (at step 200)")
         .endsWith(": PASS");
     assertThat(fails.code()).isEqualTo(1);
-    assertThat(lastLine(fails)).contains(percent(worstRelativeDifference(ONE_THREAD, beyond)) + " (at step 250)")
+    assertThat(lastLine(fails))
+        .contains(percent(worstRelativeDifference(ONE_THREAD, beyond)) + " (at step 250)")
         .endsWith(": FAIL");
     // a looser tolerance lets it pass
-    assertThat(script("--compare", ONE_THREAD.toString(), beyond.toString(), "--tolerance", "0.05").code()).isZero();
+    assertThat(
+            script("--compare", ONE_THREAD.toString(), beyond.toString(), "--tolerance", "0.05")
+                .code())
+        .isZero();
   }
 
   @Test
   void theDryRunPrintsTheOneGpuRunsWithoutDockerOrAGpu() throws Exception {
-    Result result = script("--dry-run", "--image", "registry.example.com/polyak/polyak-flink:gpu", "--gpu", "3",
-        "--work", dir.resolve("work").toString());
+    Result result =
+        script(
+            "--dry-run",
+            "--image",
+            "registry.example.com/polyak/polyak-flink:gpu",
+            "--gpu",
+            "3",
+            "--work",
+            dir.resolve("work").toString());
 
     assertThat(result.code()).as(result.output()).isZero();
     assertThat(result.output())
@@ -81,7 +98,8 @@ class GpuAcceptanceScriptTest {
   @Test
   void shellcheckFindsNothing() throws Exception {
     assumeTrue(onPath("shellcheck"), "shellcheck is not installed");
-    Process process = new ProcessBuilder("shellcheck", SCRIPT.toString()).redirectErrorStream(true).start();
+    Process process =
+        new ProcessBuilder("shellcheck", SCRIPT.toString()).redirectErrorStream(true).start();
     String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
     assertThat(process.waitFor(60, TimeUnit.SECONDS)).isTrue();
     assertThat(process.exitValue()).as(output).isZero();
@@ -90,9 +108,13 @@ class GpuAcceptanceScriptTest {
   /** A copy of {@code log} whose eval loss at {@code step} is multiplied by {@code factor}. */
   Path shifted(Path log, long step, double factor) throws IOException {
     String text = Files.readString(log);
-    Matcher m = Pattern.compile("^step " + step + ": train loss [^,]*, eval loss ([0-9.]+),", Pattern.MULTILINE).matcher(text);
+    Matcher m =
+        Pattern.compile(
+                "^step " + step + ": train loss [^,]*, eval loss ([0-9.]+),", Pattern.MULTILINE)
+            .matcher(text);
     assertThat(m.find()).isTrue();
-    String moved = String.format(java.util.Locale.ROOT, "%.4f", Double.parseDouble(m.group(1)) * factor);
+    String moved =
+        String.format(java.util.Locale.ROOT, "%.4f", Double.parseDouble(m.group(1)) * factor);
     Path copy = dir.resolve("shifted-" + step + ".log");
     Files.writeString(copy, text.substring(0, m.start(1)) + moved + text.substring(m.end(1)));
     return copy;
@@ -102,7 +124,10 @@ class GpuAcceptanceScriptTest {
     return String.format(java.util.Locale.ROOT, "%.3f %%", 100 * fraction);
   }
 
-  /** The largest relative eval-loss difference at the steps both logs evaluated, computed here independently. */
+  /**
+   * The largest relative eval-loss difference at the steps both logs evaluated, computed here
+   * independently.
+   */
   static double worstRelativeDifference(Path a, Path b) throws IOException {
     Map<Long, Double> first = evaluations(Files.readString(a));
     Map<Long, Double> second = evaluations(Files.readString(b));
@@ -128,7 +153,8 @@ class GpuAcceptanceScriptTest {
   Result script(String... args) throws IOException, InterruptedException {
     List<String> command = new ArrayList<>(List.of("bash", SCRIPT.toString()));
     command.addAll(List.of(args));
-    ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true).directory(dir.toFile());
+    ProcessBuilder builder =
+        new ProcessBuilder(command).redirectErrorStream(true).directory(dir.toFile());
     Process process = builder.start();
     String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
     assertThat(process.waitFor(60, TimeUnit.SECONDS)).isTrue();

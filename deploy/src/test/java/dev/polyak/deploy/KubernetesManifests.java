@@ -48,7 +48,10 @@ final class KubernetesManifests {
 
   /** The manifest of {@code kind} named {@code name}. */
   static Manifest get(String kind, String name) {
-    return all().stream().filter(m -> m.kind().equals(kind) && m.name().equals(name)).findFirst()
-        .orElseThrow(() -> new AssertionError("no " + kind + " named " + name + " under deploy/k8s"));
+    return all().stream()
+        .filter(m -> m.kind().equals(kind) && m.name().equals(name))
+        .findFirst()
+        .orElseThrow(
+            () -> new AssertionError("no " + kind + " named " + name + " under deploy/k8s"));
   }
 }

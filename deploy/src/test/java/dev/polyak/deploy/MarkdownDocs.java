@@ -28,7 +28,9 @@ final class MarkdownDocs {
   /** A link as written in {@code file}, on line {@code line} (1-based). */
   record Link(Path file, int line, String target) {}
 
-  /** A fenced code block of {@code file}: its info string ({@code yaml}, {@code bash}) and its text. */
+  /**
+   * A fenced code block of {@code file}: its info string ({@code yaml}, {@code bash}) and its text.
+   */
   record Block(Path file, int line, String info, String text) {}
 
   /** Every Markdown file of the repository but build output, hidden folders and test sources. */
@@ -37,16 +39,20 @@ final class MarkdownDocs {
     try (Stream<Path> walk = Files.walk(repository)) {
       return walk.filter(Files::isRegularFile)
           .filter(f -> f.getFileName().toString().endsWith(".md"))
-          .filter(f -> {
-            Path relative = repository.relativize(f);
-            for (Path part : relative) {
-              String name = part.toString();
-              if (name.startsWith(".") || name.equals("target") || name.equals("src") || name.equals("node_modules")) {
-                return false;
-              }
-            }
-            return true;
-          })
+          .filter(
+              f -> {
+                Path relative = repository.relativize(f);
+                for (Path part : relative) {
+                  String name = part.toString();
+                  if (name.startsWith(".")
+                      || name.equals("target")
+                      || name.equals("src")
+                      || name.equals("node_modules")) {
+                    return false;
+                  }
+                }
+                return true;
+              })
           .sorted()
           .toList();
     } catch (IOException e) {
@@ -128,15 +134,18 @@ final class MarkdownDocs {
   }
 
   static String slug(String heading) {
-    String text = heading.strip().replaceAll("\\[([^\\]]*)]\\([^)]*\\)", "$1").toLowerCase(Locale.ROOT);
+    String text =
+        heading.strip().replaceAll("\\[([^\\]]*)]\\([^)]*\\)", "$1").toLowerCase(Locale.ROOT);
     StringBuilder slug = new StringBuilder();
-    text.codePoints().forEach(c -> {
-      if (Character.isLetterOrDigit(c) || c == '-' || c == '_') {
-        slug.appendCodePoint(c);
-      } else if (c == ' ') {
-        slug.append('-');
-      }
-    });
+    text.codePoints()
+        .forEach(
+            c -> {
+              if (Character.isLetterOrDigit(c) || c == '-' || c == '_') {
+                slug.appendCodePoint(c);
+              } else if (c == ' ') {
+                slug.append('-');
+              }
+            });
     return slug.toString();
   }
 }

@@ -13,11 +13,12 @@ import org.yaml.snakeyaml.nodes.ScalarNode;
 
 /**
  * What the NetworkPolicies of deploy/k8s admit, by Kubernetes' rules (networking.k8s.io/v1): a pod
- * that no ingress policy selects accepts everything; once one does, it accepts only what some rule of
- * the policies selecting it admits. A rule without {@code from} admits every source, one without
+ * that no ingress policy selects accepts everything; once one does, it accepts only what some rule
+ * of the policies selecting it admits. A rule without {@code from} admits every source, one without
  * {@code ports} every port; a peer with only a {@code podSelector} means pods of the policy's own
- * namespace, with only a {@code namespaceSelector} every pod of the namespaces it selects, with both
- * the pods it selects in those namespaces. Namespaces carry {@code kubernetes.io/metadata.name}.
+ * namespace, with only a {@code namespaceSelector} every pod of the namespaces it selects, with
+ * both the pods it selects in those namespaces. Namespaces carry {@code
+ * kubernetes.io/metadata.name}.
  */
 final class NetworkPolicies {
   /** Stands for "every port" in an answer. */
@@ -52,8 +53,13 @@ final class NetworkPolicies {
     return policies.stream()
         .filter(p -> p.text("metadata/namespace").orElse("default").equals(pod.namespace()))
         .filter(p -> governsIngress(p.document()))
-        .filter(p -> selects(YamlDocuments.at(p.document(), "spec/podSelector").orElseThrow(
-            () -> new AssertionError(p.name() + " has no spec.podSelector")), pod.labels()))
+        .filter(
+            p ->
+                selects(
+                    YamlDocuments.at(p.document(), "spec/podSelector")
+                        .orElseThrow(
+                            () -> new AssertionError(p.name() + " has no spec.podSelector")),
+                    pod.labels()))
         .toList();
   }
 
@@ -68,7 +74,8 @@ final class NetworkPolicies {
       String namespace = policy.text("metadata/namespace").orElse("default");
       for (Node rule : YamlDocuments.items(policy.document(), "spec/ingress")) {
         List<Node> peers = YamlDocuments.items(rule, "from");
-        if (!YamlDocuments.at(rule, "from").isPresent() || peers.stream().anyMatch(peer -> admits(peer, namespace, from))) {
+        if (!YamlDocuments.at(rule, "from").isPresent()
+            || peers.stream().anyMatch(peer -> admits(peer, namespace, from))) {
           ports.addAll(ports(policy, rule));
         }
       }
@@ -78,13 +85,16 @@ final class NetworkPolicies {
 
   private static boolean admits(Node peer, String policyNamespace, Pod from) {
     if (YamlDocuments.at(peer, "ipBlock").isPresent()) {
-      throw new AssertionError("an ipBlock peer admits addresses outside the cluster's pods: " + YamlDocuments.line(peer));
+      throw new AssertionError(
+          "an ipBlock peer admits addresses outside the cluster's pods: "
+              + YamlDocuments.line(peer));
     }
     Optional<Node> pods = YamlDocuments.at(peer, "podSelector");
     Optional<Node> namespaces = YamlDocuments.at(peer, "namespaceSelector");
-    boolean namespaceMatches = namespaces.isPresent()
-        ? selects(namespaces.get(), Map.of("kubernetes.io/metadata.name", from.namespace()))
-        : from.namespace().equals(policyNamespace);
+    boolean namespaceMatches =
+        namespaces.isPresent()
+            ? selects(namespaces.get(), Map.of("kubernetes.io/metadata.name", from.namespace()))
+            : from.namespace().equals(policyNamespace);
     return namespaceMatches && pods.map(selector -> selects(selector, from.labels())).orElse(true);
   }
 
@@ -95,12 +105,24 @@ final class NetworkPolicies {
     Set<Integer> ports = new TreeSet<>();
     for (Node port : YamlDocuments.items(rule, "ports")) {
       String protocol = YamlDocuments.text(port, "protocol").orElse("TCP");
-      String number = YamlDocuments.text(port, "port").orElseThrow(
-          () -> new AssertionError(policy.name() + " line " + YamlDocuments.line(port) + ": a rule's port without a number"
-              + " admits every port"));
+      String number =
+          YamlDocuments.text(port, "port")
+              .orElseThrow(
+                  () ->
+                      new AssertionError(
+                          policy.name()
+                              + " line "
+                              + YamlDocuments.line(port)
+                              + ": a rule's port without a number"
+                              + " admits every port"));
       if (!number.matches("[0-9]+") || YamlDocuments.at(port, "endPort").isPresent()) {
-        throw new AssertionError(policy.name() + " line " + YamlDocuments.line(port) + ": name ports by number, one each ("
-            + number + ")");
+        throw new AssertionError(
+            policy.name()
+                + " line "
+                + YamlDocuments.line(port)
+                + ": name ports by number, one each ("
+                + number
+                + ")");
       }
       if (protocol.equals("TCP")) {
         ports.add(Integer.parseInt(number));
@@ -112,14 +134,21 @@ final class NetworkPolicies {
   private static boolean governsIngress(Node policy) {
     List<Node> types = YamlDocuments.items(policy, "spec/policyTypes");
     // Without policyTypes a policy governs ingress (and egress only when it has egress rules).
-    return types.isEmpty() || types.stream().anyMatch(t -> ((ScalarNode) t).getValue().equals("Ingress"));
+    return types.isEmpty()
+        || types.stream().anyMatch(t -> ((ScalarNode) t).getValue().equals("Ingress"));
   }
 
-  /** A label selector: every matchLabels entry holds ({@code {}} selects all); matchExpressions are not used here. */
+  /**
+   * A label selector: every matchLabels entry holds ({@code {}} selects all); matchExpressions are
+   * not used here.
+   */
   static boolean selects(Node selector, Map<String, String> labels) {
     if (YamlDocuments.at(selector, "matchExpressions").isPresent()) {
-      throw new AssertionError("line " + YamlDocuments.line(selector) + ": matchExpressions are not checked by this test;"
-          + " use matchLabels");
+      throw new AssertionError(
+          "line "
+              + YamlDocuments.line(selector)
+              + ": matchExpressions are not checked by this test;"
+              + " use matchLabels");
     }
     Optional<Node> match = YamlDocuments.at(selector, "matchLabels");
     if (match.isEmpty()) {

@@ -20,34 +20,44 @@ import org.yaml.snakeyaml.nodes.ScalarNode;
  * Every FlinkDeployment's job manager and task managers accept connections only on their fixed
  * ports and only from the pods that need them: the policies of deploy/k8s are evaluated, by
  * Kubernetes' rules ({@link NetworkPolicies}), for each pair of the pods that will exist (both
- * clusters' job managers and task managers with the labels Flink gives them, the client pod with its
- * manifest's labels, the operator, Prometheus, and strangers), and the admitted ports are compared
- * with the ports each FlinkDeployment's flinkConfiguration fixes.
+ * clusters' job managers and task managers with the labels Flink gives them, the client pod with
+ * its manifest's labels, the operator, Prometheus, and strangers), and the admitted ports are
+ * compared with the ports each FlinkDeployment's flinkConfiguration fixes.
  */
 class NetworkPolicyTest {
   private static final String NAMESPACE = "polyak";
   private static final List<String> CLUSTERS = List.of("polyak-gpu", "polyak-cpu");
-  private static final Pod OPERATOR = new Pod("the Flink Kubernetes Operator", "flink-operator",
-      Map.of("app.kubernetes.io/name", "flink-kubernetes-operator"));
-  private static final Pod PROMETHEUS = new Pod("Prometheus", "monitoring", Map.of("app.kubernetes.io/name", "prometheus"));
-  private static final Pod STRANGER = new Pod("another pod of the namespace", NAMESPACE, Map.of("app", "something-else"));
-  private static final Pod OUTSIDER = new Pod("a pod of another namespace", "default", Map.of("app", "polyak-client"));
+  private static final Pod OPERATOR =
+      new Pod(
+          "the Flink Kubernetes Operator",
+          "flink-operator",
+          Map.of("app.kubernetes.io/name", "flink-kubernetes-operator"));
+  private static final Pod PROMETHEUS =
+      new Pod("Prometheus", "monitoring", Map.of("app.kubernetes.io/name", "prometheus"));
+  private static final Pod STRANGER =
+      new Pod("another pod of the namespace", NAMESPACE, Map.of("app", "something-else"));
+  private static final Pod OUTSIDER =
+      new Pod("a pod of another namespace", "default", Map.of("app", "polyak-client"));
 
   private final NetworkPolicies policies = new NetworkPolicies(KubernetesManifests.all());
 
   /**
    * The labels Flink 1.19's native Kubernetes mode gives a cluster's pods (its
-   * org.apache.flink.kubernetes.utils.Constants: type = flink-native-kubernetes, app = the cluster id,
-   * component = jobmanager or taskmanager); the operator's cluster id is the FlinkDeployment's name.
+   * org.apache.flink.kubernetes.utils.Constants: type = flink-native-kubernetes, app = the cluster
+   * id, component = jobmanager or taskmanager); the operator's cluster id is the FlinkDeployment's
+   * name.
    */
   static Pod flinkPod(String cluster, String component) {
-    return new Pod(cluster + " " + component, NAMESPACE,
+    return new Pod(
+        cluster + " " + component,
+        NAMESPACE,
         Map.of("type", "flink-native-kubernetes", "app", cluster, "component", component));
   }
 
   static Pod client() {
     KubernetesManifests.Manifest pod = KubernetesManifests.get("Pod", "polyak-client");
-    return new Pod("the client pod", pod.text("metadata/namespace").orElseThrow(), labels(pod.document()));
+    return new Pod(
+        "the client pod", pod.text("metadata/namespace").orElseThrow(), labels(pod.document()));
   }
 
   @Test
@@ -58,7 +68,9 @@ class NetworkPolicyTest {
       Map<Pod, Set<Integer>> expected = nothingFromAnyone();
       expected.put(client(), Set.of(port(flink, "rest.port")));
       expected.put(OPERATOR, Set.of(port(flink, "rest.port")));
-      expected.put(flinkPod(cluster, "taskmanager"), Set.of(port(flink, "jobmanager.rpc.port"), port(flink, "blob.server.port")));
+      expected.put(
+          flinkPod(cluster, "taskmanager"),
+          Set.of(port(flink, "jobmanager.rpc.port"), port(flink, "blob.server.port")));
       expected.put(PROMETHEUS, Set.of(port(flink, "metrics.reporter.prom.port")));
 
       assertThat(admittedBy(everyone(), jobManager)).as(jobManager.what()).isEqualTo(expected);
@@ -71,8 +83,11 @@ class NetworkPolicyTest {
       Map<String, String> flink = flinkConfiguration(cluster);
       Pod taskManager = flinkPod(cluster, "taskmanager");
       Map<Pod, Set<Integer>> expected = nothingFromAnyone();
-      expected.put(flinkPod(cluster, "jobmanager"), Set.of(port(flink, "taskmanager.rpc.port"),
-          port(flink, "metrics.internal.query-service.port")));
+      expected.put(
+          flinkPod(cluster, "jobmanager"),
+          Set.of(
+              port(flink, "taskmanager.rpc.port"),
+              port(flink, "metrics.internal.query-service.port")));
       expected.put(taskManager, Set.of(port(flink, "taskmanager.data.port")));
       expected.put(PROMETHEUS, Set.of(port(flink, "metrics.reporter.prom.port")));
 
@@ -94,13 +109,26 @@ class NetworkPolicyTest {
   void thePortsThePoliciesNameAreFixedInEveryConfiguration() {
     for (String cluster : CLUSTERS) {
       Map<String, String> kubernetes = flinkConfiguration(cluster);
-      Map<String, String> standalone = FlinkSettings.ofConfigFile(
-          DeployTree.deploy().resolve("flink/" + cluster.substring("polyak-".length()) + "/config.yaml")).asMap();
-      for (String key : List.of("rest.port", "jobmanager.rpc.port", "blob.server.port", "taskmanager.rpc.port",
-          "taskmanager.data.port", "metrics.internal.query-service.port", "metrics.reporter.prom.port")) {
-        // Flink's defaults for blob.server.port, taskmanager.*.port and the query service are 0: a random port
+      Map<String, String> standalone =
+          FlinkSettings.ofConfigFile(
+                  DeployTree.deploy()
+                      .resolve("flink/" + cluster.substring("polyak-".length()) + "/config.yaml"))
+              .asMap();
+      for (String key :
+          List.of(
+              "rest.port",
+              "jobmanager.rpc.port",
+              "blob.server.port",
+              "taskmanager.rpc.port",
+              "taskmanager.data.port",
+              "metrics.internal.query-service.port",
+              "metrics.reporter.prom.port")) {
+        // Flink's defaults for blob.server.port, taskmanager.*.port and the query service are 0: a
+        // random port
         assertThat(port(kubernetes, key)).as(cluster + " " + key).isBetween(1, 65535);
-        assertThat(standalone.get(key)).as(cluster + " config.yaml " + key).isEqualTo(kubernetes.get(key));
+        assertThat(standalone.get(key))
+            .as(cluster + " config.yaml " + key)
+            .isEqualTo(kubernetes.get(key));
       }
     }
   }
@@ -111,10 +139,12 @@ class NetworkPolicyTest {
     for (KubernetesManifests.Manifest policy : policies.policies()) {
       assertThat(policy.text("metadata/namespace")).as(policy.name()).contains(NAMESPACE);
       for (Node rule : YamlDocuments.items(policy.document(), "spec/ingress")) {
-        assertThat(YamlDocuments.items(rule, "from")).as(policy.name() + " rule at line " + YamlDocuments.line(rule)
-            + " names its sources").isNotEmpty();
-        assertThat(YamlDocuments.items(rule, "ports")).as(policy.name() + " rule at line " + YamlDocuments.line(rule)
-            + " names its ports").isNotEmpty();
+        assertThat(YamlDocuments.items(rule, "from"))
+            .as(policy.name() + " rule at line " + YamlDocuments.line(rule) + " names its sources")
+            .isNotEmpty();
+        assertThat(YamlDocuments.items(rule, "ports"))
+            .as(policy.name() + " rule at line " + YamlDocuments.line(rule) + " names its ports")
+            .isNotEmpty();
       }
     }
   }
@@ -123,22 +153,44 @@ class NetworkPolicyTest {
   void theEvaluationSeesAMissingPolicyAndAnOpenRule() {
     // without the policies, every pod admits everyone on every port
     NetworkPolicies none = new NetworkPolicies(List.of());
-    assertThat(none.admitted(STRANGER, flinkPod("polyak-gpu", "jobmanager"))).containsExactly(NetworkPolicies.ANY_PORT);
+    assertThat(none.admitted(STRANGER, flinkPod("polyak-gpu", "jobmanager")))
+        .containsExactly(NetworkPolicies.ANY_PORT);
     // a rule without sources admits any pod, even of another namespace
-    KubernetesManifests.Manifest open = manifest(String.join("\n", "apiVersion: networking.k8s.io/v1",
-        "kind: NetworkPolicy", "metadata: {name: open, namespace: polyak}",
-        "spec: {podSelector: {matchLabels: {app: polyak-gpu}}, ingress: [{ports: [{port: 8081}]}]}"));
-    assertThat(new NetworkPolicies(List.of(open)).admitted(OUTSIDER, flinkPod("polyak-gpu", "jobmanager")))
+    KubernetesManifests.Manifest open =
+        manifest(
+            String.join(
+                "\n",
+                "apiVersion: networking.k8s.io/v1",
+                "kind: NetworkPolicy",
+                "metadata: {name: open, namespace: polyak}",
+                "spec: {podSelector: {matchLabels: {app: polyak-gpu}}, ingress: [{ports: [{port: 8081}]}]}"));
+    assertThat(
+            new NetworkPolicies(List.of(open))
+                .admitted(OUTSIDER, flinkPod("polyak-gpu", "jobmanager")))
         .containsExactly(8081);
     // a pod selector alone means the policy's namespace, not the same labels elsewhere
-    KubernetesManifests.Manifest client = manifest(String.join("\n", "apiVersion: networking.k8s.io/v1",
-        "kind: NetworkPolicy", "metadata: {name: client, namespace: polyak}",
-        "spec: {podSelector: {}, ingress: [{from: [{podSelector: {matchLabels: {app: polyak-client}}}],"
-            + " ports: [{port: 8081}]}]}"));
+    KubernetesManifests.Manifest client =
+        manifest(
+            String.join(
+                "\n",
+                "apiVersion: networking.k8s.io/v1",
+                "kind: NetworkPolicy",
+                "metadata: {name: client, namespace: polyak}",
+                "spec: {podSelector: {}, ingress: [{from: [{podSelector: {matchLabels: {app: polyak-client}}}],"
+                    + " ports: [{port: 8081}]}]}"));
     assertThat(new NetworkPolicies(List.of(client)).admitted(OUTSIDER, STRANGER)).isEmpty();
-    assertThat(new NetworkPolicies(List.of(client)).admitted(client(), STRANGER)).containsExactly(8081);
-    assertThatThrownBy(() -> NetworkPolicies.selects(YamlDocuments.at(manifest(
-        "kind: X\nspec: {s: {matchExpressions: [{key: app, operator: Exists}]}}").document(), "spec/s").orElseThrow(), Map.of()))
+    assertThat(new NetworkPolicies(List.of(client)).admitted(client(), STRANGER))
+        .containsExactly(8081);
+    assertThatThrownBy(
+            () ->
+                NetworkPolicies.selects(
+                    YamlDocuments.at(
+                            manifest(
+                                    "kind: X\nspec: {s: {matchExpressions: [{key: app, operator: Exists}]}}")
+                                .document(),
+                            "spec/s")
+                        .orElseThrow(),
+                    Map.of()))
         .hasMessageContaining("matchExpressions");
   }
 
@@ -183,11 +235,15 @@ class NetworkPolicyTest {
 
   private static Map<String, String> labels(Node document) {
     Map<String, String> labels = new LinkedHashMap<>();
-    YamlDocuments.at(document, "metadata/labels").ifPresent(node -> {
-      for (NodeTuple tuple : ((MappingNode) node).getValue()) {
-        labels.put(((ScalarNode) tuple.getKeyNode()).getValue(), ((ScalarNode) tuple.getValueNode()).getValue());
-      }
-    });
+    YamlDocuments.at(document, "metadata/labels")
+        .ifPresent(
+            node -> {
+              for (NodeTuple tuple : ((MappingNode) node).getValue()) {
+                labels.put(
+                    ((ScalarNode) tuple.getKeyNode()).getValue(),
+                    ((ScalarNode) tuple.getValueNode()).getValue());
+              }
+            });
     return labels;
   }
 

@@ -12,18 +12,27 @@ import org.junit.jupiter.api.Test;
 import org.yaml.snakeyaml.nodes.Node;
 
 /**
- * No example or script puts a Flink endpoint on a public interface: the READMEs, docs/, the runbooks and
- * the scripts publish container ports on 127.0.0.1 only and forward nothing beyond the loopback
- * ({@link PublicExposure}); no manifest exposes a port on its node (hostNetwork, hostPort, a
- * LoadBalancer or NodePort Service); the configurations that bind Flink to 0.0.0.0 are only those of
- * deployments with their NetworkPolicy (NetworkPolicyTest) or containers published on the loopback.
+ * No example or script puts a Flink endpoint on a public interface: the READMEs, docs/, the
+ * runbooks and the scripts publish container ports on 127.0.0.1 only and forward nothing beyond the
+ * loopback ({@link PublicExposure}); no manifest exposes a port on its node (hostNetwork, hostPort,
+ * a LoadBalancer or NodePort Service); the configurations that bind Flink to 0.0.0.0 are only those
+ * of deployments with their NetworkPolicy (NetworkPolicyTest) or containers published on the
+ * loopback.
  */
 class PublicExposureTest {
   @Test
   void noExampleOrScriptPublishesAPublicInterface() throws IOException {
     List<Path> files = examplesAndScripts();
-    assertThat(files).extracting(DeployTree::shown).contains("README.md", "CONTRIBUTING.md", "docs/cluster.md",
-        "docs/cli.md", "deploy/README.md", "polyak", "deploy/k8s/polyak-in-image.sh");
+    assertThat(files)
+        .extracting(DeployTree::shown)
+        .contains(
+            "README.md",
+            "CONTRIBUTING.md",
+            "docs/cluster.md",
+            "docs/cli.md",
+            "deploy/README.md",
+            "polyak",
+            "deploy/k8s/polyak-in-image.sh");
 
     List<String> problems = new ArrayList<>();
     files.forEach(f -> problems.addAll(PublicExposure.problems(f)));
@@ -44,12 +53,15 @@ class PublicExposureTest {
       walk(manifest.document(), "", found);
       assertThat(found).as(manifest.kind() + " " + manifest.name()).isEmpty();
       if (manifest.kind().equals("Service")) {
-        assertThat(manifest.text("spec/type").orElse("ClusterIP")).as(manifest.name()).isEqualTo("ClusterIP");
+        assertThat(manifest.text("spec/type").orElse("ClusterIP"))
+            .as(manifest.name())
+            .isEqualTo("ClusterIP");
       }
     }
     for (FlinkSettings flink : FlinkSettings.all()) {
       // Flink 1.19's default for the REST Service of a native Kubernetes cluster is ClusterIP
-      assertThat(flink.value("kubernetes.rest-service.exposed.type").orElse("ClusterIP")).as(flink.source())
+      assertThat(flink.value("kubernetes.rest-service.exposed.type").orElse("ClusterIP"))
+          .as(flink.source())
           .isEqualTo("ClusterIP");
     }
   }
@@ -81,9 +93,12 @@ class PublicExposureTest {
     Path deploy = DeployTree.deploy();
     try (Stream<Path> walk = Files.walk(deploy)) {
       walk.filter(Files::isRegularFile)
-          .filter(f -> !f.startsWith(deploy.resolve("target")) && !f.startsWith(deploy.resolve("src")))
-          .filter(f -> f.toString().endsWith(".sh") || f.getFileName().toString().equals("Dockerfile"))
-          .sorted().forEach(files::add);
+          .filter(
+              f -> !f.startsWith(deploy.resolve("target")) && !f.startsWith(deploy.resolve("src")))
+          .filter(
+              f -> f.toString().endsWith(".sh") || f.getFileName().toString().equals("Dockerfile"))
+          .sorted()
+          .forEach(files::add);
     }
     return files;
   }

@@ -37,7 +37,8 @@ final class YamlDocuments {
     } catch (IOException e) {
       throw new UncheckedIOException("cannot read " + DeployTree.shown(file), e);
     } catch (RuntimeException e) {
-      throw new IllegalArgumentException(DeployTree.shown(file) + ": not valid YAML: " + e.getMessage(), e);
+      throw new IllegalArgumentException(
+          DeployTree.shown(file) + ": not valid YAML: " + e.getMessage(), e);
     }
   }
 
@@ -45,12 +46,15 @@ final class YamlDocuments {
   static Node single(Path file) {
     List<Node> documents = read(file);
     if (documents.size() != 1) {
-      throw new IllegalArgumentException(DeployTree.shown(file) + ": expected one YAML document, found " + documents.size());
+      throw new IllegalArgumentException(
+          DeployTree.shown(file) + ": expected one YAML document, found " + documents.size());
     }
     return documents.get(0);
   }
 
-  /** The value under {@code path} (keys separated by '/'), if every step is a mapping that has it. */
+  /**
+   * The value under {@code path} (keys separated by '/'), if every step is a mapping that has it.
+   */
   static Optional<Node> at(Node node, String path) {
     return at(node, List.of(path.split("/")));
   }
@@ -78,17 +82,23 @@ final class YamlDocuments {
 
   /** The scalar text under {@code path}, or empty. */
   static Optional<String> text(Node node, String path) {
-    return at(node, path).filter(ScalarNode.class::isInstance).map(n -> ((ScalarNode) n).getValue());
+    return at(node, path)
+        .filter(ScalarNode.class::isInstance)
+        .map(n -> ((ScalarNode) n).getValue());
   }
 
   /** The scalar text under a path of keys, or empty. */
   static Optional<String> text(Node node, List<String> keys) {
-    return at(node, keys).filter(ScalarNode.class::isInstance).map(n -> ((ScalarNode) n).getValue());
+    return at(node, keys)
+        .filter(ScalarNode.class::isInstance)
+        .map(n -> ((ScalarNode) n).getValue());
   }
 
   /** The items of the sequence under {@code path} (none when absent). */
   static List<Node> items(Node node, String path) {
-    return at(node, path).filter(SequenceNode.class::isInstance).map(n -> ((SequenceNode) n).getValue())
+    return at(node, path)
+        .filter(SequenceNode.class::isInstance)
+        .map(n -> ((SequenceNode) n).getValue())
         .orElse(List.of());
   }
 

@@ -12,22 +12,38 @@ class YamlFilesTest {
   void everyYamlFileUnderDeployParses() {
     List<Path> files = DeployTree.yamlFiles();
 
-    assertThat(files).extracting(DeployTree::shown).contains(
-        "deploy/flink/cpu/config.yaml", "deploy/flink/gpu/config.yaml", "deploy/k8s/polyak-gpu.yaml",
-        "deploy/k8s/polyak-cpu.yaml", "deploy/k8s/polyak-shared.yaml", "deploy/k8s/polyak-client.yaml",
-        "deploy/k8s/sweep-100-seeds.yaml");
-    assertThat(files).allSatisfy(f -> assertThat(YamlDocuments.read(f)).as(DeployTree.shown(f)).isNotEmpty());
+    assertThat(files)
+        .extracting(DeployTree::shown)
+        .contains(
+            "deploy/flink/cpu/config.yaml",
+            "deploy/flink/gpu/config.yaml",
+            "deploy/k8s/polyak-gpu.yaml",
+            "deploy/k8s/polyak-cpu.yaml",
+            "deploy/k8s/polyak-shared.yaml",
+            "deploy/k8s/polyak-client.yaml",
+            "deploy/k8s/sweep-100-seeds.yaml");
+    assertThat(files)
+        .allSatisfy(f -> assertThat(YamlDocuments.read(f)).as(DeployTree.shown(f)).isNotEmpty());
   }
 
   @Test
   void everyKubernetesDocumentHasAnApiVersionAKindAndAName() {
     List<KubernetesManifests.Manifest> manifests = KubernetesManifests.all();
 
-    assertThat(manifests).extracting(m -> m.kind() + "/" + m.name()).containsExactlyInAnyOrder(
-        "FlinkDeployment/polyak-gpu", "FlinkDeployment/polyak-cpu", "PersistentVolumeClaim/polyak-shared",
-        "Pod/polyak-client", "NetworkPolicy/polyak-default-deny-ingress", "NetworkPolicy/polyak-gpu-jobmanager",
-        "NetworkPolicy/polyak-gpu-taskmanager", "NetworkPolicy/polyak-cpu-jobmanager", "NetworkPolicy/polyak-cpu-taskmanager");
-    assertThat(manifests).allSatisfy(m -> assertThat(m.text("apiVersion")).as(m.name()).isPresent());
+    assertThat(manifests)
+        .extracting(m -> m.kind() + "/" + m.name())
+        .containsExactlyInAnyOrder(
+            "FlinkDeployment/polyak-gpu",
+            "FlinkDeployment/polyak-cpu",
+            "PersistentVolumeClaim/polyak-shared",
+            "Pod/polyak-client",
+            "NetworkPolicy/polyak-default-deny-ingress",
+            "NetworkPolicy/polyak-gpu-jobmanager",
+            "NetworkPolicy/polyak-gpu-taskmanager",
+            "NetworkPolicy/polyak-cpu-jobmanager",
+            "NetworkPolicy/polyak-cpu-taskmanager");
+    assertThat(manifests)
+        .allSatisfy(m -> assertThat(m.text("apiVersion")).as(m.name()).isPresent());
   }
 
   @Test
@@ -35,6 +51,7 @@ class YamlFilesTest {
     Path broken = Path.of("src/test/resources/YamlFilesTest/broken.yaml");
 
     org.assertj.core.api.Assertions.assertThatThrownBy(() -> YamlDocuments.read(broken))
-        .hasMessageContaining("broken.yaml").hasMessageContaining("not valid YAML");
+        .hasMessageContaining("broken.yaml")
+        .hasMessageContaining("not valid YAML");
   }
 }

@@ -10,8 +10,8 @@ import java.util.TreeMap;
 /**
  * Everything needed to resume a training run exactly: the weights, the optimizer's state, the
  * structural masks, the position of every named random stream, the full RunSpec and the metrics so
- * far. Maps are copied into unmodifiable maps sorted by name, so two checkpoints with the same content are
- * equal.
+ * far. Maps are copied into unmodifiable maps sorted by name, so two checkpoints with the same
+ * content are equal.
  *
  * @param step the optimizer step the state belongs to (steps done so far), at least 0
  * @param weights model parameters by name
@@ -59,7 +59,8 @@ public record Checkpoint(
       if (entry.getKey() == null || entry.getKey().isEmpty()) {
         throw new IllegalArgumentException(what + " has an empty name");
       }
-      copy.put(entry.getKey(), Objects.requireNonNull(entry.getValue(), what + " " + entry.getKey()));
+      copy.put(
+          entry.getKey(), Objects.requireNonNull(entry.getValue(), what + " " + entry.getKey()));
     }
     return Collections.unmodifiableSortedMap(copy);
   }
@@ -131,10 +132,19 @@ public record Checkpoint(
 
     public Checkpoint build() {
       if (step == null || weights == null || runSpecJson == null) {
-        throw new IllegalStateException("a checkpoint needs setStep, setWeights and setRunSpecJson");
+        throw new IllegalStateException(
+            "a checkpoint needs setStep, setWeights and setRunSpecJson");
       }
       return new Checkpoint(
-          step, weights, optimizerState, masks, randomCursors, runSpecJson, metricsJson, pruning, polyakVersion);
+          step,
+          weights,
+          optimizerState,
+          masks,
+          randomCursors,
+          runSpecJson,
+          metricsJson,
+          pruning,
+          polyakVersion);
     }
   }
 }

@@ -39,7 +39,9 @@ final class CheckpointCodec {
 
   private CheckpointCodec() {}
 
-  /** Writes {@code checkpoint} to {@code file} through a temporary file {@code <tempPrefix>*.tmp}. */
+  /**
+   * Writes {@code checkpoint} to {@code file} through a temporary file {@code <tempPrefix>*.tmp}.
+   */
   static void write(Path file, String tempPrefix, Checkpoint checkpoint) {
     SortedMap<String, Tensor> tensors = new TreeMap<>();
     prefix(tensors, WEIGHTS, checkpoint.weights());
@@ -72,15 +74,25 @@ final class CheckpointCodec {
     if (!recordedHeader.equals(actualHeader)) {
       throw new CheckpointFormatException(
           file,
-          "header checksum mismatch: the header hashes to " + actualHeader + " but "
-              + KEY_HEADER_SHA256 + " is " + recordedHeader + " (a header byte is corrupt)");
+          "header checksum mismatch: the header hashes to "
+              + actualHeader
+              + " but "
+              + KEY_HEADER_SHA256
+              + " is "
+              + recordedHeader
+              + " (a header byte is corrupt)");
     }
     String recordedData = require(file, metadata, KEY_DATA_SHA256);
     if (!recordedData.equals(raw.dataSha256())) {
       throw new CheckpointFormatException(
           file,
-          "data checksum mismatch: the tensor bytes hash to " + raw.dataSha256() + " but "
-              + KEY_DATA_SHA256 + " is " + recordedData + " (a data byte is corrupt)");
+          "data checksum mismatch: the tensor bytes hash to "
+              + raw.dataSha256()
+              + " but "
+              + KEY_DATA_SHA256
+              + " is "
+              + recordedData
+              + " (a data byte is corrupt)");
     }
     SortedMap<String, Tensor> weights = new TreeMap<>();
     SortedMap<String, Tensor> optimizer = new TreeMap<>();
@@ -114,7 +126,9 @@ final class CheckpointCodec {
     }
   }
 
-  /** SHA-256 of the compact header JSON of {@code metadata} (minus the header checksum) and entries. */
+  /**
+   * SHA-256 of the compact header JSON of {@code metadata} (minus the header checksum) and entries.
+   */
   private static String headerSha256(Map<String, String> metadata, Iterable<TensorEntry> entries) {
     SortedMap<String, String> covered = new TreeMap<>(metadata);
     covered.remove(KEY_HEADER_SHA256);
@@ -157,7 +171,8 @@ final class CheckpointCodec {
       JsonNode value = field.getValue();
       if (!value.isIntegralNumber() || !value.canConvertToLong()) {
         throw new CheckpointFormatException(
-            file, KEY_RANDOM_CURSORS + " '" + field.getKey() + "' is " + value + ", not an integer");
+            file,
+            KEY_RANDOM_CURSORS + " '" + field.getKey() + "' is " + value + ", not an integer");
       }
       cursors.put(field.getKey(), value.longValue());
     }
@@ -168,13 +183,15 @@ final class CheckpointCodec {
     try {
       return Long.parseLong(text);
     } catch (NumberFormatException e) {
-      throw new CheckpointFormatException(file, KEY_STEP + " is " + quote(text) + ", not an integer");
+      throw new CheckpointFormatException(
+          file, KEY_STEP + " is " + quote(text) + ", not an integer");
     }
   }
 
   private static boolean parsePruning(Path file, String text) {
     if (!text.equals("true") && !text.equals("false")) {
-      throw new CheckpointFormatException(file, KEY_PRUNING + " is " + quote(text) + ", not true or false");
+      throw new CheckpointFormatException(
+          file, KEY_PRUNING + " is " + quote(text) + ", not true or false");
     }
     return Boolean.parseBoolean(text);
   }

@@ -16,20 +16,22 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The checkpoints of one training run, one safetensors file each in a folder:
- * {@code ckpt-<step, 10 digits>.safetensors}; around a pruning event at a step, {@code
+ * The checkpoints of one training run, one safetensors file each in a folder: {@code ckpt-<step, 10
+ * digits>.safetensors}; around a pruning event at a step, {@code
  * ckpt-<step>-prune-before.safetensors} (the model just before it) and {@code
  * ckpt-<step>-prune.safetensors} (just after, what training continues from).
  *
  * <p>A save writes {@code .ckpt-*.tmp}, forces it to disk and renames it to its final name in one
  * atomic step, so a final name never holds a partial file; then the retention policy deletes old
  * checkpoints. Checkpoints are ordered by step, and at the same step a pruning checkpoint comes
- * after the regular one, and the after-pruning one after the before-pruning one. {@link #latestValid} skips corrupt files with a warning, so a run killed
- * mid-save resumes from the checkpoint before.
+ * after the regular one, and the after-pruning one after the before-pruning one. {@link
+ * #latestValid} skips corrupt files with a warning, so a run killed mid-save resumes from the
+ * checkpoint before.
  */
 public final class CheckpointStore {
   private static final Logger LOG = LoggerFactory.getLogger(CheckpointStore.class);
-  private static final Pattern NAME = Pattern.compile("ckpt-(\\d{10,19})(-prune(-before)?)?\\.safetensors");
+  private static final Pattern NAME =
+      Pattern.compile("ckpt-(\\d{10,19})(-prune(-before)?)?\\.safetensors");
   private static final String TEMP_PREFIX = ".ckpt-";
   private static final String TEMP_SUFFIX = ".tmp";
   private static final Comparator<Path> BY_STEP =
@@ -60,23 +62,30 @@ public final class CheckpointStore {
    */
   public static Located locate(Path path) {
     if (Files.isDirectory(path)) {
-      return new CheckpointStore(path, RetentionPolicy.keepAll()).latestValidFile(Long.MAX_VALUE)
+      return new CheckpointStore(path, RetentionPolicy.keepAll())
+          .latestValidFile(Long.MAX_VALUE)
           .orElseThrow(() -> new IllegalArgumentException("no valid checkpoint in " + path));
     }
     if (!Files.isRegularFile(path)) {
       throw new IllegalArgumentException("checkpoint " + path + " does not exist");
     }
-    return new Located(path, new CheckpointStore(path.toAbsolutePath().getParent(), RetentionPolicy.keepAll()).load(path));
+    return new Located(
+        path,
+        new CheckpointStore(path.toAbsolutePath().getParent(), RetentionPolicy.keepAll())
+            .load(path));
   }
 
-  /** The file name of the checkpoint at {@code step}, e.g. {@code ckpt-0000001200-prune.safetensors}. */
+  /**
+   * The file name of the checkpoint at {@code step}, e.g. {@code
+   * ckpt-0000001200-prune.safetensors}.
+   */
   public static String fileName(long step, boolean pruning) {
     return String.format(Locale.ROOT, "ckpt-%010d%s.safetensors", step, pruning ? "-prune" : "");
   }
 
   /**
-   * Writes {@code checkpoint} atomically (replacing a checkpoint of the same name), then applies the
-   * retention policy; never deletes the file just written.
+   * Writes {@code checkpoint} atomically (replacing a checkpoint of the same name), then applies
+   * the retention policy; never deletes the file just written.
    *
    * @return the checkpoint's file
    */
@@ -92,7 +101,8 @@ public final class CheckpointStore {
    */
   public Path saveBeforePruning(Checkpoint checkpoint) {
     if (!checkpoint.pruning()) {
-      throw new IllegalArgumentException("the checkpoint before a pruning event must be marked as a pruning checkpoint");
+      throw new IllegalArgumentException(
+          "the checkpoint before a pruning event must be marked as a pruning checkpoint");
     }
     return write(folder.resolve(beforePruningFileName(checkpoint.step())), checkpoint);
   }
@@ -138,8 +148,11 @@ public final class CheckpointStore {
       if (name.step() != checkpoint.step() || name.pruning() != checkpoint.pruning()) {
         throw new CheckpointFormatException(
             file,
-            "the name says step " + name.step() + (name.pruning() ? " (pruning)" : "")
-                + " but the contents say step " + checkpoint.step()
+            "the name says step "
+                + name.step()
+                + (name.pruning() ? " (pruning)" : "")
+                + " but the contents say step "
+                + checkpoint.step()
                 + (checkpoint.pruning() ? " (pruning)" : ""));
       }
     }
@@ -196,7 +209,9 @@ public final class CheckpointStore {
     try (Stream<Path> files = Files.list(folder)) {
       for (Path file : files.toList()) {
         String name = file.getFileName().toString();
-        if (name.startsWith(TEMP_PREFIX) && name.endsWith(TEMP_SUFFIX) && Files.deleteIfExists(file)) {
+        if (name.startsWith(TEMP_PREFIX)
+            && name.endsWith(TEMP_SUFFIX)
+            && Files.deleteIfExists(file)) {
           LOG.info("deleted the partial checkpoint {} left by an interrupted save", file);
           deleted++;
         }
@@ -230,7 +245,9 @@ public final class CheckpointStore {
     }
   }
 
-  /** @param phase 0 regular, 1 before a pruning event, 2 after it: the order at one step */
+  /**
+   * @param phase 0 regular, 1 before a pruning event, 2 after it: the order at one step
+   */
   private record ParsedName(long step, boolean pruning, int phase) {}
 
   /** The step a checkpoint file's name says, without reading the file. */
@@ -257,6 +274,7 @@ public final class CheckpointStore {
       throw new IllegalArgumentException(file + " is not a checkpoint file name");
     }
     boolean pruning = matcher.group(2) != null;
-    return new ParsedName(Long.parseLong(matcher.group(1)), pruning, !pruning ? 0 : matcher.group(3) != null ? 1 : 2);
+    return new ParsedName(
+        Long.parseLong(matcher.group(1)), pruning, !pruning ? 0 : matcher.group(3) != null ? 1 : 2);
   }
 }

@@ -2,7 +2,9 @@ package dev.polyak.checkpoint;
 
 import java.util.Optional;
 
-/** Element types polyak stores; the constant names are the safetensors spellings ({@code "F32"}). */
+/**
+ * Element types polyak stores; the constant names are the safetensors spellings ({@code "F32"}).
+ */
 public enum DType {
   F32(4),
   F64(8),
@@ -26,7 +28,10 @@ public enum DType {
     return name();
   }
 
-  /** The type spelled {@code name} in a safetensors header, or empty for a type polyak does not read. */
+  /**
+   * The type spelled {@code name} in a safetensors header, or empty for a type polyak does not
+   * read.
+   */
   public static Optional<DType> fromSafetensorsName(String name) {
     for (DType dtype : values()) {
       if (dtype.name().equals(name)) {

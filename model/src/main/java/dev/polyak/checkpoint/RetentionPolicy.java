@@ -15,11 +15,12 @@ public record RetentionPolicy(int lastRegular, boolean keepPruning, long keepEve
 
   public RetentionPolicy {
     if (lastRegular < 1) {
-      throw new IllegalArgumentException("retention must keep at least 1 checkpoint, not " + lastRegular);
+      throw new IllegalArgumentException(
+          "retention must keep at least 1 checkpoint, not " + lastRegular);
     }
     if (keepEvery < 0) {
-      throw new IllegalArgumentException("retention's keep-every interval must be 0 (none) or positive, not "
-          + keepEvery);
+      throw new IllegalArgumentException(
+          "retention's keep-every interval must be 0 (none) or positive, not " + keepEvery);
     }
   }
 
@@ -38,7 +39,9 @@ public record RetentionPolicy(int lastRegular, boolean keepPruning, long keepEve
     return new RetentionPolicy(lastRegular, keep, keepEvery);
   }
 
-  /** The same policy also keeping the regular checkpoints at multiples of {@code steps} (0 = none). */
+  /**
+   * The same policy also keeping the regular checkpoints at multiples of {@code steps} (0 = none).
+   */
   public RetentionPolicy keepingEvery(long steps) {
     return new RetentionPolicy(lastRegular, keepPruning, steps);
   }

@@ -22,9 +22,9 @@ import java.util.SortedMap;
 import java.util.TreeMap;
 
 /**
- * Reads and writes the safetensors format
- * (https://github.com/huggingface/safetensors): an 8-byte little-endian length N, N bytes of UTF-8
- * JSON header padded with spaces to a multiple of 8, then the tensors' bytes back to back.
+ * Reads and writes the safetensors format (https://github.com/huggingface/safetensors): an 8-byte
+ * little-endian length N, N bytes of UTF-8 JSON header padded with spaces to a multiple of 8, then
+ * the tensors' bytes back to back.
  *
  * <p>Writing is deterministic: tensors are laid out in name order, header keys are sorted, nothing
  * depends on time. The file appears atomically (temporary file, fsync, rename). Reading checks
@@ -59,7 +59,10 @@ public final class Safetensors {
   }
 
   static void write(
-      Path file, String tempPrefix, SortedMap<String, Tensor> tensors, Map<String, String> metadata) {
+      Path file,
+      String tempPrefix,
+      SortedMap<String, Tensor> tensors,
+      Map<String, String> metadata) {
     byte[] header = paddedHeader(metadata, layout(tensors));
     AtomicFiles.write(
         file,
@@ -122,8 +125,11 @@ public final class Safetensors {
       if (headerLength < 0 || headerLength > fileSize - LENGTH_BYTES) {
         throw new CheckpointFormatException(
             file,
-            "the header length " + Long.toUnsignedString(headerLength) + " exceeds the "
-                + (fileSize - LENGTH_BYTES) + " bytes after it (truncated or corrupt file)");
+            "the header length "
+                + Long.toUnsignedString(headerLength)
+                + " exceeds the "
+                + (fileSize - LENGTH_BYTES)
+                + " bytes after it (truncated or corrupt file)");
       }
       if (headerLength > SafetensorsHeader.MAX_HEADER_BYTES) {
         throw new CheckpointFormatException(
@@ -166,7 +172,8 @@ public final class Safetensors {
             file,
             String.format(
                 "tensor '%s' starts at data byte %d but %s; offsets must be contiguous",
-                entry.name(), entry.begin(),
+                entry.name(),
+                entry.begin(),
                 previous == null
                     ? "the first tensor must start at 0"
                     : "the previous tensor '" + previous + "' ends at " + expectedBegin));
@@ -177,13 +184,19 @@ public final class Safetensors {
     if (expectedBegin > bufferBytes) {
       throw new CheckpointFormatException(
           file,
-          "the header describes " + expectedBegin + " data bytes but only " + bufferBytes
+          "the header describes "
+              + expectedBegin
+              + " data bytes but only "
+              + bufferBytes
               + " follow it (truncated file)");
     }
     if (expectedBegin < bufferBytes) {
       throw new CheckpointFormatException(
           file,
-          "the tensors cover " + expectedBegin + " data bytes but " + bufferBytes
+          "the tensors cover "
+              + expectedBegin
+              + " data bytes but "
+              + bufferBytes
               + " follow the header (trailing bytes)");
     }
     return byOffset;

@@ -6,7 +6,8 @@ import java.util.SortedMap;
 import java.util.TreeMap;
 
 /** What a safetensors file holds: tensors by name (in name order) and the string metadata. */
-public record SafetensorsContent(SortedMap<String, Tensor> tensors, SortedMap<String, String> metadata) {
+public record SafetensorsContent(
+    SortedMap<String, Tensor> tensors, SortedMap<String, String> metadata) {
 
   public SafetensorsContent {
     tensors = Collections.unmodifiableSortedMap(new TreeMap<>(tensors));

@@ -14,8 +14,8 @@ import java.util.TreeMap;
  * and random cursors are left out. The metadata holds {@code format = "pt"} (what Hugging Face
  * loaders expect), {@code polyak.step}, {@code polyak.run_spec} (the full RunSpec JSON) and {@code
  * polyak.version}. In Python: {@code safetensors.torch.load_file(path)} gives a dict of tensors;
- * apply a mask with {@code w * mask} after broadcasting it over the structure's dimension. The
- * file is deterministic for a given checkpoint and appears atomically.
+ * apply a mask with {@code w * mask} after broadcasting it over the structure's dimension. The file
+ * is deterministic for a given checkpoint and appears atomically.
  */
 public final class SafetensorsExport {
   static final String MASK_PREFIX = "mask/";
@@ -25,8 +25,8 @@ public final class SafetensorsExport {
   /**
    * Writes the weights and masks of {@code checkpoint} to {@code out}.
    *
-   * @throws IllegalArgumentException if a weight is itself named {@code mask/...} and collides
-   *     with an exported mask
+   * @throws IllegalArgumentException if a weight is itself named {@code mask/...} and collides with
+   *     an exported mask
    */
   public static void write(Path out, Checkpoint checkpoint) {
     SortedMap<String, Tensor> tensors = new TreeMap<>(checkpoint.weights());

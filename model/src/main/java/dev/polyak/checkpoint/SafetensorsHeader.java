@@ -26,6 +26,7 @@ import java.util.TreeMap;
  */
 final class SafetensorsHeader {
   static final String METADATA_KEY = "__metadata__";
+
   /** The reference implementation refuses headers above 100 MB; so do we. */
   static final long MAX_HEADER_BYTES = 100_000_000L;
 
@@ -81,7 +82,9 @@ final class SafetensorsHeader {
       long at = e.getLocation() == null ? -1 : e.getLocation().getByteOffset();
       throw new CheckpointFormatException(
           file,
-          "the header is not well-formed JSON" + (at >= 0 ? " near header byte " + at : "") + ": "
+          "the header is not well-formed JSON"
+              + (at >= 0 ? " near header byte " + at : "")
+              + ": "
               + e.getOriginalMessage(),
           e);
     } catch (IOException e) {
@@ -143,14 +146,21 @@ final class SafetensorsHeader {
                 () ->
                     new CheckpointFormatException(
                         file,
-                        "tensor '" + name + "' has dtype '" + dtypeNode.textValue()
-                            + "', not one of " + Arrays.toString(DType.values())));
+                        "tensor '"
+                            + name
+                            + "' has dtype '"
+                            + dtypeNode.textValue()
+                            + "', not one of "
+                            + Arrays.toString(DType.values())));
     long[] shape = longArray(file, name, "shape", node.get("shape"));
     long[] offsets = longArray(file, name, "data_offsets", node.get("data_offsets"));
     if (offsets.length != 2 || offsets[0] > offsets[1]) {
       throw new CheckpointFormatException(
           file,
-          "tensor '" + name + "' has data_offsets " + Arrays.toString(offsets)
+          "tensor '"
+              + name
+              + "' has data_offsets "
+              + Arrays.toString(offsets)
               + ", not [begin, end] with begin <= end");
     }
     long expected;
@@ -165,7 +175,11 @@ final class SafetensorsHeader {
           file,
           String.format(
               "tensor '%s' is %s %s = %d bytes but its data_offsets %s span %d bytes",
-              name, dtype, Arrays.toString(shape), expected, Arrays.toString(offsets),
+              name,
+              dtype,
+              Arrays.toString(shape),
+              expected,
+              Arrays.toString(offsets),
               offsets[1] - offsets[0]));
     }
     return new TensorEntry(name, dtype, shape, offsets[0], offsets[1]);
@@ -182,7 +196,12 @@ final class SafetensorsHeader {
       if (!value.isIntegralNumber() || !value.canConvertToLong() || value.longValue() < 0) {
         throw new CheckpointFormatException(
             file,
-            "tensor '" + tensor + "' " + field + " holds " + value
+            "tensor '"
+                + tensor
+                + "' "
+                + field
+                + " holds "
+                + value
                 + ", not a non-negative integer");
       }
       values[i] = value.longValue();

@@ -147,7 +147,8 @@ public final class Tensor {
     try {
       for (long dimension : shape) {
         if (dimension < 0) {
-          throw new IllegalArgumentException("negative dimension in shape " + Arrays.toString(shape));
+          throw new IllegalArgumentException(
+              "negative dimension in shape " + Arrays.toString(shape));
         }
         count = Math.multiplyExact(count, dimension);
       }

@@ -19,9 +19,9 @@ public final class Bounds {
     /** µ ≤ 0 or undefined (a zero loss or gradient). */
     MU_NOT_POSITIVE,
     /**
-     * µ > β. A β-smooth loss L ≥ 0 has ‖∇L‖² ≤ 2βL, i.e. µ ≤ β, so the Hessian at w understates
-     * the smoothness between w and a minimum (ReLU kinks, early training), and the factor would
-     * claim a faster rate than any step size gives.
+     * µ > β. A β-smooth loss L ≥ 0 has ‖∇L‖² ≤ 2βL, i.e. µ ≤ β, so the Hessian at w understates the
+     * smoothness between w and a minimum (ReLU kinks, early training), and the factor would claim a
+     * faster rate than any step size gives.
      */
     MU_ABOVE_BETA;
 
@@ -43,18 +43,25 @@ public final class Bounds {
 
   /** 1 − µ/β when 0 < µ ≤ β, else NaN with the reason. */
   public static ConvergenceFactor convergenceFactor(double beta, double mu) {
-    Flag flag = Double.isNaN(beta) ? Flag.NO_BETA
-        : !(beta > 0) ? Flag.BETA_NOT_POSITIVE
-        : !(mu > 0) ? Flag.MU_NOT_POSITIVE
-        : mu > beta ? Flag.MU_ABOVE_BETA
-        : null;
+    Flag flag =
+        Double.isNaN(beta)
+            ? Flag.NO_BETA
+            : !(beta > 0)
+                ? Flag.BETA_NOT_POSITIVE
+                : !(mu > 0) ? Flag.MU_NOT_POSITIVE : mu > beta ? Flag.MU_ABOVE_BETA : null;
     return new ConvergenceFactor(flag == null ? 1 - mu / beta : Double.NaN, flag);
   }
 
-  public static double sampleComplexity(double lipschitz, double mu, double lossBound, double epsilon, double delta) {
+  public static double sampleComplexity(
+      double lipschitz, double mu, double lossBound, double epsilon, double delta) {
     if (!(epsilon > 0) || !(delta > 0 && delta < 1) || !(lossBound > 0)) {
-      throw new IllegalArgumentException("need epsilon > 0, 0 < delta < 1 and M > 0; got epsilon=" + epsilon + ", delta="
-          + delta + ", M=" + lossBound);
+      throw new IllegalArgumentException(
+          "need epsilon > 0, 0 < delta < 1 and M > 0; got epsilon="
+              + epsilon
+              + ", delta="
+              + delta
+              + ", M="
+              + lossBound);
     }
     double e2d = epsilon * epsilon * delta;
     return 6 * lipschitz * lipschitz * lossBound / (mu * e2d) + lossBound * lossBound / (2 * e2d);
@@ -63,8 +70,11 @@ public final class Bounds {
   /** Theorem 12's γ ≤ L_f² / (µ n); +∞ when µ ≤ 0, NaN when µ is. */
   public static double stability(double lipschitz, double mu, long samples) {
     if (samples < 1) {
-      throw new IllegalArgumentException("the stability bound needs n >= 1 training samples, got " + samples);
+      throw new IllegalArgumentException(
+          "the stability bound needs n >= 1 training samples, got " + samples);
     }
-    return mu > 0 ? lipschitz * lipschitz / (mu * samples) : Double.isNaN(mu) ? Double.NaN : Double.POSITIVE_INFINITY;
+    return mu > 0
+        ? lipschitz * lipschitz / (mu * samples)
+        : Double.isNaN(mu) ? Double.NaN : Double.POSITIVE_INFINITY;
   }
 }

@@ -15,12 +15,14 @@ public final class DiagnosticRecords {
 
   /** The MODEL row's spectrum when the whole-model kernel was not computed. */
   private static final Spectrum NO_KERNEL =
-      new Spectrum(new double[0], Double.NaN, Double.NaN, Double.NaN, Double.NaN, false, Double.NaN);
+      new Spectrum(
+          new double[0], Double.NaN, Double.NaN, Double.NaN, Double.NaN, false, Double.NaN);
 
   private DiagnosticRecords() {}
 
   /** The rows of {@code report}, computed on the checkpoint file named {@code checkpoint}. */
-  public static List<DiagnosticRecord> of(String runId, String checkpoint, DiagnosticsReport report) {
+  public static List<DiagnosticRecord> of(
+      String runId, String checkpoint, DiagnosticsReport report) {
     List<DiagnosticRecord> rows = structures(runId, report);
     rows.add(model(runId, report));
     rows.forEach(row -> row.setCheckpoint(checkpoint));
@@ -31,14 +33,15 @@ public final class DiagnosticRecords {
   public static List<DiagnosticRecord> structures(String runId, DiagnosticsReport report) {
     List<DiagnosticRecord> rows = new ArrayList<>();
     for (DiagnosticsReport.StructureDiagnostics s : report.structures()) {
-      DiagnosticRecord.Builder row = common(runId, report, s.spectrum(), s.trace(), s.smoothness())
-          .setStructureId(s.id())
-          .setLayer(s.layer())
-          .setIndex(s.index())
-          .setKind(DiagnosticKind.valueOf(s.kind().name()))
-          .setKept(s.kept())
-          .setParameters(s.parameters())
-          .setActiveProbes(s.activeProbes());
+      DiagnosticRecord.Builder row =
+          common(runId, report, s.spectrum(), s.trace(), s.smoothness())
+              .setStructureId(s.id())
+              .setLayer(s.layer())
+              .setIndex(s.index())
+              .setKind(DiagnosticKind.valueOf(s.kind().name()))
+              .setKept(s.kept())
+              .setParameters(s.parameters())
+              .setActiveProbes(s.activeProbes());
       rows.add(row.build());
     }
     return rows;
@@ -51,8 +54,12 @@ public final class DiagnosticRecords {
    */
   public static DiagnosticRecord model(String runId, DiagnosticsReport report) {
     DiagnosticsReport.Conditioning c = report.conditioning();
-    return common(runId, report, report.whole() != null ? report.whole() : NO_KERNEL, report.wholeTrace(),
-        c.smoothness())
+    return common(
+            runId,
+            report,
+            report.whole() != null ? report.whole() : NO_KERNEL,
+            report.wholeTrace(),
+            c.smoothness())
         .setStructureId(MODEL_ID)
         .setKind(DiagnosticKind.MODEL)
         .setKept(true)
@@ -74,8 +81,12 @@ public final class DiagnosticRecords {
     return output.id();
   }
 
-  private static DiagnosticRecord.Builder common(String runId, DiagnosticsReport report, Spectrum spectrum,
-      HessianTrace.Estimate trace, HessianPowerIteration.Result smoothness) {
+  private static DiagnosticRecord.Builder common(
+      String runId,
+      DiagnosticsReport report,
+      Spectrum spectrum,
+      HessianTrace.Estimate trace,
+      HessianPowerIteration.Result smoothness) {
     return DiagnosticRecord.newBuilder()
         .setRunId(runId)
         .setStep(report.step())

@@ -12,9 +12,10 @@ import java.util.function.IntPredicate;
 /**
  * Computes a {@link DiagnosticsReport} of a model's current state through its {@link
  * ProbeObjective}: per-structure NTK spectra, the whole-model kernel, Hutchinson Hessian traces and
- * the smoothness β, the gradient-based PL and Lipschitz estimates, all on the objective's probe samples (a trainer's are chosen from
- * the training split by the run's seed, {@link ProbeSet}; see {@code dev.polyak.train.TrainerDiagnostics}).
- * The weights are left exactly as they were; gradients are left zero.
+ * the smoothness β, the gradient-based PL and Lipschitz estimates, all on the objective's probe
+ * samples (a trainer's are chosen from the training split by the run's seed, {@link ProbeSet}; see
+ * {@code dev.polyak.train.TrainerDiagnostics}). The weights are left exactly as they were;
+ * gradients are left zero.
  *
  * <p>The work splits into independent parts that a distributed stage can compute on different
  * workers and {@link #assemble} afterwards: {@link #structures} for any subset of structures (their
@@ -24,8 +25,12 @@ import java.util.function.IntPredicate;
  */
 public final class Diagnostics {
   /** Kernels and spectra of some structures, by structure index. */
-  public record StructurePart(TreeMap<Integer, double[]> kernels, TreeMap<Integer, Long> parameters, int passes,
-      double seconds) implements Serializable {}
+  public record StructurePart(
+      TreeMap<Integer, double[]> kernels,
+      TreeMap<Integer, Long> parameters,
+      int passes,
+      double seconds)
+      implements Serializable {}
 
   /**
    * What is computed once per model state.
@@ -39,16 +44,28 @@ public final class Diagnostics {
    * @param sampleLosses each probe's own task loss, evaluated alone
    * @param sampleGradientNorms the norm of the gradient of each probe's own loss
    */
-  public record ModelPart(double[] restKernel, long restParameters, HessianTrace.Result traces, double[] losses,
-      double[] gradientNorms, double gradientNormSquared, int passes, double kernelSeconds, double hessianSeconds,
-      HessianPowerIteration.Estimates smoothness, double[] sampleLosses, double[] sampleGradientNorms,
-      double smoothnessSeconds) implements Serializable {}
+  public record ModelPart(
+      double[] restKernel,
+      long restParameters,
+      HessianTrace.Result traces,
+      double[] losses,
+      double[] gradientNorms,
+      double gradientNormSquared,
+      int passes,
+      double kernelSeconds,
+      double hessianSeconds,
+      HessianPowerIteration.Estimates smoothness,
+      double[] sampleLosses,
+      double[] sampleGradientNorms,
+      double smoothnessSeconds)
+      implements Serializable {}
 
   /**
-   * What {@link #assemble} needs of the model, without the model: its structures, which of them
-   * the masks keep, and its number of trainable scalars.
+   * What {@link #assemble} needs of the model, without the model: its structures, which of them the
+   * masks keep, and its number of trainable scalars.
    */
-  public record Layout(List<Structure> structures, boolean[] kept, long parameters) implements Serializable {
+  public record Layout(List<Structure> structures, boolean[] kept, long parameters)
+      implements Serializable {
     public static Layout of(MaskedModel model) {
       List<Structure> structures = model.structures();
       boolean[] kept = new boolean[structures.size()];
@@ -61,20 +78,36 @@ public final class Diagnostics {
 
   private Diagnostics() {}
 
-  /** The diagnostics of {@code objective}'s model; {@code probes} and {@code step} are recorded as given. */
-  public static DiagnosticsReport run(ProbeObjective objective, int[] probes, long step, long seed,
-      DiagnosticsOptions options) {
+  /**
+   * The diagnostics of {@code objective}'s model; {@code probes} and {@code step} are recorded as
+   * given.
+   */
+  public static DiagnosticsReport run(
+      ProbeObjective objective, int[] probes, long step, long seed, DiagnosticsOptions options) {
     List<Structure> structures = objective.model().structures();
-    StructurePart part = structures(objective, options,
-        s -> options.wholeModel() || options.kinds().contains(structures.get(s).kind()));
-    return assemble(Layout.of(objective.model()), probes, step, seed, options, List.of(part),
+    StructurePart part =
+        structures(
+            objective,
+            options,
+            s -> options.wholeModel() || options.kinds().contains(structures.get(s).kind()));
+    return assemble(
+        Layout.of(objective.model()),
+        probes,
+        step,
+        seed,
+        options,
+        List.of(part),
         model(objective, options, seed));
   }
 
-  /** The kernels of the structures {@code selected} accepts (indices into the model's structures). */
-  public static StructurePart structures(ProbeObjective objective, DiagnosticsOptions options, IntPredicate selected) {
+  /**
+   * The kernels of the structures {@code selected} accepts (indices into the model's structures).
+   */
+  public static StructurePart structures(
+      ProbeObjective objective, DiagnosticsOptions options, IntPredicate selected) {
     long started = System.nanoTime();
-    JacobianKernels.Kernels kernels = JacobianKernels.compute(objective, selected, false, options.memoryBudgetBytes());
+    JacobianKernels.Kernels kernels =
+        JacobianKernels.compute(objective, selected, false, options.memoryBudgetBytes());
     TreeMap<Integer, double[]> byIndex = new TreeMap<>();
     TreeMap<Integer, Long> parameters = new TreeMap<>();
     for (int s = 0; s < kernels.structureKernels().length; s++) {
@@ -83,7 +116,8 @@ public final class Diagnostics {
         parameters.put(s, kernels.structureParameters()[s]);
       }
     }
-    return new StructurePart(byIndex, parameters, kernels.passes(), (System.nanoTime() - started) / 1e9);
+    return new StructurePart(
+        byIndex, parameters, kernels.passes(), (System.nanoTime() - started) / 1e9);
   }
 
   /**
@@ -92,29 +126,52 @@ public final class Diagnostics {
    */
   public static ModelPart model(ProbeObjective objective, DiagnosticsOptions options, long seed) {
     long started = System.nanoTime();
-    JacobianKernels.Kernels rest = options.wholeModel()
-        ? JacobianKernels.compute(objective, s -> false, true, options.memoryBudgetBytes()) : null;
+    JacobianKernels.Kernels rest =
+        options.wholeModel()
+            ? JacobianKernels.compute(objective, s -> false, true, options.memoryBudgetBytes())
+            : null;
     double kernelSeconds = (System.nanoTime() - started) / 1e9;
     started = System.nanoTime();
-    HessianTrace.Result traces = options.hutchinsonProbes() == 0 ? null
-        : HessianTrace.estimate(objective.first(options.batchSize()), options.hutchinsonProbes(), options.batchSize(),
-            options.relativeStep(), seed);
+    HessianTrace.Result traces =
+        options.hutchinsonProbes() == 0
+            ? null
+            : HessianTrace.estimate(
+                objective.first(options.batchSize()),
+                options.hutchinsonProbes(),
+                options.batchSize(),
+                options.relativeStep(),
+                seed);
     double hessianSeconds = (System.nanoTime() - started) / 1e9;
     started = System.nanoTime();
-    HessianPowerIteration.Estimates smoothness = options.smoothness().maxIterations() == 0 ? null
-        : HessianPowerIteration.estimate(objective, options.smoothness(), options.batchSize(), options.relativeStep(),
-            seed);
+    HessianPowerIteration.Estimates smoothness =
+        options.smoothness().maxIterations() == 0
+            ? null
+            : HessianPowerIteration.estimate(
+                objective, options.smoothness(), options.batchSize(), options.relativeStep(), seed);
     double smoothnessSeconds = (System.nanoTime() - started) / 1e9;
     GradientNorms.BatchStatistics batches =
-        new GradientNorms.BatchStatistics(GradientNorms.batches(objective.size(), options.batchSize()));
-    List<NDArray> gradient = GradientNorms.meanLossGradient(objective, options.batchSize(), batches);
+        new GradientNorms.BatchStatistics(
+            GradientNorms.batches(objective.size(), options.batchSize()));
+    List<NDArray> gradient =
+        GradientNorms.meanLossGradient(objective, options.batchSize(), batches);
     double gradientSquared = GradientNorms.squaredNorm(gradient);
     gradient.forEach(NDArray::close);
     GradientNorms.BatchStatistics samples = new GradientNorms.BatchStatistics(objective.size());
     GradientNorms.meanLossGradient(objective, 1, samples).forEach(NDArray::close);
-    return new ModelPart(rest == null ? null : rest.rest(), rest == null ? 0 : rest.restParameters(), traces,
-        batches.losses(), batches.gradientNorms(), gradientSquared, rest == null ? 0 : rest.passes(), kernelSeconds,
-        hessianSeconds, smoothness, samples.losses(), samples.gradientNorms(), smoothnessSeconds);
+    return new ModelPart(
+        rest == null ? null : rest.rest(),
+        rest == null ? 0 : rest.restParameters(),
+        traces,
+        batches.losses(),
+        batches.gradientNorms(),
+        gradientSquared,
+        rest == null ? 0 : rest.passes(),
+        kernelSeconds,
+        hessianSeconds,
+        smoothness,
+        samples.losses(),
+        samples.gradientNorms(),
+        smoothnessSeconds);
   }
 
   /**
@@ -122,8 +179,14 @@ public final class Diagnostics {
    * computed, in model order; the whole-model spectrum from K_rest + Σ_i K_i (structure order) when
    * the options ask for the whole model.
    */
-  public static DiagnosticsReport assemble(Layout layout, int[] probes, long step, long seed,
-      DiagnosticsOptions options, List<StructurePart> parts, ModelPart modelPart) {
+  public static DiagnosticsReport assemble(
+      Layout layout,
+      int[] probes,
+      long step,
+      long seed,
+      DiagnosticsOptions options,
+      List<StructurePart> parts,
+      ModelPart modelPart) {
     List<Structure> structures = layout.structures();
     TreeMap<Integer, double[]> kernels = new TreeMap<>();
     TreeMap<Integer, Long> parameters = new TreeMap<>();
@@ -139,24 +202,38 @@ public final class Diagnostics {
     Spectrum whole = null;
     if (options.wholeModel()) {
       if (kernels.size() != structures.size() || modelPart.restKernel() == null) {
-        throw new IllegalArgumentException("the whole-model kernel needs all " + structures.size()
-            + " structure kernels and the rest's; have " + kernels.size());
+        throw new IllegalArgumentException(
+            "the whole-model kernel needs all "
+                + structures.size()
+                + " structure kernels and the rest's; have "
+                + kernels.size());
       }
-      whole = Spectrum.of(JacobianKernels.sum(modelPart.restKernel(), new ArrayList<>(kernels.values())), n,
-          options.floor());
+      whole =
+          Spectrum.of(
+              JacobianKernels.sum(modelPart.restKernel(), new ArrayList<>(kernels.values())),
+              n,
+              options.floor());
     }
     HessianTrace.Result traces = modelPart.traces();
     HessianPowerIteration.Estimates smoothness = modelPart.smoothness();
-    HessianPowerIteration.Result[] structureSmoothness = smoothness == null ? null : smoothness.structures();
+    HessianPowerIteration.Result[] structureSmoothness =
+        smoothness == null ? null : smoothness.structures();
     List<DiagnosticsReport.StructureDiagnostics> rows = new ArrayList<>();
     for (int s = 0; s < structures.size(); s++) {
       Structure structure = structures.get(s);
       if (options.kinds().contains(structure.kind()) && kernels.containsKey(s)) {
-        rows.add(new DiagnosticsReport.StructureDiagnostics(structure.id(), structure.layer(), structure.index(),
-            structure.kind(), layout.kept()[s], parameters.get(s),
-            ActiveProbes.spectrum(kernels.get(s), n, options.floor(), options.activeProbes()),
-            traces == null ? null : traces.structures()[s], ActiveProbes.of(kernels.get(s), n).length,
-            structureSmoothness == null ? null : structureSmoothness[s]));
+        rows.add(
+            new DiagnosticsReport.StructureDiagnostics(
+                structure.id(),
+                structure.layer(),
+                structure.index(),
+                structure.kind(),
+                layout.kept()[s],
+                parameters.get(s),
+                ActiveProbes.spectrum(kernels.get(s), n, options.floor(), options.activeProbes()),
+                traces == null ? null : traces.structures()[s],
+                ActiveProbes.of(kernels.get(s), n).length,
+                structureSmoothness == null ? null : structureSmoothness[s]));
       }
     }
     double loss = 0;
@@ -169,13 +246,37 @@ public final class Diagnostics {
     double gradientSquared = modelPart.gradientNormSquared();
     double mu = gradientSquared / (2 * loss);
     HessianPowerIteration.Result beta = smoothness == null ? null : smoothness.whole();
-    Bounds.ConvergenceFactor factor = Bounds.convergenceFactor(beta == null ? Double.NaN : beta.eigenvalue(), mu);
-    DiagnosticsReport.Conditioning conditioning = new DiagnosticsReport.Conditioning(loss, gradientSquared,
-        maxBatchGradientNorm, whole == null ? Double.NaN : Math.sqrt(whole.lambdaMax()), gradientSquared / loss, mu,
-        factor.value(), factor.flag(), max(modelPart.sampleGradientNorms()), max(modelPart.sampleLosses()), beta);
-    return new DiagnosticsReport(step, seed, options, probes.clone(), rows, whole, modelPart.restParameters(),
-        layout.parameters(), traces == null ? null : traces.whole(), traces == null ? null : traces.rest(),
-        conditioning, kernelSeconds, modelPart.hessianSeconds(), passes, modelPart.smoothnessSeconds());
+    Bounds.ConvergenceFactor factor =
+        Bounds.convergenceFactor(beta == null ? Double.NaN : beta.eigenvalue(), mu);
+    DiagnosticsReport.Conditioning conditioning =
+        new DiagnosticsReport.Conditioning(
+            loss,
+            gradientSquared,
+            maxBatchGradientNorm,
+            whole == null ? Double.NaN : Math.sqrt(whole.lambdaMax()),
+            gradientSquared / loss,
+            mu,
+            factor.value(),
+            factor.flag(),
+            max(modelPart.sampleGradientNorms()),
+            max(modelPart.sampleLosses()),
+            beta);
+    return new DiagnosticsReport(
+        step,
+        seed,
+        options,
+        probes.clone(),
+        rows,
+        whole,
+        modelPart.restParameters(),
+        layout.parameters(),
+        traces == null ? null : traces.whole(),
+        traces == null ? null : traces.rest(),
+        conditioning,
+        kernelSeconds,
+        modelPart.hessianSeconds(),
+        passes,
+        modelPart.smoothnessSeconds());
   }
 
   private static double max(double[] values) {

@@ -22,9 +22,19 @@ import java.util.Set;
  *     not make it singular; false: over all n probes
  * @param smoothness the power iteration for β, the top Hessian eigenvalue of the probe set's loss
  */
-public record DiagnosticsOptions(int probeSamples, KernelKind kernel, Set<Structure.Kind> kinds, boolean wholeModel,
-    long memoryBudgetBytes, double floor, int hutchinsonProbes, int batchSize, double relativeStep,
-    boolean activeProbes, HessianPowerIteration.Settings smoothness) implements java.io.Serializable {
+public record DiagnosticsOptions(
+    int probeSamples,
+    KernelKind kernel,
+    Set<Structure.Kind> kinds,
+    boolean wholeModel,
+    long memoryBudgetBytes,
+    double floor,
+    int hutchinsonProbes,
+    int batchSize,
+    double relativeStep,
+    boolean activeProbes,
+    HessianPowerIteration.Settings smoothness)
+    implements java.io.Serializable {
   public static final int DEFAULT_PROBE_SAMPLES = 64;
   public static final int DEFAULT_HUTCHINSON_PROBES = 10;
   public static final int DEFAULT_BATCH_SIZE = 16;
@@ -39,49 +49,132 @@ public record DiagnosticsOptions(int probeSamples, KernelKind kernel, Set<Struct
     if (probeSamples < 2) {
       throw new IllegalArgumentException("probe_samples must be at least 2, got " + probeSamples);
     }
-    if (hutchinsonProbes < 0 || batchSize < 1 || !(relativeStep > 0) || memoryBudgetBytes < 1 || !(floor >= 0)) {
+    if (hutchinsonProbes < 0
+        || batchSize < 1
+        || !(relativeStep > 0)
+        || memoryBudgetBytes < 1
+        || !(floor >= 0)) {
       throw new IllegalArgumentException("invalid diagnostics options: " + this);
     }
   }
 
   public static DiagnosticsOptions defaults() {
-    return new DiagnosticsOptions(DEFAULT_PROBE_SAMPLES, KernelKind.PNTK, EnumSet.allOf(Structure.Kind.class), true,
-        JacobianKernels.DEFAULT_MEMORY_BUDGET, Spectrum.DEFAULT_FLOOR, DEFAULT_HUTCHINSON_PROBES, DEFAULT_BATCH_SIZE,
-        DEFAULT_RELATIVE_STEP, false, HessianPowerIteration.Settings.defaults());
+    return new DiagnosticsOptions(
+        DEFAULT_PROBE_SAMPLES,
+        KernelKind.PNTK,
+        EnumSet.allOf(Structure.Kind.class),
+        true,
+        JacobianKernels.DEFAULT_MEMORY_BUDGET,
+        Spectrum.DEFAULT_FLOOR,
+        DEFAULT_HUTCHINSON_PROBES,
+        DEFAULT_BATCH_SIZE,
+        DEFAULT_RELATIVE_STEP,
+        false,
+        HessianPowerIteration.Settings.defaults());
   }
 
   public DiagnosticsOptions withProbeSamples(int n) {
-    return new DiagnosticsOptions(n, kernel, kinds, wholeModel, memoryBudgetBytes, floor, hutchinsonProbes, batchSize,
-        relativeStep, activeProbes, smoothness);
+    return new DiagnosticsOptions(
+        n,
+        kernel,
+        kinds,
+        wholeModel,
+        memoryBudgetBytes,
+        floor,
+        hutchinsonProbes,
+        batchSize,
+        relativeStep,
+        activeProbes,
+        smoothness);
   }
 
   public DiagnosticsOptions withKinds(Set<Structure.Kind> k, boolean whole) {
-    return new DiagnosticsOptions(probeSamples, kernel, k, whole, memoryBudgetBytes, floor, hutchinsonProbes, batchSize,
-        relativeStep, activeProbes, smoothness);
+    return new DiagnosticsOptions(
+        probeSamples,
+        kernel,
+        k,
+        whole,
+        memoryBudgetBytes,
+        floor,
+        hutchinsonProbes,
+        batchSize,
+        relativeStep,
+        activeProbes,
+        smoothness);
   }
 
   public DiagnosticsOptions withHutchinsonProbes(int probes) {
-    return new DiagnosticsOptions(probeSamples, kernel, kinds, wholeModel, memoryBudgetBytes, floor, probes, batchSize,
-        relativeStep, activeProbes, smoothness);
+    return new DiagnosticsOptions(
+        probeSamples,
+        kernel,
+        kinds,
+        wholeModel,
+        memoryBudgetBytes,
+        floor,
+        probes,
+        batchSize,
+        relativeStep,
+        activeProbes,
+        smoothness);
   }
 
   public DiagnosticsOptions withKernel(KernelKind k) {
-    return new DiagnosticsOptions(probeSamples, k, kinds, wholeModel, memoryBudgetBytes, floor, hutchinsonProbes,
-        batchSize, relativeStep, activeProbes, smoothness);
+    return new DiagnosticsOptions(
+        probeSamples,
+        k,
+        kinds,
+        wholeModel,
+        memoryBudgetBytes,
+        floor,
+        hutchinsonProbes,
+        batchSize,
+        relativeStep,
+        activeProbes,
+        smoothness);
   }
 
   public DiagnosticsOptions withActiveProbes(boolean active) {
-    return new DiagnosticsOptions(probeSamples, kernel, kinds, wholeModel, memoryBudgetBytes, floor, hutchinsonProbes,
-        batchSize, relativeStep, active, smoothness);
+    return new DiagnosticsOptions(
+        probeSamples,
+        kernel,
+        kinds,
+        wholeModel,
+        memoryBudgetBytes,
+        floor,
+        hutchinsonProbes,
+        batchSize,
+        relativeStep,
+        active,
+        smoothness);
   }
 
   public DiagnosticsOptions withMemoryBudget(long bytes) {
-    return new DiagnosticsOptions(probeSamples, kernel, kinds, wholeModel, bytes, floor, hutchinsonProbes, batchSize,
-        relativeStep, activeProbes, smoothness);
+    return new DiagnosticsOptions(
+        probeSamples,
+        kernel,
+        kinds,
+        wholeModel,
+        bytes,
+        floor,
+        hutchinsonProbes,
+        batchSize,
+        relativeStep,
+        activeProbes,
+        smoothness);
   }
 
   public DiagnosticsOptions withSmoothness(HessianPowerIteration.Settings settings) {
-    return new DiagnosticsOptions(probeSamples, kernel, kinds, wholeModel, memoryBudgetBytes, floor, hutchinsonProbes,
-        batchSize, relativeStep, activeProbes, settings);
+    return new DiagnosticsOptions(
+        probeSamples,
+        kernel,
+        kinds,
+        wholeModel,
+        memoryBudgetBytes,
+        floor,
+        hutchinsonProbes,
+        batchSize,
+        relativeStep,
+        activeProbes,
+        settings);
   }
 }

@@ -13,7 +13,8 @@ import java.util.List;
  * @param whole the whole-model kernel's spectrum; null unless computed
  * @param restParameters scalars outside every structure (0 without the whole model)
  * @param totalParameters the model's trainable scalars
- * @param wholeTrace tr(H) of the loss of the first probe batch; null when no Hutchinson probes were asked for
+ * @param wholeTrace tr(H) of the loss of the first probe batch; null when no Hutchinson probes were
+ *     asked for
  * @param restTrace the block trace of the parameters outside every structure; null likewise
  * @param conditioning the gradient-based estimates, β and the Theorem 6 factor
  * @param kernelSeconds wall time of the Jacobian kernels and their spectra
@@ -21,21 +22,41 @@ import java.util.List;
  * @param passes how many times the n per-sample gradients were computed
  * @param smoothnessSeconds wall time of the power iteration for β
  */
-public record DiagnosticsReport(long step, long seed, DiagnosticsOptions options, int[] probes,
-    List<StructureDiagnostics> structures, Spectrum whole, long restParameters, long totalParameters,
+public record DiagnosticsReport(
+    long step,
+    long seed,
+    DiagnosticsOptions options,
+    int[] probes,
+    List<StructureDiagnostics> structures,
+    Spectrum whole,
+    long restParameters,
+    long totalParameters,
     HessianTrace.Estimate wholeTrace,
-    HessianTrace.Estimate restTrace, Conditioning conditioning, double kernelSeconds, double hessianSeconds,
-    int passes, double smoothnessSeconds) {
+    HessianTrace.Estimate restTrace,
+    Conditioning conditioning,
+    double kernelSeconds,
+    double hessianSeconds,
+    int passes,
+    double smoothnessSeconds) {
   /**
    * @param kept whether the structure is kept by the current masks (a masked one has a zero kernel)
    * @param parameters the scalars it owns ({@link JacobianKernels})
    * @param spectrum over all n probes, or over its active probes when the options ask so
    * @param trace its Hessian block trace; null without Hutchinson probes
-   * @param activeProbes the probes with a nonzero gradient row in its Jacobian ({@link ActiveProbes})
+   * @param activeProbes the probes with a nonzero gradient row in its Jacobian ({@link
+   *     ActiveProbes})
    * @param smoothness its Hessian block's top eigenvalue; null unless per-structure β was asked for
    */
-  public record StructureDiagnostics(String id, int layer, int index, Structure.Kind kind, boolean kept,
-      long parameters, Spectrum spectrum, HessianTrace.Estimate trace, int activeProbes,
+  public record StructureDiagnostics(
+      String id,
+      int layer,
+      int index,
+      Structure.Kind kind,
+      boolean kept,
+      long parameters,
+      Spectrum spectrum,
+      HessianTrace.Estimate trace,
+      int activeProbes,
       HessianPowerIteration.Result smoothness) {}
 
   /**
@@ -52,9 +73,18 @@ public record DiagnosticsReport(long step, long seed, DiagnosticsOptions options
    * @param maxSampleLoss the largest per-sample loss over the probes (the default loss bound M)
    * @param smoothness β, the top eigenvalue of the Hessian of L; null when not computed
    */
-  public record Conditioning(double loss, double gradientNormSquared, double maxBatchGradientNorm, double jacobianNorm,
-      double plRatio, double mu, double convergenceFactor, Bounds.Flag factorFlag, double lipschitzValue,
-      double maxSampleLoss, HessianPowerIteration.Result smoothness) {
+  public record Conditioning(
+      double loss,
+      double gradientNormSquared,
+      double maxBatchGradientNorm,
+      double jacobianNorm,
+      double plRatio,
+      double mu,
+      double convergenceFactor,
+      Bounds.Flag factorFlag,
+      double lipschitzValue,
+      double maxSampleLoss,
+      HessianPowerIteration.Result smoothness) {
     /** β, NaN when not computed. */
     public double beta() {
       return smoothness == null ? Double.NaN : smoothness.eigenvalue();

@@ -29,8 +29,12 @@ public final class GradientNorms {
     return meanLossGradient(objective, batchSize, null);
   }
 
-  /** As {@link #meanLossGradient(ProbeObjective, int)}, also filling in each batch's loss and gradient norm when {@code statistics} is non-null. */
-  static List<NDArray> meanLossGradient(ProbeObjective objective, int batchSize, BatchStatistics statistics) {
+  /**
+   * As {@link #meanLossGradient(ProbeObjective, int)}, also filling in each batch's loss and
+   * gradient norm when {@code statistics} is non-null.
+   */
+  static List<NDArray> meanLossGradient(
+      ProbeObjective objective, int batchSize, BatchStatistics statistics) {
     Collection<NDArray> parameters = objective.model().parameters().arrays();
     int n = objective.size();
     List<NDArray> sum = new ArrayList<>();
@@ -84,7 +88,8 @@ public final class GradientNorms {
 
   static double squaredNorm(List<NDArray> arrays) {
     double squares = 0;
-    try (Autograd.Mode off = Autograd.recording(false); NDScope scope = new NDScope()) {
+    try (Autograd.Mode off = Autograd.recording(false);
+        NDScope scope = new NDScope()) {
       for (NDArray a : arrays) {
         squares += a.toType(DataType.FLOAT64, false).square().sum().getDouble();
       }

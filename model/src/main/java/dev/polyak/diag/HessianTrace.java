@@ -24,7 +24,8 @@ import java.util.Map;
  */
 public final class HessianTrace {
   /** An estimate with its standard error (sample standard deviation over probes / √probes). */
-  public record Estimate(double trace, double standardError, int probes) implements java.io.Serializable {
+  public record Estimate(double trace, double standardError, int probes)
+      implements java.io.Serializable {
     static Estimate of(double[] samples) {
       int k = samples.length;
       double mean = SeedSpread.mean(samples);
@@ -42,7 +43,8 @@ public final class HessianTrace {
 
   private HessianTrace() {}
 
-  public static Result estimate(ProbeObjective objective, int probes, int batchSize, double relativeStep, long seed) {
+  public static Result estimate(
+      ProbeObjective objective, int probes, int batchSize, double relativeStep, long seed) {
     if (probes < 1) {
       throw new IllegalArgumentException("hutchinson_probes must be >= 1, got " + probes);
     }
@@ -126,8 +128,8 @@ public final class HessianTrace {
    *     Hv = 0 without any pass
    * @return float64 arrays in parameter order, not registered with a scope (the caller closes them)
    */
-  public static List<NDArray> hessianVectorProduct(ProbeObjective objective, List<NDArray> v, double relativeStep,
-      int batchSize) {
+  public static List<NDArray> hessianVectorProduct(
+      ProbeObjective objective, List<NDArray> v, double relativeStep, int batchSize) {
     Collection<NDArray> parameters = objective.model().parameters().arrays();
     double vRms = rms(v);
     if (vRms == 0) {
@@ -158,17 +160,26 @@ public final class HessianTrace {
    * εv) − ∇L(w0 − εv)) / 2ε, when it is null. The parameters are left perturbed (the caller
    * restores them). Not registered with a scope.
    */
-  static List<NDArray> hessianVectorProduct(ProbeObjective objective, List<NDArray> saved, List<NDArray> v,
-      double epsilon, int batchSize, List<NDArray> base) {
+  static List<NDArray> hessianVectorProduct(
+      ProbeObjective objective,
+      List<NDArray> saved,
+      List<NDArray> v,
+      double epsilon,
+      int batchSize,
+      List<NDArray> base) {
     List<NDArray> plus = gradientAt(objective, saved, v, epsilon, batchSize);
-    List<NDArray> minus = base != null ? base : gradientAt(objective, saved, v, -epsilon, batchSize);
+    List<NDArray> minus =
+        base != null ? base : gradientAt(objective, saved, v, -epsilon, batchSize);
     double width = base != null ? epsilon : 2 * epsilon;
     List<NDArray> hv = new ArrayList<>();
     try (Autograd.Mode off = Autograd.recording(false)) {
       for (int t = 0; t < plus.size(); t++) {
         try (NDScope scope = new NDScope()) {
-          NDArray product = plus.get(t).toType(DataType.FLOAT64, false).sub(minus.get(t).toType(DataType.FLOAT64, false))
-              .div(width);
+          NDArray product =
+              plus.get(t)
+                  .toType(DataType.FLOAT64, false)
+                  .sub(minus.get(t).toType(DataType.FLOAT64, false))
+                  .div(width);
           NDScope.unregister(product);
           hv.add(product);
         }
@@ -182,8 +193,8 @@ public final class HessianTrace {
   }
 
   /** ∇L at w0 + step·v (the probe set's mean task loss, in batches), as detached copies. */
-  private static List<NDArray> gradientAt(ProbeObjective objective, List<NDArray> saved, List<NDArray> v, double step,
-      int batchSize) {
+  private static List<NDArray> gradientAt(
+      ProbeObjective objective, List<NDArray> saved, List<NDArray> v, double step, int batchSize) {
     Map<String, NDArray> parameters = objective.model().parameters().all();
     try (Autograd.Mode off = Autograd.recording(false)) {
       int t = 0;
@@ -234,5 +245,4 @@ public final class HessianTrace {
     long count = arrays.stream().mapToLong(a -> a.getShape().size()).sum();
     return Math.sqrt(GradientNorms.squaredNorm(new ArrayList<>(arrays)) / count);
   }
-
 }

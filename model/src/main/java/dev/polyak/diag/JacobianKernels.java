@@ -28,16 +28,17 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Rows of J are per-sample gradients: each probe is run alone (forward and backward at batch
  * one). No n × P matrix is held: the parameters are cut into chunks (whole tensors, or row ranges
- * of a tensor larger than the budget) and the chunks into passes whose float32 Jacobian columns, n ×
- * (chunk sizes), fit {@code memoryBudgetBytes}; every pass runs the n per-sample backward passes
+ * of a tensor larger than the budget) and the chunks into passes whose float32 Jacobian columns, n
+ * × (chunk sizes), fit {@code memoryBudgetBytes}; every pass runs the n per-sample backward passes
  * with gradients switched on for its tensors only. Gram products are formed in float64 on blocks of
  * columns, owner by owner, and summed on the host in a fixed order, so a fixed probe set and fixed
- * weights give bitwise identical kernels.
- * With m scalars per probe ({@code projected:k}) every pass runs m rounds, K_i = (1/m) Σ_j J_{i,j} J_{i,j}ᵀ.
+ * weights give bitwise identical kernels. With m scalars per probe ({@code projected:k}) every pass
+ * runs m rounds, K_i = (1/m) Σ_j J_{i,j} J_{i,j}ᵀ.
  */
 public final class JacobianKernels {
   /** Default bound on the float32 Jacobian columns held at once. */
   public static final long DEFAULT_MEMORY_BUDGET = 512L << 20;
+
   private static final long GRAM_BLOCK_BYTES = 64L << 20;
   private static final int MAX_ATTEMPTS = 3;
   private static final Logger LOG = LoggerFactory.getLogger(JacobianKernels.class);
@@ -49,21 +50,33 @@ public final class JacobianKernels {
    *     a structure that was not computed
    * @param rest the kernel of the parameters outside every structure; null unless asked for
    * @param structureParameters the number of scalars each computed structure owns
-   * @param restParameters the number of scalars outside every structure (when the rest was computed)
+   * @param restParameters the number of scalars outside every structure (when the rest was
+   *     computed)
    * @param passes how many times the n per-sample gradients were computed
    */
-  public record Kernels(int n, double[][] structureKernels, double[] rest, long[] structureParameters,
-      long restParameters, int passes) {
-    /** K = K_rest + Σ_i K_i in structure order; only when every structure and the rest were computed. */
+  public record Kernels(
+      int n,
+      double[][] structureKernels,
+      double[] rest,
+      long[] structureParameters,
+      long restParameters,
+      int passes) {
+    /**
+     * K = K_rest + Σ_i K_i in structure order; only when every structure and the rest were
+     * computed.
+     */
     public double[] whole() {
       if (rest == null || java.util.Arrays.stream(structureKernels).anyMatch(k -> k == null)) {
-        throw new IllegalStateException("the whole-model kernel needs every structure's kernel and the rest's");
+        throw new IllegalStateException(
+            "the whole-model kernel needs every structure's kernel and the rest's");
       }
       return sum(rest, java.util.Arrays.asList(structureKernels));
     }
   }
 
-  /** rest + Σ kernels, added in list order (the order decides the rounding, so callers share it). */
+  /**
+   * rest + Σ kernels, added in list order (the order decides the rounding, so callers share it).
+   */
   public static double[] sum(double[] rest, List<double[]> kernels) {
     double[] sum = rest.clone();
     for (double[] k : kernels) {
@@ -83,8 +96,8 @@ public final class JacobianKernels {
    * model.structures()}) and, with {@code rest}, the kernel of the scalars no structure owns. With
    * every structure selected and the rest, {@link Kernels#whole()} is the whole-model kernel.
    */
-  public static Kernels compute(ProbeObjective objective, IntPredicate selected, boolean rest,
-      long memoryBudgetBytes) {
+  public static Kernels compute(
+      ProbeObjective objective, IntPredicate selected, boolean rest, long memoryBudgetBytes) {
     MaskedModel model = objective.model();
     List<Structure> structures = model.structures();
     Ownership ownership = new Ownership(model.parameters(), structures);
@@ -129,7 +142,8 @@ public final class JacobianKernels {
   }
 
   /** Cuts the tensors into chunks of at most the budget and packs them, in order, into passes. */
-  static List<List<Chunk>> plan(Map<String, NDArray> parameters, Set<String> tensors, int n, long budget) {
+  static List<List<Chunk>> plan(
+      Map<String, NDArray> parameters, Set<String> tensors, int n, long budget) {
     long perElement = 4L * n;
     long maxElements = Math.max(1, budget / perElement);
     List<List<Chunk>> passes = new ArrayList<>();
@@ -161,8 +175,14 @@ public final class JacobianKernels {
     return passes;
   }
 
-  private static void runPass(ProbeObjective objective, List<Chunk> pass, Ownership ownership, double[][] kernels,
-      long[] owned, double[] rest, long[] restCount) {
+  private static void runPass(
+      ProbeObjective objective,
+      List<Chunk> pass,
+      Ownership ownership,
+      double[][] kernels,
+      long[] owned,
+      double[] rest,
+      long[] restCount) {
     MaskedModel model = objective.model();
     Map<String, NDArray> parameters = model.parameters().all();
     Set<String> inPass = new LinkedHashSet<>();
@@ -183,10 +203,17 @@ public final class JacobianKernels {
         for (int b = 0; b < n; b++) {
           for (int attempt = 1; !gradientRow(objective, b, j, pass, inPass, columns); attempt++) {
             if (attempt == MAX_ATTEMPTS) {
-              throw new ArithmeticException("probe " + b + "'s gradient is not finite in " + MAX_ATTEMPTS
-                  + " attempts: the model's output or its gradient overflows at these weights");
+              throw new ArithmeticException(
+                  "probe "
+                      + b
+                      + "'s gradient is not finite in "
+                      + MAX_ATTEMPTS
+                      + " attempts: the model's output or its gradient overflows at these weights");
             }
-            LOG.warn("probe {}'s gradient had a non-finite entry; computing it again (attempt {})", b, attempt + 1);
+            LOG.warn(
+                "probe {}'s gradient had a non-finite entry; computing it again (attempt {})",
+                b,
+                attempt + 1);
           }
         }
         addGrams(pass, columns, ownership, kernels, rest, 1.0 / outputs);
@@ -196,18 +223,29 @@ public final class JacobianKernels {
   }
 
   /** Adds {@code scale} times the Gram matrices of the pass's columns to their owners' kernels. */
-  private static void addGrams(List<Chunk> pass, List<NDArray> columns, Ownership ownership, double[][] kernels,
-      double[] rest, double scale) {
+  private static void addGrams(
+      List<Chunk> pass,
+      List<NDArray> columns,
+      Ownership ownership,
+      double[][] kernels,
+      double[] rest,
+      double scale) {
     int n = (int) columns.get(0).getShape().get(1);
     try (Autograd.Mode off = Autograd.recording(false)) {
       for (int k = 0; k < pass.size(); k++) {
         Chunk c = pass.get(k);
-        long[][] groups = Ownership.group(ownership.owners(c.parameter(), c.from(), c.to()),
-            ownership.structureCount());
+        long[][] groups =
+            Ownership.group(
+                ownership.owners(c.parameter(), c.from(), c.to()), ownership.structureCount());
         for (int g = 0; g < groups.length; g++) {
           double[] target = g == ownership.structureCount() ? rest : kernels[g];
           if (groups[g].length > 0 && target != null) {
-            addGram(columns.get(k), groups[g].length == c.elements() ? null : groups[g], n, target, scale);
+            addGram(
+                columns.get(k),
+                groups[g].length == c.elements() ? null : groups[g],
+                n,
+                target,
+                scale);
           }
         }
       }
@@ -215,9 +253,12 @@ public final class JacobianKernels {
   }
 
   /** Counts the pass's scalars per owner (the rest last). */
-  private static void countOwned(List<Chunk> pass, Ownership ownership, long[] owned, long[] restCount) {
+  private static void countOwned(
+      List<Chunk> pass, Ownership ownership, long[] owned, long[] restCount) {
     for (Chunk c : pass) {
-      long[][] groups = Ownership.group(ownership.owners(c.parameter(), c.from(), c.to()), ownership.structureCount());
+      long[][] groups =
+          Ownership.group(
+              ownership.owners(c.parameter(), c.from(), c.to()), ownership.structureCount());
       for (int g = 0; g < groups.length; g++) {
         if (g == ownership.structureCount()) {
           restCount[0] += groups[g].length;
@@ -235,7 +276,12 @@ public final class JacobianKernels {
    * for the same weights: recomputing is the remedy, a finite loss with a NaN gradient that
    * persists is an error.
    */
-  private static boolean gradientRow(ProbeObjective objective, int b, int j, List<Chunk> pass, Set<String> inPass,
+  private static boolean gradientRow(
+      ProbeObjective objective,
+      int b,
+      int j,
+      List<Chunk> pass,
+      Set<String> inPass,
       List<NDArray> columns) {
     Map<String, NDArray> parameters = objective.model().parameters().all();
     for (String name : inPass) {
@@ -250,8 +296,10 @@ public final class JacobianKernels {
         for (int k = 0; k < pass.size(); k++) {
           Chunk c = pass.get(k);
           NDArray gradient = parameters.get(c.parameter()).getGradient();
-          NDArray rows = gradient.getShape().dimension() == 0 ? gradient
-              : gradient.get(new NDIndex("{}:{}", c.from(), c.to()));
+          NDArray rows =
+              gradient.getShape().dimension() == 0
+                  ? gradient
+                  : gradient.get(new NDIndex("{}:{}", c.from(), c.to()));
           check += rows.sum().getFloat();
           columns.get(k).set(new NDIndex(":, {}", b), rows.flatten());
         }
@@ -260,7 +308,10 @@ public final class JacobianKernels {
     }
   }
 
-  /** target += scale Xᵀ X in float64, X the rows {@code rows} of {@code columns} (all rows when null). */
+  /**
+   * target += scale Xᵀ X in float64, X the rows {@code rows} of {@code columns} (all rows when
+   * null).
+   */
   private static void addGram(NDArray columns, long[] rows, int n, double[] target, double scale) {
     long total = rows == null ? columns.getShape().get(0) : rows.length;
     long block = Math.max(1, GRAM_BLOCK_BYTES / (8L * n));

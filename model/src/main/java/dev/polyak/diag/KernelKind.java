@@ -14,8 +14,8 @@ import java.util.Locale;
  *   <li>{@code target-logit}: the logit of the true class (mean true-token logit over the masked
  *       positions).
  *   <li>{@code projected:k}: k Gaussian output vectors v_j ~ N(0, I_C), the same for every sample,
- *       scalar v_jᵀf; the average of the k Gram matrices is an unbiased estimate of the trace-NTK Σ_c
- *       J_c J_cᵀ with an error falling as 1/√k. Costs k backward passes per sample.
+ *       scalar v_jᵀf; the average of the k Gram matrices is an unbiased estimate of the trace-NTK
+ *       Σ_c J_c J_cᵀ with an error falling as 1/√k. Costs k backward passes per sample.
  *   <li>{@code loss}: the per-sample loss (the kernel polyak computed before there was a choice).
  * </ul>
  *
@@ -25,10 +25,13 @@ import java.util.Locale;
 public record KernelKind(ScalarOutput output, int projections) implements Serializable {
   /** The default everywhere a kernel is computed. */
   public static final KernelKind PNTK = new KernelKind(ScalarOutput.PNTK, 0);
+
   public static final KernelKind LOSS = new KernelKind(ScalarOutput.LOSS, 0);
   public static final KernelKind TARGET_LOGIT = new KernelKind(ScalarOutput.TARGET_LOGIT, 0);
+
   /** The run-seed stream the projection vectors are drawn from, k vectors of C normals in order. */
   public static final String PROJECTION_STREAM = "kernel-projections";
+
   /** What a kernel option accepts, for error messages. */
   public static final String ALLOWED = "pntk, target-logit, projected:k (k >= 1) or loss";
 
@@ -37,12 +40,19 @@ public record KernelKind(ScalarOutput output, int projections) implements Serial
       throw new IllegalArgumentException("kernel output must be set");
     }
     if ((output == ScalarOutput.PROJECTED) != (projections > 0) || projections < 0) {
-      throw new IllegalArgumentException("kernel " + output.id() + " with " + projections + " projections: "
-          + "projected takes k >= 1 projections, the others none");
+      throw new IllegalArgumentException(
+          "kernel "
+              + output.id()
+              + " with "
+              + projections
+              + " projections: "
+              + "projected takes k >= 1 projections, the others none");
     }
   }
 
-  /** The kernel of a single scalar per sample (not {@link ScalarOutput#PROJECTED}, which needs k). */
+  /**
+   * The kernel of a single scalar per sample (not {@link ScalarOutput#PROJECTED}, which needs k).
+   */
   public static KernelKind of(ScalarOutput output) {
     return new KernelKind(output, 0);
   }

@@ -17,6 +17,7 @@ import dev.polyak.random.RandomStream;
 public final class LogitScalars implements AutoCloseable {
   private final KernelKind kernel;
   private final int width;
+
   /** [C, k], column j is v_j; null unless the kernel is projected. */
   private final NDArray projections;
 
@@ -27,7 +28,8 @@ public final class LogitScalars implements AutoCloseable {
    */
   public LogitScalars(KernelKind kernel, int width, RandomStream stream, NDManager manager) {
     if (kernel.output() == ScalarOutput.LOSS) {
-      throw new IllegalArgumentException("the loss kernel's scalar is the task loss, not a function of the logits");
+      throw new IllegalArgumentException(
+          "the loss kernel's scalar is the task loss, not a function of the logits");
     }
     this.kernel = kernel;
     this.width = width;
@@ -54,17 +56,21 @@ public final class LogitScalars implements AutoCloseable {
   }
 
   /**
-   * Scalar {@code j} of a sample with logits {@code logits} [m, C] and true classes {@code
-   * targets} (m of them): mean_r logits[r, target_r] for target-logit, mean_r Σ_c logits[r, c] /
-   * √C for pntk, mean_r v_jᵀ logits[r, :] for projected.
+   * Scalar {@code j} of a sample with logits {@code logits} [m, C] and true classes {@code targets}
+   * (m of them): mean_r logits[r, target_r] for target-logit, mean_r Σ_c logits[r, c] / √C for
+   * pntk, mean_r v_jᵀ logits[r, :] for projected.
    */
   public NDArray scalar(NDArray logits, long[] targets, int j) {
     long rows = logits.getShape().get(0);
     if (logits.getShape().get(1) != width) {
-      throw new IllegalArgumentException("logits of width " + logits.getShape().get(1) + ", expected " + width);
+      throw new IllegalArgumentException(
+          "logits of width " + logits.getShape().get(1) + ", expected " + width);
     }
     return switch (kernel.output()) {
-      case TARGET_LOGIT -> logits.gather(logits.getManager().create(targets, new Shape(targets.length, 1)), 1).mean();
+      case TARGET_LOGIT ->
+          logits
+              .gather(logits.getManager().create(targets, new Shape(targets.length, 1)), 1)
+              .mean();
       case PNTK -> Scalars.div(logits.sum(), rows * Math.sqrt(width));
       case PROJECTED -> logits.matMul(projections.get(new NDIndex(":, {}:{}", j, j + 1))).mean();
       case LOSS -> throw new IllegalStateException("unreachable");

@@ -34,10 +34,20 @@ final class Ownership {
     for (int s = 0; s < structures.size(); s++) {
       for (Structure.Slice slice : structures.get(s).slices()) {
         Shape shape = parameters.get(slice.parameter()).getShape();
-        if (slice.axis() < 0 || slice.axis() >= shape.dimension() || slice.from() < 0 || slice.to() > shape.get(slice.axis())
+        if (slice.axis() < 0
+            || slice.axis() >= shape.dimension()
+            || slice.from() < 0
+            || slice.to() > shape.get(slice.axis())
             || slice.from() >= slice.to()) {
-          throw new IllegalArgumentException("structure " + structures.get(s).id() + " has slice " + slice
-              + " outside parameter " + slice.parameter() + " of shape " + shape);
+          throw new IllegalArgumentException(
+              "structure "
+                  + structures.get(s).id()
+                  + " has slice "
+                  + slice
+                  + " outside parameter "
+                  + slice.parameter()
+                  + " of shape "
+                  + shape);
         }
         claims.computeIfAbsent(slice.parameter(), k -> new ArrayList<>()).add(new Claim(s, slice));
       }
@@ -76,7 +86,13 @@ final class Ownership {
     int[] owner = new int[Math.toIntExact((to - from) * rowSize)];
     Arrays.fill(owner, REST);
     for (Claim claim : claims.getOrDefault(name, List.of())) {
-      claim.slice().ranges(dims, from, to, (lo, hi) -> Arrays.fill(owner, (int) lo, (int) hi, claim.structure()));
+      claim
+          .slice()
+          .ranges(
+              dims,
+              from,
+              to,
+              (lo, hi) -> Arrays.fill(owner, (int) lo, (int) hi, claim.structure()));
     }
     return owner;
   }

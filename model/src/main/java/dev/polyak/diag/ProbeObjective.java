@@ -7,9 +7,9 @@ import java.util.function.IntFunction;
 /**
  * What diagnostics differentiate: a fixed probe set of n training samples, each giving one scalar
  * {@code f_b} (the rows of the Jacobian), and the task loss over probe ranges (for the Hessian
- * trace and the gradient norms). Built by a trainer ({@code Trainer.probes}), which knows its
- * task; the model is in evaluation mode (no dropout, running batch-norm statistics), so the
- * samples do not interact.
+ * trace and the gradient norms). Built by a trainer ({@code Trainer.probes}), which knows its task;
+ * the model is in evaluation mode (no dropout, running batch-norm statistics), so the samples do
+ * not interact.
  */
 public interface ProbeObjective {
   MaskedModel model();
@@ -18,9 +18,9 @@ public interface ProbeObjective {
   int size();
 
   /**
-   * The scalar output {@code f_b} of probe {@code b} as selected by its {@link KernelKind}, with the
-   * sample evaluated alone (a batch of one, so a mixture of experts computes its capacity for that
-   * sample only); recorded when the thread's grad mode is on. {@code output(b, 0)}.
+   * The scalar output {@code f_b} of probe {@code b} as selected by its {@link KernelKind}, with
+   * the sample evaluated alone (a batch of one, so a mixture of experts computes its capacity for
+   * that sample only); recorded when the thread's grad mode is on. {@code output(b, 0)}.
    */
   default NDArray output(int probe) {
     return output(probe, 0);
@@ -38,8 +38,8 @@ public interface ProbeObjective {
   }
 
   /**
-   * The task loss (mean cross-entropy, without auxiliary terms such as Switch's load-balancing loss)
-   * of probes {@code [from, to)} evaluated as one batch; recorded when grad mode is on.
+   * The task loss (mean cross-entropy, without auxiliary terms such as Switch's load-balancing
+   * loss) of probes {@code [from, to)} evaluated as one batch; recorded when grad mode is on.
    */
   NDArray loss(int from, int to);
 
@@ -55,13 +55,21 @@ public interface ProbeObjective {
     NDArray output(int probe, int j);
   }
 
-  /** The objective of {@code size} probes of {@code model} whose outputs and losses these functions compute. */
-  static ProbeObjective of(MaskedModel model, int size, IntFunction<NDArray> output, RangeLoss loss) {
+  /**
+   * The objective of {@code size} probes of {@code model} whose outputs and losses these functions
+   * compute.
+   */
+  static ProbeObjective of(
+      MaskedModel model, int size, IntFunction<NDArray> output, RangeLoss loss) {
     return of(model, size, 1, (probe, j) -> output.apply(probe), loss);
   }
 
-  /** As {@link #of(MaskedModel, int, IntFunction, RangeLoss)}, with {@code outputs} scalars per probe. */
-  static ProbeObjective of(MaskedModel model, int size, int outputs, Output output, RangeLoss loss) {
+  /**
+   * As {@link #of(MaskedModel, int, IntFunction, RangeLoss)}, with {@code outputs} scalars per
+   * probe.
+   */
+  static ProbeObjective of(
+      MaskedModel model, int size, int outputs, Output output, RangeLoss loss) {
     if (outputs < 1) {
       throw new IllegalArgumentException("a probe gives at least one scalar, got " + outputs);
     }

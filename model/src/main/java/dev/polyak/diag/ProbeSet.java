@@ -13,7 +13,8 @@ public final class ProbeSet {
   private ProbeSet() {}
 
   public static int[] select(long seed, int population, int n) {
-    return select(new RandomStreams(seed).stream(RandomStreams.PROBES), population, n, "probe_samples");
+    return select(
+        new RandomStreams(seed).stream(RandomStreams.PROBES), population, n, "probe_samples");
   }
 
   /**
@@ -22,8 +23,8 @@ public final class ProbeSet {
    */
   public static int[] select(RandomStream stream, int population, int n, String what) {
     if (n < 1 || n > population) {
-      throw new IllegalArgumentException(what + " must be in 1.." + population + " (the training split's size), got "
-          + n);
+      throw new IllegalArgumentException(
+          what + " must be in 1.." + population + " (the training split's size), got " + n);
     }
     int[] order = new int[population];
     for (int i = 0; i < population; i++) {

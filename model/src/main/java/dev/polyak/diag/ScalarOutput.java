@@ -24,14 +24,18 @@ public enum ScalarOutput {
    */
   PROJECTED;
 
-  /** Parses {@code loss}, {@code target-logit} or {@code pntk} (a projection needs its count: {@link KernelKind#parse}). */
+  /**
+   * Parses {@code loss}, {@code target-logit} or {@code pntk} (a projection needs its count: {@link
+   * KernelKind#parse}).
+   */
   public static ScalarOutput parse(String text) {
     return switch (text.trim().toLowerCase(java.util.Locale.ROOT)) {
       case "loss" -> LOSS;
       case "target-logit", "target_logit" -> TARGET_LOGIT;
       case "pntk" -> PNTK;
-      default -> throw new IllegalArgumentException("scalar output must be loss, target-logit or pntk, got '" + text
-          + "'");
+      default ->
+          throw new IllegalArgumentException(
+              "scalar output must be loss, target-logit or pntk, got '" + text + "'");
     };
   }
 

@@ -18,7 +18,8 @@ import java.util.Set;
  * @param max the largest metric
  * @param range {@code max − min}
  */
-public record SeedSpread(int count, double mean, double standardDeviation, double min, double max, double range) {
+public record SeedSpread(
+    int count, double mean, double standardDeviation, double min, double max, double range) {
 
   /** One run's final metric and the seed it ran with. */
   public record SeedMetric(long seed, double metric) {}
@@ -34,19 +35,28 @@ public record SeedSpread(int count, double mean, double standardDeviation, doubl
     Set<Long> seeds = new HashSet<>();
     for (SeedMetric run : runs) {
       if (!seeds.add(run.seed())) {
-        throw new IllegalArgumentException("seed " + run.seed() + " appears twice; one final metric per seed");
+        throw new IllegalArgumentException(
+            "seed " + run.seed() + " appears twice; one final metric per seed");
       }
       if (!Double.isFinite(run.metric())) {
-        throw new IllegalArgumentException("the metric of seed " + run.seed() + " is " + run.metric()
-            + "; leave diverged runs out of the spread");
+        throw new IllegalArgumentException(
+            "the metric of seed "
+                + run.seed()
+                + " is "
+                + run.metric()
+                + "; leave diverged runs out of the spread");
       }
     }
-    double[] values = runs.stream().sorted(Comparator.comparingLong(SeedMetric::seed))
-        .mapToDouble(SeedMetric::metric).toArray();
+    double[] values =
+        runs.stream()
+            .sorted(Comparator.comparingLong(SeedMetric::seed))
+            .mapToDouble(SeedMetric::metric)
+            .toArray();
     double mean = mean(values);
     double min = Arrays.stream(values).min().orElseThrow();
     double max = Arrays.stream(values).max().orElseThrow();
-    return new SeedSpread(values.length, mean, sampleStandardDeviation(values, mean), min, max, max - min);
+    return new SeedSpread(
+        values.length, mean, sampleStandardDeviation(values, mean), min, max, max - min);
   }
 
   /** The mean, summed in the given order. */
@@ -58,7 +68,10 @@ public record SeedSpread(int count, double mean, double standardDeviation, doubl
     return sum / values.length;
   }
 
-  /** The sample standard deviation about {@code mean} (divisor n − 1), NaN for fewer than two values. */
+  /**
+   * The sample standard deviation about {@code mean} (divisor n − 1), NaN for fewer than two
+   * values.
+   */
   public static double sampleStandardDeviation(double[] values, double mean) {
     if (values.length < 2) {
       return Double.NaN;

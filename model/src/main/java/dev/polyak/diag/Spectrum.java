@@ -20,21 +20,35 @@ import org.ejml.interfaces.decomposition.SingularValueDecomposition_F64;
  *
  * @param eigenvalues ascending
  */
-public record Spectrum(double[] eigenvalues, double lambdaMin, double lambdaMax, double conditionNumber,
-    double entropy, boolean singular, double trace) implements java.io.Serializable {
+public record Spectrum(
+    double[] eigenvalues,
+    double lambdaMin,
+    double lambdaMax,
+    double conditionNumber,
+    double entropy,
+    boolean singular,
+    double trace)
+    implements java.io.Serializable {
   /** The default relative floor: λ_min ≤ 1e-12 λ_max counts as singular. */
   public static final double DEFAULT_FLOOR = 1e-12;
 
   /** The spectrum of the symmetric {@code n × n} matrix {@code kernel} (row-major). */
   public static Spectrum of(double[] kernel, int n, double floor) {
     if (kernel.length != (long) n * n) {
-      throw new IllegalArgumentException("kernel has " + kernel.length + " entries, not " + n + "x" + n);
+      throw new IllegalArgumentException(
+          "kernel has " + kernel.length + " entries, not " + n + "x" + n);
     }
     double scale = 0;
     for (double v : kernel) {
       if (!Double.isFinite(v)) {
-        throw new ArithmeticException("a " + n + "x" + n + " kernel has a non-finite entry (" + v
-            + "): some probe's gradient overflowed or is NaN");
+        throw new ArithmeticException(
+            "a "
+                + n
+                + "x"
+                + n
+                + " kernel has a non-finite entry ("
+                + v
+                + "): some probe's gradient overflowed or is NaN");
       }
       scale = Math.max(scale, Math.abs(v));
     }
@@ -51,13 +65,21 @@ public record Spectrum(double[] eigenvalues, double lambdaMin, double lambdaMax,
         values[i] = eig.getEigenvalue(i).getReal() * scale;
       }
     } else {
-      // The symmetric QR iteration gave up (seen once on a 64x64 whole-model kernel). For a positive
+      // The symmetric QR iteration gave up (seen once on a 64x64 whole-model kernel). For a
+      // positive
       // semi-definite matrix the singular values are the eigenvalues (rounding-level negative
       // eigenvalues come out as their absolute values, below the floor either way).
-      SingularValueDecomposition_F64<DMatrixRMaj> svd = DecompositionFactory_DDRM.svd(n, n, false, false, true);
+      SingularValueDecomposition_F64<DMatrixRMaj> svd =
+          DecompositionFactory_DDRM.svd(n, n, false, false, true);
       if (!svd.decompose(matrix.copy())) {
-        throw new ArithmeticException("neither the symmetric eigen-solver nor the SVD converged on a " + n + "x" + n
-            + " kernel (largest entry " + scale + ")");
+        throw new ArithmeticException(
+            "neither the symmetric eigen-solver nor the SVD converged on a "
+                + n
+                + "x"
+                + n
+                + " kernel (largest entry "
+                + scale
+                + ")");
       }
       double[] singular = svd.getSingularValues();
       for (int i = 0; i < n; i++) {

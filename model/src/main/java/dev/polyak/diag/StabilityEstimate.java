@@ -14,8 +14,14 @@ import java.util.List;
  * @param standardError the sample standard deviation of the differences over √k (NaN for k = 1)
  * @param bound Theorem 12's bound on γ at the weights w_S trained on the whole split
  */
-public record StabilityEstimate(long fromStep, long steps, long seed, List<Sample> samples, double mean,
-    double standardError, Bound bound) {
+public record StabilityEstimate(
+    long fromStep,
+    long steps,
+    long seed,
+    List<Sample> samples,
+    double mean,
+    double standardError,
+    Bound bound) {
 
   /**
    * Theorem 12's γ ≤ L_f² / (µ n), from the diagnostics' estimates at w_S on the run's probe set.
@@ -26,9 +32,15 @@ public record StabilityEstimate(long fromStep, long steps, long seed, List<Sampl
    * @param trainingSamples n, the size of the training split S
    * @param gamma the bound L_f² / (µ n); +∞ when µ ≤ 0
    */
-  public record Bound(double lipschitzValue, double mu, int probeSamples, long trainingSamples, double gamma) {
-    public static Bound of(double lipschitzValue, double mu, int probeSamples, long trainingSamples) {
-      return new Bound(lipschitzValue, mu, probeSamples, trainingSamples,
+  public record Bound(
+      double lipschitzValue, double mu, int probeSamples, long trainingSamples, double gamma) {
+    public static Bound of(
+        double lipschitzValue, double mu, int probeSamples, long trainingSamples) {
+      return new Bound(
+          lipschitzValue,
+          mu,
+          probeSamples,
+          trainingSamples,
           Bounds.stability(lipschitzValue, mu, trainingSamples));
     }
   }

@@ -26,7 +26,10 @@ import java.util.stream.Stream;
 final class CpuFallback {
   private CpuFallback() {}
 
-  /** Makes DJL load the CPU library of {@code build}: unpacks it if not yet in the cache, then selects it. */
+  /**
+   * Makes DJL load the CPU library of {@code build}: unpacks it if not yet in the cache, then
+   * selects it.
+   */
   static void select(NativeBuild build) {
     Path target = build.cacheDir().resolve(build.pytorchVersion() + "-cpu-" + build.classifier());
     if (!Files.isRegularFile(target.resolve("libtorch.so"))) {
@@ -35,12 +38,18 @@ final class CpuFallback {
     System.setProperty("PYTORCH_FLAVOR", "cpu");
   }
 
-  /** Copies the class-path folder {@code folder} to {@code target}, through a temporary folder renamed into place. */
+  /**
+   * Copies the class-path folder {@code folder} to {@code target}, through a temporary folder
+   * renamed into place.
+   */
   private static void unpack(String folder, Path cacheDir, Path target) {
     ClassLoader loader = Thread.currentThread().getContextClassLoader();
-    URL libtorch = (loader != null ? loader : CpuFallback.class.getClassLoader()).getResource(folder + "libtorch.so");
+    URL libtorch =
+        (loader != null ? loader : CpuFallback.class.getClassLoader())
+            .getResource(folder + "libtorch.so");
     if (libtorch == null) {
-      throw new EngineUnavailableException("the CPU fallback's library " + folder + "libtorch.so is not on the class path");
+      throw new EngineUnavailableException(
+          "the CPU fallback's library " + folder + "libtorch.so is not on the class path");
     }
     Path tmp = null;
     try {
@@ -50,9 +59,11 @@ final class CpuFallback {
         JarURLConnection connection = (JarURLConnection) libtorch.openConnection();
         connection.setUseCaches(false);
         try (JarFile jar = connection.getJarFile()) {
-          for (Enumeration<JarEntry> entries = jar.entries(); entries.hasMoreElements();) {
+          for (Enumeration<JarEntry> entries = jar.entries(); entries.hasMoreElements(); ) {
             JarEntry entry = entries.nextElement();
-            if (!entry.isDirectory() && entry.getName().startsWith(folder) && entry.getName().indexOf('/', folder.length()) < 0) {
+            if (!entry.isDirectory()
+                && entry.getName().startsWith(folder)
+                && entry.getName().indexOf('/', folder.length()) < 0) {
               try (InputStream in = jar.getInputStream(entry)) {
                 Files.copy(in, tmp.resolve(entry.getName().substring(folder.length())));
               }
@@ -73,7 +84,8 @@ final class CpuFallback {
         // another process unpacked it first: theirs is the same library
       }
     } catch (IOException | URISyntaxException e) {
-      throw new UncheckedIOException("cannot unpack the CPU fallback " + folder + " into " + target,
+      throw new UncheckedIOException(
+          "cannot unpack the CPU fallback " + folder + " into " + target,
           e instanceof IOException io ? io : new IOException(e));
     } finally {
       if (tmp != null) {

@@ -18,16 +18,23 @@ import java.util.stream.Stream;
 /**
  * What the machine offers for CUDA, read without loading PyTorch.
  *
- * @param djlFlavor the flavour DJL's {@code Platform} gives this machine: {@code cu124} when it loads
- *     the CUDA runtime ({@code libcudart.so}, version 12.4) and that sees a GPU, else {@code cpu}
- * @param nvidiaDriver the NVIDIA kernel driver's version ({@code /proc/driver/nvidia/version}), if loaded
+ * @param djlFlavor the flavour DJL's {@code Platform} gives this machine: {@code cu124} when it
+ *     loads the CUDA runtime ({@code libcudart.so}, version 12.4) and that sees a GPU, else {@code
+ *     cpu}
+ * @param nvidiaDriver the NVIDIA kernel driver's version ({@code /proc/driver/nvidia/version}), if
+ *     loaded
  * @param driverCuda the newest CUDA version the driver supports, as {@code nvidia-smi} prints it
  * @param gpuDevices the GPU device files {@code /dev/nvidia0}, {@code /dev/nvidia1}, ...
  * @param visibleDevices {@code CUDA_VISIBLE_DEVICES} and {@code NVIDIA_VISIBLE_DEVICES}, those set
  */
-public record GpuHost(String djlFlavor, Optional<String> nvidiaDriver, Optional<String> driverCuda, int gpuDevices,
+public record GpuHost(
+    String djlFlavor,
+    Optional<String> nvidiaDriver,
+    Optional<String> driverCuda,
+    int gpuDevices,
     List<String> visibleDevices) {
-  private static final Pattern DRIVER_VERSION = Pattern.compile("Kernel Module.*?\\s(\\d+\\.\\d+(?:\\.\\d+)?)\\s");
+  private static final Pattern DRIVER_VERSION =
+      Pattern.compile("Kernel Module.*?\\s(\\d+\\.\\d+(?:\\.\\d+)?)\\s");
   private static final Pattern CUDA_VERSION = Pattern.compile("CUDA Version:\\s*(\\d+\\.\\d+)");
   private static final Pattern GPU_DEVICE = Pattern.compile("nvidia\\d+");
 
@@ -35,26 +42,33 @@ public record GpuHost(String djlFlavor, Optional<String> nvidiaDriver, Optional<
     visibleDevices = List.copyOf(visibleDevices);
   }
 
-  /** Reads this machine: {@code /proc}, {@code /dev}, the environment, {@code nvidia-smi} and DJL's CUDA check. */
+  /**
+   * Reads this machine: {@code /proc}, {@code /dev}, the environment, {@code nvidia-smi} and DJL's
+   * CUDA check.
+   */
   public static GpuHost read() {
-    return read(Path.of("/proc/driver/nvidia/version"), Path.of("/dev"), System.getenv(), "nvidia-smi");
+    return read(
+        Path.of("/proc/driver/nvidia/version"), Path.of("/dev"), System.getenv(), "nvidia-smi");
   }
 
   /**
-   * Reads the driver version from {@code driverVersionFile}, GPU device files from {@code devDir}, the
-   * visible devices from {@code env}, and the driver's CUDA version from {@code nvidiaSmi}'s output,
-   * run only when a driver is loaded; DJL's flavour is its own check of this machine.
+   * Reads the driver version from {@code driverVersionFile}, GPU device files from {@code devDir},
+   * the visible devices from {@code env}, and the driver's CUDA version from {@code nvidiaSmi}'s
+   * output, run only when a driver is loaded; DJL's flavour is its own check of this machine.
    */
-  public static GpuHost read(Path driverVersionFile, Path devDir, Map<String, String> env, String nvidiaSmi) {
+  public static GpuHost read(
+      Path driverVersionFile, Path devDir, Map<String, String> env, String nvidiaSmi) {
     Optional<String> driver = firstMatch(DRIVER_VERSION, readQuietly(driverVersionFile));
-    Optional<String> cuda = driver.isPresent() ? firstMatch(CUDA_VERSION, run(nvidiaSmi)) : Optional.empty();
+    Optional<String> cuda =
+        driver.isPresent() ? firstMatch(CUDA_VERSION, run(nvidiaSmi)) : Optional.empty();
     List<String> visible = new ArrayList<>();
     for (String name : List.of("CUDA_VISIBLE_DEVICES", "NVIDIA_VISIBLE_DEVICES")) {
       if (env.get(name) != null) {
         visible.add(name + "=" + env.get(name));
       }
     }
-    return new GpuHost(Platform.fromSystem("pytorch").getFlavor(), driver, cuda, countGpuDevices(devDir), visible);
+    return new GpuHost(
+        Platform.fromSystem("pytorch").getFlavor(), driver, cuda, countGpuDevices(devDir), visible);
   }
 
   /** "12.4" for {@code cu124} (and {@code cu124-precxx11}). */
@@ -67,16 +81,31 @@ public record GpuHost(String djlFlavor, Optional<String> nvidiaDriver, Optional<
     return djlFlavor.startsWith("cu");
   }
 
-  /** "NVIDIA driver 550.54.14 (CUDA 12.4 per nvidia-smi), 8 GPU device files (/dev/nvidia*), ..." */
+  /**
+   * "NVIDIA driver 550.54.14 (CUDA 12.4 per nvidia-smi), 8 GPU device files (/dev/nvidia*), ..."
+   */
   public String describe() {
     List<String> parts = new ArrayList<>();
-    parts.add(nvidiaDriver.map(d -> "NVIDIA driver " + d + driverCuda.map(c -> " (CUDA " + c + " per nvidia-smi)").orElse(""))
-        .orElse("no NVIDIA driver (no /proc/driver/nvidia/version)"));
-    parts.add(gpuDevices == 0 ? "no GPU device files (/dev/nvidia*)" : gpuDevices + " GPU device file(s) (/dev/nvidia*)");
-    parts.add(visibleDevices.isEmpty() ? "CUDA_VISIBLE_DEVICES unset" : String.join(", ", visibleDevices));
-    parts.add(djlSeesCuda()
-        ? "DJL sees CUDA " + cudaVersion(djlFlavor) + " (the runtime libcudart.so it loads)"
-        : "DJL sees no CUDA (it finds no libcudart.so runtime, or that runtime sees no GPU)");
+    parts.add(
+        nvidiaDriver
+            .map(
+                d ->
+                    "NVIDIA driver "
+                        + d
+                        + driverCuda.map(c -> " (CUDA " + c + " per nvidia-smi)").orElse(""))
+            .orElse("no NVIDIA driver (no /proc/driver/nvidia/version)"));
+    parts.add(
+        gpuDevices == 0
+            ? "no GPU device files (/dev/nvidia*)"
+            : gpuDevices + " GPU device file(s) (/dev/nvidia*)");
+    parts.add(
+        visibleDevices.isEmpty()
+            ? "CUDA_VISIBLE_DEVICES unset"
+            : String.join(", ", visibleDevices));
+    parts.add(
+        djlSeesCuda()
+            ? "DJL sees CUDA " + cudaVersion(djlFlavor) + " (the runtime libcudart.so it loads)"
+            : "DJL sees no CUDA (it finds no libcudart.so runtime, or that runtime sees no GPU)");
     return String.join(", ", parts);
   }
 
@@ -98,7 +127,8 @@ public record GpuHost(String djlFlavor, Optional<String> nvidiaDriver, Optional<
       return 0;
     }
     try (Stream<Path> entries = Files.list(devDir)) {
-      return (int) entries.filter(p -> GPU_DEVICE.matcher(p.getFileName().toString()).matches()).count();
+      return (int)
+          entries.filter(p -> GPU_DEVICE.matcher(p.getFileName().toString()).matches()).count();
     } catch (IOException e) {
       return 0;
     }

@@ -20,24 +20,35 @@ import java.util.stream.Stream;
 /**
  * Where this process can take PyTorch's native library from, read without loading it: the flavours
  * of the native jars on the class path ({@code native/lib/pytorch.properties}: {@code cpu}, {@code
- * cu124}, ...), whether the CPU libraries themselves are on the class path (the GPU build's fallback,
- * whose properties file the shaded jar drops), the flavours already unpacked in DJL's cache, and the
- * settings by which a user overrides DJL's choice.
+ * cu124}, ...), whether the CPU libraries themselves are on the class path (the GPU build's
+ * fallback, whose properties file the shaded jar drops), the flavours already unpacked in DJL's
+ * cache, and the settings by which a user overrides DJL's choice.
  *
- * @param pytorchVersion the PyTorch version the engine is built for ({@code pytorch-engine.properties})
+ * @param pytorchVersion the PyTorch version the engine is built for ({@code
+ *     pytorch-engine.properties})
  * @param djlVersion the DJL version
  * @param classifier {@code linux-x86_64} and the like
- * @param bundledFlavors the {@code flavor} of every {@code native/lib/pytorch.properties} on the class path
- * @param cpuLibraryOnClassPath whether {@code pytorch/cpu/<classifier>/libtorch.so} is on the class path
+ * @param bundledFlavors the {@code flavor} of every {@code native/lib/pytorch.properties} on the
+ *     class path
+ * @param cpuLibraryOnClassPath whether {@code pytorch/cpu/<classifier>/libtorch.so} is on the class
+ *     path
  * @param cacheDir DJL's cache for PyTorch ({@code DJL_CACHE_DIR}/pytorch)
  * @param cachedFlavors the flavours unpacked there for this version and classifier
  * @param libraryPathOverride {@code PYTORCH_LIBRARY_PATH}, if set
  * @param versionOverride {@code PYTORCH_VERSION}, if set
  * @param flavorOverride {@code PYTORCH_FLAVOR}, if set (environment first, as DJL reads it)
  */
-public record NativeBuild(String pytorchVersion, String djlVersion, String classifier, List<String> bundledFlavors,
-    boolean cpuLibraryOnClassPath, Path cacheDir, Set<String> cachedFlavors, Optional<String> libraryPathOverride,
-    Optional<String> versionOverride, Optional<String> flavorOverride) {
+public record NativeBuild(
+    String pytorchVersion,
+    String djlVersion,
+    String classifier,
+    List<String> bundledFlavors,
+    boolean cpuLibraryOnClassPath,
+    Path cacheDir,
+    Set<String> cachedFlavors,
+    Optional<String> libraryPathOverride,
+    Optional<String> versionOverride,
+    Optional<String> flavorOverride) {
 
   /** The class-path folder of the CPU native libraries, as DJL lays them out. */
   static String cpuLibraryFolder(String classifier) {
@@ -52,7 +63,9 @@ public record NativeBuild(String pytorchVersion, String djlVersion, String class
   /** Reads the build from the context class loader and DJL's cache, as DJL will when it loads. */
   public static NativeBuild read() {
     ClassLoader loader = Thread.currentThread().getContextClassLoader();
-    return read(loader != null ? loader : NativeBuild.class.getClassLoader(), Utils.getEngineCacheDir("pytorch"));
+    return read(
+        loader != null ? loader : NativeBuild.class.getClassLoader(),
+        Utils.getEngineCacheDir("pytorch"));
   }
 
   /** Reads the build from {@code loader}'s resources and the cache folder {@code cacheDir}. */
@@ -65,12 +78,21 @@ public record NativeBuild(String pytorchVersion, String djlVersion, String class
         flavorOf(url).ifPresent(flavors::add);
       }
     } catch (IOException e) {
-      throw new UncheckedIOException("cannot list the PyTorch native libraries on the class path", e);
+      throw new UncheckedIOException(
+          "cannot list the PyTorch native libraries on the class path", e);
     }
     boolean cpuLibrary = loader.getResource(cpuLibraryFolder(classifier) + "libtorch.so") != null;
     String version = system.getVersion();
-    return new NativeBuild(version, system.getApiVersion(), classifier, flavors, cpuLibrary, cacheDir,
-        cachedFlavors(cacheDir, version, classifier), setting("PYTORCH_LIBRARY_PATH"), setting("PYTORCH_VERSION"),
+    return new NativeBuild(
+        version,
+        system.getApiVersion(),
+        classifier,
+        flavors,
+        cpuLibrary,
+        cacheDir,
+        cachedFlavors(cacheDir, version, classifier),
+        setting("PYTORCH_LIBRARY_PATH"),
+        setting("PYTORCH_VERSION"),
         setting("PYTORCH_FLAVOR"));
   }
 
@@ -89,10 +111,14 @@ public record NativeBuild(String pytorchVersion, String djlVersion, String class
       return Optional.empty();
     }
     String flavor = properties.getProperty("flavor");
-    return Optional.of(flavor != null ? flavor : properties.getProperty("classifier", "unknown").split("-")[0]);
+    return Optional.of(
+        flavor != null ? flavor : properties.getProperty("classifier", "unknown").split("-")[0]);
   }
 
-  /** The flavours DJL would find unpacked: {@code <cache>/<version>-<flavor>-<classifier>/libtorch.so}. */
+  /**
+   * The flavours DJL would find unpacked: {@code
+   * <cache>/<version>-<flavor>-<classifier>/libtorch.so}.
+   */
   private static Set<String> cachedFlavors(Path cacheDir, String version, String classifier) {
     Set<String> flavors = new TreeSet<>();
     if (version == null || !Files.isDirectory(cacheDir)) {
@@ -101,9 +127,17 @@ public record NativeBuild(String pytorchVersion, String djlVersion, String class
     String prefix = version + "-";
     String suffix = "-" + classifier;
     try (Stream<Path> entries = Files.list(cacheDir)) {
-      entries.filter(dir -> Files.isRegularFile(dir.resolve("libtorch.so"))).map(dir -> dir.getFileName().toString())
-          .filter(name -> name.startsWith(prefix) && name.endsWith(suffix) && name.length() > prefix.length() + suffix.length())
-          .forEach(name -> flavors.add(name.substring(prefix.length(), name.length() - suffix.length())));
+      entries
+          .filter(dir -> Files.isRegularFile(dir.resolve("libtorch.so")))
+          .map(dir -> dir.getFileName().toString())
+          .filter(
+              name ->
+                  name.startsWith(prefix)
+                      && name.endsWith(suffix)
+                      && name.length() > prefix.length() + suffix.length())
+          .forEach(
+              name ->
+                  flavors.add(name.substring(prefix.length(), name.length() - suffix.length())));
     } catch (IOException e) {
       throw new UncheckedIOException("cannot list DJL's cache " + cacheDir, e);
     }
@@ -111,7 +145,8 @@ public record NativeBuild(String pytorchVersion, String djlVersion, String class
   }
 
   private static Optional<String> setting(String name) {
-    return Optional.ofNullable(Utils.getEnvOrSystemProperty(name)).filter(value -> !value.isEmpty());
+    return Optional.ofNullable(Utils.getEnvOrSystemProperty(name))
+        .filter(value -> !value.isEmpty());
   }
 
   /** The CUDA flavour among the bundled ones ({@code cu124}), if this is a GPU build. */
@@ -119,22 +154,37 @@ public record NativeBuild(String pytorchVersion, String djlVersion, String class
     return bundledFlavors.stream().filter(f -> f.startsWith("cu")).max(String::compareTo);
   }
 
-  /** Whether the CPU library can be had without a download: bundled, on the class path, or unpacked. */
+  /**
+   * Whether the CPU library can be had without a download: bundled, on the class path, or unpacked.
+   */
   public boolean cpuLibraryAvailable() {
-    return cpuLibraryOnClassPath || cachedFlavors.contains("cpu") || bundledFlavors.stream().anyMatch(f -> f.startsWith("cpu"));
+    return cpuLibraryOnClassPath
+        || cachedFlavors.contains("cpu")
+        || bundledFlavors.stream().anyMatch(f -> f.startsWith("cpu"));
   }
 
-  /** "the CUDA 12.4 build (PyTorch 2.5.1, DJL 0.33.0, with its CPU library as a fallback)" and the like. */
+  /**
+   * "the CUDA 12.4 build (PyTorch 2.5.1, DJL 0.33.0, with its CPU library as a fallback)" and the
+   * like.
+   */
   public String describe() {
     String versions = "PyTorch " + pytorchVersion + ", DJL " + djlVersion;
     Optional<String> cuda = cudaFlavor();
     if (cuda.isPresent()) {
-      return "the CUDA " + GpuHost.cudaVersion(cuda.get()) + " build (" + versions
-          + (cpuLibraryAvailable() ? ", with its CPU library as a fallback)" : ", without a CPU fallback)");
+      return "the CUDA "
+          + GpuHost.cudaVersion(cuda.get())
+          + " build ("
+          + versions
+          + (cpuLibraryAvailable()
+              ? ", with its CPU library as a fallback)"
+              : ", without a CPU fallback)");
     }
     if (cpuLibraryAvailable()) {
       return "the CPU build (" + versions + ")";
     }
-    return "a build with no PyTorch native library bundled (" + versions + ") and none unpacked in " + cacheDir;
+    return "a build with no PyTorch native library bundled ("
+        + versions
+        + ") and none unpacked in "
+        + cacheDir;
   }
 }

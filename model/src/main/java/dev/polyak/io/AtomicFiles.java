@@ -26,19 +26,24 @@ public final class AtomicFiles {
     void write(FileChannel channel) throws IOException;
   }
 
-  /** Writes UTF-8 {@code text} to {@code target} atomically (temporary file {@code .<name>-*.tmp}). */
+  /**
+   * Writes UTF-8 {@code text} to {@code target} atomically (temporary file {@code .<name>-*.tmp}).
+   */
   public static void writeString(Path target, String text) {
     writeBytes(target, text.getBytes(java.nio.charset.StandardCharsets.UTF_8));
   }
 
   /** Writes {@code bytes} to {@code target} atomically (temporary file {@code .<name>-*.tmp}). */
   public static void writeBytes(Path target, byte[] bytes) {
-    write(target, "." + target.getFileName() + "-", channel -> {
-      java.nio.ByteBuffer buffer = java.nio.ByteBuffer.wrap(bytes);
-      while (buffer.hasRemaining()) {
-        channel.write(buffer);
-      }
-    });
+    write(
+        target,
+        "." + target.getFileName() + "-",
+        channel -> {
+          java.nio.ByteBuffer buffer = java.nio.ByteBuffer.wrap(bytes);
+          while (buffer.hasRemaining()) {
+            channel.write(buffer);
+          }
+        });
   }
 
   /** Writes {@code target} through a temporary file named {@code <tempPrefix>*.tmp}. */
@@ -47,8 +52,10 @@ public final class AtomicFiles {
     Path temp = null;
     try {
       Files.createDirectories(folder);
-      // createTempFile makes the file private (0600); the files polyak writes (shards, checkpoints, reports) are
-      // meant to be read by the other users and services of a shared file system, as any new file would be.
+      // createTempFile makes the file private (0600); the files polyak writes (shards, checkpoints,
+      // reports) are
+      // meant to be read by the other users and services of a shared file system, as any new file
+      // would be.
       temp = Files.createTempFile(folder, tempPrefix, ".tmp");
       readableByAll(temp);
       try (FileChannel channel = FileChannel.open(temp, StandardOpenOption.WRITE)) {
@@ -71,7 +78,8 @@ public final class AtomicFiles {
   /** rw-r--r-- where the file system has POSIX permissions (a no-op elsewhere). */
   private static void readableByAll(Path file) throws IOException {
     if (file.getFileSystem().supportedFileAttributeViews().contains("posix")) {
-      Files.setPosixFilePermissions(file, java.nio.file.attribute.PosixFilePermissions.fromString("rw-r--r--"));
+      Files.setPosixFilePermissions(
+          file, java.nio.file.attribute.PosixFilePermissions.fromString("rw-r--r--"));
     }
   }
 

@@ -28,7 +28,10 @@ public final class WriteFaults {
       this.remaining = new AtomicInteger(nth);
     }
 
-    /** How many writes failed so far (every matching write from the nth on fails, as on a full disk). */
+    /**
+     * How many writes failed so far (every matching write from the nth on fails, as on a full
+     * disk).
+     */
     public int failures() {
       return failed.get();
     }
@@ -52,7 +55,10 @@ public final class WriteFaults {
     return fault;
   }
 
-  /** Called by a writer after it opened {@code file} (or its temporary file) and before it writes the bytes. */
+  /**
+   * Called by a writer after it opened {@code file} (or its temporary file) and before it writes
+   * the bytes.
+   */
   public static void beforeWrite(Path file) throws FileSystemException {
     Armed fault = armed;
     if (fault != null && fault.which.test(file) && fault.remaining.decrementAndGet() <= 0) {

@@ -21,10 +21,13 @@ import dev.polyak.random.RandomStream;
 abstract class AbstractConvNet extends AbstractMaskedModel {
   /** {@code nn.BatchNorm2d}'s default epsilon. */
   static final double BATCH_NORM_EPS = 1e-5;
+
   /** {@code nn.BatchNorm2d}'s default momentum, in PyTorch's sense (weight of the new batch). */
   static final double BATCH_NORM_MOMENTUM = 0.1;
+
   /** The channel block of the engine's avx512 convolution kernels (see {@link #convolution3x3}). */
   static final int CHANNEL_BLOCK = 16;
+
   private static final Shape KERNEL = new Shape(3, 3);
   private static final Shape PADDING = new Shape(1, 1);
   private static final Shape DILATION = new Shape(1, 1);
@@ -66,15 +69,23 @@ abstract class AbstractConvNet extends AbstractMaskedModel {
     return step;
   }
 
-  /** A 3×3 convolution {@code <name>.weight} [out, in, 3, 3] (Kaiming fan-out), with a zero bias if asked. */
-  protected final void addConvolution(String name, int in, int out, boolean bias, RandomStream init) {
-    parameters.normal(name + ".weight", new Shape(out, in, 3, 3), (float) Math.sqrt(2.0 / (out * 9)), init);
+  /**
+   * A 3×3 convolution {@code <name>.weight} [out, in, 3, 3] (Kaiming fan-out), with a zero bias if
+   * asked.
+   */
+  protected final void addConvolution(
+      String name, int in, int out, boolean bias, RandomStream init) {
+    parameters.normal(
+        name + ".weight", new Shape(out, in, 3, 3), (float) Math.sqrt(2.0 / (out * 9)), init);
     if (bias) {
       parameters.constant(name + ".bias", new Shape(out), 0f);
     }
   }
 
-  /** Batch norm over {@code channels}: gain one, shift zero; running mean zero and variance one as buffers. */
+  /**
+   * Batch norm over {@code channels}: gain one, shift zero; running mean zero and variance one as
+   * buffers.
+   */
   protected final void addBatchNorm(String name, int channels) {
     Shape shape = new Shape(channels);
     parameters.constant(name + ".weight", shape, 1f);
@@ -87,7 +98,8 @@ abstract class AbstractConvNet extends AbstractMaskedModel {
 
   /** The 3×3, padding-1 convolution {@code name} with {@code stride}; its bias if it has one. */
   protected final NDArray convolution(NDArray input, String name, int stride) {
-    return convolution3x3(input, parameters.get(name + ".weight"), parameters.all().get(name + ".bias"), stride);
+    return convolution3x3(
+        input, parameters.get(name + ".weight"), parameters.all().get(name + ".bias"), stride);
   }
 
   /**
@@ -96,9 +108,9 @@ abstract class AbstractConvNet extends AbstractMaskedModel {
    * with zero channels (zero weights, zero bias, output sliced back): on an avx512 CPU the engine's
    * oneDNN backward pass pads such counts to the block itself and then returns a wrong input
    * gradient (finite but off, or NaN when the padding's memory held NaN): the reduced VGG-16's 4-
-   * and 8-filter layers diverged or scored NaN (ConvolutionBackwardStaleMemoryTest). Input
-   * channels are padded only when the input needs a gradient (not for images). The zero channels
-   * add exact zeros, so the real channels' values are the mathematically same convolution.
+   * and 8-filter layers diverged or scored NaN (ConvolutionBackwardStaleMemoryTest). Input channels
+   * are padded only when the input needs a gradient (not for images). The zero channels add exact
+   * zeros, so the real channels' values are the mathematically same convolution.
    */
   static NDArray convolution3x3(NDArray input, NDArray weight, NDArray bias, int stride) {
     Shape strides = new Shape(stride, stride);
@@ -161,7 +173,8 @@ abstract class AbstractConvNet extends AbstractMaskedModel {
   }
 
   protected final NDArray linear(NDArray input, String name) {
-    return Linear.linear(input, parameters.get(name + ".weight"), parameters.get(name + ".bias")).singletonOrThrow();
+    return Linear.linear(input, parameters.get(name + ".weight"), parameters.get(name + ".bias"))
+        .singletonOrThrow();
   }
 
   /**
@@ -177,12 +190,17 @@ abstract class AbstractConvNet extends AbstractMaskedModel {
     return masked;
   }
 
-  /** Parameters of a 3×3 convolution from {@code in} to {@code out} channels, with bias if asked. */
+  /**
+   * Parameters of a 3×3 convolution from {@code in} to {@code out} channels, with bias if asked.
+   */
   static long convolutionParameters(long in, long out, boolean bias) {
     return in * out * 9 + (bias ? out : 0);
   }
 
-  /** Multiply-adds times two per sample of a 3×3 convolution producing {@code size}×{@code size} maps. */
+  /**
+   * Multiply-adds times two per sample of a 3×3 convolution producing {@code size}×{@code size}
+   * maps.
+   */
   static long convolutionFlops(long in, long out, long size) {
     return 2 * in * out * 9 * size * size;
   }

@@ -13,8 +13,10 @@ abstract class AbstractMaskedModel implements MaskedModel {
   private final List<Structure> structures = new ArrayList<>();
   private final NDManager manager;
   private final NDArray[] gates;
+
   /** Each layer's mask as an array on the model's device, and the values it was made from. */
   private final NDArray[] maskArrays;
+
   private final float[][] maskArrayValues;
 
   protected AbstractMaskedModel(NDManager manager, int... structuresPerLayer) {
@@ -29,8 +31,13 @@ abstract class AbstractMaskedModel implements MaskedModel {
   @Override
   public final void setGate(int layer, NDArray gate) {
     if (gate.getShape().dimension() != 1 || gate.getShape().get(0) != masks.size(layer)) {
-      throw new IllegalArgumentException("layer " + layer + " has " + masks.size(layer) + " structures, the gate has shape "
-          + gate.getShape());
+      throw new IllegalArgumentException(
+          "layer "
+              + layer
+              + " has "
+              + masks.size(layer)
+              + " structures, the gate has shape "
+              + gate.getShape());
     }
     gates[layer] = gate;
   }
@@ -48,10 +55,10 @@ abstract class AbstractMaskedModel implements MaskedModel {
   /**
    * What multiplies layer {@code layer}'s structure outputs, shaped {@code shape} for the caller's
    * broadcast: its mask entries times its soft gate if one is set; null when every structure is
-   * kept and no gate is set (nothing to multiply). The returned array belongs to {@code owner}
-   * (the input's manager, or the step's scope). The mask itself is the model's own array, kept
-   * until the mask changes, because an array made from Java values wraps memory that the autograd
-   * graph still reads in the backward pass (closing it right after the multiply gave NaN gradients).
+   * kept and no gate is set (nothing to multiply). The returned array belongs to {@code owner} (the
+   * input's manager, or the step's scope). The mask itself is the model's own array, kept until the
+   * mask changes, because an array made from Java values wraps memory that the autograd graph still
+   * reads in the backward pass (closing it right after the multiply gave NaN gradients).
    */
   protected final NDArray outputFactor(int layer, NDManager owner, long... shape) {
     NDArray gate = gates[layer];
@@ -107,12 +114,18 @@ abstract class AbstractMaskedModel implements MaskedModel {
       if (!masks.kept(structure.layer(), structure.index())) {
         for (Structure.Slice slice : structure.slices()) {
           long[] dims = parameters.get(slice.parameter()).getShape().getShape();
-          java.util.BitSet bits = dead.computeIfAbsent(slice.parameter(), k -> new java.util.BitSet());
-          slice.ranges(dims, 0, dims.length == 0 ? 1 : dims[0], (from, to) -> bits.set((int) from, (int) to));
+          java.util.BitSet bits =
+              dead.computeIfAbsent(slice.parameter(), k -> new java.util.BitSet());
+          slice.ranges(
+              dims,
+              0,
+              dims.length == 0 ? 1 : dims[0],
+              (from, to) -> bits.set((int) from, (int) to));
         }
       }
     }
-    return parameters.count() - dead.values().stream().mapToLong(java.util.BitSet::cardinality).sum();
+    return parameters.count()
+        - dead.values().stream().mapToLong(java.util.BitSet::cardinality).sum();
   }
 
   @Override

@@ -8,8 +8,8 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 
 /**
- * Adam with decoupled weight decay (Loshchilov and Hutter), as {@code torch.optim.AdamW}:
- * {@code w -= lr * (m̂ / (sqrt(v̂) + eps) + weightDecay * w)}, with bias-corrected moments.
+ * Adam with decoupled weight decay (Loshchilov and Hutter), as {@code torch.optim.AdamW}: {@code w
+ * -= lr * (m̂ / (sqrt(v̂) + eps) + weightDecay * w)}, with bias-corrected moments.
  */
 public final class AdamW implements Optimizer {
   private final float beta1;
@@ -72,7 +72,11 @@ public final class AdamW implements Optimizer {
   @Override
   public Map<String, float[]> state() {
     Map<String, float[]> state = new LinkedHashMap<>();
-    state.put("step", new float[] {Float.intBitsToFloat((int) (steps >>> 32)), Float.intBitsToFloat((int) steps)});
+    state.put(
+        "step",
+        new float[] {
+          Float.intBitsToFloat((int) (steps >>> 32)), Float.intBitsToFloat((int) steps)
+        });
     first.forEach((k, v) -> state.put(k + ".m", v.toFloatArray()));
     second.forEach((k, v) -> state.put(k + ".v", v.toFloatArray()));
     return state;
@@ -81,7 +85,9 @@ public final class AdamW implements Optimizer {
   @Override
   public void load(Map<String, float[]> state, Parameters parameters) {
     float[] s = state.get("step");
-    steps = ((long) Float.floatToRawIntBits(s[0]) << 32) | (Float.floatToRawIntBits(s[1]) & 0xFFFFFFFFL);
+    steps =
+        ((long) Float.floatToRawIntBits(s[0]) << 32)
+            | (Float.floatToRawIntBits(s[1]) & 0xFFFFFFFFL);
     first.values().forEach(NDArray::close);
     second.values().forEach(NDArray::close);
     first.clear();

@@ -9,9 +9,9 @@ import java.util.Collection;
 /**
  * Gradients without DJL's {@code GradientCollector}. DJL 0.36's PyTorch collector allows one
  * collector per JVM at a time (a static flag: "Only one can be collecting at a time") and zeroes
- * the gradients of every array of the process, so two training runs in one JVM (two DoFns on a
- * task manager, or a test) cannot both use it. PyTorch's grad mode is thread-local, so each
- * thread switches it for itself here and calls the engine's backward directly.
+ * the gradients of every array of the process, so two training runs in one JVM (two DoFns on a task
+ * manager, or a test) cannot both use it. PyTorch's grad mode is thread-local, so each thread
+ * switches it for itself here and calls the engine's backward directly.
  */
 public final class Autograd {
   private Autograd() {}

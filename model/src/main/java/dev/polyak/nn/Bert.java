@@ -14,21 +14,22 @@ import java.util.List;
 import java.util.function.IntToLongFunction;
 
 /**
- * A BERT encoder for masked language modelling with textbook post-LayerNorm blocks ({@code x =
- * LN(x + Attention(x)); x = LN(x + FFN(x))}, GELU), learned positions and an MLM head (dense, GELU,
- * LN, decoder tied to the token embeddings). Its prunable structures are the attention heads: head {@code h} of layer {@code l}
- * owns columns {@code [h d, (h+1) d)} of the query, key and value weights and biases and rows
- * {@code [h d, (h+1) d)} of the output projection ({@code d = hidden / heads}); a masked head's
- * context is multiplied by zero before the output projection. Weights are normal(0, 0.02) as in
- * BERT, biases zero, LayerNorm gains one. No dropout: it would need the engine's global random
- * generator, which all threads share.
+ * A BERT encoder for masked language modelling with textbook post-LayerNorm blocks ({@code x = LN(x
+ * + Attention(x)); x = LN(x + FFN(x))}, GELU), learned positions and an MLM head (dense, GELU, LN,
+ * decoder tied to the token embeddings). Its prunable structures are the attention heads: head
+ * {@code h} of layer {@code l} owns columns {@code [h d, (h+1) d)} of the query, key and value
+ * weights and biases and rows {@code [h d, (h+1) d)} of the output projection ({@code d = hidden /
+ * heads}); a masked head's context is multiplied by zero before the output projection. Weights are
+ * normal(0, 0.02) as in BERT, biases zero, LayerNorm gains one. No dropout: it would need the
+ * engine's global random generator, which all threads share.
  */
 public final class Bert extends AbstractMaskedModel implements MlmModel {
   /** Sizes; presets follow the paper's testbeds. */
   public record Config(int vocabSize, int hidden, int layers, int heads, int ffn, int maxLength) {
     public Config {
       if (hidden % heads != 0) {
-        throw new IllegalArgumentException("hidden " + hidden + " is not a multiple of heads " + heads);
+        throw new IllegalArgumentException(
+            "hidden " + hidden + " is not a multiple of heads " + heads);
       }
     }
 
@@ -49,8 +50,12 @@ public final class Bert extends AbstractMaskedModel implements MlmModel {
     }
   }
 
-  /** PyTorch's LayerNorm default; BERT's TensorFlow value 1e-12 lets a near-constant row blow up in float32. */
+  /**
+   * PyTorch's LayerNorm default; BERT's TensorFlow value 1e-12 lets a near-constant row blow up in
+   * float32.
+   */
   private static final float LN_EPS = 1e-5f;
+
   private final Config config;
 
   public Bert(Config config, NDManager manager, RandomStream init) {
@@ -112,7 +117,10 @@ public final class Bert extends AbstractMaskedModel implements MlmModel {
     layerNorm(parameters, "embeddings.norm", h);
   }
 
-  /** Layer {@code layer}'s Q, K, V and output projections and the LayerNorm after the attention block. */
+  /**
+   * Layer {@code layer}'s Q, K, V and output projections and the LayerNorm after the attention
+   * block.
+   */
   static void addAttention(Parameters parameters, Config config, int layer, RandomStream init) {
     int h = config.hidden();
     String p = "layer" + layer + ".";
@@ -123,8 +131,12 @@ public final class Bert extends AbstractMaskedModel implements MlmModel {
     layerNorm(parameters, p + "attention.norm", h);
   }
 
-  /** A feed-forward network {@code prefix.in} (hidden to ffn) and {@code prefix.out} (ffn to hidden). */
-  static void addFeedForward(Parameters parameters, Config config, String prefix, RandomStream init) {
+  /**
+   * A feed-forward network {@code prefix.in} (hidden to ffn) and {@code prefix.out} (ffn to
+   * hidden).
+   */
+  static void addFeedForward(
+      Parameters parameters, Config config, String prefix, RandomStream init) {
     int h = config.hidden();
     normal(parameters, prefix + ".in.weight", new Shape(h, config.ffn()), init);
     parameters.constant(prefix + ".in.bias", new Shape(config.ffn()), 0f);
@@ -132,7 +144,10 @@ public final class Bert extends AbstractMaskedModel implements MlmModel {
     parameters.constant(prefix + ".out.bias", new Shape(h), 0f);
   }
 
-  /** The attention heads of every layer as structures; layer {@code l}'s heads are mask group {@code l}. */
+  /**
+   * The attention heads of every layer as structures; layer {@code l}'s heads are mask group {@code
+   * l}.
+   */
   static List<Structure> headStructures(Config config) {
     List<Structure> structures = new ArrayList<>();
     long d = config.headSize();
@@ -147,7 +162,8 @@ public final class Bert extends AbstractMaskedModel implements MlmModel {
           slices.add(new Structure.Slice(p + name + ".bias", 0, from, to));
         }
         slices.add(new Structure.Slice(p + "output.weight", 0, from, to));
-        structures.add(new Structure("layer" + l + "/head" + head, l, head, Structure.Kind.HEAD, slices));
+        structures.add(
+            new Structure("layer" + l + "/head" + head, l, head, Structure.Kind.HEAD, slices));
       }
     }
     return structures;
@@ -162,13 +178,18 @@ public final class Bert extends AbstractMaskedModel implements MlmModel {
     return config;
   }
 
-  /** Hidden states {@code [batch, length, hidden]} for token ids {@code [batch, length]} (int32 or int64). */
+  /**
+   * Hidden states {@code [batch, length, hidden]} for token ids {@code [batch, length]} (int32 or
+   * int64).
+   */
   @Override
   public NDArray encode(NDArray ids) {
     NDArray x = embed(parameters, config, ids);
     for (int l = 0; l < config.layers(); l++) {
       String p = "layer" + l + ".";
-      x = attention(parameters, outputFactor(l, ids.getManager(), 1, config.heads(), 1, 1), config, x, l);
+      x =
+          attention(
+              parameters, outputFactor(l, ids.getManager(), 1, config.heads(), 1, 1), config, x, l);
       NDArray ffn = feedForward(parameters, x, p + "ffn");
       x = norm(x.add(ffn), p + "ffn.norm");
     }
@@ -178,8 +199,10 @@ public final class Bert extends AbstractMaskedModel implements MlmModel {
   /** Normalised token plus position embeddings {@code [batch, length, hidden]}. */
   static NDArray embed(Parameters parameters, Config config, NDArray ids) {
     long length = ids.getShape().get(1);
-    NDArray x = Embedding.embedding(ids, parameters.get("embeddings.token"), SparseFormat.DENSE).singletonOrThrow()
-        .add(parameters.get("embeddings.position").get(new NDIndex("0:{}", length)));
+    NDArray x =
+        Embedding.embedding(ids, parameters.get("embeddings.token"), SparseFormat.DENSE)
+            .singletonOrThrow()
+            .add(parameters.get("embeddings.position").get(new NDIndex("0:{}", length)));
     return norm(parameters, config, x, "embeddings.norm");
   }
 
@@ -188,7 +211,8 @@ public final class Bert extends AbstractMaskedModel implements MlmModel {
    * multiplied by {@code headFactor} (mask times gate, shaped {@code [1, heads, 1, 1]}; null
    * multiplies by nothing).
    */
-  static NDArray attention(Parameters parameters, NDArray headFactor, Config config, NDArray x, int layer) {
+  static NDArray attention(
+      Parameters parameters, NDArray headFactor, Config config, NDArray x, int layer) {
     long batch = x.getShape().get(0);
     long length = x.getShape().get(1);
     long heads = config.heads();
@@ -203,17 +227,22 @@ public final class Bert extends AbstractMaskedModel implements MlmModel {
       context = context.mul(headFactor);
     }
     context = context.transpose(0, 2, 1, 3).reshape(batch, length, config.hidden());
-    return norm(parameters, config, x.add(dense(parameters, context, p + "attention.output")), p + "attention.norm");
+    return norm(
+        parameters,
+        config,
+        x.add(dense(parameters, context, p + "attention.output")),
+        p + "attention.norm");
   }
 
   /** {@code prefix.out(GELU(prefix.in(x)))}. */
   static NDArray feedForward(Parameters parameters, NDArray x, String prefix) {
-    return dense(parameters, Activation.gelu(dense(parameters, x, prefix + ".in")), prefix + ".out");
+    return dense(
+        parameters, Activation.gelu(dense(parameters, x, prefix + ".in")), prefix + ".out");
   }
 
   /**
-   * MLM logits {@code [rows, vocab]} for hidden states {@code [rows, hidden]}; the decoder is tied to
-   * the token embeddings: {@code logits = LN(GELU(dense(h))) · tokenEmbeddingsᵀ + bias}.
+   * MLM logits {@code [rows, vocab]} for hidden states {@code [rows, hidden]}; the decoder is tied
+   * to the token embeddings: {@code logits = LN(GELU(dense(h))) · tokenEmbeddingsᵀ + bias}.
    */
   @Override
   public NDArray mlmLogits(NDArray hidden) {
@@ -222,8 +251,14 @@ public final class Bert extends AbstractMaskedModel implements MlmModel {
 
   /** The MLM head shared by every BERT-style encoder (see {@link #mlmLogits(NDArray)}). */
   static NDArray mlmLogits(Parameters parameters, Config config, NDArray hidden) {
-    NDArray h = norm(parameters, config, Activation.gelu(dense(parameters, hidden, "mlm.dense")), "mlm.norm");
-    return h.matMul(parameters.get("embeddings.token").transpose()).add(parameters.get("mlm.decoder.bias"));
+    NDArray h =
+        norm(
+            parameters,
+            config,
+            Activation.gelu(dense(parameters, hidden, "mlm.dense")),
+            "mlm.norm");
+    return h.matMul(parameters.get("embeddings.token").transpose())
+        .add(parameters.get("mlm.decoder.bias"));
   }
 
   private NDArray dense(NDArray x, String name) {
@@ -239,8 +274,13 @@ public final class Bert extends AbstractMaskedModel implements MlmModel {
   }
 
   static NDArray norm(Parameters parameters, Config config, NDArray x, String name) {
-    return LayerNorm.layerNorm(x, new Shape(config.hidden()), parameters.get(name + ".gain"),
-        parameters.get(name + ".bias"), LN_EPS).singletonOrThrow();
+    return LayerNorm.layerNorm(
+            x,
+            new Shape(config.hidden()),
+            parameters.get(name + ".gain"),
+            parameters.get(name + ".bias"),
+            LN_EPS)
+        .singletonOrThrow();
   }
 
   private static NDArray heads(NDArray x, long batch, long length, long heads, long d) {
@@ -249,7 +289,8 @@ public final class Bert extends AbstractMaskedModel implements MlmModel {
 
   @Override
   public long flopsPerSample() {
-    return encoderFlops(config, masks, layer -> 2L * config.maxLength() * config.hidden() * config.ffn() * 2);
+    return encoderFlops(
+        config, masks, layer -> 2L * config.maxLength() * config.hidden() * config.ffn() * 2);
   }
 
   /**
@@ -263,7 +304,8 @@ public final class Bert extends AbstractMaskedModel implements MlmModel {
     for (int l = 0; l < config.layers(); l++) {
       flops += attentionFlops(config, masks.keptCount(l)) + feedForwardFlops.applyAsLong(l);
     }
-    flops += 2 * t * h * h + 2 * t * h * config.vocabSize(); // MLM head (tied decoder) at every position
+    flops +=
+        2 * t * h * h + 2 * t * h * config.vocabSize(); // MLM head (tied decoder) at every position
     return flops;
   }
 

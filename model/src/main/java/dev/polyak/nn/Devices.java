@@ -8,8 +8,8 @@ import java.util.Locale;
 /**
  * {@code --device cpu|gpu|gpu:N}: parses the option and checks, before any work starts, that the
  * engine can see the requested GPU. The default build carries the CPU native library; GPUs need the
- * {@code gpu} Maven profile (CUDA 12.4 native library) on a machine with a CUDA driver
- * ({@link NativeEngine#checkGpu} says which is missing).
+ * {@code gpu} Maven profile (CUDA 12.4 native library) on a machine with a CUDA driver ({@link
+ * NativeEngine#checkGpu} says which is missing).
  */
 public final class Devices {
   private Devices() {}
@@ -33,7 +33,8 @@ public final class Devices {
         // fall through to the error below
       }
     }
-    throw new IllegalArgumentException("--device must be cpu, gpu or gpu:N (N >= 0), got '" + option + "'");
+    throw new IllegalArgumentException(
+        "--device must be cpu, gpu or gpu:N (N >= 0), got '" + option + "'");
   }
 
   /** Fails with a clear message when {@code device} is a GPU the engine cannot see. */
@@ -45,10 +46,15 @@ public final class Devices {
     Autograd.ensureEngine();
     int visible = Engine.getEngine("PyTorch").getGpuCount();
     if (device.getDeviceId() >= visible) {
-      throw new IllegalArgumentException("device " + device + " requested, but the PyTorch engine sees " + visible
-          + " GPU(s)" + (visible == 0
-              ? ": the CUDA runtime sees no GPU (CUDA_VISIBLE_DEVICES, the container's GPU request); use --device cpu"
-              : "; use gpu:0 to gpu:" + (visible - 1)));
+      throw new IllegalArgumentException(
+          "device "
+              + device
+              + " requested, but the PyTorch engine sees "
+              + visible
+              + " GPU(s)"
+              + (visible == 0
+                  ? ": the CUDA runtime sees no GPU (CUDA_VISIBLE_DEVICES, the container's GPU request); use --device cpu"
+                  : "; use gpu:0 to gpu:" + (visible - 1)));
     }
     return device;
   }

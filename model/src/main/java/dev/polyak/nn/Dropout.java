@@ -20,9 +20,14 @@ public final class Dropout {
    * 1024 × 512 features is 2^19).
    */
   public static final long DRAWS_PER_SLOT = 1L << 28;
+
   /** Dropout slots one stream can serve; slots of one model must be distinct. */
   public static final int SLOTS = 16;
-  /** Draws reserved per optimizer step: {@code SLOTS * DRAWS_PER_SLOT = 2^32}, so steps up to 2^31 fit a long. */
+
+  /**
+   * Draws reserved per optimizer step: {@code SLOTS * DRAWS_PER_SLOT = 2^32}, so steps up to 2^31
+   * fit a long.
+   */
   public static final long DRAWS_PER_STEP = SLOTS * DRAWS_PER_SLOT;
 
   private final float probability;
@@ -36,7 +41,8 @@ public final class Dropout {
    */
   public Dropout(float probability, int slot, RandomStream stream) {
     if (!(probability >= 0f && probability < 1f)) {
-      throw new IllegalArgumentException("dropout probability must be in [0, 1), got " + probability);
+      throw new IllegalArgumentException(
+          "dropout probability must be in [0, 1), got " + probability);
     }
     if (slot < 0 || slot >= SLOTS) {
       throw new IllegalArgumentException("dropout slot must be in [0, " + SLOTS + "), got " + slot);
@@ -59,7 +65,8 @@ public final class Dropout {
       throw new IllegalArgumentException("step out of range: " + step);
     }
     if (size > DRAWS_PER_SLOT) {
-      throw new IllegalArgumentException("activation of " + size + " elements exceeds the " + DRAWS_PER_SLOT + " draws of a slot");
+      throw new IllegalArgumentException(
+          "activation of " + size + " elements exceeds the " + DRAWS_PER_SLOT + " draws of a slot");
     }
     float keep = 1f - probability;
     float scale = 1f / keep;

@@ -6,7 +6,9 @@ import ai.djl.pytorch.jni.JniUtils;
 public final class EngineThreads {
   private EngineThreads() {}
 
-  /** Sets intra-op threads to {@code threads} and inter-op threads to 1 before the engine does work. */
+  /**
+   * Sets intra-op threads to {@code threads} and inter-op threads to 1 before the engine does work.
+   */
   public static void set(int threads) {
     if (threads < 1) {
       throw new IllegalArgumentException("--threads must be at least 1, got " + threads);

@@ -15,8 +15,8 @@ public interface MaskedModel extends AutoCloseable {
   /**
    * Sets soft gates on layer {@code layer}: from now on the forward pass multiplies structure
    * {@code i}'s output by {@code gate[i]} on top of its mask entry, so recording gradients gives
-   * {@code dL/dgate} — what the scoring methods (grad-score, pl-gate) differentiate. The model
-   * does not own or close {@code gate}; {@link #clearGates} ends it.
+   * {@code dL/dgate} — what the scoring methods (grad-score, pl-gate) differentiate. The model does
+   * not own or close {@code gate}; {@link #clearGates} ends it.
    *
    * @param gate a vector of {@code masks().size(layer)} floats on the model's device
    */
@@ -33,10 +33,13 @@ public interface MaskedModel extends AutoCloseable {
    * @throws UnsupportedOperationException for a model without convolution filters
    */
   default void observeFeatureMaps(java.util.function.ObjIntConsumer<NDArray> observer) {
-    throw new UnsupportedOperationException(getClass().getSimpleName() + " has no convolution feature maps");
+    throw new UnsupportedOperationException(
+        getClass().getSimpleName() + " has no convolution feature maps");
   }
 
-  /** The model's output for a batch (logits); records gradients when the thread's grad mode is on. */
+  /**
+   * The model's output for a batch (logits); records gradients when the thread's grad mode is on.
+   */
   NDArray forward(NDArray input);
 
   /** Parameters that still take part in the computation under the current masks. */

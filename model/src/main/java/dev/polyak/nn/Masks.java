@@ -3,9 +3,9 @@ package dev.polyak.nn;
 import java.util.Arrays;
 
 /**
- * One keep/prune vector per mask group (layer): 1 keeps a structure, 0 removes it. The forward
- * pass multiplies each structure's output by its entry, so a removed structure contributes
- * exactly zero and its parameters get exactly zero gradient.
+ * One keep/prune vector per mask group (layer): 1 keeps a structure, 0 removes it. The forward pass
+ * multiplies each structure's output by its entry, so a removed structure contributes exactly zero
+ * and its parameters get exactly zero gradient.
  */
 public final class Masks {
   private final float[][] values;

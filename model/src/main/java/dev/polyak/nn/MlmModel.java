@@ -19,7 +19,10 @@ public interface MlmModel extends MaskedModel {
    */
   record Encoding(NDArray hidden, NDArray auxiliaryLoss) {}
 
-  /** Hidden states {@code [batch, length, hidden]} for token ids {@code [batch, length]} (int32 or int64). */
+  /**
+   * Hidden states {@code [batch, length, hidden]} for token ids {@code [batch, length]} (int32 or
+   * int64).
+   */
   NDArray encode(NDArray ids);
 
   /** As {@link #encode} plus the auxiliary loss of this pass; a model without one returns zero. */

@@ -23,15 +23,22 @@ public final class Mlp extends AbstractMaskedModel {
     this.config = config;
     int[] widths = widths(config);
     for (int l = 0; l + 1 < widths.length; l++) {
-      parameters.normal("w" + l, new Shape(widths[l], widths[l + 1]), (float) Math.sqrt(2.0 / widths[l]), init);
+      parameters.normal(
+          "w" + l, new Shape(widths[l], widths[l + 1]), (float) Math.sqrt(2.0 / widths[l]), init);
       parameters.constant("b" + l, new Shape(widths[l + 1]), 0f);
     }
     for (int l = 0; l < config.hidden().length; l++) {
       for (int j = 0; j < config.hidden()[l]; j++) {
-        addStructure(new Structure("layer" + l + "/neuron" + j, l, j, Structure.Kind.NEURON, List.of(
-            new Structure.Slice("w" + l, 1, j, j + 1),
-            new Structure.Slice("b" + l, 0, j, j + 1),
-            new Structure.Slice("w" + (l + 1), 0, j, j + 1))));
+        addStructure(
+            new Structure(
+                "layer" + l + "/neuron" + j,
+                l,
+                j,
+                Structure.Kind.NEURON,
+                List.of(
+                    new Structure.Slice("w" + l, 1, j, j + 1),
+                    new Structure.Slice("b" + l, 0, j, j + 1),
+                    new Structure.Slice("w" + (l + 1), 0, j, j + 1))));
       }
     }
   }
@@ -91,5 +98,4 @@ public final class Mlp extends AbstractMaskedModel {
     }
     return sizes;
   }
-
 }

@@ -16,8 +16,8 @@ import java.util.regex.Pattern;
 
 /**
  * Lays out the PyTorch native library bundled in the class path (the {@code pytorch-native-*} and
- * {@code pytorch-jni} jars) in a DJL cache folder exactly where DJL's {@code LibUtils} looks for it,
- * without loading it: so an image can unpack it at build time, also the CUDA build on a machine
+ * {@code pytorch-jni} jars) in a DJL cache folder exactly where DJL's {@code LibUtils} looks for
+ * it, without loading it: so an image can unpack it at build time, also the CUDA build on a machine
  * without a GPU, and a new process finds it there instead of extracting several GB.
  *
  * <p>DJL 0.33 and 0.36 (the GPU and CPU builds) look in {@code <DJL_CACHE_DIR>/pytorch/<version>-
@@ -33,8 +33,10 @@ public final class NativeLibraryCache {
   private static final String ENGINE_PROPERTIES = "pytorch-engine.properties";
   private static final String NATIVE_LIBRARY = System.mapLibraryName("torch");
   private static final String JNI_LIBRARY = System.mapLibraryName("djl_torch");
+
   /** DJL's own pattern: the release part of {@code 2.7.1-20250812}. */
-  private static final Pattern VERSION = Pattern.compile("(\\d+\\.\\d+\\.\\d+(-[a-z]+)?)(-SNAPSHOT)?(-\\d+)?");
+  private static final Pattern VERSION =
+      Pattern.compile("(\\d+\\.\\d+\\.\\d+(-[a-z]+)?)(-SNAPSHOT)?(-\\d+)?");
 
   /**
    * What the class path bundles.
@@ -45,7 +47,8 @@ public final class NativeLibraryCache {
    * @param libraries the native files, in the bundle's order
    * @param djlVersion the engine's DJL version, which prefixes the JNI library's name
    */
-  public record Bundle(String version, String flavor, String classifier, List<String> libraries, String djlVersion) {
+  public record Bundle(
+      String version, String flavor, String classifier, List<String> libraries, String djlVersion) {
     /** The folder under the DJL cache: {@code pytorch/<version>-<flavor>-<classifier>}. */
     public Path folder(Path cacheDir) {
       return cacheDir.resolve("pytorch").resolve(version + '-' + flavor + '-' + classifier);
@@ -91,8 +94,9 @@ public final class NativeLibraryCache {
   }
 
   /**
-   * Lays the bundled library out in {@code cacheDir} (what {@code DJL_CACHE_DIR} will be) and returns
-   * what it wrote; a folder that already holds {@code libtorch.so} and the JNI library is left alone.
+   * Lays the bundled library out in {@code cacheDir} (what {@code DJL_CACHE_DIR} will be) and
+   * returns what it wrote; a folder that already holds {@code libtorch.so} and the JNI library is
+   * left alone.
    */
   public static Extraction extract(ClassLoader classLoader, Path cacheDir) {
     Bundle bundle = bundle(classLoader);
@@ -105,7 +109,9 @@ public final class NativeLibraryCache {
         Path temporary = Files.createTempDirectory(folder.getParent(), "tmp");
         try {
           for (String library : bundle.libraries()) {
-            copy(classLoader, "pytorch/" + bundle.flavor() + '/' + bundle.classifier() + '/' + library,
+            copy(
+                classLoader,
+                "pytorch/" + bundle.flavor() + '/' + bundle.classifier() + '/' + library,
                 temporary.resolve(library));
             written.add(folder.resolve(library));
           }
@@ -119,7 +125,10 @@ public final class NativeLibraryCache {
         requireMatchingJni(classLoader, bundle);
         Path temporary = Files.createTempFile(folder, "jni", "tmp");
         try {
-          copy(classLoader, "jnilib/" + bundle.classifier() + '/' + bundle.flavor() + '/' + JNI_LIBRARY, temporary);
+          copy(
+              classLoader,
+              "jnilib/" + bundle.classifier() + '/' + bundle.flavor() + '/' + JNI_LIBRARY,
+              temporary);
           Files.move(temporary, jni, StandardCopyOption.ATOMIC_MOVE);
           written.add(jni);
         } finally {
@@ -132,24 +141,37 @@ public final class NativeLibraryCache {
       }
       return new Extraction(folder, List.copyOf(written), bytes);
     } catch (IOException e) {
-      throw new UncheckedIOException("cannot lay out PyTorch's native library in " + folder + ": " + e.getMessage(), e);
+      throw new UncheckedIOException(
+          "cannot lay out PyTorch's native library in " + folder + ": " + e.getMessage(), e);
     }
   }
 
-  /** DJL extracts the bundled JNI library only if its version matches the native build; otherwise it downloads one. */
+  /**
+   * DJL extracts the bundled JNI library only if its version matches the native build; otherwise it
+   * downloads one.
+   */
   private static void requireMatchingJni(ClassLoader classLoader, Bundle bundle) {
     String jniVersion = required(properties(classLoader, JNI_PROPERTIES), "jni_version");
     Matcher release = VERSION.matcher(bundle.version());
-    if (!release.matches() || !jniVersion.startsWith(release.group(1) + '-' + bundle.djlVersion())) {
-      throw new IllegalStateException("the bundled PyTorch JNI library " + jniVersion + " does not match PyTorch "
-          + bundle.version() + " and DJL " + bundle.djlVersion() + "; DJL would download another at run time");
+    if (!release.matches()
+        || !jniVersion.startsWith(release.group(1) + '-' + bundle.djlVersion())) {
+      throw new IllegalStateException(
+          "the bundled PyTorch JNI library "
+              + jniVersion
+              + " does not match PyTorch "
+              + bundle.version()
+              + " and DJL "
+              + bundle.djlVersion()
+              + "; DJL would download another at run time");
     }
   }
 
-  private static void copy(ClassLoader classLoader, String resource, Path target) throws IOException {
+  private static void copy(ClassLoader classLoader, String resource, Path target)
+      throws IOException {
     try (InputStream in = classLoader.getResourceAsStream(resource)) {
       if (in == null) {
-        throw new IllegalStateException("the class path lacks " + resource + ", which DJL would extract");
+        throw new IllegalStateException(
+            "the class path lacks " + resource + ", which DJL would extract");
       }
       Files.copy(in, target, StandardCopyOption.REPLACE_EXISTING);
     }
@@ -158,7 +180,8 @@ public final class NativeLibraryCache {
   private static Properties properties(ClassLoader classLoader, String resource) {
     URL url = classLoader.getResource(resource);
     if (url == null) {
-      throw new IllegalStateException("the class path bundles no PyTorch native library (no " + resource + ")");
+      throw new IllegalStateException(
+          "the class path bundles no PyTorch native library (no " + resource + ")");
     }
     Properties properties = new Properties();
     try (InputStream in = url.openStream()) {

@@ -3,8 +3,8 @@ package dev.polyak.nn;
 import java.util.Map;
 
 /**
- * Updates parameters in place from their gradients. Its state (moment buffers, step count) is
- * plain data so that a checkpoint can carry it and a resumed run continues exactly.
+ * Updates parameters in place from their gradients. Its state (moment buffers, step count) is plain
+ * data so that a checkpoint can carry it and a resumed run continues exactly.
  */
 public interface Optimizer extends AutoCloseable {
   /** One update with learning rate {@code lr}; gradients are read, then zeroed. */

@@ -11,9 +11,9 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 
 /**
- * A model's trainable arrays by name, in a fixed order, owned by one manager. Values come from
- * Java random streams (never the engine's global generator), so the same seed gives the same
- * weights in any thread.
+ * A model's trainable arrays by name, in a fixed order, owned by one manager. Values come from Java
+ * random streams (never the engine's global generator), so the same seed gives the same weights in
+ * any thread.
  */
 public final class Parameters implements AutoCloseable {
   private final NDManager manager;
@@ -96,9 +96,10 @@ public final class Parameters implements AutoCloseable {
   }
 
   /**
-   * Overwrites {@code target}'s values in place, so that a parameter keeps its identity and gradient;
-   * call it with recording off. Not DJL's {@code NDArray.set(float[])}: its native side runs under
-   * PyTorch's deprecated {@code AutoNonVariableTypeMode}, which prints a deprecation warning on stderr.
+   * Overwrites {@code target}'s values in place, so that a parameter keeps its identity and
+   * gradient; call it with recording off. Not DJL's {@code NDArray.set(float[])}: its native side
+   * runs under PyTorch's deprecated {@code AutoNonVariableTypeMode}, which prints a deprecation
+   * warning on stderr.
    */
   public static void overwrite(NDArray target, float[] values) {
     try (NDArray source = target.getManager().create(values, target.getShape())) {

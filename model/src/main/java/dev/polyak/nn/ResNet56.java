@@ -33,7 +33,8 @@ public final class ResNet56 extends AbstractConvNet {
   public record Config(int blocksPerStage, int classes) {
     public Config {
       if (blocksPerStage < 1 || classes < 1) {
-        throw new IllegalArgumentException("need blocksPerStage >= 1 and classes >= 1, got " + blocksPerStage + ", " + classes);
+        throw new IllegalArgumentException(
+            "need blocksPerStage >= 1 and classes >= 1, got " + blocksPerStage + ", " + classes);
       }
     }
 
@@ -50,7 +51,9 @@ public final class ResNet56 extends AbstractConvNet {
 
   private final Config config;
 
-  /** @param init the initial-weights stream ({@code RandomStreams.INIT}) */
+  /**
+   * @param init the initial-weights stream ({@code RandomStreams.INIT})
+   */
   public ResNet56(Config config, NDManager manager, RandomStream init) {
     super(manager, blockWidths(config));
     this.config = config;
@@ -69,11 +72,17 @@ public final class ResNet56 extends AbstractConvNet {
     for (int k = 0; k < widths.length; k++) {
       String block = "blocks." + k;
       for (int j = 0; j < widths[k]; j++) {
-        addStructure(new Structure("block" + k + "/filter" + j, k, j, Structure.Kind.FILTER, List.of(
-            new Structure.Slice(block + ".c1.weight", 0, j, j + 1),
-            new Structure.Slice(block + ".b1.weight", 0, j, j + 1),
-            new Structure.Slice(block + ".b1.bias", 0, j, j + 1),
-            new Structure.Slice(block + ".c2.weight", 1, j, j + 1))));
+        addStructure(
+            new Structure(
+                "block" + k + "/filter" + j,
+                k,
+                j,
+                Structure.Kind.FILTER,
+                List.of(
+                    new Structure.Slice(block + ".c1.weight", 0, j, j + 1),
+                    new Structure.Slice(block + ".b1.weight", 0, j, j + 1),
+                    new Structure.Slice(block + ".b1.bias", 0, j, j + 1),
+                    new Structure.Slice(block + ".c2.weight", 1, j, j + 1))));
       }
     }
   }
@@ -117,7 +126,10 @@ public final class ResNet56 extends AbstractConvNet {
     return linear(h, "fc");
   }
 
-  /** Option A: identity, or every {@code stride}-th pixel with the missing channels zero on both sides. */
+  /**
+   * Option A: identity, or every {@code stride}-th pixel with the missing channels zero on both
+   * sides.
+   */
   static NDArray shortcut(NDArray x, int stride, int width) {
     long channels = x.getShape().get(1);
     if (stride == 1 && channels == width) {
@@ -127,8 +139,13 @@ public final class ResNet56 extends AbstractConvNet {
     long pad = width - channels;
     Shape sampledShape = sampled.getShape();
     NDManager manager = x.getManager();
-    NDArray before = manager.zeros(new Shape(sampledShape.get(0), pad / 2, sampledShape.get(2), sampledShape.get(3)));
-    NDArray after = manager.zeros(new Shape(sampledShape.get(0), pad - pad / 2, sampledShape.get(2), sampledShape.get(3)));
+    NDArray before =
+        manager.zeros(
+            new Shape(sampledShape.get(0), pad / 2, sampledShape.get(2), sampledShape.get(3)));
+    NDArray after =
+        manager.zeros(
+            new Shape(
+                sampledShape.get(0), pad - pad / 2, sampledShape.get(2), sampledShape.get(3)));
     return NDArrays.concat(new NDList(before, sampled, after), 1);
   }
 
@@ -152,7 +169,9 @@ public final class ResNet56 extends AbstractConvNet {
     for (int k = 0; k < masks.layers(); k++) {
       size /= blockStride(k);
       long inner = masks.keptCount(k);
-      flops += convolutionFlops(blockInputs(k), inner, size) + convolutionFlops(inner, masks.size(k), size);
+      flops +=
+          convolutionFlops(blockInputs(k), inner, size)
+              + convolutionFlops(inner, masks.size(k), size);
     }
     return flops + 2L * STAGE_WIDTHS[STAGE_WIDTHS.length - 1] * config.classes();
   }

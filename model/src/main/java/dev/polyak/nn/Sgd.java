@@ -8,8 +8,8 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 
 /**
- * SGD with momentum and L2 weight decay, as {@code torch.optim.SGD}: {@code g += wd * w;
- * buf = momentum * buf + g; w -= lr * buf} (the CNN recipe of the paper: momentum 0.9).
+ * SGD with momentum and L2 weight decay, as {@code torch.optim.SGD}: {@code g += wd * w; buf =
+ * momentum * buf + g; w -= lr * buf} (the CNN recipe of the paper: momentum 0.9).
  */
 public final class Sgd implements Optimizer {
   private final float momentum;

@@ -14,7 +14,8 @@ import java.util.List;
  * @param kind what it is
  * @param slices the parameter ranges that belong to it
  */
-public record Structure(String id, int layer, int index, Kind kind, List<Slice> slices) implements Serializable {
+public record Structure(String id, int layer, int index, Kind kind, List<Slice> slices)
+    implements Serializable {
   /** The kinds of prunable structure. */
   public enum Kind {
     NEURON,

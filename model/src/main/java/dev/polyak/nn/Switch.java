@@ -6,7 +6,6 @@ import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.Shape;
-import ai.djl.nn.Activation;
 import dev.polyak.random.RandomStream;
 import java.util.Arrays;
 import java.util.List;
@@ -39,13 +38,26 @@ public final class Switch extends AbstractMaskedModel implements MlmModel {
    * @param capacityFactor expert capacity relative to an even split; 1.5 in the paper's testbed
    * @param auxiliaryLossCoefficient weight of the load-balancing loss; 0.01, the paper's value
    */
-  public record Config(int vocabSize, int hidden, int layers, int heads, int ffn, int maxLength, int experts,
-      double capacityFactor, double auxiliaryLossCoefficient) {
+  public record Config(
+      int vocabSize,
+      int hidden,
+      int layers,
+      int heads,
+      int ffn,
+      int maxLength,
+      int experts,
+      double capacityFactor,
+      double auxiliaryLossCoefficient) {
     /** The paper's testbed: 4 experts. */
     public static final int DEFAULT_EXPERTS = 4;
+
     /** The paper's testbed: capacity factor 1.5. */
     public static final double DEFAULT_CAPACITY_FACTOR = 1.5;
-    /** Fedus et al.'s load-balancing weight, large enough to balance, small enough not to override the MLM loss. */
+
+    /**
+     * Fedus et al.'s load-balancing weight, large enough to balance, small enough not to override
+     * the MLM loss.
+     */
     public static final double DEFAULT_AUXILIARY_LOSS_COEFFICIENT = 0.01;
 
     public Config {
@@ -53,18 +65,29 @@ public final class Switch extends AbstractMaskedModel implements MlmModel {
         throw new IllegalArgumentException("experts must be at least 1, got " + experts);
       }
       if (!(capacityFactor > 0)) {
-        throw new IllegalArgumentException("capacityFactor must be positive, got " + capacityFactor);
+        throw new IllegalArgumentException(
+            "capacityFactor must be positive, got " + capacityFactor);
       }
       if (!(auxiliaryLossCoefficient >= 0)) {
-        throw new IllegalArgumentException("auxiliaryLossCoefficient must be non-negative, got " + auxiliaryLossCoefficient);
+        throw new IllegalArgumentException(
+            "auxiliaryLossCoefficient must be non-negative, got " + auxiliaryLossCoefficient);
       }
       encoder(vocabSize, hidden, layers, heads, ffn, maxLength);
     }
 
     /** {@code bert} with each FFN made {@code experts} experts of the same size. */
-    public static Config of(Bert.Config bert, int experts, double capacityFactor, double auxiliaryLossCoefficient) {
-      return new Config(bert.vocabSize(), bert.hidden(), bert.layers(), bert.heads(), bert.ffn(), bert.maxLength(),
-          experts, capacityFactor, auxiliaryLossCoefficient);
+    public static Config of(
+        Bert.Config bert, int experts, double capacityFactor, double auxiliaryLossCoefficient) {
+      return new Config(
+          bert.vocabSize(),
+          bert.hidden(),
+          bert.layers(),
+          bert.heads(),
+          bert.ffn(),
+          bert.maxLength(),
+          experts,
+          capacityFactor,
+          auxiliaryLossCoefficient);
     }
 
     /** {@code switch-tiny}: {@link Bert.Config#tiny} sizes, default routing. */
@@ -88,8 +111,9 @@ public final class Switch extends AbstractMaskedModel implements MlmModel {
         case "switch-tiny" -> tiny(vocabSize);
         case "switch-small" -> small(vocabSize);
         case "switch-base" -> base(vocabSize);
-        default -> throw new IllegalArgumentException(
-            "unknown Switch preset " + name + "; have switch-tiny, switch-small, switch-base");
+        default ->
+            throw new IllegalArgumentException(
+                "unknown Switch preset " + name + "; have switch-tiny, switch-small, switch-base");
       };
     }
 
@@ -102,7 +126,8 @@ public final class Switch extends AbstractMaskedModel implements MlmModel {
       return encoder(vocabSize, hidden, layers, heads, ffn, maxLength);
     }
 
-    private static Bert.Config encoder(int vocabSize, int hidden, int layers, int heads, int ffn, int maxLength) {
+    private static Bert.Config encoder(
+        int vocabSize, int hidden, int layers, int heads, int ffn, int maxLength) {
       return new Bert.Config(vocabSize, hidden, layers, heads, ffn, maxLength);
     }
   }
@@ -141,13 +166,16 @@ public final class Switch extends AbstractMaskedModel implements MlmModel {
       String p = "layer" + l + ".ffn.";
       for (int e = 0; e < config.experts(); e++) {
         String expert = p + "expert" + e;
-        List<Structure.Slice> slices = List.of(
-            new Structure.Slice(expert + ".in.weight", 0, 0, h),
-            new Structure.Slice(expert + ".in.bias", 0, 0, config.ffn()),
-            new Structure.Slice(expert + ".out.weight", 0, 0, config.ffn()),
-            new Structure.Slice(expert + ".out.bias", 0, 0, h),
-            new Structure.Slice(p + "router.weight", 1, e, e + 1));
-        addStructure(new Structure("layer" + l + "/expert" + e, expertGroup(l), e, Structure.Kind.EXPERT, slices));
+        List<Structure.Slice> slices =
+            List.of(
+                new Structure.Slice(expert + ".in.weight", 0, 0, h),
+                new Structure.Slice(expert + ".in.bias", 0, 0, config.ffn()),
+                new Structure.Slice(expert + ".out.weight", 0, 0, config.ffn()),
+                new Structure.Slice(expert + ".out.bias", 0, 0, h),
+                new Structure.Slice(p + "router.weight", 1, e, e + 1));
+        addStructure(
+            new Structure(
+                "layer" + l + "/expert" + e, expertGroup(l), e, Structure.Kind.EXPERT, slices));
       }
     }
   }
@@ -179,7 +207,10 @@ public final class Switch extends AbstractMaskedModel implements MlmModel {
     return encodeForTraining(ids).hidden();
   }
 
-  /** Hidden states and {@code auxiliaryLossCoefficient} times the load-balancing losses of all layers. */
+  /**
+   * Hidden states and {@code auxiliaryLossCoefficient} times the load-balancing losses of all
+   * layers.
+   */
   @Override
   public Encoding encodeForTraining(NDArray ids) {
     long batch = ids.getShape().get(0);
@@ -187,10 +218,20 @@ public final class Switch extends AbstractMaskedModel implements MlmModel {
     NDArray x = Bert.embed(parameters, encoder, ids);
     NDArray balance = x.getManager().zeros(new Shape());
     for (int l = 0; l < config.layers(); l++) {
-      x = Bert.attention(parameters, outputFactor(l, ids.getManager(), 1, encoder.heads(), 1, 1), encoder, x, l);
+      x =
+          Bert.attention(
+              parameters,
+              outputFactor(l, ids.getManager(), 1, encoder.heads(), 1, 1),
+              encoder,
+              x,
+              l);
       Routing routing = route(x.reshape(batch * length, config.hidden()), l);
-      x = Bert.norm(parameters, encoder, x.add(routing.output().reshape(batch, length, config.hidden())),
-          "layer" + l + ".ffn.norm");
+      x =
+          Bert.norm(
+              parameters,
+              encoder,
+              x.add(routing.output().reshape(batch, length, config.hidden())),
+              "layer" + l + ".ffn.norm");
       balance = balance.add(routing.loadBalancingLoss());
     }
     return new Encoding(x, Scalars.mul(balance, config.auxiliaryLossCoefficient()));
@@ -223,13 +264,15 @@ public final class Switch extends AbstractMaskedModel implements MlmModel {
       keptExperts[e] = masks.kept(group, e);
     }
     int[] choice = argmax(logits.toFloatArray(), experts, keptExperts);
-    int[] assigned = withinCapacity(choice, experts, capacity(config.capacityFactor(), tokens, kept));
+    int[] assigned =
+        withinCapacity(choice, experts, capacity(config.capacityFactor(), tokens, kept));
 
     float[] fractions = new float[experts];
     for (int e : choice) {
       fractions[e] += 1f / tokens;
     }
-    NDArray loadBalancing = Scalars.mul(probabilities.mean(new int[] {0}).mul(manager.create(fractions)).sum(), kept);
+    NDArray loadBalancing =
+        Scalars.mul(probabilities.mean(new int[] {0}).mul(manager.create(fractions)).sum(), kept);
 
     // Dispatch: each expert's tokens in token order; the concatenation's row r is token order[r].
     int[] order = new int[tokens];
@@ -258,7 +301,8 @@ public final class Switch extends AbstractMaskedModel implements MlmModel {
       gates[r] = (long) order[r] * experts + assigned[order[r]];
       combine[order[r]] = r;
     }
-    NDArray gate = probabilities.reshape(-1).get(new NDIndex("{}", manager.create(gates))).reshape(routed, 1);
+    NDArray gate =
+        probabilities.reshape(-1).get(new NDIndex("{}", manager.create(gates))).reshape(routed, 1);
     if (hasGate(group) && routed > 0) {
       // A soft gate on the experts multiplies each routed row by its expert's entry (masked experts
       // receive no tokens, so the mask needs no multiply of its own).
@@ -270,7 +314,10 @@ public final class Switch extends AbstractMaskedModel implements MlmModel {
       gate = gate.mul(soft.get(new NDIndex("{}", manager.create(expertOfRow))).reshape(routed, 1));
     }
     // Combine: row `routed` is zero, for the dropped tokens.
-    NDArray gated = NDArrays.concat(outputs, 0).mul(gate).concat(manager.zeros(new Shape(1, config.hidden())), 0);
+    NDArray gated =
+        NDArrays.concat(outputs, 0)
+            .mul(gate)
+            .concat(manager.zeros(new Shape(1, config.hidden())), 0);
     NDArray output = gated.get(new NDIndex("{}", manager.create(combine)));
     return new Routing(output, loadBalancing, assigned);
   }
@@ -290,7 +337,10 @@ public final class Switch extends AbstractMaskedModel implements MlmModel {
     return choice;
   }
 
-  /** The choices with every token past its expert's first {@code capacity} (in token order) set to {@link #DROPPED}. */
+  /**
+   * The choices with every token past its expert's first {@code capacity} (in token order) set to
+   * {@link #DROPPED}.
+   */
   static int[] withinCapacity(int[] choice, int experts, int capacity) {
     int[] load = new int[experts];
     int[] assigned = new int[choice.length];
@@ -310,14 +360,20 @@ public final class Switch extends AbstractMaskedModel implements MlmModel {
     return Bert.mlmLogits(parameters, encoder, hidden);
   }
 
-  /** Per sample of {@code maxLength} tokens, every token routed: one expert FFN and the router per token. */
+  /**
+   * Per sample of {@code maxLength} tokens, every token routed: one expert FFN and the router per
+   * token.
+   */
   @Override
   public long flopsPerSample() {
     long th = (long) config.maxLength() * config.hidden();
-    return Bert.encoderFlops(encoder, masks, layer -> {
-      long keptExperts = masks.keptCount(expertGroup(layer));
-      // The router's kept columns, then one expert per token.
-      return keptExperts == 0 ? 0 : 2 * th * keptExperts + 2 * th * config.ffn() * 2;
-    });
+    return Bert.encoderFlops(
+        encoder,
+        masks,
+        layer -> {
+          long keptExperts = masks.keptCount(expertGroup(layer));
+          // The router's kept columns, then one expert per token.
+          return keptExperts == 0 ? 0 : 2 * th * keptExperts + 2 * th * config.ffn() * 2;
+        });
   }
 }

@@ -21,11 +21,15 @@ import java.util.List;
  */
 public final class Vgg16 extends AbstractConvNet {
   /** The thirteen convolutions' widths of VGG-16 ("D" in Simonyan and Zisserman). */
-  private static final int[] CIFAR_CHANNELS = {64, 64, 128, 128, 256, 256, 256, 512, 512, 512, 512, 512, 512};
+  private static final int[] CIFAR_CHANNELS = {
+    64, 64, 128, 128, 256, 256, 256, 512, 512, 512, 512, 512, 512
+  };
+
   /** Convolutions (0-based) followed by a 2×2 max-pool. */
   private static final boolean[] POOL_AFTER = {
     false, true, false, true, false, false, true, false, false, true, false, false, true
   };
+
   private static final int CONVOLUTIONS = CIFAR_CHANNELS.length;
   private static final int IMAGE_SIZE = 32;
 
@@ -38,7 +42,8 @@ public final class Vgg16 extends AbstractConvNet {
   public record Config(int classes, int[] channels, int hidden, float dropout) {
     public Config {
       if (channels.length != CONVOLUTIONS) {
-        throw new IllegalArgumentException("VGG-16 has " + CONVOLUTIONS + " convolutions, got " + channels.length + " widths");
+        throw new IllegalArgumentException(
+            "VGG-16 has " + CONVOLUTIONS + " convolutions, got " + channels.length + " widths");
       }
       channels = channels.clone();
     }
@@ -48,9 +53,13 @@ public final class Vgg16 extends AbstractConvNet {
       return new Config(classes, CIFAR_CHANNELS, 512, 0.5f);
     }
 
-    /** Every width (convolutions and classifier) divided by {@code widthDivisor}: the same graph, for fast tests. */
+    /**
+     * Every width (convolutions and classifier) divided by {@code widthDivisor}: the same graph,
+     * for fast tests.
+     */
     public static Config reduced(int classes, int widthDivisor) {
-      int[] channels = Arrays.stream(CIFAR_CHANNELS).map(c -> Math.max(1, c / widthDivisor)).toArray();
+      int[] channels =
+          Arrays.stream(CIFAR_CHANNELS).map(c -> Math.max(1, c / widthDivisor)).toArray();
       return new Config(classes, channels, Math.max(1, 512 / widthDivisor), 0.5f);
     }
 
@@ -82,22 +91,34 @@ public final class Vgg16 extends AbstractConvNet {
     for (int l = 0; l < CONVOLUTIONS; l++) {
       String next = l + 1 < CONVOLUTIONS ? convolution(l + 1) : "classifier.1";
       for (int j = 0; j < channels[l]; j++) {
-        addStructure(new Structure("conv" + l + "/filter" + j, l, j, Structure.Kind.FILTER, List.of(
-            new Structure.Slice(convolution(l) + ".weight", 0, j, j + 1),
-            new Structure.Slice(convolution(l) + ".bias", 0, j, j + 1),
-            new Structure.Slice(batchNorm(l) + ".weight", 0, j, j + 1),
-            new Structure.Slice(batchNorm(l) + ".bias", 0, j, j + 1),
-            new Structure.Slice(next + ".weight", 1, j, j + 1))));
+        addStructure(
+            new Structure(
+                "conv" + l + "/filter" + j,
+                l,
+                j,
+                Structure.Kind.FILTER,
+                List.of(
+                    new Structure.Slice(convolution(l) + ".weight", 0, j, j + 1),
+                    new Structure.Slice(convolution(l) + ".bias", 0, j, j + 1),
+                    new Structure.Slice(batchNorm(l) + ".weight", 0, j, j + 1),
+                    new Structure.Slice(batchNorm(l) + ".bias", 0, j, j + 1),
+                    new Structure.Slice(next + ".weight", 1, j, j + 1))));
       }
     }
-    this.dropouts = new Dropout[] {new Dropout(config.dropout(), 0, dropout), new Dropout(config.dropout(), 1, dropout)};
+    this.dropouts =
+        new Dropout[] {
+          new Dropout(config.dropout(), 0, dropout), new Dropout(config.dropout(), 1, dropout)
+        };
   }
 
   public Config config() {
     return config;
   }
 
-  /** The PyTorch name of convolution {@code l}: its index in {@code features} (conv, BN, ReLU, and a pool). */
+  /**
+   * The PyTorch name of convolution {@code l}: its index in {@code features} (conv, BN, ReLU, and a
+   * pool).
+   */
   private static String convolution(int l) {
     return "features." + featureIndex(l);
   }

@@ -13,9 +13,9 @@ import java.util.stream.Collectors;
  *   <li>{@code global}: one ranking over the whole scope; the scope keeps the schedule's count of
  *       all its structures (Michel et al.'s head pruning, the paper's BERT and Switch protocol).
  *   <li>{@code per-layer}: every layer follows the schedule on its own, so layer l of n_l
- *       structures keeps {@code n_l − floor(r·n_l) = ⌈(1 − r)·n_l⌉} at ratio r and the layer's
- *       best ones are kept (FPGM, CHIP, magnitude and random filter pruning on VGG-16 and
- *       ResNet-56). The rounding is the schedule's, per layer: the number pruned is rounded down.
+ *       structures keeps {@code n_l − floor(r·n_l) = ⌈(1 − r)·n_l⌉} at ratio r and the layer's best
+ *       ones are kept (FPGM, CHIP, magnitude and random filter pruning on VGG-16 and ResNet-56).
+ *       The rounding is the schedule's, per layer: the number pruned is rounded down.
  *   <li>{@code chip-vgg16}: per-layer, with CHIP's ratios for VGG-16 at 50 % (Sui et al. 2021):
  *       {@link #CHIP_VGG16_RATIOS}, 20 % in each of the first seven convolutions and 60 % in the
  *       last six. Layer l follows the schedule with its final ratio replaced by its entry.
@@ -30,7 +30,10 @@ public enum Allocation {
   CHIP_VGG16;
 
   /** CHIP's VGG-16 pruning ratio of each of the thirteen convolutions at 50 % overall. */
-  public static final double[] CHIP_VGG16_RATIOS = {0.2, 0.2, 0.2, 0.2, 0.2, 0.2, 0.2, 0.6, 0.6, 0.6, 0.6, 0.6, 0.6};
+  public static final double[] CHIP_VGG16_RATIOS = {
+    0.2, 0.2, 0.2, 0.2, 0.2, 0.2, 0.2, 0.6, 0.6, 0.6, 0.6, 0.6, 0.6
+  };
+
   /** The overall ratio CHIP's VGG-16 table is for. */
   public static final double CHIP_VGG16_RATIO = 0.5;
 
@@ -45,19 +48,25 @@ public enum Allocation {
         return a;
       }
     }
-    throw new IllegalArgumentException("pruning.allocation must be one of "
-        + Arrays.stream(values()).map(Allocation::id).collect(Collectors.joining(", ")) + ", got '" + id + "'");
+    throw new IllegalArgumentException(
+        "pruning.allocation must be one of "
+            + Arrays.stream(values()).map(Allocation::id).collect(Collectors.joining(", "))
+            + ", got '"
+            + id
+            + "'");
   }
 
   /**
-   * The allocation a {@code pruning:} block without the key gets: per-layer for filters, global
-   * for heads, experts and neurons (and any mixed scope); for chip on {@code vgg16} at a final
-   * ratio of 0.5, CHIP's table.
+   * The allocation a {@code pruning:} block without the key gets: per-layer for filters, global for
+   * heads, experts and neurons (and any mixed scope); for chip on {@code vgg16} at a final ratio of
+   * 0.5, CHIP's table.
    */
-  public static Allocation defaultFor(PruningMethod method, Set<Structure.Kind> scope, String model,
-      PruningSchedule schedule) {
+  public static Allocation defaultFor(
+      PruningMethod method, Set<Structure.Kind> scope, String model, PruningSchedule schedule) {
     boolean filters = scope.equals(Set.of(Structure.Kind.FILTER));
-    if (method == PruningMethod.CHIP && filters && "vgg16".equals(model)
+    if (method == PruningMethod.CHIP
+        && filters
+        && "vgg16".equals(model)
         && schedule.finalRatio() == CHIP_VGG16_RATIO) {
       return CHIP_VGG16;
     }
@@ -66,10 +75,16 @@ public enum Allocation {
 
   /** Refuses a {@code chip-vgg16} allocation on another scope or ratio than the table's. */
   void check(Set<Structure.Kind> scope, PruningSchedule schedule) {
-    if (this == CHIP_VGG16 && (!scope.equals(Set.of(Structure.Kind.FILTER))
-        || schedule.finalRatio() != CHIP_VGG16_RATIO)) {
-      throw new IllegalArgumentException("pruning.allocation chip-vgg16 is CHIP's table for VGG-16's filters at a final"
-          + " ratio of 0.5; got scope " + scope.stream().map(PruningSpec::kindName).sorted().toList() + " and final ratio " + schedule.finalRatio() + " (use per-layer)");
+    if (this == CHIP_VGG16
+        && (!scope.equals(Set.of(Structure.Kind.FILTER))
+            || schedule.finalRatio() != CHIP_VGG16_RATIO)) {
+      throw new IllegalArgumentException(
+          "pruning.allocation chip-vgg16 is CHIP's table for VGG-16's filters at a final"
+              + " ratio of 0.5; got scope "
+              + scope.stream().map(PruningSpec::kindName).sorted().toList()
+              + " and final ratio "
+              + schedule.finalRatio()
+              + " (use per-layer)");
     }
   }
 
@@ -77,31 +92,44 @@ public enum Allocation {
    * Each layer's number of structures to keep once step {@code step} has been taken, layers in the
    * order of {@code layerSizes}; for {@code global} the scope's total as one entry.
    */
-  public int[] keptAfter(PruningSchedule schedule, long step, int[] layerSizes, long stepsPerEpoch) {
+  public int[] keptAfter(
+      PruningSchedule schedule, long step, int[] layerSizes, long stepsPerEpoch) {
     if (this == GLOBAL) {
       return new int[] {schedule.keptAfter(step, Arrays.stream(layerSizes).sum(), stepsPerEpoch)};
     }
     if (this == CHIP_VGG16 && layerSizes.length != CHIP_VGG16_RATIOS.length) {
-      throw new IllegalArgumentException("pruning.allocation chip-vgg16 needs VGG-16's " + CHIP_VGG16_RATIOS.length
-          + " convolutions, the scope has " + layerSizes.length + " layers (use per-layer)");
+      throw new IllegalArgumentException(
+          "pruning.allocation chip-vgg16 needs VGG-16's "
+              + CHIP_VGG16_RATIOS.length
+              + " convolutions, the scope has "
+              + layerSizes.length
+              + " layers (use per-layer)");
     }
     int[] kept = new int[layerSizes.length];
     for (int l = 0; l < kept.length; l++) {
-      PruningSchedule own = this == CHIP_VGG16 ? schedule.withFinalRatio(CHIP_VGG16_RATIOS[l]) : schedule;
+      PruningSchedule own =
+          this == CHIP_VGG16 ? schedule.withFinalRatio(CHIP_VGG16_RATIOS[l]) : schedule;
       kept[l] = own.keptAfter(step, layerSizes[l], stepsPerEpoch);
     }
     return kept;
   }
 
   /** The scope's total to keep once step {@code step} has been taken. */
-  public int totalKeptAfter(PruningSchedule schedule, long step, int[] layerSizes, long stepsPerEpoch) {
+  public int totalKeptAfter(
+      PruningSchedule schedule, long step, int[] layerSizes, long stepsPerEpoch) {
     return Arrays.stream(keptAfter(schedule, step, layerSizes, stepsPerEpoch)).sum();
   }
 
-  /** Whether pruning happens after step {@code step}: the total drops there (some layer's count drops). */
-  public boolean prunesAt(PruningSchedule schedule, long step, int[] layerSizes, long stepsPerEpoch) {
-    int before = step == 0 ? Arrays.stream(layerSizes).sum()
-        : totalKeptAfter(schedule, step - 1, layerSizes, stepsPerEpoch);
+  /**
+   * Whether pruning happens after step {@code step}: the total drops there (some layer's count
+   * drops).
+   */
+  public boolean prunesAt(
+      PruningSchedule schedule, long step, int[] layerSizes, long stepsPerEpoch) {
+    int before =
+        step == 0
+            ? Arrays.stream(layerSizes).sum()
+            : totalKeptAfter(schedule, step - 1, layerSizes, stepsPerEpoch);
     return step >= 0 && totalKeptAfter(schedule, step, layerSizes, stepsPerEpoch) < before;
   }
 }

@@ -28,8 +28,8 @@ import org.ejml.interfaces.decomposition.EigenDecomposition_F64;
  * float64. The singular values of A are the square roots of G's eigenvalues (EJML's symmetric
  * eigensolver; rounding below zero is read as zero), and zeroing row c of A leaves the Gram matrix
  * of G without row and column c, whose eigenvalues follow from G's eigendecomposition by
- * interlacing ({@link #minorEigenvalues}): one decomposition per layer, not one per channel. One matrix over all scoring samples, where the authors' code
- * averages per-image nuclear norms.
+ * interlacing ({@link #minorEigenvalues}): one decomposition per layer, not one per channel. One
+ * matrix over all scoring samples, where the authors' code averages per-image nuclear norms.
  *
  * <p>Only for models with convolution filters ({@link MaskedModel#observeFeatureMaps}); a masked
  * channel is all zeros and scores 0. Weights, masks and gates are left as they were.
@@ -59,20 +59,28 @@ public final class Chip implements Importance {
       Structure structure = structures.get(s);
       double[] layer = independence.get(structure.layer());
       if (layer == null || structure.kind() != Structure.Kind.FILTER) {
-        throw new IllegalArgumentException("chip scores convolution filters by their feature maps; "
-            + structure.id() + " has none");
+        throw new IllegalArgumentException(
+            "chip scores convolution filters by their feature maps; "
+                + structure.id()
+                + " has none");
       }
       scores[s] = layer[structure.index()];
     }
     return scores;
   }
 
-  /** Adds the Gram matrix of the ReLU of {@code maps} ([batch, C, H, W]) to layer {@code layer}'s. */
+  /**
+   * Adds the Gram matrix of the ReLU of {@code maps} ([batch, C, H, W]) to layer {@code layer}'s.
+   */
   private static void add(Map<Integer, double[][]> grams, NDArray maps, int layer) {
     int channels = (int) maps.getShape().get(1);
     double[] gram;
     try (NDScope scope = new NDScope()) {
-      NDArray a = Activation.relu(maps).toType(DataType.FLOAT64, false).transpose(1, 0, 2, 3).reshape(channels, -1);
+      NDArray a =
+          Activation.relu(maps)
+              .toType(DataType.FLOAT64, false)
+              .transpose(1, 0, 2, 3)
+              .reshape(channels, -1);
       gram = a.matMul(a.transpose()).toDoubleArray();
     }
     double[][] sum = grams.computeIfAbsent(layer, l -> new double[channels][channels]);
@@ -92,13 +100,15 @@ public final class Chip implements Importance {
     int n = gram.length;
     EigenDecomposition_F64<DMatrixRMaj> eig = DecompositionFactory_DDRM.eig(n, true, true);
     if (!eig.decompose(new DMatrixRMaj(gram))) {
-      throw new IllegalStateException("chip: the eigendecomposition of a " + n + "-channel Gram matrix did not converge");
+      throw new IllegalStateException(
+          "chip: the eigendecomposition of a " + n + "-channel Gram matrix did not converge");
     }
     Integer[] order = new Integer[n];
     for (int k = 0; k < n; k++) {
       order[k] = k;
     }
-    java.util.Arrays.sort(order, java.util.Comparator.comparingDouble(k -> eig.getEigenvalue(k).getReal()));
+    java.util.Arrays.sort(
+        order, java.util.Comparator.comparingDouble(k -> eig.getEigenvalue(k).getReal()));
     double[] lambda = new double[n];
     double[][] vectors = new double[n][];
     for (int k = 0; k < n; k++) {
@@ -156,7 +166,9 @@ public final class Chip implements Importance {
     for (int i = 0; i + 1 < m; i++) {
       double lo = poles[i];
       double hi = poles[i + 1];
-      for (int iteration = 0; iteration < 200 && hi - lo > 1e-15 * Math.max(scale, Double.MIN_NORMAL); iteration++) {
+      for (int iteration = 0;
+          iteration < 200 && hi - lo > 1e-15 * Math.max(scale, Double.MIN_NORMAL);
+          iteration++) {
         double mid = 0.5 * (lo + hi);
         double f = 0;
         for (int j = 0; j < m; j++) {
@@ -171,12 +183,16 @@ public final class Chip implements Importance {
       eigenvalues[found++] = 0.5 * (lo + hi);
     }
     if (found != n - 1) {
-      throw new IllegalStateException("chip: " + found + " eigenvalues for a minor of " + n + " channels");
+      throw new IllegalStateException(
+          "chip: " + found + " eigenvalues for a minor of " + n + " channels");
     }
     return eigenvalues;
   }
 
-  /** Σ √max(λ, 0): the nuclear norm of A from the eigenvalues of A Aᵀ (rounding below zero read as zero). */
+  /**
+   * Σ √max(λ, 0): the nuclear norm of A from the eigenvalues of A Aᵀ (rounding below zero read as
+   * zero).
+   */
   private static double sumOfRoots(double[] eigenvalues) {
     double sum = 0;
     for (double value : eigenvalues) {

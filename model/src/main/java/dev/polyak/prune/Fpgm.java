@@ -67,16 +67,25 @@ public final class Fpgm implements Importance {
       for (int m = 0; m < filters.length; m++) {
         filters[m] = ownWeights(model, structures.get(members.get(m)));
         if (filters[m].length != filters[0].length) {
-          throw new IllegalArgumentException("fpgm compares the structures of a layer by their first slices, but in layer "
-              + layer.getKey() + " " + structures.get(members.get(0)).id() + " has " + filters[0].length + " weights and "
-              + structures.get(members.get(m)).id() + " has " + filters[m].length);
+          throw new IllegalArgumentException(
+              "fpgm compares the structures of a layer by their first slices, but in layer "
+                  + layer.getKey()
+                  + " "
+                  + structures.get(members.get(0)).id()
+                  + " has "
+                  + filters[0].length
+                  + " weights and "
+                  + structures.get(members.get(m)).id()
+                  + " has "
+                  + filters[m].length);
         }
       }
-      double[] layerScores = switch (criterion) {
-        case NORM -> norms(filters);
-        case DISTANCE -> distanceSums(filters, new boolean[filters.length]);
-        case MIXED -> mixed(filters);
-      };
+      double[] layerScores =
+          switch (criterion) {
+            case NORM -> norms(filters);
+            case DISTANCE -> distanceSums(filters, new boolean[filters.length]);
+            case MIXED -> mixed(filters);
+          };
       for (int m = 0; m < layerScores.length; m++) {
         scores[members.get(m)] = layerScores[m];
       }
@@ -93,7 +102,10 @@ public final class Fpgm implements Importance {
     return norms;
   }
 
-  /** Each filter's distance sum to the others, among the filters not {@code excluded} (excluded ones get 0). */
+  /**
+   * Each filter's distance sum to the others, among the filters not {@code excluded} (excluded ones
+   * get 0).
+   */
   private static double[] distanceSums(double[][] filters, boolean[] excluded) {
     double[] sums = new double[filters.length];
     for (int a = 0; a < filters.length; a++) {
@@ -108,14 +120,18 @@ public final class Fpgm implements Importance {
     return sums;
   }
 
-  /** The mixed criterion: the smaller-norm half by norm (negative scores), the rest by distance among themselves. */
+  /**
+   * The mixed criterion: the smaller-norm half by norm (negative scores), the rest by distance
+   * among themselves.
+   */
   private static double[] mixed(double[][] filters) {
     double[] norms = norms(filters);
     Integer[] order = new Integer[filters.length];
     for (int m = 0; m < order.length; m++) {
       order[m] = m;
     }
-    java.util.Arrays.sort(order, java.util.Comparator.<Integer>comparingDouble(m -> norms[m]).thenComparing(m -> -m));
+    java.util.Arrays.sort(
+        order, java.util.Comparator.<Integer>comparingDouble(m -> norms[m]).thenComparing(m -> -m));
     boolean[] byNorm = new boolean[filters.length];
     for (int j = 0; j < filters.length / 2; j++) {
       byNorm[order[j]] = true;
@@ -132,11 +148,14 @@ public final class Fpgm implements Importance {
   /** The structure's first slice, flattened, in float64. */
   private static double[] ownWeights(MaskedModel model, Structure structure) {
     if (structure.slices().isEmpty()) {
-      throw new IllegalArgumentException("fpgm scores a structure by its first slice; " + structure.id() + " has none");
+      throw new IllegalArgumentException(
+          "fpgm scores a structure by its first slice; " + structure.id() + " has none");
     }
     Structure.Slice first = structure.slices().get(0);
-    try (Autograd.Mode off = Autograd.recording(false); NDScope scope = new NDScope()) {
-      return Magnitude.slice(model.parameters().get(first.parameter()), first).toType(DataType.FLOAT64, false)
+    try (Autograd.Mode off = Autograd.recording(false);
+        NDScope scope = new NDScope()) {
+      return Magnitude.slice(model.parameters().get(first.parameter()), first)
+          .toType(DataType.FLOAT64, false)
           .toDoubleArray();
     }
   }

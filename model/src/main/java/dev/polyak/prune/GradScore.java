@@ -43,7 +43,8 @@ public final class GradScore implements Importance {
       }
       for (int b = 0; b < context.batches(); b++) {
         Autograd.zeroGradients(gates);
-        try (NDScope batch = new NDScope(); Autograd.Mode on = Autograd.recording(true)) {
+        try (NDScope batch = new NDScope();
+            Autograd.Mode on = Autograd.recording(true)) {
           Autograd.backward(data.loss(context.batchFrom(b), context.batchTo(b)));
         }
         try (NDScope read = new NDScope()) {

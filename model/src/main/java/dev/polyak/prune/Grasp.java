@@ -21,7 +21,8 @@ public record Grasp(double relativeStep) implements Importance {
 
   public Grasp {
     if (!(relativeStep > 0)) {
-      throw new IllegalArgumentException("the GraSP finite-difference step must be > 0, got " + relativeStep);
+      throw new IllegalArgumentException(
+          "the GraSP finite-difference step must be > 0, got " + relativeStep);
     }
   }
 
@@ -34,7 +35,9 @@ public record Grasp(double relativeStep) implements Importance {
     List<NDArray> gradient = GradientNorms.meanLossGradient(context.data(), context.batchSize());
     List<NDArray> hg;
     try {
-      hg = HessianTrace.hessianVectorProduct(context.data(), gradient, relativeStep, context.batchSize());
+      hg =
+          HessianTrace.hessianVectorProduct(
+              context.data(), gradient, relativeStep, context.batchSize());
     } finally {
       gradient.forEach(NDArray::close);
     }

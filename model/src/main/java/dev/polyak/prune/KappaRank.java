@@ -26,7 +26,8 @@ public final class KappaRank implements Importance {
       throw new IllegalArgumentException("floor must be in [0, 1), got " + floor);
     }
     if (memoryBudgetBytes < 1) {
-      throw new IllegalArgumentException("memoryBudgetBytes must be >= 1, got " + memoryBudgetBytes);
+      throw new IllegalArgumentException(
+          "memoryBudgetBytes must be >= 1, got " + memoryBudgetBytes);
     }
     this.floor = floor;
     this.memoryBudgetBytes = memoryBudgetBytes;
@@ -37,7 +38,10 @@ public final class KappaRank implements Importance {
     return scores(StructureSpectra.of(context.data(), floor, memoryBudgetBytes), floor);
   }
 
-  /** The scores of known spectra (one per structure, model order), as described in the class comment. */
+  /**
+   * The scores of known spectra (one per structure, model order), as described in the class
+   * comment.
+   */
   public static double[] scores(Spectrum[] spectra, double floor) {
     double[] scores = new double[spectra.length];
     double lowest = Double.POSITIVE_INFINITY;

@@ -18,7 +18,10 @@ public final class Magnitude {
     return SliceSums.of(model, (position, weight) -> weight.abs());
   }
 
-  /** Elements [from, to) along the slice's axis: an index of {@code axis} full dimensions, then the range. */
+  /**
+   * Elements [from, to) along the slice's axis: an index of {@code axis} full dimensions, then the
+   * range.
+   */
   static NDArray slice(NDArray parameter, Structure.Slice slice) {
     StringBuilder index = new StringBuilder();
     for (int d = 0; d < slice.axis(); d++) {

@@ -53,25 +53,41 @@ public final class PlGate implements Importance {
    * @param hutchinsonProbes Rademacher probes of the trace estimate (used when α > 0)
    * @param normalisation feature scaling
    */
-  public record Options(int gateWidth, double gateLearningRate, int gateBatches, double alpha, int hutchinsonProbes,
-      Normalisation normalisation) implements Serializable {
-    /** Ample for a map from two features to one logit; the network costs nothing next to the model. */
+  public record Options(
+      int gateWidth,
+      double gateLearningRate,
+      int gateBatches,
+      double alpha,
+      int hutchinsonProbes,
+      Normalisation normalisation)
+      implements Serializable {
+    /**
+     * Ample for a map from two features to one logit; the network costs nothing next to the model.
+     */
     public static final int DEFAULT_GATE_WIDTH = 16;
+
     /** Large enough to move the logits by several units within the default batches. */
     public static final double DEFAULT_GATE_LEARNING_RATE = 0.01;
-    /** A few passes over a 64-sample scoring set at batch 16: small next to training (paper: 2–3 %). */
+
+    /**
+     * A few passes over a 64-sample scoring set at batch 16: small next to training (paper: 2–3 %).
+     */
     public static final int DEFAULT_GATE_BATCHES = 50;
+
     /** The paper's α = 1 while the gate learns. */
     public static final double DEFAULT_ALPHA = 1.0;
+
     /** As the diagnostics' trace estimate. */
-    public static final int DEFAULT_HUTCHINSON_PROBES = DiagnosticsOptions.DEFAULT_HUTCHINSON_PROBES;
+    public static final int DEFAULT_HUTCHINSON_PROBES =
+        DiagnosticsOptions.DEFAULT_HUTCHINSON_PROBES;
 
     public Options {
       if (gateWidth < 1) {
         throw new RunFileException("gate_width", "gate_width must be >= 1, got " + gateWidth);
       }
       if (!(gateLearningRate > 0) || Double.isInfinite(gateLearningRate)) {
-        throw new RunFileException("gate_learning_rate",
+        throw new RunFileException(
+            "gate_learning_rate",
             "gate_learning_rate must be positive and finite, got " + gateLearningRate);
       }
       if (gateBatches < 1) {
@@ -81,7 +97,8 @@ public final class PlGate implements Importance {
         throw new RunFileException("alpha", "alpha must be >= 0 and finite, got " + alpha);
       }
       if (hutchinsonProbes < 1) {
-        throw new RunFileException("hutchinson_probes", "hutchinson_probes must be >= 1, got " + hutchinsonProbes);
+        throw new RunFileException(
+            "hutchinson_probes", "hutchinson_probes must be >= 1, got " + hutchinsonProbes);
       }
       if (normalisation == null) {
         throw new RunFileException("normalisation", "normalisation must be set");
@@ -89,16 +106,23 @@ public final class PlGate implements Importance {
     }
 
     public static Options defaults() {
-      return new Options(DEFAULT_GATE_WIDTH, DEFAULT_GATE_LEARNING_RATE, DEFAULT_GATE_BATCHES, DEFAULT_ALPHA,
-          DEFAULT_HUTCHINSON_PROBES, Normalisation.LOG_STANDARDISED);
+      return new Options(
+          DEFAULT_GATE_WIDTH,
+          DEFAULT_GATE_LEARNING_RATE,
+          DEFAULT_GATE_BATCHES,
+          DEFAULT_ALPHA,
+          DEFAULT_HUTCHINSON_PROBES,
+          Normalisation.LOG_STANDARDISED);
     }
 
     public Options withAlpha(double a) {
-      return new Options(gateWidth, gateLearningRate, gateBatches, a, hutchinsonProbes, normalisation);
+      return new Options(
+          gateWidth, gateLearningRate, gateBatches, a, hutchinsonProbes, normalisation);
     }
 
     public Options withGateBatches(int batches) {
-      return new Options(gateWidth, gateLearningRate, batches, alpha, hutchinsonProbes, normalisation);
+      return new Options(
+          gateWidth, gateLearningRate, batches, alpha, hutchinsonProbes, normalisation);
     }
 
     public Options withGateLearningRate(double rate) {
@@ -114,16 +138,28 @@ public final class PlGate implements Importance {
    * @param losses per gate batch, the loss term L_S alone
    * @param features the raw features [λ_min, ρ] per structure
    * @param normalisedFeatures what the gating network saw
-   * @param traceBlocks T_i per structure as given or estimated (before the clamp at 0); null when α = 0
+   * @param traceBlocks T_i per structure as given or estimated (before the clamp at 0); null when α
+   *     = 0
    * @param traces the trace estimate with standard errors; null when α = 0 or the blocks were given
    */
-  public record Result(double[] scores, double[] objective, double[] losses, double[][] features,
-      double[][] normalisedFeatures, double[] traceBlocks, HessianTrace.Result traces, Options options)
+  public record Result(
+      double[] scores,
+      double[] objective,
+      double[] losses,
+      double[][] features,
+      double[][] normalisedFeatures,
+      double[] traceBlocks,
+      HessianTrace.Result traces,
+      Options options)
       implements Serializable {}
 
   /** λ_min below this fraction of the largest λ_min is taken at that floor before the log. */
   static final double LOG_FLOOR = 1e-12;
-  /** A feature whose standard deviation is below this fraction of its largest magnitude counts as constant (0). */
+
+  /**
+   * A feature whose standard deviation is below this fraction of its largest magnitude counts as
+   * constant (0).
+   */
   static final double CONSTANT_SPREAD = 1e-9;
 
   private final Options options;
@@ -147,15 +183,24 @@ public final class PlGate implements Importance {
     return new Scored(result.scores(), result.objective());
   }
 
-  /** The features from the scoring samples' kernels, the trace blocks (α > 0), then {@link #train}. */
+  /**
+   * The features from the scoring samples' kernels, the trace blocks (α > 0), then {@link #train}.
+   */
   public Result run(ScoringContext context) {
     double[][] features =
-        features(StructureSpectra.of(context.data(), Spectrum.DEFAULT_FLOOR, JacobianKernels.DEFAULT_MEMORY_BUDGET));
+        features(
+            StructureSpectra.of(
+                context.data(), Spectrum.DEFAULT_FLOOR, JacobianKernels.DEFAULT_MEMORY_BUDGET));
     if (options.alpha() == 0) {
       return train(context, features, null, null);
     }
-    HessianTrace.Result traces = HessianTrace.estimate(context.data(), options.hutchinsonProbes(),
-        context.batchSize(), DiagnosticsOptions.DEFAULT_RELATIVE_STEP, context.seed());
+    HessianTrace.Result traces =
+        HessianTrace.estimate(
+            context.data(),
+            options.hutchinsonProbes(),
+            context.batchSize(),
+            DiagnosticsOptions.DEFAULT_RELATIVE_STEP,
+            context.seed());
     double[] blocks = new double[traces.structures().length];
     for (int s = 0; s < blocks.length; s++) {
       blocks[s] = traces.structures()[s].trace();
@@ -174,17 +219,24 @@ public final class PlGate implements Importance {
     return train(context, features, traceBlocks, null);
   }
 
-  private Result train(ScoringContext context, double[][] features, double[] traceBlocks,
+  private Result train(
+      ScoringContext context,
+      double[][] features,
+      double[] traceBlocks,
       HessianTrace.Result traces) {
     MaskedModel model = context.model();
     List<Structure> structures = model.structures();
     int p = structures.size();
     if (features.length != p) {
-      throw new IllegalArgumentException(features.length + " feature rows for " + p + " structures");
+      throw new IllegalArgumentException(
+          features.length + " feature rows for " + p + " structures");
     }
     if (options.alpha() > 0 && (traceBlocks == null || traceBlocks.length != p)) {
-      throw new IllegalArgumentException("alpha > 0 needs one trace block per structure (" + p + "), got "
-          + (traceBlocks == null ? "none" : traceBlocks.length));
+      throw new IllegalArgumentException(
+          "alpha > 0 needs one trace block per structure ("
+              + p
+              + "), got "
+              + (traceBlocks == null ? "none" : traceBlocks.length));
     }
     double[][] normalised = normalise(features, options.normalisation());
     double[] objective = new double[options.gateBatches()];
@@ -210,7 +262,10 @@ public final class PlGate implements Importance {
               model.setGate(l, s.get(new NDIndex("{}", layerPositions[l])));
             }
             NDArray loss = context.data().loss(context.batchFrom(b), context.batchTo(b));
-            NDArray total = options.alpha() > 0 ? loss.add(Scalars.mul(s.square().mul(blocks).sum(), options.alpha())) : loss;
+            NDArray total =
+                options.alpha() > 0
+                    ? loss.add(Scalars.mul(s.square().mul(blocks).sum(), options.alpha()))
+                    : loss;
             Autograd.backward(total);
             losses[t] = loss.getFloat();
             objective[t] = losses[t] + options.alpha() * weightedSquares(s.toFloatArray(), penalty);
@@ -233,8 +288,15 @@ public final class PlGate implements Importance {
       model.clearGates();
       Autograd.zeroGradients(model.parameters().arrays());
     }
-    return new Result(scores, objective, losses, copy(features), normalised,
-        traceBlocks == null ? null : traceBlocks.clone(), traces, options);
+    return new Result(
+        scores,
+        objective,
+        losses,
+        copy(features),
+        normalised,
+        traceBlocks == null ? null : traceBlocks.clone(),
+        traces,
+        options);
   }
 
   /** The raw features [λ_min, ρ] of each structure's kernel spectrum. */
@@ -251,8 +313,8 @@ public final class PlGate implements Importance {
     double[][] out = copy(features);
     for (double[] row : out) {
       if (row.length != 2) {
-        throw new IllegalArgumentException("a feature row must be [lambda_min, entropy], got " + row.length
-            + " values");
+        throw new IllegalArgumentException(
+            "a feature row must be [lambda_min, entropy], got " + row.length + " values");
       }
     }
     if (normalisation == Normalisation.NONE) {
@@ -279,7 +341,8 @@ public final class PlGate implements Importance {
         variance += (row[f] - mean) * (row[f] - mean) / out.length;
         largest = Math.max(largest, Math.abs(row[f]));
       }
-      // equal values can leave a rounding-level spread (the mean of equal numbers need not be exact)
+      // equal values can leave a rounding-level spread (the mean of equal numbers need not be
+      // exact)
       double sd = Math.sqrt(variance);
       boolean constant = !(sd > CONSTANT_SPREAD * largest);
       for (double[] row : out) {
@@ -303,10 +366,18 @@ public final class PlGate implements Importance {
 
   /** g = softmax(w₂ · tanh(d W₁ + b₁)) over the structures. */
   private static NDArray probabilities(NDArray inputs, Parameters gate) {
-    return inputs.matMul(gate.get("w1")).add(gate.get("b1")).tanh().matMul(gate.get("w2")).softmax(0);
+    return inputs
+        .matMul(gate.get("w1"))
+        .add(gate.get("b1"))
+        .tanh()
+        .matMul(gate.get("w2"))
+        .softmax(0);
   }
 
-  /** For each layer, the positions in model order of its structures, by their index within the layer. */
+  /**
+   * For each layer, the positions in model order of its structures, by their index within the
+   * layer.
+   */
   private static NDArray[] layerPositions(NDManager manager, MaskedModel model) {
     List<Structure> structures = model.structures();
     NDArray[] positions = new NDArray[model.masks().layers()];

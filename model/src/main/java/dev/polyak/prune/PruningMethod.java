@@ -11,8 +11,8 @@ import java.util.stream.Collectors;
 /**
  * The pruning methods a run file can name, each with its {@link Importance} and the options it
  * takes (with their defaults). An option is a number or, where its default is text, text; an
- * unknown key or a value of the wrong type is an error naming {@code pruning.options.<key>} and
- * the allowed keys.
+ * unknown key or a value of the wrong type is an error naming {@code pruning.options.<key>} and the
+ * allowed keys.
  */
 public enum PruningMethod {
   /** No pruning: the reference every comparison needs. */
@@ -33,7 +33,10 @@ public enum PruningMethod {
    * output (Att-Score for heads, Exp-Score for experts; {@link GradScore}).
    */
   GRAD_SCORE(Map.of()),
-  /** Structured SNIP: Σ |g ⊙ w| over a structure's weights ({@link Snip}); the paper prunes at step 0. */
+  /**
+   * Structured SNIP: Σ |g ⊙ w| over a structure's weights ({@link Snip}); the paper prunes at step
+   * 0.
+   */
   SNIP(Map.of()),
   /**
    * Structured GraSP: Σ θ ⊙ Hg over a structure's weights, Hg by central differences of gradients
@@ -43,12 +46,14 @@ public enum PruningMethod {
   /**
    * He et al. (2019): within each layer, the distance sum of a structure's own weights to the
    * others'; the ones nearest the geometric median go first ({@link Fpgm}). Option {@code
-   * criterion}: distance (default), norm, or mixed (norm for up to half of each layer, then distance).
+   * criterion}: distance (default), norm, or mixed (norm for up to half of each layer, then
+   * distance).
    */
   FPGM(Map.of("criterion", "distance")),
   /**
    * Sui et al. (2021): channel independence, the drop in the nuclear norm of a convolution's
-   * feature maps when the filter's channel is zeroed; the least independent go first ({@link Chip}).
+   * feature maps when the filter's channel is zeroed; the least independent go first ({@link
+   * Chip}).
    */
   CHIP(Map.of()),
   /**
@@ -60,14 +65,15 @@ public enum PruningMethod {
    * The paper's Algorithm 2 ({@link PlGate}): a gate over the structures' kernel features learned
    * at each event on the scoring loss plus α times the Hessian trace, then TopK of its scores.
    */
-  PL_GATE(Map.of(
-      "gate_width", PlGate.Options.DEFAULT_GATE_WIDTH,
-      "gate_learning_rate", PlGate.Options.DEFAULT_GATE_LEARNING_RATE,
-      "gate_batches", PlGate.Options.DEFAULT_GATE_BATCHES,
-      "alpha", PlGate.Options.DEFAULT_ALPHA,
-      "hutchinson_probes", PlGate.Options.DEFAULT_HUTCHINSON_PROBES,
-      "normalisation", "log-standardised",
-      "kernel", KernelKind.PNTK.toString()));
+  PL_GATE(
+      Map.of(
+          "gate_width", PlGate.Options.DEFAULT_GATE_WIDTH,
+          "gate_learning_rate", PlGate.Options.DEFAULT_GATE_LEARNING_RATE,
+          "gate_batches", PlGate.Options.DEFAULT_GATE_BATCHES,
+          "alpha", PlGate.Options.DEFAULT_ALPHA,
+          "hutchinson_probes", PlGate.Options.DEFAULT_HUTCHINSON_PROBES,
+          "normalisation", "log-standardised",
+          "kernel", KernelKind.PNTK.toString()));
 
   private final Map<String, Object> defaults;
 
@@ -86,8 +92,15 @@ public enum PruningMethod {
         return m;
       }
     }
-    throw new RunFileException("pruning.method", "pruning.method must be one of "
-        + java.util.Arrays.stream(values()).map(PruningMethod::id).collect(Collectors.joining(", ")) + ", got '" + id + "'");
+    throw new RunFileException(
+        "pruning.method",
+        "pruning.method must be one of "
+            + java.util.Arrays.stream(values())
+                .map(PruningMethod::id)
+                .collect(Collectors.joining(", "))
+            + ", got '"
+            + id
+            + "'");
   }
 
   /** Checks the given options against this method's keys. */
@@ -95,23 +108,37 @@ public enum PruningMethod {
     resolve(options);
   }
 
-  /** The method's options with defaults filled in, sorted by key: numbers as doubles, text as strings. */
+  /**
+   * The method's options with defaults filled in, sorted by key: numbers as doubles, text as
+   * strings.
+   */
   public Map<String, Object> resolve(Map<String, Object> options) {
     Map<String, Object> resolved = new TreeMap<>();
     defaults.forEach((k, v) -> resolved.put(k, v instanceof Number n ? n.doubleValue() : v));
     for (Map.Entry<String, Object> e : options.entrySet()) {
       if (!defaults.containsKey(e.getKey())) {
-        throw optionError(e.getKey(), "is not an option of " + id()
-            + (defaults.isEmpty() ? ", which takes none" : "; allowed: " + String.join(", ", new TreeMap<>(defaults).keySet())));
+        throw optionError(
+            e.getKey(),
+            "is not an option of "
+                + id()
+                + (defaults.isEmpty()
+                    ? ", which takes none"
+                    : "; allowed: " + String.join(", ", new TreeMap<>(defaults).keySet())));
       }
       boolean number = defaults.get(e.getKey()) instanceof Number;
-      if (number && !(e.getValue() instanceof Number) || !number && !(e.getValue() instanceof String)) {
-        throw optionError(e.getKey(), "must be " + (number ? "a number" : "text") + ", got '" + e.getValue() + "'");
+      if (number && !(e.getValue() instanceof Number)
+          || !number && !(e.getValue() instanceof String)) {
+        throw optionError(
+            e.getKey(),
+            "must be " + (number ? "a number" : "text") + ", got '" + e.getValue() + "'");
       }
       resolved.put(e.getKey(), e.getValue() instanceof Number n ? n.doubleValue() : e.getValue());
     }
-    if (this == LTH && !((double) resolved.get("rewind_fraction") >= 0 && (double) resolved.get("rewind_fraction") < 1)) {
-      throw optionError("rewind_fraction", "must be in [0, 1), got " + resolved.get("rewind_fraction"));
+    if (this == LTH
+        && !((double) resolved.get("rewind_fraction") >= 0
+            && (double) resolved.get("rewind_fraction") < 1)) {
+      throw optionError(
+          "rewind_fraction", "must be in [0, 1), got " + resolved.get("rewind_fraction"));
     }
     if (this == PL_GATE) {
       gateOptions(resolved);
@@ -126,8 +153,14 @@ public enum PruningMethod {
   /** The resolved options as text, for the {@code PruneEvent} record. */
   public Map<String, String> describe(Map<String, Object> options) {
     Map<String, String> text = new LinkedHashMap<>();
-    resolve(options).forEach((k, v) -> text.put(k, v instanceof Double d && d == Math.rint(d) && Math.abs(d) < 1e15
-        ? Long.toString(d.longValue()) : v.toString()));
+    resolve(options)
+        .forEach(
+            (k, v) ->
+                text.put(
+                    k,
+                    v instanceof Double d && d == Math.rint(d) && Math.abs(d) < 1e15
+                        ? Long.toString(d.longValue())
+                        : v.toString()));
     return text;
   }
 
@@ -136,7 +169,8 @@ public enum PruningMethod {
     Map<String, Object> o = resolve(options);
     return switch (this) {
       case DENSE -> throw new IllegalStateException("dense prunes nothing and has no scores");
-      case RANDOM -> c -> RandomImportance.scores(c.model().structures().size(), c.seed(), c.event());
+      case RANDOM ->
+          c -> RandomImportance.scores(c.model().structures().size(), c.seed(), c.event());
       case MAGNITUDE, LTH -> c -> Magnitude.scores(c.model());
       case GRAD_SCORE -> new GradScore();
       case SNIP -> new Snip();
@@ -176,12 +210,20 @@ public enum PruningMethod {
         return c;
       }
     }
-    throw optionError("criterion", "must be one of "
-        + java.util.Arrays.stream(Fpgm.Criterion.values()).map(Fpgm.Criterion::id).collect(Collectors.joining(", "))
-        + ", got '" + o.get("criterion") + "'");
+    throw optionError(
+        "criterion",
+        "must be one of "
+            + java.util.Arrays.stream(Fpgm.Criterion.values())
+                .map(Fpgm.Criterion::id)
+                .collect(Collectors.joining(", "))
+            + ", got '"
+            + o.get("criterion")
+            + "'");
   }
 
-  /** pl-gate's options from resolved run-file options; the record's checks name the option's key. */
+  /**
+   * pl-gate's options from resolved run-file options; the record's checks name the option's key.
+   */
   private static PlGate.Options gateOptions(Map<String, Object> o) {
     PlGate.Normalisation normalisation = null;
     for (PlGate.Normalisation n : PlGate.Normalisation.values()) {
@@ -190,18 +232,28 @@ public enum PruningMethod {
       }
     }
     if (normalisation == null) {
-      throw optionError("normalisation", "must be one of log-standardised, standardised, none, got '"
-          + o.get("normalisation") + "'");
+      throw optionError(
+          "normalisation",
+          "must be one of log-standardised, standardised, none, got '"
+              + o.get("normalisation")
+              + "'");
     }
     try {
-      return new PlGate.Options(integer(o, "gate_width"), (double) o.get("gate_learning_rate"), integer(o, "gate_batches"),
-          (double) o.get("alpha"), integer(o, "hutchinson_probes"), normalisation);
+      return new PlGate.Options(
+          integer(o, "gate_width"),
+          (double) o.get("gate_learning_rate"),
+          integer(o, "gate_batches"),
+          (double) o.get("alpha"),
+          integer(o, "hutchinson_probes"),
+          normalisation);
     } catch (RunFileException e) {
       throw e.within("pruning.options");
     }
   }
 
-  /** Option {@code key} as an int; its error, like the record's, names the key within the options. */
+  /**
+   * Option {@code key} as an int; its error, like the record's, names the key within the options.
+   */
   private static int integer(Map<String, Object> o, String key) {
     double v = (double) o.get(key);
     if (v != Math.rint(v) || Math.abs(v) > Integer.MAX_VALUE) {

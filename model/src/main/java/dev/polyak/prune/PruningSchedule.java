@@ -4,12 +4,12 @@ import dev.polyak.RunFileException;
 
 /**
  * When to prune and how many structures to keep: pure functions from the optimizer step to the
- * target number of kept structures out of {@code p} in the pruning scope. Pruning happens at
- * epoch boundaries (step = epoch × stepsPerEpoch) or, for {@link OneShot}, at a given step.
+ * target number of kept structures out of {@code p} in the pruning scope. Pruning happens at epoch
+ * boundaries (step = epoch × stepsPerEpoch) or, for {@link OneShot}, at a given step.
  *
  * <p><b>Rounding.</b> Keeping a fraction 1 − r of p structures keeps {@code k = p − floor(r·p)}:
- * the number pruned is rounded down, so a schedule never prunes more than the ratio asks (p = 12,
- * r = 0.5: k = 6; p = 7, r = 0.5: k = 4; p = 4, r = 0.3: k = 3). A tolerance of 1e-9 absorbs the
+ * the number pruned is rounded down, so a schedule never prunes more than the ratio asks (p = 12, r
+ * = 0.5: k = 6; p = 7, r = 0.5: k = 4; p = 4, r = 0.3: k = 3). A tolerance of 1e-9 absorbs the
  * binary representation of ratios such as 0.3 · 10.
  */
 public sealed interface PruningSchedule {
@@ -22,20 +22,27 @@ public sealed interface PruningSchedule {
   /** Refuses a ratio outside [0, 1], naming the run file's {@code pruning.<key>}. */
   private static void checkRatio(String key, double ratio) {
     if (!(ratio >= 0 && ratio <= 1)) {
-      throw new RunFileException("pruning." + key, "a pruning ratio must be in [0, 1], got " + ratio);
+      throw new RunFileException(
+          "pruning." + key, "a pruning ratio must be in [0, 1], got " + ratio);
     }
   }
 
   /** The schedule as a run file writes it: {@code type} and its keys, in that order. */
   java.util.Map<String, Object> fields();
 
-  /** The number of structures to keep once step {@code step} has been taken (non-increasing in step). */
+  /**
+   * The number of structures to keep once step {@code step} has been taken (non-increasing in
+   * step).
+   */
   int keptAfter(long step, int p, long stepsPerEpoch);
 
   /** The ratio pruned in the end. */
   double finalRatio();
 
-  /** The same schedule ending at ratio {@code ratio}: what one layer follows under a table of layer ratios. */
+  /**
+   * The same schedule ending at ratio {@code ratio}: what one layer follows under a table of layer
+   * ratios.
+   */
   PruningSchedule withFinalRatio(double ratio);
 
   /**
@@ -47,11 +54,14 @@ public sealed interface PruningSchedule {
     return step >= 0 && keptAfter(step, p, stepsPerEpoch) < before;
   }
 
-  /** Prune ratio r of the structures at step t, once; t = 0 prunes at initialisation (SNIP, GraSP). */
+  /**
+   * Prune ratio r of the structures at step t, once; t = 0 prunes at initialisation (SNIP, GraSP).
+   */
   record OneShot(long step, double ratio) implements PruningSchedule {
     public OneShot {
       if (step < 0) {
-        throw new RunFileException("pruning.step", "a one-shot pruning step must be at least 0, got " + step);
+        throw new RunFileException(
+            "pruning.step", "a one-shot pruning step must be at least 0, got " + step);
       }
       checkRatio("ratio", ratio);
     }
@@ -86,15 +96,20 @@ public sealed interface PruningSchedule {
   record Linear(int startEpoch, int endEpoch, double finalRatio) implements PruningSchedule {
     public Linear {
       if (startEpoch < 0 || endEpoch < startEpoch) {
-        throw new RunFileException(startEpoch < 0 ? "pruning.start_epoch" : "pruning.end_epoch",
-            "linear pruning needs 0 <= start_epoch <= end_epoch, got " + startEpoch + ".." + endEpoch);
+        throw new RunFileException(
+            startEpoch < 0 ? "pruning.start_epoch" : "pruning.end_epoch",
+            "linear pruning needs 0 <= start_epoch <= end_epoch, got "
+                + startEpoch
+                + ".."
+                + endEpoch);
       }
       checkRatio("final_ratio", finalRatio);
     }
 
     @Override
     public java.util.Map<String, Object> fields() {
-      return ordered("linear", "start_epoch", startEpoch, "end_epoch", endEpoch, "final_ratio", finalRatio);
+      return ordered(
+          "linear", "start_epoch", startEpoch, "end_epoch", endEpoch, "final_ratio", finalRatio);
     }
 
     @Override
@@ -122,15 +137,26 @@ public sealed interface PruningSchedule {
   record Iterative(int everyEpochs, double fraction, double finalRatio) implements PruningSchedule {
     public Iterative {
       if (everyEpochs < 1 || !(fraction > 0 && fraction < 1)) {
-        throw new RunFileException(everyEpochs < 1 ? "pruning.every_epochs" : "pruning.fraction",
-            "iterative pruning needs every_epochs >= 1 and 0 < fraction < 1, got " + everyEpochs + " and " + fraction);
+        throw new RunFileException(
+            everyEpochs < 1 ? "pruning.every_epochs" : "pruning.fraction",
+            "iterative pruning needs every_epochs >= 1 and 0 < fraction < 1, got "
+                + everyEpochs
+                + " and "
+                + fraction);
       }
       checkRatio("final_ratio", finalRatio);
     }
 
     @Override
     public java.util.Map<String, Object> fields() {
-      return ordered("iterative", "every_epochs", everyEpochs, "fraction", fraction, "final_ratio", finalRatio);
+      return ordered(
+          "iterative",
+          "every_epochs",
+          everyEpochs,
+          "fraction",
+          fraction,
+          "final_ratio",
+          finalRatio);
     }
 
     @Override
@@ -161,7 +187,8 @@ public sealed interface PruningSchedule {
 
   private static long checkEpoch(long stepsPerEpoch) {
     if (stepsPerEpoch < 1) {
-      throw new IllegalArgumentException("steps per epoch must be at least 1, got " + stepsPerEpoch);
+      throw new IllegalArgumentException(
+          "steps per epoch must be at least 1, got " + stepsPerEpoch);
     }
     return stepsPerEpoch;
   }

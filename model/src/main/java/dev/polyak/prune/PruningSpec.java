@@ -31,26 +31,44 @@ import java.util.stream.Collectors;
  * @param options the method's hyperparameters as given (the method validates and fills defaults)
  * @param allocation how the schedule's target is shared among the scope's layers
  */
-public record PruningSpec(PruningMethod method, Set<Structure.Kind> scope, PruningSchedule schedule, int minPerLayer,
-    int scoringSamples, int scoringBatch, Map<String, Object> options, Allocation allocation) {
+public record PruningSpec(
+    PruningMethod method,
+    Set<Structure.Kind> scope,
+    PruningSchedule schedule,
+    int minPerLayer,
+    int scoringSamples,
+    int scoringBatch,
+    Map<String, Object> options,
+    Allocation allocation) {
 
   public PruningSpec {
     scope = scope.isEmpty() ? Set.of() : Set.copyOf(EnumSet.copyOf(scope));
-    // also without an options block: the saved spec, read back, has an empty one and must hash the same
-    options = java.util.Collections.unmodifiableMap(withKernel(method, options == null ? Map.of() : options));
+    // also without an options block: the saved spec, read back, has an empty one and must hash the
+    // same
+    options =
+        java.util.Collections.unmodifiableMap(
+            withKernel(method, options == null ? Map.of() : options));
     if (minPerLayer < 0) {
-      throw new RunFileException("pruning.min_per_layer", "pruning.min_per_layer must be >= 0, got " + minPerLayer);
+      throw new RunFileException(
+          "pruning.min_per_layer", "pruning.min_per_layer must be >= 0, got " + minPerLayer);
     }
     if (scoringSamples < 1 || scoringBatch < 1) {
-      throw new RunFileException(scoringSamples < 1 ? "pruning.scoring_samples" : "pruning.scoring_batch",
-          "pruning.scoring_samples and pruning.scoring_batch must be >= 1, got " + scoringSamples + " and " + scoringBatch);
+      throw new RunFileException(
+          scoringSamples < 1 ? "pruning.scoring_samples" : "pruning.scoring_batch",
+          "pruning.scoring_samples and pruning.scoring_batch must be >= 1, got "
+              + scoringSamples
+              + " and "
+              + scoringBatch);
     }
     if (method != PruningMethod.DENSE && scope.isEmpty()) {
-      throw new RunFileException("pruning.scope", "pruning.scope must name at least one structure kind");
+      throw new RunFileException(
+          "pruning.scope", "pruning.scope must name at least one structure kind");
     }
     if (method == PruningMethod.CHIP && !scope.equals(Set.of(Structure.Kind.FILTER))) {
-      throw new IllegalArgumentException("pruning.scope: chip scores convolution filters by their feature maps, so its"
-          + " scope must be [filters], got " + scope.stream().map(PruningSpec::kindName).sorted().toList());
+      throw new IllegalArgumentException(
+          "pruning.scope: chip scores convolution filters by their feature maps, so its"
+              + " scope must be [filters], got "
+              + scope.stream().map(PruningSpec::kindName).sorted().toList());
     }
     allocation.check(scope, schedule);
   }
@@ -70,7 +88,14 @@ public record PruningSpec(PruningMethod method, Set<Structure.Kind> scope, Pruni
 
   /** No pruning. */
   public static PruningSpec dense() {
-    return new PruningSpec(PruningMethod.DENSE, Set.of(), new PruningSchedule.OneShot(0, 0), 1, 1, 1, Map.of(),
+    return new PruningSpec(
+        PruningMethod.DENSE,
+        Set.of(),
+        new PruningSchedule.OneShot(0, 0),
+        1,
+        1,
+        1,
+        Map.of(),
         Allocation.GLOBAL);
   }
 
@@ -100,7 +125,8 @@ public record PruningSpec(PruningMethod method, Set<Structure.Kind> scope, Pruni
    * The spec a {@code pruning:} block describes.
    *
    * @param defaultScope the model's natural structures (heads for BERT, experts for Switch, ...)
-   * @throws IllegalArgumentException naming the {@code pruning.} key that is wrong and what is allowed
+   * @throws IllegalArgumentException naming the {@code pruning.} key that is wrong and what is
+   *     allowed
    */
   public static PruningSpec of(File f, Set<Structure.Kind> defaultScope) {
     return of(f, defaultScope, null);
@@ -117,28 +143,49 @@ public record PruningSpec(PruningMethod method, Set<Structure.Kind> scope, Pruni
     }
     Set<Structure.Kind> scope = f.scope() == null ? defaultScope : kinds(f.scope());
     String type = f.schedule() == null ? "one-shot" : f.schedule();
-    PruningSchedule schedule = switch (type) {
-      case "one-shot" -> {
-        only(type, f, "step", "ratio");
-        yield new PruningSchedule.OneShot(required(f.step(), "step", type), required(f.ratio(), "ratio", type));
-      }
-      case "linear" -> {
-        only(type, f, "start_epoch", "end_epoch", "final_ratio");
-        yield new PruningSchedule.Linear(required(f.startEpoch(), "start_epoch", type),
-            required(f.endEpoch(), "end_epoch", type), required(f.finalRatio(), "final_ratio", type));
-      }
-      case "iterative" -> {
-        only(type, f, "every_epochs", "fraction", "final_ratio");
-        yield new PruningSchedule.Iterative(required(f.everyEpochs(), "every_epochs", type),
-            required(f.fraction(), "fraction", type), required(f.finalRatio(), "final_ratio", type));
-      }
-      default -> throw new RunFileException("pruning.schedule", "pruning.schedule must be one of one-shot, linear,"
-          + " iterative, got '" + type + "'");
-    };
-    Allocation allocation = f.allocation() == null ? Allocation.defaultFor(method, scope, model, schedule)
-        : Allocation.of(f.allocation());
-    PruningSpec spec = new PruningSpec(method, scope, schedule, or(f.minPerLayer(), 1), or(f.scoringSamples(), 64),
-        or(f.scoringBatch(), 16), f.options(), allocation);
+    PruningSchedule schedule =
+        switch (type) {
+          case "one-shot" -> {
+            only(type, f, "step", "ratio");
+            yield new PruningSchedule.OneShot(
+                required(f.step(), "step", type), required(f.ratio(), "ratio", type));
+          }
+          case "linear" -> {
+            only(type, f, "start_epoch", "end_epoch", "final_ratio");
+            yield new PruningSchedule.Linear(
+                required(f.startEpoch(), "start_epoch", type),
+                required(f.endEpoch(), "end_epoch", type),
+                required(f.finalRatio(), "final_ratio", type));
+          }
+          case "iterative" -> {
+            only(type, f, "every_epochs", "fraction", "final_ratio");
+            yield new PruningSchedule.Iterative(
+                required(f.everyEpochs(), "every_epochs", type),
+                required(f.fraction(), "fraction", type),
+                required(f.finalRatio(), "final_ratio", type));
+          }
+          default ->
+              throw new RunFileException(
+                  "pruning.schedule",
+                  "pruning.schedule must be one of one-shot, linear,"
+                      + " iterative, got '"
+                      + type
+                      + "'");
+        };
+    Allocation allocation =
+        f.allocation() == null
+            ? Allocation.defaultFor(method, scope, model, schedule)
+            : Allocation.of(f.allocation());
+    PruningSpec spec =
+        new PruningSpec(
+            method,
+            scope,
+            schedule,
+            or(f.minPerLayer(), 1),
+            or(f.scoringSamples(), 64),
+            or(f.scoringBatch(), 16),
+            f.options(),
+            allocation);
     method.validate(spec.options());
     return spec;
   }
@@ -163,9 +210,9 @@ public record PruningSpec(PruningMethod method, Set<Structure.Kind> scope, Pruni
   }
 
   /**
-   * The run file's {@code pruning:} block of a {@link #canonical()} map (as saved in {@code run.json}
-   * and checkpoints): the schedule's type and fields become the block's {@code schedule} and keys;
-   * a missing allocation is written as {@code global}, what the canonical map leaves out.
+   * The run file's {@code pruning:} block of a {@link #canonical()} map (as saved in {@code
+   * run.json} and checkpoints): the schedule's type and fields become the block's {@code schedule}
+   * and keys; a missing allocation is written as {@code global}, what the canonical map leaves out.
    */
   @SuppressWarnings("unchecked")
   public static Map<String, Object> runFileBlock(Map<String, Object> canonical) {
@@ -175,7 +222,8 @@ public record PruningSpec(PruningMethod method, Set<Structure.Kind> scope, Pruni
     }
     Object schedule = block.remove("schedule");
     if (schedule instanceof Map<?, ?> fields) {
-      ((Map<String, Object>) fields).forEach((key, value) -> block.put(key.equals("type") ? "schedule" : key, value));
+      ((Map<String, Object>) fields)
+          .forEach((key, value) -> block.put(key.equals("type") ? "schedule" : key, value));
     }
     return block;
   }
@@ -195,8 +243,14 @@ public record PruningSpec(PruningMethod method, Set<Structure.Kind> scope, Pruni
         }
       }
       if (kind == null) {
-        throw new RunFileException("pruning.scope", "pruning.scope: unknown structure kind '" + name + "'; allowed: "
-            + java.util.Arrays.stream(Structure.Kind.values()).map(PruningSpec::kindName).collect(Collectors.joining(", ")));
+        throw new RunFileException(
+            "pruning.scope",
+            "pruning.scope: unknown structure kind '"
+                + name
+                + "'; allowed: "
+                + java.util.Arrays.stream(Structure.Kind.values())
+                    .map(PruningSpec::kindName)
+                    .collect(Collectors.joining(", ")));
       }
       kinds.add(kind);
     }
@@ -216,8 +270,14 @@ public record PruningSpec(PruningMethod method, Set<Structure.Kind> scope, Pruni
     Set<String> ok = Set.of(allowed);
     for (Map.Entry<String, Object> e : given.entrySet()) {
       if (e.getValue() != null && !ok.contains(e.getKey())) {
-        throw new RunFileException("pruning." + e.getKey(), "pruning." + e.getKey() + " does not belong to a " + type
-            + " schedule, which takes " + String.join(", ", allowed));
+        throw new RunFileException(
+            "pruning." + e.getKey(),
+            "pruning."
+                + e.getKey()
+                + " does not belong to a "
+                + type
+                + " schedule, which takes "
+                + String.join(", ", allowed));
       }
     }
   }

@@ -4,9 +4,9 @@ import dev.polyak.random.RandomStream;
 import dev.polyak.random.RandomStreams;
 
 /**
- * The {@code random} importance, the sanity baseline: uniform scores in [0, 1) from the run
- * seed's "pruning-random" stream at position {@code event << 32} (one draw per structure in model
- * order), so each pruning event of a run draws anew and the same seed draws the same.
+ * The {@code random} importance, the sanity baseline: uniform scores in [0, 1) from the run seed's
+ * "pruning-random" stream at position {@code event << 32} (one draw per structure in model order),
+ * so each pruning event of a run draws anew and the same seed draws the same.
  */
 public final class RandomImportance {
   /** The stream the scores come from. */

@@ -12,12 +12,15 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * A structured score from a per-weight one: each structure's sum, in float64, of a per-weight
- * array over its slices (where slices of two structures overlap, the shared weights count for
- * both). What magnitude, SNIP and GraSP have in common.
+ * A structured score from a per-weight one: each structure's sum, in float64, of a per-weight array
+ * over its slices (where slices of two structures overlap, the shared weights count for both). What
+ * magnitude, SNIP and GraSP have in common.
  */
 final class SliceSums {
-  /** The per-weight array of one parameter, of its shape; computed with recording off, closed after use. */
+  /**
+   * The per-weight array of one parameter, of its shape; computed with recording off, closed after
+   * use.
+   */
   @FunctionalInterface
   interface PerWeight {
     /**
@@ -32,7 +35,10 @@ final class SliceSums {
 
   private SliceSums() {}
 
-  /** One sum per structure, in the model's structure order; one parameter's per-weight array at a time. */
+  /**
+   * One sum per structure, in the model's structure order; one parameter's per-weight array at a
+   * time.
+   */
   static double[] of(MaskedModel model, PerWeight perWeight) {
     List<Structure> structures = model.structures();
     Map<String, List<Use>> uses = new LinkedHashMap<>();
@@ -49,7 +55,8 @@ final class SliceSums {
         List<Use> parameterUses = uses.get(parameter.getKey());
         if (parameterUses != null) {
           try (NDScope scope = new NDScope()) {
-            NDArray values = perWeight.of(position, parameter.getValue().toType(DataType.FLOAT64, false));
+            NDArray values =
+                perWeight.of(position, parameter.getValue().toType(DataType.FLOAT64, false));
             for (Use use : parameterUses) {
               sums[use.structure()] += Magnitude.slice(values, use.slice()).sum().getDouble();
             }

@@ -18,8 +18,10 @@ public final class Snip implements Importance {
   public double[] scores(ScoringContext context) {
     List<NDArray> gradient = GradientNorms.meanLossGradient(context.data(), context.batchSize());
     try {
-      return SliceSums.of(context.model(),
-          (position, weight) -> gradient.get(position).toType(DataType.FLOAT64, false).mul(weight).abs());
+      return SliceSums.of(
+          context.model(),
+          (position, weight) ->
+              gradient.get(position).toType(DataType.FLOAT64, false).mul(weight).abs());
     } finally {
       gradient.forEach(NDArray::close);
     }

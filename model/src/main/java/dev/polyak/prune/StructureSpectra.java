@@ -15,14 +15,17 @@ final class StructureSpectra {
   private StructureSpectra() {}
 
   /**
-   * @param floor relative eigenvalue floor below which a kernel counts as singular ({@link Spectrum#of})
+   * @param floor relative eigenvalue floor below which a kernel counts as singular ({@link
+   *     Spectrum#of})
    * @param memoryBudgetBytes bound on the float32 Jacobian columns held at once
    * @return one spectrum per structure, in the model's structure order
    */
   static Spectrum[] of(ProbeObjective data, double floor, long memoryBudgetBytes) {
     int n = data.size();
-    DiagnosticsOptions options = DiagnosticsOptions.defaults().withProbeSamples(Math.max(2, n))
-        .withMemoryBudget(memoryBudgetBytes);
+    DiagnosticsOptions options =
+        DiagnosticsOptions.defaults()
+            .withProbeSamples(Math.max(2, n))
+            .withMemoryBudget(memoryBudgetBytes);
     TreeMap<Integer, double[]> kernels = Diagnostics.structures(data, options, s -> true).kernels();
     Spectrum[] spectra = new Spectrum[data.model().structures().size()];
     for (int s = 0; s < spectra.length; s++) {

@@ -2,15 +2,15 @@ package dev.polyak.random;
 
 /**
  * A counter-based random stream: draw number {@code p} is a pure function of (key, p), the
- * SplitMix64 output for state {@code key + (p + 1) * 0x9E3779B97F4A7C15}. Its whole state is
- * the one long {@link #position()}, the number of 64-bit draws made so far, which a checkpoint
- * stores and {@link #seek(long)} restores exactly.
+ * SplitMix64 output for state {@code key + (p + 1) * 0x9E3779B97F4A7C15}. Its whole state is the
+ * one long {@link #position()}, the number of 64-bit draws made so far, which a checkpoint stores
+ * and {@link #seek(long)} restores exactly.
  *
- * <p>Every method documents how many 64-bit draws it consumes. Results depend only on the key
- * and position, on any JVM and platform: floating-point work uses {@link StrictMath}.
+ * <p>Every method documents how many 64-bit draws it consumes. Results depend only on the key and
+ * position, on any JVM and platform: floating-point work uses {@link StrictMath}.
  *
- * <p>Not thread-safe: use one stream per thread (streams share no state, so two threads with
- * their own streams get the same values as either alone).
+ * <p>Not thread-safe: use one stream per thread (streams share no state, so two threads with their
+ * own streams get the same values as either alone).
  */
 public final class RandomStream {
   private static final long GOLDEN_GAMMA = 0x9E3779B97F4A7C15L;
@@ -47,8 +47,8 @@ public final class RandomStream {
 
   /**
    * Uniform in [0, bound), exactly (no modulo bias): a 31-bit draw {@code r} is accepted when it
-   * lies in the largest multiple of {@code bound} below 2^31, otherwise redrawn (the JDK's
-   * method). One draw, rarely more.
+   * lies in the largest multiple of {@code bound} below 2^31, otherwise redrawn (the JDK's method).
+   * One draw, rarely more.
    */
   public int nextInt(int bound) {
     if (bound <= 0) {
@@ -115,8 +115,8 @@ public final class RandomStream {
   }
 
   /**
-   * A uniform permutation of 0..n-1 by Fisher-Yates: start from the identity, then for
-   * {@code i = n-1} down to 1 swap element i with element {@code nextInt(i + 1)}.
+   * A uniform permutation of 0..n-1 by Fisher-Yates: start from the identity, then for {@code i =
+   * n-1} down to 1 swap element i with element {@code nextInt(i + 1)}.
    */
   public int[] permutation(int n) {
     if (n < 0) {

@@ -45,21 +45,27 @@ public final class Curves {
       }
     }
     Map<String, TreeMap<Long, Accumulator[]>> sums = new HashMap<>();
-    ReportFiles.forEach(metrics, MetricRow.class, row -> {
-      String config = configOf.get(row.getRunId());
-      if (config == null) {
-        return; // not finished (or not listed: SweepSummary reports those)
-      }
-      Accumulator[] at = sums.computeIfAbsent(config, c -> new TreeMap<>())
-          .computeIfAbsent(row.getStep(), s -> new Accumulator[] {new Accumulator(), new Accumulator()});
-      at[0].add(row.getEvalMetric());
-      at[1].add(row.getTrainLoss());
-    });
+    ReportFiles.forEach(
+        metrics,
+        MetricRow.class,
+        row -> {
+          String config = configOf.get(row.getRunId());
+          if (config == null) {
+            return; // not finished (or not listed: SweepSummary reports those)
+          }
+          Accumulator[] at =
+              sums.computeIfAbsent(config, c -> new TreeMap<>())
+                  .computeIfAbsent(
+                      row.getStep(), s -> new Accumulator[] {new Accumulator(), new Accumulator()});
+          at[0].add(row.getEvalMetric());
+          at[1].add(row.getTrainLoss());
+        });
     SortedMap<String, Curve> curves = new TreeMap<>();
     for (String config : runs.byConfig().keySet()) {
       List<Point> eval = new ArrayList<>();
       List<Point> train = new ArrayList<>();
-      for (Map.Entry<Long, Accumulator[]> e : sums.getOrDefault(config, new TreeMap<>()).entrySet()) {
+      for (Map.Entry<Long, Accumulator[]> e :
+          sums.getOrDefault(config, new TreeMap<>()).entrySet()) {
         eval.add(e.getValue()[0].point(e.getKey()));
         train.add(e.getValue()[1].point(e.getKey()));
       }

@@ -16,27 +16,32 @@ import org.apache.avro.specific.SpecificRecord;
 public final class ReportFiles {
   /** One {@code RunRecord} per run. */
   public static final String RUNS = "runs.avro";
+
   /** One {@code MetricRow} per (run, evaluation step). */
   public static final String METRICS = "metrics.avro";
+
   /** {@code DiagnosticRecord} rows per (run, checkpoint step, structure); optional. */
   public static final String DIAGNOSTICS = "diagnostics.avro";
+
   /** One {@code PruneEvent} per (run, event); optional. */
   public static final String PRUNE_EVENTS = "prune_events.avro";
+
   /** One {@code SummaryRecord} per config, written by {@link SweepSummary#write}. */
   public static final String SUMMARY = "summary.avro";
+
   /** The static page written by the pipelines module's {@code HtmlReport}. */
   public static final String HTML = "report.html";
-
 
   private ReportFiles() {}
 
   /**
    * Hands every record of {@code file} to {@code action}, in file order, without keeping them.
    *
-   * @throws BadInputException naming the file (and how many records were read before the damage)
-   *     if it is missing, truncated or not an Avro file of {@code type} records
+   * @throws BadInputException naming the file (and how many records were read before the damage) if
+   *     it is missing, truncated or not an Avro file of {@code type} records
    */
-  public static <T extends SpecificRecord> long forEach(Path file, Class<T> type, Consumer<? super T> action) {
+  public static <T extends SpecificRecord> long forEach(
+      Path file, Class<T> type, Consumer<? super T> action) {
     if (!Files.isRegularFile(file)) {
       throw new BadInputException(file + ": no such file (the sweep's report folder must hold it)");
     }

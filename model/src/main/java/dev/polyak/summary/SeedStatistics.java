@@ -19,8 +19,8 @@ public final class SeedStatistics {
   private SeedStatistics() {}
 
   /**
-   * Count, mean, sample standard deviation (0 for one value), min, max and the 95 % interval mean
-   * ± t(0.975; n − 1) std / √n (the mean itself for one value) of {@code values}, summed in the given
+   * Count, mean, sample standard deviation (0 for one value), min, max and the 95 % interval mean ±
+   * t(0.975; n − 1) std / √n (the mean itself for one value) of {@code values}, summed in the given
    * order; null without values.
    */
   public static Stats of(double[] values) {
@@ -29,7 +29,8 @@ public final class SeedStatistics {
     }
     double mean = SeedSpread.mean(values);
     double std = values.length < 2 ? 0 : SeedSpread.sampleStandardDeviation(values, mean);
-    double half = values.length < 2 ? 0 : tQuantile(values.length - 1) * std / Math.sqrt(values.length);
+    double half =
+        values.length < 2 ? 0 : tQuantile(values.length - 1) * std / Math.sqrt(values.length);
     return Stats.newBuilder()
         .setN(values.length)
         .setMean(mean)
@@ -44,12 +45,13 @@ public final class SeedStatistics {
   /**
    * The paired comparison of {@code mine[i]} with {@code theirs[i]} (one pair per seed where both
    * finished): mean and sample standard deviation of the differences mine − theirs, the paired t
-   * statistic mean / (std / √n) and its two-sided p-value with n − 1 degrees of freedom; t and p are
-   * null with fewer than two pairs or differences that do not vary. Null without pairs.
+   * statistic mean / (std / √n) and its two-sided p-value with n − 1 degrees of freedom; t and p
+   * are null with fewer than two pairs or differences that do not vary. Null without pairs.
    */
   public static PairedComparison paired(String against, double[] mine, double[] theirs) {
     if (mine.length != theirs.length) {
-      throw new IllegalArgumentException("paired values differ in count: " + mine.length + " and " + theirs.length);
+      throw new IllegalArgumentException(
+          "paired values differ in count: " + mine.length + " and " + theirs.length);
     }
     if (mine.length == 0) {
       return null;
@@ -77,19 +79,26 @@ public final class SeedStatistics {
         .build();
   }
 
-  /** The 0.975 quantile of Student's t with {@code degreesOfFreedom} (12.706 for 1, 1.960 as it grows). */
+  /**
+   * The 0.975 quantile of Student's t with {@code degreesOfFreedom} (12.706 for 1, 1.960 as it
+   * grows).
+   */
   public static double tQuantile(int degreesOfFreedom) {
     return distribution(degreesOfFreedom).inverseCumulativeProbability(1 - (1 - CONFIDENCE) / 2);
   }
 
-  /** P(|T| ≥ |t|) for Student's t with {@code degreesOfFreedom}, from the lower tail (accurate for large |t|). */
+  /**
+   * P(|T| ≥ |t|) for Student's t with {@code degreesOfFreedom}, from the lower tail (accurate for
+   * large |t|).
+   */
   public static double twoSidedP(double t, int degreesOfFreedom) {
     return Math.min(1, 2 * distribution(degreesOfFreedom).cumulativeProbability(-Math.abs(t)));
   }
 
   private static TDistribution distribution(int degreesOfFreedom) {
     if (degreesOfFreedom < 1) {
-      throw new IllegalArgumentException("Student's t needs at least one degree of freedom, got " + degreesOfFreedom);
+      throw new IllegalArgumentException(
+          "Student's t needs at least one degree of freedom, got " + degreesOfFreedom);
     }
     return new TDistribution(null, degreesOfFreedom); // no sampling, so no random generator
   }

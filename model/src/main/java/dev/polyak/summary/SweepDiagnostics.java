@@ -35,14 +35,20 @@ public final class SweepDiagnostics {
 
   /**
    * The structure rows of {@code runId} around its first pruning event at {@code eventStep}: {@code
-   * before} at {@code beforeStep} and {@code after} at {@code afterStep} (step −1 and no rows when no
-   * diagnosed step qualifies).
+   * before} at {@code beforeStep} and {@code after} at {@code afterStep} (step −1 and no rows when
+   * no diagnosed step qualifies).
    */
-  public record Snapshot(String runId, long eventStep, long beforeStep, List<DiagnosticRecord> before, long afterStep,
+  public record Snapshot(
+      String runId,
+      long eventStep,
+      long beforeStep,
+      List<DiagnosticRecord> before,
+      long afterStep,
       List<DiagnosticRecord> after) {}
 
   /** A run's first pruning event: its step and the kept flags before and after, by structure id. */
-  private record FirstEvent(long step, Map<String, Boolean> keptBefore, Map<String, Boolean> keptAfter) {}
+  private record FirstEvent(
+      long step, Map<String, Boolean> keptBefore, Map<String, Boolean> keptAfter) {}
 
   private final boolean hasDiagnostics;
   private final boolean hasPruneEvents;
@@ -51,8 +57,13 @@ public final class SweepDiagnostics {
   private final Map<String, Snapshot> snapshotByRun;
   private final Set<String> kernels;
 
-  private SweepDiagnostics(boolean hasDiagnostics, boolean hasPruneEvents, Map<String, List<ModelPoint>> modelByRun,
-      Map<String, RunRecord> representativeByConfig, Map<String, Snapshot> snapshotByRun, Set<String> kernels) {
+  private SweepDiagnostics(
+      boolean hasDiagnostics,
+      boolean hasPruneEvents,
+      Map<String, List<ModelPoint>> modelByRun,
+      Map<String, RunRecord> representativeByConfig,
+      Map<String, Snapshot> snapshotByRun,
+      Set<String> kernels) {
     this.hasDiagnostics = hasDiagnostics;
     this.hasPruneEvents = hasPruneEvents;
     this.modelByRun = modelByRun;
@@ -70,16 +81,21 @@ public final class SweepDiagnostics {
 
     Map<String, FirstEvent> firstEvents = new HashMap<>();
     if (hasEvents) {
-      ReportFiles.forEach(eventsFile, PruneEvent.class, e -> {
-        FirstEvent known = firstEvents.get(e.getRunId());
-        if (known == null || e.getStep() < known.step()) {
-          firstEvents.put(e.getRunId(), firstEvent(e));
-        }
-      });
+      ReportFiles.forEach(
+          eventsFile,
+          PruneEvent.class,
+          e -> {
+            FirstEvent known = firstEvents.get(e.getRunId());
+            if (known == null || e.getStep() < known.step()) {
+              firstEvents.put(e.getRunId(), firstEvent(e));
+            }
+          });
     }
     Map<String, RunRecord> representatives = new TreeMap<>();
     for (Map.Entry<String, List<RunRecord>> e : runs.byConfig().entrySet()) {
-      e.getValue().stream().filter(r -> firstEvents.containsKey(r.getRunId())).findFirst()
+      e.getValue().stream()
+          .filter(r -> firstEvents.containsKey(r.getRunId()))
+          .findFirst()
           .ifPresent(r -> representatives.put(e.getKey(), r));
     }
 
@@ -90,19 +106,27 @@ public final class SweepDiagnostics {
     Map<String, List<ModelPoint>> model = new HashMap<>();
     Set<String> kernels = new TreeSet<>();
     if (hasDiagnostics) {
-      ReportFiles.forEach(diagnosticsFile, DiagnosticRecord.class, row -> {
-        kernels.add(row.getKernel());
-        if (row.getKind() == DiagnosticKind.MODEL) {
-          model.computeIfAbsent(row.getRunId(), id -> new ArrayList<>())
-              .add(new ModelPoint(row.getStep(), row.getConditionNumber(), row.getSingular(),
-                  row.getPlRatio() == null ? Double.NaN : row.getPlRatio()));
-          return;
-        }
-        Window w = windows.get(row.getRunId());
-        if (w != null) {
-          w.offer(row);
-        }
-      });
+      ReportFiles.forEach(
+          diagnosticsFile,
+          DiagnosticRecord.class,
+          row -> {
+            kernels.add(row.getKernel());
+            if (row.getKind() == DiagnosticKind.MODEL) {
+              model
+                  .computeIfAbsent(row.getRunId(), id -> new ArrayList<>())
+                  .add(
+                      new ModelPoint(
+                          row.getStep(),
+                          row.getConditionNumber(),
+                          row.getSingular(),
+                          row.getPlRatio() == null ? Double.NaN : row.getPlRatio()));
+              return;
+            }
+            Window w = windows.get(row.getRunId());
+            if (w != null) {
+              w.offer(row);
+            }
+          });
     }
     for (List<ModelPoint> points : model.values()) {
       points.sort(Comparator.comparingLong(ModelPoint::step));
@@ -111,7 +135,12 @@ public final class SweepDiagnostics {
     for (Map.Entry<String, Window> e : windows.entrySet()) {
       snapshots.put(e.getKey(), e.getValue().snapshot(e.getKey(), firstEvents.get(e.getKey())));
     }
-    return new SweepDiagnostics(hasDiagnostics, hasEvents, model, representatives, snapshots,
+    return new SweepDiagnostics(
+        hasDiagnostics,
+        hasEvents,
+        model,
+        representatives,
+        snapshots,
         java.util.Collections.unmodifiableSet(kernels));
   }
 
@@ -120,7 +149,10 @@ public final class SweepDiagnostics {
     return hasDiagnostics;
   }
 
-  /** The kernels the diagnostics rows were computed with (pntk, loss, ...), sorted; empty without rows. */
+  /**
+   * The kernels the diagnostics rows were computed with (pntk, loss, ...), sorted; empty without
+   * rows.
+   */
   public Set<String> kernels() {
     return kernels;
   }
@@ -155,7 +187,9 @@ public final class SweepDiagnostics {
     return new FirstEvent(e.getStep(), before, after);
   }
 
-  /** The structure rows of one run at its event step and at the nearest diagnosed steps either side. */
+  /**
+   * The structure rows of one run at its event step and at the nearest diagnosed steps either side.
+   */
   private static final class Window {
     private final long eventStep;
     private final List<DiagnosticRecord> atEvent = new ArrayList<>();
@@ -205,11 +239,11 @@ public final class SweepDiagnostics {
 
     /**
      * One row per structure of {@code rows} whose kept flag is {@code expected}'s (any for a
-     * structure outside the event's scope), its first or last such row; empty unless every structure
-     * at the step has one.
+     * structure outside the event's scope), its first or last such row; empty unless every
+     * structure at the step has one.
      */
-    private static List<DiagnosticRecord> matching(List<DiagnosticRecord> rows, Map<String, Boolean> expected,
-        boolean first) {
+    private static List<DiagnosticRecord> matching(
+        List<DiagnosticRecord> rows, Map<String, Boolean> expected, boolean first) {
       Map<String, DiagnosticRecord> chosen = new LinkedHashMap<>();
       java.util.Set<String> ids = new java.util.HashSet<>();
       for (DiagnosticRecord row : rows) {
@@ -223,7 +257,9 @@ public final class SweepDiagnostics {
           }
         }
       }
-      return !rows.isEmpty() && chosen.size() == ids.size() ? List.copyOf(chosen.values()) : List.of();
+      return !rows.isEmpty() && chosen.size() == ids.size()
+          ? List.copyOf(chosen.values())
+          : List.of();
     }
   }
 }

@@ -18,30 +18,41 @@ import java.util.TreeMap;
  * configs are matched for the comparisons of summary.avro.
  *
  * <ul>
- *   <li>A run's <b>matched dense run</b> has the same baseline and seed and method {@code dense}; it
- *       counts when it FINISHED with a final eval metric. A dense run is its own matched dense run.
- *   <li>A config's <b>dense config</b> is the config with method {@code dense} and the same baseline
- *       (the first by name, should a sweep hold several).
- *   <li>A config's <b>random counterpart</b> is a config with method {@code random}, the same baseline
- *       and the same ratio: the only one, or else the one whose labels equal this config's but for
- *       method and seed (a schedule or scope axis); none when that still leaves a choice.
+ *   <li>A run's <b>matched dense run</b> has the same baseline and seed and method {@code dense};
+ *       it counts when it FINISHED with a final eval metric. A dense run is its own matched dense
+ *       run.
+ *   <li>A config's <b>dense config</b> is the config with method {@code dense} and the same
+ *       baseline (the first by name, should a sweep hold several).
+ *   <li>A config's <b>random counterpart</b> is a config with method {@code random}, the same
+ *       baseline and the same ratio: the only one, or else the one whose labels equal this config's
+ *       but for method and seed (a schedule or scope axis); none when that still leaves a choice.
  * </ul>
  */
 public final class SweepRuns {
   /** The method of unpruned runs. */
   public static final String DENSE = "dense";
+
   /** The method of the random-pruning sanity baseline. */
   public static final String RANDOM = "random";
 
   private final SortedMap<String, List<RunRecord>> byConfig;
   private final Map<String, RunRecord> byId;
   private final Map<String, String> denseConfigByBaseline;
-  /** (config, seed) → run: matching a run to its dense and random counterparts is a lookup, not a scan. */
+
+  /**
+   * (config, seed) → run: matching a run to its dense and random counterparts is a lookup, not a
+   * scan.
+   */
   private final Map<String, RunRecord> byConfigAndSeed = new java.util.HashMap<>();
 
   private SweepRuns(SortedMap<String, List<RunRecord>> byConfig, Map<String, RunRecord> byId) {
     this.byConfig = byConfig;
-    byConfig.values().forEach(runs -> runs.forEach(r -> byConfigAndSeed.putIfAbsent(r.getConfig() + "\u0000" + r.getSeed(), r)));
+    byConfig
+        .values()
+        .forEach(
+            runs ->
+                runs.forEach(
+                    r -> byConfigAndSeed.putIfAbsent(r.getConfig() + "\u0000" + r.getSeed(), r)));
     this.byId = byId;
     this.denseConfigByBaseline = new HashMap<>();
     for (Map.Entry<String, List<RunRecord>> e : byConfig.entrySet()) {
@@ -61,9 +72,9 @@ public final class SweepRuns {
   /**
    * Indexes {@code runs} (read from {@code file}, which error messages name).
    *
-   * @throws BadInputException if there is no run, a run_id appears twice, a config has two runs of one
-   *     seed or runs that disagree on baseline, model, method, ratio or metric, or a metric is neither
-   *     perplexity nor accuracy
+   * @throws BadInputException if there is no run, a run_id appears twice, a config has two runs of
+   *     one seed or runs that disagree on baseline, model, method, ratio or metric, or a metric is
+   *     neither perplexity nor accuracy
    */
   public static SweepRuns of(Path file, List<RunRecord> runs) {
     if (runs.isEmpty()) {
@@ -84,13 +95,23 @@ public final class SweepRuns {
       for (int i = 1; i < configRuns.size(); i++) {
         RunRecord r = configRuns.get(i);
         if (r.getSeed() == configRuns.get(i - 1).getSeed()) {
-          throw new BadInputException(file + ": config '" + r.getConfig() + "' has two runs of seed " + r.getSeed());
+          throw new BadInputException(
+              file + ": config '" + r.getConfig() + "' has two runs of seed " + r.getSeed());
         }
-        if (!r.getBaseline().equals(first.getBaseline()) || !r.getModel().equals(first.getModel())
-            || !r.getMethod().equals(first.getMethod()) || r.getRatio() != first.getRatio()
+        if (!r.getBaseline().equals(first.getBaseline())
+            || !r.getModel().equals(first.getModel())
+            || !r.getMethod().equals(first.getMethod())
+            || r.getRatio() != first.getRatio()
             || !r.getMetricName().equals(first.getMetricName())) {
-          throw new BadInputException(file + ": runs " + first.getRunId() + " and " + r.getRunId() + " of config '"
-              + r.getConfig() + "' disagree on baseline, model, method, ratio or metric");
+          throw new BadInputException(
+              file
+                  + ": runs "
+                  + first.getRunId()
+                  + " and "
+                  + r.getRunId()
+                  + " of config '"
+                  + r.getConfig()
+                  + "' disagree on baseline, model, method, ratio or metric");
         }
       }
     }
@@ -106,8 +127,12 @@ public final class SweepRuns {
     return switch (metricName) {
       case "perplexity" -> true;
       case "accuracy" -> false;
-      default -> throw new BadInputException((file == null ? "" : file + ": ") + "unknown metric '" + metricName
-          + "' (perplexity or accuracy)");
+      default ->
+          throw new BadInputException(
+              (file == null ? "" : file + ": ")
+                  + "unknown metric '"
+                  + metricName
+                  + "' (perplexity or accuracy)");
     };
   }
 
@@ -140,9 +165,14 @@ public final class SweepRuns {
     return Optional.ofNullable(denseConfigByBaseline.get(baseline));
   }
 
-  /** The finished dense run of {@code run}'s baseline and seed ({@code run} itself when it is dense and finished). */
+  /**
+   * The finished dense run of {@code run}'s baseline and seed ({@code run} itself when it is dense
+   * and finished).
+   */
   public Optional<RunRecord> matchedDense(RunRecord run) {
-    return denseConfig(run.getBaseline()).flatMap(dense -> seedRun(dense, run.getSeed())).filter(SweepRuns::finished);
+    return denseConfig(run.getBaseline())
+        .flatMap(dense -> seedRun(dense, run.getSeed()))
+        .filter(SweepRuns::finished);
   }
 
   /** The run of {@code config} with {@code seed}. */
@@ -150,7 +180,10 @@ public final class SweepRuns {
     return Optional.ofNullable(byConfigAndSeed.get(config + "\u0000" + seed));
   }
 
-  /** The random counterpart of {@code config} (see the class comment); empty for dense and random configs. */
+  /**
+   * The random counterpart of {@code config} (see the class comment); empty for dense and random
+   * configs.
+   */
   public Optional<String> randomCounterpart(String config) {
     List<RunRecord> mine = runs(config);
     if (mine.isEmpty()) {
@@ -163,7 +196,8 @@ public final class SweepRuns {
     List<String> candidates = new ArrayList<>();
     for (Map.Entry<String, List<RunRecord>> e : byConfig.entrySet()) {
       RunRecord other = e.getValue().get(0);
-      if (other.getMethod().equals(RANDOM) && other.getBaseline().equals(me.getBaseline())
+      if (other.getMethod().equals(RANDOM)
+          && other.getBaseline().equals(me.getBaseline())
           && other.getRatio() == me.getRatio()) {
         candidates.add(e.getKey());
       }
@@ -172,7 +206,8 @@ public final class SweepRuns {
       return candidates.stream().findFirst();
     }
     Map<String, String> myAxes = otherAxes(me);
-    List<String> same = candidates.stream().filter(c -> otherAxes(runs(c).get(0)).equals(myAxes)).toList();
+    List<String> same =
+        candidates.stream().filter(c -> otherAxes(runs(c).get(0)).equals(myAxes)).toList();
     return same.size() == 1 ? Optional.of(same.get(0)) : Optional.empty();
   }
 

@@ -22,11 +22,12 @@ import java.util.function.Function;
  * matched dense run's final eval metric ({@link SweepRuns}). metrics.avro is then read once, record
  * by record, keeping per run only the first step whose eval metric reached its target (lower is
  * better for perplexity, higher for accuracy) and the elapsed seconds there: memory grows with the
- * runs, not with the evaluations, and the order of the rows does not matter. A dense run's target is
- * its own final figure, so its first reach (step and seconds) is the denominator of {@code
+ * runs, not with the evaluations, and the order of the rows does not matter. A dense run's target
+ * is its own final figure, so its first reach (step and seconds) is the denominator of {@code
  * steps_ratio_to_dense} and {@code seconds_ratio_to_dense}; a dense config's own ratios are 1.
  *
- * <p>{@code pruning_share} is NaN when the finished runs recorded no time at all (or none finished).
+ * <p>{@code pruning_share} is NaN when the finished runs recorded no time at all (or none
+ * finished).
  */
 public final class SweepSummary {
   private SweepSummary() {}
@@ -64,7 +65,8 @@ public final class SweepSummary {
     void accept(MetricRow row) {
       long step = row.getStep();
       double metric = row.getEvalMetric();
-      boolean reached = lowerIsBetter ? metric <= target : metric >= target; // false for a NaN either side
+      boolean reached =
+          lowerIsBetter ? metric <= target : metric >= target; // false for a NaN either side
       if (reached && (firstReachStep < 0 || step < firstReachStep)) {
         firstReachStep = step;
         firstReachSeconds = row.getElapsedSeconds();
@@ -76,30 +78,46 @@ public final class SweepSummary {
     }
   }
 
-  /** One pass over {@code metrics}: every run's {@link Progress} towards its matched dense run's final eval metric. */
+  /**
+   * One pass over {@code metrics}: every run's {@link Progress} towards its matched dense run's
+   * final eval metric.
+   */
   static Map<String, Progress> progress(SweepRuns runs, Path metrics) {
     Map<String, Progress> progress = new HashMap<>();
     for (RunRecord r : runs.all()) {
-      double target = SweepRuns.finished(r)
-          ? runs.matchedDense(r).map(RunRecord::getFinalEvalMetric).orElse(Double.NaN)
-          : Double.NaN;
+      double target =
+          SweepRuns.finished(r)
+              ? runs.matchedDense(r).map(RunRecord::getFinalEvalMetric).orElse(Double.NaN)
+              : Double.NaN;
       progress.put(r.getRunId(), new Progress(target, SweepRuns.lowerIsBetter(r.getMetricName())));
     }
-    ReportFiles.forEach(metrics, MetricRow.class, row -> {
-      Progress p = progress.get(row.getRunId());
-      if (p == null) {
-        throw new BadInputException(metrics + ": a row of run " + row.getRunId() + " (step " + row.getStep()
-            + ") that " + ReportFiles.RUNS + " does not list");
-      }
-      p.accept(row);
-    });
+    ReportFiles.forEach(
+        metrics,
+        MetricRow.class,
+        row -> {
+          Progress p = progress.get(row.getRunId());
+          if (p == null) {
+            throw new BadInputException(
+                metrics
+                    + ": a row of run "
+                    + row.getRunId()
+                    + " (step "
+                    + row.getStep()
+                    + ") that "
+                    + ReportFiles.RUNS
+                    + " does not list");
+          }
+          p.accept(row);
+        });
     return progress;
   }
 
-  private static SummaryRecord summarize(SweepRuns runs, String config, Map<String, Progress> progress) {
+  private static SummaryRecord summarize(
+      SweepRuns runs, String config, Map<String, Progress> progress) {
     List<RunRecord> all = runs.runs(config);
     RunRecord first = all.get(0);
-    List<RunRecord> finished = all.stream().filter(r -> r.getStatus() == RunStatus.FINISHED).toList();
+    List<RunRecord> finished =
+        all.stream().filter(r -> r.getStatus() == RunStatus.FINISHED).toList();
 
     List<Double> steps = new ArrayList<>();
     List<Double> stepRatios = new ArrayList<>();
@@ -135,8 +153,8 @@ public final class SweepSummary {
     }
 
     String method = first.getMethod();
-    Optional<String> denseConfig = method.equals(SweepRuns.DENSE) ? Optional.empty()
-        : runs.denseConfig(first.getBaseline());
+    Optional<String> denseConfig =
+        method.equals(SweepRuns.DENSE) ? Optional.empty() : runs.denseConfig(first.getBaseline());
     return SummaryRecord.newBuilder()
         .setConfig(config)
         .setBaseline(first.getBaseline())
@@ -158,13 +176,18 @@ public final class SweepSummary {
         .setSecondsToDense(SeedStatistics.of(array(seconds)))
         .setSecondsRatioToDense(mean(secondsRatios))
         .setVersusDense(denseConfig.map(other -> paired(runs, config, other)).orElse(null))
-        .setVersusRandom(runs.randomCounterpart(config).map(other -> paired(runs, config, other)).orElse(null))
+        .setVersusRandom(
+            runs.randomCounterpart(config).map(other -> paired(runs, config, other)).orElse(null))
         .setPruningShare(total > 0 ? pruning / total : Double.NaN)
         .build();
   }
 
-  /** The paired t-test of the final eval metric of {@code config} against {@code other} over the seeds both finished. */
-  private static dev.polyak.schemas.PairedComparison paired(SweepRuns runs, String config, String other) {
+  /**
+   * The paired t-test of the final eval metric of {@code config} against {@code other} over the
+   * seeds both finished.
+   */
+  private static dev.polyak.schemas.PairedComparison paired(
+      SweepRuns runs, String config, String other) {
     List<Double> mine = new ArrayList<>();
     List<Double> theirs = new ArrayList<>();
     for (RunRecord r : runs.runs(config)) {
@@ -179,7 +202,11 @@ public final class SweepSummary {
 
   /** The non-null values of {@code figure} over {@code runs}, in seed order. */
   private static double[] values(List<RunRecord> runs, Function<RunRecord, Double> figure) {
-    return runs.stream().map(figure).filter(v -> v != null).mapToDouble(Double::doubleValue).toArray();
+    return runs.stream()
+        .map(figure)
+        .filter(v -> v != null)
+        .mapToDouble(Double::doubleValue)
+        .toArray();
   }
 
   private static double[] array(List<Double> values) {

@@ -7,9 +7,9 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * A grid axis: the run-file key it sets and its values in the order written. Every value of an
- * axis has a label of its own (a cell's config would be ambiguous otherwise) that is one word
- * without {@code =}, since configs are {@code key=value} pairs joined by spaces.
+ * A grid axis: the run-file key it sets and its values in the order written. Every value of an axis
+ * has a label of its own (a cell's config would be ambiguous otherwise) that is one word without
+ * {@code =}, since configs are {@code key=value} pairs joined by spaces.
  *
  * @param key the run-file key, or {@code method} / {@code ratio} (the pruning block's), or {@code
  *     seed}
@@ -39,12 +39,23 @@ record Axis(String key, List<AxisValue> values) {
     for (AxisValue value : values) {
       YamlNode first = seen.putIfAbsent(value.label(), value.node());
       if (first != null && first != value.node()) {
-        throw value.node().error("'" + value.label() + "' is already a value of this axis (line " + first.line()
-            + "): cells would share a config");
+        throw value
+            .node()
+            .error(
+                "'"
+                    + value.label()
+                    + "' is already a value of this axis (line "
+                    + first.line()
+                    + "): cells would share a config");
       }
       if (value.label().isEmpty() || !value.label().matches("[^\\s=]+")) {
-        throw value.node().error("'" + value.label() + "' cannot label a cell: a label is one word without '='"
-            + " (configs read key=value key=value ...)");
+        throw value
+            .node()
+            .error(
+                "'"
+                    + value.label()
+                    + "' cannot label a cell: a label is one word without '='"
+                    + " (configs read key=value key=value ...)");
       }
     }
     return new Axis(name, values);

@@ -27,32 +27,77 @@ import java.util.stream.Collectors;
  * @param probeSamples n, the probe-set size
  * @param hutchinsonProbes Rademacher probes for the Hessian trace; 0 skips it
  * @param kinds the structure kinds whose kernels are reported
- * @param wholeModel whether the whole-model kernel (K_rest, and the MODEL row's λ and κ) is computed;
- *     for BERT it costs more than every head together
+ * @param wholeModel whether the whole-model kernel (K_rest, and the MODEL row's λ and κ) is
+ *     computed; for BERT it costs more than every head together
  * @param kernel the kernel ({@code kernel:} key, {@link KernelKind#parse}; default pntk)
- * @param activeProbes structure spectra over their active probes only ({@code active_probes:}, default false)
- * @param betaIterations the cap of β's power iteration ({@code beta_iterations:}, default 100; 0 skips β,
- *     which costs about twice the kernels on BERT)
+ * @param activeProbes structure spectra over their active probes only ({@code active_probes:},
+ *     default false)
+ * @param betaIterations the cap of β's power iteration ({@code beta_iterations:}, default 100; 0
+ *     skips β, which costs about twice the kernels on BERT)
  */
-public record DiagnosticsPlan(boolean enabled, boolean atPruning, boolean atEnd, Every every, int probeSamples,
-    int hutchinsonProbes, Set<Structure.Kind> kinds, boolean wholeModel, KernelKind kernel, boolean activeProbes,
-    int betaIterations) implements Serializable {
+public record DiagnosticsPlan(
+    boolean enabled,
+    boolean atPruning,
+    boolean atEnd,
+    Every every,
+    int probeSamples,
+    int hutchinsonProbes,
+    Set<Structure.Kind> kinds,
+    boolean wholeModel,
+    KernelKind kernel,
+    boolean activeProbes,
+    int betaIterations)
+    implements Serializable {
   private static final long serialVersionUID = 4L;
-  private static final List<String> KEYS = List.of("at", "every", "probe_samples", "hutchinson_probes", "structures",
-      "whole_model", "kernel", "active_probes", "beta_iterations");
+  private static final List<String> KEYS =
+      List.of(
+          "at",
+          "every",
+          "probe_samples",
+          "hutchinson_probes",
+          "structures",
+          "whole_model",
+          "kernel",
+          "active_probes",
+          "beta_iterations");
 
-  /** The cadence of a block that does not say: every 10 % of a run (what the diagnostics' cost is measured at). */
+  /**
+   * The cadence of a block that does not say: every 10 % of a run (what the diagnostics' cost is
+   * measured at).
+   */
   public static final Every DEFAULT_EVERY = Every.percent(10);
 
-  /** A plan with the default kernel (pntk), spectra over all probes and β by the default power iteration. */
-  public DiagnosticsPlan(boolean enabled, boolean atPruning, boolean atEnd, Every every, int probeSamples,
-      int hutchinsonProbes, Set<Structure.Kind> kinds, boolean wholeModel) {
-    this(enabled, atPruning, atEnd, every, probeSamples, hutchinsonProbes, kinds, wholeModel, KernelKind.PNTK, false,
+  /**
+   * A plan with the default kernel (pntk), spectra over all probes and β by the default power
+   * iteration.
+   */
+  public DiagnosticsPlan(
+      boolean enabled,
+      boolean atPruning,
+      boolean atEnd,
+      Every every,
+      int probeSamples,
+      int hutchinsonProbes,
+      Set<Structure.Kind> kinds,
+      boolean wholeModel) {
+    this(
+        enabled,
+        atPruning,
+        atEnd,
+        every,
+        probeSamples,
+        hutchinsonProbes,
+        kinds,
+        wholeModel,
+        KernelKind.PNTK,
+        false,
         HessianPowerIteration.Settings.DEFAULT_MAX_ITERATIONS);
   }
 
   public DiagnosticsPlan {
-    kinds = Collections.unmodifiableSet(kinds.isEmpty() ? EnumSet.noneOf(Structure.Kind.class) : EnumSet.copyOf(kinds));
+    kinds =
+        Collections.unmodifiableSet(
+            kinds.isEmpty() ? EnumSet.noneOf(Structure.Kind.class) : EnumSet.copyOf(kinds));
   }
 
   /**
@@ -88,7 +133,10 @@ public record DiagnosticsPlan(boolean enabled, boolean atPruning, boolean atEnd,
       return 0;
     }
 
-    /** The diagnosis interval of a run: {@link #interval(long, long)} of its steps and checkpoint interval. */
+    /**
+     * The diagnosis interval of a run: {@link #interval(long, long)} of its steps and checkpoint
+     * interval.
+     */
     public long interval(RunSpec run) {
       return interval(run.training().steps(), run.checkpointEvery());
     }
@@ -100,22 +148,39 @@ public record DiagnosticsPlan(boolean enabled, boolean atPruning, boolean atEnd,
 
     /** The percentage as written: 10, 12.5. */
     String percentText() {
-      return percent == Math.rint(percent) ? Long.toString((long) percent) : Double.toString(percent);
+      return percent == Math.rint(percent)
+          ? Long.toString((long) percent)
+          : Double.toString(percent);
     }
   }
 
   /** No diagnostics (the probe settings are the defaults, should anything read them). */
   public static DiagnosticsPlan none() {
-    return new DiagnosticsPlan(false, false, false, Every.NONE, DiagnosticsOptions.DEFAULT_PROBE_SAMPLES,
-        DiagnosticsOptions.DEFAULT_HUTCHINSON_PROBES, EnumSet.allOf(Structure.Kind.class), true);
+    return new DiagnosticsPlan(
+        false,
+        false,
+        false,
+        Every.NONE,
+        DiagnosticsOptions.DEFAULT_PROBE_SAMPLES,
+        DiagnosticsOptions.DEFAULT_HUTCHINSON_PROBES,
+        EnumSet.allOf(Structure.Kind.class),
+        true);
   }
 
-  /** {@link DiagnosticsOptions#defaults()} with this plan's probe counts, kinds, whole-model choice and kernel. */
+  /**
+   * {@link DiagnosticsOptions#defaults()} with this plan's probe counts, kinds, whole-model choice
+   * and kernel.
+   */
   public DiagnosticsOptions toOptions() {
-    return DiagnosticsOptions.defaults().withProbeSamples(probeSamples).withHutchinsonProbes(hutchinsonProbes)
-        .withKinds(kinds, wholeModel).withKernel(kernel).withActiveProbes(activeProbes)
-        .withSmoothness(new HessianPowerIteration.Settings(HessianPowerIteration.Settings.DEFAULT_TOLERANCE,
-            betaIterations, false));
+    return DiagnosticsOptions.defaults()
+        .withProbeSamples(probeSamples)
+        .withHutchinsonProbes(hutchinsonProbes)
+        .withKinds(kinds, wholeModel)
+        .withKernel(kernel)
+        .withActiveProbes(activeProbes)
+        .withSmoothness(
+            new HessianPowerIteration.Settings(
+                HessianPowerIteration.Settings.DEFAULT_TOLERANCE, betaIterations, false));
   }
 
   /**
@@ -138,7 +203,8 @@ public record DiagnosticsPlan(boolean enabled, boolean atPruning, boolean atEnd,
         switch (point.string()) {
           case "pruning" -> atPruning = true;
           case "end" -> atEnd = true;
-          default -> throw point.error("unknown checkpoint '" + point.text() + "'; allowed: pruning, end");
+          default ->
+              throw point.error("unknown checkpoint '" + point.text() + "'; allowed: pruning, end");
         }
       }
     }
@@ -149,15 +215,23 @@ public record DiagnosticsPlan(boolean enabled, boolean atPruning, boolean atEnd,
     YamlNode kernel = block.get("kernel");
     YamlNode activeProbes = block.get("active_probes");
     YamlNode betaIterations = block.get("beta_iterations");
-    return new DiagnosticsPlan(true, atPruning, atEnd, every(block.get("every")),
-        probeSamples == null ? DiagnosticsOptions.DEFAULT_PROBE_SAMPLES
+    return new DiagnosticsPlan(
+        true,
+        atPruning,
+        atEnd,
+        every(block.get("every")),
+        probeSamples == null
+            ? DiagnosticsOptions.DEFAULT_PROBE_SAMPLES
             : (int) probeSamples.wholeNumber(2, Integer.MAX_VALUE),
-        hutchinsonProbes == null ? DiagnosticsOptions.DEFAULT_HUTCHINSON_PROBES
+        hutchinsonProbes == null
+            ? DiagnosticsOptions.DEFAULT_HUTCHINSON_PROBES
             : (int) hutchinsonProbes.wholeNumber(0, Integer.MAX_VALUE),
         structures == null ? EnumSet.allOf(Structure.Kind.class) : kinds(structures),
-        wholeModel == null || wholeModel.flag(), kernel == null ? KernelKind.PNTK : kernel(kernel),
+        wholeModel == null || wholeModel.flag(),
+        kernel == null ? KernelKind.PNTK : kernel(kernel),
         activeProbes != null && activeProbes.flag(),
-        betaIterations == null ? HessianPowerIteration.Settings.DEFAULT_MAX_ITERATIONS
+        betaIterations == null
+            ? HessianPowerIteration.Settings.DEFAULT_MAX_ITERATIONS
             : (int) betaIterations.wholeNumber(0, Integer.MAX_VALUE));
   }
 
@@ -192,8 +266,10 @@ public record DiagnosticsPlan(boolean enabled, boolean atPruning, boolean atEnd,
       return Every.percent(percent);
     }
     if (!text.matches("[0-9]+")) {
-      throw every.error("must be a number of steps (e.g. 500), a share of each run (e.g. 10%) or none, got '"
-          + text + "'");
+      throw every.error(
+          "must be a number of steps (e.g. 500), a share of each run (e.g. 10%) or none, got '"
+              + text
+              + "'");
     }
     return Every.steps(every.wholeNumber(1, Long.MAX_VALUE));
   }
@@ -220,25 +296,54 @@ public record DiagnosticsPlan(boolean enabled, boolean atPruning, boolean atEnd,
       }
     }
     if (!cellsByInterval.isEmpty()) {
-      where.add("every " + (every.percent() > 0 ? every.percentText() + " % of a run (" : "")
-          + cellsByInterval.entrySet().stream()
-              .map(e -> String.format(Locale.ROOT, "%,d steps in %d cell%s", e.getKey(), e.getValue(),
-                  e.getValue() == 1 ? "" : "s"))
-              .collect(Collectors.joining(", ")) + (every.percent() > 0 ? ")" : ""));
+      where.add(
+          "every "
+              + (every.percent() > 0 ? every.percentText() + " % of a run (" : "")
+              + cellsByInterval.entrySet().stream()
+                  .map(
+                      e ->
+                          String.format(
+                              Locale.ROOT,
+                              "%,d steps in %d cell%s",
+                              e.getKey(),
+                              e.getValue(),
+                              e.getValue() == 1 ? "" : "s"))
+                  .collect(Collectors.joining(", "))
+              + (every.percent() > 0 ? ")" : ""));
     }
     if (atEnd) {
       where.add("at the end");
     }
-    String kindsText = kinds.size() == Structure.Kind.values().length ? "every structure kind"
-        : kinds.stream().map(k -> k.name().toLowerCase(Locale.ROOT)).collect(Collectors.joining(", ")) + " kernels";
-    return "diagnostics: " + String.join(", ", where) + "; n = " + probeSamples + ", " + hutchinsonProbes
-        + " Hutchinson probes, " + kernel + " kernel" + (activeProbes ? " over active probes" : "") + ", " + kindsText
+    String kindsText =
+        kinds.size() == Structure.Kind.values().length
+            ? "every structure kind"
+            : kinds.stream()
+                    .map(k -> k.name().toLowerCase(Locale.ROOT))
+                    .collect(Collectors.joining(", "))
+                + " kernels";
+    return "diagnostics: "
+        + String.join(", ", where)
+        + "; n = "
+        + probeSamples
+        + ", "
+        + hutchinsonProbes
+        + " Hutchinson probes, "
+        + kernel
+        + " kernel"
+        + (activeProbes ? " over active probes" : "")
+        + ", "
+        + kindsText
         + (wholeModel ? ", the whole-model kernel" : ", no whole-model kernel")
         + (betaIterations == 0 ? ", no beta" : "")
-        + (mostKept > 0 ? "; a run keeps up to " + mostKept + " periodic checkpoints for them beyond keep_last" : "");
+        + (mostKept > 0
+            ? "; a run keeps up to " + mostKept + " periodic checkpoints for them beyond keep_last"
+            : "");
   }
 
-  /** {@code all}, or kind names in lower case ({@code head}, or {@code heads} as pruning scopes write them). */
+  /**
+   * {@code all}, or kind names in lower case ({@code head}, or {@code heads} as pruning scopes
+   * write them).
+   */
   private static Set<Structure.Kind> kinds(YamlNode structures) {
     List<YamlNode> names = structures.isList() ? structures.list() : List.of(structures);
     if (names.isEmpty()) {
@@ -250,12 +355,23 @@ public record DiagnosticsPlan(boolean enabled, boolean atPruning, boolean atEnd,
         kinds.addAll(EnumSet.allOf(Structure.Kind.class));
         continue;
       }
-      Structure.Kind kind = Arrays.stream(Structure.Kind.values())
-          .filter(k -> name.text().equals(k.name().toLowerCase(Locale.ROOT))
-              || name.text().equals(k.name().toLowerCase(Locale.ROOT) + "s"))
-          .findFirst().orElseThrow(() -> name.error("unknown structure kind '" + name.text() + "'; allowed: "
-              + Arrays.stream(Structure.Kind.values()).map(k -> k.name().toLowerCase(Locale.ROOT))
-              .collect(Collectors.joining(", ")) + ", all"));
+      Structure.Kind kind =
+          Arrays.stream(Structure.Kind.values())
+              .filter(
+                  k ->
+                      name.text().equals(k.name().toLowerCase(Locale.ROOT))
+                          || name.text().equals(k.name().toLowerCase(Locale.ROOT) + "s"))
+              .findFirst()
+              .orElseThrow(
+                  () ->
+                      name.error(
+                          "unknown structure kind '"
+                              + name.text()
+                              + "'; allowed: "
+                              + Arrays.stream(Structure.Kind.values())
+                                  .map(k -> k.name().toLowerCase(Locale.ROOT))
+                                  .collect(Collectors.joining(", "))
+                              + ", all"));
       kinds.add(kind);
     }
     return kinds;

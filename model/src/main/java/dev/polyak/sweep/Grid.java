@@ -22,14 +22,27 @@ import java.util.stream.Stream;
  * @param axes the grid's axes in the order written, the seed axis included (last when the seeds are
  *     given at the top level, a single seed 0 when not given at all)
  * @param common the top-level run-file keys other than seed and pruning
- * @param pruning the top-level {@code pruning:} block: the keys every pruned cell shares (null: none)
+ * @param pruning the top-level {@code pruning:} block: the keys every pruned cell shares (null:
+ *     none)
  * @param method the method of every cell when {@code method} is not an axis (null when it is)
  * @param base the folder relative data paths are resolved against (null: left as written)
  */
-record Grid(List<Axis> axes, Map<String, YamlNode> common, YamlNode pruning, MethodChoice method, Path base) {
-  /** Keys that may be axes: every run-file key but the pruning block, plus the block's method and ratio. */
-  static final List<String> AXIS_KEYS = Stream.concat(
-      RunFile.KEYS.stream().filter(key -> !key.equals("pruning")), Stream.of("seeds", "method", "ratio")).toList();
+record Grid(
+    List<Axis> axes,
+    Map<String, YamlNode> common,
+    YamlNode pruning,
+    MethodChoice method,
+    Path base) {
+  /**
+   * Keys that may be axes: every run-file key but the pruning block, plus the block's method and
+   * ratio.
+   */
+  static final List<String> AXIS_KEYS =
+      Stream.concat(
+              RunFile.KEYS.stream().filter(key -> !key.equals("pruning")),
+              Stream.of("seeds", "method", "ratio"))
+          .toList();
+
   /** Keys every cell needs, at the top level or as an axis. */
   private static final List<String> REQUIRED = List.of("model", "data", "steps");
 
@@ -40,11 +53,23 @@ record Grid(List<Axis> axes, Map<String, YamlNode> common, YamlNode pruning, Met
       grid.allowOnly(AXIS_KEYS);
       grid.map().forEach((key, node) -> axes.add(Axis.read(key, node)));
     }
-    List<YamlNode> seeds = Stream.of(grid == null ? null : grid.get("seed"), grid == null ? null : grid.get("seeds"),
-        root.get("seed"), root.get("seeds")).filter(Objects::nonNull).toList();
+    List<YamlNode> seeds =
+        Stream.of(
+                grid == null ? null : grid.get("seed"),
+                grid == null ? null : grid.get("seeds"),
+                root.get("seed"),
+                root.get("seeds"))
+            .filter(Objects::nonNull)
+            .toList();
     if (seeds.size() > 1) {
-      throw seeds.get(1).error("the seeds are already given by " + seeds.get(0).path() + " (line " + seeds.get(0).line()
-          + "); give them once");
+      throw seeds
+          .get(1)
+          .error(
+              "the seeds are already given by "
+                  + seeds.get(0).path()
+                  + " (line "
+                  + seeds.get(0).line()
+                  + "); give them once");
     }
     if (seeds.isEmpty()) {
       axes.add(new Axis("seed", List.of(new AxisValue("0", 0L, null))));
@@ -57,22 +82,29 @@ record Grid(List<Axis> axes, Map<String, YamlNode> common, YamlNode pruning, Met
     }
     for (Axis axis : axes) {
       String key = axis.key();
-      YamlNode twice = key.equals("method") || key.equals("ratio") ? (pruning == null ? null : pruning.get(key))
-          : key.equals("seed") ? null : root.get(key);
+      YamlNode twice =
+          key.equals("method") || key.equals("ratio")
+              ? (pruning == null ? null : pruning.get(key))
+              : key.equals("seed") ? null : root.get(key);
       if (twice != null) {
         throw twice.error("is also a grid axis (grid." + key + "); give it in one place");
       }
     }
     for (String key : REQUIRED) {
       if (root.get(key) == null && axes.stream().noneMatch(axis -> axis.key().equals(key))) {
-        throw root.error("every cell needs " + String.join(", ", REQUIRED) + "; " + key
-            + " is missing (give it at the top level or as a grid axis)");
+        throw root.error(
+            "every cell needs "
+                + String.join(", ", REQUIRED)
+                + "; "
+                + key
+                + " is missing (give it at the top level or as a grid axis)");
       }
     }
     Map<String, YamlNode> common = new LinkedHashMap<>(root.map());
     common.keySet().retainAll(RunFile.KEYS);
     common.keySet().removeAll(List.of("seed", "pruning"));
-    return new Grid(axes, Collections.unmodifiableMap(common), pruning, commonMethod(axes, pruning), base);
+    return new Grid(
+        axes, Collections.unmodifiableMap(common), pruning, commonMethod(axes, pruning), base);
   }
 
   /** The method of every cell when the grid has no method axis: the pruning block's, else dense. */
@@ -85,13 +117,15 @@ record Grid(List<Axis> axes, Map<String, YamlNode> common, YamlNode pruning, Met
     }
     YamlNode method = pruning.get("method");
     if (method == null) {
-      throw pruning.error("no pruning method: give the methods as grid.method, or one as pruning.method");
+      throw pruning.error(
+          "no pruning method: give the methods as grid.method, or one as pruning.method");
     }
     return MethodChoice.read(method);
   }
 
   /**
-   * Every cell, in grid order; cells that are the same run (dense cells across ratios) are kept once.
+   * Every cell, in grid order; cells that are the same run (dense cells across ratios) are kept
+   * once.
    *
    * @param every the diagnostics' periodic cadence; a cell's run file keeps the checkpoints at its
    *     multiples ({@code keep_every}), and a cadence in steps must be a multiple of each cell's
@@ -109,12 +143,22 @@ record Grid(List<Axis> axes, Map<String, YamlNode> common, YamlNode pruning, Met
       Cell cell = cell(chosen, every, where);
       Cell first = cells.putIfAbsent(cell.runId(), cell);
       if (first != null && !first.labels().equals(cell.labels())) {
-        String differs = cell.labels().keySet().stream()
-            .filter(key -> !cell.labels().get(key).equals(first.labels().get(key))).findFirst().orElseThrow();
+        String differs =
+            cell.labels().keySet().stream()
+                .filter(key -> !cell.labels().get(key).equals(first.labels().get(key)))
+                .findFirst()
+                .orElseThrow();
         YamlNode node = chosen.get(differs).node();
-        throw Objects.requireNonNull(node).error("cell " + words(cell.labels()) + " is the same run as cell "
-            + words(first.labels()) + " (run id " + cell.runId() + "): data folders, checkpoint_every, keep_last"
-            + " and keep_every do not enter a run id, so the two would share one run folder");
+        throw Objects.requireNonNull(node)
+            .error(
+                "cell "
+                    + words(cell.labels())
+                    + " is the same run as cell "
+                    + words(first.labels())
+                    + " (run id "
+                    + cell.runId()
+                    + "): data folders, checkpoint_every, keep_last"
+                    + " and keep_every do not enter a run id, so the two would share one run folder");
       }
     } while (next(at));
     return List.copyOf(cells.values());
@@ -131,18 +175,23 @@ record Grid(List<Axis> axes, Map<String, YamlNode> common, YamlNode pruning, Met
   }
 
   private Cell cell(Map<String, AxisValue> chosen, DiagnosticsPlan.Every every, YamlNode where) {
-    MethodChoice methodHere = chosen.containsKey("method") ? (MethodChoice) chosen.get("method").value() : method;
+    MethodChoice methodHere =
+        chosen.containsKey("method") ? (MethodChoice) chosen.get("method").value() : method;
     boolean dense = methodHere.method() == PruningMethod.DENSE;
     Map<String, String> labels = new LinkedHashMap<>();
-    chosen.forEach((key, value) -> {
-      if (!(dense && key.equals("ratio"))) {
-        labels.put(key, value.label());
-      }
-    });
+    chosen.forEach(
+        (key, value) -> {
+          if (!(dense && key.equals("ratio"))) {
+            labels.put(key, value.label());
+          }
+        });
     Map<String, Object> run = new LinkedHashMap<>();
     for (String key : RunFile.KEYS) {
-      run.put(key, chosen.containsKey(key) ? chosen.get(key).value() : common.containsKey(key) ? common.get(key).plain()
-          : null);
+      run.put(
+          key,
+          chosen.containsKey(key)
+              ? chosen.get(key).value()
+              : common.containsKey(key) ? common.get(key).plain() : null);
     }
     if (run.get("data") instanceof String data && base != null) {
       run.put("data", base.resolve(data).normalize().toString());
@@ -152,16 +201,22 @@ record Grid(List<Axis> axes, Map<String, YamlNode> common, YamlNode pruning, Met
     RunSpec spec = parse(text, chosen, labels);
     long interval = every.interval(spec);
     if (interval % spec.checkpointEvery() != 0) {
-      throw where.error(interval + " is not a multiple of checkpoint_every (" + spec.checkpointEvery() + ") in cell "
-          + words(labels));
+      throw where.error(
+          interval
+              + " is not a multiple of checkpoint_every ("
+              + spec.checkpointEvery()
+              + ") in cell "
+              + words(labels));
     }
     if (interval > 0 && (spec.keepEvery() == 0 || interval % spec.keepEvery() != 0)) {
-      // keep_every is no part of a run id: the periodic checkpoints the diagnostics read outlive keep_last
+      // keep_every is no part of a run id: the periodic checkpoints the diagnostics read outlive
+      // keep_last
       run.put("keep_every", interval);
       text = RunFile.write(run);
       spec = spec.withKeepEvery(interval);
     }
-    // A config always names its model, an axis or not, so that tables and charts say what was trained.
+    // A config always names its model, an axis or not, so that tables and charts say what was
+    // trained.
     Map<String, String> config = new LinkedHashMap<>();
     if (!labels.containsKey("model")) {
       config.put("model", spec.model());
@@ -170,8 +225,17 @@ record Grid(List<Axis> axes, Map<String, YamlNode> common, YamlNode pruning, Met
     config.remove("seed");
     Map<String, String> baseline = new LinkedHashMap<>(config);
     baseline.keySet().removeAll(List.of("method", "ratio"));
-    return new Cell(spec.runId(), words(config), words(baseline), labels, spec.training().seed(),
-        spec.pruning().method().id(), ratio(spec.pruning()), spec.model(), text, spec);
+    return new Cell(
+        spec.runId(),
+        words(config),
+        words(baseline),
+        labels,
+        spec.training().seed(),
+        spec.pruning().method().id(),
+        ratio(spec.pruning()),
+        spec.model(),
+        text,
+        spec);
   }
 
   /** The cell's pruning block: the shared keys, its method and options, and its ratio. */
@@ -211,8 +275,8 @@ record Grid(List<Axis> axes, Map<String, YamlNode> common, YamlNode pruning, Met
   }
 
   /**
-   * The cell's RunSpec; its errors name the cell and, where the sweep file sets the key the error is
-   * about ({@link RunFileException#key()}), that key's line in the sweep file.
+   * The cell's RunSpec; its errors name the cell and, where the sweep file sets the key the error
+   * is about ({@link RunFileException#key()}), that key's line in the sweep file.
    */
   private RunSpec parse(String text, Map<String, AxisValue> chosen, Map<String, String> labels) {
     try {
@@ -229,7 +293,8 @@ record Grid(List<Axis> axes, Map<String, YamlNode> common, YamlNode pruning, Met
    * <detail>}, the line found from the error's key alone (without a line where the sweep file does
    * not set that key).
    */
-  IllegalArgumentException attribute(RunFileException e, Map<String, AxisValue> chosen, Map<String, String> labels) {
+  IllegalArgumentException attribute(
+      RunFileException e, Map<String, AxisValue> chosen, Map<String, String> labels) {
     YamlNode node = responsible(e.key(), chosen);
     String cell = "cell " + words(labels) + ": " + e.detail();
     return node == null ? new IllegalArgumentException(cell, e) : node.error(cell);
@@ -250,7 +315,8 @@ record Grid(List<Axis> axes, Map<String, YamlNode> common, YamlNode pruning, Met
       String option = path.length > 2 ? path[2] : "";
       AxisValue methodValue = chosen.get("method");
       YamlNode shared = pruning == null ? null : pruning.get("options");
-      if (methodValue != null && ((MethodChoice) methodValue.value()).options().containsKey(option)) {
+      if (methodValue != null
+          && ((MethodChoice) methodValue.value()).options().containsKey(option)) {
         return methodValue.node();
       }
       if (shared != null && shared.isMap() && shared.get(option) != null) {
@@ -269,6 +335,8 @@ record Grid(List<Axis> axes, Map<String, YamlNode> common, YamlNode pruning, Met
 
   /** {@code key=value} pairs joined by spaces. */
   private static String words(Map<String, String> labels) {
-    return labels.entrySet().stream().map(e -> e.getKey() + "=" + e.getValue()).collect(Collectors.joining(" "));
+    return labels.entrySet().stream()
+        .map(e -> e.getKey() + "=" + e.getValue())
+        .collect(Collectors.joining(" "));
   }
 }

@@ -27,16 +27,19 @@ record MethodChoice(PruningMethod method, String label, Map<String, Object> opti
     }
     YamlNode name = node.get("name");
     if (name == null) {
-      throw node.error("a method written as a map needs its name, e.g. {name: pl-gate, alpha: 0.5}");
+      throw node.error(
+          "a method written as a map needs its name, e.g. {name: pl-gate, alpha: 0.5}");
     }
     PruningMethod method = method(name);
     YamlNode label = node.get("label");
     Map<String, Object> options = new LinkedHashMap<>();
-    node.map().forEach((key, value) -> {
-      if (!key.equals("name") && !key.equals("label")) {
-        options.put(key, value.plain());
-      }
-    });
+    node.map()
+        .forEach(
+            (key, value) -> {
+              if (!key.equals("name") && !key.equals("label")) {
+                options.put(key, value.plain());
+              }
+            });
     try {
       method.validate(options);
     } catch (IllegalArgumentException e) {
@@ -49,8 +52,13 @@ record MethodChoice(PruningMethod method, String label, Map<String, Object> opti
     try {
       return PruningMethod.of(name.string());
     } catch (IllegalArgumentException e) {
-      throw name.error("unknown method '" + name.text() + "'; allowed: "
-          + Arrays.stream(PruningMethod.values()).map(PruningMethod::id).collect(Collectors.joining(", ")));
+      throw name.error(
+          "unknown method '"
+              + name.text()
+              + "'; allowed: "
+              + Arrays.stream(PruningMethod.values())
+                  .map(PruningMethod::id)
+                  .collect(Collectors.joining(", ")));
     }
   }
 }

@@ -15,23 +15,62 @@ import java.util.Map;
  */
 final class RunFile {
   /** The top-level keys of a run file. */
-  static final List<String> KEYS = List.of("model", "model_options", "data", "train_split", "eval_split", "seed",
-      "steps", "batch_size", "optimizer", "learning_rate", "schedule", "warmup_steps", "weight_decay", "momentum",
-      "max_gradient_norm", "eval_every", "eval_samples", "checkpoint_every", "keep_last", "keep_every", "pruning");
-  /** The keys of its {@code pruning:} block. */
-  static final List<String> PRUNING_KEYS = List.of("method", "scope", "schedule", "step", "ratio", "start_epoch",
-      "end_epoch", "every_epochs", "fraction", "final_ratio", "allocation", "min_per_layer", "scoring_samples", "scoring_batch",
-      "options");
+  static final List<String> KEYS =
+      List.of(
+          "model",
+          "model_options",
+          "data",
+          "train_split",
+          "eval_split",
+          "seed",
+          "steps",
+          "batch_size",
+          "optimizer",
+          "learning_rate",
+          "schedule",
+          "warmup_steps",
+          "weight_decay",
+          "momentum",
+          "max_gradient_norm",
+          "eval_every",
+          "eval_samples",
+          "checkpoint_every",
+          "keep_last",
+          "keep_every",
+          "pruning");
 
-  private static final ObjectMapper YAML = new ObjectMapper(YAMLFactory.builder()
-      .disable(YAMLGenerator.Feature.WRITE_DOC_START_MARKER)
-      .enable(YAMLGenerator.Feature.MINIMIZE_QUOTES)
-      .enable(YAMLGenerator.Feature.ALWAYS_QUOTE_NUMBERS_AS_STRINGS)
-      .build());
+  /** The keys of its {@code pruning:} block. */
+  static final List<String> PRUNING_KEYS =
+      List.of(
+          "method",
+          "scope",
+          "schedule",
+          "step",
+          "ratio",
+          "start_epoch",
+          "end_epoch",
+          "every_epochs",
+          "fraction",
+          "final_ratio",
+          "allocation",
+          "min_per_layer",
+          "scoring_samples",
+          "scoring_batch",
+          "options");
+
+  private static final ObjectMapper YAML =
+      new ObjectMapper(
+          YAMLFactory.builder()
+              .disable(YAMLGenerator.Feature.WRITE_DOC_START_MARKER)
+              .enable(YAMLGenerator.Feature.MINIMIZE_QUOTES)
+              .enable(YAMLGenerator.Feature.ALWAYS_QUOTE_NUMBERS_AS_STRINGS)
+              .build());
 
   private RunFile() {}
 
-  /** The run file of {@code keys} (run-file keys to values; the pruning block a map of its keys). */
+  /**
+   * The run file of {@code keys} (run-file keys to values; the pruning block a map of its keys).
+   */
   static String write(Map<String, Object> keys) {
     Map<String, Object> ordered = ordered(keys, KEYS);
     if (ordered.get("pruning") instanceof Map<?, ?> pruning) {

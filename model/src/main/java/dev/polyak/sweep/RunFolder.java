@@ -40,7 +40,8 @@ public final class RunFolder {
    * @param wallSeconds wall time of the last attempt
    * @param resumedFromStep the step the last attempt resumed from (0 = from scratch)
    */
-  public record State(int attempts, String worker, String device, double wallSeconds, long resumedFromStep) {
+  public record State(
+      int attempts, String worker, String device, double wallSeconds, long resumedFromStep) {
     static State none() {
       return new State(0, "", "", 0, 0);
     }
@@ -59,15 +60,21 @@ public final class RunFolder {
     return folder;
   }
 
-  /** FINISHED or DIVERGED from {@code result.json}, else FAILED if {@code failure.json} exists, else NONE. */
+  /**
+   * FINISHED or DIVERGED from {@code result.json}, else FAILED if {@code failure.json} exists, else
+   * NONE.
+   */
   public Recorded recorded() {
-    return result().map(r -> r.status() == TrainingRun.Status.FINISHED ? Recorded.FINISHED : Recorded.DIVERGED)
+    return result()
+        .map(r -> r.status() == TrainingRun.Status.FINISHED ? Recorded.FINISHED : Recorded.DIVERGED)
         .orElse(Files.exists(folder.resolve(FAILURE)) ? Recorded.FAILED : Recorded.NONE);
   }
 
   /** The run's {@code result.json}, when it ended FINISHED or DIVERGED. */
   public Optional<TrainingRun.Result> result() {
-    return Files.exists(folder.resolve(RESULT)) ? Optional.of(TrainingRun.readResult(folder)) : Optional.empty();
+    return Files.exists(folder.resolve(RESULT))
+        ? Optional.of(TrainingRun.readResult(folder))
+        : Optional.empty();
   }
 
   public State state() {

@@ -7,11 +7,12 @@ import java.util.List;
  * Which cells of a sweep train in this invocation; the others only report what their folders hold.
  *
  * <ul>
- *   <li>Default: train every run that has no recorded outcome (new cells, and unfinished runs, which
- *       resume from their newest valid checkpoint) and every run whose last attempt FAILED; runs
- *       that FINISHED or DIVERGED keep their result.
- *   <li>{@code rerunFailed}: train only the runs recorded FAILED or DIVERGED (a diverged run resumes
- *       from its newest valid checkpoint before the divergence, which is worth it after a fix).
+ *   <li>Default: train every run that has no recorded outcome (new cells, and unfinished runs,
+ *       which resume from their newest valid checkpoint) and every run whose last attempt FAILED;
+ *       runs that FINISHED or DIVERGED keep their result.
+ *   <li>{@code rerunFailed}: train only the runs recorded FAILED or DIVERGED (a diverged run
+ *       resumes from its newest valid checkpoint before the divergence, which is worth it after a
+ *       fix).
  *   <li>{@code only}: train only the runs whose id starts with one of these prefixes.
  * </ul>
  *

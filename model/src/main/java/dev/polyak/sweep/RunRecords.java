@@ -12,7 +12,10 @@ import dev.polyak.train.TrainingRun;
 import java.util.ArrayList;
 import java.util.List;
 
-/** A run's report records, made from what its folder holds: the result, the pruning events, the sweep's state. */
+/**
+ * A run's report records, made from what its folder holds: the result, the pruning events, the
+ * sweep's state.
+ */
 public final class RunRecords {
   private RunRecords() {}
 
@@ -21,7 +24,8 @@ public final class RunRecords {
    * (mean step time × steps of each interval) and the wall time of the pruning events before each
    * record's step (an event at step s happens after the evaluation at s).
    */
-  public static List<MetricRow> metrics(RunTask task, List<MetricRecord> records, List<PruneEvent> events) {
+  public static List<MetricRow> metrics(
+      RunTask task, List<MetricRecord> records, List<PruneEvent> events) {
     List<MetricRow> rows = new ArrayList<>(records.size());
     double stepSeconds = 0;
     long previous = 0;
@@ -34,39 +38,54 @@ public final class RunRecords {
           pruning += e.getWallSeconds();
         }
       }
-      rows.add(MetricRow.newBuilder()
-          .setRunId(task.getRunId())
-          .setConfig(task.getConfig())
-          .setSeed(task.getSeed())
-          .setStep(r.step())
-          .setTrainLoss(r.trainLoss())
-          .setEvalLoss(r.evalLoss())
-          .setEvalMetric(r.evalMetric())
-          .setLearningRate(r.learningRate())
-          .setStepMillis(r.stepMillis())
-          .setKeptParameters(r.keptParameters())
-          .setElapsedSeconds(stepSeconds + pruning)
-          .build());
+      rows.add(
+          MetricRow.newBuilder()
+              .setRunId(task.getRunId())
+              .setConfig(task.getConfig())
+              .setSeed(task.getSeed())
+              .setStep(r.step())
+              .setTrainLoss(r.trainLoss())
+              .setEvalLoss(r.evalLoss())
+              .setEvalMetric(r.evalMetric())
+              .setLearningRate(r.learningRate())
+              .setStepMillis(r.stepMillis())
+              .setKeptParameters(r.keptParameters())
+              .setElapsedSeconds(stepSeconds + pruning)
+              .build());
     }
     return rows;
   }
 
   /** The record of a run that ended FINISHED or DIVERGED. */
-  public static RunRecord ended(RunTask task, RunSpec spec, TrainingRun.Result result, List<PruneEvent> events,
+  public static RunRecord ended(
+      RunTask task,
+      RunSpec spec,
+      TrainingRun.Result result,
+      List<PruneEvent> events,
       RunFolder.State state) {
     RunRecord.Builder record = common(task, spec, state);
-    record.setStatus(result.status() == TrainingRun.Status.FINISHED ? RunStatus.FINISHED : RunStatus.DIVERGED)
-        .setDivergedAtStep(result.status() == TrainingRun.Status.DIVERGED ? result.divergedAtStep() : null)
+    record
+        .setStatus(
+            result.status() == TrainingRun.Status.FINISHED
+                ? RunStatus.FINISHED
+                : RunStatus.DIVERGED)
+        .setDivergedAtStep(
+            result.status() == TrainingRun.Status.DIVERGED ? result.divergedAtStep() : null)
         .setTrainSeconds(result.stepSeconds())
         .setPruningSeconds(events.stream().mapToDouble(PruneEvent::getWallSeconds).sum())
         .setPruneSteps(List.copyOf(result.pruneSteps()));
-    result.last().ifPresent(last -> record
-        .setLastGoodStep(last.step())
-        .setFinalTrainLoss(last.trainLoss())
-        .setFinalEvalLoss(last.evalLoss())
-        .setFinalEvalMetric(last.evalMetric())
-        .setFinalTrainMetric(spec.family().transformer() ? Math.exp(last.trainLoss()) : last.trainLoss())
-        .setKeptParameters(last.keptParameters()));
+    result
+        .last()
+        .ifPresent(
+            last ->
+                record
+                    .setLastGoodStep(last.step())
+                    .setFinalTrainLoss(last.trainLoss())
+                    .setFinalEvalLoss(last.evalLoss())
+                    .setFinalEvalMetric(last.evalMetric())
+                    .setFinalTrainMetric(
+                        spec.family().transformer() ? Math.exp(last.trainLoss()) : last.trainLoss())
+                    .setKeptParameters(last.keptParameters()));
     return record.build();
   }
 

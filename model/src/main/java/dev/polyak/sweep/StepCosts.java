@@ -11,16 +11,17 @@ import java.util.OptionalDouble;
  * switch-tiny / bert-tiny (250 / 180). Re-measure and update them here, in one place.
  */
 final class StepCosts {
-  private static final Map<String, Double> MILLIS_PER_STEP = Map.of(
-      "mlp", 2.0,
-      "bert-tiny", 180.0,
-      "bert-small", 1400.0,
-      "bert-base", 9000.0,
-      "switch-tiny", 250.0,
-      "switch-small", 1400.0 * 250 / 180,
-      "switch-base", 9000.0 * 250 / 180,
-      "vgg16", 1200.0,
-      "resnet56", 900.0);
+  private static final Map<String, Double> MILLIS_PER_STEP =
+      Map.of(
+          "mlp", 2.0,
+          "bert-tiny", 180.0,
+          "bert-small", 1400.0,
+          "bert-base", 9000.0,
+          "switch-tiny", 250.0,
+          "switch-small", 1400.0 * 250 / 180,
+          "switch-base", 9000.0 * 250 / 180,
+          "vgg16", 1200.0,
+          "resnet56", 900.0);
 
   private StepCosts() {}
 

@@ -7,8 +7,8 @@ import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * What the training workers of this JVM are doing, for a local progress display (embedded Flink and
- * the DirectRunner run the workers in the driver's JVM; on a cluster, Beam's metrics in the Flink UI
- * say the same). Process-wide, so a driver runs one sweep at a time.
+ * the DirectRunner run the workers in the driver's JVM; on a cluster, Beam's metrics in the Flink
+ * UI say the same). Process-wide, so a driver runs one sweep at a time.
  */
 public final class SweepProgress {
   private static final Map<String, long[]> RUNNING = new ConcurrentHashMap<>();
@@ -17,7 +17,10 @@ public final class SweepProgress {
 
   private SweepProgress() {}
 
-  /** A snapshot: runs ended in this process, runs training now, and optimizer steps trained in this process. */
+  /**
+   * A snapshot: runs ended in this process, runs training now, and optimizer steps trained in this
+   * process.
+   */
   public record Snapshot(int done, int running, long stepsTrained) {}
 
   public static void reset() {

@@ -25,8 +25,10 @@ import java.util.stream.Stream;
  * @param out the output folder, absolute when the sweep file's folder is known; null when not given
  */
 public record SweepSpec(List<Cell> cells, DiagnosticsPlan diagnostics, String device, String out) {
-  private static final List<String> TOP_KEYS = Stream.concat(RunFile.KEYS.stream(),
-      Stream.of("seeds", "grid", "diagnostics", "device", "out")).toList();
+  private static final List<String> TOP_KEYS =
+      Stream.concat(
+              RunFile.KEYS.stream(), Stream.of("seeds", "grid", "diagnostics", "device", "out"))
+          .toList();
 
   public SweepSpec {
     cells = List.copyOf(cells);
@@ -61,21 +63,25 @@ public record SweepSpec(List<Cell> cells, DiagnosticsPlan diagnostics, String de
    */
   public static SweepSpec parse(String yaml, Path base) {
     if (yaml.isBlank()) {
-      throw new IllegalArgumentException("the sweep file is empty; it needs at least model, data and steps");
+      throw new IllegalArgumentException(
+          "the sweep file is empty; it needs at least model, data and steps");
     }
     YamlNode root = YamlNode.read(yaml);
     if (!root.isMap()) {
-      throw new IllegalArgumentException("line 1: a sweep file is a map of keys (model, data, steps, grid, ...), got '"
-          + root.shown() + "'");
+      throw new IllegalArgumentException(
+          "line 1: a sweep file is a map of keys (model, data, steps, grid, ...), got '"
+              + root.shown()
+              + "'");
     }
     root.allowOnly(TOP_KEYS);
     YamlNode diagnosticsBlock = root.get("diagnostics");
-    DiagnosticsPlan diagnostics = diagnosticsBlock == null ? DiagnosticsPlan.none()
-        : DiagnosticsPlan.read(diagnosticsBlock);
+    DiagnosticsPlan diagnostics =
+        diagnosticsBlock == null ? DiagnosticsPlan.none() : DiagnosticsPlan.read(diagnosticsBlock);
     String device = device(root.get("device"));
     String out = out(root.get("out"), base);
     YamlNode every = diagnosticsBlock == null ? null : diagnosticsBlock.get("every");
-    List<Cell> cells = Grid.read(root, base).cells(diagnostics.every(), every != null ? every : diagnosticsBlock);
+    List<Cell> cells =
+        Grid.read(root, base).cells(diagnostics.every(), every != null ? every : diagnosticsBlock);
     return new SweepSpec(cells, diagnostics, device, out);
   }
 
@@ -100,8 +106,11 @@ public record SweepSpec(List<Cell> cells, DiagnosticsPlan diagnostics, String de
     }
     String out = node.string();
     if (out.matches("[A-Za-z][A-Za-z0-9+.-]*://.*")) {
-      throw node.error("'" + out + "' is not a local path: the checkpoint store needs a local or mounted shared file"
-          + " system (e.g. NFS, or a Kubernetes volume); mount the store and give its path");
+      throw node.error(
+          "'"
+              + out
+              + "' is not a local path: the checkpoint store needs a local or mounted shared file"
+              + " system (e.g. NFS, or a Kubernetes volume); mount the store and give its path");
     }
     Path path = base == null ? Path.of(out) : base.resolve(out);
     return path.normalize().toString();

@@ -18,7 +18,8 @@ import java.util.OptionalDouble;
  * @param estimatedCpuHours hours of one core at the dev machine's speed; NaN when a preset has no
  *     measured step time
  */
-public record WorkEstimate(int cells, long totalSteps, Map<String, Long> stepsPerModel, double estimatedCpuHours) {
+public record WorkEstimate(
+    int cells, long totalSteps, Map<String, Long> stepsPerModel, double estimatedCpuHours) {
 
   public WorkEstimate {
     stepsPerModel = Collections.unmodifiableMap(new LinkedHashMap<>(stepsPerModel));
@@ -33,27 +34,42 @@ public record WorkEstimate(int cells, long totalSteps, Map<String, Long> stepsPe
     for (Map.Entry<String, Long> e : steps.entrySet()) {
       hours += hours(e.getKey(), e.getValue()).orElse(Double.NaN);
     }
-    return new WorkEstimate(cells.size(), steps.values().stream().mapToLong(Long::longValue).sum(), steps, hours);
+    return new WorkEstimate(
+        cells.size(), steps.values().stream().mapToLong(Long::longValue).sum(), steps, hours);
   }
 
   /** A few lines: the cells and steps, each model's steps and hours, and the total. */
   public String describe() {
-    StringBuilder text = new StringBuilder(String.format(Locale.ROOT, "%d cells, %,d training steps\n", cells,
-        totalSteps));
-    stepsPerModel.forEach((model, steps) -> {
-      OptionalDouble hours = hours(model, steps);
-      text.append(String.format(Locale.ROOT, "  %-12s %,14d steps  %s\n", model, steps,
-          hours.isPresent() ? String.format(Locale.ROOT, "%,.1f CPU hours", hours.getAsDouble()) : "no estimate"));
-    });
-    text.append(Double.isNaN(estimatedCpuHours)
-        ? "no estimate in all: a model has no measured step time"
-        : String.format(Locale.ROOT, "about %,.1f CPU hours in all (one core of the dev machine, training only)",
-            estimatedCpuHours));
+    StringBuilder text =
+        new StringBuilder(
+            String.format(Locale.ROOT, "%d cells, %,d training steps\n", cells, totalSteps));
+    stepsPerModel.forEach(
+        (model, steps) -> {
+          OptionalDouble hours = hours(model, steps);
+          text.append(
+              String.format(
+                  Locale.ROOT,
+                  "  %-12s %,14d steps  %s\n",
+                  model,
+                  steps,
+                  hours.isPresent()
+                      ? String.format(Locale.ROOT, "%,.1f CPU hours", hours.getAsDouble())
+                      : "no estimate"));
+        });
+    text.append(
+        Double.isNaN(estimatedCpuHours)
+            ? "no estimate in all: a model has no measured step time"
+            : String.format(
+                Locale.ROOT,
+                "about %,.1f CPU hours in all (one core of the dev machine, training only)",
+                estimatedCpuHours));
     return text.append("\n").toString();
   }
 
   private static OptionalDouble hours(String model, long steps) {
     OptionalDouble millis = StepCosts.millisPerStep(model);
-    return millis.isPresent() ? OptionalDouble.of(steps * millis.getAsDouble() / 3_600_000) : OptionalDouble.empty();
+    return millis.isPresent()
+        ? OptionalDouble.of(steps * millis.getAsDouble() / 3_600_000)
+        : OptionalDouble.empty();
   }
 }

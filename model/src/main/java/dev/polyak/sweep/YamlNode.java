@@ -16,10 +16,10 @@ import java.util.Map;
 import java.util.stream.Collectors;
 
 /**
- * A YAML value with where it was written, so that every error can say where to look: the line
- * (and column) of its key, or of the item itself inside a list, and its path from the root, e.g.
- * {@code grid.method[2]}. Scalars keep their text as written ({@code 1e-4}, not {@code 1.0E-4}),
- * which is what a cell's labels show.
+ * A YAML value with where it was written, so that every error can say where to look: the line (and
+ * column) of its key, or of the item itself inside a list, and its path from the root, e.g. {@code
+ * grid.method[2]}. Scalars keep their text as written ({@code 1e-4}, not {@code 1.0E-4}), which is
+ * what a cell's labels show.
  *
  * @param path dotted keys and list indices from the root ("" for the root)
  * @param line 1-based line of the key (or list item)
@@ -29,8 +29,14 @@ import java.util.stream.Collectors;
  * @param items a list's items (null unless a list)
  * @param fields a map's entries in the order written (null unless a map)
  */
-record YamlNode(String path, int line, int column, Object scalar, String text,
-    List<YamlNode> items, Map<String, YamlNode> fields) {
+record YamlNode(
+    String path,
+    int line,
+    int column,
+    Object scalar,
+    String text,
+    List<YamlNode> items,
+    Map<String, YamlNode> fields) {
 
   private static final YAMLFactory YAML = new YAMLFactory();
 
@@ -43,14 +49,17 @@ record YamlNode(String path, int line, int column, Object scalar, String text,
       return read(parser, "", 1, 1);
     } catch (JsonProcessingException e) {
       JsonLocation at = e.getLocation();
-      throw new IllegalArgumentException((at == null ? "" : "line " + at.getLineNr() + ", column " + at.getColumnNr()
-          + ": ") + "not valid YAML: " + e.getOriginalMessage());
+      throw new IllegalArgumentException(
+          (at == null ? "" : "line " + at.getLineNr() + ", column " + at.getColumnNr() + ": ")
+              + "not valid YAML: "
+              + e.getOriginalMessage());
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
   }
 
-  private static YamlNode read(JsonParser parser, String path, int line, int column) throws IOException {
+  private static YamlNode read(JsonParser parser, String path, int line, int column)
+      throws IOException {
     JsonToken token = parser.currentToken();
     if (token == JsonToken.START_OBJECT) {
       Map<String, YamlNode> fields = new LinkedHashMap<>();
@@ -59,10 +68,17 @@ record YamlNode(String path, int line, int column, Object scalar, String text,
         JsonLocation at = parser.currentTokenLocation();
         String keyPath = path.isEmpty() ? key : path + "." + key;
         parser.nextToken();
-        YamlNode first = fields.putIfAbsent(key, read(parser, keyPath, at.getLineNr(), at.getColumnNr()));
+        YamlNode first =
+            fields.putIfAbsent(key, read(parser, keyPath, at.getLineNr(), at.getColumnNr()));
         if (first != null) {
-          throw new IllegalArgumentException("line " + at.getLineNr() + ": " + keyPath + ": duplicate key (first on line "
-              + first.line() + ")");
+          throw new IllegalArgumentException(
+              "line "
+                  + at.getLineNr()
+                  + ": "
+                  + keyPath
+                  + ": duplicate key (first on line "
+                  + first.line()
+                  + ")");
         }
       }
       return new YamlNode(path, line, column, null, "", null, Collections.unmodifiableMap(fields));
@@ -75,15 +91,17 @@ record YamlNode(String path, int line, int column, Object scalar, String text,
       }
       return new YamlNode(path, line, column, null, "", List.copyOf(items), null);
     }
-    Object scalar = switch (token) {
-      case VALUE_NUMBER_INT -> parser.getNumberValue();
-      case VALUE_NUMBER_FLOAT -> parser.getDoubleValue();
-      case VALUE_TRUE -> Boolean.TRUE;
-      case VALUE_FALSE -> Boolean.FALSE;
-      case VALUE_NULL -> null;
-      default -> parser.getText();
-    };
-    return new YamlNode(path, line, column, scalar, scalar == null ? "" : parser.getText(), null, null);
+    Object scalar =
+        switch (token) {
+          case VALUE_NUMBER_INT -> parser.getNumberValue();
+          case VALUE_NUMBER_FLOAT -> parser.getDoubleValue();
+          case VALUE_TRUE -> Boolean.TRUE;
+          case VALUE_FALSE -> Boolean.FALSE;
+          case VALUE_NULL -> null;
+          default -> parser.getText();
+        };
+    return new YamlNode(
+        path, line, column, scalar, scalar == null ? "" : parser.getText(), null, null);
   }
 
   boolean isList() {
@@ -118,8 +136,17 @@ record YamlNode(String path, int line, int column, Object scalar, String text,
     for (YamlNode field : map().values()) {
       String key = path.isEmpty() ? field.path() : field.path().substring(path.length() + 1);
       if (!allowed.contains(key)) {
-        throw new IllegalArgumentException("line " + field.line() + ", column " + field.column() + ": unknown key '" + key
-            + "'" + (path.isEmpty() ? "" : " in " + path) + "; allowed keys: " + String.join(", ", allowed));
+        throw new IllegalArgumentException(
+            "line "
+                + field.line()
+                + ", column "
+                + field.column()
+                + ": unknown key '"
+                + key
+                + "'"
+                + (path.isEmpty() ? "" : " in " + path)
+                + "; allowed keys: "
+                + String.join(", ", allowed));
       }
     }
   }
@@ -134,12 +161,18 @@ record YamlNode(String path, int line, int column, Object scalar, String text,
 
   /** A whole number in {@code [min, max]}. */
   long wholeNumber(long min, long max) {
-    boolean whole = scalar instanceof Integer || scalar instanceof Long
-        || scalar instanceof BigInteger b && b.bitLength() < 64;
+    boolean whole =
+        scalar instanceof Integer
+            || scalar instanceof Long
+            || scalar instanceof BigInteger b && b.bitLength() < 64;
     long value = whole ? ((Number) scalar).longValue() : 0;
     if (!whole || value < min || value > max) {
-      throw error("must be a whole number" + (max == Long.MAX_VALUE ? " of at least " + min : " in [" + min + ", " + max
-          + "]") + ", got '" + shown() + "'");
+      throw error(
+          "must be a whole number"
+              + (max == Long.MAX_VALUE ? " of at least " + min : " in [" + min + ", " + max + "]")
+              + ", got '"
+              + shown()
+              + "'");
     }
     return value;
   }
@@ -178,7 +211,8 @@ record YamlNode(String path, int line, int column, Object scalar, String text,
       return items.stream().map(YamlNode::shown).collect(Collectors.joining(",", "[", "]"));
     }
     if (fields != null) {
-      return fields.entrySet().stream().map(e -> e.getKey() + ":" + e.getValue().shown())
+      return fields.entrySet().stream()
+          .map(e -> e.getKey() + ":" + e.getValue().shown())
           .collect(Collectors.joining(",", "{", "}"));
     }
     return text;
@@ -186,6 +220,7 @@ record YamlNode(String path, int line, int column, Object scalar, String text,
 
   /** An error at this node: {@code line 7: grid.ratio[1]: <message>}. */
   IllegalArgumentException error(String message) {
-    return new IllegalArgumentException("line " + line + ": " + (path.isEmpty() ? "" : path + ": ") + message);
+    return new IllegalArgumentException(
+        "line " + line + ": " + (path.isEmpty() ? "" : path + ": ") + message);
   }
 }

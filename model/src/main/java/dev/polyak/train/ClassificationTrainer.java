@@ -30,13 +30,19 @@ public final class ClassificationTrainer extends Trainer {
   private final MaskedModel model;
   private final RandomStream augmentation;
 
-  /** Builds a model under the trainer's manager from the run's random streams ("init", "dropout"). */
+  /**
+   * Builds a model under the trainer's manager from the run's random streams ("init", "dropout").
+   */
   @FunctionalInterface
   public interface ModelFactory {
     MaskedModel create(NDManager manager, RandomStreams streams);
   }
 
-  public ClassificationTrainer(TrainingConfig config, ImageDataset train, ImageDataset eval, ModelFactory modelFactory,
+  public ClassificationTrainer(
+      TrainingConfig config,
+      ImageDataset train,
+      ImageDataset eval,
+      ModelFactory modelFactory,
       Device device) {
     super(config, train.size(), device);
     this.train = train;
@@ -58,7 +64,9 @@ public final class ClassificationTrainer extends Trainer {
     long[] targets = new long[samples.length];
     for (int b = 0; b < samples.length; b++) {
       augmentation.seek((step * config.batchSize() + b) * DRAWS_PER_IMAGE);
-      float[] image = CifarAugment.apply(train.images()[samples[b]], augmentation, train.mean(), train.std(), true);
+      float[] image =
+          CifarAugment.apply(
+              train.images()[samples[b]], augmentation, train.mean(), train.std(), true);
       System.arraycopy(image, 0, pixels, b * CifarVariant.IMAGE_BYTES, image.length);
       targets[b] = train.labels()[samples[b]];
     }
@@ -67,7 +75,10 @@ public final class ClassificationTrainer extends Trainer {
     return Losses.crossEntropy(model.forward(input), targets);
   }
 
-  /** Mean loss and accuracy on the first {@code evalSamples} held-out images (normalised, not augmented). */
+  /**
+   * Mean loss and accuracy on the first {@code evalSamples} held-out images (normalised, not
+   * augmented).
+   */
   @Override
   protected Evaluation evaluateHeldOut() {
     int count = Math.min(config.evalSamples(), eval.size());
@@ -78,7 +89,8 @@ public final class ClassificationTrainer extends Trainer {
       float[] pixels = new float[n * CifarVariant.IMAGE_BYTES];
       long[] targets = new long[n];
       for (int b = 0; b < n; b++) {
-        float[] image = CifarAugment.apply(eval.images()[start + b], null, train.mean(), train.std(), false);
+        float[] image =
+            CifarAugment.apply(eval.images()[start + b], null, train.mean(), train.std(), false);
         System.arraycopy(image, 0, pixels, b * CifarVariant.IMAGE_BYTES, image.length);
         targets[b] = eval.labels()[start + b];
       }
@@ -94,30 +106,41 @@ public final class ClassificationTrainer extends Trainer {
   @Override
   public ProbeObjective probes(int[] samples, KernelKind kernel) {
     model.evaluation();
-    LogitScalars scalars = kernel.output() == ScalarOutput.LOSS ? null : logitScalars(kernel, train.classCount());
-    return ProbeObjective.of(model, samples.length, kernel.outputsPerProbe(), (probe, j) -> {
-      long[] target = {train.labels()[samples[probe]]};
-      NDArray logits = model.forward(normalisedTrainImages(samples, probe, probe + 1));
-      return scalars == null ? Losses.crossEntropy(logits, target) : scalars.scalar(logits, target, j);
-    }, (from, to) -> {
-      long[] targets = new long[to - from];
-      for (int b = from; b < to; b++) {
-        targets[b - from] = train.labels()[samples[b]];
-      }
-      return Losses.crossEntropy(model.forward(normalisedTrainImages(samples, from, to)), targets);
-    });
+    LogitScalars scalars =
+        kernel.output() == ScalarOutput.LOSS ? null : logitScalars(kernel, train.classCount());
+    return ProbeObjective.of(
+        model,
+        samples.length,
+        kernel.outputsPerProbe(),
+        (probe, j) -> {
+          long[] target = {train.labels()[samples[probe]]};
+          NDArray logits = model.forward(normalisedTrainImages(samples, probe, probe + 1));
+          return scalars == null
+              ? Losses.crossEntropy(logits, target)
+              : scalars.scalar(logits, target, j);
+        },
+        (from, to) -> {
+          long[] targets = new long[to - from];
+          for (int b = from; b < to; b++) {
+            targets[b - from] = train.labels()[samples[b]];
+          }
+          return Losses.crossEntropy(
+              model.forward(normalisedTrainImages(samples, from, to)), targets);
+        });
   }
 
   private NDArray normalisedTrainImages(int[] samples, int from, int to) {
     float[] pixels = new float[(to - from) * CifarVariant.IMAGE_BYTES];
     for (int b = from; b < to; b++) {
-      float[] image = CifarAugment.apply(train.images()[samples[b]], null, train.mean(), train.std(), false);
+      float[] image =
+          CifarAugment.apply(train.images()[samples[b]], null, train.mean(), train.std(), false);
       System.arraycopy(image, 0, pixels, (b - from) * CifarVariant.IMAGE_BYTES, image.length);
     }
     return images(pixels, to - from);
   }
 
   private NDArray images(float[] pixels, int batch) {
-    return manager.create(pixels, new Shape(batch, CifarVariant.CHANNELS, CifarVariant.WIDTH, CifarVariant.WIDTH));
+    return manager.create(
+        pixels, new Shape(batch, CifarVariant.CHANNELS, CifarVariant.WIDTH, CifarVariant.WIDTH));
   }
 }

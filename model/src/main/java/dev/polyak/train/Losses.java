@@ -12,13 +12,15 @@ final class Losses {
    * vocabulary that would be another [rows, vocabulary] array per step).
    */
   static NDArray crossEntropy(NDArray logits, long[] targets) {
-    NDArray index = logits.getManager().create(targets, new ai.djl.ndarray.types.Shape(targets.length, 1));
+    NDArray index =
+        logits.getManager().create(targets, new ai.djl.ndarray.types.Shape(targets.length, 1));
     return logits.logSoftmax(1).gather(index, 1).mean().neg();
   }
 
   /** Number of rows whose largest logit is at the target class. */
   static long correct(NDArray logits, long[] targets) {
-    long[] predicted = logits.argMax(1).toType(ai.djl.ndarray.types.DataType.INT64, false).toLongArray();
+    long[] predicted =
+        logits.argMax(1).toType(ai.djl.ndarray.types.DataType.INT64, false).toLongArray();
     long correct = 0;
     for (int i = 0; i < predicted.length; i++) {
       correct += predicted[i] == targets[i] ? 1 : 0;

@@ -42,11 +42,17 @@ public final class MlmTrainer extends Trainer {
   }
 
   /** BERT on the CPU. */
-  public MlmTrainer(Bert.Config modelConfig, TrainingConfig config, TokenDataset train, TokenDataset eval) {
-    this((manager, init) -> new Bert(modelConfig, manager, init), config, train, eval, Device.cpu());
+  public MlmTrainer(
+      Bert.Config modelConfig, TrainingConfig config, TokenDataset train, TokenDataset eval) {
+    this(
+        (manager, init) -> new Bert(modelConfig, manager, init), config, train, eval, Device.cpu());
   }
 
-  public MlmTrainer(ModelFactory modelFactory, TrainingConfig config, TokenDataset train, TokenDataset eval,
+  public MlmTrainer(
+      ModelFactory modelFactory,
+      TrainingConfig config,
+      TokenDataset train,
+      TokenDataset eval,
       Device device) {
     super(config, train.size(), device);
     this.train = train;
@@ -54,8 +60,11 @@ public final class MlmTrainer extends Trainer {
     this.model = modelFactory.create(manager, streams.stream(RandomStreams.INIT));
     if (model.vocabSize() != train.vocabularySize()) {
       model.close();
-      throw new IllegalArgumentException("the model's vocabulary has " + model.vocabSize()
-          + " ids but the shards' has " + train.vocabularySize());
+      throw new IllegalArgumentException(
+          "the model's vocabulary has "
+              + model.vocabSize()
+              + " ids but the shards' has "
+              + train.vocabularySize());
     }
     initDecoderBias(model, train);
     this.masking = streams.stream(RandomStreams.MASKING);
@@ -106,7 +115,10 @@ public final class MlmTrainer extends Trainer {
     return loss(inputs, labels, true);
   }
 
-  /** Mean masked-token loss on the first {@code evalSamples} held-out rows, masked from a fixed stream. */
+  /**
+   * Mean masked-token loss on the first {@code evalSamples} held-out rows, masked from a fixed
+   * stream.
+   */
   @Override
   protected Evaluation evaluateHeldOut() {
     RandomStream evalMasking = streams.stream("eval-masking");
@@ -157,7 +169,9 @@ public final class MlmTrainer extends Trainer {
     return training ? loss.add(rows.auxiliaryLoss()) : loss;
   }
 
-  /** Logits at the masked positions of a batch, their targets and (in training) the auxiliary loss. */
+  /**
+   * Logits at the masked positions of a batch, their targets and (in training) the auxiliary loss.
+   */
   private record MaskedLogits(NDArray logits, long[] targets, int masked, NDArray auxiliaryLoss) {}
 
   private MaskedLogits maskedLogits(int[][] inputs, int[][] labels, boolean training) {
@@ -182,9 +196,12 @@ public final class MlmTrainer extends Trainer {
     }
     NDArray ids = manager.create(flat, new Shape(batch, length));
     MlmModel.Encoding encoding = training ? model.encodeForTraining(ids) : null;
-    NDArray hidden = (training ? encoding.hidden() : model.encode(ids)).reshape(batch * length, model.hiddenSize());
+    NDArray hidden =
+        (training ? encoding.hidden() : model.encode(ids))
+            .reshape(batch * length, model.hiddenSize());
     NDArray rows = hidden.get(new NDIndex("{}", manager.create(positions)));
-    return new MaskedLogits(model.mlmLogits(rows), targets, masked, training ? encoding.auxiliaryLoss() : null);
+    return new MaskedLogits(
+        model.mlmLogits(rows), targets, masked, training ? encoding.auxiliaryLoss() : null);
   }
 
   @Override
@@ -199,16 +216,24 @@ public final class MlmTrainer extends Trainer {
       inputs[b] = masked.inputIds();
       labels[b] = masked.labels();
     }
-    ProbeObjective.RangeLoss loss = (from, to) ->
-        loss(Arrays.copyOfRange(inputs, from, to), Arrays.copyOfRange(labels, from, to), false);
-    LogitScalars scalars = kernel.output() == ScalarOutput.LOSS ? null : logitScalars(kernel, model.vocabSize());
-    return ProbeObjective.of(model, samples.length, kernel.outputsPerProbe(), (probe, j) -> {
-      if (scalars == null) {
-        return loss.loss(probe, probe + 1);
-      }
-      MaskedLogits rows = maskedLogits(new int[][] {inputs[probe]}, new int[][] {labels[probe]}, false);
-      NDArray mean = scalars.scalar(rows.logits(), rows.targets(), j);
-      return rows.masked() == 0 ? Scalars.mul(mean, 0) : mean;
-    }, loss);
+    ProbeObjective.RangeLoss loss =
+        (from, to) ->
+            loss(Arrays.copyOfRange(inputs, from, to), Arrays.copyOfRange(labels, from, to), false);
+    LogitScalars scalars =
+        kernel.output() == ScalarOutput.LOSS ? null : logitScalars(kernel, model.vocabSize());
+    return ProbeObjective.of(
+        model,
+        samples.length,
+        kernel.outputsPerProbe(),
+        (probe, j) -> {
+          if (scalars == null) {
+            return loss.loss(probe, probe + 1);
+          }
+          MaskedLogits rows =
+              maskedLogits(new int[][] {inputs[probe]}, new int[][] {labels[probe]}, false);
+          NDArray mean = scalars.scalar(rows.logits(), rows.targets(), j);
+          return rows.masked() == 0 ? Scalars.mul(mean, 0) : mean;
+        },
+        loss);
   }
 }

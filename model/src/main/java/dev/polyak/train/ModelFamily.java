@@ -14,11 +14,25 @@ public enum ModelFamily {
   /** Fully connected ReLU net on flattened CIFAR images (a test and diagnostics model). */
   MLP(false, 0.01, Set.of("hidden", "layers"), "mlp"),
   /** BERT encoder, masked language modelling. */
-  BERT(true, 1e-3, Set.of("hidden", "layers", "heads", "ffn"), "bert-tiny", "bert-small", "bert-base"),
+  BERT(
+      true,
+      1e-3,
+      Set.of("hidden", "layers", "heads", "ffn"),
+      "bert-tiny",
+      "bert-small",
+      "bert-base"),
   /** Switch Transformer (BERT with top-1 routed expert FFNs), masked language modelling. */
-  SWITCH(true, 1e-3, Set.of("hidden", "layers", "heads", "ffn", "experts"), "switch-tiny", "switch-small",
+  SWITCH(
+      true,
+      1e-3,
+      Set.of("hidden", "layers", "heads", "ffn", "experts"),
+      "switch-tiny",
+      "switch-small",
       "switch-base"),
-  /** CIFAR VGG-16 with batch norm; {@code width_divisor} divides every width (a reduced preset for tests). */
+  /**
+   * CIFAR VGG-16 with batch norm; {@code width_divisor} divides every width (a reduced preset for
+   * tests).
+   */
   VGG(false, 0.1, Set.of("width_divisor"), "vgg16"),
   /** CIFAR ResNet; {@code blocks_per_stage} 9 is ResNet-56, 1 is ResNet-8. */
   RESNET(false, 0.1, Set.of("blocks_per_stage"), "resnet56");
@@ -40,12 +54,13 @@ public enum ModelFamily {
    * (BERT), experts (Switch, as in the paper's Switch experiments), filters (VGG, ResNet).
    */
   public java.util.Set<dev.polyak.nn.Structure.Kind> structureKinds() {
-    return java.util.Set.of(switch (this) {
-      case MLP -> dev.polyak.nn.Structure.Kind.NEURON;
-      case BERT -> dev.polyak.nn.Structure.Kind.HEAD;
-      case SWITCH -> dev.polyak.nn.Structure.Kind.EXPERT;
-      case VGG, RESNET -> dev.polyak.nn.Structure.Kind.FILTER;
-    });
+    return java.util.Set.of(
+        switch (this) {
+          case MLP -> dev.polyak.nn.Structure.Kind.NEURON;
+          case BERT -> dev.polyak.nn.Structure.Kind.HEAD;
+          case SWITCH -> dev.polyak.nn.Structure.Kind.EXPERT;
+          case VGG, RESNET -> dev.polyak.nn.Structure.Kind.FILTER;
+        });
   }
 
   /** True for the token models (masked language modelling, AdamW recipe). */
@@ -71,7 +86,8 @@ public enum ModelFamily {
         }
       }
     }
-    throw new RunFileException("model", "unknown model '" + name + "'; presets: " + String.join(", ", allPresets()));
+    throw new RunFileException(
+        "model", "unknown model '" + name + "'; presets: " + String.join(", ", allPresets()));
   }
 
   /** Every preset name, family by family. */
@@ -86,12 +102,24 @@ public enum ModelFamily {
   void checkOptions(Map<String, Integer> given) {
     for (Map.Entry<String, Integer> e : given.entrySet()) {
       if (!options.contains(e.getKey())) {
-        throw new RunFileException("model_options." + e.getKey(), "model_options: '" + e.getKey() + "' is not an"
-            + " option of " + name().toLowerCase(Locale.ROOT) + " models; allowed: " + String.join(", ", new TreeSet<>(options)));
+        throw new RunFileException(
+            "model_options." + e.getKey(),
+            "model_options: '"
+                + e.getKey()
+                + "' is not an"
+                + " option of "
+                + name().toLowerCase(Locale.ROOT)
+                + " models; allowed: "
+                + String.join(", ", new TreeSet<>(options)));
       }
       if (e.getValue() == null || e.getValue() < 1) {
-        throw new RunFileException("model_options." + e.getKey(), "model_options: '" + e.getKey() + "' must be a"
-            + " positive integer, got " + e.getValue());
+        throw new RunFileException(
+            "model_options." + e.getKey(),
+            "model_options: '"
+                + e.getKey()
+                + "' must be a"
+                + " positive integer, got "
+                + e.getValue());
       }
     }
   }

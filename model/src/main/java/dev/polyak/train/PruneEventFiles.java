@@ -14,8 +14,8 @@ import java.util.stream.Stream;
 /**
  * A run's pruning events on disk. Each event is written on its own, atomically, as {@code
  * <out>/prune-events/event-<step, 10 digits>.avro}, so an event that a resumed run repeats replaces
- * its own file; {@code <out>/prune_events.avro} then holds every event up to the run's current
- * step in step order, exactly one per step.
+ * its own file; {@code <out>/prune_events.avro} then holds every event up to the run's current step
+ * in step order, exactly one per step.
  */
 public final class PruneEventFiles {
   /** The combined file in a run's folder. */
@@ -25,8 +25,11 @@ public final class PruneEventFiles {
 
   /** Writes {@code event}'s own file, then the combined file with every event up to its step. */
   public static void record(Path out, PruneEvent event) {
-    AvroFiles.write(out.resolve("prune-events").resolve(String.format(java.util.Locale.ROOT, "event-%010d.avro", event.getStep())),
-        PruneEvent.class, List.of(event));
+    AvroFiles.write(
+        out.resolve("prune-events")
+            .resolve(String.format(java.util.Locale.ROOT, "event-%010d.avro", event.getStep())),
+        PruneEvent.class,
+        List.of(event));
     combine(out, event.getStep());
   }
 
@@ -36,8 +39,11 @@ public final class PruneEventFiles {
     Path folder = out.resolve("prune-events");
     if (Files.isDirectory(folder)) {
       try (Stream<Path> files = Files.list(folder)) {
-        for (Path file : files.filter(f -> f.getFileName().toString().matches("event-\\d{10,19}\\.avro"))
-            .sorted(Comparator.comparing(Path::toString)).toList()) {
+        for (Path file :
+            files
+                .filter(f -> f.getFileName().toString().matches("event-\\d{10,19}\\.avro"))
+                .sorted(Comparator.comparing(Path::toString))
+                .toList()) {
           events.addAll(AvroFiles.read(file, PruneEvent.class));
         }
       } catch (IOException e) {

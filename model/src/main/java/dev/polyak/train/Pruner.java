@@ -4,8 +4,8 @@ import ai.djl.ndarray.NDScope;
 import dev.polyak.checkpoint.Checkpoint;
 import dev.polyak.checkpoint.CheckpointStore;
 import dev.polyak.checkpoint.RetentionPolicy;
-import dev.polyak.diag.ProbeSet;
 import dev.polyak.diag.KernelKind;
+import dev.polyak.diag.ProbeSet;
 import dev.polyak.nn.MaskedModel;
 import dev.polyak.nn.Masks;
 import dev.polyak.nn.Structure;
@@ -48,10 +48,16 @@ public final class Pruner {
   private final Importance importance;
 
   /**
-   * @param out the run's folder (checkpoints in {@code checkpoints/}, lth's rewind point in {@code rewind/})
+   * @param out the run's folder (checkpoints in {@code checkpoints/}, lth's rewind point in {@code
+   *     rewind/})
    * @param capture the trainer's checkpoint now, marked as a pruning checkpoint or not
    */
-  public Pruner(PruningSpec spec, String runId, Path out, CheckpointStore store, Function<Boolean, Checkpoint> capture) {
+  public Pruner(
+      PruningSpec spec,
+      String runId,
+      Path out,
+      CheckpointStore store,
+      Function<Boolean, Checkpoint> capture) {
     if (!spec.prunes()) {
       throw new IllegalArgumentException("dense runs have no pruner");
     }
@@ -70,54 +76,98 @@ public final class Pruner {
   public void check(Trainer trainer) {
     List<Structure> scope = scope(trainer.model());
     if (scope.isEmpty()) {
-      throw new IllegalArgumentException("pruning.scope " + kinds() + ": the model has no such structures");
+      throw new IllegalArgumentException(
+          "pruning.scope " + kinds() + ": the model has no such structures");
     }
     int layers = (int) scope.stream().mapToInt(Structure::layer).distinct().count();
     int[] sizes = layerSizes(scope);
-    int[] finalTargets = spec.allocation().keptAfter(spec.schedule(), trainer.config().steps(), sizes,
-        trainer.stepsPerEpoch());
+    int[] finalTargets =
+        spec.allocation()
+            .keptAfter(spec.schedule(), trainer.config().steps(), sizes, trainer.stepsPerEpoch());
     if (spec.allocation() != Allocation.GLOBAL) {
       for (int l = 0; l < sizes.length; l++) {
         if (finalTargets[l] < Math.min(spec.minPerLayer(), sizes[l])) {
-          throw new IllegalArgumentException("the pruning schedule (allocation " + spec.allocation().id() + ") keeps "
-              + finalTargets[l] + " of the " + sizes[l] + " " + kinds() + " of layer "
-              + scope.stream().mapToInt(Structure::layer).distinct().sorted().toArray()[l] + " in the end, but"
-              + " min_per_layer is " + spec.minPerLayer());
+          throw new IllegalArgumentException(
+              "the pruning schedule (allocation "
+                  + spec.allocation().id()
+                  + ") keeps "
+                  + finalTargets[l]
+                  + " of the "
+                  + sizes[l]
+                  + " "
+                  + kinds()
+                  + " of layer "
+                  + scope.stream().mapToInt(Structure::layer).distinct().sorted().toArray()[l]
+                  + " in the end, but"
+                  + " min_per_layer is "
+                  + spec.minPerLayer());
         }
       }
     }
     int finalTarget = java.util.Arrays.stream(finalTargets).sum();
-    long protectedCount = scope.stream().collect(java.util.stream.Collectors.groupingBy(Structure::layer,
-        java.util.stream.Collectors.counting())).values().stream().mapToLong(n -> Math.min(n, spec.minPerLayer())).sum();
+    long protectedCount =
+        scope.stream()
+            .collect(
+                java.util.stream.Collectors.groupingBy(
+                    Structure::layer, java.util.stream.Collectors.counting()))
+            .values()
+            .stream()
+            .mapToLong(n -> Math.min(n, spec.minPerLayer()))
+            .sum();
     if (finalTarget < protectedCount) {
-      throw new IllegalArgumentException("the pruning schedule keeps " + finalTarget + " of " + scope.size() + " "
-          + kinds() + " in the end, but min_per_layer " + spec.minPerLayer() + " keeps " + protectedCount + " ("
-          + layers + " layers)");
+      throw new IllegalArgumentException(
+          "the pruning schedule keeps "
+              + finalTarget
+              + " of "
+              + scope.size()
+              + " "
+              + kinds()
+              + " in the end, but min_per_layer "
+              + spec.minPerLayer()
+              + " keeps "
+              + protectedCount
+              + " ("
+              + layers
+              + " layers)");
     }
     if (spec.scoringSamples() > trainer.trainSize()) {
-      throw new IllegalArgumentException("pruning.scoring_samples " + spec.scoringSamples() + " is larger than the training"
-          + " split (" + trainer.trainSize() + " samples)");
+      throw new IllegalArgumentException(
+          "pruning.scoring_samples "
+              + spec.scoringSamples()
+              + " is larger than the training"
+              + " split ("
+              + trainer.trainSize()
+              + " samples)");
     }
     if (spec.method() == PruningMethod.LTH) {
       long rewind = rewindStep(trainer);
       long first = nextEventStep(trainer, -1, trainer.config().steps());
       if (first <= trainer.config().steps() && first <= rewind) {
-        throw new IllegalArgumentException("lth rewinds to step " + rewind + " (rewind_fraction "
-            + spec.method().rewindFraction(spec.options()) + ") but the schedule first prunes at step " + first
-            + "; prune later or rewind earlier");
+        throw new IllegalArgumentException(
+            "lth rewinds to step "
+                + rewind
+                + " (rewind_fraction "
+                + spec.method().rewindFraction(spec.options())
+                + ") but the schedule first prunes at step "
+                + first
+                + "; prune later or rewind earlier");
       }
     }
   }
 
-  /** Whether the scope keeps more structures than the schedule allows after the trainer's current step. */
+  /**
+   * Whether the scope keeps more structures than the schedule allows after the trainer's current
+   * step.
+   */
   public boolean due(Trainer trainer) {
     List<Structure> scope = scope(trainer.model());
     return keptCount(trainer.model(), scope) > target(trainer, scope, trainer.step());
   }
 
   /**
-   * Where training must stop next, at most {@code until}: the first step after the trainer's current
-   * one after which the schedule prunes, or for lth the rewind point, whichever comes first.
+   * Where training must stop next, at most {@code until}: the first step after the trainer's
+   * current one after which the schedule prunes, or for lth the rewind point, whichever comes
+   * first.
    */
   public long nextStop(Trainer trainer, long until) {
     long stop = Math.min(until, nextEventStep(trainer, trainer.step(), until));
@@ -130,7 +180,10 @@ public final class Pruner {
     return stop;
   }
 
-  /** The first step in {@code (after, until]} after which the schedule prunes, or {@code until + 1} if none. */
+  /**
+   * The first step in {@code (after, until]} after which the schedule prunes, or {@code until + 1}
+   * if none.
+   */
   private long nextEventStep(Trainer trainer, long after, long until) {
     int[] sizes = layerSizes(scope(trainer.model()));
     for (long s = Math.max(0, after + 1); s <= until; s++) {
@@ -141,15 +194,21 @@ public final class Pruner {
     return until + 1;
   }
 
-  /** For lth: the step whose weights are the rewind point, {@code round(rewind_fraction × steps)}. */
+  /**
+   * For lth: the step whose weights are the rewind point, {@code round(rewind_fraction × steps)}.
+   */
   private long rewindStep(Trainer trainer) {
     return Math.round(spec.method().rewindFraction(spec.options()) * trainer.config().steps());
   }
 
   /** For lth: saves the rewind point when the trainer stands at it and it is not saved yet. */
   public void saveRewindPointIfDue(Trainer trainer) {
-    if (spec.method() == PruningMethod.LTH && trainer.step() == rewindStep(trainer)
-        && rewindStore.latestValid(trainer.step()).filter(c -> c.step() == trainer.step()).isEmpty()) {
+    if (spec.method() == PruningMethod.LTH
+        && trainer.step() == rewindStep(trainer)
+        && rewindStore
+            .latestValid(trainer.step())
+            .filter(c -> c.step() == trainer.step())
+            .isEmpty()) {
       rewindStore.save(capture.apply(false));
     }
   }
@@ -159,7 +218,10 @@ public final class Pruner {
     long started = System.nanoTime();
     MaskedModel model = trainer.model();
     List<Structure> all = model.structures();
-    int[] scopeIndices = IntStream.range(0, all.size()).filter(i -> spec.scope().contains(all.get(i).kind())).toArray();
+    int[] scopeIndices =
+        IntStream.range(0, all.size())
+            .filter(i -> spec.scope().contains(all.get(i).kind()))
+            .toArray();
     List<Structure> scope = IntStream.of(scopeIndices).mapToObj(all::get).toList();
     int target = target(trainer, scope, trainer.step());
     int event = eventIndex(trainer);
@@ -167,9 +229,11 @@ public final class Pruner {
     long flopsBefore = model.flopsPerSample();
     Path before = store.saveBeforePruning(capture.apply(true));
     Scoring scoring = score(trainer, model, event);
-    int[] layerTargets = spec.allocation().keptAfter(spec.schedule(), trainer.step(), layerSizes(scope),
-        trainer.stepsPerEpoch());
-    Selection selection = keepTop(model.masks(), scope, scopeIndices, scoring.scored().scores(), layerTargets);
+    int[] layerTargets =
+        spec.allocation()
+            .keptAfter(spec.schedule(), trainer.step(), layerSizes(scope), trainer.stepsPerEpoch());
+    Selection selection =
+        keepTop(model.masks(), scope, scopeIndices, scoring.scored().scores(), layerTargets);
     Long rewoundTo = rewindIfLth(trainer);
     Path after = store.save(capture.apply(true));
     return PruneEvent.newBuilder()
@@ -197,7 +261,8 @@ public final class Pruner {
         .setCheckpointBefore(before.getFileName().toString())
         .setCheckpointAfter(after.getFileName().toString())
         .setRewoundToStep(rewoundTo)
-        .setObjectiveTrace(java.util.Arrays.stream(scoring.scored().objectiveTrace()).boxed().toList())
+        .setObjectiveTrace(
+            java.util.Arrays.stream(scoring.scored().objectiveTrace()).boxed().toList())
         .build();
   }
 
@@ -209,11 +274,18 @@ public final class Pruner {
     return spec.method().kernel(spec.options()).orElse(KernelKind.LOSS);
   }
 
-  /** An event's scores of every structure, the number of samples they were computed on, and the time it took. */
+  /**
+   * An event's scores of every structure, the number of samples they were computed on, and the time
+   * it took.
+   */
   private record Scoring(Importance.Scored scored, int samples, double seconds) {}
 
-  /** The scope's ids and scores in model order, and which structures it kept before and after the event. */
-  private record Selection(List<String> ids, List<Double> scores, List<Boolean> keptBefore, List<Boolean> keptAfter) {}
+  /**
+   * The scope's ids and scores in model order, and which structures it kept before and after the
+   * event.
+   */
+  private record Selection(
+      List<String> ids, List<Double> scores, List<Boolean> keptBefore, List<Boolean> keptAfter) {}
 
   /**
    * Scores every structure with the method's {@link Importance} on the event's scoring samples; the
@@ -227,16 +299,27 @@ public final class Pruner {
     int[] samples = ProbeSet.select(stream, trainer.trainSize(), n, "pruning.scoring_samples");
     Importance.Scored scored;
     try (NDScope scoring = new NDScope()) {
-      scored = importance.score(new ScoringContext(trainer.probes(samples, kernel()), trainer.config().seed(),
-          event, trainer.step(), spec.scoringBatch()));
+      scored =
+          importance.score(
+              new ScoringContext(
+                  trainer.probes(samples, kernel()),
+                  trainer.config().seed(),
+                  event,
+                  trainer.step(),
+                  spec.scoringBatch()));
     } finally {
       model.clearGates();
     }
     double[] scores = scored.scores();
     int structures = model.structures().size();
     if (scores.length != structures) {
-      throw new IllegalStateException(spec.method().id() + " gave " + scores.length + " scores for " + structures
-          + " structures");
+      throw new IllegalStateException(
+          spec.method().id()
+              + " gave "
+              + scores.length
+              + " scores for "
+              + structures
+              + " structures");
     }
     return new Scoring(scored, n, (System.nanoTime() - scoringStarted) / 1e9);
   }
@@ -246,7 +329,8 @@ public final class Pruner {
    * pruned), {@code targets} over the whole scope (one entry, global) or per layer, and sets the
    * masks accordingly.
    */
-  private Selection keepTop(Masks masks, List<Structure> scope, int[] scopeIndices, double[] scores, int[] targets) {
+  private Selection keepTop(
+      Masks masks, List<Structure> scope, int[] scopeIndices, double[] scores, int[] targets) {
     List<String> ids = new ArrayList<>();
     List<Double> scopeScores = new ArrayList<>();
     double[] ranked = new double[scope.size()];
@@ -259,8 +343,10 @@ public final class Pruner {
       keptBefore.add(kept);
       ranked[i] = kept ? scores[scopeIndices[i]] : Double.NEGATIVE_INFINITY;
     }
-    boolean[] keep = spec.allocation() == Allocation.GLOBAL ? KeepTop.select(scope, ranked, targets[0], spec.minPerLayer())
-        : KeepTop.perLayer(scope, ranked, targets, spec.minPerLayer());
+    boolean[] keep =
+        spec.allocation() == Allocation.GLOBAL
+            ? KeepTop.select(scope, ranked, targets[0], spec.minPerLayer())
+            : KeepTop.perLayer(scope, ranked, targets, spec.minPerLayer());
     List<Boolean> keptAfter = new ArrayList<>();
     for (int i = 0; i < scope.size(); i++) {
       Structure s = scope.get(i);
@@ -271,14 +357,26 @@ public final class Pruner {
     return new Selection(ids, scopeScores, keptBefore, keptAfter);
   }
 
-  /** For lth: sets weights and optimizer state back to the rewind point and returns its step; otherwise null. */
+  /**
+   * For lth: sets weights and optimizer state back to the rewind point and returns its step;
+   * otherwise null.
+   */
   private Long rewindIfLth(Trainer trainer) {
     if (spec.method() != PruningMethod.LTH) {
       return null;
     }
     long rewind = rewindStep(trainer);
-    Checkpoint point = rewindStore.latestValid(rewind).filter(c -> c.step() == rewind).orElseThrow(() ->
-        new IllegalStateException("lth: no valid rewind point at step " + rewind + " in " + rewindStore.folder()));
+    Checkpoint point =
+        rewindStore
+            .latestValid(rewind)
+            .filter(c -> c.step() == rewind)
+            .orElseThrow(
+                () ->
+                    new IllegalStateException(
+                        "lth: no valid rewind point at step "
+                            + rewind
+                            + " in "
+                            + rewindStore.folder()));
     TrainerCheckpoints.restoreWeightsAndOptimizer(trainer, point);
     return rewind;
   }
@@ -300,13 +398,20 @@ public final class Pruner {
   }
 
   private int target(Trainer trainer, List<Structure> scope, long step) {
-    return spec.allocation().totalKeptAfter(spec.schedule(), step, layerSizes(scope), trainer.stepsPerEpoch());
+    return spec.allocation()
+        .totalKeptAfter(spec.schedule(), step, layerSizes(scope), trainer.stepsPerEpoch());
   }
 
   /** The number of structures of each layer of the scope, layers in ascending order. */
   private static int[] layerSizes(List<Structure> scope) {
-    return scope.stream().collect(java.util.stream.Collectors.groupingBy(Structure::layer, java.util.TreeMap::new,
-        java.util.stream.Collectors.counting())).values().stream().mapToInt(Long::intValue).toArray();
+    return scope.stream()
+        .collect(
+            java.util.stream.Collectors.groupingBy(
+                Structure::layer, java.util.TreeMap::new, java.util.stream.Collectors.counting()))
+        .values()
+        .stream()
+        .mapToInt(Long::intValue)
+        .toArray();
   }
 
   private static int keptCount(MaskedModel model, List<Structure> scope) {
@@ -317,12 +422,15 @@ public final class Pruner {
     return kept;
   }
 
-  /** The number of schedule events before the current step: the event's index, the same on resume. */
+  /**
+   * The number of schedule events before the current step: the event's index, the same on resume.
+   */
   private int eventIndex(Trainer trainer) {
     int[] sizes = layerSizes(scope(trainer.model()));
     int events = 0;
     for (long s = 0; s < trainer.step(); s++) {
-      events += spec.allocation().prunesAt(spec.schedule(), s, sizes, trainer.stepsPerEpoch()) ? 1 : 0;
+      events +=
+          spec.allocation().prunesAt(spec.schedule(), s, sizes, trainer.stepsPerEpoch()) ? 1 : 0;
     }
     return events;
   }

@@ -16,7 +16,8 @@ import java.nio.file.Path;
  * @param spec the run's spec, with its data path (or the override)
  * @param runId the run's identity, checked against the one the checkpoint recorded
  */
-public record RestoredRun(Trainer trainer, RunSpec spec, String runId, Checkpoint checkpoint) implements AutoCloseable {
+public record RestoredRun(Trainer trainer, RunSpec spec, String runId, Checkpoint checkpoint)
+    implements AutoCloseable {
   /**
    * Restores {@code checkpointFile}.
    *
@@ -32,7 +33,10 @@ public record RestoredRun(Trainer trainer, RunSpec spec, String runId, Checkpoin
     return of(CheckpointStore.locate(checkpointFile), data, device);
   }
 
-  /** Restores a checkpoint already read ({@link CheckpointStore#locate}); the same checks as {@link #open}. */
+  /**
+   * Restores a checkpoint already read ({@link CheckpointStore#locate}); the same checks as {@link
+   * #open}.
+   */
   public static RestoredRun of(CheckpointStore.Located located, Path data, Device device) {
     Checkpoint checkpoint = located.checkpoint();
     RunSpec spec = SavedRun.specOf(checkpoint.runSpecJson(), located.file(), data);

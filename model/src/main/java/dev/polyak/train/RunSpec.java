@@ -34,7 +34,8 @@ import java.util.stream.Collectors;
  * trajectory; where the results go and how many threads compute them are not part of it.
  *
  * @param model preset name: {@code mlp}, {@code bert-tiny}, {@code bert-small}, {@code bert-base}
- * @param modelOptions size overrides of the preset (e.g. {@code hidden: 64}); keys depend on the family
+ * @param modelOptions size overrides of the preset (e.g. {@code hidden: 64}); keys depend on the
+ *     family
  * @param data the shard-set folder written by {@code polyak preprocess}
  * @param trainSplit the split trained on
  * @param evalSplit the held-out split
@@ -42,37 +43,68 @@ import java.util.stream.Collectors;
  * @param checkpointEvery steps between checkpoints (a multiple of the evaluation interval)
  * @param keepLast periodic checkpoints kept (pruning checkpoints are always kept)
  * @param keepEvery periodic checkpoints at multiples of this many steps are kept as well, whatever
- *     their age (0 = none; a multiple of checkpoint_every): a sweep's periodic diagnostics read them
+ *     their age (0 = none; a multiple of checkpoint_every): a sweep's periodic diagnostics read
+ *     them
  * @param pruning the {@code pruning:} block (dense when absent)
  */
 public record RunSpec(
-    String model, Map<String, Integer> modelOptions, Path data, String trainSplit, String evalSplit,
-    TrainingConfig training, long checkpointEvery, int keepLast, long keepEvery, PruningSpec pruning) {
+    String model,
+    Map<String, Integer> modelOptions,
+    Path data,
+    String trainSplit,
+    String evalSplit,
+    TrainingConfig training,
+    long checkpointEvery,
+    int keepLast,
+    long keepEvery,
+    PruningSpec pruning) {
 
-  private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory())
-      .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
-      .enable(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES);
-  private static final ObjectMapper JSON = new ObjectMapper()
-      .enable(SerializationFeature.ORDER_MAP_ENTRIES_BY_KEYS);
+  private static final ObjectMapper YAML =
+      new ObjectMapper(new YAMLFactory())
+          .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
+          .enable(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES);
+  private static final ObjectMapper JSON =
+      new ObjectMapper().enable(SerializationFeature.ORDER_MAP_ENTRIES_BY_KEYS);
 
   public RunSpec {
     modelOptions = Map.copyOf(new TreeMap<>(modelOptions));
     if (checkpointEvery < 1 || checkpointEvery % training.evalEvery() != 0) {
-      throw new RunFileException("checkpoint_every", "checkpoint_every must be a positive multiple of eval_every ("
-          + training.evalEvery() + "), got " + checkpointEvery);
+      throw new RunFileException(
+          "checkpoint_every",
+          "checkpoint_every must be a positive multiple of eval_every ("
+              + training.evalEvery()
+              + "), got "
+              + checkpointEvery);
     }
     if (keepLast < 1) {
       throw new RunFileException("keep_last", "keep_last must be at least 1, got " + keepLast);
     }
     if (keepEvery < 0 || keepEvery % checkpointEvery != 0) {
-      throw new RunFileException("keep_every", "keep_every must be 0 (none) or a positive multiple of"
-          + " checkpoint_every (" + checkpointEvery + "), got " + keepEvery);
+      throw new RunFileException(
+          "keep_every",
+          "keep_every must be 0 (none) or a positive multiple of"
+              + " checkpoint_every ("
+              + checkpointEvery
+              + "), got "
+              + keepEvery);
     }
   }
 
-  /** The same run keeping also the checkpoints at multiples of {@code steps} (not part of the run id). */
+  /**
+   * The same run keeping also the checkpoints at multiples of {@code steps} (not part of the run
+   * id).
+   */
   public RunSpec withKeepEvery(long steps) {
-    return new RunSpec(model, modelOptions, data, trainSplit, evalSplit, training, checkpointEvery, keepLast, steps,
+    return new RunSpec(
+        model,
+        modelOptions,
+        data,
+        trainSplit,
+        evalSplit,
+        training,
+        checkpointEvery,
+        keepLast,
+        steps,
         pruning);
   }
 
@@ -129,54 +161,91 @@ public record RunSpec(
   /** Parses YAML text; relative data paths are resolved against {@code base}. */
   public static RunSpec parse(String yaml, Path base) {
     if (yaml.isBlank()) {
-      throw new IllegalArgumentException("the run file is empty; it needs at least model, data and steps");
+      throw new IllegalArgumentException(
+          "the run file is empty; it needs at least model, data and steps");
     }
     Map<String, Integer> keyLines = keyLines(yaml);
     File f;
     try {
       f = YAML.readValue(yaml, File.class);
     } catch (UnrecognizedPropertyException e) {
-      String known = e.getKnownPropertyIds().stream().map(Object::toString).sorted().collect(Collectors.joining(", "));
-      throw new RunFileException(keyOf(e), where(keyLines, e.getPropertyName(), e.getLocation()), "unknown key '"
-          + e.getPropertyName() + "'; allowed keys: " + known);
+      String known =
+          e.getKnownPropertyIds().stream()
+              .map(Object::toString)
+              .sorted()
+              .collect(Collectors.joining(", "));
+      throw new RunFileException(
+          keyOf(e),
+          where(keyLines, e.getPropertyName(), e.getLocation()),
+          "unknown key '" + e.getPropertyName() + "'; allowed keys: " + known);
     } catch (JsonMappingException e) {
       String key = e.getPath().isEmpty() ? null : e.getPath().get(0).getFieldName();
-      String path = e.getPath().stream().map(r -> r.getFieldName() != null ? r.getFieldName() : "[" + r.getIndex() + "]")
-          .collect(Collectors.joining("."));
-      throw new RunFileException(keyOf(e), where(keyLines, key, e.getLocation()), (path.isEmpty() ? "" : "'" + path
-          + "': ") + e.getOriginalMessage().replaceAll(" \\(class [^)]*\\)", "").replaceAll("\\s+at \\[.*", ""));
+      String path =
+          e.getPath().stream()
+              .map(r -> r.getFieldName() != null ? r.getFieldName() : "[" + r.getIndex() + "]")
+              .collect(Collectors.joining("."));
+      throw new RunFileException(
+          keyOf(e),
+          where(keyLines, key, e.getLocation()),
+          (path.isEmpty() ? "" : "'" + path + "': ")
+              + e.getOriginalMessage()
+                  .replaceAll(" \\(class [^)]*\\)", "")
+                  .replaceAll("\\s+at \\[.*", ""));
     } catch (JsonProcessingException e) {
-      throw new IllegalArgumentException(where(Map.of(), null, e.getLocation()) + "not valid YAML: " + e.getOriginalMessage());
+      throw new IllegalArgumentException(
+          where(Map.of(), null, e.getLocation()) + "not valid YAML: " + e.getOriginalMessage());
     }
     ModelFamily family = ModelFamily.of(f.model());
     long steps = f.steps();
     int batch = or(f.batchSize(), family.transformer() ? 16 : 64);
-    TrainingConfig recipe = family.transformer()
-        ? TrainingConfig.transformer(0, steps, batch, family.learningRate())
-        : TrainingConfig.cnn(0, steps, batch).withLearningRate(family.learningRate(), 0);
-    TrainingConfig training = new TrainingConfig(
-        or(f.seed(), 0L), steps, batch,
-        f.optimizer() == null ? recipe.optimizer() : enumValue(TrainingConfig.OptimizerKind.class, "optimizer", f.optimizer()),
-        or(f.learningRate(), recipe.learningRate()),
-        f.schedule() == null ? recipe.schedule() : enumValue(TrainingConfig.Schedule.class, "schedule", f.schedule()),
-        or(f.warmupSteps(), recipe.warmupSteps()),
-        or(f.weightDecay(), recipe.weightDecay()),
-        or(f.momentum(), recipe.momentum()),
-        or(f.maxGradientNorm(), recipe.maxGradientNorm()),
-        or(f.evalEvery(), recipe.evalEvery()),
-        or(f.evalSamples(), recipe.evalSamples()));
+    TrainingConfig recipe =
+        family.transformer()
+            ? TrainingConfig.transformer(0, steps, batch, family.learningRate())
+            : TrainingConfig.cnn(0, steps, batch).withLearningRate(family.learningRate(), 0);
+    TrainingConfig training =
+        new TrainingConfig(
+            or(f.seed(), 0L),
+            steps,
+            batch,
+            f.optimizer() == null
+                ? recipe.optimizer()
+                : enumValue(TrainingConfig.OptimizerKind.class, "optimizer", f.optimizer()),
+            or(f.learningRate(), recipe.learningRate()),
+            f.schedule() == null
+                ? recipe.schedule()
+                : enumValue(TrainingConfig.Schedule.class, "schedule", f.schedule()),
+            or(f.warmupSteps(), recipe.warmupSteps()),
+            or(f.weightDecay(), recipe.weightDecay()),
+            or(f.momentum(), recipe.momentum()),
+            or(f.maxGradientNorm(), recipe.maxGradientNorm()),
+            or(f.evalEvery(), recipe.evalEvery()),
+            or(f.evalSamples(), recipe.evalSamples()));
     Path data = base == null ? Path.of(f.data()) : base.resolve(f.data()).normalize();
     String trainSplit = or(f.trainSplit(), "train");
     String evalSplit = or(f.evalSplit(), family.transformer() ? "valid" : "test");
     Map<String, Integer> options = f.modelOptions() == null ? Map.of() : f.modelOptions();
     family.checkOptions(options);
-    PruningSpec pruning = f.pruning() == null ? PruningSpec.dense()
-        : PruningSpec.of(f.pruning(), family.structureKinds(), f.model());
-    return new RunSpec(f.model(), options, data, trainSplit, evalSplit, training,
-        or(f.checkpointEvery(), training.evalEvery()), or(f.keepLast(), 3), or(f.keepEvery(), 0L), pruning);
+    PruningSpec pruning =
+        f.pruning() == null
+            ? PruningSpec.dense()
+            : PruningSpec.of(f.pruning(), family.structureKinds(), f.model());
+    return new RunSpec(
+        f.model(),
+        options,
+        data,
+        trainSplit,
+        evalSplit,
+        training,
+        or(f.checkpointEvery(), training.evalEvery()),
+        or(f.keepLast(), 3),
+        or(f.keepEvery(), 0L),
+        pruning);
   }
 
-  /** The line of each top-level key, read from the tokens (a mapping error's own location is after the value). */
+  /**
+   * The line of each top-level key, read from the tokens (a mapping error's own location is after
+   * the value).
+   */
   private static Map<String, Integer> keyLines(String yaml) {
     Map<String, Integer> lines = new java.util.HashMap<>();
     try (JsonParser parser = YAML.getFactory().createParser(yaml)) {
@@ -196,9 +265,14 @@ public record RunSpec(
     return lines;
   }
 
-  /** The dotted run-file key of a mapping error's field ({@code pruning.step}), list indexes left out. */
+  /**
+   * The dotted run-file key of a mapping error's field ({@code pruning.step}), list indexes left
+   * out.
+   */
   private static String keyOf(JsonMappingException e) {
-    return e.getPath().stream().map(JsonMappingException.Reference::getFieldName).filter(java.util.Objects::nonNull)
+    return e.getPath().stream()
+        .map(JsonMappingException.Reference::getFieldName)
+        .filter(java.util.Objects::nonNull)
         .collect(Collectors.joining("."));
   }
 
@@ -207,7 +281,8 @@ public record RunSpec(
       return "line " + keyLines.get(key) + ": ";
     }
     return location == null || location.getLineNr() < 1
-        ? "" : "line " + location.getLineNr() + ", column " + location.getColumnNr() + ": ";
+        ? ""
+        : "line " + location.getLineNr() + ", column " + location.getColumnNr() + ": ";
   }
 
   private static <T> T or(T value, T fallback) {
@@ -218,9 +293,12 @@ public record RunSpec(
     try {
       return Enum.valueOf(type, value.trim().toUpperCase(Locale.ROOT).replace('-', '_'));
     } catch (IllegalArgumentException e) {
-      String allowed = java.util.Arrays.stream(type.getEnumConstants())
-          .map(c -> c.name().toLowerCase(Locale.ROOT).replace('_', '-')).collect(Collectors.joining(", "));
-      throw new RunFileException(field, field + " must be one of " + allowed + ", got '" + value + "'");
+      String allowed =
+          java.util.Arrays.stream(type.getEnumConstants())
+              .map(c -> c.name().toLowerCase(Locale.ROOT).replace('_', '-'))
+              .collect(Collectors.joining(", "));
+      throw new RunFileException(
+          field, field + " must be one of " + allowed + ", got '" + value + "'");
     }
   }
 

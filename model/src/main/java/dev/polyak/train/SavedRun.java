@@ -16,9 +16,9 @@ import java.util.Optional;
 
 /**
  * A run folder written by {@link TrainingRun}, opened for reading: the spec from its {@code
- * run.json} and its checkpoints, from which fresh trainers are restored exactly as a resume restores
- * them (the checkpoint must belong to the run, and the shards must be the ones it trained on). Never
- * writes into the folder.
+ * run.json} and its checkpoints, from which fresh trainers are restored exactly as a resume
+ * restores them (the checkpoint must belong to the run, and the shards must be the ones it trained
+ * on). Never writes into the folder.
  */
 public final class SavedRun {
   private final Path folder;
@@ -34,7 +34,8 @@ public final class SavedRun {
   /**
    * Reads {@code <folder>/run.json}.
    *
-   * @throws BadInputException naming the path if the folder or its run.json is missing or unreadable
+   * @throws BadInputException naming the path if the folder or its run.json is missing or
+   *     unreadable
    */
   public static SavedRun open(Path folder) {
     if (!Files.isDirectory(folder)) {
@@ -45,7 +46,8 @@ public final class SavedRun {
     try {
       text = Files.readString(file);
     } catch (NoSuchFileException e) {
-      throw new BadInputException(file + ": no such file; " + folder + " is not a run folder written by polyak train");
+      throw new BadInputException(
+          file + ": no such file; " + folder + " is not a run folder written by polyak train");
     } catch (IOException e) {
       throw new BadInputException(file + ": cannot read it: " + e.getMessage());
     }
@@ -78,8 +80,13 @@ public final class SavedRun {
       throw new BadInputException(file + ": " + e.getMessage());
     }
     if (!spec.runId().equals(saved.get("run_id"))) {
-      throw new BadInputException(file + ": its spec hashes to run " + spec.runId() + " but it says run "
-          + saved.get("run_id") + "; the file was edited or written by an incompatible polyak version");
+      throw new BadInputException(
+          file
+              + ": its spec hashes to run "
+              + spec.runId()
+              + " but it says run "
+              + saved.get("run_id")
+              + "; the file was edited or written by an incompatible polyak version");
     }
     return spec;
   }

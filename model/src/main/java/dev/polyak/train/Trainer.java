@@ -18,14 +18,13 @@ import java.util.OptionalInt;
 
 /**
  * The training loop every task shares: learning rate from the config's schedule, one recorded
- * forward and backward per step, optional gradient clipping, the optimizer's update, a stop at
- * the first non-finite loss, and a {@link MetricRecord} every {@code evalEvery} steps and at the
- * end. Subclasses say how a batch becomes a loss and how the held-out split is scored.
+ * forward and backward per step, optional gradient clipping, the optimizer's update, a stop at the
+ * first non-finite loss, and a {@link MetricRecord} every {@code evalEvery} steps and at the end.
+ * Subclasses say how a batch becomes a loss and how the held-out split is scored.
  *
- * <p>Everything random is a function of the run seed and the step (data order from {@link
- * Batches}, per-sample draws at step-derived stream positions, dropout via {@link
- * MaskedModel#trainingStep}), so a trainer restored at any step continues exactly as an
- * uninterrupted one.
+ * <p>Everything random is a function of the run seed and the step (data order from {@link Batches},
+ * per-sample draws at step-derived stream positions, dropout via {@link MaskedModel#trainingStep}),
+ * so a trainer restored at any step continues exactly as an uninterrupted one.
  *
  * <p>{@link #excludeSample} trains on the split without one sample (S \ {x_i}), for the stability
  * diagnostics ({@code dev.polyak.train.Stability}).
@@ -39,14 +38,22 @@ public abstract class Trainer implements AutoCloseable {
   protected final NDManager manager;
   protected final Batches batches;
   private Optimizer optimizer;
-  /** The data order over the split without {@link #excludedSample}, or null when nothing is excluded. */
+
+  /**
+   * The data order over the split without {@link #excludedSample}, or null when nothing is
+   * excluded.
+   */
   private Batches remaining;
+
   private int excludedSample = -1;
   private LogitScalars logitScalars;
   private long step;
   private long hostNanos;
 
-  /** @param device where arrays live; checked by {@link Devices#require} (a clear error for a missing GPU) */
+  /**
+   * @param device where arrays live; checked by {@link Devices#require} (a clear error for a
+   *     missing GPU)
+   */
   protected Trainer(TrainingConfig config, int trainSamples, Device device) {
     Autograd.ensureEngine();
     this.config = config;
@@ -54,8 +61,12 @@ public abstract class Trainer implements AutoCloseable {
     this.manager = NDManager.newBaseManager(Devices.require(device), "PyTorch");
     this.batches = new Batches(streams, trainSamples);
     if (config.batchSize() > trainSamples) {
-      throw new IllegalArgumentException("batch_size " + config.batchSize() + " is larger than the training split ("
-          + trainSamples + " samples)");
+      throw new IllegalArgumentException(
+          "batch_size "
+              + config.batchSize()
+              + " is larger than the training split ("
+              + trainSamples
+              + " samples)");
     }
   }
 
@@ -87,20 +98,25 @@ public abstract class Trainer implements AutoCloseable {
   }
 
   /**
-   * The scalars of {@code kernel} over logits of width {@code width}, projections drawn from the run
-   * seed's {@link KernelKind#PROJECTION_STREAM}; kept for the next call with the same kernel.
+   * The scalars of {@code kernel} over logits of width {@code width}, projections drawn from the
+   * run seed's {@link KernelKind#PROJECTION_STREAM}; kept for the next call with the same kernel.
    */
   protected final LogitScalars logitScalars(KernelKind kernel, int width) {
-    if (logitScalars == null || !logitScalars.kernel().equals(kernel) || logitScalars.width() != width) {
+    if (logitScalars == null
+        || !logitScalars.kernel().equals(kernel)
+        || logitScalars.width() != width) {
       if (logitScalars != null) {
         logitScalars.close();
       }
-      logitScalars = new LogitScalars(kernel, width, streams.stream(KernelKind.PROJECTION_STREAM), manager);
+      logitScalars =
+          new LogitScalars(kernel, width, streams.stream(KernelKind.PROJECTION_STREAM), manager);
     }
     return logitScalars;
   }
 
-  /** Whole batches per epoch of the training split (the pruning schedules count epochs in these). */
+  /**
+   * Whole batches per epoch of the training split (the pruning schedules count epochs in these).
+   */
   public final long stepsPerEpoch() {
     return batches.batchesPerEpoch(config.batchSize());
   }
@@ -151,14 +167,21 @@ public abstract class Trainer implements AutoCloseable {
   public final void excludeSample(int index) {
     int n = batches.sampleCount();
     if (index < 0 || index >= n) {
-      throw new IllegalArgumentException("sample " + index + " is not in the training split (0.." + (n - 1) + ")");
+      throw new IllegalArgumentException(
+          "sample " + index + " is not in the training split (0.." + (n - 1) + ")");
     }
     if (remaining != null) {
-      throw new IllegalArgumentException("sample " + excludedSample + " is already excluded; exclude one sample only");
+      throw new IllegalArgumentException(
+          "sample " + excludedSample + " is already excluded; exclude one sample only");
     }
     if (config.batchSize() > n - 1) {
-      throw new IllegalArgumentException("batch_size " + config.batchSize() + " is larger than the training split"
-          + " without one sample (" + (n - 1) + " samples)");
+      throw new IllegalArgumentException(
+          "batch_size "
+              + config.batchSize()
+              + " is larger than the training split"
+              + " without one sample ("
+              + (n - 1)
+              + " samples)");
     }
     this.remaining = new Batches(streams, n - 1);
     this.excludedSample = index;
@@ -169,7 +192,10 @@ public abstract class Trainer implements AutoCloseable {
     return remaining == null ? OptionalInt.empty() : OptionalInt.of(excludedSample);
   }
 
-  /** The training-sample indices of the batch of step {@code step} (0-based), as {@link #train} uses them. */
+  /**
+   * The training-sample indices of the batch of step {@code step} (0-based), as {@link #train} uses
+   * them.
+   */
   public final int[] batch(long step) {
     if (remaining == null) {
       return batches.batch(step, config.batchSize());
@@ -215,8 +241,15 @@ public abstract class Trainer implements AutoCloseable {
       if (step % config.evalEvery() == 0 || step == config.steps()) {
         double millis = (System.nanoTime() - started) / 1e6 / lossCount;
         Evaluation eval = evaluate();
-        listener.onMetrics(new MetricRecord(step, lossSum / lossCount, eval.loss(), eval.metric(), lr, millis,
-            model().keptParameters()));
+        listener.onMetrics(
+            new MetricRecord(
+                step,
+                lossSum / lossCount,
+                eval.loss(),
+                eval.metric(),
+                lr,
+                millis,
+                model().keptParameters()));
         lossSum = 0;
         lossCount = 0;
         started = System.nanoTime();

@@ -17,12 +17,22 @@ import java.util.Map;
 public final class TrainerCheckpoints {
   private TrainerCheckpoints() {}
 
-  public static Checkpoint capture(Trainer trainer, String runSpecJson, String metricsJson, boolean pruning) {
+  public static Checkpoint capture(
+      Trainer trainer, String runSpecJson, String metricsJson, boolean pruning) {
     Map<String, Tensor> weights = new LinkedHashMap<>();
-    trainer.model().parameters().state().forEach((name, array) ->
-        weights.put(name, Tensor.ofFloats(array.toFloatArray(), array.getShape().getShape())));
+    trainer
+        .model()
+        .parameters()
+        .state()
+        .forEach(
+            (name, array) ->
+                weights.put(
+                    name, Tensor.ofFloats(array.toFloatArray(), array.getShape().getShape())));
     Map<String, Tensor> optimizer = new LinkedHashMap<>();
-    trainer.optimizer().state().forEach((name, values) -> optimizer.put(name, Tensor.ofFloats(values, values.length)));
+    trainer
+        .optimizer()
+        .state()
+        .forEach((name, values) -> optimizer.put(name, Tensor.ofFloats(values, values.length)));
     Map<String, Tensor> masks = new LinkedHashMap<>();
     Masks m = trainer.model().masks();
     for (int l = 0; l < m.layers(); l++) {
@@ -60,7 +70,8 @@ public final class TrainerCheckpoints {
       for (Map.Entry<String, NDArray> e : trainer.model().parameters().state().entrySet()) {
         Tensor t = checkpoint.weights().get(e.getKey());
         if (t == null) {
-          throw new IllegalArgumentException("checkpoint at step " + checkpoint.step() + " has no weight " + e.getKey());
+          throw new IllegalArgumentException(
+              "checkpoint at step " + checkpoint.step() + " has no weight " + e.getKey());
         }
         dev.polyak.nn.Parameters.overwrite(e.getValue(), t.floats());
       }

@@ -24,8 +24,18 @@ import dev.polyak.nn.Sgd;
  * @param evalSamples held-out samples per evaluation (the first ones of the split)
  */
 public record TrainingConfig(
-    long seed, long steps, int batchSize, OptimizerKind optimizer, double learningRate, Schedule schedule,
-    long warmupSteps, double weightDecay, double momentum, double maxGradientNorm, long evalEvery, int evalSamples) {
+    long seed,
+    long steps,
+    int batchSize,
+    OptimizerKind optimizer,
+    double learningRate,
+    Schedule schedule,
+    long warmupSteps,
+    double weightDecay,
+    double momentum,
+    double maxGradientNorm,
+    long evalEvery,
+    int evalSamples) {
 
   /** The optimizers polyak trains with. */
   public enum OptimizerKind {
@@ -46,15 +56,24 @@ public record TrainingConfig(
   public TrainingConfig {
     require(steps >= 1, "steps", "steps must be at least 1, got " + steps);
     require(batchSize >= 1, "batch_size", "batch size must be at least 1, got " + batchSize);
-    require(learningRate > 0 && Double.isFinite(learningRate), "learning_rate",
+    require(
+        learningRate > 0 && Double.isFinite(learningRate),
+        "learning_rate",
         "learning rate must be positive, got " + learningRate);
     require(warmupSteps >= 0, "warmup_steps", "warm-up steps must be >= 0, got " + warmupSteps);
     require(weightDecay >= 0, "weight_decay", "weight decay must be >= 0, got " + weightDecay);
-    require(momentum >= 0 && momentum < 1, "momentum", "momentum must be in [0, 1), got " + momentum);
-    require(maxGradientNorm >= 0, "max_gradient_norm",
+    require(
+        momentum >= 0 && momentum < 1, "momentum", "momentum must be in [0, 1), got " + momentum);
+    require(
+        maxGradientNorm >= 0,
+        "max_gradient_norm",
         "the gradient clipping norm must be >= 0 (0 = off), got " + maxGradientNorm);
-    require(evalEvery >= 1, "eval_every", "evaluation interval must be at least 1 step, got " + evalEvery);
-    require(evalSamples >= 1, "eval_samples", "evaluation needs at least 1 sample, got " + evalSamples);
+    require(
+        evalEvery >= 1,
+        "eval_every",
+        "evaluation interval must be at least 1 step, got " + evalEvery);
+    require(
+        evalSamples >= 1, "eval_samples", "evaluation needs at least 1 sample, got " + evalSamples);
   }
 
   /** Fails naming the run-file key of the field checked, so that a sweep can point at its line. */
@@ -64,26 +83,77 @@ public record TrainingConfig(
     }
   }
 
-  /** BERT's recipe: AdamW, warm-up over the first tenth then linear decay, decay 0.01, clipping at 1. */
-  public static TrainingConfig transformer(long seed, long steps, int batchSize, double peakLearningRate) {
-    return new TrainingConfig(seed, steps, batchSize, OptimizerKind.ADAMW, peakLearningRate, Schedule.WARMUP_LINEAR,
-        Math.max(1, steps / 10), 0.01, 0, 1.0, Math.max(1, steps / 4), 256);
+  /**
+   * BERT's recipe: AdamW, warm-up over the first tenth then linear decay, decay 0.01, clipping at
+   * 1.
+   */
+  public static TrainingConfig transformer(
+      long seed, long steps, int batchSize, double peakLearningRate) {
+    return new TrainingConfig(
+        seed,
+        steps,
+        batchSize,
+        OptimizerKind.ADAMW,
+        peakLearningRate,
+        Schedule.WARMUP_LINEAR,
+        Math.max(1, steps / 10),
+        0.01,
+        0,
+        1.0,
+        Math.max(1, steps / 4),
+        256);
   }
 
-  /** The paper's CNN recipe: SGD, momentum 0.9, weight decay 5e-4, rate 0.1 with the step schedule, no clipping. */
+  /**
+   * The paper's CNN recipe: SGD, momentum 0.9, weight decay 5e-4, rate 0.1 with the step schedule,
+   * no clipping.
+   */
   public static TrainingConfig cnn(long seed, long steps, int batchSize) {
-    return new TrainingConfig(seed, steps, batchSize, OptimizerKind.SGD, 0.1, Schedule.STEP, 0, 5e-4, 0.9, 0,
-        Math.max(1, steps / 4), 1000);
+    return new TrainingConfig(
+        seed,
+        steps,
+        batchSize,
+        OptimizerKind.SGD,
+        0.1,
+        Schedule.STEP,
+        0,
+        5e-4,
+        0.9,
+        0,
+        Math.max(1, steps / 4),
+        1000);
   }
 
   public TrainingConfig withEvaluation(long every, int samples) {
-    return new TrainingConfig(seed, steps, batchSize, optimizer, learningRate, schedule, warmupSteps, weightDecay,
-        momentum, maxGradientNorm, every, samples);
+    return new TrainingConfig(
+        seed,
+        steps,
+        batchSize,
+        optimizer,
+        learningRate,
+        schedule,
+        warmupSteps,
+        weightDecay,
+        momentum,
+        maxGradientNorm,
+        every,
+        samples);
   }
 
   public TrainingConfig withLearningRate(double rate, long warmup) {
-    return new TrainingConfig(seed, steps, batchSize, optimizer, rate, schedule, warmup, weightDecay, momentum,
-        maxGradientNorm, evalEvery, evalSamples);
+    return new TrainingConfig(
+        seed,
+        steps,
+        batchSize,
+        optimizer,
+        rate,
+        schedule,
+        warmup,
+        weightDecay,
+        momentum,
+        maxGradientNorm,
+        evalEvery,
+        evalSamples);
   }
 
   /** The rate of step {@code step} (0-based). */

@@ -5,7 +5,10 @@ package dev.polyak.train;
 public interface TrainingListener {
   void onMetrics(MetricRecord record);
 
-  /** After every optimizer step: the steps done and that step's training loss (for progress displays). */
+  /**
+   * After every optimizer step: the steps done and that step's training loss (for progress
+   * displays).
+   */
   default void onStep(long step, double loss) {}
 
   /** After each pruning event, once its checkpoints and record are written. */

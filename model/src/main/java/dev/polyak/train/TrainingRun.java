@@ -31,20 +31,21 @@ import org.slf4j.LoggerFactory;
  * One run of a {@link RunSpec} in an output folder: trains, writes a checkpoint every {@code
  * checkpointEvery} steps under {@code <out>/checkpoints/}, and at the end writes {@code
  * <out>/result.json}. Started again on the same folder, it resumes from the newest valid checkpoint
- * (a corrupt newest one is skipped with a warning) and gives the metrics an uninterrupted run would;
- * a folder that holds another run, or the same run on different shards, is refused.
+ * (a corrupt newest one is skipped with a warning) and gives the metrics an uninterrupted run
+ * would; a folder that holds another run, or the same run on different shards, is refused.
  *
  * <p>A run with a {@code pruning:} block prunes as its {@link Pruner} says, between steps; each
  * event writes the checkpoints just before and after it and a {@code PruneEvent} record.
  *
  * <p>Folder layout: {@code run.json} (the spec, its run id and the shard manifest's SHA-256),
  * {@code checkpoints/ckpt-*.safetensors}, {@code result.json} (status, metrics, pruning steps),
- * {@code prune_events.avro} and {@code prune-events/} (see {@link PruneEventFiles}), {@code rewind/}
- * (lth's rewind point).
+ * {@code prune_events.avro} and {@code prune-events/} (see {@link PruneEventFiles}), {@code
+ * rewind/} (lth's rewind point).
  */
 public final class TrainingRun {
   private static final Logger LOG = LoggerFactory.getLogger(TrainingRun.class);
-  private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+  private static final ObjectMapper JSON =
+      new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
 
   /** How a run ended. */
   public enum Status {
@@ -60,15 +61,21 @@ public final class TrainingRun {
    * @param divergedAtStep the step whose loss was not finite, or -1
    * @param pruneSteps the steps of the run's pruning events (resumed part included)
    */
-  public record Result(String runId, Status status, long resumedFromStep, List<MetricRecord> metrics,
-      long divergedAtStep, List<Long> pruneSteps) {
+  public record Result(
+      String runId,
+      Status status,
+      long resumedFromStep,
+      List<MetricRecord> metrics,
+      long divergedAtStep,
+      List<Long> pruneSteps) {
     public Optional<MetricRecord> last() {
       return metrics.isEmpty() ? Optional.empty() : Optional.of(metrics.get(metrics.size() - 1));
     }
 
     /**
      * Time in training steps over the whole run, from its records: each interval's mean step time
-     * times its steps (evaluations, checkpoints and pruning events left out; resumed parts included).
+     * times its steps (evaluations, checkpoints and pruning events left out; resumed parts
+     * included).
      */
     public double stepSeconds() {
       double seconds = 0;
@@ -83,20 +90,33 @@ public final class TrainingRun {
 
   private TrainingRun() {}
 
-  /** Runs (or resumes) {@code spec} in {@code out} on {@code device}, passing every metric record to {@code listener}. */
+  /**
+   * Runs (or resumes) {@code spec} in {@code out} on {@code device}, passing every metric record to
+   * {@code listener}.
+   */
   public static Result run(RunSpec spec, Path out, Device device, TrainingListener listener) {
     ShardSet shards = ShardSet.open(spec.data());
     String dataSha256 = manifestSha256(shards);
     String runJson = runJson(spec, dataSha256);
-    CheckpointStore store = new CheckpointStore(out.resolve("checkpoints"), RetentionPolicy.keepLast(spec.keepLast())
-        .keepingEvery(spec.keepEvery()));
+    CheckpointStore store =
+        new CheckpointStore(
+            out.resolve("checkpoints"),
+            RetentionPolicy.keepLast(spec.keepLast()).keepingEvery(spec.keepEvery()));
     Optional<Checkpoint> latest = store.latestValid();
     latest.ifPresent(c -> requireSameRun(c, spec, dataSha256, out));
     List<MetricRecord> metrics = new ArrayList<>();
     // The trainer opens and verifies the splits first, so a bad spec or bad shards write nothing.
     try (Trainer trainer = Trainers.create(spec, shards, device)) {
-      Pruner pruner = spec.pruning().prunes() ? new Pruner(spec.pruning(), spec.runId(), out, store,
-          pruning -> TrainerCheckpoints.capture(trainer, runJson, metricsJson(metrics), pruning)) : null;
+      Pruner pruner =
+          spec.pruning().prunes()
+              ? new Pruner(
+                  spec.pruning(),
+                  spec.runId(),
+                  out,
+                  store,
+                  pruning ->
+                      TrainerCheckpoints.capture(trainer, runJson, metricsJson(metrics), pruning))
+              : null;
       if (pruner != null) {
         try {
           pruner.check(trainer);
@@ -114,18 +134,19 @@ public final class TrainingRun {
         resumedFrom = trainer.step();
         LOG.info("run {} resumes from step {}", spec.runId(), resumedFrom);
       }
-      TrainingListener recording = new TrainingListener() {
-        @Override
-        public void onMetrics(MetricRecord record) {
-          metrics.add(record);
-          listener.onMetrics(record);
-        }
+      TrainingListener recording =
+          new TrainingListener() {
+            @Override
+            public void onMetrics(MetricRecord record) {
+              metrics.add(record);
+              listener.onMetrics(record);
+            }
 
-        @Override
-        public void onStep(long step, double loss) {
-          listener.onStep(step, loss);
-        }
-      };
+            @Override
+            public void onStep(long step, double loss) {
+              listener.onStep(step, loss);
+            }
+          };
       long steps = spec.training().steps();
       List<Long> pruneSteps = new ArrayList<>();
       if (pruner != null) {
@@ -147,22 +168,37 @@ public final class TrainingRun {
           if (trainer.step() >= steps) {
             break;
           }
-          long boundary = Math.min(steps, (trainer.step() / spec.checkpointEvery() + 1) * spec.checkpointEvery());
+          long boundary =
+              Math.min(
+                  steps, (trainer.step() / spec.checkpointEvery() + 1) * spec.checkpointEvery());
           long next = pruner == null ? boundary : pruner.nextStop(trainer, boundary);
           trainer.train(next, recording);
-          // An event due here writes its own checkpoints (the one after the event is what a resume continues from).
+          // An event due here writes its own checkpoints (the one after the event is what a resume
+          // continues from).
           if (next == boundary && (pruner == null || !pruner.due(trainer))) {
             store.save(TrainerCheckpoints.capture(trainer, runJson, metricsJson(metrics), false));
           }
         }
       } catch (DivergedException e) {
-        Result result = new Result(spec.runId(), Status.DIVERGED, resumedFrom, List.copyOf(metrics), e.step(),
-            List.copyOf(pruneSteps));
+        Result result =
+            new Result(
+                spec.runId(),
+                Status.DIVERGED,
+                resumedFrom,
+                List.copyOf(metrics),
+                e.step(),
+                List.copyOf(pruneSteps));
         writeResult(out, result);
         return result;
       }
-      Result result = new Result(spec.runId(), Status.FINISHED, resumedFrom, List.copyOf(metrics), -1,
-          List.copyOf(pruneSteps));
+      Result result =
+          new Result(
+              spec.runId(),
+              Status.FINISHED,
+              resumedFrom,
+              List.copyOf(metrics),
+              -1,
+              List.copyOf(pruneSteps));
       writeResult(out, result);
       return result;
     }
@@ -187,20 +223,36 @@ public final class TrainingRun {
     fields.put("keep_last", spec.keepLast());
     fields.put("keep_every", spec.keepEvery());
     fields.put("data_manifest_sha256", dataSha256);
-    fields.put("polyak_version", PolyakVersion.version() + " (git " + PolyakVersion.revision() + ")");
+    fields.put(
+        "polyak_version", PolyakVersion.version() + " (git " + PolyakVersion.revision() + ")");
     return write(fields);
   }
 
   static void requireSameRun(Checkpoint checkpoint, RunSpec spec, String dataSha256, Path out) {
     Map<String, Object> saved = readMap(checkpoint.runSpecJson());
     if (!spec.runId().equals(saved.get("run_id"))) {
-      throw new BadInputException(out + " holds run " + saved.get("run_id") + " (" + saved.get("spec")
-          + "), not run " + spec.runId() + "; use another output folder");
+      throw new BadInputException(
+          out
+              + " holds run "
+              + saved.get("run_id")
+              + " ("
+              + saved.get("spec")
+              + "), not run "
+              + spec.runId()
+              + "; use another output folder");
     }
     if (!dataSha256.equals(saved.get("data_manifest_sha256"))) {
-      throw new BadInputException(out + ": run " + spec.runId() + " was trained on shards whose manifest has SHA-256 "
-          + saved.get("data_manifest_sha256") + ", but " + spec.data() + " has " + dataSha256
-          + "; the shards changed, so the run cannot resume on them");
+      throw new BadInputException(
+          out
+              + ": run "
+              + spec.runId()
+              + " was trained on shards whose manifest has SHA-256 "
+              + saved.get("data_manifest_sha256")
+              + ", but "
+              + spec.data()
+              + " has "
+              + dataSha256
+              + "; the shards changed, so the run cannot resume on them");
     }
   }
 
@@ -208,8 +260,11 @@ public final class TrainingRun {
     try {
       return JSON.readValue(checkpoint.metricsJson(), new TypeReference<List<MetricRecord>>() {});
     } catch (JsonProcessingException e) {
-      throw new BadInputException("checkpoint at step " + checkpoint.step() + " has unreadable metrics: "
-          + e.getOriginalMessage());
+      throw new BadInputException(
+          "checkpoint at step "
+              + checkpoint.step()
+              + " has unreadable metrics: "
+              + e.getOriginalMessage());
     }
   }
 
@@ -247,7 +302,8 @@ public final class TrainingRun {
     try {
       return JSON.readValue(json, new TypeReference<Map<String, Object>>() {});
     } catch (JsonProcessingException e) {
-      throw new BadInputException("a checkpoint's run description is not JSON: " + e.getOriginalMessage());
+      throw new BadInputException(
+          "a checkpoint's run description is not JSON: " + e.getOriginalMessage());
     }
   }
 

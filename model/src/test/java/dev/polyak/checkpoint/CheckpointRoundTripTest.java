@@ -66,17 +66,23 @@ class CheckpointRoundTripTest {
         .containsEntry("polyak.version", "0.1.0-test")
         .containsEntry("polyak.run_spec", TestCheckpoints.RUN_SPEC)
         .containsKeys("polyak.metrics", "polyak.data_sha256", "polyak.header_sha256");
-    assertThat(new ObjectMapper().readTree(parsed.metadata().get("polyak.random_cursors")).get("data order").asLong())
+    assertThat(
+            new ObjectMapper()
+                .readTree(parsed.metadata().get("polyak.random_cursors"))
+                .get("data order")
+                .asLong())
         .isEqualTo(1005);
     assertThat(parsed.metadata().get("polyak.data_sha256")).matches("[0-9a-f]{64}");
   }
 
   @Test
   void theSameCheckpointGivesTheSameBytes() throws IOException {
-    Path first = new CheckpointStore(dir.resolve("a"), RetentionPolicy.keepAll())
-        .save(TestCheckpoints.sample(9, false));
-    Path second = new CheckpointStore(dir.resolve("b"), RetentionPolicy.keepAll())
-        .save(TestCheckpoints.sample(9, false));
+    Path first =
+        new CheckpointStore(dir.resolve("a"), RetentionPolicy.keepAll())
+            .save(TestCheckpoints.sample(9, false));
+    Path second =
+        new CheckpointStore(dir.resolve("b"), RetentionPolicy.keepAll())
+            .save(TestCheckpoints.sample(9, false));
 
     assertThat(Files.readAllBytes(first)).isEqualTo(Files.readAllBytes(second));
   }

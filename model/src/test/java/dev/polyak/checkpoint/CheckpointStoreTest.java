@@ -20,7 +20,9 @@ class CheckpointStoreTest {
     assertThat(CheckpointStore.fileName(42, false)).isEqualTo("ckpt-0000000042.safetensors");
     assertThat(CheckpointStore.fileName(42, true)).isEqualTo("ckpt-0000000042-prune.safetensors");
     List<String> names =
-        Stream.of(5L, 40L, 300L, 1_234_567_890L).map(step -> CheckpointStore.fileName(step, false)).toList();
+        Stream.of(5L, 40L, 300L, 1_234_567_890L)
+            .map(step -> CheckpointStore.fileName(step, false))
+            .toList();
     assertThat(names).isSorted();
   }
 
@@ -58,7 +60,8 @@ class CheckpointStoreTest {
 
   @Test
   void anEmptyOrMissingFolderHasNoCheckpoint() {
-    assertThat(new CheckpointStore(dir.resolve("missing"), RetentionPolicy.keepAll()).latestValid()).isEmpty();
+    assertThat(new CheckpointStore(dir.resolve("missing"), RetentionPolicy.keepAll()).latestValid())
+        .isEmpty();
     assertThat(new CheckpointStore(dir, RetentionPolicy.keepAll()).list()).isEmpty();
   }
 

@@ -27,7 +27,11 @@ final class IndependentSafetensorsReader {
   record Entry(String dtype, long[] shape, long begin, long end, double[] values) {}
 
   /** The parsed file: header length, header JSON, entries in header order. */
-  record File(long headerLength, JsonNode header, Map<String, String> metadata, Map<String, Entry> tensors) {}
+  record File(
+      long headerLength,
+      JsonNode header,
+      Map<String, String> metadata,
+      Map<String, Entry> tensors) {}
 
   private IndependentSafetensorsReader() {}
 

@@ -52,7 +52,8 @@ class RetentionPolicyTest {
 
     saveSteps(store);
 
-    // 200, 400 and 800 are kept for their step, 300 and 600 as pruning checkpoints; of the others (100, 500,
+    // 200, 400 and 800 are kept for their step, 300 and 600 as pruning checkpoints; of the others
+    // (100, 500,
     // 700) the two newest stay
     assertThat(store.list())
         .extracting(p -> p.getFileName().toString())

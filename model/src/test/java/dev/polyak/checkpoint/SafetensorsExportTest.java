@@ -24,7 +24,8 @@ class SafetensorsExportTest {
             "encoder.0.attention.query.bias",
             "encoder.0.attention.query.weight",
             "mask/encoder.0.heads");
-    assertThat(parsed.tensors().get("encoder.0.attention.query.weight").shape()).containsExactly(2, 3);
+    assertThat(parsed.tensors().get("encoder.0.attention.query.weight").shape())
+        .containsExactly(2, 3);
     assertThat(parsed.tensors().get("mask/encoder.0.heads").values()).containsExactly(1, 0, 1, 1);
     assertThat(parsed.metadata())
         .containsEntry("format", "pt")

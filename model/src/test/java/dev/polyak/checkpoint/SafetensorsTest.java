@@ -29,7 +29,8 @@ class SafetensorsTest {
     tensors.put("z.bias", Tensor.ofFloats(new float[] {1.5f, -2.25f, 3e-8f}, 3));
     tensors.put("a.weight", Tensor.ofFloats(new float[] {1, 2, 3, 4, 5, 6}, 2, 3));
     tensors.put("m/doubles", Tensor.ofDoubles(new double[] {Math.PI, -0.0, 1e300}, 3, 1));
-    tensors.put("m/ints", Tensor.ofInts(new int[] {Integer.MIN_VALUE, 0, Integer.MAX_VALUE, 7}, 2, 2));
+    tensors.put(
+        "m/ints", Tensor.ofInts(new int[] {Integer.MIN_VALUE, 0, Integer.MAX_VALUE, 7}, 2, 2));
     tensors.put("m/longs", Tensor.ofLongs(new long[] {1L << 40, -5}, 2));
     tensors.put("m/mask", Tensor.ofBytes(new byte[] {0, 1, (byte) 255, 1}, 4));
     tensors.put("scalar", Tensor.ofLongs(new long[] {42}));
@@ -50,7 +51,8 @@ class SafetensorsTest {
     IndependentSafetensorsReader.File parsed = IndependentSafetensorsReader.read(file);
     assertThat(parsed.metadata()).isEqualTo(sampleMetadata());
     assertThat(parsed.tensors().keySet())
-        .containsExactly("a.weight", "empty", "m/doubles", "m/ints", "m/longs", "m/mask", "scalar", "z.bias");
+        .containsExactly(
+            "a.weight", "empty", "m/doubles", "m/ints", "m/longs", "m/mask", "scalar", "z.bias");
     long expectedBegin = 0;
     for (IndependentSafetensorsReader.Entry entry : parsed.tensors().values()) {
       assertThat(entry.begin()).as("contiguous in name order").isEqualTo(expectedBegin);
@@ -86,7 +88,8 @@ class SafetensorsTest {
     byte[] bytes = Files.readAllBytes(file);
     long n = ByteBuffer.wrap(bytes).order(ByteOrder.LITTLE_ENDIAN).getLong(0);
     String header = new String(bytes, 8, (int) n, StandardCharsets.UTF_8);
-    String json = "{\"__metadata__\":{\"k\":\"v\"},\"w\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[0,4]}}";
+    String json =
+        "{\"__metadata__\":{\"k\":\"v\"},\"w\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[0,4]}}";
     assertThat(header.stripTrailing()).isEqualTo(json);
     assertThat(header).hasSize((json.length() + 7) / 8 * 8);
     assertThat(header.substring(json.length())).isBlank();
@@ -113,7 +116,8 @@ class SafetensorsTest {
     }
 
     Safetensors.write(dir.resolve("a.safetensors"), sampleTensors(), sampleMetadata());
-    Safetensors.write(dir.resolve("b.safetensors"), reversed, new LinkedHashMap<>(sampleMetadata()));
+    Safetensors.write(
+        dir.resolve("b.safetensors"), reversed, new LinkedHashMap<>(sampleMetadata()));
 
     assertThat(Files.readAllBytes(dir.resolve("a.safetensors")))
         .isEqualTo(Files.readAllBytes(dir.resolve("b.safetensors")));
@@ -144,13 +148,16 @@ class SafetensorsTest {
             ""));
 
     Process process =
-        new ProcessBuilder("python3", script.toString(), file.toString()).redirectErrorStream(true).start();
+        new ProcessBuilder("python3", script.toString(), file.toString())
+            .redirectErrorStream(true)
+            .start();
     String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
     assertThat(process.waitFor(60, TimeUnit.SECONDS)).isTrue();
     assertThat(process.exitValue()).as(output).isZero();
 
     JsonNode parsed = new ObjectMapper().readTree(output);
-    assertThat(parsed.get("__metadata__").get("note").asText()).isEqualTo(sampleMetadata().get("note"));
+    assertThat(parsed.get("__metadata__").get("note").asText())
+        .isEqualTo(sampleMetadata().get("note"));
     for (Map.Entry<String, Tensor> entry : sampleTensors().entrySet()) {
       JsonNode tensor = parsed.get(entry.getKey());
       assertThat(tensor).as(entry.getKey()).isNotNull();
@@ -280,7 +287,8 @@ class SafetensorsTest {
     assertThatThrownBy(() -> Safetensors.read(file))
         .isInstanceOf(CheckpointFormatException.class)
         .hasMessageContaining(file.toString())
-        .hasMessageContaining("tensor 'w' is F32 [2, 3] = 24 bytes but its data_offsets [0, 20] span 20 bytes");
+        .hasMessageContaining(
+            "tensor 'w' is F32 [2, 3] = 24 bytes but its data_offsets [0, 20] span 20 bytes");
   }
 
   @Test
@@ -293,7 +301,8 @@ class SafetensorsTest {
 
     assertThatThrownBy(() -> Safetensors.read(file))
         .isInstanceOf(CheckpointFormatException.class)
-        .hasMessageContaining("tensor 'b' starts at data byte 6 but the previous tensor 'a' ends at 4");
+        .hasMessageContaining(
+            "tensor 'b' starts at data byte 6 but the previous tensor 'a' ends at 4");
   }
 
   @Test
@@ -329,13 +338,22 @@ class SafetensorsTest {
 
   @Test
   void malformedEntriesAreReported() throws IOException {
-    assertThatThrownBy(() -> Safetensors.read(craft("{\"a\":{\"dtype\":\"BF16\",\"shape\":[1],\"data_offsets\":[0,2]}}", 2)))
+    assertThatThrownBy(
+            () ->
+                Safetensors.read(
+                    craft("{\"a\":{\"dtype\":\"BF16\",\"shape\":[1],\"data_offsets\":[0,2]}}", 2)))
         .hasMessageContaining("tensor 'a' has dtype 'BF16'");
-    assertThatThrownBy(() -> Safetensors.read(craft("{\"a\":{\"dtype\":\"U8\",\"shape\":[-1],\"data_offsets\":[0,1]}}", 1)))
+    assertThatThrownBy(
+            () ->
+                Safetensors.read(
+                    craft("{\"a\":{\"dtype\":\"U8\",\"shape\":[-1],\"data_offsets\":[0,1]}}", 1)))
         .hasMessageContaining("not a non-negative integer");
     assertThatThrownBy(() -> Safetensors.read(craft("{\"a\":{\"dtype\":\"U8\",\"shape\":[1]}}", 1)))
         .hasMessageContaining("tensor 'a' has no data_offsets array");
-    assertThatThrownBy(() -> Safetensors.read(craft("{\"a\":{\"dtype\":\"U8\",\"shape\":[1],\"data_offsets\":[1,0]}}", 1)))
+    assertThatThrownBy(
+            () ->
+                Safetensors.read(
+                    craft("{\"a\":{\"dtype\":\"U8\",\"shape\":[1],\"data_offsets\":[1,0]}}", 1)))
         .hasMessageContaining("begin <= end");
     assertThatThrownBy(() -> Safetensors.read(craft("{\"__metadata__\":{\"k\":1}}", 0)))
         .hasMessageContaining("metadata value 'k' is not a string");

@@ -26,7 +26,8 @@ class TensorTest {
   @Test
   void bytesAreLittleEndian() {
     assertThat(Tensor.ofInts(new int[] {0x01020304}, 1).rawBytes()).containsExactly(4, 3, 2, 1);
-    assertThat(Tensor.ofFloats(new float[] {1f}, 1).rawBytes()).containsExactly(0, 0, (byte) 0x80, 0x3f);
+    assertThat(Tensor.ofFloats(new float[] {1f}, 1).rawBytes())
+        .containsExactly(0, 0, (byte) 0x80, 0x3f);
   }
 
   @Test

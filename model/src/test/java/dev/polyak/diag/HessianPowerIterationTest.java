@@ -71,8 +71,11 @@ class HessianPowerIterationTest {
   }
 
   private static DiagnosticsOptions options(HessianPowerIteration.Settings settings) {
-    return DiagnosticsOptions.defaults().withProbeSamples(4).withHutchinsonProbes(0).withKinds(
-        java.util.EnumSet.allOf(Structure.Kind.class), false).withSmoothness(settings);
+    return DiagnosticsOptions.defaults()
+        .withProbeSamples(4)
+        .withHutchinsonProbes(0)
+        .withKinds(java.util.EnumSet.allOf(Structure.Kind.class), false)
+        .withSmoothness(settings);
   }
 
   @Test
@@ -80,12 +83,19 @@ class HessianPowerIterationTest {
     RandomStreams streams = new RandomStreams(5);
     double[][] a = withSpectrum(SPECTRUM, streams.stream("q"));
     try (NDManager manager = NDManager.newBaseManager("PyTorch");
-        HessianTraceTest.Quadratic model = new HessianTraceTest.Quadratic(manager, a, streams.stream("init"))) {
-      DiagnosticsReport report = Diagnostics.run(model.objective(), new int[] {0, 1, 2, 3}, 0, 9,
-          options(HessianPowerIteration.Settings.defaults()));
+        HessianTraceTest.Quadratic model =
+            new HessianTraceTest.Quadratic(manager, a, streams.stream("init"))) {
+      DiagnosticsReport report =
+          Diagnostics.run(
+              model.objective(),
+              new int[] {0, 1, 2, 3},
+              0,
+              9,
+              options(HessianPowerIteration.Settings.defaults()));
       DiagnosticsReport.Conditioning c = report.conditioning();
       assertThat(c.smoothness().converged()).isTrue();
-      assertThat(c.smoothness().iterations()).isBetween(2, HessianPowerIteration.Settings.DEFAULT_MAX_ITERATIONS);
+      assertThat(c.smoothness().iterations())
+          .isBetween(2, HessianPowerIteration.Settings.DEFAULT_MAX_ITERATIONS);
       assertThat(c.beta()).isCloseTo(4, within(4 * 2e-3));
 
       // by hand: L = ½ wᵀAw, ∇L = Aw (A as float32, as the model holds it), µ = ‖Aw‖² / (2L)
@@ -106,7 +116,8 @@ class HessianPowerIterationTest {
       assertThat(c.convergenceFactor()).isCloseTo(1 - mu / 4, within(3e-3)).isBetween(0.0, 1.0);
       assertThat(c.convergenceFactor()).isCloseTo(1 - c.mu() / c.beta(), within(1e-12));
       // every probe's loss is the whole ½ wᵀAw: each per-sample gradient is Aw
-      assertThat(c.lipschitzValue()).isCloseTo(Math.sqrt(gradientSquared), within(1e-4 * Math.sqrt(gradientSquared)));
+      assertThat(c.lipschitzValue())
+          .isCloseTo(Math.sqrt(gradientSquared), within(1e-4 * Math.sqrt(gradientSquared)));
 
       DiagnosticRecord row = DiagnosticRecords.model("run", report);
       assertThat(row.getBeta()).isEqualTo(c.beta());
@@ -125,9 +136,12 @@ class HessianPowerIterationTest {
     close[1] = 3.99; // a gap of 0.25 %: power iteration needs far more than 3 products
     double[][] a = withSpectrum(close, streams.stream("q"));
     try (NDManager manager = NDManager.newBaseManager("PyTorch");
-        HessianTraceTest.Quadratic model = new HessianTraceTest.Quadratic(manager, a, streams.stream("init"))) {
-      HessianPowerIteration.Result r = HessianPowerIteration.estimate(model.objective(),
-          new HessianPowerIteration.Settings(1e-9, 3, false), 4, 1e-3, 9).whole();
+        HessianTraceTest.Quadratic model =
+            new HessianTraceTest.Quadratic(manager, a, streams.stream("init"))) {
+      HessianPowerIteration.Result r =
+          HessianPowerIteration.estimate(
+                  model.objective(), new HessianPowerIteration.Settings(1e-9, 3, false), 4, 1e-3, 9)
+              .whole();
       assertThat(r.converged()).isFalse();
       assertThat(r.iterations()).isEqualTo(3);
       assertThat(r.eigenvalue()).isBetween(0.1, 4.0 + 1e-3);
@@ -143,9 +157,15 @@ class HessianPowerIterationTest {
     }
     double[][] a = withSpectrum(negative, streams.stream("q"));
     try (NDManager manager = NDManager.newBaseManager("PyTorch");
-        HessianTraceTest.Quadratic model = new HessianTraceTest.Quadratic(manager, a, streams.stream("init"))) {
-      DiagnosticsReport report = Diagnostics.run(model.objective(), new int[] {0, 1, 2, 3}, 0, 9,
-          options(HessianPowerIteration.Settings.defaults()));
+        HessianTraceTest.Quadratic model =
+            new HessianTraceTest.Quadratic(manager, a, streams.stream("init"))) {
+      DiagnosticsReport report =
+          Diagnostics.run(
+              model.objective(),
+              new int[] {0, 1, 2, 3},
+              0,
+              9,
+              options(HessianPowerIteration.Settings.defaults()));
       assertThat(report.conditioning().beta()).isCloseTo(-4, within(4 * 2e-3));
       assertThat(report.conditioning().factorFlag()).isEqualTo(Bounds.Flag.BETA_NOT_POSITIVE);
       assertThat(report.conditioning().convergenceFactor()).isNaN();
@@ -162,7 +182,8 @@ class HessianPowerIterationTest {
     assertThat(Bounds.convergenceFactor(4, 5).flag()).isEqualTo(Bounds.Flag.MU_ABOVE_BETA);
     assertThat(Bounds.convergenceFactor(4, 0).flag()).isEqualTo(Bounds.Flag.MU_NOT_POSITIVE);
     assertThat(Bounds.convergenceFactor(4, -1).flag()).isEqualTo(Bounds.Flag.MU_NOT_POSITIVE);
-    assertThat(Bounds.convergenceFactor(4, Double.NaN).flag()).isEqualTo(Bounds.Flag.MU_NOT_POSITIVE);
+    assertThat(Bounds.convergenceFactor(4, Double.NaN).flag())
+        .isEqualTo(Bounds.Flag.MU_NOT_POSITIVE);
     assertThat(Bounds.convergenceFactor(-2, 1).flag()).isEqualTo(Bounds.Flag.BETA_NOT_POSITIVE);
     assertThat(Bounds.convergenceFactor(Double.NaN, 1).flag()).isEqualTo(Bounds.Flag.NO_BETA);
     for (double[] betaMu : new double[][] {{4, 5}, {4, 0}, {-2, 1}, {Double.NaN, 1}}) {
@@ -174,7 +195,10 @@ class HessianPowerIterationTest {
     assertThat(Bounds.stability(3, 0, 100)).isInfinite();
   }
 
-  /** x ∈ R³ → tanh(W1 x + b1) ∈ R⁴ (hidden units masked) → W2 h + b2 ∈ R³; one structure per hidden unit (its W1 row and b1 entry). */
+  /**
+   * x ∈ R³ → tanh(W1 x + b1) ∈ R⁴ (hidden units masked) → W2 h + b2 ∈ R³; one structure per hidden
+   * unit (its W1 row and b1 entry).
+   */
   static final class TanhMlp extends TestModel {
     TanhMlp(NDManager manager, RandomStream init) {
       super(manager, 4);
@@ -183,15 +207,26 @@ class HessianPowerIterationTest {
       parameters.normal("w2", new Shape(3, 4), 1f, init);
       parameters.normal("b2", new Shape(3), 0.5f, init);
       for (int i = 0; i < 4; i++) {
-        structures.add(new Structure("hidden" + i, 0, i, Structure.Kind.NEURON,
-            List.of(new Structure.Slice("w1", 0, i, i + 1), new Structure.Slice("b1", 0, i, i + 1))));
+        structures.add(
+            new Structure(
+                "hidden" + i,
+                0,
+                i,
+                Structure.Kind.NEURON,
+                List.of(
+                    new Structure.Slice("w1", 0, i, i + 1),
+                    new Structure.Slice("b1", 0, i, i + 1))));
       }
     }
 
     @Override
     public NDArray forward(NDArray input) {
-      NDArray hidden = input.matMul(parameters.get("w1").transpose()).add(parameters.get("b1")).tanh()
-          .mul(input.getManager().create(masks.layer(0)));
+      NDArray hidden =
+          input
+              .matMul(parameters.get("w1").transpose())
+              .add(parameters.get("b1"))
+              .tanh()
+              .mul(input.getManager().create(masks.layer(0)));
       return hidden.matMul(parameters.get("w2").transpose()).add(parameters.get("b2"));
     }
   }
@@ -215,7 +250,10 @@ class HessianPowerIterationTest {
     }
   }
 
-  /** The dense Hessian of the mean loss: column i = (∇L(w + h e_i) − ∇L(w − h e_i)) / 2h, symmetrised. */
+  /**
+   * The dense Hessian of the mean loss: column i = (∇L(w + h e_i) − ∇L(w − h e_i)) / 2h,
+   * symmetrised.
+   */
   private static double[][] denseHessian(ProbeObjective objective, double h) {
     List<NDArray> params = new ArrayList<>(objective.model().parameters().arrays());
     int size = 0;
@@ -258,7 +296,8 @@ class HessianPowerIterationTest {
         sub.set(r, c, m[indices[r]][indices[c]]);
       }
     }
-    EigenDecomposition_F64<DMatrixRMaj> eig = DecompositionFactory_DDRM.eig(indices.length, false, true);
+    EigenDecomposition_F64<DMatrixRMaj> eig =
+        DecompositionFactory_DDRM.eig(indices.length, false, true);
     assertThat(eig.decompose(sub)).isTrue();
     double dominant = 0;
     for (int k = 0; k < indices.length; k++) {
@@ -291,13 +330,23 @@ class HessianPowerIterationTest {
       int size = hessian.length;
       double expected = dominantEigenvalue(hessian, range(0, size));
 
-      // float32 gradients put a floor near 1e-5 under the quotient's relative change: 1e-4 is as tight as it goes
+      // float32 gradients put a floor near 1e-5 under the quotient's relative change: 1e-4 is as
+      // tight as it goes
       HessianPowerIteration.Settings tight = new HessianPowerIteration.Settings(1e-4, 1000, true);
-      DiagnosticsReport report = Diagnostics.run(objective, range(0, n), 0, 11,
-          DiagnosticsOptions.defaults().withProbeSamples(n).withHutchinsonProbes(0).withSmoothness(tight));
+      DiagnosticsReport report =
+          Diagnostics.run(
+              objective,
+              range(0, n),
+              0,
+              11,
+              DiagnosticsOptions.defaults()
+                  .withProbeSamples(n)
+                  .withHutchinsonProbes(0)
+                  .withSmoothness(tight));
       DiagnosticsReport.Conditioning c = report.conditioning();
-      System.out.printf("MLP: beta %.6f (%d iterations, converged %s), dense dominant eigenvalue %.6f%n", c.beta(),
-          c.smoothness().iterations(), c.smoothness().converged(), expected);
+      System.out.printf(
+          "MLP: beta %.6f (%d iterations, converged %s), dense dominant eigenvalue %.6f%n",
+          c.beta(), c.smoothness().iterations(), c.smoothness().converged(), expected);
       assertThat(c.smoothness().converged()).isTrue();
       assertThat(c.beta()).isCloseTo(expected, within(2e-3 * Math.abs(expected)));
 
@@ -306,11 +355,20 @@ class HessianPowerIterationTest {
         double block = dominantEigenvalue(hessian, new int[] {3 * i, 3 * i + 1, 3 * i + 2, 12 + i});
         HessianPowerIteration.Result r = report.structures().get(i).smoothness();
         assertThat(r.converged()).as("hidden%d", i).isTrue();
-        assertThat(r.eigenvalue()).as("hidden%d", i).isCloseTo(block, within(2e-3 * Math.abs(block) + 1e-5));
+        assertThat(r.eigenvalue())
+            .as("hidden%d", i)
+            .isCloseTo(block, within(2e-3 * Math.abs(block) + 1e-5));
       }
 
-      HessianPowerIteration.Result byDefault = Diagnostics.run(objective, range(0, n), 0, 11,
-          DiagnosticsOptions.defaults().withProbeSamples(n).withHutchinsonProbes(0)).conditioning().smoothness();
+      HessianPowerIteration.Result byDefault =
+          Diagnostics.run(
+                  objective,
+                  range(0, n),
+                  0,
+                  11,
+                  DiagnosticsOptions.defaults().withProbeSamples(n).withHutchinsonProbes(0))
+              .conditioning()
+              .smoothness();
       assertThat(byDefault.eigenvalue()).isCloseTo(expected, within(2e-2 * Math.abs(expected)));
 
       double largest = 0;

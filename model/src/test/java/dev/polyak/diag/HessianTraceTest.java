@@ -20,7 +20,10 @@ import java.util.List;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
-/** Hutchinson traces and Hessian-vector products against a known Hessian and against exact double backward. */
+/**
+ * Hutchinson traces and Hessian-vector products against a known Hessian and against exact double
+ * backward.
+ */
 class HessianTraceTest {
   private static final int D = 12;
 
@@ -29,7 +32,9 @@ class HessianTraceTest {
     Autograd.ensureEngine();
   }
 
-  /** ½ wᵀAw over w ∈ R^12, three structures of four coordinates; the loss ignores the probe range. */
+  /**
+   * ½ wᵀAw over w ∈ R^12, three structures of four coordinates; the loss ignores the probe range.
+   */
   static final class Quadratic extends TestModel {
     final NDArray a;
 
@@ -44,17 +49,23 @@ class HessianTraceTest {
       }
       a = manager.create(flat, new Shape(D, D));
       for (int s = 0; s < 3; s++) {
-        structures.add(new Structure("block" + s, 0, s, Structure.Kind.NEURON,
-            List.of(new Structure.Slice("w", 0, 4L * s, 4L * s + 4))));
+        structures.add(
+            new Structure(
+                "block" + s,
+                0,
+                s,
+                Structure.Kind.NEURON,
+                List.of(new Structure.Slice("w", 0, 4L * s, 4L * s + 4))));
       }
     }
 
     /** ½ wᵀAw whatever the probe range, over 4 probes. */
     ProbeObjective objective() {
-      ProbeObjective.RangeLoss loss = (from, to) -> {
-        NDArray w = parameters.get("w");
-        return dev.polyak.nn.Scalars.mul(w.matMul(a.matMul(w)), 0.5);
-      };
+      ProbeObjective.RangeLoss loss =
+          (from, to) -> {
+            NDArray w = parameters.get("w");
+            return dev.polyak.nn.Scalars.mul(w.matMul(a.matMul(w)), 0.5);
+          };
       return ProbeObjective.of(this, 4, probe -> loss.loss(0, 4), loss);
     }
 
@@ -97,8 +108,9 @@ class HessianTraceTest {
       List<NDArray> saved = List.of(w.duplicate());
       List<NDArray> base = GradientNorms.meanLossGradient(model.objective(), 4, null);
       for (List<NDArray> mode : java.util.Arrays.asList(null, base)) { // central, then forward
-        List<NDArray> hv = HessianTrace.hessianVectorProduct(model.objective(), saved,
-            List.of(manager.create(v)), 1e-3, 4, mode);
+        List<NDArray> hv =
+            HessianTrace.hessianVectorProduct(
+                model.objective(), saved, List.of(manager.create(v)), 1e-3, 4, mode);
         double[] actual = hv.get(0).toDoubleArray();
         for (int i = 0; i < D; i++) {
           double expected = 0;
@@ -148,10 +160,11 @@ class HessianTraceTest {
       }
       double expectedSe = Math.sqrt(2 * offDiagonal / 400);
       assertThat(r.whole().standardError()).isCloseTo(expectedSe, within(0.2 * expectedSe));
-      assertThat(r.whole().trace()).isCloseTo(trace(m, 0, D), within(4 * r.whole().standardError()));
+      assertThat(r.whole().trace())
+          .isCloseTo(trace(m, 0, D), within(4 * r.whole().standardError()));
       for (int s = 0; s < 3; s++) {
-        assertThat(r.structures()[s].trace()).isCloseTo(trace(m, 4 * s, 4 * s + 4),
-            within(4 * r.structures()[s].standardError()));
+        assertThat(r.structures()[s].trace())
+            .isCloseTo(trace(m, 4 * s, 4 * s + 4), within(4 * r.structures()[s].standardError()));
       }
     }
   }
@@ -169,8 +182,8 @@ class HessianTraceTest {
     int n = 6;
     try (NDManager manager = NDManager.newBaseManager("PyTorch");
         Bert model = new Bert(config, manager, streams.stream("init"))) {
-      ProbeObjective objective = TestObjectives.randomMlm(model, streams.stream("data"), n,
-          b -> new int[] {2, 6});
+      ProbeObjective objective =
+          TestObjectives.randomMlm(model, streams.stream("data"), n, b -> new int[] {2, 6});
       List<NDArray> params = new ArrayList<>(model.parameters().arrays());
       List<NDArray> v = new ArrayList<>();
       List<NDArray> saved = new ArrayList<>();
@@ -187,7 +200,9 @@ class HessianTraceTest {
       double epsilon = DiagnosticsOptions.DEFAULT_RELATIVE_STEP * rms(params);
       List<NDArray> base = GradientNorms.meanLossGradient(objective, n, null);
       for (boolean forward : new boolean[] {false, true}) {
-        List<NDArray> fd = HessianTrace.hessianVectorProduct(objective, saved, v, epsilon, n, forward ? base : null);
+        List<NDArray> fd =
+            HessianTrace.hessianVectorProduct(
+                objective, saved, v, epsilon, n, forward ? base : null);
         try (Autograd.Mode off = Autograd.recording(false)) {
           for (int t = 0; t < params.size(); t++) {
             params.get(t).subi(params.get(t)).addi(saved.get(t));
@@ -211,10 +226,12 @@ class HessianTraceTest {
           offset += approx.length;
         }
         double relative = Math.sqrt(diff / norm);
-        System.out.printf("%s-difference Hv vs double backward: relative L2 error %.2e, vᵀHv %.6f vs %.6f%n",
+        System.out.printf(
+            "%s-difference Hv vs double backward: relative L2 error %.2e, vᵀHv %.6f vs %.6f%n",
             forward ? "forward" : "central", relative, quadraticFd, quadraticExact);
         assertThat(relative).isLessThan(forward ? 2e-3 : 1e-3);
-        assertThat(quadraticFd).isCloseTo(quadraticExact, within((forward ? 2e-3 : 1e-3) * Math.abs(quadraticExact)));
+        assertThat(quadraticFd)
+            .isCloseTo(quadraticExact, within((forward ? 2e-3 : 1e-3) * Math.abs(quadraticExact)));
       }
     }
   }
@@ -235,10 +252,12 @@ class HessianTraceTest {
    * Hv by double backward: g = ∇L with create-graph, then the backward of Σ g·v adds Hv to the
    * gradients, and g (copied before) is subtracted.
    */
-  private static double[] exactHessianVectorProduct(ProbeObjective objective, List<NDArray> params, List<NDArray> v) {
+  private static double[] exactHessianVectorProduct(
+      ProbeObjective objective, List<NDArray> params, List<NDArray> v) {
     Autograd.zeroGradients(params);
     List<Double> out = new ArrayList<>();
-    try (NDScope scope = new NDScope(); Autograd.Mode on = Autograd.recording(true)) {
+    try (NDScope scope = new NDScope();
+        Autograd.Mode on = Autograd.recording(true)) {
       NDArray loss = objective.loss(0, objective.size());
       JniUtils.backward((PtNDArray) loss, (PtNDArray) loss.onesLike(), true, true);
       NDArray dot = null;

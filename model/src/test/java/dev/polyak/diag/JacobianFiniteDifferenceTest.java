@@ -43,17 +43,20 @@ class JacobianFiniteDifferenceTest {
     RandomStreams streams = new RandomStreams(9);
     int n = 5;
     try (NDManager manager = NDManager.newBaseManager("PyTorch");
-        Bert model = new Bert(new Bert.Config(40, 16, 2, 2, 32, 8), manager, streams.stream("init"))) {
+        Bert model =
+            new Bert(new Bert.Config(40, 16, 2, 2, 32, 8), manager, streams.stream("init"))) {
       // structure 1: layer0/head1
-      checkStructure(TestObjectives.randomMlm(model, streams.stream("data"), n, b -> new int[] {3}), 1);
+      checkStructure(
+          TestObjectives.randomMlm(model, streams.stream("data"), n, b -> new int[] {3}), 1);
     }
   }
 
   private static void checkStructure(ProbeObjective objective, int structure) {
     MaskedModel model = objective.model();
     int n = objective.size();
-    double[] kernel = JacobianKernels.compute(objective, s -> s == structure, false, 1 << 20)
-        .structureKernels()[structure];
+    double[] kernel =
+        JacobianKernels.compute(objective, s -> s == structure, false, 1 << 20)
+            .structureKernels()[structure];
     Structure s = model.structures().get(structure);
     int active = 0;
     for (int b = 0; b < n; b++) {
@@ -64,7 +67,8 @@ class JacobianFiniteDifferenceTest {
           norm += (double) v * v;
         }
       }
-      if (norm == 0) { // the structure does not act on probe b (a ReLU unit it leaves off): a zero column
+      if (norm == 0) { // the structure does not act on probe b (a ReLU unit it leaves off): a zero
+        // column
         for (int a = 0; a < n; a++) {
           assertThat(kernel[a * n + b]).isZero();
         }
@@ -73,8 +77,10 @@ class JacobianFiniteDifferenceTest {
       active++;
       double h = 1e-2 / Math.sqrt(norm);
       for (int a = 0; a < n; a++) {
-        double difference = (outputAt(objective, a, u, h) - outputAt(objective, a, u, -h)) / (2 * h);
-        assertThat(difference).as("K[%d,%d]", a, b)
+        double difference =
+            (outputAt(objective, a, u, h) - outputAt(objective, a, u, -h)) / (2 * h);
+        assertThat(difference)
+            .as("K[%d,%d]", a, b)
             .isCloseTo(kernel[a * n + b], within(2e-2 * Math.abs(kernel[b * n + b]) + 1e-6));
       }
       u.values().forEach(NDArray::close);
@@ -83,7 +89,8 @@ class JacobianFiniteDifferenceTest {
   }
 
   /** ∇f_b with every entry outside the structure's slices zeroed. */
-  private static Map<String, NDArray> restrictedGradient(ProbeObjective objective, int b, Structure s) {
+  private static Map<String, NDArray> restrictedGradient(
+      ProbeObjective objective, int b, Structure s) {
     MaskedModel model = objective.model();
     Autograd.zeroGradients(model.parameters().arrays());
     try (NDScope scope = new NDScope()) {
@@ -122,10 +129,12 @@ class JacobianFiniteDifferenceTest {
   }
 
   /** f_a at w + h·u, in float64 from a float32 forward; the weights are put back exactly. */
-  private static double outputAt(ProbeObjective objective, int a, Map<String, NDArray> u, double h) {
+  private static double outputAt(
+      ProbeObjective objective, int a, Map<String, NDArray> u, double h) {
     Map<String, NDArray> params = objective.model().parameters().all();
     Map<String, float[]> saved = new LinkedHashMap<>();
-    try (Autograd.Mode off = Autograd.recording(false); NDScope scope = new NDScope()) {
+    try (Autograd.Mode off = Autograd.recording(false);
+        NDScope scope = new NDScope()) {
       for (Map.Entry<String, NDArray> e : u.entrySet()) {
         NDArray p = params.get(e.getKey());
         saved.put(e.getKey(), p.toFloatArray());

@@ -32,7 +32,8 @@ class JacobianKernelsTest {
     RandomStreams streams = new RandomStreams(3);
     float[][] x = TestObjectives.gaussian(streams.stream("data"), N, 5);
     try (NDManager manager = NDManager.newBaseManager("PyTorch");
-        TestObjectives.Linear model = new TestObjectives.Linear(manager, 5, streams.stream("init"))) {
+        TestObjectives.Linear model =
+            new TestObjectives.Linear(manager, 5, streams.stream("init"))) {
       ProbeObjective objective = TestObjectives.regression(model, x);
       // 4 bytes x 12 probes x 2 scalars: forces one pass per row of w and one for c
       for (long budget : new long[] {JacobianKernels.DEFAULT_MEMORY_BUDGET, 4L * N * 2}) {
@@ -66,7 +67,8 @@ class JacobianKernelsTest {
     RandomStreams streams = new RandomStreams(4);
     float[][] x = TestObjectives.gaussian(streams.stream("data"), N, 4);
     try (NDManager manager = NDManager.newBaseManager("PyTorch");
-        TestObjectives.Linear model = new TestObjectives.Linear(manager, 4, streams.stream("init"))) {
+        TestObjectives.Linear model =
+            new TestObjectives.Linear(manager, 4, streams.stream("init"))) {
       ProbeObjective objective = TestObjectives.regression(model, x);
       JacobianKernels.Kernels dense = JacobianKernels.compute(objective, s -> true, true, 1 << 20);
       model.masks().set(0, 2, false);
@@ -91,7 +93,8 @@ class JacobianKernelsTest {
       y[b] = b % 3;
     }
     try (NDManager manager = NDManager.newBaseManager("PyTorch");
-        Mlp model = new Mlp(new Mlp.Config(6, new int[] {7, 5}, 3), manager, streams.stream("init"))) {
+        Mlp model =
+            new Mlp(new Mlp.Config(6, new int[] {7, 5}, 3), manager, streams.stream("init"))) {
       model.masks().set(1, 3, false);
       ProbeObjective objective = TestObjectives.classification(model, x, y);
       JacobianKernels.Kernels k = JacobianKernels.compute(objective, s -> true, true, 1 << 20);
@@ -100,9 +103,11 @@ class JacobianKernelsTest {
         owned += p;
       }
       assertThat(owned).isEqualTo(model.parameters().count());
-      // layer0/neuron j owns column j of w0 (6) and b0[j] (1); its row of w1 goes to layer 1's neurons
+      // layer0/neuron j owns column j of w0 (6) and b0[j] (1); its row of w1 goes to layer 1's
+      // neurons
       assertThat(k.structureParameters()[0]).isEqualTo(7);
-      // layer1/neuron j owns column j of w1 (7), b1[j] and its row of w2 (3): nothing later claims it
+      // layer1/neuron j owns column j of w1 (7), b1[j] and its row of w2 (3): nothing later claims
+      // it
       assertThat(k.structureParameters()[7]).isEqualTo(11);
       assertClose(k.whole(), directKernel(objective), 1e-9);
       // the masked neuron has a zero kernel: its output and all its gradients are zero
@@ -119,8 +124,8 @@ class JacobianKernelsTest {
     int n = 10;
     try (NDManager manager = NDManager.newBaseManager("PyTorch");
         Bert model = new Bert(config, manager, streams.stream("init"))) {
-      ProbeObjective objective = TestObjectives.randomMlm(model, streams.stream("data"), n,
-          b -> new int[] {1 + b % 3, 5});
+      ProbeObjective objective =
+          TestObjectives.randomMlm(model, streams.stream("data"), n, b -> new int[] {1 + b % 3, 5});
       JacobianKernels.Kernels k = JacobianKernels.compute(objective, s -> true, true, 1 << 16);
       assertThat(k.passes()).isGreaterThan(1);
       double[] direct = directKernel(objective);
@@ -132,7 +137,8 @@ class JacobianKernelsTest {
           dropped[e] -= k.structureKernels()[s][e];
         }
         assertClose(dropped, directKernelWithout(objective, model.structures().get(s)), 1e-9);
-        assertThat(Spectrum.of(dropped, n, 0).lambdaMin()).isLessThanOrEqualTo(lambdaMin * (1 + 1e-9));
+        assertThat(Spectrum.of(dropped, n, 0).lambdaMin())
+            .isLessThanOrEqualTo(lambdaMin * (1 + 1e-9));
       }
     }
   }
@@ -155,8 +161,11 @@ class JacobianKernelsTest {
         y[b] = (b + seed) % 3;
       }
       try (NDManager manager = NDManager.newBaseManager("PyTorch");
-          Mlp model = new Mlp(new Mlp.Config(inputs, new int[] {4 + seed, 3}, 3), manager,
-              streams.stream("init"))) {
+          Mlp model =
+              new Mlp(
+                  new Mlp.Config(inputs, new int[] {4 + seed, 3}, 3),
+                  manager,
+                  streams.stream("init"))) {
         ProbeObjective objective = TestObjectives.classification(model, x, y);
         JacobianKernels.Kernels k = JacobianKernels.compute(objective, s -> true, true, 1 << 20);
         double[] whole = k.whole();
@@ -169,18 +178,23 @@ class JacobianKernelsTest {
             dropped[e] -= k.structureKernels()[i][e];
           }
           Spectrum after = Spectrum.of(dropped, n, 0);
-          assertThat(after.lambdaMin()).as("seed %d, structure %d", seed, i)
+          assertThat(after.lambdaMin())
+              .as("seed %d, structure %d", seed, i)
               .isLessThanOrEqualTo(lambdaMin + 1e-12 * scale)
               .isGreaterThanOrEqualTo(-1e-12 * scale);
         }
-        // mask the first hidden layer's neuron 0: every later gradient changes, not only its own columns
+        // mask the first hidden layer's neuron 0: every later gradient changes, not only its own
+        // columns
         model.masks().set(0, 0, false);
         double[] masked = JacobianKernels.compute(objective, s -> true, true, 1 << 20).whole();
         double largest = 0;
         for (int e = 0; e < masked.length; e++) {
-          largest = Math.max(largest, Math.abs(masked[e] - (whole[e] - k.structureKernels()[0][e])));
+          largest =
+              Math.max(largest, Math.abs(masked[e] - (whole[e] - k.structureKernels()[0][e])));
         }
-        assertThat(largest).as("seed %d: masked kernel vs K - K_0", seed).isGreaterThan(1e-6 * scale);
+        assertThat(largest)
+            .as("seed %d: masked kernel vs K - K_0", seed)
+            .isGreaterThan(1e-6 * scale);
       }
     }
   }
@@ -191,10 +205,12 @@ class JacobianKernelsTest {
     float[][] x = TestObjectives.gaussian(streams.stream("data"), N, 6);
     int[] y = new int[N];
     try (NDManager manager = NDManager.newBaseManager("PyTorch");
-        Mlp model = new Mlp(new Mlp.Config(6, new int[] {4, 4}, 3), manager, streams.stream("init"))) {
+        Mlp model =
+            new Mlp(new Mlp.Config(6, new int[] {4, 4}, 3), manager, streams.stream("init"))) {
       ProbeObjective objective = TestObjectives.classification(model, x, y);
       JacobianKernels.Kernels all = JacobianKernels.compute(objective, s -> true, true, 1 << 20);
-      JacobianKernels.Kernels some = JacobianKernels.compute(objective, s -> s == 1 || s == 6, false, 1 << 20);
+      JacobianKernels.Kernels some =
+          JacobianKernels.compute(objective, s -> s == 1 || s == 6, false, 1 << 20);
       assertThat(some.rest()).isNull();
       for (int s = 0; s < 8; s++) {
         if (s == 1 || s == 6) {

@@ -21,9 +21,14 @@ class KernelKindTest {
 
   @Test
   void refusesWhatIsNotAKernelNamingTheAllowedValues() {
-    for (String text : new String[] {"ntk", "projected", "projected:0", "projected:-2", "projected:x"}) {
-      assertThatThrownBy(() -> KernelKind.parse(text)).hasMessage("kernel must be pntk, target-logit, projected:k"
-          + " (k >= 1) or loss, got '" + text + "'");
+    for (String text :
+        new String[] {"ntk", "projected", "projected:0", "projected:-2", "projected:x"}) {
+      assertThatThrownBy(() -> KernelKind.parse(text))
+          .hasMessage(
+              "kernel must be pntk, target-logit, projected:k"
+                  + " (k >= 1) or loss, got '"
+                  + text
+                  + "'");
     }
   }
 
@@ -31,11 +36,14 @@ class KernelKindTest {
   void pntkIsTheDefaultOfTheDiagnosticsAndOfTheKernelPruningMethods() {
     assertThat(DiagnosticsOptions.defaults().kernel()).isEqualTo(KernelKind.PNTK);
     assertThat(PruningMethod.KAPPA_RANK.kernel(Map.of())).contains(KernelKind.PNTK);
-    assertThat(PruningMethod.PL_GATE.kernel(Map.of("kernel", "projected:8"))).contains(KernelKind.projected(8));
+    assertThat(PruningMethod.PL_GATE.kernel(Map.of("kernel", "projected:8")))
+        .contains(KernelKind.projected(8));
     assertThat(PruningMethod.MAGNITUDE.kernel(Map.of())).isEmpty();
-    assertThat(PruningMethod.KAPPA_RANK.describe(Map.of("kernel", "loss"))).containsEntry("kernel", "loss");
+    assertThat(PruningMethod.KAPPA_RANK.describe(Map.of("kernel", "loss")))
+        .containsEntry("kernel", "loss");
     assertThatThrownBy(() -> PruningMethod.KAPPA_RANK.validate(Map.of("kernel", "ntk")))
-        .hasMessageStartingWith("pruning.options.kernel must be pntk, target-logit, projected:k (k >= 1) or loss");
+        .hasMessageStartingWith(
+            "pruning.options.kernel must be pntk, target-logit, projected:k (k >= 1) or loss");
     assertThatThrownBy(() -> PruningMethod.SNIP.validate(Map.of("kernel", "pntk")))
         .hasMessageStartingWith("pruning.options.kernel is not an option of snip");
   }

@@ -27,11 +27,13 @@ class LogitScalarsTest {
   @Test
   void eachKernelsScalarIsTheMeanOverTheMaskedPositionsOfItsPerRowValue() {
     try (NDManager manager = NDManager.newBaseManager("PyTorch")) {
-      NDArray logits = manager.create(new float[] {1, 2, 3, 4, -1, 0.5f, 2, 0, 0, 0, 1, -3}, new Shape(3, 4));
+      NDArray logits =
+          manager.create(new float[] {1, 2, 3, 4, -1, 0.5f, 2, 0, 0, 0, 1, -3}, new Shape(3, 4));
       // row sums 10, 1.5, -2: mean 19/6, over √4
       assertThat(scalar(manager, KernelKind.PNTK, logits, 0)).isCloseTo(19.0 / 6 / 2, within(1e-6));
       // true logits 4, 0.5, 0
-      assertThat(scalar(manager, KernelKind.TARGET_LOGIT, logits, 0)).isCloseTo(4.5 / 3, within(1e-6));
+      assertThat(scalar(manager, KernelKind.TARGET_LOGIT, logits, 0))
+          .isCloseTo(4.5 / 3, within(1e-6));
       float[] v = new float[8];
       RandomStreams streams = new RandomStreams(3);
       streams.stream(KernelKind.PROJECTION_STREAM).fillGaussian(v, 1f);
@@ -42,9 +44,14 @@ class LogitScalarsTest {
             expected += row[c] * v[j * 4 + c] / 3.0;
           }
         }
-        try (LogitScalars scalars = new LogitScalars(KernelKind.projected(2), 4,
-            new RandomStreams(3).stream(KernelKind.PROJECTION_STREAM), manager)) {
-          assertThat((double) scalars.scalar(logits, TARGETS, j).getFloat()).as("projection %d", j)
+        try (LogitScalars scalars =
+            new LogitScalars(
+                KernelKind.projected(2),
+                4,
+                new RandomStreams(3).stream(KernelKind.PROJECTION_STREAM),
+                manager)) {
+          assertThat((double) scalars.scalar(logits, TARGETS, j).getFloat())
+              .as("projection %d", j)
               .isCloseTo(expected, within(1e-5));
         }
       }
@@ -52,7 +59,8 @@ class LogitScalarsTest {
   }
 
   private static double scalar(NDManager manager, KernelKind kind, NDArray logits, int j) {
-    try (LogitScalars scalars = new LogitScalars(kind, 4, new RandomStreams(3).stream("unused"), manager)) {
+    try (LogitScalars scalars =
+        new LogitScalars(kind, 4, new RandomStreams(3).stream("unused"), manager)) {
       return scalars.scalar(logits, TARGETS, j).getFloat();
     }
   }

@@ -34,8 +34,11 @@ class SpectrumTest {
 
   @Test
   void knownEigenvaluesGiveKappaAndEntropy() {
-    Spectrum s = Spectrum.of(withEigenvalues(new double[] {3, 1, 4, 2}, new double[] {1, -2, 0.5, 3}), 4,
-        Spectrum.DEFAULT_FLOOR);
+    Spectrum s =
+        Spectrum.of(
+            withEigenvalues(new double[] {3, 1, 4, 2}, new double[] {1, -2, 0.5, 3}),
+            4,
+            Spectrum.DEFAULT_FLOOR);
     assertThat(s.eigenvalues()).containsExactly(new double[] {1, 2, 3, 4}, within(1e-12));
     assertThat(s.conditionNumber()).isCloseTo(4, within(1e-12));
     assertThat(s.singular()).isFalse();
@@ -78,10 +81,12 @@ class SpectrumTest {
 
   @Test
   void theoremSixByHand() {
-    // L_f = β = 2, µ = 0.5, M = 1, ε = 0.1, δ = 0.05: 6·4·1/(0.5·0.01·0.05) + 1/(2·0.01·0.05) = 96000 + 1000
+    // L_f = β = 2, µ = 0.5, M = 1, ε = 0.1, δ = 0.05: 6·4·1/(0.5·0.01·0.05) + 1/(2·0.01·0.05) =
+    // 96000 + 1000
     assertThat(Bounds.sampleComplexity(2, 0.5, 1, 0.1, 0.05)).isCloseTo(97_000, within(1e-6));
     assertThat(Bounds.convergenceFactor(2, 0.5).value()).isEqualTo(0.75);
-    assertThatThrownBy(() -> Bounds.sampleComplexity(2, 0.5, 1, 0.1, 1.5)).hasMessageContaining("delta");
+    assertThatThrownBy(() -> Bounds.sampleComplexity(2, 0.5, 1, 0.1, 1.5))
+        .hasMessageContaining("delta");
   }
 
   @Test

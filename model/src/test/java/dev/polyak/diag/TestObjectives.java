@@ -28,8 +28,13 @@ final class TestObjectives {
       parameters.normal("w", new Shape(inputs), 1f, init);
       parameters.constant("c", new Shape(1), 0.5f);
       for (int i = 0; i < inputs; i++) {
-        structures.add(new Structure("input" + i, 0, i, Structure.Kind.NEURON,
-            List.of(new Structure.Slice("w", 0, i, i + 1))));
+        structures.add(
+            new Structure(
+                "input" + i,
+                0,
+                i,
+                Structure.Kind.NEURON,
+                List.of(new Structure.Slice("w", 0, i, i + 1))));
       }
     }
 
@@ -47,22 +52,27 @@ final class TestObjectives {
 
   /** f_b = the model's single output on row b of x; loss = mean of ½ f_b². */
   static ProbeObjective regression(MaskedModel model, float[][] x) {
-    return ProbeObjective.of(model, x.length,
+    return ProbeObjective.of(
+        model,
+        x.length,
         probe -> model.forward(rows(model, x, probe, probe + 1)).reshape(new Shape()),
-        (from, to) -> dev.polyak.nn.Scalars.mul(model.forward(rows(model, x, from, to)).square().mean(), 0.5));
+        (from, to) ->
+            dev.polyak.nn.Scalars.mul(
+                model.forward(rows(model, x, from, to)).square().mean(), 0.5));
   }
 
   /** f_b = cross-entropy of row b of x against class y[b]; loss = mean cross-entropy. */
   static ProbeObjective classification(MaskedModel model, float[][] x, int[] y) {
-    ProbeObjective.RangeLoss loss = (from, to) -> {
-      NDArray logits = model.forward(rows(model, x, from, to));
-      long[] targets = new long[to - from];
-      for (int b = from; b < to; b++) {
-        targets[b - from] = y[b];
-      }
-      NDArray index = logits.getManager().create(targets, new Shape(targets.length, 1));
-      return logits.logSoftmax(1).gather(index, 1).mean().neg();
-    };
+    ProbeObjective.RangeLoss loss =
+        (from, to) -> {
+          NDArray logits = model.forward(rows(model, x, from, to));
+          long[] targets = new long[to - from];
+          for (int b = from; b < to; b++) {
+            targets[b - from] = y[b];
+          }
+          NDArray index = logits.getManager().create(targets, new Shape(targets.length, 1));
+          return logits.logSoftmax(1).gather(index, 1).mean().neg();
+        };
     return ProbeObjective.of(model, x.length, probe -> loss.loss(probe, probe + 1), loss);
   }
 
@@ -70,7 +80,8 @@ final class TestObjectives {
    * {@link #mlm} on n random rows of the model's maximum length (word ids 5 and up), each masked
    * (id 4) at {@code positions.apply(b)}, the original ids being the targets.
    */
-  static ProbeObjective randomMlm(MlmModel model, RandomStream data, int n, IntFunction<int[]> positions) {
+  static ProbeObjective randomMlm(
+      MlmModel model, RandomStream data, int n, IntFunction<int[]> positions) {
     int length = model.encoderConfig().maxLength();
     int[][] ids = new int[n][length];
     int[][] masked = new int[n][];
@@ -89,28 +100,39 @@ final class TestObjectives {
     return mlm(model, ids, masked, targets);
   }
 
-  /** f_b = mean MLM cross-entropy of row b at positions {@code masked[b]} (inputs already masked). */
+  /**
+   * f_b = mean MLM cross-entropy of row b at positions {@code masked[b]} (inputs already masked).
+   */
   static ProbeObjective mlm(MlmModel model, int[][] ids, int[][] masked, int[][] targets) {
-    ProbeObjective.RangeLoss loss = (from, to) -> {
-      NDManager manager = model.parameters().manager();
-      int length = ids[0].length;
-      List<Long> positions = new ArrayList<>();
-      List<Long> labels = new ArrayList<>();
-      int[] flat = new int[(to - from) * length];
-      for (int b = from; b < to; b++) {
-        System.arraycopy(ids[b], 0, flat, (b - from) * length, length);
-        for (int k = 0; k < masked[b].length; k++) {
-          positions.add((long) (b - from) * length + masked[b][k]);
-          labels.add((long) targets[b][k]);
-        }
-      }
-      NDArray hidden = model.encode(manager.create(flat, new Shape(to - from, length)))
-          .reshape((long) (to - from) * length, model.hiddenSize());
-      NDArray rows = hidden.get(new NDIndex("{}", manager.create(positions.stream().mapToLong(Long::longValue)
-          .toArray())));
-      NDArray index = manager.create(labels.stream().mapToLong(Long::longValue).toArray(), new Shape(labels.size(), 1));
-      return model.mlmLogits(rows).logSoftmax(1).gather(index, 1).mean().neg();
-    };
+    ProbeObjective.RangeLoss loss =
+        (from, to) -> {
+          NDManager manager = model.parameters().manager();
+          int length = ids[0].length;
+          List<Long> positions = new ArrayList<>();
+          List<Long> labels = new ArrayList<>();
+          int[] flat = new int[(to - from) * length];
+          for (int b = from; b < to; b++) {
+            System.arraycopy(ids[b], 0, flat, (b - from) * length, length);
+            for (int k = 0; k < masked[b].length; k++) {
+              positions.add((long) (b - from) * length + masked[b][k]);
+              labels.add((long) targets[b][k]);
+            }
+          }
+          NDArray hidden =
+              model
+                  .encode(manager.create(flat, new Shape(to - from, length)))
+                  .reshape((long) (to - from) * length, model.hiddenSize());
+          NDArray rows =
+              hidden.get(
+                  new NDIndex(
+                      "{}",
+                      manager.create(positions.stream().mapToLong(Long::longValue).toArray())));
+          NDArray index =
+              manager.create(
+                  labels.stream().mapToLong(Long::longValue).toArray(),
+                  new Shape(labels.size(), 1));
+          return model.mlmLogits(rows).logSoftmax(1).gather(index, 1).mean().neg();
+        };
     return ProbeObjective.of(model, ids.length, probe -> loss.loss(probe, probe + 1), loss);
   }
 

@@ -17,8 +17,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * What a build bundles, read from class-path resources laid out as DJL's native jars lay them out, and
- * the CPU fallback unpacked from them into DJL's cache.
+ * What a build bundles, read from class-path resources laid out as DJL's native jars lay them out,
+ * and the CPU fallback unpacked from them into DJL's cache.
  */
 class NativeBuildTest {
   @TempDir Path dir;
@@ -29,7 +29,10 @@ class NativeBuildTest {
     System.clearProperty("PYTORCH_FLAVOR");
   }
 
-  /** A jar with {@code entries} (name to content), as the native jars and the shaded job jar hold them. */
+  /**
+   * A jar with {@code entries} (name to content), as the native jars and the shaded job jar hold
+   * them.
+   */
   private Path jar(String name, Map<String, String> entries) throws Exception {
     Path jar = dir.resolve(name);
     try (JarOutputStream out = new JarOutputStream(Files.newOutputStream(jar))) {
@@ -42,7 +45,9 @@ class NativeBuildTest {
     return jar;
   }
 
-  /** The fallback as {@link NativeEngine} runs it, with {@code loader} as the context class loader. */
+  /**
+   * The fallback as {@link NativeEngine} runs it, with {@code loader} as the context class loader.
+   */
   private static void selectFallback(ClassLoader loader, NativeBuild build) {
     ClassLoader previous = Thread.currentThread().getContextClassLoader();
     Thread.currentThread().setContextClassLoader(loader);
@@ -54,15 +59,28 @@ class NativeBuildTest {
   }
 
   private static String properties(String flavor) {
-    return "version=2.5.1-20241113\nflavor=" + flavor + "\nclassifier=linux-x86_64\nlibraries=libc10.so,libtorch.so\n";
+    return "version=2.5.1-20241113\nflavor="
+        + flavor
+        + "\nclassifier=linux-x86_64\nlibraries=libc10.so,libtorch.so\n";
   }
 
   @Test
   void aShadedGpuJarIsTheCudaFlavorWithTheCpuLibraryBesideIt() throws Exception {
     String cpu = NativeBuild.cpuLibraryFolder(classifier);
-    Path shaded = jar("polyak.jar", Map.of("native/lib/pytorch.properties", properties("cu124"),
-        "pytorch/cu124/" + classifier + "/libtorch.so", "cuda libtorch", cpu + "libtorch.so", "cpu libtorch",
-        cpu + "libc10.so", "cpu c10", cpu + "sub/ignored.txt", "not a library of this folder"));
+    Path shaded =
+        jar(
+            "polyak.jar",
+            Map.of(
+                "native/lib/pytorch.properties",
+                properties("cu124"),
+                "pytorch/cu124/" + classifier + "/libtorch.so",
+                "cuda libtorch",
+                cpu + "libtorch.so",
+                "cpu libtorch",
+                cpu + "libc10.so",
+                "cpu c10",
+                cpu + "sub/ignored.txt",
+                "not a library of this folder"));
     Path cache = dir.resolve("cache");
     try (URLClassLoader loader = new URLClassLoader(new URL[] {shaded.toUri().toURL()}, null)) {
       NativeBuild build = NativeBuild.read(loader, cache);
@@ -71,7 +89,8 @@ class NativeBuildTest {
       assertThat(build.cpuLibraryOnClassPath()).isTrue();
       assertThat(build.cachedFlavors()).isEmpty();
       assertThat(build.pytorchVersion()).isEqualTo(Platform.fromSystem("pytorch").getVersion());
-      assertThat(build.describe()).startsWith("the CUDA 12.4 build (PyTorch " + build.pytorchVersion() + ", DJL ")
+      assertThat(build.describe())
+          .startsWith("the CUDA 12.4 build (PyTorch " + build.pytorchVersion() + ", DJL ")
           .endsWith(", with its CPU library as a fallback)");
 
       selectFallback(loader, build);
@@ -79,30 +98,42 @@ class NativeBuildTest {
       assertThat(unpacked.resolve("libtorch.so")).hasContent("cpu libtorch");
       assertThat(unpacked.resolve("libc10.so")).hasContent("cpu c10");
       try (var files = Files.list(unpacked)) {
-        assertThat(files.map(p -> p.getFileName().toString())).containsExactlyInAnyOrder("libtorch.so", "libc10.so");
+        assertThat(files.map(p -> p.getFileName().toString()))
+            .containsExactlyInAnyOrder("libtorch.so", "libc10.so");
       }
       try (var files = Files.list(cache)) {
         assertThat(files.count()).as("no temporary folder left behind").isEqualTo(1);
       }
       assertThat(System.getProperty("PYTORCH_FLAVOR")).isEqualTo("cpu");
-      assertThat(NativeBuild.read(loader, cache).cachedFlavors()).as("what DJL will now find").containsExactly("cpu");
+      assertThat(NativeBuild.read(loader, cache).cachedFlavors())
+          .as("what DJL will now find")
+          .containsExactly("cpu");
     }
   }
 
   @Test
-  void separateNativeJarsAreEachAFlavorAndADirectoryOnTheClassPathServesTheFallback() throws Exception {
-    Path cuda = jar("pytorch-native-cu124.jar", Map.of("native/lib/pytorch.properties", properties("cu124")));
-    Path cpuJar = jar("pytorch-native-cpu.jar", Map.of("native/lib/pytorch.properties", properties("cpu")));
+  void separateNativeJarsAreEachAFlavorAndADirectoryOnTheClassPathServesTheFallback()
+      throws Exception {
+    Path cuda =
+        jar(
+            "pytorch-native-cu124.jar",
+            Map.of("native/lib/pytorch.properties", properties("cu124")));
+    Path cpuJar =
+        jar("pytorch-native-cpu.jar", Map.of("native/lib/pytorch.properties", properties("cpu")));
     Path classes = dir.resolve("classes");
-    Path cpuFolder = Files.createDirectories(classes.resolve(NativeBuild.cpuLibraryFolder(classifier)));
+    Path cpuFolder =
+        Files.createDirectories(classes.resolve(NativeBuild.cpuLibraryFolder(classifier)));
     Files.writeString(cpuFolder.resolve("libtorch.so"), "from a folder");
     Path cache = dir.resolve("cache");
-    try (URLClassLoader loader = new URLClassLoader(new URL[] {cuda.toUri().toURL(), cpuJar.toUri().toURL(),
-        classes.toUri().toURL()}, null)) {
+    try (URLClassLoader loader =
+        new URLClassLoader(
+            new URL[] {cuda.toUri().toURL(), cpuJar.toUri().toURL(), classes.toUri().toURL()},
+            null)) {
       NativeBuild build = NativeBuild.read(loader, cache);
       assertThat(build.bundledFlavors()).containsExactly("cu124", "cpu");
       selectFallback(loader, build);
-      assertThat(cache.resolve(build.pytorchVersion() + "-cpu-" + classifier + "/libtorch.so")).hasContent("from a folder");
+      assertThat(cache.resolve(build.pytorchVersion() + "-cpu-" + classifier + "/libtorch.so"))
+          .hasContent("from a folder");
     }
   }
 
@@ -122,7 +153,9 @@ class NativeBuildTest {
       NativeBuild build = NativeBuild.read(empty, cache);
       assertThat(build.bundledFlavors()).isEmpty();
       assertThat(build.cpuLibraryOnClassPath()).isFalse();
-      assertThat(build.cachedFlavors()).as("only folders of this version with a libtorch.so").containsExactly("cu124");
+      assertThat(build.cachedFlavors())
+          .as("only folders of this version with a libtorch.so")
+          .containsExactly("cu124");
       assertThat(build.cudaFlavor()).isEmpty();
       assertThat(build.cpuLibraryAvailable()).isFalse();
     }

@@ -8,7 +8,10 @@ import java.nio.file.attribute.PosixFilePermissions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** Files written atomically replace the old content whole and are readable by other users, like any new file. */
+/**
+ * Files written atomically replace the old content whole and are readable by other users, like any
+ * new file.
+ */
 class AtomicFilesTest {
   @TempDir Path dir;
 
@@ -22,8 +25,10 @@ class AtomicFilesTest {
       assertThat(entries).containsExactly(file); // no temporary file left behind
     }
     if (file.getFileSystem().supportedFileAttributeViews().contains("posix")) {
-      // createTempFile alone gives rw------- (0600): a report nobody else on a shared file system could read.
-      assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(file))).isEqualTo("rw-r--r--");
+      // createTempFile alone gives rw------- (0600): a report nobody else on a shared file system
+      // could read.
+      assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(file)))
+          .isEqualTo("rw-r--r--");
     }
   }
 }

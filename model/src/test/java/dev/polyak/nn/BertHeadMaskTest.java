@@ -9,7 +9,9 @@ import ai.djl.ndarray.types.Shape;
 import dev.polyak.random.RandomStreams;
 import org.junit.jupiter.api.Test;
 
-/** A masked attention head adds exactly nothing and its Q, K, V and output slices get zero gradient. */
+/**
+ * A masked attention head adds exactly nothing and its Q, K, V and output slices get zero gradient.
+ */
 class BertHeadMaskTest {
   private static final Bert.Config CONFIG = new Bert.Config(50, 16, 2, 4, 32, 8);
 
@@ -32,17 +34,28 @@ class BertHeadMaskTest {
         Autograd.backward(logits.square().mean());
       }
       Parameters p = model.parameters();
-      Structure head = model.structures().stream().filter(s -> s.id().equals("layer1/head2")).findFirst().orElseThrow();
+      Structure head =
+          model.structures().stream()
+              .filter(s -> s.id().equals("layer1/head2"))
+              .findFirst()
+              .orElseThrow();
       assertThat(head.slices()).hasSize(7);
       for (Structure.Slice slice : head.slices()) {
         NDArray grad = p.get(slice.parameter()).getGradient();
-        NDArray part = slice.axis() == 0
-            ? grad.get(new NDIndex("{}:{}", slice.from(), slice.to()))
-            : grad.get(new NDIndex(":, {}:{}", slice.from(), slice.to()));
+        NDArray part =
+            slice.axis() == 0
+                ? grad.get(new NDIndex("{}:{}", slice.from(), slice.to()))
+                : grad.get(new NDIndex(":, {}:{}", slice.from(), slice.to()));
         assertThat(part.toFloatArray()).as(slice.toString()).containsOnly(0f);
       }
       // A kept head of the same layer does get gradient.
-      assertThat(p.get("layer1.attention.query.weight").getGradient().get(new NDIndex(":, 0:4")).abs().sum().getFloat())
+      assertThat(
+              p.get("layer1.attention.query.weight")
+                  .getGradient()
+                  .get(new NDIndex(":, 0:4"))
+                  .abs()
+                  .sum()
+                  .getFloat())
           .isGreaterThan(0f);
 
       try (Autograd.Mode off = Autograd.recording(false)) {

@@ -63,8 +63,12 @@ class BertReferenceTest {
     double sign = Math.signum(x);
     x = Math.abs(x);
     double t = 1 / (1 + 0.3275911 * x);
-    double y = 1 - (((((1.061405429 * t - 1.453152027) * t) + 1.421413741) * t - 0.284496736) * t + 0.254829592) * t
-        * Math.exp(-x * x);
+    double y =
+        1
+            - (((((1.061405429 * t - 1.453152027) * t) + 1.421413741) * t - 0.284496736) * t
+                    + 0.254829592)
+                * t
+                * Math.exp(-x * x);
     return sign * y;
   }
 
@@ -138,10 +142,19 @@ class BertReferenceTest {
       x = layerNorm(add(x, attended), p(pre + "norm.gain"), p(pre + "norm.bias"));
       String f = "layer" + l + ".ffn.";
       double[][] inner = gelu(dense(x, p(f + "in.weight"), p(f + "in.bias"), CONFIG.ffn()));
-      x = layerNorm(add(x, dense(inner, p(f + "out.weight"), p(f + "out.bias"), h)), p(f + "norm.gain"), p(f + "norm.bias"));
+      x =
+          layerNorm(
+              add(x, dense(inner, p(f + "out.weight"), p(f + "out.bias"), h)),
+              p(f + "norm.gain"),
+              p(f + "norm.bias"));
     }
-    double[][] m = layerNorm(gelu(dense(x, p("mlm.dense.weight"), p("mlm.dense.bias"), h)), p("mlm.norm.gain"), p("mlm.norm.bias"));
-    // tied decoder: the weight [hidden, vocab] is the token embedding table [vocab, hidden] transposed
+    double[][] m =
+        layerNorm(
+            gelu(dense(x, p("mlm.dense.weight"), p("mlm.dense.bias"), h)),
+            p("mlm.norm.gain"),
+            p("mlm.norm.bias"));
+    // tied decoder: the weight [hidden, vocab] is the token embedding table [vocab, hidden]
+    // transposed
     float[] embeddings = p("embeddings.token");
     float[] decoder = new float[embeddings.length];
     for (int v = 0; v < CONFIG.vocabSize(); v++) {
@@ -160,15 +173,20 @@ class BertReferenceTest {
         Bert model = new Bert(CONFIG, manager, new RandomStreams(11).stream("init"))) {
       // Larger weights than BERT's 0.02 so that attention is far from uniform.
       try (Autograd.Mode off = Autograd.recording(false)) {
-        model.parameters().all().forEach((name, array) -> {
-          if (name.endsWith("weight") || name.startsWith("embeddings.")) {
-            array.muli(25f);
-          }
-        });
+        model
+            .parameters()
+            .all()
+            .forEach(
+                (name, array) -> {
+                  if (name.endsWith("weight") || name.startsWith("embeddings.")) {
+                    array.muli(25f);
+                  }
+                });
       }
       w = new java.util.HashMap<>();
       model.parameters().all().forEach((name, array) -> w.put(name, array.toFloatArray()));
-      for (boolean[][] kept : new boolean[][][] {{{true, true}, {true, true}}, {{true, false}, {false, true}}}) {
+      for (boolean[][] kept :
+          new boolean[][][] {{{true, true}, {true, true}}, {{true, false}, {false, true}}}) {
         for (int l = 0; l < 2; l++) {
           for (int head = 0; head < 2; head++) {
             model.masks().set(l, head, kept[l][head]);
@@ -181,8 +199,10 @@ class BertReferenceTest {
         double[][] expected = reference(ids, kept);
         for (int t = 0; t < 5; t++) {
           for (int v = 0; v < CONFIG.vocabSize(); v++) {
-            assertThat((double) logits[t * CONFIG.vocabSize() + v]).as("t %d v %d", t, v)
-                .isCloseTo(expected[t][v], Offset.offset(2e-3 * Math.max(1, Math.abs(expected[t][v]))));
+            assertThat((double) logits[t * CONFIG.vocabSize() + v])
+                .as("t %d v %d", t, v)
+                .isCloseTo(
+                    expected[t][v], Offset.offset(2e-3 * Math.max(1, Math.abs(expected[t][v]))));
           }
         }
       }

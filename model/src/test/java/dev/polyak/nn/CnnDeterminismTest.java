@@ -22,12 +22,16 @@ import org.junit.jupiter.api.Test;
 class CnnDeterminismTest {
   private static Vgg16 vgg(NDManager manager, long seed) {
     RandomStreams streams = new RandomStreams(seed);
-    return new Vgg16(Vgg16.Config.reduced(10, 16), manager, streams.stream(RandomStreams.INIT),
+    return new Vgg16(
+        Vgg16.Config.reduced(10, 16),
+        manager,
+        streams.stream(RandomStreams.INIT),
         streams.stream(RandomStreams.DROPOUT));
   }
 
   private static ResNet56 resNet8(NDManager manager, long seed) {
-    return new ResNet56(new ResNet56.Config(1, 10), manager, new RandomStreams(seed).stream(RandomStreams.INIT));
+    return new ResNet56(
+        new ResNet56.Config(1, 10), manager, new RandomStreams(seed).stream(RandomStreams.INIT));
   }
 
   private static Map<String, float[]> state(MaskedModel model) {
@@ -36,7 +40,10 @@ class CnnDeterminismTest {
     return state;
   }
 
-  /** Builds the model from seed 5, runs a training step's forward and backward; logits then gradients. */
+  /**
+   * Builds the model from seed 5, runs a training step's forward and backward; logits then
+   * gradients.
+   */
   private static Map<String, float[]> trainingPass(BiFunction<NDManager, Long, MaskedModel> build) {
     Autograd.ensureEngine();
     try (NDManager manager = NDManager.newBaseManager("PyTorch");
@@ -49,13 +56,17 @@ class CnnDeterminismTest {
         out.put("logits", logits.toFloatArray());
         Autograd.backward(logits.square().sum());
       }
-      model.parameters().all().forEach((name, array) -> out.put(name, array.getGradient().toFloatArray()));
+      model
+          .parameters()
+          .all()
+          .forEach((name, array) -> out.put(name, array.getGradient().toFloatArray()));
       model.parameters().buffers().forEach((name, array) -> out.put(name, array.toFloatArray()));
       return out;
     }
   }
 
-  private static void sameInTwoThreads(BiFunction<NDManager, Long, MaskedModel> build) throws Exception {
+  private static void sameInTwoThreads(BiFunction<NDManager, Long, MaskedModel> build)
+      throws Exception {
     ExecutorService pool = Executors.newFixedThreadPool(2);
     try {
       Callable<Map<String, float[]>> pass = () -> trainingPass(build);

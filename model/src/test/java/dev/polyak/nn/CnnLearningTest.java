@@ -8,8 +8,8 @@ import org.junit.jupiter.api.Test;
 
 /**
  * Gradients flow through every layer of the CNNs (convolutions, batch norm in training mode,
- * pooling, the zero-padded shortcut, dropout): SGD descends on a fixed batch of random labels, and a
- * full-size model maps a batch to one logit per class.
+ * pooling, the zero-padded shortcut, dropout): SGD descends on a fixed batch of random labels, and
+ * a full-size model maps a batch to one logit per class.
  */
 class CnnLearningTest {
   private static final int[] LABELS = {0, 1, 2, 3, 4, 5, 6, 7};
@@ -33,8 +33,12 @@ class CnnLearningTest {
     Autograd.ensureEngine();
     RandomStreams streams = new RandomStreams(9);
     try (NDManager manager = NDManager.newBaseManager("PyTorch");
-        Vgg16 model = new Vgg16(new Vgg16.Config(10, Vgg16.Config.reduced(10, 8).channels(), 64, 0.1f), manager,
-            streams.stream(RandomStreams.INIT), streams.stream(RandomStreams.DROPOUT))) {
+        Vgg16 model =
+            new Vgg16(
+                new Vgg16.Config(10, Vgg16.Config.reduced(10, 8).channels(), 64, 0.1f),
+                manager,
+                streams.stream(RandomStreams.INIT),
+                streams.stream(RandomStreams.DROPOUT))) {
       descendsOnAFixedBatch(model, manager);
     }
   }
@@ -43,7 +47,11 @@ class CnnLearningTest {
   void resNet8DescendsOnAFixedBatch() {
     Autograd.ensureEngine();
     try (NDManager manager = NDManager.newBaseManager("PyTorch");
-        ResNet56 model = new ResNet56(new ResNet56.Config(1, 10), manager, new RandomStreams(9).stream(RandomStreams.INIT))) {
+        ResNet56 model =
+            new ResNet56(
+                new ResNet56.Config(1, 10),
+                manager,
+                new RandomStreams(9).stream(RandomStreams.INIT))) {
       descendsOnAFixedBatch(model, manager);
     }
   }
@@ -54,12 +62,19 @@ class CnnLearningTest {
     RandomStreams streams = new RandomStreams(9);
     try (NDManager manager = NDManager.newBaseManager("PyTorch");
         Autograd.Mode off = Autograd.recording(false);
-        Vgg16 vgg = new Vgg16(Vgg16.Config.cifar(100), manager, streams.stream(RandomStreams.INIT),
-            streams.stream(RandomStreams.DROPOUT));
-        ResNet56 resNet = new ResNet56(ResNet56.Config.cifar(10), manager, streams.stream(RandomStreams.INIT))) {
-      assertThat(vgg.forward(FilterMaskCheck.images(manager, 2)).getShape().getShape()).containsExactly(2, 100);
+        Vgg16 vgg =
+            new Vgg16(
+                Vgg16.Config.cifar(100),
+                manager,
+                streams.stream(RandomStreams.INIT),
+                streams.stream(RandomStreams.DROPOUT));
+        ResNet56 resNet =
+            new ResNet56(ResNet56.Config.cifar(10), manager, streams.stream(RandomStreams.INIT))) {
+      assertThat(vgg.forward(FilterMaskCheck.images(manager, 2)).getShape().getShape())
+          .containsExactly(2, 100);
       resNet.trainingStep(0);
-      assertThat(resNet.forward(FilterMaskCheck.images(manager, 2)).getShape().getShape()).containsExactly(2, 10);
+      assertThat(resNet.forward(FilterMaskCheck.images(manager, 2)).getShape().getShape())
+          .containsExactly(2, 10);
     }
   }
 }

@@ -11,7 +11,9 @@ import org.junit.jupiter.api.Test;
  * behind: the engine's count of live arrays returns to its baseline over two hundred steps.
  */
 class CnnNativeMemoryTest {
-  /** Every NDArray still open anywhere in the engine (the system manager holds every base manager). */
+  /**
+   * Every NDArray still open anywhere in the engine (the system manager holds every base manager).
+   */
   private static long liveArrays() {
     try (NDManager probe = NDManager.newBaseManager("PyTorch")) {
       return probe.getParentManager().getManagedArrays().size();
@@ -47,8 +49,12 @@ class CnnNativeMemoryTest {
     Autograd.ensureEngine();
     RandomStreams streams = new RandomStreams(3);
     try (NDManager manager = NDManager.newBaseManager("PyTorch");
-        Vgg16 model = new Vgg16(Vgg16.Config.reduced(10, 16), manager, streams.stream(RandomStreams.INIT),
-            streams.stream(RandomStreams.DROPOUT))) {
+        Vgg16 model =
+            new Vgg16(
+                Vgg16.Config.reduced(10, 16),
+                manager,
+                streams.stream(RandomStreams.INIT),
+                streams.stream(RandomStreams.DROPOUT))) {
       holdsFlat(model, manager);
     }
   }
@@ -57,7 +63,11 @@ class CnnNativeMemoryTest {
   void resNetHoldsItsArraysFlat() {
     Autograd.ensureEngine();
     try (NDManager manager = NDManager.newBaseManager("PyTorch");
-        ResNet56 model = new ResNet56(new ResNet56.Config(1, 10), manager, new RandomStreams(3).stream(RandomStreams.INIT))) {
+        ResNet56 model =
+            new ResNet56(
+                new ResNet56.Config(1, 10),
+                manager,
+                new RandomStreams(3).stream(RandomStreams.INIT))) {
       holdsFlat(model, manager);
     }
   }

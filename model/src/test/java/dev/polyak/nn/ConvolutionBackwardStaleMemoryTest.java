@@ -15,13 +15,13 @@ import org.junit.jupiter.params.provider.CsvSource;
  * The engine's 3×3 convolution backward on an avx512 CPU (oneDNN's backward_data, which pads
  * channel counts to a block of 16 itself) returns a wrong input gradient for 4 or 8 channels and a
  * batch above one: finite but off, or NaN when the padding's memory held NaN from an earlier
- * allocation. That was behind EveryPruningMethodTest's sporadic "dense-vgg16 DIVERGED at step 1" and
- * "conv0/filter0 has a NaN score" (step 0: finite loss, NaN gradients in the first three
+ * allocation. That was behind EveryPruningMethodTest's sporadic "dense-vgg16 DIVERGED at step 1"
+ * and "conv0/filter0 has a NaN score" (step 0: finite loss, NaN gradients in the first three
  * convolutions only). {@link AbstractConvNet#convolution3x3} pads the channels with zeros to the
  * block; the output and both gradients must then match the closed forms of L = Σ conv(x, W) · r:
- * dL/dx[b,i,h,w] = Σ_o,kh,kw r[b,o,h+1-kh,w+1-kw] W[o,i,kh,kw] and
- * dL/dW[o,i,kh,kw] = Σ_b,h,w r[b,o,h,w] x[b,i,h+kh-1,w+kw-1]. The 16-channel and batch-1 cases
- * (no padding; batch 1 takes the engine's own kernel) were right before the fix as well.
+ * dL/dx[b,i,h,w] = Σ_o,kh,kw r[b,o,h+1-kh,w+1-kw] W[o,i,kh,kw] and dL/dW[o,i,kh,kw] = Σ_b,h,w
+ * r[b,o,h,w] x[b,i,h+kh-1,w+kw-1]. The 16-channel and batch-1 cases (no padding; batch 1 takes the
+ * engine's own kernel) were right before the fix as well.
  */
 class ConvolutionBackwardStaleMemoryTest {
   @ParameterizedTest(name = "{0} channels, {1}x{1}, batch {2}")
@@ -54,18 +54,22 @@ class ConvolutionBackwardStaleMemoryTest {
             NDArray y = AbstractConvNet.convolution3x3(input, weight, null, 1);
             float[] output = y.toFloatArray();
             for (int i = 0; i < output.length; i++) {
-              assertThat((double) output[i]).as("trial %d, output %d", trial, i)
+              assertThat((double) output[i])
+                  .as("trial %d, output %d", trial, i)
                   .isCloseTo(expectedOutput[i], within(1e-3));
             }
             Autograd.backward(y.mul(outputWeights).sum());
           }
           float[] actual = input.getGradient().toFloatArray();
           for (int i = 0; i < actual.length; i++) {
-            assertThat((double) actual[i]).as("trial %d, element %d", trial, i).isCloseTo(expected[i], within(1e-3));
+            assertThat((double) actual[i])
+                .as("trial %d, element %d", trial, i)
+                .isCloseTo(expected[i], within(1e-3));
           }
           float[] actualWeight = weight.getGradient().toFloatArray();
           for (int i = 0; i < actualWeight.length; i++) {
-            assertThat((double) actualWeight[i]).as("trial %d, weight %d", trial, i)
+            assertThat((double) actualWeight[i])
+                .as("trial %d, weight %d", trial, i)
                 .isCloseTo(expectedWeight[i], within(1e-5 * batch * size * size));
           }
         }
@@ -74,7 +78,8 @@ class ConvolutionBackwardStaleMemoryTest {
   }
 
   /** y[b,o,h,w] = Σ_i,kh,kw x[b,i,h+kh-1,w+kw-1] W[o,i,kh,kw]. */
-  private static double[] closedFormOutput(float[] x, float[] w, int batch, int channels, int size) {
+  private static double[] closedFormOutput(
+      float[] x, float[] w, int batch, int channels, int size) {
     double[] y = new double[batch * channels * size * size];
     for (int b = 0; b < batch; b++) {
       for (int o = 0; o < channels; o++) {
@@ -87,7 +92,9 @@ class ConvolutionBackwardStaleMemoryTest {
                   int ih = h + kh - 1;
                   int iw = v + kw - 1;
                   if (ih >= 0 && ih < size && iw >= 0 && iw < size) {
-                    sum += x[((b * channels + i) * size + ih) * size + iw] * w[((o * channels + i) * 3 + kh) * 3 + kw];
+                    sum +=
+                        x[((b * channels + i) * size + ih) * size + iw]
+                            * w[((o * channels + i) * 3 + kh) * 3 + kw];
                   }
                 }
               }
@@ -101,7 +108,8 @@ class ConvolutionBackwardStaleMemoryTest {
   }
 
   /** dL/dW[o,i,kh,kw] = Σ_b,h,w r[b,o,h,w] x[b,i,h+kh-1,w+kw-1]. */
-  private static double[] closedFormWeight(float[] x, float[] r, int batch, int channels, int size) {
+  private static double[] closedFormWeight(
+      float[] x, float[] r, int batch, int channels, int size) {
     double[] grad = new double[channels * channels * 9];
     for (int o = 0; o < channels; o++) {
       for (int i = 0; i < channels; i++) {
@@ -114,8 +122,9 @@ class ConvolutionBackwardStaleMemoryTest {
                   int ih = h + kh - 1;
                   int iw = v + kw - 1;
                   if (ih >= 0 && ih < size && iw >= 0 && iw < size) {
-                    sum += r[((b * channels + o) * size + h) * size + v]
-                        * x[((b * channels + i) * size + ih) * size + iw];
+                    sum +=
+                        r[((b * channels + o) * size + h) * size + v]
+                            * x[((b * channels + i) * size + ih) * size + iw];
                   }
                 }
               }
@@ -141,7 +150,9 @@ class ConvolutionBackwardStaleMemoryTest {
                   int oh = h + 1 - kh;
                   int ow = v + 1 - kw;
                   if (oh >= 0 && oh < size && ow >= 0 && ow < size) {
-                    sum += r[((b * channels + o) * size + oh) * size + ow] * w[((o * channels + i) * 3 + kh) * 3 + kw];
+                    sum +=
+                        r[((b * channels + o) * size + oh) * size + ow]
+                            * w[((o * channels + i) * 3 + kh) * 3 + kw];
                   }
                 }
               }

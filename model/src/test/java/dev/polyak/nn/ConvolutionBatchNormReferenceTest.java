@@ -14,8 +14,8 @@ import org.junit.jupiter.api.Test;
  * The CNNs' convolution and batch norm agree with a plain-Java computation: a naive loop over NCHW
  * inputs and OIHW weights with zero padding 1, then the batch-norm formula with biased batch
  * variance (training) or the running statistics (evaluation); the running statistics after one
- * training forward are {@code 0.9 * old + 0.1 * batch} with the unbiased batch variance, as
- * {@code nn.BatchNorm2d}.
+ * training forward are {@code 0.9 * old + 0.1 * batch} with the unbiased batch variance, as {@code
+ * nn.BatchNorm2d}.
  */
 class ConvolutionBatchNormReferenceTest {
   private static final int BATCH = 2;
@@ -24,7 +24,9 @@ class ConvolutionBatchNormReferenceTest {
   private static final int SIZE = 5;
   private static final double EPS = 1e-5;
 
-  /** One 3×3 convolution with bias, batch norm and the filter mask: the building block of both CNNs. */
+  /**
+   * One 3×3 convolution with bias, batch norm and the filter mask: the building block of both CNNs.
+   */
   private static final class OneConvolution extends AbstractConvNet {
     private final int stride;
 
@@ -57,7 +59,10 @@ class ConvolutionBatchNormReferenceTest {
     return values;
   }
 
-  /** out[n][o][y][x] = bias[o] + sum over i, ky, kx of w[o][i][ky][kx] * in[n][i][y*s+ky-1][x*s+kx-1]. */
+  /**
+   * out[n][o][y][x] = bias[o] + sum over i, ky, kx of w[o][i][ky][kx] *
+   * in[n][i][y*s+ky-1][x*s+kx-1].
+   */
   private static double[][][][] naiveConvolution(float[] in, float[] w, float[] bias, int stride) {
     int outSize = (SIZE + 2 - 3) / stride + 1;
     double[][][][] out = new double[BATCH][OUT][outSize][outSize];
@@ -72,7 +77,9 @@ class ConvolutionBatchNormReferenceTest {
                   int iy = y * stride + ky - 1;
                   int ix = x * stride + kx - 1;
                   if (iy >= 0 && iy < SIZE && ix >= 0 && ix < SIZE) {
-                    sum += w[((o * IN + i) * 3 + ky) * 3 + kx] * (double) in[((n * IN + i) * SIZE + iy) * SIZE + ix];
+                    sum +=
+                        w[((o * IN + i) * 3 + ky) * 3 + kx]
+                            * (double) in[((n * IN + i) * SIZE + iy) * SIZE + ix];
                   }
                 }
               }
@@ -114,7 +121,8 @@ class ConvolutionBatchNormReferenceTest {
   }
 
   /** gamma * (v - mean) / sqrt(var + eps) + beta, flattened NCHW. */
-  private static float[] normalise(double[][][][] v, double[] mean, double[] variance, float[] gamma, float[] beta) {
+  private static float[] normalise(
+      double[][][][] v, double[] mean, double[] variance, float[] gamma, float[] beta) {
     int outSize = v[0][0].length;
     float[] out = new float[BATCH * OUT * outSize * outSize];
     int k = 0;
@@ -122,7 +130,9 @@ class ConvolutionBatchNormReferenceTest {
       for (int o = 0; o < OUT; o++) {
         for (int y = 0; y < outSize; y++) {
           for (int x = 0; x < outSize; x++) {
-            out[k++] = (float) (gamma[o] * (v[n][o][y][x] - mean[o]) / Math.sqrt(variance[o] + EPS) + beta[o]);
+            out[k++] =
+                (float)
+                    (gamma[o] * (v[n][o][y][x] - mean[o]) / Math.sqrt(variance[o] + EPS) + beta[o]);
           }
         }
       }
@@ -146,7 +156,8 @@ class ConvolutionBatchNormReferenceTest {
     float[] gamma = gaussian(random, OUT);
     float[] beta = gaussian(random, OUT);
     try (NDManager manager = NDManager.newBaseManager("PyTorch");
-        OneConvolution layer = new OneConvolution(manager, stride, new RandomStreams(1).stream(RandomStreams.INIT))) {
+        OneConvolution layer =
+            new OneConvolution(manager, stride, new RandomStreams(1).stream(RandomStreams.INIT))) {
       Parameters p = layer.parameters();
       try (Autograd.Mode off = Autograd.recording(false)) {
         p.get("conv.weight").set(weight);
@@ -181,12 +192,15 @@ class ConvolutionBatchNormReferenceTest {
       assertThat(storedVariance.hasGradient()).isFalse();
       for (int o = 0; o < OUT; o++) {
         assertThat(storedMean.toFloatArray()[o]).isCloseTo((float) runningMean[o], within(1e-6f));
-        assertThat(storedVariance.toFloatArray()[o]).isCloseTo((float) runningVariance[o], within(1e-5f));
+        assertThat(storedVariance.toFloatArray()[o])
+            .isCloseTo((float) runningVariance[o], within(1e-5f));
       }
 
       layer.evaluation();
       try (Autograd.Mode off = Autograd.recording(false)) {
-        assertClose(layer.forward(x).toFloatArray(), normalise(convolved, runningMean, runningVariance, gamma, beta));
+        assertClose(
+            layer.forward(x).toFloatArray(),
+            normalise(convolved, runningMean, runningVariance, gamma, beta));
         // Evaluation leaves the running statistics alone.
         assertThat(storedMean.toFloatArray()[0]).isCloseTo((float) runningMean[0], within(1e-6f));
       }

@@ -23,10 +23,13 @@ class DevicesTest {
     Autograd.ensureEngine();
     int visible = Engine.getEngine("PyTorch").getGpuCount();
     assertThat(Devices.require(Device.cpu())).isEqualTo(Device.cpu());
-    if (visible == 0) { // the CPU build, or a machine without a usable CUDA GPU: the engine preflight says which
+    if (visible
+        == 0) { // the CPU build, or a machine without a usable CUDA GPU: the engine preflight says
+      // which
       assertThatThrownBy(() -> Devices.require(Device.gpu(0)))
           .isInstanceOf(EngineUnavailableException.class)
-          .hasMessageContaining("a GPU was asked for, but PyTorch cannot use one here: this is the");
+          .hasMessageContaining(
+              "a GPU was asked for, but PyTorch cannot use one here: this is the");
     } else {
       assertThatThrownBy(() -> Devices.require(Device.gpu(visible)))
           .isInstanceOf(IllegalArgumentException.class)

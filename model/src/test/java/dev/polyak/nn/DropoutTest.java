@@ -49,7 +49,8 @@ class DropoutTest {
     float[] step7 = new Dropout(0.5f, 0, stream()).mask(7, SIZE);
     assertThat(new Dropout(0.5f, 0, stream()).mask(8, SIZE)).isNotEqualTo(step7);
     assertThat(new Dropout(0.5f, 1, stream()).mask(7, SIZE)).isNotEqualTo(step7);
-    assertThat(new Dropout(0.5f, 0, new RandomStreams(22).stream(RandomStreams.DROPOUT)).mask(7, SIZE))
+    assertThat(
+            new Dropout(0.5f, 0, new RandomStreams(22).stream(RandomStreams.DROPOUT)).mask(7, SIZE))
         .isNotEqualTo(step7);
   }
 
@@ -115,8 +116,12 @@ class DropoutTest {
     Vgg16.Config without = new Vgg16.Config(10, withDropout.channels(), withDropout.hidden(), 0f);
     try (NDManager manager = NDManager.newBaseManager("PyTorch");
         Autograd.Mode off = Autograd.recording(false);
-        Vgg16 a = new Vgg16(withDropout, manager, new RandomStreams(2).stream(RandomStreams.INIT), stream());
-        Vgg16 b = new Vgg16(without, manager, new RandomStreams(2).stream(RandomStreams.INIT), stream())) {
+        Vgg16 a =
+            new Vgg16(
+                withDropout, manager, new RandomStreams(2).stream(RandomStreams.INIT), stream());
+        Vgg16 b =
+            new Vgg16(
+                without, manager, new RandomStreams(2).stream(RandomStreams.INIT), stream())) {
       NDArray x = FilterMaskCheck.images(manager, 4);
       assertThat(a.forward(x).toFloatArray()).isEqualTo(b.forward(x).toFloatArray());
       a.trainingStep(1);

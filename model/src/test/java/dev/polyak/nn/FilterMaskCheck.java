@@ -12,9 +12,9 @@ import java.util.List;
 
 /**
  * The filter-mask contract, checked through a model's own structure data: after masking some
- * filters, every slice of a masked filter gets exactly zero gradient, a kept filter's slices do not,
- * unmasking a filter changes the output, and overwriting the masked slices with other values leaves
- * it unchanged to the bit.
+ * filters, every slice of a masked filter gets exactly zero gradient, a kept filter's slices do
+ * not, unmasking a filter changes the output, and overwriting the masked slices with other values
+ * leaves it unchanged to the bit.
  */
 final class FilterMaskCheck {
   private FilterMaskCheck() {}
@@ -46,8 +46,8 @@ final class FilterMaskCheck {
   }
 
   /**
-   * Masks {@code masked} (structures of {@code model}), runs a training-mode forward and backward of
-   * the summed squared logits and checks the contract; {@code kept} is a structure left on.
+   * Masks {@code masked} (structures of {@code model}), runs a training-mode forward and backward
+   * of the summed squared logits and checks the contract; {@code kept} is a structure left on.
    */
   static void check(MaskedModel model, NDManager manager, List<Structure> masked, Structure kept) {
     for (Structure s : masked) {
@@ -77,7 +77,8 @@ final class FilterMaskCheck {
 
     RandomStream noise = new RandomStreams(99).stream("noise");
     try (Autograd.Mode off = Autograd.recording(false)) {
-      // Unmasking changes the output (checked before the overwrite below, which may kill the filter).
+      // Unmasking changes the output (checked before the overwrite below, which may kill the
+      // filter).
       Structure first = masked.get(0);
       model.masks().set(first.layer(), first.index(), true);
       assertThat(model.forward(x).toFloatArray()).isNotEqualTo(before);

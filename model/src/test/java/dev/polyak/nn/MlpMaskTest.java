@@ -8,7 +8,10 @@ import ai.djl.ndarray.types.Shape;
 import dev.polyak.random.RandomStreams;
 import org.junit.jupiter.api.Test;
 
-/** A masked neuron contributes exactly zero to the output and its parameters get exactly zero gradient. */
+/**
+ * A masked neuron contributes exactly zero to the output and its parameters get exactly zero
+ * gradient.
+ */
 class MlpMaskTest {
   private static final Mlp.Config CONFIG = new Mlp.Config(4, new int[] {6, 5}, 3);
 

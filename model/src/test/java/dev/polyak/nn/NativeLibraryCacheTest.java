@@ -34,7 +34,8 @@ class NativeLibraryCacheTest {
   @Test
   void theLayoutIsTheTreeDjlExtractsItself() throws Exception {
     Path ours = dir.resolve("ours");
-    NativeLibraryCache.Extraction extraction = NativeLibraryCache.extract(getClass().getClassLoader(), ours);
+    NativeLibraryCache.Extraction extraction =
+        NativeLibraryCache.extract(getClass().getClassLoader(), ours);
     Path djls = dir.resolve("djl");
     Files.createDirectories(djls);
     String output = probe(djls);
@@ -48,10 +49,12 @@ class NativeLibraryCacheTest {
   @Test
   void aFreshProcessOnTheLaidOutCacheExtractsNothing() throws Exception {
     Path cache = dir.resolve("cache");
-    NativeLibraryCache.Extraction extraction = NativeLibraryCache.extract(getClass().getClassLoader(), cache);
+    NativeLibraryCache.Extraction extraction =
+        NativeLibraryCache.extract(getClass().getClassLoader(), cache);
     Map<String, FileTime> before = modified(cache);
     String output = probe(cache);
-    System.out.println("pre-extracted cache: " + output.lines().filter(l -> l.startsWith("ms-")).toList());
+    System.out.println(
+        "pre-extracted cache: " + output.lines().filter(l -> l.startsWith("ms-")).toList());
     assertThat(output).doesNotContain("Extracting").contains("loss=");
     assertThat(output).contains("libtorch=" + extraction.folder());
     assertThat(modified(cache)).as("no file written, replaced or added").isEqualTo(before);
@@ -62,7 +65,9 @@ class NativeLibraryCacheTest {
   @Test
   void theCudaBundleGoesWhereDjlLooksOnAGpuMachine() throws Exception {
     Path classes = dir.resolve("classes");
-    write(classes, "native/lib/pytorch.properties",
+    write(
+        classes,
+        "native/lib/pytorch.properties",
         "version=2.5.1-20241113\nflavor=cu124\nclassifier=linux-x86_64\nlibraries=libc10.so,libtorch.so,libtorch_cuda.so\n");
     write(classes, "pytorch/cu124/linux-x86_64/libc10.so", "c10");
     write(classes, "pytorch/cu124/linux-x86_64/libtorch.so", "torch");
@@ -85,16 +90,26 @@ class NativeLibraryCacheTest {
 
       write(classes, "jnilib/pytorch.properties", "jni_version=2.7.1-0.36.0\n");
       Files.delete(folder.resolve("0.33.0-libdjl_torch.so"));
-      assertThatThrownBy(() -> NativeLibraryCache.extract(loader, cache)).hasMessageContaining("2.7.1-0.36.0")
+      assertThatThrownBy(() -> NativeLibraryCache.extract(loader, cache))
+          .hasMessageContaining("2.7.1-0.36.0")
           .hasMessageContaining("download");
     }
   }
 
-  /** Runs {@link EngineLoadProbe} in a fresh JVM with {@code DJL_CACHE_DIR=cache}, offline, and returns its output. */
+  /**
+   * Runs {@link EngineLoadProbe} in a fresh JVM with {@code DJL_CACHE_DIR=cache}, offline, and
+   * returns its output.
+   */
   static String probe(Path cache) throws IOException, InterruptedException {
-    List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-        "-Dai.djl.offline=true", "-Dorg.slf4j.simpleLogger.log.ai.djl.pytorch=info", "-cp",
-        System.getProperty("java.class.path"), EngineLoadProbe.class.getName()));
+    List<String> command =
+        new ArrayList<>(
+            List.of(
+                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-Dai.djl.offline=true",
+                "-Dorg.slf4j.simpleLogger.log.ai.djl.pytorch=info",
+                "-cp",
+                System.getProperty("java.class.path"),
+                EngineLoadProbe.class.getName()));
     ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true);
     builder.environment().put("DJL_CACHE_DIR", cache.toString());
     builder.environment().remove("ENGINE_CACHE_DIR");

@@ -8,7 +8,10 @@ import dev.polyak.random.RandomStreams;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
-/** A masked inner filter of a ResNet block contributes nothing and learns nothing; counts follow the masks. */
+/**
+ * A masked inner filter of a ResNet block contributes nothing and learns nothing; counts follow the
+ * masks.
+ */
 class ResNet56FilterMaskTest {
   /** ResNet-8: one block per stage, so blocks 1 and 2 have a strided, zero-padded shortcut. */
   private static final ResNet56.Config RESNET8 = new ResNet56.Config(1, 10);
@@ -17,13 +20,14 @@ class ResNet56FilterMaskTest {
     return new ResNet56(RESNET8, manager, new RandomStreams(4).stream(RandomStreams.INIT));
   }
 
-
   @Test
   void maskedFiltersHaveZeroGradientAndNoInfluence() {
     Autograd.ensureEngine();
     try (NDManager manager = NDManager.newBaseManager("PyTorch");
         ResNet56 model = model(manager)) {
-      FilterMaskCheck.check(model, manager,
+      FilterMaskCheck.check(
+          model,
+          manager,
           List.of(filter(model, 0, 2), filter(model, 1, 31), filter(model, 2, 7)),
           filter(model, 2, 8));
     }
@@ -40,16 +44,25 @@ class ResNet56FilterMaskTest {
       // 32*32*9 + 64 = 13952; block 2: 32*64*9 + 128 + 64*64*9 + 128 = 55552; fc 64*10 + 10 = 650.
       assertThat(model.keptParameters()).isEqualTo(75_290).isEqualTo(model.parameters().count());
       // 2 * 9 * (3*16*1024 + 2*16*16*1024 + 16*32*256 + 32*32*256 + 32*64*64 + 64*64*64) + 2*64*10
-      assertThat(model.flopsPerSample()).isEqualTo(
-          18L * (3 * 16 * 1024 + 2 * 16 * 16 * 1024 + 16 * 32 * 256 + 32 * 32 * 256 + 32 * 64 * 64 + 64 * 64 * 64)
-              + 2 * 64 * 10);
+      assertThat(model.flopsPerSample())
+          .isEqualTo(
+              18L
+                      * (3 * 16 * 1024
+                          + 2 * 16 * 16 * 1024
+                          + 16 * 32 * 256
+                          + 32 * 32 * 256
+                          + 32 * 64 * 64
+                          + 64 * 64 * 64)
+                  + 2 * 64 * 10);
 
       model.masks().set(1, 0, false);
       model.masks().set(1, 5, false);
       model.masks().set(2, 9, false);
       // Block 1 keeps 30 inner filters: 16*30*9 + 60 + 30*32*9 + 64 = 13084 (was 13952);
       // block 2 keeps 63: 32*63*9 + 126 + 63*64*9 + 128 = 54686 (was 55552).
-      assertThat(model.keptParameters()).isEqualTo(75_290 - (13_952 - 13_084) - (55_552 - 54_686)).isEqualTo(73_556);
+      assertThat(model.keptParameters())
+          .isEqualTo(75_290 - (13_952 - 13_084) - (55_552 - 54_686))
+          .isEqualTo(73_556);
     }
   }
 }

@@ -14,7 +14,8 @@ class ResNet56ShortcutTest {
   @Test
   void subsamplesEverySecondPixelAndZeroPadsChannelsOnBothSides() {
     Autograd.ensureEngine();
-    // x[0][c][y][x] = 100 c + 10 y + x, 2 channels of 4x4; widened to 5 channels: pad 3 = 1 before, 2 after.
+    // x[0][c][y][x] = 100 c + 10 y + x, 2 channels of 4x4; widened to 5 channels: pad 3 = 1 before,
+    // 2 after.
     float[] values = new float[2 * 4 * 4];
     for (int c = 0; c < 2; c++) {
       for (int y = 0; y < 4; y++) {

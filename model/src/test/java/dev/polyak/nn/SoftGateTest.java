@@ -26,9 +26,20 @@ class SoftGateTest {
   void headGateGradientIsTheOutputProjectionsDirectionalDerivative() {
     Autograd.ensureEngine();
     try (NDManager manager = NDManager.newBaseManager("PyTorch");
-        Bert model = new Bert(new Bert.Config(50, 16, 2, 4, 32, 8), manager, STREAMS.stream("init"))) {
-      check(model, tokens(manager), 1, 2, s -> s.parameter().equals("layer1.attention.output.weight"));
-      check(model, tokens(manager), 0, 0, s -> s.parameter().equals("layer0.attention.output.weight"));
+        Bert model =
+            new Bert(new Bert.Config(50, 16, 2, 4, 32, 8), manager, STREAMS.stream("init"))) {
+      check(
+          model,
+          tokens(manager),
+          1,
+          2,
+          s -> s.parameter().equals("layer1.attention.output.weight"));
+      check(
+          model,
+          tokens(manager),
+          0,
+          0,
+          s -> s.parameter().equals("layer0.attention.output.weight"));
     }
   }
 
@@ -36,9 +47,17 @@ class SoftGateTest {
   void expertGateGradientIsTheExpertOutputLayersDirectionalDerivative() {
     Autograd.ensureEngine();
     try (NDManager manager = NDManager.newBaseManager("PyTorch");
-        Switch model = new Switch(new Switch.Config(40, 16, 2, 4, 24, 8, 4, 1.5, 1.0), manager,
-            STREAMS.stream("init"))) {
-      check(model, tokens(manager), model.expertGroup(1), 1, s -> s.parameter().startsWith("layer1.ffn.expert1.out."));
+        Switch model =
+            new Switch(
+                new Switch.Config(40, 16, 2, 4, 24, 8, 4, 1.5, 1.0),
+                manager,
+                STREAMS.stream("init"))) {
+      check(
+          model,
+          tokens(manager),
+          model.expertGroup(1),
+          1,
+          s -> s.parameter().startsWith("layer1.ffn.expert1.out."));
     }
   }
 
@@ -47,13 +66,20 @@ class SoftGateTest {
     Autograd.ensureEngine();
     try (NDManager manager = NDManager.newBaseManager("PyTorch");
         Mlp mlp = new Mlp(new Mlp.Config(4, new int[] {6, 5}, 3), manager, STREAMS.stream("init"));
-        Vgg16 vgg = new Vgg16(Vgg16.Config.reduced(10, 8), manager, STREAMS.stream("init"), STREAMS.stream("dropout"))) {
+        Vgg16 vgg =
+            new Vgg16(
+                Vgg16.Config.reduced(10, 8),
+                manager,
+                STREAMS.stream("init"),
+                STREAMS.stream("dropout"))) {
       NDArray x = manager.randomNormal(new Shape(7, 4));
       check(mlp, x, 0, 4, s -> s.parameter().equals("w1"));
       check(mlp, x, 1, 2, s -> s.parameter().equals("w2"));
       vgg.evaluation();
       NDArray images = manager.randomNormal(new Shape(2, 3, 32, 32));
-      String bn = "features.11."; // convolution 3 (features.10) is followed by its batch norm, whose scale and shift carry filter 5 on
+      String bn =
+          "features.11."; // convolution 3 (features.10) is followed by its batch norm, whose scale
+      // and shift carry filter 5 on
       check(vgg, images, 3, 5, s -> s.parameter().startsWith(bn));
     }
   }
@@ -62,7 +88,8 @@ class SoftGateTest {
   void aGateOfOnesChangesNothingAndAZeroGateIsTheMask() {
     Autograd.ensureEngine();
     try (NDManager manager = NDManager.newBaseManager("PyTorch");
-        Bert model = new Bert(new Bert.Config(50, 16, 2, 4, 32, 8), manager, STREAMS.stream("init"))) {
+        Bert model =
+            new Bert(new Bert.Config(50, 16, 2, 4, 32, 8), manager, STREAMS.stream("init"))) {
       NDArray ids = tokens(manager);
       try (Autograd.Mode off = Autograd.recording(false)) {
         float[] plain = model.forward(ids).toFloatArray();
@@ -88,10 +115,17 @@ class SoftGateTest {
     return manager.create(tokens, new Shape(2, 8));
   }
 
-  /** dL/dξ_index of layer {@code layer} at ξ = 1 against Σ w · dL/dw over the structure's slices that {@code carries} picks. */
-  private static void check(MaskedModel model, NDArray input, int layer, int index, Predicate<Structure.Slice> carries) {
-    Structure structure = model.structures().stream().filter(s -> s.layer() == layer && s.index() == index)
-        .findFirst().orElseThrow();
+  /**
+   * dL/dξ_index of layer {@code layer} at ξ = 1 against Σ w · dL/dw over the structure's slices
+   * that {@code carries} picks.
+   */
+  private static void check(
+      MaskedModel model, NDArray input, int layer, int index, Predicate<Structure.Slice> carries) {
+    Structure structure =
+        model.structures().stream()
+            .filter(s -> s.layer() == layer && s.index() == index)
+            .findFirst()
+            .orElseThrow();
     NDManager manager = input.getManager();
     Autograd.zeroGradients(model.parameters().arrays());
     try (Autograd.Mode on = Autograd.recording(true)) {
@@ -119,6 +153,8 @@ class SoftGateTest {
     }
     double actual = gate.getGradient().getFloat(index);
     assertThat(Math.abs(expected)).as("a test case with a gradient").isGreaterThan(1e-7);
-    assertThat(actual).as(structure.id()).isCloseTo(expected, within(1e-4 * Math.abs(expected) + 1e-7));
+    assertThat(actual)
+        .as(structure.id())
+        .isCloseTo(expected, within(1e-4 * Math.abs(expected) + 1e-7));
   }
 }

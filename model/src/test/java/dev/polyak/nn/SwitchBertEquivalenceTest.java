@@ -28,20 +28,30 @@ class SwitchBertEquivalenceTest {
     }
     try (NDManager manager = NDManager.newBaseManager("PyTorch");
         Bert bert = new Bert(BERT, manager, new RandomStreams(3).stream("init"));
-        Switch moe = new Switch(Switch.Config.of(BERT, 1, 100.0, 0.5), manager, new RandomStreams(4).stream("init"));
+        Switch moe =
+            new Switch(
+                Switch.Config.of(BERT, 1, 100.0, 0.5),
+                manager,
+                new RandomStreams(4).stream("init"));
         Autograd.Mode off = Autograd.recording(false)) {
       // Weights of the right size, so that the blocks are far from the identity.
-      bert.parameters().all().forEach((name, array) -> {
-        if (name.endsWith("weight")) {
-          array.muli(20f);
-        }
-      });
-      moe.parameters().all().forEach((name, array) -> {
-        String source = name.replace(".ffn.expert0.", ".ffn.");
-        if (!name.endsWith("router.weight")) {
-          array.set(bert.parameters().get(source).toFloatArray());
-        }
-      });
+      bert.parameters()
+          .all()
+          .forEach(
+              (name, array) -> {
+                if (name.endsWith("weight")) {
+                  array.muli(20f);
+                }
+              });
+      moe.parameters()
+          .all()
+          .forEach(
+              (name, array) -> {
+                String source = name.replace(".ffn.expert0.", ".ffn.");
+                if (!name.endsWith("router.weight")) {
+                  array.set(bert.parameters().get(source).toFloatArray());
+                }
+              });
       bert.masks().set(1, 3, false);
       moe.masks().set(1, 3, false);
       NDArray ids = manager.create(tokens, new Shape(3, 8));
@@ -52,7 +62,9 @@ class SwitchBertEquivalenceTest {
 
       assertThat(actual).hasSameSizeAs(expected);
       for (int i = 0; i < expected.length; i++) {
-        assertThat(actual[i]).as("logit %d", i).isCloseTo(expected[i], Offset.offset(1e-4f * Math.max(1, Math.abs(expected[i]))));
+        assertThat(actual[i])
+            .as("logit %d", i)
+            .isCloseTo(expected[i], Offset.offset(1e-4f * Math.max(1, Math.abs(expected[i]))));
       }
       // One expert: f = P = 1, so each layer's loss is 1 and the weighted sum 0.5 * 2 layers.
       assertThat(encoding.auxiliaryLoss().getFloat()).isCloseTo(1f, Offset.offset(1e-6f));

@@ -22,7 +22,11 @@ import org.junit.jupiter.api.Test;
 class SwitchDeterminismTest {
   private static final Switch.Config CONFIG = new Switch.Config(40, 16, 2, 4, 24, 8, 4, 1.0, 0.01);
 
-  private record Result(Map<String, float[]> weights, int[] routed, float[] logits, float auxiliaryLoss,
+  private record Result(
+      Map<String, float[]> weights,
+      int[] routed,
+      float[] logits,
+      float auxiliaryLoss,
       float[] routerGradient) {}
 
   private static Result run(long seed) {
@@ -40,11 +44,18 @@ class SwitchDeterminismTest {
       }
       NDArray ids = manager.create(tokens, new Shape(4, 8));
       try (Autograd.Mode on = Autograd.recording(true)) {
-        int[] routed = model.route(Bert.embed(model.parameters(), CONFIG.encoder(), ids).reshape(32, 16), 0).experts();
+        int[] routed =
+            model
+                .route(Bert.embed(model.parameters(), CONFIG.encoder(), ids).reshape(32, 16), 0)
+                .experts();
         MlmModel.Encoding encoding = model.encodeForTraining(ids);
         NDArray logits = model.mlmLogits(encoding.hidden());
         Autograd.backward(logits.square().mean().add(encoding.auxiliaryLoss()));
-        return new Result(weights, routed, logits.toFloatArray(), encoding.auxiliaryLoss().getFloat(),
+        return new Result(
+            weights,
+            routed,
+            logits.toFloatArray(),
+            encoding.auxiliaryLoss().getFloat(),
             model.parameters().get("layer0.ffn.router.weight").getGradient().toFloatArray());
       }
     }
@@ -59,10 +70,12 @@ class SwitchDeterminismTest {
       Result a = results.get(0).get();
       Result b = results.get(1).get();
       assertThat(a.weights().keySet()).containsExactlyElementsOf(b.weights().keySet());
-      a.weights().forEach((name, values) -> assertThat(b.weights().get(name)).as(name).isEqualTo(values));
+      a.weights()
+          .forEach((name, values) -> assertThat(b.weights().get(name)).as(name).isEqualTo(values));
       assertThat(a.routed()).contains(Switch.DROPPED).isEqualTo(b.routed());
       assertThat(a.logits()).isEqualTo(b.logits());
-      assertThat(Float.floatToRawIntBits(a.auxiliaryLoss())).isEqualTo(Float.floatToRawIntBits(b.auxiliaryLoss()));
+      assertThat(Float.floatToRawIntBits(a.auxiliaryLoss()))
+          .isEqualTo(Float.floatToRawIntBits(b.auxiliaryLoss()));
       assertThat(a.routerGradient()).isEqualTo(b.routerGradient());
       assertThat(run(22).logits()).isNotEqualTo(a.logits());
     } finally {

@@ -27,7 +27,10 @@ class SwitchExpertMaskTest {
     return manager.create(tokens, new Shape(2, 8));
   }
 
-  /** Larger router weights than 0.02, so that routing is far from uniform and every kept expert gets tokens. */
+  /**
+   * Larger router weights than 0.02, so that routing is far from uniform and every kept expert gets
+   * tokens.
+   */
   private static void sharpenRouters(Switch model) {
     try (Autograd.Mode off = Autograd.recording(false)) {
       for (int l = 0; l < CONFIG.layers(); l++) {
@@ -66,23 +69,32 @@ class SwitchExpertMaskTest {
       for (String id : new String[] {"layer1/expert2", "layer0/head1"}) {
         Structure masked = structure(model, id);
         for (Structure.Slice s : masked.slices()) {
-          assertThat(slice(p.get(s.parameter()).getGradient(), s).toFloatArray()).as(id + " " + s).containsOnly(0f);
+          assertThat(slice(p.get(s.parameter()).getGradient(), s).toFloatArray())
+              .as(id + " " + s)
+              .containsOnly(0f);
         }
       }
       assertThat(structure(model, "layer1/expert2").slices()).hasSize(5);
       // Every kept expert of layer 1 and its router column do get gradient.
       for (int e : new int[] {0, 1, 3}) {
         for (Structure.Slice s : structure(model, "layer1/expert" + e).slices()) {
-          assertThat(slice(p.get(s.parameter()).getGradient(), s).abs().sum().getFloat()).as("expert %d %s", e, s)
+          assertThat(slice(p.get(s.parameter()).getGradient(), s).abs().sum().getFloat())
+              .as("expert %d %s", e, s)
               .isGreaterThan(0f);
         }
       }
 
       try (Autograd.Mode off = Autograd.recording(false)) {
         // Every head is kept: no head factor.
-        NDArray layer1 = Bert.attention(p, null, CONFIG.encoder(), Bert.attention(p, null,
-            CONFIG.encoder(), Bert.embed(p, CONFIG.encoder(), ids), 0), 1);
-        // (Layer 0's experts are skipped here: routing in layer 1 only needs some input of the right shape.)
+        NDArray layer1 =
+            Bert.attention(
+                p,
+                null,
+                CONFIG.encoder(),
+                Bert.attention(p, null, CONFIG.encoder(), Bert.embed(p, CONFIG.encoder(), ids), 0),
+                1);
+        // (Layer 0's experts are skipped here: routing in layer 1 only needs some input of the
+        // right shape.)
         Switch.Routing routing = model.route(layer1.reshape(16, 16), 1);
         assertThat(routing.experts()).doesNotContain(2).contains(0, 1, 3);
 
@@ -106,25 +118,35 @@ class SwitchExpertMaskTest {
         Switch smaller = new Switch(three, manager, new RandomStreams(7).stream("init"));
         Autograd.Mode off = Autograd.recording(false)) {
       sharpenRouters(four);
-      // Remove expert 1 of layer 0 and expert 3 of layer 1; the smaller model holds the others, renumbered.
+      // Remove expert 1 of layer 0 and expert 3 of layer 1; the smaller model holds the others,
+      // renumbered.
       int[][] keptExperts = {{0, 2, 3}, {0, 1, 2}};
       four.masks().set(four.expertGroup(0), 1, false);
       four.masks().set(four.expertGroup(1), 3, false);
-      smaller.parameters().all().forEach((name, array) -> {
-        if (!name.contains(".ffn.expert") && !name.endsWith("router.weight")) {
-          array.set(four.parameters().get(name).toFloatArray());
-        }
-      });
+      smaller
+          .parameters()
+          .all()
+          .forEach(
+              (name, array) -> {
+                if (!name.contains(".ffn.expert") && !name.endsWith("router.weight")) {
+                  array.set(four.parameters().get(name).toFloatArray());
+                }
+              });
       for (int l = 0; l < 2; l++) {
         String p = "layer" + l + ".ffn.";
         NDArray router = four.parameters().get(p + "router.weight");
         for (int e = 0; e < 3; e++) {
           int source = keptExperts[l][e];
           for (String part : new String[] {".in.weight", ".in.bias", ".out.weight", ".out.bias"}) {
-            smaller.parameters().get(p + "expert" + e + part).set(four.parameters().get(p + "expert" + source + part)
-                .toFloatArray());
+            smaller
+                .parameters()
+                .get(p + "expert" + e + part)
+                .set(four.parameters().get(p + "expert" + source + part).toFloatArray());
           }
-          smaller.parameters().get(p + "router.weight").set(new NDIndex(":, {}", e), router.get(new NDIndex(":, {}", source)));
+          smaller
+              .parameters()
+              .get(p + "router.weight")
+              .set(new NDIndex(":, {}", e), router.get(new NDIndex(":, {}", source)));
         }
       }
       NDArray ids = ids(manager);
@@ -135,9 +157,12 @@ class SwitchExpertMaskTest {
       float[] expected = smaller.mlmLogits(removed.hidden()).toFloatArray();
       float[] actual = four.mlmLogits(masked.hidden()).toFloatArray();
       for (int i = 0; i < expected.length; i++) {
-        assertThat(actual[i]).as("logit %d", i).isCloseTo(expected[i], Offset.offset(1e-5f * Math.max(1, Math.abs(expected[i]))));
+        assertThat(actual[i])
+            .as("logit %d", i)
+            .isCloseTo(expected[i], Offset.offset(1e-5f * Math.max(1, Math.abs(expected[i]))));
       }
-      assertThat(masked.auxiliaryLoss().getFloat()).isCloseTo(removed.auxiliaryLoss().getFloat(), Offset.offset(1e-6f));
+      assertThat(masked.auxiliaryLoss().getFloat())
+          .isCloseTo(removed.auxiliaryLoss().getFloat(), Offset.offset(1e-6f));
     }
   }
 

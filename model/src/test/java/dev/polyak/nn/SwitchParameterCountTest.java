@@ -20,7 +20,8 @@ class SwitchParameterCountTest {
       // Embeddings 40*16 + 8*16 + LN 32 = 800.
       // A layer: attention 4*(256 + 16) + LN 32 = 1120; router 16*4 = 64;
       // experts 4*(16*24 + 24 + 24*16 + 16) = 3232; LN 32: 4448, twice 8896.
-      // MLM head: dense 256 + 16, LN 32, decoder bias 40 (its weight is the token embeddings) = 344.
+      // MLM head: dense 256 + 16, LN 32, decoder bias 40 (its weight is the token embeddings) =
+      // 344.
       assertThat(model.parameters().count()).isEqualTo(800 + 8896 + 344);
       assertThat(model.keptParameters()).isEqualTo(10040);
       assertThat(model.structures()).hasSize(2 * 4 + 2 * 4);
@@ -28,7 +29,8 @@ class SwitchParameterCountTest {
       model.masks().set(model.expertGroup(0), 1, false);
       model.masks().set(model.expertGroup(1), 3, false);
       model.masks().set(1, 0, false);
-      // An expert: its FFN 808 and its router column 16; a head: Q, K, V 3*(16*4 + 4) and output rows 4*16.
+      // An expert: its FFN 808 and its router column 16; a head: Q, K, V 3*(16*4 + 4) and output
+      // rows 4*16.
       assertThat(model.keptParameters()).isEqualTo(10040 - 2 * (808 + 16) - (204 + 64));
     }
   }
@@ -60,8 +62,11 @@ class SwitchParameterCountTest {
       long attention = 4 * (128 * 128 + 128) + 2 * 128; // 66304
       long experts = 128 * 4 + 4 * (128 * 512 + 512 + 512 * 128 + 128); // router 512 + 526848
       long layer = attention + experts + 2 * 128; // 593920
-      long mlm = 128 * 128 + 128 + 2 * 128 + 1000; // 17768: the decoder's weight is the token embeddings
-      assertThat(model.parameters().count()).isEqualTo(embeddings + 2 * layer + mlm).isEqualTo(1350248);
+      long mlm =
+          128 * 128 + 128 + 2 * 128 + 1000; // 17768: the decoder's weight is the token embeddings
+      assertThat(model.parameters().count())
+          .isEqualTo(embeddings + 2 * layer + mlm)
+          .isEqualTo(1350248);
     }
   }
 
@@ -70,9 +75,13 @@ class SwitchParameterCountTest {
     assertThat(Switch.Config.small(500).encoder()).isEqualTo(Bert.Config.small(500));
     assertThat(Switch.Config.base(500).encoder()).isEqualTo(Bert.Config.base(500));
     assertThat(Switch.Config.base(500).experts()).isEqualTo(4);
-    assertThatThrownBy(() -> Switch.Config.preset("switch-huge", 10)).hasMessageContaining("switch-huge");
-    assertThatThrownBy(() -> new Switch.Config(10, 16, 1, 4, 8, 8, 0, 1.5, 0.01)).hasMessageContaining("experts");
-    assertThatThrownBy(() -> new Switch.Config(10, 16, 1, 4, 8, 8, 2, 0, 0.01)).hasMessageContaining("capacityFactor");
-    assertThatThrownBy(() -> new Switch.Config(10, 15, 1, 4, 8, 8, 2, 1.5, 0.01)).hasMessageContaining("heads");
+    assertThatThrownBy(() -> Switch.Config.preset("switch-huge", 10))
+        .hasMessageContaining("switch-huge");
+    assertThatThrownBy(() -> new Switch.Config(10, 16, 1, 4, 8, 8, 0, 1.5, 0.01))
+        .hasMessageContaining("experts");
+    assertThatThrownBy(() -> new Switch.Config(10, 16, 1, 4, 8, 8, 2, 0, 0.01))
+        .hasMessageContaining("capacityFactor");
+    assertThatThrownBy(() -> new Switch.Config(10, 15, 1, 4, 8, 8, 2, 1.5, 0.01))
+        .hasMessageContaining("heads");
   }
 }

@@ -50,11 +50,16 @@ class SwitchRoutingTest {
         float[] expected = new float[4];
         if (routing.experts()[t] != d) {
           double p = Math.exp(c[t]) / (Math.exp(c[t]) + 3); // softmax of (c, 0, 0, 0)
-          expected = Bert.feedForward(model.parameters(), row, "layer0.ffn.expert" + k[t]).mul((float) p).toFloatArray();
+          expected =
+              Bert.feedForward(model.parameters(), row, "layer0.ffn.expert" + k[t])
+                  .mul((float) p)
+                  .toFloatArray();
           assertThat(expected).as("token %d", t).isNotEqualTo(new float[4]);
         }
         for (int i = 0; i < 4; i++) {
-          assertThat(output[t * 4 + i]).as("token %d unit %d", t, i).isCloseTo(expected[i], Offset.offset(1e-6f));
+          assertThat(output[t * 4 + i])
+              .as("token %d unit %d", t, i)
+              .isCloseTo(expected[i], Offset.offset(1e-6f));
         }
       }
 
@@ -71,7 +76,8 @@ class SwitchRoutingTest {
       for (int e = 0; e < 4; e++) {
         expected += 4 * f[e] * meanProbability[e];
       }
-      assertThat((double) routing.loadBalancingLoss().getFloat()).isCloseTo(expected, Offset.offset(1e-6));
+      assertThat((double) routing.loadBalancingLoss().getFloat())
+          .isCloseTo(expected, Offset.offset(1e-6));
     }
   }
 
@@ -80,7 +86,8 @@ class SwitchRoutingTest {
     assertThat(Switch.capacity(1.5, 16, 4)).isEqualTo(6);
     assertThat(Switch.capacity(1.5, 10, 4)).isEqualTo(4); // 3.75
     assertThat(Switch.capacity(1.0, 9, 4)).isEqualTo(3); // 2.25
-    assertThat(Switch.capacity(1.1, 10, 1)).isEqualTo(11); // 1.1 * 10 is 11.000000000000002 in doubles
+    assertThat(Switch.capacity(1.1, 10, 1))
+        .isEqualTo(11); // 1.1 * 10 is 11.000000000000002 in doubles
     assertThat(Switch.capacity(1.5, 16, 3)).isEqualTo(8);
   }
 }

@@ -26,9 +26,13 @@ class TrainingDeterminismTest {
   private static final int BATCH = 16;
 
   /** Everything a resume needs. */
-  private record Snapshot(Map<String, float[]> weights, Map<String, float[]> optimizer, long dataCursor, int step) {}
+  private record Snapshot(
+      Map<String, float[]> weights, Map<String, float[]> optimizer, long dataCursor, int step) {}
 
-  /** A toy task whose label is the argmax of the first four inputs; data drawn from the run's stream. */
+  /**
+   * A toy task whose label is the argmax of the first four inputs; data drawn from the run's
+   * stream.
+   */
   private static List<Float> train(long seed, int steps, Snapshot from, Snapshot[] out) {
     Autograd.ensureEngine();
     List<Float> losses = new ArrayList<>();

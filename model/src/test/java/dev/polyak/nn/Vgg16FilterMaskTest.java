@@ -15,9 +15,12 @@ class Vgg16FilterMaskTest {
 
   private static Vgg16 model(NDManager manager) {
     RandomStreams streams = new RandomStreams(4);
-    return new Vgg16(REDUCED, manager, streams.stream(RandomStreams.INIT), streams.stream(RandomStreams.DROPOUT));
+    return new Vgg16(
+        REDUCED,
+        manager,
+        streams.stream(RandomStreams.INIT),
+        streams.stream(RandomStreams.DROPOUT));
   }
-
 
   @Test
   void maskedFiltersHaveZeroGradientAndNoInfluence() {
@@ -25,7 +28,9 @@ class Vgg16FilterMaskTest {
     try (NDManager manager = NDManager.newBaseManager("PyTorch");
         Vgg16 model = model(manager)) {
       // The first convolution, a middle one, and the last one (whose next layer is the classifier).
-      FilterMaskCheck.check(model, manager,
+      FilterMaskCheck.check(
+          model,
+          manager,
           List.of(filter(model, 0, 3), filter(model, 6, 0), filter(model, 12, 63)),
           filter(model, 6, 1));
     }
@@ -39,8 +44,13 @@ class Vgg16FilterMaskTest {
       assertThat(model.masks().layers()).isEqualTo(13);
       // 8+8+16+16+32+32+32+64*6 = 528 filters.
       assertThat(model.structures()).hasSize(528);
-      assertThat(filter(model, 12, 5).slices()).extracting(Structure.Slice::parameter)
-          .containsExactly("features.40.weight", "features.40.bias", "features.41.weight", "features.41.bias",
+      assertThat(filter(model, 12, 5).slices())
+          .extracting(Structure.Slice::parameter)
+          .containsExactly(
+              "features.40.weight",
+              "features.40.bias",
+              "features.41.weight",
+              "features.41.bias",
               "classifier.1.weight");
     }
   }
@@ -56,8 +66,16 @@ class Vgg16FilterMaskTest {
       // Classifier 64*64+64 (x2) + 64*10+10 = 8970.  Total 240,594.
       assertThat(model.keptParameters()).isEqualTo(240_594).isEqualTo(model.parameters().count());
       // 2 * 9 * sum(in*out*size^2) + 2 * (64*64 + 64*64 + 64*10)
-      long convolutions = 3 * 8 * 1024 + 8 * 8 * 1024 + 8 * 16 * 256 + 16 * 16 * 256 + 16 * 32 * 64
-          + 2 * 32 * 32 * 64 + 32 * 64 * 16 + 2 * 64 * 64 * 16 + 3 * 64 * 64 * 4;
+      long convolutions =
+          3 * 8 * 1024
+              + 8 * 8 * 1024
+              + 8 * 16 * 256
+              + 16 * 16 * 256
+              + 16 * 32 * 64
+              + 2 * 32 * 32 * 64
+              + 32 * 64 * 16
+              + 2 * 64 * 64 * 16
+              + 3 * 64 * 64 * 4;
       assertThat(model.flopsPerSample()).isEqualTo(18 * convolutions + 2 * (64 * 64 * 2 + 64 * 10));
 
       model.masks().set(0, 1, false);

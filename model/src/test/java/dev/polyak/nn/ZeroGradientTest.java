@@ -41,14 +41,20 @@ class ZeroGradientTest {
   void theOptimizersLeaveAnInfiniteGradientZeroed() {
     Autograd.ensureEngine();
     try (NDManager manager = NDManager.newBaseManager("PyTorch")) {
-      for (Optimizer optimizer : List.<Optimizer>of(new Sgd(manager, 0.9f, 0f), new AdamW(manager, 0.9f, 0.999f, 1e-8f, 0f))) {
-        try (optimizer; Parameters parameters = new Parameters(manager)) {
-          NDArray w = parameters.add("w", new float[] {1f, 0f, 2f}, new ai.djl.ndarray.types.Shape(3));
+      for (Optimizer optimizer :
+          List.<Optimizer>of(
+              new Sgd(manager, 0.9f, 0f), new AdamW(manager, 0.9f, 0.999f, 1e-8f, 0f))) {
+        try (optimizer;
+            Parameters parameters = new Parameters(manager)) {
+          NDArray w =
+              parameters.add("w", new float[] {1f, 0f, 2f}, new ai.djl.ndarray.types.Shape(3));
           try (Autograd.Mode on = Autograd.recording(true)) {
             Autograd.backward(w.log().sum());
           }
           optimizer.step(parameters, 0.1f);
-          assertThat(w.getGradient().toFloatArray()).as(optimizer.getClass().getSimpleName()).containsExactly(0f, 0f, 0f);
+          assertThat(w.getGradient().toFloatArray())
+              .as(optimizer.getClass().getSimpleName())
+              .containsExactly(0f, 0f, 0f);
         }
       }
     }

@@ -31,11 +31,11 @@ class ChipTest {
   }
 
   /**
-   * Feature maps e0, e1, e2 (orthonormal) and (e0 + e1) / 2, a combination of two others. In the
-   * e basis A = [I; (½, ½, 0)], so AᵀA has eigenvalues 1.5, 1, 1 and ‖A‖_* = 2 + √1.5. Without the
+   * Feature maps e0, e1, e2 (orthonormal) and (e0 + e1) / 2, a combination of two others. In the e
+   * basis A = [I; (½, ½, 0)], so AᵀA has eigenvalues 1.5, 1, 1 and ‖A‖_* = 2 + √1.5. Without the
    * combination ‖·‖_* = 3 (score √1.5 − 1 ≈ 0.22, the lowest); without e2, 1 + √1.5 (score 1);
-   * without e0 the 2 × 2 block [[¼, ¼], [¼, 1¼]] has √λ₁ + √λ₂ = √(tr + 2√det) = √2.5 (score
-   * 1 + √1.5 − √2.5 ≈ 0.64).
+   * without e0 the 2 × 2 block [[¼, ¼], [¼, 1¼]] has √λ₁ + √λ₂ = √(tr + 2√det) = √2.5 (score 1 +
+   * √1.5 − √2.5 ≈ 0.64).
    */
   @Test
   void aChannelThatIsACombinationOfOthersScoresLowest() {
@@ -65,7 +65,9 @@ class ChipTest {
     // Zero eigenvalues come out at rounding level ε·λ_max and their square roots at √ε·σ_max, in
     // either computation: agreement to 1e-7 of ‖A‖_* is what float64 allows here.
     for (int c = 0; c < 7; c++) {
-      assertThat(scores[c]).as("channel %d", c).isCloseTo(full - sumOfRoots(g, c), within(1e-7 * full));
+      assertThat(scores[c])
+          .as("channel %d", c)
+          .isCloseTo(full - sumOfRoots(g, c), within(1e-7 * full));
     }
     assertThat(scores[6]).isCloseTo(0, within(1e-7 * full));
     assertThat(scores[1]).isCloseTo(scores[4], within(1e-7 * full));
@@ -73,10 +75,14 @@ class ChipTest {
       assertThat(scores[1]).as("channel 1 against %d", c).isLessThan(scores[c]);
     }
     double[][] identity = {{1, 0, 0, 0}, {0, 1, 0, 0}, {0, 0, 1, 0}, {0, 0, 0, 1}};
-    assertThat(Chip.independence(identity)).containsExactly(new double[] {1, 1, 1, 1}, within(1e-9));
+    assertThat(Chip.independence(identity))
+        .containsExactly(new double[] {1, 1, 1, 1}, within(1e-9));
   }
 
-  /** Σ √λ over the eigenvalues of g without row and column {@code skip} (none if −1), by EJML directly. */
+  /**
+   * Σ √λ over the eigenvalues of g without row and column {@code skip} (none if −1), by EJML
+   * directly.
+   */
   private static double sumOfRoots(double[][] g, int skip) {
     int n = g.length - (skip < 0 ? 0 : 1);
     DMatrixRMaj minor = new DMatrixRMaj(n, n);
@@ -107,11 +113,19 @@ class ChipTest {
   @Test
   void theFirstConvolutionsScoresAreNuclearNormDropsOfItsFeatureMaps() {
     try (NDManager manager = NDManager.newBaseManager("PyTorch");
-        Vgg16 model = new Vgg16(Vgg16.Config.reduced(10, 8), manager, STREAMS.stream("init"), STREAMS.stream("dropout"))) {
+        Vgg16 model =
+            new Vgg16(
+                Vgg16.Config.reduced(10, 8),
+                manager,
+                STREAMS.stream("init"),
+                STREAMS.stream("dropout"))) {
       int n = 6;
       float[][] images = TestRows.gaussian(STREAMS.stream("x"), n, 3 * 32 * 32);
-      ProbeObjective.RangeLoss loss = (from, to) -> model.forward(TestRows.rows(manager, images, from, to)
-          .reshape(to - from, 3, 32, 32)).sum();
+      ProbeObjective.RangeLoss loss =
+          (from, to) ->
+              model
+                  .forward(TestRows.rows(manager, images, from, to).reshape(to - from, 3, 32, 32))
+                  .sum();
       ProbeObjective data = ProbeObjective.of(model, n, probe -> loss.loss(probe, probe + 1), loss);
       model.masks().set(0, 2, false);
       String weight = model.structures().get(0).slices().get(0).parameter();
@@ -123,11 +137,22 @@ class ChipTest {
       double[][] a = new double[8][];
       try (Autograd.Mode off = Autograd.recording(false);
           NDArray x = TestRows.rows(manager, images, 0, n).reshape(n, 3, 32, 32);
-          NDArray maps = Conv2d.conv2d(x, model.parameters().get(weight),
-              model.parameters().get(weight.replace(".weight", ".bias")), new Shape(1, 1), new Shape(1, 1),
-              new Shape(1, 1), 1).singletonOrThrow()) {
-        NDArray relu = maps.toType(DataType.FLOAT64, false).div(Math.sqrt(1 + 1e-5)).maximum(0)
-            .transpose(1, 0, 2, 3).reshape(8, -1);
+          NDArray maps =
+              Conv2d.conv2d(
+                      x,
+                      model.parameters().get(weight),
+                      model.parameters().get(weight.replace(".weight", ".bias")),
+                      new Shape(1, 1),
+                      new Shape(1, 1),
+                      new Shape(1, 1),
+                      1)
+                  .singletonOrThrow()) {
+        NDArray relu =
+            maps.toType(DataType.FLOAT64, false)
+                .div(Math.sqrt(1 + 1e-5))
+                .maximum(0)
+                .transpose(1, 0, 2, 3)
+                .reshape(8, -1);
         for (int c = 0; c < 8; c++) {
           a[c] = c == 2 ? new double[n * 1024] : relu.get(c).toDoubleArray();
         }
@@ -141,7 +166,8 @@ class ChipTest {
       }
       assertThat(scores[2]).isCloseTo(0, within(1e-6 * full));
       assertThat(java.util.Arrays.stream(scores).filter(s -> s > 1e-6 * full).count())
-          .as("every convolution's filters are scored").isGreaterThan(scores.length / 2);
+          .as("every convolution's filters are scored")
+          .isGreaterThan(scores.length / 2);
       assertThat(model.parameters().get(weight).toFloatArray()).isEqualTo(before);
     }
   }

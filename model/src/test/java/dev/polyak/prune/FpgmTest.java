@@ -17,8 +17,8 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /**
- * FPGM against distance sums computed here from filters built to have a known geometric median:
- * C, C ± D_k and a duplicate of C, whose median is C (the unit vectors towards the ± pairs cancel).
+ * FPGM against distance sums computed here from filters built to have a known geometric median: C,
+ * C ± D_k and a duplicate of C, whose median is C (the unit vectors towards the ± pairs cancel).
  */
 class FpgmTest {
   private static final RandomStreams STREAMS = new RandomStreams(21);
@@ -31,7 +31,12 @@ class FpgmTest {
   @Test
   void theFiltersAtTheGeometricMedianOfAConvolutionScoreLowestAndScoresAreDistanceSums() {
     try (NDManager manager = NDManager.newBaseManager("PyTorch");
-        Vgg16 model = new Vgg16(Vgg16.Config.reduced(10, 8), manager, STREAMS.stream("init"), STREAMS.stream("dropout"))) {
+        Vgg16 model =
+            new Vgg16(
+                Vgg16.Config.reduced(10, 8),
+                manager,
+                STREAMS.stream("init"),
+                STREAMS.stream("dropout"))) {
       List<Structure> layer0 = model.structures().stream().filter(s -> s.layer() == 0).toList();
       String weight = layer0.get(0).slices().get(0).parameter();
       NDArray conv = model.parameters().get(weight);
@@ -60,7 +65,9 @@ class FpgmTest {
 
       double[] expected = distanceSums(filters);
       for (int f = 0; f < 8; f++) {
-        assertThat(scores[f]).as(layer0.get(f).id()).isCloseTo(expected[f], within(1e-9 * expected[f]));
+        assertThat(scores[f])
+            .as(layer0.get(f).id())
+            .isCloseTo(expected[f], within(1e-9 * expected[f]));
       }
       assertThat(scores[1]).isEqualTo(scores[7]);
       for (int f : new int[] {0, 2, 3, 4, 5, 6}) {
@@ -75,16 +82,25 @@ class FpgmTest {
   @Test
   void neuronsAreComparedByTheirIncomingWeights() {
     try (NDManager manager = NDManager.newBaseManager("PyTorch");
-        Mlp model = new Mlp(new Mlp.Config(4, new int[] {5, 3}, 2), manager, STREAMS.stream("init"))) {
-      double[] scores = new Fpgm().scores(new ScoringContext(ProbeObjective.of(model, 1, null, null), 1, 0, 0, 1));
-      float[] w0 = model.parameters().get("w0").toFloatArray(); // [4, 5]: neuron j's incoming weights are column j
+        Mlp model =
+            new Mlp(new Mlp.Config(4, new int[] {5, 3}, 2), manager, STREAMS.stream("init"))) {
+      double[] scores =
+          new Fpgm()
+              .scores(new ScoringContext(ProbeObjective.of(model, 1, null, null), 1, 0, 0, 1));
+      float[] w0 =
+          model
+              .parameters()
+              .get("w0")
+              .toFloatArray(); // [4, 5]: neuron j's incoming weights are column j
       float[][] columns = new float[5][4];
       for (int e = 0; e < w0.length; e++) {
         columns[e % 5][e / 5] = w0[e];
       }
       double[] expected = distanceSums(columns);
       for (int j = 0; j < 5; j++) {
-        assertThat(scores[j]).as("layer0/neuron%d", j).isCloseTo(expected[j], within(1e-9 * expected[j]));
+        assertThat(scores[j])
+            .as("layer0/neuron%d", j)
+            .isCloseTo(expected[j], within(1e-9 * expected[j]));
       }
     }
   }
@@ -116,50 +132,73 @@ class FpgmTest {
       double[] mixed = java.util.Arrays.copyOf(Fpgm.scores(model, Fpgm.Criterion.MIXED), 5);
 
       assertThat(norm).containsExactly(new double[] {1, f1, 5, f3, 2}, within(1e-7));
-      assertThat(mixed).containsExactly(new double[] {-1 / 2.0, -1 / (1 + f1), 0.5 + Math.sqrt(41),
-          0.5 + Math.sqrt(37.25), Math.sqrt(41) + Math.sqrt(37.25)}, within(1e-6));
+      assertThat(mixed)
+          .containsExactly(
+              new double[] {
+                -1 / 2.0,
+                -1 / (1 + f1),
+                0.5 + Math.sqrt(41),
+                0.5 + Math.sqrt(37.25),
+                Math.sqrt(41) + Math.sqrt(37.25)
+              },
+              within(1e-6));
       int[] keepTwo = {2};
-      assertThat(KeepTop.perLayer(layer0, norm, keepTwo, 1)).containsExactly(false, false, true, true, false);
-      assertThat(KeepTop.perLayer(layer0, mixed, keepTwo, 1)).containsExactly(false, false, true, false, true);
+      assertThat(KeepTop.perLayer(layer0, norm, keepTwo, 1))
+          .containsExactly(false, false, true, true, false);
+      assertThat(KeepTop.perLayer(layer0, mixed, keepTwo, 1))
+          .containsExactly(false, false, true, false, true);
       // Up to half, mixed is the norm criterion: keeping 3 of 5 prunes f1 and f0 either way.
       assertThat(KeepTop.perLayer(layer0, mixed, new int[] {3}, 1))
-          .isEqualTo(KeepTop.perLayer(layer0, norm, new int[] {3}, 1)).containsExactly(false, false, true, true, true);
+          .isEqualTo(KeepTop.perLayer(layer0, norm, new int[] {3}, 1))
+          .containsExactly(false, false, true, true, true);
     }
   }
 
   /**
-   * The issue's case: at initialisation the distance sums grow with a layer's width and fan-in, so a
-   * global ranking at 50 % empties the narrow early convolutions; per layer, every convolution of
+   * The issue's case: at initialisation the distance sums grow with a layer's width and fan-in, so
+   * a global ranking at 50 % empties the narrow early convolutions; per layer, every convolution of
    * n_l filters keeps ⌈n_l / 2⌉, its own best.
    */
   @Test
   void perLayerKeepsHalfOfEveryConvolutionWhereAGlobalRankingEmptiesTheNarrowOnes() {
     try (NDManager manager = NDManager.newBaseManager("PyTorch");
-        Vgg16 model = new Vgg16(Vgg16.Config.reduced(10, 8), manager, STREAMS.stream("init"), STREAMS.stream("dropout"))) {
+        Vgg16 model =
+            new Vgg16(
+                Vgg16.Config.reduced(10, 8),
+                manager,
+                STREAMS.stream("init"),
+                STREAMS.stream("dropout"))) {
       List<Structure> filters = model.structures();
       double[] scores = Fpgm.scores(model);
       PruningSchedule half = new PruningSchedule.OneShot(0, 0.5);
       int[] sizes = {8, 8, 16, 16, 32, 32, 32, 64, 64, 64, 64, 64, 64};
 
-      boolean[] perLayer = KeepTop.perLayer(filters, scores, Allocation.PER_LAYER.keptAfter(half, 0, sizes, 1), 1);
-      boolean[] global = KeepTop.select(filters, scores, Allocation.GLOBAL.keptAfter(half, 0, sizes, 1)[0], 1);
+      boolean[] perLayer =
+          KeepTop.perLayer(filters, scores, Allocation.PER_LAYER.keptAfter(half, 0, sizes, 1), 1);
+      boolean[] global =
+          KeepTop.select(filters, scores, Allocation.GLOBAL.keptAfter(half, 0, sizes, 1)[0], 1);
 
       int[] keptPerLayer = new int[13];
       int[] keptGlobally = new int[13];
       for (int s = 0; s < filters.size(); s++) {
         keptPerLayer[filters.get(s).layer()] += perLayer[s] ? 1 : 0;
         keptGlobally[filters.get(s).layer()] += global[s] ? 1 : 0;
-        // per layer: kept iff fewer than n_l / 2 filters of its layer score higher (ties to the lower index)
+        // per layer: kept iff fewer than n_l / 2 filters of its layer score higher (ties to the
+        // lower index)
         int layer = filters.get(s).layer();
         int s0 = s;
-        long better = java.util.stream.IntStream.range(0, filters.size()).filter(t -> filters.get(t).layer() == layer)
-            .filter(t -> scores[t] > scores[s0] || scores[t] == scores[s0] && t < s0).count();
+        long better =
+            java.util.stream.IntStream.range(0, filters.size())
+                .filter(t -> filters.get(t).layer() == layer)
+                .filter(t -> scores[t] > scores[s0] || scores[t] == scores[s0] && t < s0)
+                .count();
         assertThat(perLayer[s]).as(filters.get(s).id()).isEqualTo(better < sizes[layer] / 2);
       }
       for (int l = 0; l < 13; l++) {
         assertThat(keptPerLayer[l]).as("layer %d", l).isEqualTo((sizes[l] + 1) / 2);
       }
-      assertThat(java.util.Arrays.stream(keptGlobally).sum()).isEqualTo(java.util.Arrays.stream(sizes).sum() / 2);
+      assertThat(java.util.Arrays.stream(keptGlobally).sum())
+          .isEqualTo(java.util.Arrays.stream(sizes).sum() / 2);
       assertThat(keptGlobally[0]).as("global, first convolution").isLessThan(sizes[0] / 2);
     }
   }

@@ -31,11 +31,14 @@ class GradScoreTest {
   @Test
   void mlpScoresAreTheMeanAbsoluteHandDerivedGateDerivativesAndADisconnectedNeuronIsLast() {
     try (NDManager manager = NDManager.newBaseManager("PyTorch")) {
-      ScoringFixtures.MlpRegression regression = ScoringFixtures.MlpRegression.create(manager, STREAMS, 5);
+      ScoringFixtures.MlpRegression regression =
+          ScoringFixtures.MlpRegression.create(manager, STREAMS, 5);
       Mlp model = regression.model();
-      ScoringFixtures.setRows(model, "w1", 2, 3, 0f); // neuron 2's outgoing weights: its output never reaches f
+      ScoringFixtures.setRows(
+          model, "w1", 2, 3, 0f); // neuron 2's outgoing weights: its output never reaches f
       model.masks().set(0, 4, false); // neuron 4 masked: the gate sits on a zero mask entry
-      ScoringContext context = new ScoringContext(regression.data(), 1, 0, 0, 2); // batches [0, 2), [2, 4), [4, 5)
+      ScoringContext context =
+          new ScoringContext(regression.data(), 1, 0, 0, 2); // batches [0, 2), [2, 4), [4, 5)
       ScoringFixtures.Snapshot before = ScoringFixtures.Snapshot.of(model, regression.input());
 
       double[] scores = new GradScore().scores(context);
@@ -44,13 +47,17 @@ class GradScoreTest {
       ScoringFixtures.HandMlp hand = ScoringFixtures.HandMlp.of(model);
       double[] expected = new double[6];
       for (int b = 0; b < context.batches(); b++) {
-        double[] gate = hand.gradient(regression.x(), regression.y(), context.batchFrom(b), context.batchTo(b)).gate();
+        double[] gate =
+            hand.gradient(regression.x(), regression.y(), context.batchFrom(b), context.batchTo(b))
+                .gate();
         for (int j = 0; j < 6; j++) {
           expected[j] += Math.abs(gate[j]) / context.batches();
         }
       }
       for (int j = 0; j < 6; j++) {
-        assertThat(scores[j]).as("layer0/neuron%d", j).isCloseTo(expected[j], within(1e-5 * expected[j] + 1e-9));
+        assertThat(scores[j])
+            .as("layer0/neuron%d", j)
+            .isCloseTo(expected[j], within(1e-5 * expected[j] + 1e-9));
       }
       assertThat(scores[2]).isZero();
       assertThat(scores[4]).isZero();
@@ -66,15 +73,22 @@ class GradScoreTest {
   @Test
   void bertHeadWithZeroOutputProjectionRowsScoresZeroAndAnotherMatchesAFiniteDifferenceInItsGate() {
     try (NDManager manager = NDManager.newBaseManager("PyTorch");
-        Bert model = new Bert(new Bert.Config(50, 16, 2, 4, 32, 8), manager, STREAMS.stream("init"))) {
+        Bert model =
+            new Bert(new Bert.Config(50, 16, 2, 4, 32, 8), manager, STREAMS.stream("init"))) {
       int headSize = 16 / 4;
-      scaleAttention(model, 20f); // heads with outputs of order one, so their gate derivatives stand above float32 noise
-      ScoringFixtures.setRows(model, "layer1.attention.output.weight", headSize, 2L * headSize, 0f); // layer1/head1
+      scaleAttention(
+          model,
+          20f); // heads with outputs of order one, so their gate derivatives stand above float32
+      // noise
+      ScoringFixtures.setRows(
+          model, "layer1.attention.output.weight", headSize, 2L * headSize, 0f); // layer1/head1
       NDArray ids = tokens(manager, 3);
-      ProbeObjective data = ProbeObjective.of(model, 3, null, (from, to) -> mlmLoss(model, ids, from, to));
+      ProbeObjective data =
+          ProbeObjective.of(model, 3, null, (from, to) -> mlmLoss(model, ids, from, to));
       ScoringFixtures.Snapshot before = ScoringFixtures.Snapshot.of(model, ids);
 
-      double[] scores = new GradScore().scores(new ScoringContext(data, 1, 0, 0, 3)); // one batch: I = |∂L/∂ξ|
+      double[] scores =
+          new GradScore().scores(new ScoringContext(data, 1, 0, 0, 3)); // one batch: I = |∂L/∂ξ|
 
       before.assertUnchanged();
       int head = 4 + 1;
@@ -89,7 +103,8 @@ class GradScoreTest {
 
       // ∂L/∂ξ of layer0/head2 by central differences of the loss in its gate, ξ = 1 ± h
       double h = 1e-2;
-      double derivative = (gatedLoss(model, data, 0, 2, 1 + h) - gatedLoss(model, data, 0, 2, 1 - h)) / (2 * h);
+      double derivative =
+          (gatedLoss(model, data, 0, 2, 1 + h) - gatedLoss(model, data, 0, 2, 1 - h)) / (2 * h);
       assertThat(Math.abs(derivative)).as("a test case with a derivative").isGreaterThan(1e-4);
       assertThat(scores[2]).isCloseTo(Math.abs(derivative), within(2e-3 * Math.abs(derivative)));
     }
@@ -97,16 +112,24 @@ class GradScoreTest {
 
   private static void scaleAttention(Bert model, float factor) {
     try (Autograd.Mode off = Autograd.recording(false)) {
-      model.parameters().all().forEach((name, p) -> {
-        if (name.contains(".attention.") && name.endsWith("weight")) {
-          p.muli(factor);
-        }
-      });
+      model
+          .parameters()
+          .all()
+          .forEach(
+              (name, p) -> {
+                if (name.contains(".attention.") && name.endsWith("weight")) {
+                  p.muli(factor);
+                }
+              });
     }
   }
 
-  /** The loss with gate {@code value} on structure {@code index} of layer {@code layer} (ones elsewhere). */
-  private static double gatedLoss(Bert model, ProbeObjective data, int layer, int index, double value) {
+  /**
+   * The loss with gate {@code value} on structure {@code index} of layer {@code layer} (ones
+   * elsewhere).
+   */
+  private static double gatedLoss(
+      Bert model, ProbeObjective data, int layer, int index, double value) {
     float[] gate = new float[model.masks().size(layer)];
     java.util.Arrays.fill(gate, 1f);
     gate[index] = (float) value;
@@ -118,7 +141,10 @@ class GradScoreTest {
     }
   }
 
-  /** Mean cross-entropy over every position of rows [from, to), the target of position t being token (t * 3) % 50. */
+  /**
+   * Mean cross-entropy over every position of rows [from, to), the target of position t being token
+   * (t * 3) % 50.
+   */
   private static NDArray mlmLoss(Bert model, NDArray ids, int from, int to) {
     NDArray logits = model.forward(ids.get(from + ":" + to));
     long length = ids.getShape().get(1);

@@ -26,8 +26,13 @@ class KappaRankTest {
   private static final int N = 10;
   private static final int INPUTS = 16;
   private static final double FLOOR = Spectrum.DEFAULT_FLOOR;
-  /** Unit roles by position: 0 rank one (no outgoing weight), 2 dead, 3 nearly rank one, 1, 4, 5 ordinary. */
+
+  /**
+   * Unit roles by position: 0 rank one (no outgoing weight), 2 dead, 3 nearly rank one, 1, 4, 5
+   * ordinary.
+   */
   private static final float[] OUTGOING = {0f, 0.5f, 0.7f, 0.01f, -0.9f, 1.3f};
+
   private static final float[] BIAS = {2f, 2f, -100f, 2f, 2f, 2f};
 
   @BeforeAll
@@ -61,7 +66,8 @@ class KappaRankTest {
       for (int j : new int[] {1, 3, 4, 5}) {
         assertThat(byHand[j].singular()).as("unit %d singular", j).isFalse();
         double tolerance = j == 3 ? 1e-2 : 1e-4;
-        assertThat(scores[j]).as("unit %d: -ln kappa", j)
+        assertThat(scores[j])
+            .as("unit %d: -ln kappa", j)
             .isCloseTo(-Math.log(byHand[j].conditionNumber()), within(tolerance));
       }
       // ordinary units by kappa, then the nearly rank-one unit, the rank-one unit, the dead one

@@ -29,7 +29,8 @@ class KeepTopTest {
 
   @Test
   void protectionKeepsTheBestOfALayerThatWouldLoseEverything() {
-    // layer 0 scores all below layer 1's: top-3 would empty layer 0; protection keeps its best (index 2)
+    // layer 0 scores all below layer 1's: top-3 would empty layer 0; protection keeps its best
+    // (index 2)
     boolean[] keep = KeepTop.select(heads(2, 3), new double[] {1, 2, 3, 7, 8, 9}, 3, 1);
     assertThat(keep).containsExactly(false, false, true, false, true, true);
   }
@@ -42,22 +43,27 @@ class KeepTopTest {
 
   @Test
   void impossibleTargetsAndNaNAreRefused() {
-    assertThatThrownBy(() -> KeepTop.select(heads(3, 2), new double[6], 2, 1)).hasMessageContaining("3 protected");
+    assertThatThrownBy(() -> KeepTop.select(heads(3, 2), new double[6], 2, 1))
+        .hasMessageContaining("3 protected");
     assertThatThrownBy(() -> KeepTop.select(heads(1, 2), new double[] {1, Double.NaN}, 1, 0))
         .hasMessageContaining("layer0/head1");
-    assertThatThrownBy(() -> KeepTop.select(heads(1, 2), new double[] {1}, 1, 0)).hasMessageContaining("1 scores");
+    assertThatThrownBy(() -> KeepTop.select(heads(1, 2), new double[] {1}, 1, 0))
+        .hasMessageContaining("1 scores");
   }
 
   @Test
   void perLayerKeepsEachLayersOwnCountOfItsBest() {
-    // layer 0 scores all below layer 1's; per layer, each keeps its own best: 1 of layer 0, 2 of layer 1
-    boolean[] keep = KeepTop.perLayer(heads(2, 3), new double[] {1, 3, 2, 7, 9, 8}, new int[] {1, 2}, 0);
+    // layer 0 scores all below layer 1's; per layer, each keeps its own best: 1 of layer 0, 2 of
+    // layer 1
+    boolean[] keep =
+        KeepTop.perLayer(heads(2, 3), new double[] {1, 3, 2, 7, 9, 8}, new int[] {1, 2}, 0);
     assertThat(keep).containsExactly(false, true, false, false, true, true);
   }
 
   @Test
   void perLayerProtectionIsAFloorUnderALayersCount() {
-    boolean[] keep = KeepTop.perLayer(heads(2, 3), new double[] {1, 3, 2, 7, 9, 8}, new int[] {0, 1}, 2);
+    boolean[] keep =
+        KeepTop.perLayer(heads(2, 3), new double[] {1, 3, 2, 7, 9, 8}, new int[] {0, 1}, 2);
     assertThat(keep).containsExactly(false, true, true, false, true, true);
     assertThatThrownBy(() -> KeepTop.perLayer(heads(2, 3), new double[6], new int[] {4, 1}, 0))
         .hasMessageContaining("cannot keep 4 of the 3 structures of layer 0");

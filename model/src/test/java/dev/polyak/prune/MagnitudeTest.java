@@ -22,7 +22,11 @@ class MagnitudeTest {
   @Test
   void scoresAreTheL1NormOfTheSlicesAndTheScaledDownNeuronIsLowest() {
     try (NDManager manager = NDManager.newBaseManager("PyTorch");
-        Mlp model = new Mlp(new Mlp.Config(6, new int[] {5, 4}, 3), manager, new RandomStreams(3).stream("init"))) {
+        Mlp model =
+            new Mlp(
+                new Mlp.Config(6, new int[] {5, 4}, 3),
+                manager,
+                new RandomStreams(3).stream("init"))) {
       // neuron 2 of layer 0: column 2 of w0 [6, 5], b0[2], row 2 of w1 [5, 4]; scale it by 0.01
       try (Autograd.Mode off = Autograd.recording(false)) {
         for (Structure.Slice slice : model.structures().get(2).slices()) {
@@ -57,7 +61,9 @@ class MagnitudeTest {
         lowest = scores[s] < scores[lowest] ? s : lowest;
       }
       assertThat(lowest).isEqualTo(2);
-      assertThat(KeepTop.select(model.structures().subList(0, 5), java.util.Arrays.copyOf(scores, 5), 4, 1)[2])
+      assertThat(
+              KeepTop.select(
+                  model.structures().subList(0, 5), java.util.Arrays.copyOf(scores, 5), 4, 1)[2])
           .isFalse();
     }
   }

@@ -36,11 +36,14 @@ class PlGateTest {
   @Test
   void theObjectiveDecreasesOverTheGateBatches() {
     try (Fixture f = new Fixture(true)) {
-      PlGate.Result result = new PlGate(PlGate.Options.defaults().withGateBatches(30)).run(f.context(0));
+      PlGate.Result result =
+          new PlGate(PlGate.Options.defaults().withGateBatches(30)).run(f.context(0));
 
       double first = mean(result.objective(), 0, 3);
       double last = mean(result.objective(), 27, 30);
-      assertThat(last).as("mean objective of the last cycle of batches vs the first").isLessThan(0.9 * first);
+      assertThat(last)
+          .as("mean objective of the last cycle of batches vs the first")
+          .isLessThan(0.9 * first);
       assertThat(result.features()).hasNumberOfRows(HIDDEN);
       assertThat(result.traces()).isNotNull();
       assertThat(result.traceBlocks()).hasSize(HIDDEN);
@@ -57,12 +60,15 @@ class PlGateTest {
       for (int j = 0; j < HIDDEN; j++) {
         features[j] = j % 2 == 0 ? new double[] {1.0, 2.0} : new double[] {1e-8, 2.0};
       }
-      PlGate.Result result = new PlGate(PlGate.Options.defaults().withAlpha(0)).train(f.context(0), features, null);
+      PlGate.Result result =
+          new PlGate(PlGate.Options.defaults().withAlpha(0)).train(f.context(0), features, null);
 
       boolean[] keep = KeepTop.select(f.model.structures(), result.scores(), HIDDEN / 2, 1);
       assertThat(keep).containsExactly(true, false, true, false, true, false, true, false);
       for (int j = 0; j < HIDDEN; j++) {
-        assertThat(result.scores()[j]).as("unit %d", j).isCloseTo(j % 2 == 0 ? 0.25 : 0, within(0.05));
+        assertThat(result.scores()[j])
+            .as("unit %d", j)
+            .isCloseTo(j % 2 == 0 ? 0.25 : 0, within(0.05));
       }
       assertThat(mean(result.losses(), 47, 50)).isLessThan(0.5 * mean(result.losses(), 0, 3));
       assertThat(result.traceBlocks()).isNull();
@@ -79,19 +85,24 @@ class PlGateTest {
         blocks[j] = j < HIDDEN / 2 ? 5.0 : 0.1;
         features[j] = new double[] {blocks[j], 1.0};
       }
-      PlGate.Result penalised = new PlGate(PlGate.Options.defaults()).train(f.context(0), features, blocks);
-      PlGate.Result free = new PlGate(PlGate.Options.defaults().withAlpha(0)).train(f.context(0), features, null);
+      PlGate.Result penalised =
+          new PlGate(PlGate.Options.defaults()).train(f.context(0), features, blocks);
+      PlGate.Result free =
+          new PlGate(PlGate.Options.defaults().withAlpha(0)).train(f.context(0), features, null);
 
       for (int j = 0; j < HIDDEN; j++) {
         if (blocks[j] > 1) {
           assertThat(penalised.scores()[j]).as("unit %d, large block", j).isLessThan(0.1 / HIDDEN);
         } else {
-          assertThat(penalised.scores()[j]).as("unit %d, small block", j).isGreaterThan(1.5 / HIDDEN);
+          assertThat(penalised.scores()[j])
+              .as("unit %d, small block", j)
+              .isGreaterThan(1.5 / HIDDEN);
         }
         // no gradient at all without the penalty: the initial, nearly uniform gate
         assertThat(free.scores()[j]).isCloseTo(1.0 / HIDDEN, within(0.05 / HIDDEN));
       }
-      assertThat(mean(penalised.objective(), 47, 50)).isLessThan(0.5 * mean(penalised.objective(), 0, 3));
+      assertThat(mean(penalised.objective(), 47, 50))
+          .isLessThan(0.5 * mean(penalised.objective(), 0, 3));
       assertThat(free.losses()).containsOnly(free.losses()[0]);
       f.snapshot.assertUnchanged(f.model, f.x);
     }
@@ -118,17 +129,22 @@ class PlGateTest {
   @Test
   void badOptionsNameTheirRunFileKey() {
     PlGate.Options d = PlGate.Options.defaults();
-    assertRefused(() -> new PlGate.Options(0, 0.01, 5, 1, 10, PlGate.Normalisation.NONE), "gate_width");
+    assertRefused(
+        () -> new PlGate.Options(0, 0.01, 5, 1, 10, PlGate.Normalisation.NONE), "gate_width");
     assertRefused(() -> d.withGateLearningRate(Double.NaN), "gate_learning_rate");
     assertRefused(() -> d.withGateBatches(0), "gate_batches");
     assertRefused(() -> d.withAlpha(-1), "alpha");
-    assertRefused(() -> new PlGate.Options(4, 0.01, 5, 1, 0, PlGate.Normalisation.NONE), "hutchinson_probes");
+    assertRefused(
+        () -> new PlGate.Options(4, 0.01, 5, 1, 0, PlGate.Normalisation.NONE), "hutchinson_probes");
     assertRefused(() -> new PlGate.Options(4, 0.01, 5, 1, 1, null), "normalisation");
   }
 
-  /** The key is what a run file calls the option, in the message and in the exception's key field. */
+  /**
+   * The key is what a run file calls the option, in the message and in the exception's key field.
+   */
   private static void assertRefused(ThrowingCallable options, String key) {
-    assertThatThrownBy(options).hasMessageStartingWith(key + " must")
+    assertThatThrownBy(options)
+        .hasMessageStartingWith(key + " must")
         .isInstanceOfSatisfying(RunFileException.class, e -> assertThat(e.key()).isEqualTo(key));
   }
 
@@ -157,7 +173,9 @@ class PlGateTest {
     return Arrays.stream(values, from, to).average().orElseThrow();
   }
 
-  /** The MLP, its data and targets twice its output, and the snapshot to compare with afterwards. */
+  /**
+   * The MLP, its data and targets twice its output, and the snapshot to compare with afterwards.
+   */
   private static final class Fixture implements AutoCloseable {
     final NDManager manager = NDManager.newBaseManager("PyTorch");
     final float[][] x;
@@ -165,7 +183,9 @@ class PlGateTest {
     final ProbeObjective data;
     TestMlps.Snapshot snapshot;
 
-    /** @param useful whether the even units have outgoing weights (otherwise no unit has) */
+    /**
+     * @param useful whether the even units have outgoing weights (otherwise no unit has)
+     */
     Fixture(boolean useful) {
       RandomStreams streams = new RandomStreams(31);
       x = TestRows.gaussian(streams.stream("data"), N, INPUTS);

@@ -7,7 +7,9 @@ import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
-/** Random pruning is uniform over structures (chi-square over seeds) and fixed by seed and event. */
+/**
+ * Random pruning is uniform over structures (chi-square over seeds) and fixed by seed and event.
+ */
 class RandomImportanceTest {
   @Test
   void everyStructureIsPrunedEquallyOftenOverSeeds() {
@@ -29,12 +31,15 @@ class RandomImportanceTest {
       chiSquare += (count - expected) * (count - expected) / expected;
     }
     // 7 degrees of freedom: P(chi2 > 24.32) = 0.001
-    assertThat(chiSquare).as("pruned counts %s", java.util.Arrays.toString(pruned)).isLessThan(24.32);
+    assertThat(chiSquare)
+        .as("pruned counts %s", java.util.Arrays.toString(pruned))
+        .isLessThan(24.32);
   }
 
   @Test
   void theSameSeedAndEventDrawTheSameAndEventsDiffer() {
-    assertThat(RandomImportance.scores(16, 5, 0)).containsExactly(RandomImportance.scores(16, 5, 0));
+    assertThat(RandomImportance.scores(16, 5, 0))
+        .containsExactly(RandomImportance.scores(16, 5, 0));
     assertThat(RandomImportance.scores(16, 5, 1)).isNotEqualTo(RandomImportance.scores(16, 5, 0));
     assertThat(RandomImportance.scores(16, 6, 0)).isNotEqualTo(RandomImportance.scores(16, 5, 0));
   }

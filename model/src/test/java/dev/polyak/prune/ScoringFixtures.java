@@ -22,16 +22,24 @@ final class ScoringFixtures {
 
   /** loss(from, to) = mean over samples [from, to) of ½‖f(x_b) − y_b‖². */
   static ProbeObjective regression(MaskedModel model, float[][] x, float[][] y) {
-    ProbeObjective.RangeLoss loss = (from, to) -> {
-      NDArray predicted = model.forward(TestRows.rows(model.parameters().manager(), x, from, to));
-      return dev.polyak.nn.Scalars.mul(predicted.sub(TestRows.rows(model.parameters().manager(), y, from, to)).square().sum(new int[] {1}).mean(), 0.5);
-    };
+    ProbeObjective.RangeLoss loss =
+        (from, to) -> {
+          NDArray predicted =
+              model.forward(TestRows.rows(model.parameters().manager(), x, from, to));
+          return dev.polyak.nn.Scalars.mul(
+              predicted
+                  .sub(TestRows.rows(model.parameters().manager(), y, from, to))
+                  .square()
+                  .sum(new int[] {1})
+                  .mean(),
+              0.5);
+        };
     return ProbeObjective.of(model, x.length, probe -> loss.loss(probe, probe + 1), loss);
   }
 
   /**
-   * A 4-6-3 ReLU {@link Mlp} with hidden biases 0.5 (no neuron dead on every sample), regressed from
-   * n Gaussian inputs onto n Gaussian targets.
+   * A 4-6-3 ReLU {@link Mlp} with hidden biases 0.5 (no neuron dead on every sample), regressed
+   * from n Gaussian inputs onto n Gaussian targets.
    */
   record MlpRegression(Mlp model, float[][] x, float[][] y, ProbeObjective data) {
     static MlpRegression create(NDManager manager, RandomStreams streams, int n) {
@@ -48,8 +56,16 @@ final class ScoringFixtures {
     }
   }
 
-  /** What scoring must leave as it was: weights, masks, and the output on {@code input} (so no gate). */
-  record Snapshot(MaskedModel model, Map<String, float[]> weights, float[][] masks, NDArray input, float[] output) {
+  /**
+   * What scoring must leave as it was: weights, masks, and the output on {@code input} (so no
+   * gate).
+   */
+  record Snapshot(
+      MaskedModel model,
+      Map<String, float[]> weights,
+      float[][] masks,
+      NDArray input,
+      float[] output) {
     static Snapshot of(MaskedModel model, NDArray input) {
       Map<String, float[]> weights = new LinkedHashMap<>();
       model.parameters().all().forEach((name, array) -> weights.put(name, array.toFloatArray()));
@@ -68,10 +84,18 @@ final class ScoringFixtures {
      */
     void assertUnchanged() {
       Snapshot now = of(model, input);
-      model.parameters().all().forEach((name, array) -> {
-        assertThat(now.weights().get(name)).as("weights of %s", name).isEqualTo(weights.get(name));
-        assertThat(array.getGradient().abs().max().getFloat()).as("gradient of %s", name).isZero();
-      });
+      model
+          .parameters()
+          .all()
+          .forEach(
+              (name, array) -> {
+                assertThat(now.weights().get(name))
+                    .as("weights of %s", name)
+                    .isEqualTo(weights.get(name));
+                assertThat(array.getGradient().abs().max().getFloat())
+                    .as("gradient of %s", name)
+                    .isZero();
+              });
       assertThat(now.masks()).isDeepEqualTo(masks);
       assertThat(now.output()).isEqualTo(output);
     }
@@ -91,8 +115,8 @@ final class ScoringFixtures {
   }
 
   /**
-   * A one-hidden-layer ReLU {@link Mlp} (h = relu(x w0 + b0) ⊙ m ⊙ ξ, m the mask, f = h w1 + b1) in Java doubles,
-   * with the gradient of the mean ½‖f − y‖² over a range of samples derived by hand.
+   * A one-hidden-layer ReLU {@link Mlp} (h = relu(x w0 + b0) ⊙ m ⊙ ξ, m the mask, f = h w1 + b1) in
+   * Java doubles, with the gradient of the mean ½‖f − y‖² over a range of samples derived by hand.
    */
   static final class HandMlp {
     final double[][] w0;
@@ -110,7 +134,11 @@ final class ScoringFixtures {
     }
 
     static HandMlp of(Mlp model) {
-      return new HandMlp(matrix(model, "w0"), vector(model, "b0"), matrix(model, "w1"), vector(model, "b1"),
+      return new HandMlp(
+          matrix(model, "w0"),
+          vector(model, "b0"),
+          matrix(model, "w1"),
+          vector(model, "b1"),
           model.masks().layer(0));
     }
 
@@ -125,7 +153,10 @@ final class ScoringFixtures {
             }
           }
         }
-        for (double[] v : new double[][] {b0, b1, }) {
+        for (double[] v :
+            new double[][] {
+              b0, b1,
+            }) {
           for (double e : v) {
             s += e * e;
           }
@@ -138,8 +169,13 @@ final class ScoringFixtures {
       int inputs = w0.length;
       int hidden = b0.length;
       int outputs = b1.length;
-      Gradient g = new Gradient(new double[inputs][hidden], new double[hidden], new double[hidden][outputs],
-          new double[outputs], new double[hidden]);
+      Gradient g =
+          new Gradient(
+              new double[inputs][hidden],
+              new double[hidden],
+              new double[hidden][outputs],
+              new double[outputs],
+              new double[hidden]);
       double share = 1.0 / (to - from);
       for (int b = from; b < to; b++) {
         double[] z = new double[hidden];
@@ -177,7 +213,10 @@ final class ScoringFixtures {
       return g;
     }
 
-    /** This network with hidden neuron j's weights (column j of w0, b0[j], row j of w1) times {@code factor}. */
+    /**
+     * This network with hidden neuron j's weights (column j of w0, b0[j], row j of w1) times {@code
+     * factor}.
+     */
     HandMlp scaledNeuron(int j, double factor) {
       double[][] v0 = deepCopy(w0);
       double[] c0 = b0.clone();

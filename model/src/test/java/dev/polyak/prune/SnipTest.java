@@ -26,13 +26,17 @@ class SnipTest {
   @Test
   void scoresAreTheSumOverEachNeuronsSlicesOfGradientTimesWeightOfTheMeanLoss() {
     try (NDManager manager = NDManager.newBaseManager("PyTorch")) {
-      ScoringFixtures.MlpRegression regression = ScoringFixtures.MlpRegression.create(manager, STREAMS, 5);
+      ScoringFixtures.MlpRegression regression =
+          ScoringFixtures.MlpRegression.create(manager, STREAMS, 5);
       Mlp model = regression.model();
-      ScoringFixtures.setRows(model, "w1", 2, 3, 0f); // neuron 2: zero outgoing weights, so zero incoming gradients
+      ScoringFixtures.setRows(
+          model, "w1", 2, 3, 0f); // neuron 2: zero outgoing weights, so zero incoming gradients
       model.masks().set(0, 4, false); // neuron 4 masked: every gradient of its slices is zero
       ScoringFixtures.Snapshot before = ScoringFixtures.Snapshot.of(model, regression.input());
 
-      double[] scores = new Snip().scores(new ScoringContext(regression.data(), 1, 0, 0, 2)); // batches of 2, 2, 1
+      double[] scores =
+          new Snip()
+              .scores(new ScoringContext(regression.data(), 1, 0, 0, 2)); // batches of 2, 2, 1
 
       before.assertUnchanged();
       ScoringFixtures.HandMlp hand = ScoringFixtures.HandMlp.of(model);
@@ -45,8 +49,12 @@ class SnipTest {
         for (int k = 0; k < 3; k++) {
           expected += Math.abs(hand.w1[j][k] * g.w1()[j][k]);
         }
-        assertThat(scores[j]).as("layer0/neuron%d", j).isCloseTo(expected, within(1e-5 * expected + 1e-9));
-        assertThat(scores[j] > 0).as("layer0/neuron%d scores above zero", j).isEqualTo(j != 2 && j != 4);
+        assertThat(scores[j])
+            .as("layer0/neuron%d", j)
+            .isCloseTo(expected, within(1e-5 * expected + 1e-9));
+        assertThat(scores[j] > 0)
+            .as("layer0/neuron%d scores above zero", j)
+            .isEqualTo(j != 2 && j != 4);
       }
       assertThat(scores[2]).isZero();
       assertThat(scores[4]).isZero();

@@ -23,8 +23,12 @@ import java.util.Map;
 final class TestMlps {
   private TestMlps() {}
 
-  /** An MLP inputs → hidden → 1 with weights w0 [inputs, hidden], b0 [hidden], w1 [hidden, 1] and b1 = 0. */
-  static Mlp mlp(NDManager manager, int inputs, float[] w0, float[] b0, float[] w1, RandomStream init) {
+  /**
+   * An MLP inputs → hidden → 1 with weights w0 [inputs, hidden], b0 [hidden], w1 [hidden, 1] and b1
+   * = 0.
+   */
+  static Mlp mlp(
+      NDManager manager, int inputs, float[] w0, float[] b0, float[] w1, RandomStream init) {
     Mlp model = new Mlp(new Mlp.Config(inputs, new int[] {b0.length}, 1), manager, init);
     try (Autograd.Mode off = Autograd.recording(false)) {
       model.parameters().get("w0").set(w0);
@@ -36,11 +40,15 @@ final class TestMlps {
 
   /** f_b = the model's output on row b of x; loss = mean of ½ (f_b − y_b)². */
   static ProbeObjective regression(MaskedModel model, float[][] x, float[] y) {
-    return ProbeObjective.of(model, x.length, b -> model.forward(rows(model, x, b, b + 1)).reshape(new Shape()),
+    return ProbeObjective.of(
+        model,
+        x.length,
+        b -> model.forward(rows(model, x, b, b + 1)).reshape(new Shape()),
         (from, to) -> {
           float[] targets = java.util.Arrays.copyOfRange(y, from, to);
           NDArray t = model.parameters().manager().create(targets, new Shape(to - from, 1));
-          return dev.polyak.nn.Scalars.mul(model.forward(rows(model, x, from, to)).sub(t).square().mean(), 0.5);
+          return dev.polyak.nn.Scalars.mul(
+              model.forward(rows(model, x, from, to)).sub(t).square().mean(), 0.5);
         });
   }
 
@@ -67,17 +75,23 @@ final class TestMlps {
       return new Snapshot(weights, masks, TestMlps.outputs(model, x));
     }
 
-    /** Bitwise the same weights and masks, zero gradients, and the same outputs (so no gate is left set). */
+    /**
+     * Bitwise the same weights and masks, zero gradients, and the same outputs (so no gate is left
+     * set).
+     */
     void assertUnchanged(MaskedModel model, float[][] x) {
       Snapshot now = of(model, x);
-      weights.forEach((name, values) -> assertThat(now.weights.get(name)).as(name).containsExactly(values));
+      weights.forEach(
+          (name, values) -> assertThat(now.weights.get(name)).as(name).containsExactly(values));
       for (int l = 0; l < masks.size(); l++) {
         assertThat(now.masks.get(l)).as("mask of layer %d", l).containsExactly(masks.get(l));
       }
       assertThat(now.outputs).as("outputs").containsExactly(outputs);
       for (NDArray p : model.parameters().arrays()) {
         if (p.hasGradient()) {
-          assertThat(p.getGradient().abs().max().getFloat()).as("gradient of %s", p.getName()).isZero();
+          assertThat(p.getGradient().abs().max().getFloat())
+              .as("gradient of %s", p.getName())
+              .isZero();
         }
       }
     }

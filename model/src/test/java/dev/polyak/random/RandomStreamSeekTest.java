@@ -14,8 +14,18 @@ class RandomStreamSeekTest {
     s.fillUniform(u, -1f, 1f);
     int[] p = s.permutation(17);
     return new double[] {
-      s.nextLong(), s.nextInt(7), s.nextInt(1 << 20), s.nextDouble(), s.nextFloat(), s.nextGaussian(),
-      s.nextBoolean() ? 1 : 0, g[0], g[2], u[1], p[0], p[16]
+      s.nextLong(),
+      s.nextInt(7),
+      s.nextInt(1 << 20),
+      s.nextDouble(),
+      s.nextFloat(),
+      s.nextGaussian(),
+      s.nextBoolean() ? 1 : 0,
+      g[0],
+      g[2],
+      u[1],
+      p[0],
+      p[16]
     };
   }
 

@@ -74,9 +74,11 @@ class RandomStreamStatisticsTest {
         counts[s.nextInt(bound)]++;
       }
       double expected = (double) N / bound;
-      double chiSquare = Arrays.stream(counts).mapToDouble(c -> (c - expected) * (c - expected) / expected).sum();
+      double chiSquare =
+          Arrays.stream(counts).mapToDouble(c -> (c - expected) * (c - expected) / expected).sum();
       // mean bound-1, sd sqrt(2(bound-1)); 6 sd above the mean fails only for a broken generator
-      assertThat(chiSquare).as("chi-square for bound %d", bound)
+      assertThat(chiSquare)
+          .as("chi-square for bound %d", bound)
           .isLessThan(bound - 1 + 6 * Math.sqrt(2.0 * (bound - 1)));
     }
   }

@@ -53,7 +53,9 @@ class RandomStreamsTest {
   }
 
   private static final long GOLDEN_KEY = 1832332964871501362L;
-  private static final long[] GOLDEN_LONGS = {-4085315850293051598L, 1187340288613560877L, -4211559956186058388L};
+  private static final long[] GOLDEN_LONGS = {
+    -4085315850293051598L, 1187340288613560877L, -4211559956186058388L
+  };
   private static final int GOLDEN_INT = 634;
   private static final double GOLDEN_DOUBLE = 0.6862033474693314;
   private static final double GOLDEN_GAUSSIAN = 0.5226093799009212;
@@ -64,7 +66,8 @@ class RandomStreamsTest {
   @Test
   void keyZeroMatchesReferenceSplitMix64() {
     RandomStream s = new RandomStream(0L, 0L);
-    assertThat(draws(s, 3)).containsExactly(0xE220A8397B1DCDAFL, 0x6E789E6AA1B965F4L, 0x06C45D188009454FL);
+    assertThat(draws(s, 3))
+        .containsExactly(0xE220A8397B1DCDAFL, 0x6E789E6AA1B965F4L, 0x06C45D188009454FL);
   }
 
   @Test
@@ -97,6 +100,7 @@ class RandomStreamsTest {
 
   @Test
   void emptyPurposeIsRefused() {
-    assertThatThrownBy(() -> new RandomStreams(1).stream("")).isInstanceOf(IllegalArgumentException.class);
+    assertThatThrownBy(() -> new RandomStreams(1).stream(""))
+        .isInstanceOf(IllegalArgumentException.class);
   }
 }

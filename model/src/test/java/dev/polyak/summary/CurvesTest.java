@@ -24,7 +24,9 @@ class CurvesTest {
     assertThat(curves.byConfig().keySet())
         .containsExactly(SweepFixture.DENSE, SweepFixture.PL_GATE, SweepFixture.RANDOM);
     Curves.Curve gate = curves.of(SweepFixture.PL_GATE);
-    assertThat(gate.evalMetric()).extracting(Curves.Point::step).containsExactly(0L, 10L, 20L, 30L, 40L);
+    assertThat(gate.evalMetric())
+        .extracting(Curves.Point::step)
+        .containsExactly(0L, 10L, 20L, 30L, 40L);
     // step 20: 99, 140, 119.5 (the diverged seed's 5000 left out)
     Curves.Point p = gate.evalMetric().get(2);
     assertThat(p.n()).isEqualTo(3);

@@ -23,8 +23,8 @@ class GenericAvroReaderTest {
 
   private static List<GenericRecord> read(Path file) throws Exception {
     List<GenericRecord> records = new ArrayList<>();
-    try (DataFileReader<GenericRecord> reader = new DataFileReader<>(new File(file.toString()),
-        new GenericDatumReader<>())) {
+    try (DataFileReader<GenericRecord> reader =
+        new DataFileReader<>(new File(file.toString()), new GenericDatumReader<>())) {
       reader.forEach(records::add);
     }
     return records;
@@ -42,7 +42,9 @@ class GenericAvroReaderTest {
     assertThat(gate.get("config").toString()).isEqualTo("model=mlp method=pl-gate ratio=0.5");
     assertThat(gate.get("method").toString()).isEqualTo("pl-gate");
     assertThat((Double) gate.get("ratio")).isEqualTo(0.5);
-    assertThat(List.of(gate.get("runs"), gate.get("finished"), gate.get("diverged"), gate.get("failed")))
+    assertThat(
+            List.of(
+                gate.get("runs"), gate.get("finished"), gate.get("diverged"), gate.get("failed")))
         .containsExactly(4, 3, 1, 0);
     GenericRecord eval = (GenericRecord) gate.get("final_eval_metric");
     assertThat(eval.get("n")).isEqualTo(3);
@@ -66,16 +68,23 @@ class GenericAvroReaderTest {
 
     List<GenericRecord> runs = read(report.resolve("runs.avro"));
     assertThat(runs).hasSize(11);
-    GenericRecord failed = runs.stream().filter(r -> r.get("status").toString().equals("FAILED")).findFirst()
-        .orElseThrow();
+    GenericRecord failed =
+        runs.stream()
+            .filter(r -> r.get("status").toString().equals("FAILED"))
+            .findFirst()
+            .orElseThrow();
     assertThat(failed.get("run_id").toString()).isEqualTo("random-0.5-seed4");
     assertThat(failed.get("error").toString()).contains("boom");
     assertThat(failed.get("final_eval_metric")).isNull();
-    GenericRecord diverged = runs.stream().filter(r -> r.get("status").toString().equals("DIVERGED")).findFirst()
-        .orElseThrow();
+    GenericRecord diverged =
+        runs.stream()
+            .filter(r -> r.get("status").toString().equals("DIVERGED"))
+            .findFirst()
+            .orElseThrow();
     assertThat(diverged.get("diverged_at_step")).isEqualTo(30L);
     Map<?, ?> labels = (Map<?, ?>) diverged.get("labels");
-    assertThat(labels.entrySet()).extracting(e -> e.getKey().toString() + "=" + e.getValue())
+    assertThat(labels.entrySet())
+        .extracting(e -> e.getKey().toString() + "=" + e.getValue())
         .contains("method=pl-gate", "ratio=0.5", "seed=3");
     assertThat((List<Object>) diverged.get("prune_steps")).containsExactly(10L);
   }

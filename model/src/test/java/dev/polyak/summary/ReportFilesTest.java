@@ -34,9 +34,10 @@ class ReportFilesTest {
     // Avro's own reader takes a block cut short for the end of the file and stops quietly
     for (int length = 0; length < whole.length; length += 13) {
       Files.write(cut, Arrays.copyOf(whole, length));
-      assertThatThrownBy(() -> ReportFiles.forEach(cut, MetricRow.class, r -> { }))
+      assertThatThrownBy(() -> ReportFiles.forEach(cut, MetricRow.class, r -> {}))
           .as("cut at %d of %d bytes", length, whole.length)
-          .isInstanceOf(BadInputException.class).hasMessageStartingWith(cut.toString());
+          .isInstanceOf(BadInputException.class)
+          .hasMessageStartingWith(cut.toString());
     }
   }
 }

@@ -8,9 +8,9 @@ import dev.polyak.schemas.Stats;
 import org.junit.jupiter.api.Test;
 
 /**
- * Student t quantiles and p-values against a published table (two-sided 0.05 critical values of
- * any statistics textbook's t table, 3 decimals) and against scipy 1.17 ({@code t.ppf}, {@code
- * 2 * t.sf}) to 1e-10; Stats and paired comparisons at their edges.
+ * Student t quantiles and p-values against a published table (two-sided 0.05 critical values of any
+ * statistics textbook's t table, 3 decimals) and against scipy 1.17 ({@code t.ppf}, {@code 2 *
+ * t.sf}) to 1e-10; Stats and paired comparisons at their edges.
  */
 class SeedStatisticsTest {
   @Test
@@ -18,7 +18,9 @@ class SeedStatisticsTest {
     int[] df = {1, 2, 3, 4, 5, 10, 20, 30, 120};
     double[] table = {12.706, 4.303, 3.182, 2.776, 2.571, 2.228, 2.086, 2.042, 1.980};
     for (int i = 0; i < df.length; i++) {
-      assertThat(SeedStatistics.tQuantile(df[i])).as("df %d", df[i]).isCloseTo(table[i], within(5e-4));
+      assertThat(SeedStatistics.tQuantile(df[i]))
+          .as("df %d", df[i])
+          .isCloseTo(table[i], within(5e-4));
     }
   }
 
@@ -49,7 +51,8 @@ class SeedStatisticsTest {
 
   @Test
   void pairedComparisonsWithoutSpreadOrWithOnePairHaveNoTest() {
-    PairedComparison constant = SeedStatistics.paired("other", new double[] {3, 4, 5}, new double[] {1, 2, 3});
+    PairedComparison constant =
+        SeedStatistics.paired("other", new double[] {3, 4, 5}, new double[] {1, 2, 3});
     assertThat(constant.getMeanDifference()).isEqualTo(2.0);
     assertThat(constant.getStdDifference()).isZero();
     assertThat(constant.getTStatistic()).isNull();

@@ -47,11 +47,15 @@ class SweepDiagnosticsTest {
   void onlyTheBeforeSetAtTheEventStepTakesAfterFromTheNextDiagnosedStep() {
     SweepFixture fixture = SweepFixture.standard();
     Path report = fixture.write(dir, false, true);
-    AvroFiles.write(report.resolve(ReportFiles.DIAGNOSTICS), DiagnosticRecord.class,
+    AvroFiles.write(
+        report.resolve(ReportFiles.DIAGNOSTICS),
+        DiagnosticRecord.class,
         oneSetAtTheEventStep(fixture.diagnostics(), true));
 
-    SweepDiagnostics.Snapshot s = SweepDiagnostics.read(report, SweepRuns.read(report))
-        .snapshot(SweepFixture.PL_GATE).orElseThrow();
+    SweepDiagnostics.Snapshot s =
+        SweepDiagnostics.read(report, SweepRuns.read(report))
+            .snapshot(SweepFixture.PL_GATE)
+            .orElseThrow();
     assertThat(s.beforeStep()).isEqualTo(SweepFixture.PRUNE_STEP);
     assertThat(s.before()).hasSize(8).allMatch(DiagnosticRecord::getKept);
     assertThat(s.afterStep()).isEqualTo(40);
@@ -63,11 +67,15 @@ class SweepDiagnosticsTest {
   void onlyTheAfterSetAtTheEventStepTakesBeforeFromThePreviousDiagnosedStep() {
     SweepFixture fixture = SweepFixture.standard();
     Path report = fixture.write(dir, false, true);
-    AvroFiles.write(report.resolve(ReportFiles.DIAGNOSTICS), DiagnosticRecord.class,
+    AvroFiles.write(
+        report.resolve(ReportFiles.DIAGNOSTICS),
+        DiagnosticRecord.class,
         oneSetAtTheEventStep(fixture.diagnostics(), false));
 
-    SweepDiagnostics.Snapshot s = SweepDiagnostics.read(report, SweepRuns.read(report))
-        .snapshot(SweepFixture.PL_GATE).orElseThrow();
+    SweepDiagnostics.Snapshot s =
+        SweepDiagnostics.read(report, SweepRuns.read(report))
+            .snapshot(SweepFixture.PL_GATE)
+            .orElseThrow();
     assertThat(s.beforeStep()).isZero();
     assertThat(s.before()).hasSize(8).allMatch(r -> r.getStep() == 0 && r.getKept());
     assertThat(s.afterStep()).isEqualTo(SweepFixture.PRUNE_STEP);
@@ -83,8 +91,9 @@ class SweepDiagnosticsTest {
     Path report = fixture.write(dir, false, true);
     AvroFiles.write(report.resolve(ReportFiles.DIAGNOSTICS), DiagnosticRecord.class, reversed);
 
-    List<SweepDiagnostics.ModelPoint> kappa = SweepDiagnostics.read(report, SweepRuns.read(report))
-        .modelPoints(SweepFixture.runId(SweepFixture.DENSE, 1));
+    List<SweepDiagnostics.ModelPoint> kappa =
+        SweepDiagnostics.read(report, SweepRuns.read(report))
+            .modelPoints(SweepFixture.runId(SweepFixture.DENSE, 1));
     assertThat(kappa).extracting(SweepDiagnostics.ModelPoint::step).containsExactly(0L, 10L, 40L);
     assertThat(kappa.get(2).conditionNumber()).isEqualTo(Math.pow(10, 4) * 2);
     assertThat(kappa.get(2).plRatio()).isEqualTo(1.0 / 41);
@@ -105,7 +114,8 @@ class SweepDiagnosticsTest {
    * {@code rows} with one row per (run, step, structure) as the schema asks: at the event step, the
    * first row (the model before pruning) or the last (after it).
    */
-  private static List<DiagnosticRecord> oneSetAtTheEventStep(List<DiagnosticRecord> rows, boolean before) {
+  private static List<DiagnosticRecord> oneSetAtTheEventStep(
+      List<DiagnosticRecord> rows, boolean before) {
     java.util.Map<String, DiagnosticRecord> unique = new java.util.LinkedHashMap<>();
     for (DiagnosticRecord r : rows) {
       String key = r.getRunId() + "@" + r.getStep() + "/" + r.getStructureId();

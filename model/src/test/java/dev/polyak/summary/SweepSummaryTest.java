@@ -55,7 +55,8 @@ class SweepSummaryTest {
     assertThat(dense.getMethod()).isEqualTo("dense");
     assertThat(dense.getRatio()).isZero();
     assertThat(dense.getMetricName()).isEqualTo("perplexity");
-    assertThat(List.of(dense.getRuns(), dense.getFinished(), dense.getDiverged(), dense.getFailed()))
+    assertThat(
+            List.of(dense.getRuns(), dense.getFinished(), dense.getDiverged(), dense.getFailed()))
         .containsExactly(3, 3, 0, 0);
     // final eval perplexity 100, 110, 120: mean 110, std 10, CI 110 -+ 4.3027 * 10 / sqrt 3
     assertStats(dense.getFinalEvalMetric(), 3, 110, 10, 100, 120);
@@ -63,7 +64,8 @@ class SweepSummaryTest {
     assertThat(dense.getFinalEvalMetric().getCi95High()).isCloseTo(134.8413771175033, within(1e-8));
     assertStats(dense.getFinalTrainMetric(), 3, 100, 10, 90, 110);
     assertStats(dense.getFinalEvalLoss(), 3, 4.7, 0.1, 4.6, 4.8);
-    // each dense run is its own target: seed 1 first dips to 109 <= 110 at step 20, the others reach at 40
+    // each dense run is its own target: seed 1 first dips to 109 <= 110 at step 20, the others
+    // reach at 40
     assertThat(dense.getMatchedDense()).isEqualTo(3);
     assertThat(dense.getReachedDense()).isEqualTo(3);
     assertStats(dense.getStepsToDense(), 3, 100.0 / 3, Math.sqrt(400.0 / 3), 20, 40);
@@ -83,15 +85,18 @@ class SweepSummaryTest {
     SummaryRecord gate = row(summary, SweepFixture.PL_GATE);
     assertThat(List.of(gate.getRuns(), gate.getFinished(), gate.getDiverged(), gate.getFailed()))
         .containsExactly(4, 3, 1, 0);
-    // 98, 104, 119 (the diverged seed's 5000 counted, not averaged): deviations -9, -3, 12, std sqrt(117)
+    // 98, 104, 119 (the diverged seed's 5000 counted, not averaged): deviations -9, -3, 12, std
+    // sqrt(117)
     assertStats(gate.getFinalEvalMetric(), 3, 107, Math.sqrt(117), 98, 119);
     assertStats(gate.getFinalTrainMetric(), 3, 102, Math.sqrt(79), 95, 112);
-    // targets 100, 110, 120 reached at steps 20 (99), 40 (104), 20 (119.5); dense's own reach at 40, 20, 40
+    // targets 100, 110, 120 reached at steps 20 (99), 40 (104), 20 (119.5); dense's own reach at
+    // 40, 20, 40
     assertThat(gate.getMatchedDense()).isEqualTo(3);
     assertThat(gate.getReachedDense()).isEqualTo(3);
     assertStats(gate.getStepsToDense(), 3, 80.0 / 3, Math.sqrt(400.0 / 3), 20, 40);
     assertThat(gate.getStepsRatioToDense()).isCloseTo((0.5 + 2 + 0.5) / 3, within(EPS));
-    // elapsed = step / 10 + 2 s of pruning: 4, 6, 4 s, over dense's 4, 2, 4 s to reach the same figure
+    // elapsed = step / 10 + 2 s of pruning: 4, 6, 4 s, over dense's 4, 2, 4 s to reach the same
+    // figure
     assertStats(gate.getSecondsToDense(), 3, 14.0 / 3, Math.sqrt(4.0 / 3), 4, 6);
     assertThat(gate.getSecondsRatioToDense()).isCloseTo((1 + 3 + 1) / 3.0, within(EPS));
     // differences to dense -2, -6, -1; scipy.stats.ttest_rel([98,104,119],[100,110,120])
@@ -119,7 +124,9 @@ class SweepSummaryTest {
     List<SummaryRecord> summary = SweepSummary.summarize(SweepFixture.standard().write(dir));
 
     SummaryRecord random = row(summary, SweepFixture.RANDOM);
-    assertThat(List.of(random.getRuns(), random.getFinished(), random.getDiverged(), random.getFailed()))
+    assertThat(
+            List.of(
+                random.getRuns(), random.getFinished(), random.getDiverged(), random.getFailed()))
         .containsExactly(4, 3, 0, 1);
     assertStats(random.getFinalEvalMetric(), 3, 116, Math.sqrt(103), 105, 125);
     assertThat(random.getMatchedDense()).isEqualTo(3);
@@ -155,20 +162,30 @@ class SweepSummaryTest {
     Path report = SweepFixture.standard().write(dir);
     List<SummaryRecord> written = SweepSummary.write(report);
 
-    List<SummaryRecord> read = AvroFiles.read(report.resolve(ReportFiles.SUMMARY), SummaryRecord.class);
+    List<SummaryRecord> read =
+        AvroFiles.read(report.resolve(ReportFiles.SUMMARY), SummaryRecord.class);
     assertThat(read).isEqualTo(written);
-    assertThat(read).extracting(SummaryRecord::getConfig)
+    assertThat(read)
+        .extracting(SummaryRecord::getConfig)
         .containsExactly(SweepFixture.DENSE, SweepFixture.PL_GATE, SweepFixture.RANDOM);
   }
 
   @Test
   void aConfigWithoutFinishedRunsHasNoStatistics() {
     SweepFixture fixture = new SweepFixture();
-    fixture.add(SweepFixture.run(SweepFixture.DENSE, "dense", 0, 0).setStatus(RunStatus.DIVERGED)
-        .setDivergedAtStep(20L).setLastGoodStep(10).setTrainSeconds(1).setPruningSeconds(0).build(), new double[] {300, 200});
+    fixture.add(
+        SweepFixture.run(SweepFixture.DENSE, "dense", 0, 0)
+            .setStatus(RunStatus.DIVERGED)
+            .setDivergedAtStep(20L)
+            .setLastGoodStep(10)
+            .setTrainSeconds(1)
+            .setPruningSeconds(0)
+            .build(),
+        new double[] {300, 200});
 
     SummaryRecord only = SweepSummary.summarize(fixture.write(dir, false, false)).get(0);
-    assertThat(List.of(only.getRuns(), only.getFinished(), only.getDiverged())).containsExactly(1, 0, 1);
+    assertThat(List.of(only.getRuns(), only.getFinished(), only.getDiverged()))
+        .containsExactly(1, 0, 1);
     assertThat(only.getFinalEvalMetric()).isNull();
     assertThat(only.getFinalTrainMetric()).isNull();
     assertThat(only.getMatchedDense()).isZero();
@@ -178,38 +195,49 @@ class SweepSummaryTest {
   @Test
   void aMetricRowOfAnUnlistedRunIsBadInputNamingTheFile() {
     SweepFixture fixture = SweepFixture.standard();
-    fixture.metrics().add(MetricRow.newBuilder(fixture.metrics().get(0)).setRunId("stranger").build());
+    fixture
+        .metrics()
+        .add(MetricRow.newBuilder(fixture.metrics().get(0)).setRunId("stranger").build());
     Path report = fixture.write(dir);
 
-    assertThatThrownBy(() -> SweepSummary.summarize(report)).isInstanceOf(BadInputException.class)
-        .hasMessageContaining(report.resolve(ReportFiles.METRICS).toString()).hasMessageContaining("stranger");
+    assertThatThrownBy(() -> SweepSummary.summarize(report))
+        .isInstanceOf(BadInputException.class)
+        .hasMessageContaining(report.resolve(ReportFiles.METRICS).toString())
+        .hasMessageContaining("stranger");
   }
 
   @Test
   void missingOrTruncatedFilesAreBadInputNamingTheFile() throws Exception {
-    assertThatThrownBy(() -> SweepSummary.summarize(dir)).isInstanceOf(BadInputException.class)
+    assertThatThrownBy(() -> SweepSummary.summarize(dir))
+        .isInstanceOf(BadInputException.class)
         .hasMessageContaining(dir.resolve(ReportFiles.RUNS).toString());
 
     Path report = SweepFixture.standard().write(dir);
     Path metrics = report.resolve(ReportFiles.METRICS);
     byte[] bytes = Files.readAllBytes(metrics);
     Files.write(metrics, java.util.Arrays.copyOf(bytes, bytes.length - 40));
-    assertThatThrownBy(() -> SweepSummary.summarize(report)).isInstanceOf(BadInputException.class)
+    assertThatThrownBy(() -> SweepSummary.summarize(report))
+        .isInstanceOf(BadInputException.class)
         .hasMessageContaining(metrics.toString());
 
     Path runs = report.resolve(ReportFiles.RUNS);
     Files.writeString(runs, "not avro");
-    assertThatThrownBy(() -> SweepSummary.summarize(report)).isInstanceOf(BadInputException.class)
+    assertThatThrownBy(() -> SweepSummary.summarize(report))
+        .isInstanceOf(BadInputException.class)
         .hasMessageContaining(runs.toString());
   }
 
   @Test
   void aFileOfAnotherRecordTypeIsBadInput() {
     Path report = SweepFixture.standard().write(dir);
-    AvroFiles.write(report.resolve(ReportFiles.METRICS), dev.polyak.schemas.RunRecord.class,
+    AvroFiles.write(
+        report.resolve(ReportFiles.METRICS),
+        dev.polyak.schemas.RunRecord.class,
         SweepFixture.standard().runs());
 
-    assertThatThrownBy(() -> SweepSummary.summarize(report)).isInstanceOf(BadInputException.class)
-        .hasMessageContaining(ReportFiles.METRICS).hasMessageContaining("RunRecord");
+    assertThatThrownBy(() -> SweepSummary.summarize(report))
+        .isInstanceOf(BadInputException.class)
+        .hasMessageContaining(ReportFiles.METRICS)
+        .hasMessageContaining("RunRecord");
   }
 }

@@ -14,7 +14,10 @@ import java.util.Arrays;
 public final class MemoryReuse {
   private MemoryReuse() {}
 
-  /** A collection, then {@code count} NaN-filled direct buffers and engine arrays of {@code floats} floats each. */
+  /**
+   * A collection, then {@code count} NaN-filled direct buffers and engine arrays of {@code floats}
+   * floats each.
+   */
   public static void collectAndReuse(NDManager manager, int floats, int count) {
     float[] nan = new float[floats];
     Arrays.fill(nan, Float.NaN);

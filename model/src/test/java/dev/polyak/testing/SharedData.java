@@ -17,8 +17,11 @@ public final class SharedData {
   /** The data folder, or a skipped test. */
   public static Path dir() {
     Path dir = locate();
-    Assumptions.assumeTrue(dir != null,
-        "real data not found: set " + VARIABLE + " to the shared/data folder (WikiText-2, CIFAR samples)"
+    Assumptions.assumeTrue(
+        dir != null,
+        "real data not found: set "
+            + VARIABLE
+            + " to the shared/data folder (WikiText-2, CIFAR samples)"
             + " to run this test");
     return dir;
   }

@@ -17,20 +17,36 @@ public final class TestRuns {
   private TestRuns() {}
 
   /**
-   * Trains an MLP ({@code hidden} units × {@code layers}, seed {@code seed}) for {@code steps} steps
-   * on 64 synthetic images under {@code dir}, checkpointing every {@code checkpointEvery} steps.
+   * Trains an MLP ({@code hidden} units × {@code layers}, seed {@code seed}) for {@code steps}
+   * steps on 64 synthetic images under {@code dir}, checkpointing every {@code checkpointEvery}
+   * steps.
    *
    * @return the checkpoint files in step order
    */
-  public static List<Path> mlp(Path dir, int hidden, int layers, long seed, int steps, int checkpointEvery)
+  public static List<Path> mlp(
+      Path dir, int hidden, int layers, long seed, int steps, int checkpointEvery)
       throws IOException {
     Path input = dir.resolve("cifar-in");
     SyntheticCifar.write(input, CifarVariant.CIFAR10, 7, 64);
     Path shards = Files.createDirectories(dir.resolve("cifar-shards"));
     TestShardSets.images(input, shards, CifarVariant.CIFAR10, CifarConfig.defaults());
-    RunSpec spec = RunSpec.parse("model: mlp\nmodel_options: {hidden: " + hidden + ", layers: " + layers + "}\ndata: "
-        + shards + "\nseed: " + seed + "\nsteps: " + steps + "\nbatch_size: 16\nlearning_rate: 0.02\neval_every: 10\n"
-        + "checkpoint_every: " + checkpointEvery + "\neval_samples: 32\n", dir);
+    RunSpec spec =
+        RunSpec.parse(
+            "model: mlp\nmodel_options: {hidden: "
+                + hidden
+                + ", layers: "
+                + layers
+                + "}\ndata: "
+                + shards
+                + "\nseed: "
+                + seed
+                + "\nsteps: "
+                + steps
+                + "\nbatch_size: 16\nlearning_rate: 0.02\neval_every: 10\n"
+                + "checkpoint_every: "
+                + checkpointEvery
+                + "\neval_samples: 32\n",
+            dir);
     TrainingRun.run(spec, dir.resolve("run"), Device.cpu(), r -> {});
     try (Stream<Path> files = Files.list(dir.resolve("run/checkpoints"))) {
       return files.filter(f -> f.toString().endsWith(".safetensors")).sorted().toList();

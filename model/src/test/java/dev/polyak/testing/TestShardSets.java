@@ -37,8 +37,8 @@ import java.util.Map;
 import java.util.Optional;
 
 /**
- * Writes small shard sets the way {@code polyak preprocess} does, with the model-level classes
- * and no Beam: the same shard writers, manifest builders and file names.
+ * Writes small shard sets the way {@code polyak preprocess} does, with the model-level classes and
+ * no Beam: the same shard writers, manifest builders and file names.
  */
 public final class TestShardSets {
   private TestShardSets() {}
@@ -51,15 +51,18 @@ public final class TestShardSets {
     List<FileDigest> inputs = new ArrayList<>();
     for (Map.Entry<String, Path> split : found.splits().entrySet()) {
       List<ChunkStats> stats = new ArrayList<>();
-      for (TextChunk chunk : TextChunks.plan(split.getKey(), split.getValue(), TextChunks.DEFAULT_CHUNK_BYTES)) {
-        ChunkScan scan = ChunkScan.scan(chunk, split.getKey().equals(config.vocabSplit()), config.eolToken());
+      for (TextChunk chunk :
+          TextChunks.plan(split.getKey(), split.getValue(), TextChunks.DEFAULT_CHUNK_BYTES)) {
+        ChunkScan scan =
+            ChunkScan.scan(chunk, split.getKey().equals(config.vocabSplit()), config.eolToken());
         stats.add(scan.stats());
         scan.tokenCounts().ifPresent(c -> c.forEach((k, v) -> counts.merge(k, v, Long::sum)));
       }
       layouts.put(split.getKey(), SplitLayout.of(split.getKey(), stats));
       inputs.add(digest(split.getValue()));
     }
-    Vocabulary vocabulary = Vocabulary.build(counts, config.minCount(), config.maxVocab(), config.unknownMarker());
+    Vocabulary vocabulary =
+        Vocabulary.build(counts, config.minCount(), config.maxVocab(), config.unknownMarker());
     TextShardWriter writer = new TextShardWriter(config, vocabulary);
     List<ShardResult> shards = new ArrayList<>();
     Map<String, ShardResult> totals = new LinkedHashMap<>();
@@ -77,7 +80,8 @@ public final class TestShardSets {
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
-    Manifests.write(out.resolve(ShardSetCommitter.MANIFEST),
+    Manifests.write(
+        out.resolve(ShardSetCommitter.MANIFEST),
         TextManifest.build(found.layout(), inputs, config, vocabulary, layouts, totals, shards));
   }
 
@@ -94,7 +98,8 @@ public final class TestShardSets {
     }
     List<FileDigest> inputs = new ArrayList<>();
     layout.splits().values().forEach(files -> files.forEach(f -> inputs.add(digest(f.path()))));
-    Manifests.write(out.resolve(ShardSetCommitter.MANIFEST),
+    Manifests.write(
+        out.resolve(ShardSetCommitter.MANIFEST),
         ImageManifest.build(variant, inputs, config, totals, shards));
   }
 
@@ -136,11 +141,11 @@ public final class TestShardSets {
   }
 
   /**
-   * The reference ids of a WikiText file: split lines on ASCII whitespace as Python's
-   * {@code line.split()}, one end-of-line token per line, the unknown marker and missing words as
-   * [UNK].
+   * The reference ids of a WikiText file: split lines on ASCII whitespace as Python's {@code
+   * line.split()}, one end-of-line token per line, the unknown marker and missing words as [UNK].
    */
-  public static List<Integer> referenceIds(Path file, Vocabulary vocabulary, String eol, String unknownMarker) {
+  public static List<Integer> referenceIds(
+      Path file, Vocabulary vocabulary, String eol, String unknownMarker) {
     Map<String, Integer> ids = new HashMap<>();
     for (int i = 0; i < vocabulary.size(); i++) {
       ids.put(vocabulary.token(i), i);
@@ -157,7 +162,8 @@ public final class TestShardSets {
     for (int l = 0; l < count; l++) {
       for (String w : lines[l].split("[ \t\r\f\u000B]+")) {
         if (!w.isEmpty()) {
-          out.add(w.equals(unknownMarker) ? Vocabulary.UNK_ID : ids.getOrDefault(w, Vocabulary.UNK_ID));
+          out.add(
+              w.equals(unknownMarker) ? Vocabulary.UNK_ID : ids.getOrDefault(w, Vocabulary.UNK_ID));
         }
       }
       out.add(ids.getOrDefault(eol, Vocabulary.UNK_ID));

@@ -8,7 +8,6 @@ import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
 import dev.polyak.BadInputException;
 import dev.polyak.checkpoint.Tensor;
-import dev.polyak.diag.Diagnostics;
 import dev.polyak.diag.DiagnosticsOptions;
 import dev.polyak.diag.DiagnosticsReport;
 import dev.polyak.testing.TestRuns;
@@ -19,7 +18,10 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** Diagnostics of a saved run: restored from its checkpoint alone, reproducible, leaving the weights untouched. */
+/**
+ * Diagnostics of a saved run: restored from its checkpoint alone, reproducible, leaving the weights
+ * untouched.
+ */
 class DiagnosticsRunTest {
   @TempDir static Path dir;
   static Path checkpoint;
@@ -74,15 +76,22 @@ class DiagnosticsRunTest {
           assertThat(s.spectrum().conditionNumber()).isInfinite();
         }
       }
-      assertThat(sum).isCloseTo(report.wholeTrace().trace(), within(1e-9 * Math.abs(report.wholeTrace().trace())));
+      assertThat(sum)
+          .isCloseTo(
+              report.wholeTrace().trace(), within(1e-9 * Math.abs(report.wholeTrace().trace())));
       DiagnosticsReport.Conditioning c = report.conditioning();
       assertThat(c.plRatio()).isCloseTo(c.gradientNormSquared() / c.loss(), within(1e-12));
       assertThat(c.mu()).isCloseTo(c.plRatio() / 2, within(1e-12));
-      // the whole probe set's gradient is the mean of the batch gradients, so no longer than the longest
-      assertThat(Math.sqrt(c.gradientNormSquared())).isLessThanOrEqualTo(c.maxBatchGradientNorm() * (1 + 1e-6));
+      // the whole probe set's gradient is the mean of the batch gradients, so no longer than the
+      // longest
+      assertThat(Math.sqrt(c.gradientNormSquared()))
+          .isLessThanOrEqualTo(c.maxBatchGradientNorm() * (1 + 1e-6));
       assertThat(c.jacobianNorm()).isCloseTo(Math.sqrt(report.whole().lambdaMax()), within(1e-12));
-      assertThat(report.restParameters() + report.structures().stream().mapToLong(
-          DiagnosticsReport.StructureDiagnostics::parameters).sum())
+      assertThat(
+              report.restParameters()
+                  + report.structures().stream()
+                      .mapToLong(DiagnosticsReport.StructureDiagnostics::parameters)
+                      .sum())
           .isEqualTo(run.trainer().model().parameters().count());
     }
   }
@@ -91,6 +100,7 @@ class DiagnosticsRunTest {
   void aMissingCheckpointIsABadInputNamingTheFile() {
     Path missing = dir.resolve("run/checkpoints/none.safetensors");
     assertThatThrownBy(() -> RestoredRun.open(missing, null, Device.cpu()))
-        .isInstanceOf(BadInputException.class).hasMessageContaining(missing.toString());
+        .isInstanceOf(BadInputException.class)
+        .hasMessageContaining(missing.toString());
   }
 }

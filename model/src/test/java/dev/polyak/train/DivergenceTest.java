@@ -19,8 +19,9 @@ class DivergenceTest {
     TrainingConfig run = TestRuns.adamw(1, 500, 4, 1e30, 1, 0, 10, 8);
     List<MetricRecord> records = new ArrayList<>();
     try (MlmTrainer trainer = new MlmTrainer(model, run, data, data)) {
-      DivergedException diverged = catchThrowableOfType(DivergedException.class,
-          () -> trainer.train(Long.MAX_VALUE, records::add));
+      DivergedException diverged =
+          catchThrowableOfType(
+              DivergedException.class, () -> trainer.train(Long.MAX_VALUE, records::add));
       assertThat(diverged).isNotNull();
       assertThat(diverged.step()).isLessThan(500);
       assertThat(diverged).hasMessageContaining("diverged at step " + diverged.step());

@@ -22,12 +22,11 @@ import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 
 /**
- * Every pruning method end to end through {@link TrainingRun} on the three scopes the paper
- * prunes: bert-tiny's heads, a small Switch's experts and a reduced VGG-16's filters, for a few
- * dozen steps (chip, which reads convolution feature maps, on the VGG only). Asserts the pipeline's
- * products, not which method does better: one event record whose kept count is the target (per
- * layer for filters, CHIP's table for chip), a final checkpoint whose masks are the event's, finite
- * metrics.
+ * Every pruning method end to end through {@link TrainingRun} on the three scopes the paper prunes:
+ * bert-tiny's heads, a small Switch's experts and a reduced VGG-16's filters, for a few dozen steps
+ * (chip, which reads convolution feature maps, on the VGG only). Asserts the pipeline's products,
+ * not which method does better: one event record whose kept count is the target (per layer for
+ * filters, CHIP's table for chip), a final checkpoint whose masks are the event's, finite metrics.
  */
 class EveryPruningMethodTest {
   @TempDir static Path dir;
@@ -39,55 +38,83 @@ class EveryPruningMethodTest {
     Path corpus = dir.resolve("corpus");
     new dev.polyak.data.synthetic.SyntheticWikiText(300).write(corpus, 5, 12, 3, 3);
     text = Files.createDirectories(dir.resolve("text-shards"));
-    TestShardSets.text(corpus, text, dev.polyak.data.text.WikiTextConfig.defaults().withRowsPerShard(50));
+    TestShardSets.text(
+        corpus, text, dev.polyak.data.text.WikiTextConfig.defaults().withRowsPerShard(50));
     images = TestShardSets.syntheticCifar10(dir, 5, 16);
   }
 
   static Stream<Arguments> cases() {
-    List<String> models = List.of(
-        "model: bert-tiny\nmodel_options: {hidden: 32, layers: 2, heads: 4, ffn: 64}\nbatch_size: 4\n",
-        "model: switch-tiny\nmodel_options: {hidden: 32, layers: 2, heads: 2, ffn: 32, experts: 4}\nbatch_size: 4\n",
-        "model: vgg16\nmodel_options: {width_divisor: 16}\nbatch_size: 8\nlearning_rate: 0.05\n");
+    List<String> models =
+        List.of(
+            "model: bert-tiny\nmodel_options: {hidden: 32, layers: 2, heads: 4, ffn: 64}\nbatch_size: 4\n",
+            "model: switch-tiny\nmodel_options: {hidden: 32, layers: 2, heads: 2, ffn: 32, experts: 4}\nbatch_size: 4\n",
+            "model: vgg16\nmodel_options: {width_divisor: 16}\nbatch_size: 8\nlearning_rate: 0.05\n");
     return Arrays.stream(PruningMethod.values())
-        .flatMap(m -> models.stream().filter(model -> m != PruningMethod.CHIP || model.contains("vgg16"))
-            .map(model -> Arguments.of(m.id(), model)));
+        .flatMap(
+            m ->
+                models.stream()
+                    .filter(model -> m != PruningMethod.CHIP || model.contains("vgg16"))
+                    .map(model -> Arguments.of(m.id(), model)));
   }
 
   @ParameterizedTest(name = "{0} on {1}")
   @MethodSource("cases")
   void runsEndToEndAndRecordsItsEvent(String method, String model) throws Exception {
     boolean atInit = method.equals("snip") || method.equals("grasp");
-    String pruning = method.equals("dense") ? "pruning: {method: dense}\n"
-        : "pruning: {method: " + method + ", step: " + (atInit ? 0 : 8) + ", ratio: 0.5, scoring_samples: 8, scoring_batch: 4"
-            + (method.equals("pl-gate") ? ", options: {gate_batches: 4, hutchinson_probes: 2}" : "") + "}\n";
+    String pruning =
+        method.equals("dense")
+            ? "pruning: {method: dense}\n"
+            : "pruning: {method: "
+                + method
+                + ", step: "
+                + (atInit ? 0 : 8)
+                + ", ratio: 0.5, scoring_samples: 8, scoring_batch: 4"
+                + (method.equals("pl-gate")
+                    ? ", options: {gate_batches: 4, hutchinson_probes: 2}"
+                    : "")
+                + "}\n";
     boolean tokens = !model.contains("vgg16");
-    RunSpec spec = RunSpec.parse(model + "data: " + (tokens ? text : images) + "\nsteps: 16\neval_every: 8\n"
-        + "eval_samples: 8\n" + pruning, dir);
+    RunSpec spec =
+        RunSpec.parse(
+            model
+                + "data: "
+                + (tokens ? text : images)
+                + "\nsteps: 16\neval_every: 8\n"
+                + "eval_samples: 8\n"
+                + pruning,
+            dir);
     Path out = dir.resolve(method + "-" + spec.model());
     TrainingRun.Result result = TrainingRun.run(spec, out, Device.cpu(), r -> {});
     assertThat(result.status()).isEqualTo(TrainingRun.Status.FINISHED);
     assertThat(result.metrics()).allSatisfy(m -> assertThat(m.evalLoss()).isFinite());
-    Checkpoint last = new CheckpointStore(out.resolve("checkpoints"), RetentionPolicy.keepAll()).latestValid().orElseThrow();
+    Checkpoint last =
+        new CheckpointStore(out.resolve("checkpoints"), RetentionPolicy.keepAll())
+            .latestValid()
+            .orElseThrow();
     assertThat(last.step()).isEqualTo(16);
     if (method.equals("dense")) {
       assertThat(out.resolve(PruneEventFiles.COMBINED)).doesNotExist();
       assertThat(result.pruneSteps()).isEmpty();
       return;
     }
-    List<PruneEvent> events = AvroFiles.read(out.resolve(PruneEventFiles.COMBINED), PruneEvent.class);
+    List<PruneEvent> events =
+        AvroFiles.read(out.resolve(PruneEventFiles.COMBINED), PruneEvent.class);
     assertThat(events).hasSize(1);
     PruneEvent e = events.get(0);
     assertThat(e.getMethod()).isEqualTo(method);
     assertThat(e.getStep()).isEqualTo(atInit ? 0 : 8);
     boolean kernelMethod = method.equals("kappa-rank") || method.equals("pl-gate");
     assertThat(e.getKernel()).isEqualTo(kernelMethod ? "pntk" : "none");
-    assertThat(e.getScores()).hasSize(e.getStructureIds().size()).allSatisfy(s -> assertThat(s).isNotNaN());
+    assertThat(e.getScores())
+        .hasSize(e.getStructureIds().size())
+        .allSatisfy(s -> assertThat(s).isNotNaN());
     int p = e.getStructureIds().size();
     if (tokens) {
       assertThat(e.getAllocation()).isEqualTo("global");
       assertThat(e.getTargetKept()).isEqualTo(p - p / 2);
     } else {
-      // Filters: every convolution keeps n_l - floor(r_l n_l), r_l = 0.5 (per-layer) or CHIP's table.
+      // Filters: every convolution keeps n_l - floor(r_l n_l), r_l = 0.5 (per-layer) or CHIP's
+      // table.
       assertThat(e.getAllocation()).isEqualTo(method.equals("chip") ? "chip-vgg16" : "per-layer");
       int[] size = new int[13];
       int[] kept = new int[13];
@@ -114,15 +141,22 @@ class EveryPruningMethodTest {
     }
     if (method.equals("pl-gate")) {
       assertThat(e.getObjectiveTrace()).hasSize(4);
-      assertThat(e.getMethodOptions()).containsEntry("gate_batches", "4").containsEntry("alpha", "1");
+      assertThat(e.getMethodOptions())
+          .containsEntry("gate_batches", "4")
+          .containsEntry("alpha", "1");
     }
   }
 
   @org.junit.jupiter.api.Test
   void switchPrunesHeadsAndExpertsTogetherWithEveryLayerProtected() {
-    RunSpec spec = RunSpec.parse("model: switch-tiny\nmodel_options: {hidden: 32, layers: 2, heads: 2, ffn: 32, experts: 4}\n"
-        + "batch_size: 4\ndata: " + text + "\nsteps: 8\neval_every: 4\neval_samples: 8\n"
-        + "pruning: {method: random, step: 4, ratio: 0.6, scope: [heads, experts], scoring_samples: 8}\n", dir);
+    RunSpec spec =
+        RunSpec.parse(
+            "model: switch-tiny\nmodel_options: {hidden: 32, layers: 2, heads: 2, ffn: 32, experts: 4}\n"
+                + "batch_size: 4\ndata: "
+                + text
+                + "\nsteps: 8\neval_every: 4\neval_samples: 8\n"
+                + "pruning: {method: random, step: 4, ratio: 0.6, scope: [heads, experts], scoring_samples: 8}\n",
+            dir);
     Path out = dir.resolve("switch-heads-experts");
     TrainingRun.run(spec, out, Device.cpu(), r -> {});
     PruneEvent e = AvroFiles.read(out.resolve(PruneEventFiles.COMBINED), PruneEvent.class).get(0);
@@ -134,19 +168,28 @@ class EveryPruningMethodTest {
     int i = 0;
     java.util.Map<String, Integer> keptPerGroup = new java.util.TreeMap<>();
     for (String id : e.getStructureIds()) {
-      String group = id.substring(0, id.indexOf('/')) + (id.contains("head") ? "/heads" : "/experts");
+      String group =
+          id.substring(0, id.indexOf('/')) + (id.contains("head") ? "/heads" : "/experts");
       keptPerGroup.merge(group, e.getKeptAfter().get(i++) ? 1 : 0, Integer::sum);
     }
-    assertThat(keptPerGroup).containsOnlyKeys("layer0/experts", "layer0/heads", "layer1/experts", "layer1/heads")
+    assertThat(keptPerGroup)
+        .containsOnlyKeys("layer0/experts", "layer0/heads", "layer1/experts", "layer1/heads")
         .allSatisfy((group, kept) -> assertThat(kept).as(group).isPositive());
     assertThat(keptPerGroup.values().stream().mapToInt(Integer::intValue).sum()).isEqualTo(5);
   }
 
-  /** Whether the checkpoint's masks keep structure {@code id}, found in a freshly built model of the spec. */
+  /**
+   * Whether the checkpoint's masks keep structure {@code id}, found in a freshly built model of the
+   * spec.
+   */
   private static boolean kept(Checkpoint checkpoint, String id, RunSpec spec) {
-    try (Trainer trainer = Trainers.create(spec, dev.polyak.data.read.ShardSet.open(spec.data()), Device.cpu())) {
-      dev.polyak.nn.Structure s = trainer.model().structures().stream().filter(x -> x.id().equals(id)).findFirst()
-          .orElseThrow();
+    try (Trainer trainer =
+        Trainers.create(spec, dev.polyak.data.read.ShardSet.open(spec.data()), Device.cpu())) {
+      dev.polyak.nn.Structure s =
+          trainer.model().structures().stream()
+              .filter(x -> x.id().equals(id))
+              .findFirst()
+              .orElseThrow();
       return checkpoint.masks().get("layer" + s.layer()).floats()[s.index()] != 0f;
     }
   }

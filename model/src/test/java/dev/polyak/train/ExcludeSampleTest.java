@@ -79,7 +79,11 @@ class ExcludeSampleTest {
   /** Weights, buffers and optimizer state. */
   private static Map<String, float[]> state(Trainer trainer) {
     Map<String, float[]> state = new LinkedHashMap<>();
-    trainer.model().parameters().state().forEach((name, array) -> state.put("weight " + name, array.toFloatArray()));
+    trainer
+        .model()
+        .parameters()
+        .state()
+        .forEach((name, array) -> state.put("weight " + name, array.toFloatArray()));
     trainer.optimizer().state().forEach((name, values) -> state.put("optimizer " + name, values));
     return state;
   }
@@ -88,13 +92,17 @@ class ExcludeSampleTest {
   void refusesABadIndexASecondExclusionAndTooFewSamplesForABatch() {
     ImageDataset data = ToyImages.random(1, 8);
     try (Trainer trainer = ToyImages.mlpTrainer(ToyImages.sgd(5, 10, 4, 0.05), data)) {
-      assertThatThrownBy(() -> trainer.excludeSample(8)).hasMessageContaining("sample 8 is not in the training split (0..7)");
-      assertThatThrownBy(() -> trainer.excludeSample(-1)).isInstanceOf(IllegalArgumentException.class);
+      assertThatThrownBy(() -> trainer.excludeSample(8))
+          .hasMessageContaining("sample 8 is not in the training split (0..7)");
+      assertThatThrownBy(() -> trainer.excludeSample(-1))
+          .isInstanceOf(IllegalArgumentException.class);
       trainer.excludeSample(3);
-      assertThatThrownBy(() -> trainer.excludeSample(4)).hasMessageContaining("sample 3 is already excluded");
+      assertThatThrownBy(() -> trainer.excludeSample(4))
+          .hasMessageContaining("sample 3 is already excluded");
     }
     try (Trainer trainer = ToyImages.mlpTrainer(ToyImages.sgd(5, 10, 8, 0.05), data)) {
-      assertThatThrownBy(() -> trainer.excludeSample(0)).hasMessageContaining("batch_size 8")
+      assertThatThrownBy(() -> trainer.excludeSample(0))
+          .hasMessageContaining("batch_size 8")
           .hasMessageContaining("(7 samples)");
     }
   }

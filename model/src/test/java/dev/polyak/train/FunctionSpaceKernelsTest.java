@@ -35,7 +35,10 @@ import org.junit.jupiter.api.Test;
 class FunctionSpaceKernelsTest {
   private static final long SEED = 17;
   private static final int CLASSES = 10;
-  /** Labels are i % 10: these repeat labels 0, 1 and 2, so target-logit has off-diagonal entries. */
+
+  /**
+   * Labels are i % 10: these repeat labels 0, 1 and 2, so target-logit has off-diagonal entries.
+   */
   private static final int[] SAMPLES = {0, 1, 10, 11, 20, 2, 12, 3};
 
   @BeforeAll
@@ -64,7 +67,8 @@ class FunctionSpaceKernelsTest {
         }
       }
       assertClose(whole(trainer, KernelKind.TARGET_LOGIT), target, 1e-5, "target-logit");
-      // vᵀf has gradient (x vᵀ, v): each projection's Gram is ‖v‖² (xᵀx' + 1), the trace-NTK C (xᵀx' + 1)
+      // vᵀf has gradient (x vᵀ, v): each projection's Gram is ‖v‖² (xᵀx' + 1), the trace-NTK C
+      // (xᵀx' + 1)
       int k = 64;
       double[] projected = whole(trainer, KernelKind.projected(k));
       double norms = 0;
@@ -93,8 +97,9 @@ class FunctionSpaceKernelsTest {
         labels[b] = label(data, b);
       }
       float[][] v = projections(8);
-      List<KernelKind> kinds = List.of(KernelKind.PNTK, KernelKind.TARGET_LOGIT, KernelKind.projected(8),
-          KernelKind.LOSS);
+      List<KernelKind> kinds =
+          List.of(
+              KernelKind.PNTK, KernelKind.TARGET_LOGIT, KernelKind.projected(8), KernelKind.LOSS);
       for (KernelKind kind : kinds) {
         // each probe's gradient rows and their weights: the kernel is Σ_j weight J_j J_jᵀ
         double[][][] rows = new double[n][][];
@@ -111,7 +116,10 @@ class FunctionSpaceKernelsTest {
           for (int i = 0; i < in.length; i++) {
             owned[i] |= in[i];
           }
-          assertClose(kernels.structureKernels()[s], gram(rows, in, scale), 1e-5,
+          assertClose(
+              kernels.structureKernels()[s],
+              gram(rows, in, scale),
+              1e-5,
               kind + " " + structures.get(s).id());
         }
         boolean[] rest = new boolean[owned.length];
@@ -161,11 +169,13 @@ class FunctionSpaceKernelsTest {
         }
         errors[i] = Math.sqrt(squared);
         double standardError = Math.sqrt(variance / ks[i]);
-        assertThat(errors[i]).as("‖K_%d − trace-NTK‖_F against its standard error %g", ks[i], standardError)
+        assertThat(errors[i])
+            .as("‖K_%d − trace-NTK‖_F against its standard error %g", ks[i], standardError)
             .isLessThan(3 * standardError);
       }
       // ×16 the projections: the error should shrink about 4-fold
-      assertThat(errors[2]).as("error at k = 64 (%g) against k = 4 (%g)", errors[2], errors[0])
+      assertThat(errors[2])
+          .as("error at k = 64 (%g) against k = 4 (%g)", errors[2], errors[0])
           .isLessThan(errors[0] / 2);
     }
   }
@@ -178,11 +188,20 @@ class FunctionSpaceKernelsTest {
       double[][] x = inputs(data);
       float[] w0 = model.parameters().get("w0").toFloatArray();
       float[] b0 = model.parameters().get("b0").toFloatArray();
-      DiagnosticsOptions options = DiagnosticsOptions.defaults().withProbeSamples(SAMPLES.length)
-          .withHutchinsonProbes(0).withActiveProbes(true);
-      DiagnosticsReport report = Diagnostics.run(trainer.probes(SAMPLES, KernelKind.PNTK), SAMPLES, 0, SEED, options);
-      DiagnosticsReport all = Diagnostics.run(trainer.probes(SAMPLES, KernelKind.PNTK), SAMPLES, 0, SEED,
-          options.withActiveProbes(false));
+      DiagnosticsOptions options =
+          DiagnosticsOptions.defaults()
+              .withProbeSamples(SAMPLES.length)
+              .withHutchinsonProbes(0)
+              .withActiveProbes(true);
+      DiagnosticsReport report =
+          Diagnostics.run(trainer.probes(SAMPLES, KernelKind.PNTK), SAMPLES, 0, SEED, options);
+      DiagnosticsReport all =
+          Diagnostics.run(
+              trainer.probes(SAMPLES, KernelKind.PNTK),
+              SAMPLES,
+              0,
+              SEED,
+              options.withActiveProbes(false));
       int partial = 0;
       for (int j = 0; j < 6; j++) {
         int active = 0;
@@ -196,24 +215,31 @@ class FunctionSpaceKernelsTest {
         DiagnosticsReport.StructureDiagnostics row = report.structures().get(j);
         assertThat(row.activeProbes()).as("neuron %d", j).isEqualTo(active);
         assertThat(all.structures().get(j).activeProbes()).isEqualTo(active);
-        // over its active probes the kernel is m × m; over all n it is singular as soon as one is off
+        // over its active probes the kernel is m × m; over all n it is singular as soon as one is
+        // off
         assertThat(row.spectrum().eigenvalues()).hasSize(active == 0 ? SAMPLES.length : active);
         if (active > 0 && active < SAMPLES.length) {
           partial++;
           assertThat(all.structures().get(j).spectrum().singular()).isTrue();
-          assertThat(row.spectrum().singular()).as("neuron %d over its %d active probes", j, active).isFalse();
+          assertThat(row.spectrum().singular())
+              .as("neuron %d over its %d active probes", j, active)
+              .isFalse();
         }
       }
       assertThat(partial).as("neurons active on some probes but not all").isPositive();
       List<DiagnosticRecord> records = DiagnosticRecords.of("run", "ckpt", report);
-      assertThat(records.get(0).getActiveProbes()).isEqualTo(report.structures().get(0).activeProbes());
+      assertThat(records.get(0).getActiveProbes())
+          .isEqualTo(report.structures().get(0).activeProbes());
       assertThat(records.get(0).getActiveProbesOnly()).isTrue();
       assertThat(records.get(0).getKernel()).isEqualTo("pntk");
       assertThat(records.get(records.size() - 1).getActiveProbes()).isNull();
     }
   }
 
-  /** The full Jacobian of an image model on the probes: rows[b][c] = ∇ logit_c of probe b, flattened. */
+  /**
+   * The full Jacobian of an image model on the probes: rows[b][c] = ∇ logit_c of probe b,
+   * flattened.
+   */
   private record Jacobian(double[][][] rows, double[][] probabilities, Map<String, long[]> shapes) {
     static Jacobian of(MaskedModel model, double[][] x) {
       model.evaluation();
@@ -232,7 +258,9 @@ class FunctionSpaceKernelsTest {
           try (NDScope scope = new NDScope()) {
             NDArray logits;
             try (Autograd.Mode on = Autograd.recording(true)) {
-              logits = model.forward(model.parameters().manager().create(pixels, new Shape(1, 3, 32, 32)));
+              logits =
+                  model.forward(
+                      model.parameters().manager().create(pixels, new Shape(1, 3, 32, 32)));
               Autograd.backward(logits.get(0, c));
             }
             if (c == 0) {
@@ -288,7 +316,10 @@ class FunctionSpaceKernelsTest {
       return sum;
     }
 
-    /** Which flattened parameter entries structure {@code s} owns (an Mlp neuron's column, bias and row). */
+    /**
+     * Which flattened parameter entries structure {@code s} owns (an Mlp neuron's column, bias and
+     * row).
+     */
     boolean[] slices(Structure s) {
       boolean[] in = new boolean[size()];
       int offset = 0;
@@ -334,25 +365,35 @@ class FunctionSpaceKernelsTest {
 
   private static ClassificationTrainer trainer(ImageDataset data, int[] hidden) {
     Mlp.Config config = new Mlp.Config(3 * 32 * 32, hidden, CLASSES);
-    return new ClassificationTrainer(ToyImages.sgd(SEED, 1, 4, 0.01), data, data,
-        (manager, streams) -> new Mlp(config, manager, streams.stream(RandomStreams.INIT)), ai.djl.Device.cpu());
+    return new ClassificationTrainer(
+        ToyImages.sgd(SEED, 1, 4, 0.01),
+        data,
+        data,
+        (manager, streams) -> new Mlp(config, manager, streams.stream(RandomStreams.INIT)),
+        ai.djl.Device.cpu());
   }
 
   private static double[] whole(Trainer trainer, KernelKind kind) {
-    return JacobianKernels.compute(trainer.probes(SAMPLES, kind), s -> true, true,
-        JacobianKernels.DEFAULT_MEMORY_BUDGET).whole();
+    return JacobianKernels.compute(
+            trainer.probes(SAMPLES, kind), s -> true, true, JacobianKernels.DEFAULT_MEMORY_BUDGET)
+        .whole();
   }
 
   /** The probes' inputs as the trainer's probes see them: normalised, not augmented. */
   private static double[][] inputs(ImageDataset data) {
     double[][] x = new double[SAMPLES.length][];
     for (int b = 0; b < SAMPLES.length; b++) {
-      x[b] = toDouble(CifarAugment.apply(data.images()[SAMPLES[b]], null, data.mean(), data.std(), false));
+      x[b] =
+          toDouble(
+              CifarAugment.apply(data.images()[SAMPLES[b]], null, data.mean(), data.std(), false));
     }
     return x;
   }
 
-  /** v_1..v_k as {@link KernelKind#PROJECTION_STREAM} of the run seed gives them: C normals each, in order. */
+  /**
+   * v_1..v_k as {@link KernelKind#PROJECTION_STREAM} of the run seed gives them: C normals each, in
+   * order.
+   */
   private static float[][] projections(int k) {
     var stream = new RandomStreams(SEED).stream(KernelKind.PROJECTION_STREAM);
     float[][] v = new float[k][CLASSES];
@@ -393,14 +434,17 @@ class FunctionSpaceKernelsTest {
   }
 
   /** Entry by entry within {@code relative} of the expected kernel's largest entry. */
-  private static void assertClose(double[] actual, double[] expected, double relative, String what) {
+  private static void assertClose(
+      double[] actual, double[] expected, double relative, String what) {
     double scale = 0;
     for (double e : expected) {
       scale = Math.max(scale, Math.abs(e));
     }
     assertThat(actual).as(what).hasSameSizeAs(expected);
     for (int e = 0; e < expected.length; e++) {
-      assertThat(actual[e]).as("%s entry %d", what, e).isCloseTo(expected[e], within(relative * scale + 1e-30));
+      assertThat(actual[e])
+          .as("%s entry %d", what, e)
+          .isCloseTo(expected[e], within(relative * scale + 1e-30));
     }
   }
 }

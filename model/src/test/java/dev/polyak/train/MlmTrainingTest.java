@@ -36,7 +36,10 @@ class MlmTrainingTest {
       Files.copy(SharedData.file("wikitext-2/" + split + ".txt"), input.resolve(split + ".txt"));
     }
     Path out = Files.createDirectories(dir.resolve("shards"));
-    TestShardSets.text(input, out, new WikiTextConfig(64, "valid", 1, 0, "<eos>", "<unk>", WikiTextConfig.Tail.DROP, 1000, 0));
+    TestShardSets.text(
+        input,
+        out,
+        new WikiTextConfig(64, "valid", 1, 0, "<eos>", "<unk>", WikiTextConfig.Tail.DROP, 1000, 0));
     ShardSet set = ShardSet.open(out);
     valid = set.tokens("valid");
     test = set.tokens("test");
@@ -93,28 +96,38 @@ class MlmTrainingTest {
     long total = java.util.Arrays.stream(counts).sum();
     float[] logProbabilities = new float[valid.vocabularySize()];
     for (int id = 0; id < logProbabilities.length; id++) {
-      logProbabilities[id] = id < first ? -30f : (float) Math.log((counts[id] + 1.0) / (total + valid.vocabularySize() - first));
+      logProbabilities[id] =
+          id < first
+              ? -30f
+              : (float) Math.log((counts[id] + 1.0) / (total + valid.vocabularySize() - first));
     }
     Bert.Config model = new Bert.Config(valid.vocabularySize(), 32, 1, 2, 64, 64);
     TrainingConfig run = TestRuns.adamw(3, 1, 16, 1e-3, 1, 0, 1, 4000);
     try (MlmTrainer trainer = new MlmTrainer(model, run, valid, test)) {
       try (dev.polyak.nn.Autograd.Mode off = dev.polyak.nn.Autograd.recording(false)) {
-        trainer.model().parameters().get("mlm.norm.gain").muli(0); // zero hidden state: logits = bias
+        trainer
+            .model()
+            .parameters()
+            .get("mlm.norm.gain")
+            .muli(0); // zero hidden state: logits = bias
         trainer.model().parameters().get("mlm.decoder.bias").set(logProbabilities);
       }
       double perplexity = trainer.evaluate().metric();
-      System.out.printf("unigram model through the MLM loss: %.1f, computed directly: %.1f%n", perplexity, unigramPerplexity());
-      assertThat(perplexity).isCloseTo(unigramPerplexity(), org.assertj.core.data.Percentage.withPercentage(5));
+      System.out.printf(
+          "unigram model through the MLM loss: %.1f, computed directly: %.1f%n",
+          perplexity, unigramPerplexity());
+      assertThat(perplexity)
+          .isCloseTo(unigramPerplexity(), org.assertj.core.data.Percentage.withPercentage(5));
     }
   }
 
   /**
    * bert-tiny learns more than word frequencies: after 800 steps (about a minute on 2 cores) its
-   * eval perplexity on the test shards is at least 10 % below the unigram model's. The decoder
-   * bias starts at the training split's log unigram distribution (see {@link MlmTrainer}); without
-   * that, 800 steps end near 940, above the unigram figure, because Adam moves each bias by about
-   * the learning rate per step. Measured: 908 at initialisation, 572.7 after 800 steps in the
-   * full suite (581.4 with only the training tests in the JVM), unigram 808.5.
+   * eval perplexity on the test shards is at least 10 % below the unigram model's. The decoder bias
+   * starts at the training split's log unigram distribution (see {@link MlmTrainer}); without that,
+   * 800 steps end near 940, above the unigram figure, because Adam moves each bias by about the
+   * learning rate per step. Measured: 908 at initialisation, 572.7 after 800 steps in the full
+   * suite (581.4 with only the training tests in the JVM), unigram 808.5.
    */
   @Test
   void bertTinyGetsClearlyBelowTheUnigramPerplexity() {
@@ -126,13 +139,25 @@ class MlmTrainingTest {
       trainer.train(Long.MAX_VALUE, records::add);
       double unigram = unigramPerplexity();
       MetricRecord last = records.get(records.size() - 1);
-      System.out.printf("MLM eval perplexity: %.0f at init, %.1f after %d steps; unigram %.1f%n",
+      System.out.printf(
+          "MLM eval perplexity: %.0f at init, %.1f after %d steps; unigram %.1f%n",
           before, last.evalMetric(), last.step(), unigram);
-      records.forEach(r -> System.out.printf("step %d: train loss %.4f, eval perplexity %.1f%n", r.step(), r.trainLoss(), r.evalMetric()));
-      assertThat(records).extracting(MetricRecord::step)
-          .containsExactlyElementsOf(java.util.stream.LongStream.rangeClosed(1, steps / 200).map(i -> i * 200).boxed().toList());
+      records.forEach(
+          r ->
+              System.out.printf(
+                  "step %d: train loss %.4f, eval perplexity %.1f%n",
+                  r.step(), r.trainLoss(), r.evalMetric()));
+      assertThat(records)
+          .extracting(MetricRecord::step)
+          .containsExactlyElementsOf(
+              java.util.stream.LongStream.rangeClosed(1, steps / 200)
+                  .map(i -> i * 200)
+                  .boxed()
+                  .toList());
       assertThat(last.evalMetric()).isLessThan(0.9 * unigram).isLessThan(before);
-      assertThat(records).extracting(MetricRecord::evalLoss).isSortedAccordingTo((a, b) -> Double.compare(b, a));
+      assertThat(records)
+          .extracting(MetricRecord::evalLoss)
+          .isSortedAccordingTo((a, b) -> Double.compare(b, a));
       assertThat(last.keptParameters()).isEqualTo(trainer.model().parameters().count());
     }
   }
@@ -145,7 +170,8 @@ class MlmTrainingTest {
     try (MlmTrainer trainer = new MlmTrainer(model, run, valid, test)) {
       trainer.train(Long.MAX_VALUE, uninterrupted::add);
     }
-    CheckpointStore store = new CheckpointStore(dir.resolve("checkpoints"), RetentionPolicy.keepLast(2));
+    CheckpointStore store =
+        new CheckpointStore(dir.resolve("checkpoints"), RetentionPolicy.keepLast(2));
     List<MetricRecord> resumed = new ArrayList<>();
     try (MlmTrainer trainer = new MlmTrainer(model, run, valid, test)) {
       trainer.train(20, resumed::add);

@@ -37,9 +37,13 @@ class PruningRunTest {
 
   /** 320 training images, batch 16: 20 steps per epoch. Two hidden layers of 12 neurons. */
   private static RunSpec spec(String pruning) {
-    return RunSpec.parse("model: mlp\nmodel_options: {hidden: 12, layers: 2}\ndata: " + shards + "\nseed: 3"
-        + "\nsteps: 60\nbatch_size: 16\nlearning_rate: 0.02\neval_every: 10\ncheckpoint_every: 20\neval_samples: 64\n"
-        + pruning, dir);
+    return RunSpec.parse(
+        "model: mlp\nmodel_options: {hidden: 12, layers: 2}\ndata: "
+            + shards
+            + "\nseed: 3"
+            + "\nsteps: 60\nbatch_size: 16\nlearning_rate: 0.02\neval_every: 10\ncheckpoint_every: 20\neval_samples: 64\n"
+            + pruning,
+        dir);
   }
 
   private static List<PruneEvent> events(Path out) {
@@ -55,15 +59,20 @@ class PruningRunTest {
     RunSpec spec = spec("pruning: {method: magnitude, step: 15, ratio: 0.5}\n");
     Path out = dir.resolve("magnitude");
     List<PruneEvent> seen = new ArrayList<>();
-    TrainingRun.Result result = TrainingRun.run(spec, out, Device.cpu(), new TrainingListener() {
-      @Override
-      public void onMetrics(MetricRecord record) {}
+    TrainingRun.Result result =
+        TrainingRun.run(
+            spec,
+            out,
+            Device.cpu(),
+            new TrainingListener() {
+              @Override
+              public void onMetrics(MetricRecord record) {}
 
-      @Override
-      public void onPrune(PruneEvent event) {
-        seen.add(event);
-      }
-    });
+              @Override
+              public void onPrune(PruneEvent event) {
+                seen.add(event);
+              }
+            });
     assertThat(result.pruneSteps()).containsExactly(15L);
     List<PruneEvent> events = events(out);
     assertThat(events).hasSize(1).isEqualTo(seen);
@@ -82,16 +91,22 @@ class PruningRunTest {
     assertThat(e.getCheckpointAfter()).isEqualTo("ckpt-0000000015-prune.safetensors");
 
     // The scores are the L1 norms of each neuron's slices in the checkpoint before the event, read
-    // back from the file: neuron j of layer l owns column j of w<l>, entry j of b<l> and row j of w<l+1>.
+    // back from the file: neuron j of layer l owns column j of w<l>, entry j of b<l> and row j of
+    // w<l+1>.
     Checkpoint before = checkpoint(out.resolve("checkpoints").resolve(e.getCheckpointBefore()));
     for (int s = 0; s < 24; s++) {
       int layer = s / 12;
       int j = s % 12;
-      double l1 = l1(before, "w" + layer, 1, j) + Math.abs(before.weights().get("b" + layer).floats()[j])
-          + l1(before, "w" + (layer + 1), 0, j);
-      assertThat(e.getScores().get(s)).as(e.getStructureIds().get(s)).isCloseTo(l1, org.assertj.core.api.Assertions.within(1e-9 * l1));
+      double l1 =
+          l1(before, "w" + layer, 1, j)
+              + Math.abs(before.weights().get("b" + layer).floats()[j])
+              + l1(before, "w" + (layer + 1), 0, j);
+      assertThat(e.getScores().get(s))
+          .as(e.getStructureIds().get(s))
+          .isCloseTo(l1, org.assertj.core.api.Assertions.within(1e-9 * l1));
     }
-    // Kept: the 12 largest, with at least one per layer (protection), as the masks after the event say.
+    // Kept: the 12 largest, with at least one per layer (protection), as the masks after the event
+    // say.
     Checkpoint after = checkpoint(out.resolve("checkpoints").resolve(e.getCheckpointAfter()));
     for (int s = 0; s < 24; s++) {
       boolean kept = after.masks().get("layer" + s / 12).floats()[s % 12] != 0f;
@@ -99,7 +114,8 @@ class PruningRunTest {
       double score = e.getScores().get(s);
       long larger = e.getScores().stream().filter(v -> v > score).count();
       int layer = s / 12;
-      boolean bestOfLayer = e.getScores().subList(layer * 12, layer * 12 + 12).stream().allMatch(v -> v <= score);
+      boolean bestOfLayer =
+          e.getScores().subList(layer * 12, layer * 12 + 12).stream().allMatch(v -> v <= score);
       if (larger >= 12 && !bestOfLayer) {
         assertThat(kept).as("neuron %d with %d larger scores", s, larger).isFalse();
       }
@@ -109,23 +125,33 @@ class PruningRunTest {
     }
     assertThat(before.masks().get("layer0").floats()).containsOnly(1f);
     // Training went on from the pruned model: the final checkpoint keeps exactly those neurons.
-    Checkpoint last = new CheckpointStore(out.resolve("checkpoints"), RetentionPolicy.keepAll()).latestValid().orElseThrow();
+    Checkpoint last =
+        new CheckpointStore(out.resolve("checkpoints"), RetentionPolicy.keepAll())
+            .latestValid()
+            .orElseThrow();
     assertThat(last.step()).isEqualTo(60);
     assertThat(last.masks().get("layer0").floats()).isEqualTo(after.masks().get("layer0").floats());
-    assertThat(result.metrics().get(result.metrics().size() - 1).keptParameters()).isEqualTo(e.getKeptParametersAfter());
+    assertThat(result.metrics().get(result.metrics().size() - 1).keptParameters())
+        .isEqualTo(e.getKeptParametersAfter());
   }
 
   @Test
-  void aRunKilledBetweenTheCheckpointsAroundAnEventRedoesItAsTheUninterruptedRunDid() throws Exception {
-    RunSpec spec = spec("pruning: {method: random, schedule: iterative, every_epochs: 1, fraction: 0.25,"
-        + " final_ratio: 0.5}\n");
+  void aRunKilledBetweenTheCheckpointsAroundAnEventRedoesItAsTheUninterruptedRunDid()
+      throws Exception {
+    RunSpec spec =
+        spec(
+            "pruning: {method: random, schedule: iterative, every_epochs: 1, fraction: 0.25,"
+                + " final_ratio: 0.5}\n");
     Path whole = dir.resolve("iterative-whole");
     TrainingRun.Result uninterrupted = TrainingRun.run(spec, whole, Device.cpu(), r -> {});
     // 20 steps per epoch: events after epochs 1, 2 and 3 (24 -> 18 -> 14 -> 12 kept).
     assertThat(uninterrupted.pruneSteps()).containsExactly(20L, 40L, 60L);
     assertThat(events(whole)).extracting(PruneEvent::getTargetKept).containsExactly(18, 14, 12);
-    assertThat(events(whole)).allSatisfy(e ->
-        assertThat(e.getKeptAfter().stream().filter(k -> k).count()).isEqualTo(e.getTargetKept()));
+    assertThat(events(whole))
+        .allSatisfy(
+            e ->
+                assertThat(e.getKeptAfter().stream().filter(k -> k).count())
+                    .isEqualTo(e.getTargetKept()));
 
     // Killed after writing the checkpoint before the step-40 event: nothing after it exists.
     Path killed = dir.resolve("iterative-killed");
@@ -143,7 +169,8 @@ class PruningRunTest {
     TrainingRun.Result resumed = TrainingRun.run(spec, killed, Device.cpu(), r -> {});
     assertThat(resumed.resumedFromStep()).isEqualTo(40);
     assertThat(resumed.pruneSteps()).containsExactly(20L, 40L, 60L);
-    assertThat(resumed.metrics()).extracting(MetricRecord::evalLoss)
+    assertThat(resumed.metrics())
+        .extracting(MetricRecord::evalLoss)
         .isEqualTo(uninterrupted.metrics().stream().map(MetricRecord::evalLoss).toList());
     List<PruneEvent> redone = events(killed);
     List<PruneEvent> original = events(whole);
@@ -157,7 +184,8 @@ class PruningRunTest {
 
   @Test
   void lotteryTicketRewindsTheWeightsToTheRewindPointAndKeepsTheMasks() {
-    RunSpec spec = spec("pruning: {method: lth, step: 30, ratio: 0.5, options: {rewind_fraction: 0.1}}\n");
+    RunSpec spec =
+        spec("pruning: {method: lth, step: 30, ratio: 0.5, options: {rewind_fraction: 0.1}}\n");
     Path out = dir.resolve("lth");
     TrainingRun.Result result = TrainingRun.run(spec, out, Device.cpu(), r -> {});
     assertThat(result.pruneSteps()).containsExactly(30L);
@@ -169,8 +197,12 @@ class PruningRunTest {
     Checkpoint after = checkpoint(out.resolve("checkpoints").resolve(e.getCheckpointAfter()));
     assertThat(after.step()).isEqualTo(30);
     for (String name : List.of("w0", "b0", "w1", "b1", "w2", "b2")) {
-      assertThat(after.weights().get(name).floats()).as(name).isEqualTo(rewind.weights().get(name).floats());
-      assertThat(after.weights().get(name).floats()).as(name).isNotEqualTo(before.weights().get(name).floats());
+      assertThat(after.weights().get(name).floats())
+          .as(name)
+          .isEqualTo(rewind.weights().get(name).floats());
+      assertThat(after.weights().get(name).floats())
+          .as(name)
+          .isNotEqualTo(before.weights().get(name).floats());
     }
     assertThat(after.masks().get("layer0").floats()).contains(0f);
     assertThat(rewind.masks().get("layer0").floats()).containsOnly(1f);
@@ -180,26 +212,57 @@ class PruningRunTest {
   void aScheduleThatProtectionCannotMeetIsRefusedBeforeAnythingIsWritten() {
     Path out = dir.resolve("refused");
     // 24 neurons in 2 layers; 0.95 keeps 2, but min_per_layer 3 keeps 6.
-    assertThatThrownBy(() -> TrainingRun.run(spec("pruning: {method: magnitude, step: 10, ratio: 0.95, min_per_layer: 3}\n"),
-        out, Device.cpu(), r -> {}))
+    assertThatThrownBy(
+            () ->
+                TrainingRun.run(
+                    spec("pruning: {method: magnitude, step: 10, ratio: 0.95, min_per_layer: 3}\n"),
+                    out,
+                    Device.cpu(),
+                    r -> {}))
         .isInstanceOf(BadInputException.class)
-        .hasMessageContaining("keeps 2 of 24 neurons in the end, but min_per_layer 3 keeps 6 (2 layers)");
+        .hasMessageContaining(
+            "keeps 2 of 24 neurons in the end, but min_per_layer 3 keeps 6 (2 layers)");
     // Per layer, each layer of 12 keeps 12 - floor(0.95 * 12) = 1, below min_per_layer 3.
-    assertThatThrownBy(() -> TrainingRun.run(spec("pruning: {method: magnitude, step: 10, ratio: 0.95, min_per_layer: 3,"
-        + " allocation: per-layer}\n"), out, Device.cpu(), r -> {}))
+    assertThatThrownBy(
+            () ->
+                TrainingRun.run(
+                    spec(
+                        "pruning: {method: magnitude, step: 10, ratio: 0.95, min_per_layer: 3,"
+                            + " allocation: per-layer}\n"),
+                    out,
+                    Device.cpu(),
+                    r -> {}))
         .isInstanceOf(BadInputException.class)
-        .hasMessageContaining("(allocation per-layer) keeps 1 of the 12 neurons of layer 0 in the end, but min_per_layer"
-            + " is 3");
+        .hasMessageContaining(
+            "(allocation per-layer) keeps 1 of the 12 neurons of layer 0 in the end, but min_per_layer"
+                + " is 3");
     assertThat(out.resolve("run.json")).doesNotExist();
-    assertThatThrownBy(() -> TrainingRun.run(spec("pruning: {method: lth, step: 2, ratio: 0.5}\n"), out, Device.cpu(),
-        r -> {})).isInstanceOf(BadInputException.class)
-        .hasMessageContaining("lth rewinds to step 3 (rewind_fraction 0.05) but the schedule first prunes at step 2");
-    assertThatThrownBy(() -> TrainingRun.run(spec("pruning: {method: lth, step: 0, ratio: 0.5}\n"), out, Device.cpu(),
-        r -> {})).isInstanceOf(BadInputException.class)
-        .hasMessageContaining("lth rewinds to step 3 (rewind_fraction 0.05) but the schedule first prunes at step 0");
+    assertThatThrownBy(
+            () ->
+                TrainingRun.run(
+                    spec("pruning: {method: lth, step: 2, ratio: 0.5}\n"),
+                    out,
+                    Device.cpu(),
+                    r -> {}))
+        .isInstanceOf(BadInputException.class)
+        .hasMessageContaining(
+            "lth rewinds to step 3 (rewind_fraction 0.05) but the schedule first prunes at step 2");
+    assertThatThrownBy(
+            () ->
+                TrainingRun.run(
+                    spec("pruning: {method: lth, step: 0, ratio: 0.5}\n"),
+                    out,
+                    Device.cpu(),
+                    r -> {}))
+        .isInstanceOf(BadInputException.class)
+        .hasMessageContaining(
+            "lth rewinds to step 3 (rewind_fraction 0.05) but the schedule first prunes at step 0");
   }
 
-  /** Σ |w| over column {@code index} ({@code axis} 1) or row {@code index} ({@code axis} 0) of matrix {@code name}. */
+  /**
+   * Σ |w| over column {@code index} ({@code axis} 1) or row {@code index} ({@code axis} 0) of
+   * matrix {@code name}.
+   */
   private static double l1(Checkpoint c, String name, int axis, int index) {
     float[] w = c.weights().get(name).floats();
     long[] shape = c.weights().get(name).shape();

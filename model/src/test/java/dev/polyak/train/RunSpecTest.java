@@ -28,7 +28,8 @@ class RunSpecTest {
     assertThat(bert.trainSplit()).isEqualTo("train");
     assertThat(bert.evalSplit()).isEqualTo("valid");
 
-    RunSpec mlp = RunSpec.parse("model: mlp\ndata: /data/cifar\nsteps: 400\nlearning_rate: 0.05\n", BASE);
+    RunSpec mlp =
+        RunSpec.parse("model: mlp\ndata: /data/cifar\nsteps: 400\nlearning_rate: 0.05\n", BASE);
     TrainingConfig c = mlp.training();
     assertThat(c.optimizer()).isEqualTo(TrainingConfig.OptimizerKind.SGD);
     assertThat(c.momentum()).isEqualTo(0.9);
@@ -54,19 +55,33 @@ class RunSpecTest {
   @Test
   void wrongValuesNameTheFieldAndWhatIsAllowed() {
     assertThatThrownBy(() -> RunSpec.parse("model: bert-tiny\ndata: x\nsteps: ten\n", BASE))
-        .hasMessageContaining("line 3").hasMessageContaining("steps");
+        .hasMessageContaining("line 3")
+        .hasMessageContaining("steps");
     assertThatThrownBy(() -> RunSpec.parse("model: bert-huge\ndata: x\nsteps: 10\n", BASE))
-        .hasMessageContaining("unknown model 'bert-huge'").hasMessageContaining("bert-small");
-    assertThatThrownBy(() -> RunSpec.parse("model: mlp\ndata: x\nsteps: 10\noptimizer: lion\n", BASE))
+        .hasMessageContaining("unknown model 'bert-huge'")
+        .hasMessageContaining("bert-small");
+    assertThatThrownBy(
+            () -> RunSpec.parse("model: mlp\ndata: x\nsteps: 10\noptimizer: lion\n", BASE))
         .hasMessageContaining("optimizer must be one of adamw, sgd, got 'lion'");
-    assertThatThrownBy(() -> RunSpec.parse("model: mlp\ndata: x\nsteps: 10\nmodel_options: {heads: 2}\n", BASE))
+    assertThatThrownBy(
+            () ->
+                RunSpec.parse("model: mlp\ndata: x\nsteps: 10\nmodel_options: {heads: 2}\n", BASE))
         .hasMessageContaining("'heads' is not an option of mlp models; allowed: hidden, layers");
     assertThatThrownBy(() -> RunSpec.parse("model: mlp\ndata: x\n", BASE))
         .hasMessageContaining("steps");
-    assertThatThrownBy(() -> RunSpec.parse("model: mlp\ndata: x\nsteps: 100\neval_every: 30\ncheckpoint_every: 50\n", BASE))
-        .hasMessageContaining("checkpoint_every must be a positive multiple of eval_every (30), got 50");
-    assertThatThrownBy(() -> RunSpec.parse("model: mlp\ndata: x\nsteps: 100\neval_every: 10\nkeep_every: 25\n", BASE))
-        .hasMessageContaining("keep_every must be 0 (none) or a positive multiple of checkpoint_every (10), got 25");
+    assertThatThrownBy(
+            () ->
+                RunSpec.parse(
+                    "model: mlp\ndata: x\nsteps: 100\neval_every: 30\ncheckpoint_every: 50\n",
+                    BASE))
+        .hasMessageContaining(
+            "checkpoint_every must be a positive multiple of eval_every (30), got 50");
+    assertThatThrownBy(
+            () ->
+                RunSpec.parse(
+                    "model: mlp\ndata: x\nsteps: 100\neval_every: 10\nkeep_every: 25\n", BASE))
+        .hasMessageContaining(
+            "keep_every must be 0 (none) or a positive multiple of checkpoint_every (10), got 25");
     assertThatThrownBy(() -> RunSpec.parse("model: mlp\ndata: x\nsteps: 0\n", BASE))
         .hasMessageContaining("steps must be at least 1");
     assertThatThrownBy(() -> RunSpec.parse("", BASE)).hasMessageContaining("empty");
@@ -77,35 +92,81 @@ class RunSpecTest {
     String base = "model: bert-tiny\ndata: x\nsteps: 1000\n";
     RunSpec dense = RunSpec.parse(base, BASE);
     assertThat(dense.pruning().prunes()).isFalse();
-    assertThat(RunSpec.parse(base + "pruning: {method: dense}\n", BASE).runId()).isEqualTo(dense.runId());
-    RunSpec gate = RunSpec.parse(base + "pruning: {method: magnitude, step: 100, ratio: 0.5}\n", BASE);
+    assertThat(RunSpec.parse(base + "pruning: {method: dense}\n", BASE).runId())
+        .isEqualTo(dense.runId());
+    RunSpec gate =
+        RunSpec.parse(base + "pruning: {method: magnitude, step: 100, ratio: 0.5}\n", BASE);
     assertThat(gate.pruning().scope()).containsExactly(dev.polyak.nn.Structure.Kind.HEAD);
-    assertThat(gate.pruning().schedule()).isEqualTo(new dev.polyak.prune.PruningSchedule.OneShot(100, 0.5));
-    assertThat(gate.runId()).isNotEqualTo(dense.runId())
-        .isNotEqualTo(RunSpec.parse(base + "pruning: {method: magnitude, step: 100, ratio: 0.25}\n", BASE).runId())
-        .isNotEqualTo(RunSpec.parse(base + "pruning: {method: random, step: 100, ratio: 0.5}\n", BASE).runId());
-    assertThat(RunSpec.parse("model: switch-tiny\ndata: x\nsteps: 10\npruning: {method: random, step: 5, ratio: 0.5}\n",
-        BASE).pruning().scope()).containsExactly(dev.polyak.nn.Structure.Kind.EXPERT);
-    assertThat(RunSpec.parse("model: switch-tiny\ndata: x\nsteps: 10\npruning: {method: random, step: 5, ratio: 0.5,"
-        + " scope: [heads, experts]}\n", BASE).pruning().scope()).hasSize(2);
+    assertThat(gate.pruning().schedule())
+        .isEqualTo(new dev.polyak.prune.PruningSchedule.OneShot(100, 0.5));
+    assertThat(gate.runId())
+        .isNotEqualTo(dense.runId())
+        .isNotEqualTo(
+            RunSpec.parse(base + "pruning: {method: magnitude, step: 100, ratio: 0.25}\n", BASE)
+                .runId())
+        .isNotEqualTo(
+            RunSpec.parse(base + "pruning: {method: random, step: 100, ratio: 0.5}\n", BASE)
+                .runId());
+    assertThat(
+            RunSpec.parse(
+                    "model: switch-tiny\ndata: x\nsteps: 10\npruning: {method: random, step: 5, ratio: 0.5}\n",
+                    BASE)
+                .pruning()
+                .scope())
+        .containsExactly(dev.polyak.nn.Structure.Kind.EXPERT);
+    assertThat(
+            RunSpec.parse(
+                    "model: switch-tiny\ndata: x\nsteps: 10\npruning: {method: random, step: 5, ratio: 0.5,"
+                        + " scope: [heads, experts]}\n",
+                    BASE)
+                .pruning()
+                .scope())
+        .hasSize(2);
 
-    assertThatThrownBy(() -> RunSpec.parse(base + "pruning: {method: prune-all, step: 1, ratio: 0.5}\n", BASE))
-        .hasMessageContaining("pruning.method must be one of dense, random, magnitude, lth").hasMessageContaining("'prune-all'");
-    assertThatThrownBy(() -> RunSpec.parse(base + "pruning: {method: random, step: 1, ratio: 0.5, sceduel: x}\n", BASE))
-        .hasMessageContaining("line 4").hasMessageContaining("unknown key 'sceduel'").hasMessageContaining("schedule");
-    assertThatThrownBy(() -> RunSpec.parse(base + "pruning: {method: random, schedule: linear, step: 1, ratio: 0.5}\n",
-        BASE)).hasMessageContaining("pruning.step does not belong to a linear schedule, which takes start_epoch, end_epoch,"
-        + " final_ratio");
+    assertThatThrownBy(
+            () -> RunSpec.parse(base + "pruning: {method: prune-all, step: 1, ratio: 0.5}\n", BASE))
+        .hasMessageContaining("pruning.method must be one of dense, random, magnitude, lth")
+        .hasMessageContaining("'prune-all'");
+    assertThatThrownBy(
+            () ->
+                RunSpec.parse(
+                    base + "pruning: {method: random, step: 1, ratio: 0.5, sceduel: x}\n", BASE))
+        .hasMessageContaining("line 4")
+        .hasMessageContaining("unknown key 'sceduel'")
+        .hasMessageContaining("schedule");
+    assertThatThrownBy(
+            () ->
+                RunSpec.parse(
+                    base + "pruning: {method: random, schedule: linear, step: 1, ratio: 0.5}\n",
+                    BASE))
+        .hasMessageContaining(
+            "pruning.step does not belong to a linear schedule, which takes start_epoch, end_epoch,"
+                + " final_ratio");
     assertThatThrownBy(() -> RunSpec.parse(base + "pruning: {method: random, step: 1}\n", BASE))
         .hasMessageContaining("a one-shot schedule needs pruning.ratio");
-    assertThatThrownBy(() -> RunSpec.parse(base + "pruning: {method: random, step: 1, ratio: 1.5}\n", BASE))
+    assertThatThrownBy(
+            () -> RunSpec.parse(base + "pruning: {method: random, step: 1, ratio: 1.5}\n", BASE))
         .hasMessageContaining("a pruning ratio must be in [0, 1], got 1.5");
-    assertThatThrownBy(() -> RunSpec.parse(base + "pruning: {method: random, step: 1, ratio: 0.5, scope: [layers]}\n",
-        BASE)).hasMessageContaining("pruning.scope: unknown structure kind 'layers'; allowed: neurons, heads, experts, filters");
-    assertThatThrownBy(() -> RunSpec.parse(base + "pruning: {method: lth, step: 1, ratio: 0.5, options: {rewind: 1}}\n",
-        BASE)).hasMessageContaining("pruning.options.rewind is not an option of lth; allowed: rewind_fraction");
-    assertThatThrownBy(() -> RunSpec.parse(base + "pruning: {method: random, step: 1, ratio: 0.5, options: {a: 1}}\n",
-        BASE)).hasMessageContaining("pruning.options.a is not an option of random, which takes none");
+    assertThatThrownBy(
+            () ->
+                RunSpec.parse(
+                    base + "pruning: {method: random, step: 1, ratio: 0.5, scope: [layers]}\n",
+                    BASE))
+        .hasMessageContaining(
+            "pruning.scope: unknown structure kind 'layers'; allowed: neurons, heads, experts, filters");
+    assertThatThrownBy(
+            () ->
+                RunSpec.parse(
+                    base + "pruning: {method: lth, step: 1, ratio: 0.5, options: {rewind: 1}}\n",
+                    BASE))
+        .hasMessageContaining(
+            "pruning.options.rewind is not an option of lth; allowed: rewind_fraction");
+    assertThatThrownBy(
+            () ->
+                RunSpec.parse(
+                    base + "pruning: {method: random, step: 1, ratio: 0.5, options: {a: 1}}\n",
+                    BASE))
+        .hasMessageContaining("pruning.options.a is not an option of random, which takes none");
   }
 
   @Test
@@ -120,14 +181,17 @@ class RunSpecTest {
     assertThat(refusedKey(run + "model_options: {heads: 2}\n")).isEqualTo("model_options.heads");
     assertThat(refusedKey(run.replace("mlp", "bert-huge"))).isEqualTo("model");
     assertThat(refusedKey(pruned + "  ratio: 1.5\n")).isEqualTo("pruning.ratio");
-    assertThat(refusedKey(pruned.replace("step: 1", "step: bad") + "  ratio: 0.5\n")).isEqualTo("pruning.step");
+    assertThat(refusedKey(pruned.replace("step: 1", "step: bad") + "  ratio: 0.5\n"))
+        .isEqualTo("pruning.step");
     assertThat(refusedKey(pruned + "  zz: 1\n")).isEqualTo("pruning.zz");
     assertThat(refusedKey(pruned)).isEqualTo("pruning.ratio");
     assertThat(refusedKey(pruned + "  ratio: 0.5\n  schedule: linear\n")).isEqualTo("pruning.step");
-    assertThat(refusedKey(pruned + "  ratio: 0.5\n  options: {alpha: -1}\n")).isEqualTo("pruning.options.alpha");
+    assertThat(refusedKey(pruned + "  ratio: 0.5\n  options: {alpha: -1}\n"))
+        .isEqualTo("pruning.options.alpha");
     assertThat(refusedKey(pruned + "  ratio: 0.5\n  options: {gate_width: 2.5}\n"))
         .isEqualTo("pruning.options.gate_width");
-    assertThat(refusedKey(pruned + "  ratio: 0.5\n  options: {beta: 1}\n")).isEqualTo("pruning.options.beta");
+    assertThat(refusedKey(pruned + "  ratio: 0.5\n  options: {beta: 1}\n"))
+        .isEqualTo("pruning.options.beta");
   }
 
   private static String refusedKey(String yaml) {
@@ -142,25 +206,44 @@ class RunSpecTest {
   @Test
   void aMissingOrBrokenFileNamesTheFile(@TempDir Path dir) throws Exception {
     Path missing = dir.resolve("nope.yaml");
-    assertThatThrownBy(() -> RunSpec.load(missing)).isInstanceOf(BadInputException.class)
-        .hasMessageContaining(missing.toString()).hasMessageContaining("no such run file");
+    assertThatThrownBy(() -> RunSpec.load(missing))
+        .isInstanceOf(BadInputException.class)
+        .hasMessageContaining(missing.toString())
+        .hasMessageContaining("no such run file");
     Path broken = Files.writeString(dir.resolve("run.yaml"), "model: [mlp\n");
-    assertThatThrownBy(() -> RunSpec.load(broken)).isInstanceOf(BadInputException.class)
-        .hasMessageContaining(broken.toString()).hasMessageContaining("line");
+    assertThatThrownBy(() -> RunSpec.load(broken))
+        .isInstanceOf(BadInputException.class)
+        .hasMessageContaining(broken.toString())
+        .hasMessageContaining("line");
   }
 
   @Test
   void theRunIdDependsOnWhatDecidesTheTrajectoryOnly() {
-    RunSpec a = RunSpec.parse("model: mlp\ndata: a\nsteps: 100\nseed: 4\nmodel_options: {hidden: 32, layers: 1}\n", BASE);
-    RunSpec reordered = RunSpec.parse("seed: 4\nmodel_options: {layers: 1, hidden: 32}\nsteps: 100\ndata: elsewhere\nmodel: mlp\n", Path.of("/x"));
-    RunSpec explicitDefaults = RunSpec.parse("model: mlp\ndata: a\nsteps: 100\nseed: 4\nmodel_options: {hidden: 32, layers: 1}\n"
-        + "optimizer: sgd\nmomentum: 0.9\nschedule: step\n", BASE);
-    RunSpec otherSeed = RunSpec.parse("model: mlp\ndata: a\nsteps: 100\nseed: 5\nmodel_options: {hidden: 32, layers: 1}\n", BASE);
+    RunSpec a =
+        RunSpec.parse(
+            "model: mlp\ndata: a\nsteps: 100\nseed: 4\nmodel_options: {hidden: 32, layers: 1}\n",
+            BASE);
+    RunSpec reordered =
+        RunSpec.parse(
+            "seed: 4\nmodel_options: {layers: 1, hidden: 32}\nsteps: 100\ndata: elsewhere\nmodel: mlp\n",
+            Path.of("/x"));
+    RunSpec explicitDefaults =
+        RunSpec.parse(
+            "model: mlp\ndata: a\nsteps: 100\nseed: 4\nmodel_options: {hidden: 32, layers: 1}\n"
+                + "optimizer: sgd\nmomentum: 0.9\nschedule: step\n",
+            BASE);
+    RunSpec otherSeed =
+        RunSpec.parse(
+            "model: mlp\ndata: a\nsteps: 100\nseed: 5\nmodel_options: {hidden: 32, layers: 1}\n",
+            BASE);
     assertThat(reordered.runId()).isEqualTo(a.runId());
     assertThat(explicitDefaults.runId()).isEqualTo(a.runId());
     assertThat(otherSeed.runId()).isNotEqualTo(a.runId());
-    RunSpec keepingMore = RunSpec.parse("model: mlp\ndata: a\nsteps: 100\nseed: 4\nmodel_options: {hidden: 32, layers: 1}\n"
-        + "keep_last: 1\nkeep_every: 50\n", BASE);
+    RunSpec keepingMore =
+        RunSpec.parse(
+            "model: mlp\ndata: a\nsteps: 100\nseed: 4\nmodel_options: {hidden: 32, layers: 1}\n"
+                + "keep_last: 1\nkeep_every: 50\n",
+            BASE);
     assertThat(keepingMore.keepEvery()).isEqualTo(50);
     assertThat(keepingMore.runId()).isEqualTo(a.runId());
     assertThat(a.runId()).matches("[0-9a-f]{16}");
@@ -172,7 +255,8 @@ class RunSpecTest {
 
   private static byte[] sha256(String text) {
     try {
-      return java.security.MessageDigest.getInstance("SHA-256").digest(text.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+      return java.security.MessageDigest.getInstance("SHA-256")
+          .digest(text.getBytes(java.nio.charset.StandardCharsets.UTF_8));
     } catch (java.security.NoSuchAlgorithmException e) {
       throw new AssertionError(e);
     }
@@ -186,16 +270,25 @@ class RunSpecTest {
    */
   @Test
   void aPrunedRunsSavedSpecReadsBackAsTheSameRun() {
-    for (String block : new String[] {
-        "{method: magnitude, step: 10, ratio: 0.5, min_per_layer: 1}",
-        "{method: pl-gate, schedule: linear, start_epoch: 0, end_epoch: 2, final_ratio: 0.5, options: {alpha: 0.5}}",
-        "{method: random, schedule: iterative, every_epochs: 1, fraction: 0.2, final_ratio: 0.6, scope: [neurons]}",
-        // no options block: the default kernel must be in the saved spec as in the run id
-        "{method: pl-gate, step: 10, ratio: 0.5}",
-        "{method: kappa-rank, step: 10, ratio: 0.5}"}) {
-      RunSpec spec = RunSpec.parse("model: mlp\ndata: /shards\nsteps: 40\neval_every: 10\npruning: " + block + "\n", null);
-      String saved = "{\"run_id\": \"" + spec.runId() + "\", \"spec\": " + spec.canonicalJson()
-          + ", \"data\": \"/shards\", \"checkpoint_every\": 10, \"keep_last\": 3}";
+    for (String block :
+        new String[] {
+          "{method: magnitude, step: 10, ratio: 0.5, min_per_layer: 1}",
+          "{method: pl-gate, schedule: linear, start_epoch: 0, end_epoch: 2, final_ratio: 0.5, options: {alpha: 0.5}}",
+          "{method: random, schedule: iterative, every_epochs: 1, fraction: 0.2, final_ratio: 0.6, scope: [neurons]}",
+          // no options block: the default kernel must be in the saved spec as in the run id
+          "{method: pl-gate, step: 10, ratio: 0.5}",
+          "{method: kappa-rank, step: 10, ratio: 0.5}"
+        }) {
+      RunSpec spec =
+          RunSpec.parse(
+              "model: mlp\ndata: /shards\nsteps: 40\neval_every: 10\npruning: " + block + "\n",
+              null);
+      String saved =
+          "{\"run_id\": \""
+              + spec.runId()
+              + "\", \"spec\": "
+              + spec.canonicalJson()
+              + ", \"data\": \"/shards\", \"checkpoint_every\": 10, \"keep_last\": 3}";
       RunSpec restored = SavedRun.specOf(saved, Path.of("ckpt.safetensors"), null);
       assertThat(restored.runId()).as(block).isEqualTo(spec.runId());
       assertThat(restored.pruning()).as(block).isEqualTo(spec.pruning());
@@ -209,33 +302,63 @@ class RunSpecTest {
   void theAllocationDefaultsByScopeIsInTheRunIdUnlessGlobalAndReadsBackFromASavedSpec() {
     String vgg = "model: vgg16\ndata: /shards\nsteps: 40\neval_every: 10\npruning: ";
     RunSpec perLayer = RunSpec.parse(vgg + "{method: fpgm, step: 0, ratio: 0.5}\n", null);
-    RunSpec global = RunSpec.parse(vgg + "{method: fpgm, step: 0, ratio: 0.5, allocation: global}\n", null);
+    RunSpec global =
+        RunSpec.parse(vgg + "{method: fpgm, step: 0, ratio: 0.5, allocation: global}\n", null);
     RunSpec chip = RunSpec.parse(vgg + "{method: chip, step: 0, ratio: 0.5}\n", null);
     assertThat(perLayer.pruning().allocation()).isEqualTo(dev.polyak.prune.Allocation.PER_LAYER);
     assertThat(global.pruning().allocation()).isEqualTo(dev.polyak.prune.Allocation.GLOBAL);
     assertThat(chip.pruning().allocation()).isEqualTo(dev.polyak.prune.Allocation.CHIP_VGG16);
-    assertThat(RunSpec.parse("model: bert-tiny\ndata: x\nsteps: 9\npruning: {method: fpgm, step: 0, ratio: 0.5}\n", null)
-        .pruning().allocation()).isEqualTo(dev.polyak.prune.Allocation.GLOBAL);
+    assertThat(
+            RunSpec.parse(
+                    "model: bert-tiny\ndata: x\nsteps: 9\npruning: {method: fpgm, step: 0, ratio: 0.5}\n",
+                    null)
+                .pruning()
+                .allocation())
+        .isEqualTo(dev.polyak.prune.Allocation.GLOBAL);
     assertThat(perLayer.canonicalJson()).contains("\"allocation\":\"per-layer\"");
-    assertThat(global.canonicalJson()).doesNotContain("allocation"); // as every run before the key existed
+    assertThat(global.canonicalJson())
+        .doesNotContain("allocation"); // as every run before the key existed
     assertThat(perLayer.runId()).isNotEqualTo(global.runId());
     for (RunSpec spec : new RunSpec[] {perLayer, global, chip}) {
-      String saved = "{\"run_id\": \"" + spec.runId() + "\", \"spec\": " + spec.canonicalJson()
-          + ", \"data\": \"/shards\", \"checkpoint_every\": 10, \"keep_last\": 3}";
+      String saved =
+          "{\"run_id\": \""
+              + spec.runId()
+              + "\", \"spec\": "
+              + spec.canonicalJson()
+              + ", \"data\": \"/shards\", \"checkpoint_every\": 10, \"keep_last\": 3}";
       RunSpec restored = SavedRun.specOf(saved, Path.of("ckpt.safetensors"), null);
       assertThat(restored.pruning()).isEqualTo(spec.pruning());
       assertThat(restored.runId()).isEqualTo(spec.runId());
     }
 
-    assertThatThrownBy(() -> RunSpec.parse(vgg + "{method: fpgm, step: 0, ratio: 0.5, allocation: layer}\n", null))
-        .hasMessageContaining("pruning.allocation must be one of global, per-layer, chip-vgg16, got 'layer'");
-    assertThatThrownBy(() -> RunSpec.parse(vgg + "{method: chip, step: 0, ratio: 0.3, allocation: chip-vgg16}\n", null))
-        .hasMessageContaining("pruning.allocation chip-vgg16 is CHIP's table for VGG-16's filters at a final ratio of 0.5;"
-            + " got scope [filters] and final ratio 0.3");
-    assertThatThrownBy(() -> RunSpec.parse("model: bert-tiny\ndata: x\nsteps: 9\npruning: {method: chip, step: 0,"
-        + " ratio: 0.5}\n", null)).hasMessageContaining("pruning.scope: chip scores convolution filters by their feature"
-        + " maps, so its scope must be [filters], got [heads]");
-    assertThatThrownBy(() -> RunSpec.parse(vgg + "{method: fpgm, step: 0, ratio: 0.5, options: {criterion: median}}\n",
-        null)).hasMessageContaining("pruning.options.criterion must be one of norm, distance, mixed, got 'median'");
+    assertThatThrownBy(
+            () ->
+                RunSpec.parse(
+                    vgg + "{method: fpgm, step: 0, ratio: 0.5, allocation: layer}\n", null))
+        .hasMessageContaining(
+            "pruning.allocation must be one of global, per-layer, chip-vgg16, got 'layer'");
+    assertThatThrownBy(
+            () ->
+                RunSpec.parse(
+                    vgg + "{method: chip, step: 0, ratio: 0.3, allocation: chip-vgg16}\n", null))
+        .hasMessageContaining(
+            "pruning.allocation chip-vgg16 is CHIP's table for VGG-16's filters at a final ratio of 0.5;"
+                + " got scope [filters] and final ratio 0.3");
+    assertThatThrownBy(
+            () ->
+                RunSpec.parse(
+                    "model: bert-tiny\ndata: x\nsteps: 9\npruning: {method: chip, step: 0,"
+                        + " ratio: 0.5}\n",
+                    null))
+        .hasMessageContaining(
+            "pruning.scope: chip scores convolution filters by their feature"
+                + " maps, so its scope must be [filters], got [heads]");
+    assertThatThrownBy(
+            () ->
+                RunSpec.parse(
+                    vgg + "{method: fpgm, step: 0, ratio: 0.5, options: {criterion: median}}\n",
+                    null))
+        .hasMessageContaining(
+            "pruning.options.criterion must be one of norm, distance, mixed, got 'median'");
   }
 }

@@ -41,21 +41,25 @@ class StabilityTest {
     }
   }
 
-  private static final Supplier<Trainer> RESTORED = () -> {
-    Trainer trainer = ToyImages.mlpTrainer(CONFIG, data);
-    TrainerCheckpoints.restore(trainer, checkpoint);
-    return trainer;
-  };
+  private static final Supplier<Trainer> RESTORED =
+      () -> {
+        Trainer trainer = ToyImages.mlpTrainer(CONFIG, data);
+        TrainerCheckpoints.restore(trainer, checkpoint);
+        return trainer;
+      };
 
   @Test
   void noStepsGiveExactlyZero() {
     StabilityEstimate estimate = Stability.estimate(RESTORED, 0, 4, 11);
     assertThat(estimate.fromStep()).isEqualTo(10);
-    assertThat(estimate.samples()).hasSize(4).allSatisfy(s -> {
-      assertThat(s.difference()).isZero();
-      assertThat(s.lossLeftOut()).isEqualTo(s.lossTrainedOn());
-      assertThat(s.lossTrainedOn()).isPositive();
-    });
+    assertThat(estimate.samples())
+        .hasSize(4)
+        .allSatisfy(
+            s -> {
+              assertThat(s.difference()).isZero();
+              assertThat(s.lossLeftOut()).isEqualTo(s.lossTrainedOn());
+              assertThat(s.lossTrainedOn()).isPositive();
+            });
     assertThat(estimate.mean()).isZero();
     assertThat(estimate.standardError()).isZero();
   }
@@ -63,13 +67,21 @@ class StabilityTest {
   @Test
   void trainingWithAndWithoutASampleMovesItsLossApart() {
     StabilityEstimate estimate = Stability.estimate(RESTORED, 6, 4, 11);
-    estimate.samples().forEach(s -> System.out.printf("stability T=6: sample %d, L(w_S) %.6f, L(w_S\\i) %.6f, |diff| %.3e%n",
-        s.index(), s.lossTrainedOn(), s.lossLeftOut(), s.difference()));
-    System.out.printf("stability T=6: mean %.4e, standard error %.4e%n", estimate.mean(), estimate.standardError());
+    estimate
+        .samples()
+        .forEach(
+            s ->
+                System.out.printf(
+                    "stability T=6: sample %d, L(w_S) %.6f, L(w_S\\i) %.6f, |diff| %.3e%n",
+                    s.index(), s.lossTrainedOn(), s.lossLeftOut(), s.difference()));
+    System.out.printf(
+        "stability T=6: mean %.4e, standard error %.4e%n",
+        estimate.mean(), estimate.standardError());
     assertThat(estimate.samples()).allSatisfy(s -> assertThat(s.difference()).isPositive());
     assertThat(estimate.mean()).isPositive().isFinite();
     assertThat(estimate.standardError()).isPositive().isFinite();
-    double[] differences = estimate.samples().stream().mapToDouble(StabilityEstimate.Sample::difference).toArray();
+    double[] differences =
+        estimate.samples().stream().mapToDouble(StabilityEstimate.Sample::difference).toArray();
     assertThat(estimate.mean()).isEqualTo(Arrays.stream(differences).sum() / 4);
   }
 
@@ -124,7 +136,8 @@ class StabilityTest {
 
   @Test
   void twoEstimatesAreBitwiseIdentical() {
-    assertThat(Stability.estimate(RESTORED, 3, 3, 5)).isEqualTo(Stability.estimate(RESTORED, 3, 3, 5));
+    assertThat(Stability.estimate(RESTORED, 3, 3, 5))
+        .isEqualTo(Stability.estimate(RESTORED, 3, 3, 5));
   }
 
   /**

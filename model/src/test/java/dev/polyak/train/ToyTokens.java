@@ -3,7 +3,9 @@ package dev.polyak.train;
 import dev.polyak.data.read.TokenDataset;
 import java.util.SplittableRandom;
 
-/** Small random token rows (word ids only, no specials) for trainer tests that need no real text. */
+/**
+ * Small random token rows (word ids only, no specials) for trainer tests that need no real text.
+ */
 final class ToyTokens {
   private ToyTokens() {}
 

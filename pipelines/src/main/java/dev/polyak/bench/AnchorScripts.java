@@ -32,17 +32,21 @@ final class AnchorScripts {
    * The RESULT records of {@code script args...} with {@code threads} threads; empty, with the
    * reason printed, when the script fails or times out (10 minutes).
    */
-  static List<JsonNode> run(Path reference, int threads, PrintStream console, String... scriptAndArgs)
+  static List<JsonNode> run(
+      Path reference, int threads, PrintStream console, String... scriptAndArgs)
       throws IOException, InterruptedException {
     check(reference);
-    List<String> command = new ArrayList<>(List.of("bash", reference.resolve("run.sh").toString(),
-        threads == 1 ? "1" : "2p"));
+    List<String> command =
+        new ArrayList<>(
+            List.of("bash", reference.resolve("run.sh").toString(), threads == 1 ? "1" : "2p"));
     command.addAll(List.of(scriptAndArgs));
     Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
     List<JsonNode> results = new ArrayList<>();
     StringBuilder output = new StringBuilder();
     ObjectMapper json = new ObjectMapper();
-    try (BufferedReader lines = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
+    try (BufferedReader lines =
+        new BufferedReader(
+            new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
       for (String line = lines.readLine(); line != null; line = lines.readLine()) {
         output.append(line).append('\n');
         if (line.startsWith("RESULT ")) {
@@ -51,8 +55,11 @@ final class AnchorScripts {
       }
     }
     if (!process.waitFor(10, TimeUnit.MINUTES) || process.exitValue() != 0 || results.isEmpty()) {
-      console.printf("reference %s failed (exit %s): %s%n", String.join(" ", command),
-          process.isAlive() ? "timeout" : Integer.toString(process.exitValue()), output.toString().strip());
+      console.printf(
+          "reference %s failed (exit %s): %s%n",
+          String.join(" ", command),
+          process.isAlive() ? "timeout" : Integer.toString(process.exitValue()),
+          output.toString().strip());
       return List.of();
     }
     return results;

@@ -25,28 +25,46 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /** {@code polyak bench preprocess}: throughput and memory of WikiText preprocessing. */
-@Command(name = "bench",
-    description = {"Benchmarks that print figures.",
-        "Each measures one part of polyak on this machine; some compare with the PyTorch reference scripts."},
-    subcommands = {BenchCommand.Preprocess.class, BenchTrainCommand.class,
-        BenchDiagnoseCommand.class, BenchSweepCommand.class, BenchReportCommand.class, BenchCheckpointCommand.class})
+@Command(
+    name = "bench",
+    description = {
+      "Benchmarks that print figures.",
+      "Each measures one part of polyak on this machine; some compare with the PyTorch reference scripts."
+    },
+    subcommands = {
+      BenchCommand.Preprocess.class,
+      BenchTrainCommand.class,
+      BenchDiagnoseCommand.class,
+      BenchSweepCommand.class,
+      BenchReportCommand.class,
+      BenchCheckpointCommand.class
+    })
 public final class BenchCommand {
 
-  @Command(name = "preprocess",
+  @Command(
+      name = "preprocess",
       description = {
-          "Measure WikiText preprocessing throughput and peak heap.",
-          "WikiText preprocessing throughput (MB/s, tokens/s) and peak JVM heap, against a single-threaded plain-Java"
-              + " loop that only splits lines and maps tokens to ids (HashMap), measured in the same run.",
-          "The input (--size-mb of text) is made by repeating the files of --source, or a generated corpus."})
+        "Measure WikiText preprocessing throughput and peak heap.",
+        "WikiText preprocessing throughput (MB/s, tokens/s) and peak JVM heap, against a single-threaded plain-Java"
+            + " loop that only splits lines and maps tokens to ids (HashMap), measured in the same run.",
+        "The input (--size-mb of text) is made by repeating the files of --source, or a generated corpus."
+      })
   static final class Preprocess implements Callable<Integer> {
-    @Option(names = "--size-mb", defaultValue = "500", description = "Input size in MB (default ${DEFAULT-VALUE}).")
+    @Option(
+        names = "--size-mb",
+        defaultValue = "500",
+        description = "Input size in MB (default ${DEFAULT-VALUE}).")
     int sizeMb;
 
-    @Option(names = "--source",
-        description = "Folder of WikiText files to repeat (default: $POLYAK_DATA_DIR/wikitext-2 if it exists, else generated).")
+    @Option(
+        names = "--source",
+        description =
+            "Folder of WikiText files to repeat (default: $POLYAK_DATA_DIR/wikitext-2 if it exists, else generated).")
     Path source;
 
-    @Option(names = "--work", defaultValue = "${java.io.tmpdir}/polyak-bench",
+    @Option(
+        names = "--work",
+        defaultValue = "${java.io.tmpdir}/polyak-bench",
         description = "Work folder (default ${DEFAULT-VALUE}).")
     Path work;
 
@@ -62,14 +80,21 @@ public final class BenchCommand {
       String origin = prepareInput(file, target);
       long bytes = Files.size(file);
       console.printf("input: %s, %.1f MB (%s)%n", file, bytes / 1e6, origin);
-      console.printf("runner: %s, max heap %d MiB, %d cores%n", settings.describe(),
-          Runtime.getRuntime().maxMemory() >> 20, Runtime.getRuntime().availableProcessors());
+      console.printf(
+          "runner: %s, max heap %d MiB, %d cores%n",
+          settings.describe(),
+          Runtime.getRuntime().maxMemory() >> 20,
+          Runtime.getRuntime().availableProcessors());
 
       long[] baseline = baselineLoop(file); // warms the page cache for both measurements, too
       baseline = baselineLoop(file);
       double baselineSeconds = baseline[1] / 1e9;
-      console.printf("baseline (1 thread, split + HashMap ids): %.2f s, %.1f MB/s, %.2f M tokens/s, %d tokens%n",
-          baselineSeconds, bytes / 1e6 / baselineSeconds, baseline[0] / 1e6 / baselineSeconds, baseline[0]);
+      console.printf(
+          "baseline (1 thread, split + HashMap ids): %.2f s, %.1f MB/s, %.2f M tokens/s, %d tokens%n",
+          baselineSeconds,
+          bytes / 1e6 / baselineSeconds,
+          baseline[0] / 1e6 / baselineSeconds,
+          baseline[0]);
 
       Path out = work.resolve("shards");
       HeapPeaks.reset();
@@ -80,15 +105,20 @@ public final class BenchCommand {
       double seconds = (System.nanoTime() - start) / 1e9;
       long peakHeap = HeapPeaks.peakBytes();
       long tokens = tokens(out);
-      console.printf("polyak preprocess: %.2f s, %.1f MB/s, %.2f M tokens/s, %d tokens%n",
+      console.printf(
+          "polyak preprocess: %.2f s, %.1f MB/s, %.2f M tokens/s, %d tokens%n",
           seconds, bytes / 1e6 / seconds, tokens / 1e6 / seconds, tokens);
-      console.printf("peak JVM heap during the job: %d MiB (sum of the heap pools' peaks, an upper bound)%n", peakHeap >> 20);
+      console.printf(
+          "peak JVM heap during the job: %d MiB (sum of the heap pools' peaks, an upper bound)%n",
+          peakHeap >> 20);
       console.printf("time ratio polyak / baseline: %.2f%n", seconds / baselineSeconds);
       return 0;
     }
 
     private String prepareInput(Path file, long target) throws IOException {
-      if (Files.isRegularFile(file) && Files.size(file) >= target && Files.size(file) < target + 4_000_000L) {
+      if (Files.isRegularFile(file)
+          && Files.size(file) >= target
+          && Files.size(file) < target + 4_000_000L) {
         return "reused";
       }
       Files.createDirectories(file.getParent());
@@ -149,7 +179,8 @@ public final class BenchCommand {
 
     @SuppressWarnings("unchecked")
     private static long tokens(Path out) {
-      Map<String, Object> splits = (Map<String, Object>) Manifests.read(out.resolve("manifest.json")).get("splits");
+      Map<String, Object> splits =
+          (Map<String, Object>) Manifests.read(out.resolve("manifest.json")).get("splits");
       return ((Number) ((Map<String, Object>) splits.get("train")).get("tokens")).longValue();
     }
   }

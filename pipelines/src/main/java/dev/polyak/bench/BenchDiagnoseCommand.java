@@ -1,18 +1,16 @@
 package dev.polyak.bench;
 
-import dev.polyak.nn.EngineThreads;
-
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.polyak.data.read.TokenDataset;
-import dev.polyak.diag.Diagnostics;
 import dev.polyak.diag.DiagnosticsOptions;
 import dev.polyak.diag.HessianTrace;
 import dev.polyak.diag.JacobianKernels;
+import dev.polyak.diag.KernelKind;
 import dev.polyak.diag.ProbeObjective;
 import dev.polyak.diag.ProbeSet;
-import dev.polyak.diag.KernelKind;
 import dev.polyak.diag.Spectrum;
 import dev.polyak.nn.Bert;
+import dev.polyak.nn.EngineThreads;
 import dev.polyak.nn.Structure;
 import dev.polyak.train.MlmTrainer;
 import dev.polyak.train.TrainerDiagnostics;
@@ -33,74 +31,119 @@ import picocli.CommandLine.Option;
  * with --reference, the PyTorch scripts' figures right after; with --bert-base, the time and peak
  * memory of all 144 heads of bert-base with n = 128.
  */
-@Command(name = "diagnose",
+@Command(
+    name = "diagnose",
     description = {
-        "Measure what diagnostics cost on a small BERT.",
-        "Diagnostics cost on the reference's BERT (hidden 256, 4 layers, 4 heads, vocabulary 30,000, seq 128):"
-            + " the per-head NTK of all 16 heads for each of --kernels (n = 64 probes, 19 masked positions each, float64"
-            + " eigenvalues),"
-            + " a Hutchinson Hessian trace (10 probes, batch 16) and one training step, with 1 and 2 threads.",
-        "Prints the share of training time that diagnostics at a sweep's default cadence (every 10 %% of a run, and"
-            + " the checkpoints just before and after each pruning event) add to a run of --run-steps steps.",
-        "With --reference DIR, the PyTorch scripts ntk.py and hutchinson.py follow each figure, and the ratio.",
-        "With --bert-base, also all 144 heads of bert-base with n = 128 under --memory-mb, with the peak RSS."})
+      "Measure what diagnostics cost on a small BERT.",
+      "Diagnostics cost on the reference's BERT (hidden 256, 4 layers, 4 heads, vocabulary 30,000, seq 128):"
+          + " the per-head NTK of all 16 heads for each of --kernels (n = 64 probes, 19 masked positions each, float64"
+          + " eigenvalues),"
+          + " a Hutchinson Hessian trace (10 probes, batch 16) and one training step, with 1 and 2 threads.",
+      "Prints the share of training time that diagnostics at a sweep's default cadence (every 10 %% of a run, and"
+          + " the checkpoints just before and after each pruning event) add to a run of --run-steps steps.",
+      "With --reference DIR, the PyTorch scripts ntk.py and hutchinson.py follow each figure, and the ratio.",
+      "With --bert-base, also all 144 heads of bert-base with n = 128 under --memory-mb, with the peak RSS."
+    })
 final class BenchDiagnoseCommand implements Callable<Integer> {
   /** The vocabulary of the reference's ntk.py and hutchinson.py runs. */
   static final int VOCABULARY = 30_000;
 
-  @Option(names = "--threads", split = ",", defaultValue = "1,2",
+  @Option(
+      names = "--threads",
+      split = ",",
+      defaultValue = "1,2",
       description = "Intra-op thread counts to measure (default: ${DEFAULT-VALUE}).")
   List<Integer> threads;
 
-  @Option(names = "--repeats", defaultValue = "3", description = "Timed repetitions after one warm-up; the median"
-      + " is reported (default: ${DEFAULT-VALUE}, as the reference).")
+  @Option(
+      names = "--repeats",
+      defaultValue = "3",
+      description =
+          "Timed repetitions after one warm-up; the median"
+              + " is reported (default: ${DEFAULT-VALUE}, as the reference).")
   int repeats;
 
-  @Option(names = "--run-steps", defaultValue = "10000",
+  @Option(
+      names = "--run-steps",
+      defaultValue = "10000",
       description = "Run length for the overhead share (default: ${DEFAULT-VALUE}).")
   long runSteps;
 
-  @Option(names = "--pruning-events", split = ",", defaultValue = "1,4",
-      description = "Pruning events per run for the overhead share, one figure each (default: ${DEFAULT-VALUE}:"
-          + " one-shot, and an iterative schedule).")
+  @Option(
+      names = "--pruning-events",
+      split = ",",
+      defaultValue = "1,4",
+      description =
+          "Pruning events per run for the overhead share, one figure each (default: ${DEFAULT-VALUE}:"
+              + " one-shot, and an iterative schedule).")
   List<Integer> pruningEvents;
 
-  @Option(names = "--kernels", split = ",", defaultValue = "pntk,loss",
-      description = "Kernels whose per-head NTK is timed, side by side (default: ${DEFAULT-VALUE}: the default"
-          + " pseudo-NTK and the loss-gradient kernel polyak used before it).")
+  @Option(
+      names = "--kernels",
+      split = ",",
+      defaultValue = "pntk,loss",
+      description =
+          "Kernels whose per-head NTK is timed, side by side (default: ${DEFAULT-VALUE}: the default"
+              + " pseudo-NTK and the loss-gradient kernel polyak used before it).")
   List<String> kernels;
 
-  @Option(names = "--reference", description = "Folder of the PyTorch reference scripts (run.sh), e.g. ../shared/anchors.")
+  @Option(
+      names = "--reference",
+      description = "Folder of the PyTorch reference scripts (run.sh), e.g. ../shared/anchors.")
   Path reference;
 
-  @Option(names = "--bert-base", description = "Also measure all heads of bert-base with n = 128 (about 10 minutes).")
+  @Option(
+      names = "--bert-base",
+      description = "Also measure all heads of bert-base with n = 128 (about 10 minutes).")
   boolean bertBase;
 
-  @Option(names = "--memory-mb", defaultValue = "1024",
+  @Option(
+      names = "--memory-mb",
+      defaultValue = "1024",
       description = "Jacobian memory budget for --bert-base, MiB (default: ${DEFAULT-VALUE}).")
   long memoryMb;
 
   @Override
   public Integer call() throws Exception {
-    if (repeats < 1 || runSteps < 1 || pruningEvents.stream().anyMatch(e -> e < 0) || memoryMb < 1
+    if (repeats < 1
+        || runSteps < 1
+        || pruningEvents.stream().anyMatch(e -> e < 0)
+        || memoryMb < 1
         || threads.stream().anyMatch(n -> n < 1)) {
-      throw new IllegalArgumentException("--repeats, --run-steps, --memory-mb and --threads must be at least 1 and"
-          + " --pruning-events at least 0");
+      throw new IllegalArgumentException(
+          "--repeats, --run-steps, --memory-mb and --threads must be at least 1 and"
+              + " --pruning-events at least 0");
     }
     AnchorScripts.check(reference);
     List<KernelKind> kinds = kernels.stream().map(KernelKind::parse).toList();
     PrintStream console = System.out;
-    console.printf("machine: %d cores, Java %s, max heap %d MiB%n", Runtime.getRuntime().availableProcessors(),
-        System.getProperty("java.version"), Runtime.getRuntime().maxMemory() >> 20);
+    console.printf(
+        "machine: %d cores, Java %s, max heap %d MiB%n",
+        Runtime.getRuntime().availableProcessors(),
+        System.getProperty("java.version"),
+        Runtime.getRuntime().maxMemory() >> 20);
     Bert.Config config = new Bert.Config(VOCABULARY, 256, 4, 4, 1024, 128);
     for (int n : threads) {
       EngineThreads.set(n);
       TokenDataset data = BenchTrainCommand.randomTokens(VOCABULARY, 128, 512, 1);
-      TrainingConfig training = new TrainingConfig(0, 6, 16, TrainingConfig.OptimizerKind.ADAMW, 1e-4,
-          TrainingConfig.Schedule.CONSTANT, 0, 0.01, 0, 0, 6, 1);
+      TrainingConfig training =
+          new TrainingConfig(
+              0,
+              6,
+              16,
+              TrainingConfig.OptimizerKind.ADAMW,
+              1e-4,
+              TrainingConfig.Schedule.CONSTANT,
+              0,
+              0.01,
+              0,
+              0,
+              6,
+              1);
       try (MlmTrainer trainer = new MlmTrainer(config, training, data, data)) {
         long[] stamps = new long[7];
-        trainer.train(6, TrainingListener.onEachStep((step, loss) -> stamps[(int) step] = System.nanoTime()));
+        trainer.train(
+            6, TrainingListener.onEachStep((step, loss) -> stamps[(int) step] = System.nanoTime()));
         long[] steps = new long[4];
         for (int i = 0; i < 4; i++) {
           steps[i] = stamps[i + 3] - stamps[i + 2];
@@ -113,32 +156,51 @@ final class BenchDiagnoseCommand implements Callable<Integer> {
           ProbeObjective heads = trainer.probes(ProbeSet.select(0, data.size(), 64), kind);
           double seconds = median(() -> headSpectra(heads, JacobianKernels.DEFAULT_MEMORY_BUDGET));
           lossNtk = kind.equals(KernelKind.LOSS) ? seconds : lossNtk;
-          console.printf("%d thread(s): NTK (%s kernel) of all 16 heads, n = 64: %.2f s%n", n, kind, seconds);
+          console.printf(
+              "%d thread(s): NTK (%s kernel) of all 16 heads, n = 64: %.2f s%n", n, kind, seconds);
         }
         double ntk = lossNtk;
         ProbeObjective batch = trainer.probes(ProbeSet.select(1, data.size(), 16), KernelKind.LOSS);
         double[] trace = new double[1];
-        double hutchinson = median(() -> trace[0] = HessianTrace.estimate(batch, 10, 16,
-            DiagnosticsOptions.DEFAULT_RELATIVE_STEP, 0).whole().trace());
-        console.printf("%d thread(s): Hutchinson, 10 probes, batch 16: %.2f s (trace %.1f); training step (batch 16):"
-            + " %.3f s%n", n, hutchinson, trace[0], step);
+        double hutchinson =
+            median(
+                () ->
+                    trace[0] =
+                        HessianTrace.estimate(
+                                batch, 10, 16, DiagnosticsOptions.DEFAULT_RELATIVE_STEP, 0)
+                            .whole()
+                            .trace());
+        console.printf(
+            "%d thread(s): Hutchinson, 10 probes, batch 16: %.2f s (trace %.1f); training step (batch 16):"
+                + " %.3f s%n",
+            n, hutchinson, trace[0], step);
         DiagnosticsOptions full = DiagnosticsOptions.defaults();
         DiagnosticsOptions light = full.withKinds(full.kinds(), false);
         double fullSeconds = median(() -> TrainerDiagnostics.run(trainer, full));
         double lightSeconds = median(() -> TrainerDiagnostics.run(trainer, light));
-        console.printf("%d thread(s): one default diagnostic (n = 64, %s kernel, every head, 10 Hutchinson probes,"
-            + " beta by power iteration, gradient statistics): %.1f s with the whole-model kernel, %.1f s without%n", n,
-            full.kernel(), fullSeconds, lightSeconds);
+        console.printf(
+            "%d thread(s): one default diagnostic (n = 64, %s kernel, every head, 10 Hutchinson probes,"
+                + " beta by power iteration, gradient statistics): %.1f s with the whole-model kernel, %.1f s without%n",
+            n, full.kernel(), fullSeconds, lightSeconds);
         for (int events : pruningEvents) {
-          // as a sweep's default diagnostics block: every 10 % (the last is the end), before and after each event
+          // as a sweep's default diagnostics block: every 10 % (the last is the end), before and
+          // after each event
           int perRun = 10 + 2 * events;
-          console.printf("%d thread(s): %d diagnostics per %d-step run (every 10 %%, before and after %d pruning"
-              + " event(s)) add %.2f %% of training time with the whole-model kernel, %.2f %% without (training"
-              + " %.0f s)%n", n, perRun, runSteps, events, 100 * perRun * fullSeconds / (runSteps * step),
-              100 * perRun * lightSeconds / (runSteps * step), runSteps * step);
+          console.printf(
+              "%d thread(s): %d diagnostics per %d-step run (every 10 %%, before and after %d pruning"
+                  + " event(s)) add %.2f %% of training time with the whole-model kernel, %.2f %% without (training"
+                  + " %.0f s)%n",
+              n,
+              perRun,
+              runSteps,
+              events,
+              100 * perRun * fullSeconds / (runSteps * step),
+              100 * perRun * lightSeconds / (runSteps * step),
+              runSteps * step);
         }
         if (reference != null && !Double.isNaN(ntk)) {
-          // the reference scripts differentiate the per-sample loss: compared with polyak's loss kernel
+          // the reference scripts differentiate the per-sample loss: compared with polyak's loss
+          // kernel
           compareWithReference(n, ntk, hutchinson, console);
         }
       }
@@ -153,8 +215,9 @@ final class BenchDiagnoseCommand implements Callable<Integer> {
   /** Kernels of every head and their spectra (the work timed); the kernels. */
   private static JacobianKernels.Kernels headSpectra(ProbeObjective objective, long budget) {
     List<Structure> structures = objective.model().structures();
-    JacobianKernels.Kernels k = JacobianKernels.compute(objective,
-        s -> structures.get(s).kind() == Structure.Kind.HEAD, false, budget);
+    JacobianKernels.Kernels k =
+        JacobianKernels.compute(
+            objective, s -> structures.get(s).kind() == Structure.Kind.HEAD, false, budget);
     for (double[] kernel : k.structureKernels()) {
       if (kernel != null) {
         Spectrum.of(kernel, k.n(), Spectrum.DEFAULT_FLOOR);
@@ -163,35 +226,64 @@ final class BenchDiagnoseCommand implements Callable<Integer> {
     return k;
   }
 
-  private void compareWithReference(int n, double ntk, double hutchinson, PrintStream console) throws Exception {
-    for (JsonNode r : AnchorScripts.run(reference, n, console, "ntk.py", Integer.toString(VOCABULARY), "hooks,loopall")) {
+  private void compareWithReference(int n, double ntk, double hutchinson, PrintStream console)
+      throws Exception {
+    for (JsonNode r :
+        AnchorScripts.run(
+            reference, n, console, "ntk.py", Integer.toString(VOCABULARY), "hooks,loopall")) {
       if (r.has("all16_s")) {
         double theirs = r.get("all16_s").asDouble();
-        console.printf("%d thread(s): PyTorch NTK %s: %.2f s, ratio polyak / reference time %.2f%n", n,
-            r.get("method").asText(), theirs, ntk / theirs);
+        console.printf(
+            "%d thread(s): PyTorch NTK %s: %.2f s, ratio polyak / reference time %.2f%n",
+            n, r.get("method").asText(), theirs, ntk / theirs);
       }
     }
-    List<JsonNode> h = AnchorScripts.run(reference, n, console, "hutchinson.py", "hf", Integer.toString(VOCABULARY));
+    List<JsonNode> h =
+        AnchorScripts.run(
+            reference, n, console, "hutchinson.py", "hf", Integer.toString(VOCABULARY));
     if (!h.isEmpty()) {
       double theirs = h.get(0).get("total_s_median").asDouble();
-      console.printf("%d thread(s): PyTorch Hutchinson (double backward, logits at all positions): %.2f s, ratio"
-          + " polyak / reference time %.2f%n", n, theirs, hutchinson / theirs);
+      console.printf(
+          "%d thread(s): PyTorch Hutchinson (double backward, logits at all positions): %.2f s, ratio"
+              + " polyak / reference time %.2f%n",
+          n, theirs, hutchinson / theirs);
     }
   }
 
-  /** All 144 heads of bert-base, n = 128, within the memory budget: time, passes and peak memory. */
+  /**
+   * All 144 heads of bert-base, n = 128, within the memory budget: time, passes and peak memory.
+   */
   private void bertBaseHeads(PrintStream console) {
     Bert.Config base = new Bert.Config(VOCABULARY, 768, 12, 12, 3072, 128);
     TokenDataset data = BenchTrainCommand.randomTokens(VOCABULARY, 128, 256, 3);
-    TrainingConfig training = new TrainingConfig(0, 1, 16, TrainingConfig.OptimizerKind.ADAMW, 1e-4,
-        TrainingConfig.Schedule.CONSTANT, 0, 0.01, 0, 0, 1, 1);
+    TrainingConfig training =
+        new TrainingConfig(
+            0,
+            1,
+            16,
+            TrainingConfig.OptimizerKind.ADAMW,
+            1e-4,
+            TrainingConfig.Schedule.CONSTANT,
+            0,
+            0.01,
+            0,
+            0,
+            1,
+            1);
     try (MlmTrainer trainer = new MlmTrainer(base, training, data, data)) {
       ProbeObjective probes = trainer.probes(ProbeSet.select(0, data.size(), 128), KernelKind.PNTK);
       long started = System.nanoTime();
       JacobianKernels.Kernels k = headSpectra(probes, memoryMb << 20);
-      long heads = java.util.Arrays.stream(k.structureKernels()).filter(java.util.Objects::nonNull).count();
-      console.printf("bert-base, %d heads, n = 128, budget %d MiB: %.1f s in %d passes; peak RSS %d MiB, Java heap"
-          + " max %d MiB%n", heads, memoryMb, (System.nanoTime() - started) / 1e9, k.passes(), BenchTrainCommand.statusKib("VmHWM:") >> 10,
+      long heads =
+          java.util.Arrays.stream(k.structureKernels()).filter(java.util.Objects::nonNull).count();
+      console.printf(
+          "bert-base, %d heads, n = 128, budget %d MiB: %.1f s in %d passes; peak RSS %d MiB, Java heap"
+              + " max %d MiB%n",
+          heads,
+          memoryMb,
+          (System.nanoTime() - started) / 1e9,
+          k.passes(),
+          BenchTrainCommand.statusKib("VmHWM:") >> 10,
           Runtime.getRuntime().maxMemory() >> 20);
     }
   }
@@ -205,6 +297,8 @@ final class BenchDiagnoseCommand implements Callable<Integer> {
       seconds[i] = (System.nanoTime() - started) / 1e9;
     }
     Arrays.sort(seconds);
-    return repeats % 2 == 1 ? seconds[repeats / 2] : (seconds[repeats / 2 - 1] + seconds[repeats / 2]) / 2;
+    return repeats % 2 == 1
+        ? seconds[repeats / 2]
+        : (seconds[repeats / 2 - 1] + seconds[repeats / 2]) / 2;
   }
 }

@@ -1,7 +1,5 @@
 package dev.polyak.bench;
 
-import dev.polyak.nn.EngineThreads;
-
 import ai.djl.Device;
 import ai.djl.pytorch.jni.JniUtils;
 import com.fasterxml.jackson.databind.JsonNode;
@@ -10,6 +8,7 @@ import dev.polyak.data.read.ImageDataset;
 import dev.polyak.data.read.TokenDataset;
 import dev.polyak.nn.Bert;
 import dev.polyak.nn.Devices;
+import dev.polyak.nn.EngineThreads;
 import dev.polyak.nn.ResNet56;
 import dev.polyak.nn.Vgg16;
 import dev.polyak.random.RandomStream;
@@ -23,7 +22,6 @@ import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Optional;
@@ -36,62 +34,93 @@ import picocli.CommandLine.Option;
  * threads, against the PyTorch reference scripts run right after on the same machine, plus the
  * process RSS over a long bert-tiny run.
  */
-@Command(name = "train",
+@Command(
+    name = "train",
     description = {
-        "Measure training throughput with 1 and 2 threads.",
-        "Training throughput: bert-small MLM tokens/s (seq 128, batch 16, AdamW, vocabulary 33,278, logits at the"
-            + " masked positions) and CIFAR CNN images/s (batch 64, SGD), each with 1 and 2 threads, and the share"
-            + " of each step spent preparing the batch in Java.",
-        "With --reference DIR (the PyTorch scripts of shared/anchors) each figure is followed by the reference's,"
-            + " measured right after in a separate Python process, and the ratio.",
-        "--rss-steps N trains bert-tiny for N steps and prints the process RSS every N/10 steps."})
+      "Measure training throughput with 1 and 2 threads.",
+      "Training throughput: bert-small MLM tokens/s (seq 128, batch 16, AdamW, vocabulary 33,278, logits at the"
+          + " masked positions) and CIFAR CNN images/s (batch 64, SGD), each with 1 and 2 threads, and the share"
+          + " of each step spent preparing the batch in Java.",
+      "With --reference DIR (the PyTorch scripts of shared/anchors) each figure is followed by the reference's,"
+          + " measured right after in a separate Python process, and the ratio.",
+      "--rss-steps N trains bert-tiny for N steps and prints the process RSS every N/10 steps."
+    })
 final class BenchTrainCommand implements Callable<Integer> {
   /** WikiText-2's vocabulary size, as the reference scripts use. */
   static final int VOCABULARY = 33_278;
 
-  @Option(names = "--model", split = ",", defaultValue = "bert-small,vgg16",
-      description = "Models to measure, comma-separated: bert-small, vgg16, resnet56 (default: ${DEFAULT-VALUE}).")
+  @Option(
+      names = "--model",
+      split = ",",
+      defaultValue = "bert-small,vgg16",
+      description =
+          "Models to measure, comma-separated: bert-small, vgg16, resnet56 (default: ${DEFAULT-VALUE}).")
   List<String> models;
 
-  @Option(names = "--threads", split = ",", defaultValue = "1,2",
+  @Option(
+      names = "--threads",
+      split = ",",
+      defaultValue = "1,2",
       description = "Intra-op thread counts to measure (default: ${DEFAULT-VALUE}).")
   List<Integer> threads;
 
-  @Option(names = "--steps", defaultValue = "8", description = "Measured steps per figure, after 2 warm-up steps"
-      + " (default: ${DEFAULT-VALUE}, as the reference's 8 repetitions).")
+  @Option(
+      names = "--steps",
+      defaultValue = "8",
+      description =
+          "Measured steps per figure, after 2 warm-up steps"
+              + " (default: ${DEFAULT-VALUE}, as the reference's 8 repetitions).")
   int steps;
 
-  @Option(names = "--reference", description = "Folder of the PyTorch reference scripts (run.sh), e.g. ../shared/anchors.")
+  @Option(
+      names = "--reference",
+      description = "Folder of the PyTorch reference scripts (run.sh), e.g. ../shared/anchors.")
   Path reference;
 
-  @Option(names = "--device", defaultValue = "cpu", description = "cpu, gpu or gpu:N (default: ${DEFAULT-VALUE};"
-      + " a GPU needs the gpu build).")
+  @Option(
+      names = "--device",
+      defaultValue = "cpu",
+      description =
+          "cpu, gpu or gpu:N (default: ${DEFAULT-VALUE};" + " a GPU needs the gpu build).")
   String device;
 
-  @Option(names = "--rss-steps", defaultValue = "0", description = "bert-tiny steps for the RSS trace (0 = skip;"
-      + " the issue's figure is 10000).")
+  @Option(
+      names = "--rss-steps",
+      defaultValue = "0",
+      description =
+          "bert-tiny steps for the RSS trace (0 = skip;" + " the issue's figure is 10000).")
   long rssSteps;
 
   @Override
   public Integer call() throws Exception {
     if (steps < 1 || rssSteps < 0 || threads.stream().anyMatch(n -> n < 1)) {
-      throw new IllegalArgumentException("--steps and --threads must be at least 1 and --rss-steps at least 0");
+      throw new IllegalArgumentException(
+          "--steps and --threads must be at least 1 and --rss-steps at least 0");
     }
     Device target = Devices.require(Devices.parse(device));
     PrintStream console = System.out;
     console.printf("device: %s%n", target);
-    console.printf("machine: %d cores, Java %s, max heap %d MiB%n", Runtime.getRuntime().availableProcessors(),
-        System.getProperty("java.version"), Runtime.getRuntime().maxMemory() >> 20);
+    console.printf(
+        "machine: %d cores, Java %s, max heap %d MiB%n",
+        Runtime.getRuntime().availableProcessors(),
+        System.getProperty("java.version"),
+        Runtime.getRuntime().maxMemory() >> 20);
     for (String model : models) {
       for (int n : threads) {
         EngineThreads.set(n);
         Measurement m = measure(model, n, target);
-        console.printf("%s, %d thread(s): %s, step median %.3f s (min %.3f, max %.3f), batch preparation in Java"
-            + " %.1f %% of the step%n", model, n, m.describe(), m.median(), m.min(), m.max(), 100 * m.hostShare());
+        console.printf(
+            "%s, %d thread(s): %s, step median %.3f s (min %.3f, max %.3f), batch preparation in Java"
+                + " %.1f %% of the step%n",
+            model, n, m.describe(), m.median(), m.min(), m.max(), 100 * m.hostShare());
         if (reference != null) {
           Optional<Double> theirs = referenceRate(model, n, console);
-          theirs.ifPresent(r -> console.printf("%s, %d thread(s): PyTorch reference %.1f %s, ratio polyak / reference"
-              + " %.2f%n", model, n, r, m.unit(), m.rate() / r));
+          theirs.ifPresent(
+              r ->
+                  console.printf(
+                      "%s, %d thread(s): PyTorch reference %.1f %s, ratio polyak / reference"
+                          + " %.2f%n",
+                      model, n, r, m.unit(), m.rate() / r));
         }
       }
     }
@@ -132,31 +161,68 @@ final class BenchTrainCommand implements Callable<Integer> {
       case "bert-small" -> {
         TokenDataset data = randomTokens(VOCABULARY, 128, 512, 1);
         Bert.Config config = new Bert.Config(VOCABULARY, 256, 4, 4, 1024, 128);
-        TrainingConfig training = new TrainingConfig(0, steps + 2, 16, TrainingConfig.OptimizerKind.ADAMW, 1e-4,
-            TrainingConfig.Schedule.CONSTANT, 0, 0.01, 0, 0, steps + 2, 1);
-        try (MlmTrainer trainer = new MlmTrainer((manager, init) -> new Bert(config, manager, init), training, data, data,
-            target)) {
+        TrainingConfig training =
+            new TrainingConfig(
+                0,
+                steps + 2,
+                16,
+                TrainingConfig.OptimizerKind.ADAMW,
+                1e-4,
+                TrainingConfig.Schedule.CONSTANT,
+                0,
+                0.01,
+                0,
+                0,
+                steps + 2,
+                1);
+        try (MlmTrainer trainer =
+            new MlmTrainer(
+                (manager, init) -> new Bert(config, manager, init), training, data, data, target)) {
           yield time(trainer, 16 * 128, "tokens/s");
         }
       }
       case "vgg16", "resnet56" -> {
         ImageDataset data = randomImages(256, 3);
-        TrainingConfig training = new TrainingConfig(0, steps + 2, 64, TrainingConfig.OptimizerKind.SGD, 0.05,
-            TrainingConfig.Schedule.CONSTANT, 0, 5e-4, 0.9, 0, steps + 2, 1);
-        ClassificationTrainer.ModelFactory factory = model.equals("vgg16")
-            ? (manager, streams) -> new Vgg16(Vgg16.Config.cifar(10), manager, streams.stream(RandomStreams.INIT),
-                streams.stream(RandomStreams.DROPOUT))
-            : (manager, streams) -> new ResNet56(ResNet56.Config.cifar(10), manager, streams.stream(RandomStreams.INIT));
-        try (ClassificationTrainer trainer = new ClassificationTrainer(training, data, data, factory, target)) {
+        TrainingConfig training =
+            new TrainingConfig(
+                0,
+                steps + 2,
+                64,
+                TrainingConfig.OptimizerKind.SGD,
+                0.05,
+                TrainingConfig.Schedule.CONSTANT,
+                0,
+                5e-4,
+                0.9,
+                0,
+                steps + 2,
+                1);
+        ClassificationTrainer.ModelFactory factory =
+            model.equals("vgg16")
+                ? (manager, streams) ->
+                    new Vgg16(
+                        Vgg16.Config.cifar(10),
+                        manager,
+                        streams.stream(RandomStreams.INIT),
+                        streams.stream(RandomStreams.DROPOUT))
+                : (manager, streams) ->
+                    new ResNet56(
+                        ResNet56.Config.cifar(10), manager, streams.stream(RandomStreams.INIT));
+        try (ClassificationTrainer trainer =
+            new ClassificationTrainer(training, data, data, factory, target)) {
           yield time(trainer, 64, "images/s");
         }
       }
-      default -> throw new IllegalArgumentException("--model: unknown model '" + model
-          + "'; available: bert-small, vgg16, resnet56");
+      default ->
+          throw new IllegalArgumentException(
+              "--model: unknown model '" + model + "'; available: bert-small, vgg16, resnet56");
     };
   }
 
-  /** Random CIFAR-shaped images with random labels (throughput only, as the reference's random tensors). */
+  /**
+   * Random CIFAR-shaped images with random labels (throughput only, as the reference's random
+   * tensors).
+   */
   static ImageDataset randomImages(int count, long seed) {
     RandomStream random = new RandomStreams(seed).stream("bench-images");
     byte[][] images = new byte[count][CifarVariant.IMAGE_BYTES];
@@ -209,35 +275,71 @@ final class BenchTrainCommand implements Callable<Integer> {
     return new TokenDataset("bench", ids, lengths, vocabulary, length);
   }
 
-  /** The reference script's figure for the same model and thread count, or empty (with the reason printed). */
+  /**
+   * The reference script's figure for the same model and thread count, or empty (with the reason
+   * printed).
+   */
   private Optional<Double> referenceRate(String model, int threadCount, PrintStream console)
       throws IOException, InterruptedException {
-    List<JsonNode> results = model.equals("bert-small")
-        ? AnchorScripts.run(reference, threadCount, console, "bert_train.py", "hf", Integer.toString(VOCABULARY), "masked")
-        : AnchorScripts.run(reference, threadCount, console, "cnn.py", model);
+    List<JsonNode> results =
+        model.equals("bert-small")
+            ? AnchorScripts.run(
+                reference,
+                threadCount,
+                console,
+                "bert_train.py",
+                "hf",
+                Integer.toString(VOCABULARY),
+                "masked")
+            : AnchorScripts.run(reference, threadCount, console, "cnn.py", model);
     String field = model.equals("bert-small") ? "tokens_per_s" : "train_img_per_s";
-    return results.isEmpty() ? Optional.empty() : Optional.of(results.get(results.size() - 1).get(field).asDouble());
+    return results.isEmpty()
+        ? Optional.empty()
+        : Optional.of(results.get(results.size() - 1).get(field).asDouble());
   }
 
-  /** bert-tiny for {@code rssSteps} steps, printing the resident set size every tenth of the run. */
+  /**
+   * bert-tiny for {@code rssSteps} steps, printing the resident set size every tenth of the run.
+   */
   private void rssTrace(PrintStream console) {
     TokenDataset data = randomTokens(VOCABULARY, 128, 1024, 2);
     Bert.Config config = new Bert.Config(VOCABULARY, 128, 2, 2, 512, 128);
-    TrainingConfig training = new TrainingConfig(0, rssSteps, 16, TrainingConfig.OptimizerKind.ADAMW, 1e-4,
-        TrainingConfig.Schedule.CONSTANT, 0, 0.01, 0, 1.0, rssSteps, 16);
+    TrainingConfig training =
+        new TrainingConfig(
+            0,
+            rssSteps,
+            16,
+            TrainingConfig.OptimizerKind.ADAMW,
+            1e-4,
+            TrainingConfig.Schedule.CONSTANT,
+            0,
+            0.01,
+            0,
+            1.0,
+            rssSteps,
+            16);
     long every = Math.max(1, rssSteps / 10);
-    console.printf("RSS trace: bert-tiny (vocabulary %d, seq 128, batch 16), %d steps, %d thread(s)%n", VOCABULARY,
-        rssSteps, JniUtils.getNumThreads());
-    console.printf("step 0: RSS %d MiB, Java heap committed %d MiB%n", rssKib() >> 10,
-        Runtime.getRuntime().totalMemory() >> 20);
+    console.printf(
+        "RSS trace: bert-tiny (vocabulary %d, seq 128, batch 16), %d steps, %d thread(s)%n",
+        VOCABULARY, rssSteps, JniUtils.getNumThreads());
+    console.printf(
+        "step 0: RSS %d MiB, Java heap committed %d MiB%n",
+        rssKib() >> 10, Runtime.getRuntime().totalMemory() >> 20);
     try (MlmTrainer trainer = new MlmTrainer(config, training, data, data)) {
       long started = System.nanoTime();
-      trainer.train(rssSteps, TrainingListener.onEachStep((step, loss) -> {
-        if (step % every == 0) {
-          console.printf("step %d: RSS %d MiB, Java heap committed %d MiB, %.1f ms/step so far%n", step,
-              rssKib() >> 10, Runtime.getRuntime().totalMemory() >> 20, (System.nanoTime() - started) / 1e6 / step);
-        }
-      }));
+      trainer.train(
+          rssSteps,
+          TrainingListener.onEachStep(
+              (step, loss) -> {
+                if (step % every == 0) {
+                  console.printf(
+                      "step %d: RSS %d MiB, Java heap committed %d MiB, %.1f ms/step so far%n",
+                      step,
+                      rssKib() >> 10,
+                      Runtime.getRuntime().totalMemory() >> 20,
+                      (System.nanoTime() - started) / 1e6 / step);
+                }
+              }));
     }
   }
 
@@ -246,7 +348,9 @@ final class BenchTrainCommand implements Callable<Integer> {
     return statusKib("VmRSS:");
   }
 
-  /** A KiB field of /proc/self/status, e.g. {@code VmHWM:} for the peak RSS; -1 where it is missing. */
+  /**
+   * A KiB field of /proc/self/status, e.g. {@code VmHWM:} for the peak RSS; -1 where it is missing.
+   */
   static long statusKib(String field) {
     try {
       for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {

@@ -18,7 +18,10 @@ final class HeapPeaks {
     }
   }
 
-  /** The sum of the heap pools' peaks since {@link #reset}: an upper bound (the pools peak at different moments). */
+  /**
+   * The sum of the heap pools' peaks since {@link #reset}: an upper bound (the pools peak at
+   * different moments).
+   */
   static long peakBytes() {
     long sum = 0;
     for (MemoryPoolMXBean pool : ManagementFactory.getMemoryPoolMXBeans()) {

@@ -19,25 +19,39 @@ import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
 /** {@code polyak download}: fetch, verify and extract an official dataset archive. */
-@Command(name = "download",
+@Command(
+    name = "download",
     description = {
-        "Download, verify and extract an official dataset archive.",
-        "Checks the archive's size and sha256, then extracts it under --to. An interrupted download resumes from its .part file; entries that would escape --to are refused."})
+      "Download, verify and extract an official dataset archive.",
+      "Checks the archive's size and sha256, then extracts it under --to. An interrupted download resumes from its .part file; entries that would escape --to are refused."
+    })
 final class DownloadCommand implements Callable<Integer> {
-  @Parameters(index = "0", paramLabel = "DATASET",
-      description = "wikitext-2, wikitext-2-raw, wikitext-103, wikitext-103-raw, cifar-10 or cifar-100.")
+  @Parameters(
+      index = "0",
+      paramLabel = "DATASET",
+      description =
+          "wikitext-2, wikitext-2-raw, wikitext-103, wikitext-103-raw, cifar-10 or cifar-100.")
   String dataset;
 
-  @Option(names = "--to", required = true, description = "Target folder; the dataset lands in a sub-folder.")
+  @Option(
+      names = "--to",
+      required = true,
+      description = "Target folder; the dataset lands in a sub-folder.")
   Path to;
 
-  @Option(names = "--url", description = "Fetch from this URL (a mirror) instead of the official one.")
+  @Option(
+      names = "--url",
+      description = "Fetch from this URL (a mirror) instead of the official one.")
   URI url;
 
-  @Option(names = "--sha256", description = "Expect this sha256 (with --url, for a mirror's different archive).")
+  @Option(
+      names = "--sha256",
+      description = "Expect this sha256 (with --url, for a mirror's different archive).")
   String sha256;
 
-  @Option(names = "--force", description = "Download and extract again even if the dataset is already there.")
+  @Option(
+      names = "--force",
+      description = "Download and extract again even if the dataset is already there.")
   boolean force;
 
   @Spec picocli.CommandLine.Model.CommandSpec spec;
@@ -53,15 +67,19 @@ final class DownloadCommand implements Callable<Integer> {
     if (sha256 != null) {
       options.sha256(sha256);
     }
-    out.printf("downloading %s from %s into %s%n", entry.name(), url != null ? url : entry.url(), to);
+    out.printf(
+        "downloading %s from %s into %s%n", entry.name(), url != null ? url : entry.url(), to);
     out.flush();
     DownloadResult result;
     try (Progress progress = new Progress(entry.name())) {
       options.listener(progress);
       result = new Downloader().download(entry, to, options.build());
     }
-    out.printf("%s: %s (%s)%n", result.outcome() == DownloadResult.Outcome.ALREADY_PRESENT ? "already present" : "done",
-        result.datasetDir(), result.archiveSha256().map(h -> "archive sha256 " + h).orElse("nothing fetched"));
+    out.printf(
+        "%s: %s (%s)%n",
+        result.outcome() == DownloadResult.Outcome.ALREADY_PRESENT ? "already present" : "done",
+        result.datasetDir(),
+        result.archiveSha256().map(h -> "archive sha256 " + h).orElse("nothing fetched"));
     return 0;
   }
 
@@ -80,8 +98,14 @@ final class DownloadCommand implements Callable<Integer> {
         return;
       }
       if (bar == null) {
-        bar = new ProgressBarBuilder().setTaskName(task).setInitialMax(totalBytes).setStyle(ProgressBarStyle.ASCII)
-            .setUnit(" MB", 1_000_000).showSpeed().build();
+        bar =
+            new ProgressBarBuilder()
+                .setTaskName(task)
+                .setInitialMax(totalBytes)
+                .setStyle(ProgressBarStyle.ASCII)
+                .setUnit(" MB", 1_000_000)
+                .showSpeed()
+                .build();
       }
       bar.stepTo(bytesDone);
     }

@@ -8,11 +8,18 @@ import picocli.CommandLine.Option;
 
 /** The device and engine-thread options of the commands that train in this process. */
 final class EngineMixin {
-  @Option(names = "--device", defaultValue = "cpu", description = "cpu, gpu or gpu:N (default: ${DEFAULT-VALUE}).")
+  @Option(
+      names = "--device",
+      defaultValue = "cpu",
+      description = "cpu, gpu or gpu:N (default: ${DEFAULT-VALUE}).")
   String device;
 
-  @Option(names = "--threads", defaultValue = "1", description = "Intra-op threads of the engine (default:"
-      + " ${DEFAULT-VALUE}; only one thread gives bitwise-identical trajectories across processes).")
+  @Option(
+      names = "--threads",
+      defaultValue = "1",
+      description =
+          "Intra-op threads of the engine (default:"
+              + " ${DEFAULT-VALUE}; only one thread gives bitwise-identical trajectories across processes).")
   int threads;
 
   /**

@@ -11,20 +11,30 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 /** {@code polyak export}: a checkpoint's weights and masks as safetensors, for PyTorch users. */
-@Command(name = "export",
+@Command(
+    name = "export",
     description = {
-        "Write a checkpoint's weights and masks as a safetensors file.",
-        "Tensors are named as the model names its parameters (e.g. layer0.attention.query.weight, [in, out]"
-            + " row-major float32) and mask/<layer> for the masks; metadata holds the step and the run spec."})
+      "Write a checkpoint's weights and masks as a safetensors file.",
+      "Tensors are named as the model names its parameters (e.g. layer0.attention.query.weight, [in, out]"
+          + " row-major float32) and mask/<layer> for the masks; metadata holds the step and the run spec."
+    })
 final class ExportCommand implements Callable<Integer> {
-  @Option(names = "--checkpoint", required = true,
-      description = "A checkpoint file, or a run's checkpoint folder (its newest valid checkpoint is used).")
+  @Option(
+      names = "--checkpoint",
+      required = true,
+      description =
+          "A checkpoint file, or a run's checkpoint folder (its newest valid checkpoint is used).")
   Path checkpoint;
 
-  @Option(names = "--format", defaultValue = "safetensors", description = "Output format: safetensors (the only one).")
+  @Option(
+      names = "--format",
+      defaultValue = "safetensors",
+      description = "Output format: safetensors (the only one).")
   String format;
 
-  @Option(names = "--out", description = "Output file (default: <checkpoint name>.export.safetensors beside it).")
+  @Option(
+      names = "--out",
+      description = "Output file (default: <checkpoint name>.export.safetensors beside it).")
   Path out;
 
   @Spec picocli.CommandLine.Model.CommandSpec spec;
@@ -37,11 +47,17 @@ final class ExportCommand implements Callable<Integer> {
     CheckpointStore.Located located = CheckpointStore.locate(checkpoint);
     Checkpoint c = located.checkpoint();
     Path source = located.file();
-    Path target = out != null ? out
-        : source.resolveSibling(source.getFileName().toString().replace(".safetensors", "") + ".export.safetensors");
+    Path target =
+        out != null
+            ? out
+            : source.resolveSibling(
+                source.getFileName().toString().replace(".safetensors", "")
+                    + ".export.safetensors");
     SafetensorsExport.write(target, c);
     PrintWriter console = spec.commandLine().getOut();
-    console.printf("exported step %d (%d weights, %d masks) to %s%n", c.step(), c.weights().size(), c.masks().size(), target);
+    console.printf(
+        "exported step %d (%d weights, %d masks) to %s%n",
+        c.step(), c.weights().size(), c.masks().size(), target);
     console.flush();
     return 0;
   }

@@ -16,8 +16,8 @@ final class PreprocessConsole {
   private PreprocessConsole() {}
 
   /** Runs a preprocessing job with a progress display and prints what it wrote. */
-  static int runAndReport(PrintStream console, String what, Path out, RunnerSettings runner,
-      Runnable job) {
+  static int runAndReport(
+      PrintStream console, String what, Path out, RunnerSettings runner, Runnable job) {
     console.printf("preprocessing %s on %s -> %s%n", what, runner.describe(), out);
     long start = System.nanoTime();
     try (AutoCloseable progress = ShardProgress.start(out, what)) {
@@ -37,16 +37,18 @@ final class PreprocessConsole {
     Map<String, Object> manifest = Manifests.read(manifestFile);
     console.printf("done in %.1f s: %s%n", seconds, manifestFile);
     Map<String, Object> splits = (Map<String, Object>) manifest.get("splits");
-    splits.forEach((split, value) -> {
-      Map<String, Object> s = (Map<String, Object>) value;
-      List<Object> shards = (List<Object>) s.get("shards");
-      Object rows = s.containsKey("sequences") ? s.get("sequences") : s.get("rows");
-      String extra = s.containsKey("tokens") ? ", " + s.get("tokens") + " tokens" : "";
-      console.printf("  %-6s %10s rows in %d shard(s)%s%n", split, rows, shards.size(), extra);
-    });
+    splits.forEach(
+        (split, value) -> {
+          Map<String, Object> s = (Map<String, Object>) value;
+          List<Object> shards = (List<Object>) s.get("shards");
+          Object rows = s.containsKey("sequences") ? s.get("sequences") : s.get("rows");
+          String extra = s.containsKey("tokens") ? ", " + s.get("tokens") + " tokens" : "";
+          console.printf("  %-6s %10s rows in %d shard(s)%s%n", split, rows, shards.size(), extra);
+        });
     if (manifest.containsKey("vocabulary")) {
       Map<String, Object> vocabulary = (Map<String, Object>) manifest.get("vocabulary");
-      console.printf("  vocabulary: %s entries (%s)%n", vocabulary.get("size"), vocabulary.get("file"));
+      console.printf(
+          "  vocabulary: %s entries (%s)%n", vocabulary.get("size"), vocabulary.get("file"));
     }
   }
 }

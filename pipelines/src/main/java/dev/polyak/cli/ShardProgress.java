@@ -19,13 +19,14 @@ final class ShardProgress implements AutoCloseable {
 
   private ShardProgress(Path out, String task) {
     this.out = out;
-    this.bar = new ProgressBarBuilder()
-        .setTaskName(task)
-        .setInitialMax(-1)
-        .setStyle(ProgressBarStyle.ASCII)
-        .setUnit(" shards", 1)
-        .showSpeed()
-        .build();
+    this.bar =
+        new ProgressBarBuilder()
+            .setTaskName(task)
+            .setInitialMax(-1)
+            .setStyle(ProgressBarStyle.ASCII)
+            .setUnit(" shards", 1)
+            .showSpeed()
+            .build();
     this.poller = new Thread(this::poll, "shard-progress");
     poller.setDaemon(true);
     poller.start();

@@ -26,15 +26,21 @@ final class SweepConsole {
 
   /**
    * Takes {@code folder} for this command (refused, or with {@code waitForFolder} waiting, while
-   * another process holds it), then plans the sweep on it with {@code policy} and runs it; returns the
-   * exit code: 0, or 1 when some run FAILED.
+   * another process holds it), then plans the sweep on it with {@code policy} and runs it; returns
+   * the exit code: 0, or 1 when some run FAILED.
    *
    * @param sweep the sweep, asked for once the folder is this process's (so a sweep file written
    *     into the folder is written by its owner, and the plan counts what trains)
    * @param sweepFile the file the sweep is read from, as the console names it
    */
-  static int run(Supplier<SweepSpec> sweep, Path sweepFile, Path folder, RunPolicy policy, Sweeps.Execution execution,
-      boolean waitForFolder, CommandSpec spec) {
+  static int run(
+      Supplier<SweepSpec> sweep,
+      Path sweepFile,
+      Path folder,
+      RunPolicy policy,
+      Sweeps.Execution execution,
+      boolean waitForFolder,
+      CommandSpec spec) {
     PrintWriter console = spec.commandLine().getOut();
     try (FolderLock lock = FolderOwnership.take(folder, "sweep folder", waitForFolder, spec)) {
       int code = run(Sweeps.plan(sweep.get(), folder, policy), execution, sweepFile, console);
@@ -43,13 +49,20 @@ final class SweepConsole {
     }
   }
 
-  private static int run(SweepPlan plan, Sweeps.Execution execution, Path sweepFile, PrintWriter console) {
-    console.printf("sweep %s: %d cells, %d to train now, on %s; output in %s%n", sweepFile, plan.runs().size(),
-        plan.cellsToTrain(), execution.runner().describe(), plan.folder());
+  private static int run(
+      SweepPlan plan, Sweeps.Execution execution, Path sweepFile, PrintWriter console) {
+    console.printf(
+        "sweep %s: %d cells, %d to train now, on %s; output in %s%n",
+        sweepFile,
+        plan.runs().size(),
+        plan.cellsToTrain(),
+        execution.runner().describe(),
+        plan.folder());
     console.flush();
     SweepReport report;
-    try (Progress progress = Progress.start(console, plan.cellsToTrain(), plan.stepsToTrain(),
-        execution.runner().isLocal())) {
+    try (Progress progress =
+        Progress.start(
+            console, plan.cellsToTrain(), plan.stepsToTrain(), execution.runner().isLocal())) {
       report = Sweeps.run(plan, execution);
     }
     console.printf("report: %s%n", report.html());
@@ -60,14 +73,16 @@ final class SweepConsole {
 
   /** What a sweep stopped by a file-system failure left in {@code folder}, and how to go on. */
   static String recoveryAdvice(Path folder) {
-    return "what finished is kept in " + folder.resolve("runs") + "; once fixed, run the same command again: it skips"
+    return "what finished is kept in "
+        + folder.resolve("runs")
+        + "; once fixed, run the same command again: it skips"
         + " finished runs and resumes the others from their newest intact checkpoint";
   }
 
   /**
    * The local progress display: a bar over the training steps of the runs that train now, with runs
-   * done and running, on a terminal; otherwise a line every 30 s. Meaningful where the workers run in
-   * this JVM (embedded Flink, DirectRunner); on a cluster the Flink UI shows the job's metrics.
+   * done and running, on a terminal; otherwise a line every 30 s. Meaningful where the workers run
+   * in this JVM (embedded Flink, DirectRunner); on a cluster the Flink UI shows the job's metrics.
    */
   private static final class Progress implements AutoCloseable {
     private final Thread thread;
@@ -82,35 +97,53 @@ final class SweepConsole {
       if (!local || runs == 0) {
         return new Progress(null, null);
       }
-      ProgressBar bar = System.console() == null ? null : new ProgressBarBuilder().setTaskName("sweep")
-          .setInitialMax(steps).setStyle(ProgressBarStyle.ASCII).setUnit(" steps", 1).build();
+      ProgressBar bar =
+          System.console() == null
+              ? null
+              : new ProgressBarBuilder()
+                  .setTaskName("sweep")
+                  .setInitialMax(steps)
+                  .setStyle(ProgressBarStyle.ASCII)
+                  .setUnit(" steps", 1)
+                  .build();
       long started = System.nanoTime();
-      Thread thread = new Thread(() -> {
-        long lastLine = System.nanoTime();
-        while (!Thread.currentThread().isInterrupted()) {
-          SweepProgress.Snapshot s = SweepProgress.snapshot();
-          String runsText = String.format(Locale.ROOT, "runs %d/%d done, %d running", s.done(), runs, s.running());
-          if (bar != null) {
-            bar.stepTo(Math.min(steps, s.stepsTrained()));
-            bar.setExtraMessage(" " + runsText);
-          } else if (System.nanoTime() - lastLine > 30e9) {
-            lastLine = System.nanoTime();
-            double elapsed = (lastLine - started) / 1e9;
-            String eta = s.stepsTrained() == 0 ? "?" : String.format(Locale.ROOT, "%.0f s",
-                elapsed * (steps - s.stepsTrained()) / s.stepsTrained());
-            synchronized (console) {
-              console.printf("sweep: %s, steps %d/%d, %.0f s elapsed, ETA %s%n", runsText, s.stepsTrained(), steps,
-                  elapsed, eta);
-              console.flush();
-            }
-          }
-          try {
-            Thread.sleep(500);
-          } catch (InterruptedException e) {
-            return;
-          }
-        }
-      }, "sweep-progress");
+      Thread thread =
+          new Thread(
+              () -> {
+                long lastLine = System.nanoTime();
+                while (!Thread.currentThread().isInterrupted()) {
+                  SweepProgress.Snapshot s = SweepProgress.snapshot();
+                  String runsText =
+                      String.format(
+                          Locale.ROOT, "runs %d/%d done, %d running", s.done(), runs, s.running());
+                  if (bar != null) {
+                    bar.stepTo(Math.min(steps, s.stepsTrained()));
+                    bar.setExtraMessage(" " + runsText);
+                  } else if (System.nanoTime() - lastLine > 30e9) {
+                    lastLine = System.nanoTime();
+                    double elapsed = (lastLine - started) / 1e9;
+                    String eta =
+                        s.stepsTrained() == 0
+                            ? "?"
+                            : String.format(
+                                Locale.ROOT,
+                                "%.0f s",
+                                elapsed * (steps - s.stepsTrained()) / s.stepsTrained());
+                    synchronized (console) {
+                      console.printf(
+                          "sweep: %s, steps %d/%d, %.0f s elapsed, ETA %s%n",
+                          runsText, s.stepsTrained(), steps, elapsed, eta);
+                      console.flush();
+                    }
+                  }
+                  try {
+                    Thread.sleep(500);
+                  } catch (InterruptedException e) {
+                    return;
+                  }
+                }
+              },
+              "sweep-progress");
       thread.setDaemon(true);
       thread.start();
       return new Progress(thread, bar);

@@ -22,25 +22,35 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 /** {@code polyak train}: one training run from a run file, locally, resumable. */
-@Command(name = "train",
+@Command(
+    name = "train",
     description = {
-        "Train one model as a run file describes it, with checkpoints.",
-        "Checkpoints are written periodically; run it again on the same --out folder to resume from the newest"
-            + " valid checkpoint. Prints a metric line per evaluation and the final metrics. Exit code 3 when the"
-            + " loss became NaN or infinite (the run diverged)."})
+      "Train one model as a run file describes it, with checkpoints.",
+      "Checkpoints are written periodically; run it again on the same --out folder to resume from the newest"
+          + " valid checkpoint. Prints a metric line per evaluation and the final metrics. Exit code 3 when the"
+          + " loss became NaN or infinite (the run diverged)."
+    })
 final class TrainCommand implements Callable<Integer>, RecoveryAdvice {
   /** Exit code of a run whose loss stopped being finite. */
   static final int DIVERGED = 3;
 
-  @Option(names = "--config", required = true, description = "The run file (YAML); see README, 'Run files'.")
+  @Option(
+      names = "--config",
+      required = true,
+      description = "The run file (YAML); see README, 'Run files'.")
   Path config;
 
-  @Option(names = "--out", description = "Output folder for run.json, checkpoints/ and result.json"
-      + " (default: runs/<run id>).")
+  @Option(
+      names = "--out",
+      description =
+          "Output folder for run.json, checkpoints/ and result.json" + " (default: runs/<run id>).")
   Path out;
 
-  @Option(names = "--wait", description = "If another polyak process holds the output folder, wait until it ends"
-      + " (default: exit with code 2 naming it).")
+  @Option(
+      names = "--wait",
+      description =
+          "If another polyak process holds the output folder, wait until it ends"
+              + " (default: exit with code 2 naming it).")
   boolean waitForFolder;
 
   @Mixin EngineMixin engine;
@@ -69,19 +79,38 @@ final class TrainCommand implements Callable<Integer>, RecoveryAdvice {
 
   /** What a run stopped by a file-system failure kept, and how to resume it. */
   static String resumeAdvice(Path runFolder) {
-    Optional<CheckpointStore.Located> newest = Files.isDirectory(runFolder.resolve("checkpoints"))
-        ? new CheckpointStore(runFolder.resolve("checkpoints"), RetentionPolicy.keepAll()).latestValidFile(Long.MAX_VALUE)
-        : Optional.empty();
-    return newest.map(n -> "the newest intact checkpoint is " + n.file() + " (step " + n.checkpoint().step()
-            + "); once fixed, run the same command again to resume from it")
+    Optional<CheckpointStore.Located> newest =
+        Files.isDirectory(runFolder.resolve("checkpoints"))
+            ? new CheckpointStore(runFolder.resolve("checkpoints"), RetentionPolicy.keepAll())
+                .latestValidFile(Long.MAX_VALUE)
+            : Optional.empty();
+    return newest
+        .map(
+            n ->
+                "the newest intact checkpoint is "
+                    + n.file()
+                    + " (step "
+                    + n.checkpoint().step()
+                    + "); once fixed, run the same command again to resume from it")
         .orElse("no checkpoint was saved yet; once fixed, run the same command again");
   }
 
-  /** Trains (or resumes) {@code run} in {@code folder}, reporting to {@code console}; returns the exit code. */
+  /**
+   * Trains (or resumes) {@code run} in {@code folder}, reporting to {@code console}; returns the
+   * exit code.
+   */
   static int train(RunSpec run, Path folder, Device target, PrintWriter console) {
-    console.printf("run %s: %s on %s (%s -> %s), %d steps, batch %d, seed %d; output %s%n", run.runId(), run.model(),
-        run.data(), run.trainSplit(), run.evalSplit(), run.training().steps(), run.training().batchSize(),
-        run.training().seed(), folder);
+    console.printf(
+        "run %s: %s on %s (%s -> %s), %d steps, batch %d, seed %d; output %s%n",
+        run.runId(),
+        run.model(),
+        run.data(),
+        run.trainSplit(),
+        run.evalSplit(),
+        run.training().steps(),
+        run.training().batchSize(),
+        run.training().seed(),
+        folder);
     console.flush();
     TrainingRun.Result result;
     String metric = run.family().transformer() ? "perplexity" : "accuracy";
@@ -92,19 +121,26 @@ final class TrainCommand implements Callable<Integer>, RecoveryAdvice {
       console.printf("(resumed from step %d)%n", result.resumedFromStep());
     }
     if (result.status() == TrainingRun.Status.DIVERGED) {
-      console.printf("run %s diverged at step %d (the loss was not finite); last good checkpoint in %s%n",
+      console.printf(
+          "run %s diverged at step %d (the loss was not finite); last good checkpoint in %s%n",
           result.runId(), result.divergedAtStep(), folder.resolve("checkpoints"));
       console.flush();
       return DIVERGED;
     }
     MetricRecord last = result.last().orElseThrow();
-    console.printf("final: step %d, train loss %.4f, eval loss %.4f, %s %.4f, kept parameters %d%n", last.step(),
-        last.trainLoss(), last.evalLoss(), metric, last.evalMetric(),
+    console.printf(
+        "final: step %d, train loss %.4f, eval loss %.4f, %s %.4f, kept parameters %d%n",
+        last.step(),
+        last.trainLoss(),
+        last.evalLoss(),
+        metric,
+        last.evalMetric(),
         last.keptParameters());
     console.printf("wrote %s%n", folder.resolve("result.json"));
     if (!result.pruneSteps().isEmpty()) {
-      console.printf("wrote %s (%d pruning events)%n", folder.resolve(dev.polyak.train.PruneEventFiles.COMBINED),
-          result.pruneSteps().size());
+      console.printf(
+          "wrote %s (%d pruning events)%n",
+          folder.resolve(dev.polyak.train.PruneEventFiles.COMBINED), result.pruneSteps().size());
     }
     console.flush();
     return 0;
@@ -119,13 +155,16 @@ final class TrainCommand implements Callable<Integer>, RecoveryAdvice {
     StepProgress(long steps, String metric, PrintWriter console) {
       this.metric = metric;
       this.console = console;
-      this.bar = System.console() == null ? null : new ProgressBarBuilder()
-          .setTaskName("train")
-          .setInitialMax(steps)
-          .setStyle(ProgressBarStyle.ASCII)
-          .setUnit(" steps", 1)
-          .showSpeed()
-          .build();
+      this.bar =
+          System.console() == null
+              ? null
+              : new ProgressBarBuilder()
+                  .setTaskName("train")
+                  .setInitialMax(steps)
+                  .setStyle(ProgressBarStyle.ASCII)
+                  .setUnit(" steps", 1)
+                  .showSpeed()
+                  .build();
     }
 
     @Override
@@ -138,8 +177,16 @@ final class TrainCommand implements Callable<Integer>, RecoveryAdvice {
 
     @Override
     public void onMetrics(MetricRecord r) {
-      String line = String.format("step %d: train loss %.4f, eval loss %.4f, %s %.4f, lr %.3g, %.1f ms/step",
-          r.step(), r.trainLoss(), r.evalLoss(), metric, r.evalMetric(), r.learningRate(), r.stepMillis());
+      String line =
+          String.format(
+              "step %d: train loss %.4f, eval loss %.4f, %s %.4f, lr %.3g, %.1f ms/step",
+              r.step(),
+              r.trainLoss(),
+              r.evalLoss(),
+              metric,
+              r.evalMetric(),
+              r.learningRate(),
+              r.stepMillis());
       if (bar != null) {
         bar.setExtraMessage(" " + line);
       }
@@ -150,9 +197,18 @@ final class TrainCommand implements Callable<Integer>, RecoveryAdvice {
     @Override
     public void onPrune(dev.polyak.schemas.PruneEvent e) {
       long kept = e.getKeptAfter().stream().filter(k -> k).count();
-      console.printf("step %d: %s pruning kept %d of %d %s (target %d), parameters %d -> %d, %.1f s (scoring %.1f s)%s%n",
-          e.getStep(), e.getMethod(), kept, e.getKeptAfter().size(), String.join("+", e.getScope()), e.getTargetKept(),
-          e.getKeptParametersBefore(), e.getKeptParametersAfter(), e.getWallSeconds(), e.getScoringSeconds(),
+      console.printf(
+          "step %d: %s pruning kept %d of %d %s (target %d), parameters %d -> %d, %.1f s (scoring %.1f s)%s%n",
+          e.getStep(),
+          e.getMethod(),
+          kept,
+          e.getKeptAfter().size(),
+          String.join("+", e.getScope()),
+          e.getTargetKept(),
+          e.getKeptParametersBefore(),
+          e.getKeptParametersAfter(),
+          e.getWallSeconds(),
+          e.getScoringSeconds(),
           e.getRewoundToStep() == null ? "" : ", weights rewound to step " + e.getRewoundToStep());
       console.flush();
     }

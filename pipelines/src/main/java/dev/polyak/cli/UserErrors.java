@@ -32,13 +32,26 @@ final class UserErrors {
    * The reasons the operating system gives, as Java reports them in an {@code IOException} without
    * a path (a full disk while writing) or in a {@link FileSystemException}'s reason.
    */
-  private static final Set<String> SYSTEM_REASONS = Set.of("No space left on device", "Disk quota exceeded",
-      "Read-only file system", "Is a directory", "Not a directory", "Permission denied", "File too large",
-      "Input/output error", "Stale file handle", "Too many open files", "Operation not permitted");
+  private static final Set<String> SYSTEM_REASONS =
+      Set.of(
+          "No space left on device",
+          "Disk quota exceeded",
+          "Read-only file system",
+          "Is a directory",
+          "Not a directory",
+          "Permission denied",
+          "File too large",
+          "Input/output error",
+          "Stale file handle",
+          "Too many open files",
+          "Operation not permitted");
 
   private UserErrors() {}
 
-  /** The line for {@code failure} (without the {@code polyak: error:} prefix), or empty for a defect. */
+  /**
+   * The line for {@code failure} (without the {@code polyak: error:} prefix), or empty for a
+   * defect.
+   */
   static Optional<String> describe(Throwable failure) {
     Optional<BadInputException> bad = JobFailures.badInput(failure);
     if (bad.isPresent() && bad.get().getMessage() != null) {
@@ -60,7 +73,9 @@ final class UserErrors {
     return Optional.empty();
   }
 
-  /** Whether the line for {@code failure} is about the file system rather than about refused input. */
+  /**
+   * Whether the line for {@code failure} is about the file system rather than about refused input.
+   */
   static boolean isFileSystemProblem(Throwable failure) {
     return JobFailures.badInput(failure).isEmpty() && fileSystem(chain(failure)).isPresent();
   }
@@ -81,7 +96,10 @@ final class UserErrors {
         return Optional.of(line);
       }
       // "cannot write X: X: no space left" reads better as "cannot write X: no space left"
-      Path file = chain.get(i) instanceof FileSystemException fs && fs.getFile() != null ? Path.of(fs.getFile()) : null;
+      Path file =
+          chain.get(i) instanceof FileSystemException fs && fs.getFile() != null
+              ? Path.of(fs.getFile())
+              : null;
       if (file != null && context.contains(file.toString()) && line.startsWith(file + ": ")) {
         line = line.substring(file.toString().length() + 2);
       }
@@ -104,11 +122,16 @@ final class UserErrors {
       // "name (No such file or directory)"
       String message = t.getMessage();
       int open = message.lastIndexOf(" (");
-      return Optional.of(open > 0 && message.endsWith(")")
-          ? message.substring(0, open) + ": " + lower(message.substring(open + 2, message.length() - 1))
-          : message);
+      return Optional.of(
+          open > 0 && message.endsWith(")")
+              ? message.substring(0, open)
+                  + ": "
+                  + lower(message.substring(open + 2, message.length() - 1))
+              : message);
     }
-    if (t instanceof IOException && t.getMessage() != null && SYSTEM_REASONS.contains(t.getMessage())) {
+    if (t instanceof IOException
+        && t.getMessage() != null
+        && SYSTEM_REASONS.contains(t.getMessage())) {
       return Optional.of(lower(t.getMessage()));
     }
     return Optional.empty();
@@ -129,7 +152,8 @@ final class UserErrors {
     }
     if (fs instanceof FileAlreadyExistsException) {
       return !file.isEmpty() && Files.exists(Path.of(file)) && !Files.isDirectory(Path.of(file))
-          ? "already exists and is not a folder" : "already exists";
+          ? "already exists and is not a folder"
+          : "already exists";
     }
     String reason = fs.getReason() == null ? "cannot be used" : fs.getReason();
     if (reason.equals("Not a directory") && !file.isEmpty()) {
@@ -143,13 +167,18 @@ final class UserErrors {
     return lower(reason);
   }
 
-  /** The message of the innermost wrapper of {@code chain.get(at)} that says more than its cause. */
+  /**
+   * The message of the innermost wrapper of {@code chain.get(at)} that says more than its cause.
+   */
   private static String context(List<Throwable> chain, int at) {
     for (int i = at - 1; i >= 0; i--) {
       Throwable wrapper = chain.get(i);
       String message = wrapper.getMessage();
-      boolean own = message != null && !message.isBlank() && !message.contains(chain.get(i + 1).toString())
-          && !message.contains("Exception");
+      boolean own =
+          message != null
+              && !message.isBlank()
+              && !message.contains(chain.get(i + 1).toString())
+              && !message.contains("Exception");
       if (own && (wrapper instanceof UncheckedIOException || wrapper instanceof IOException)) {
         return message;
       }
@@ -166,6 +195,8 @@ final class UserErrors {
   }
 
   private static String lower(String reason) {
-    return reason.isEmpty() ? reason : reason.substring(0, 1).toLowerCase(Locale.ROOT) + reason.substring(1);
+    return reason.isEmpty()
+        ? reason
+        : reason.substring(0, 1).toLowerCase(Locale.ROOT) + reason.substring(1);
   }
 }

@@ -19,19 +19,25 @@ import org.apache.flink.configuration.SecurityOptions;
 import org.apache.flink.runtime.net.SSLUtils;
 
 /**
- * polyak's own requests to a Flink cluster's REST endpoint ({@code GET /overview}, for {@code polyak
- * cluster status} and a sweep's default parallelism). With a Flink configuration folder that turns
- * on {@code security.ssl.rest.enabled} the requests go over HTTPS and present the folder's client
- * certificate, with the key and trust stores Flink's own client would use (Flink's {@link
+ * polyak's own requests to a Flink cluster's REST endpoint ({@code GET /overview}, for {@code
+ * polyak cluster status} and a sweep's default parallelism). With a Flink configuration folder that
+ * turns on {@code security.ssl.rest.enabled} the requests go over HTTPS and present the folder's
+ * client certificate, with the key and trust stores Flink's own client would use (Flink's {@link
  * SSLUtils#createRestSSLContext}); the same folder is what Beam's FlinkRunner submits jobs with.
  */
 public final class FlinkRest {
   /** Beam's FlinkRunner and Flink's own client read this folder when no other is given. */
   public static final String CONF_DIR_VARIABLE = "FLINK_CONF_DIR";
+
   private static final ObjectMapper JSON = new ObjectMapper();
 
   /** The REST API's {@code /overview}. */
-  public record Overview(int taskManagers, int slotsTotal, int slotsAvailable, int jobsRunning, int jobsFinished,
+  public record Overview(
+      int taskManagers,
+      int slotsTotal,
+      int slotsAvailable,
+      int jobsRunning,
+      int jobsFinished,
       int jobsFailed) {}
 
   private final String address;
@@ -61,19 +67,28 @@ public final class FlinkRest {
       return plain(address);
     }
     try {
-      return new FlinkRest(address, Optional.of(SSLUtils.createRestSSLContext(configuration, true)));
+      return new FlinkRest(
+          address, Optional.of(SSLUtils.createRestSSLContext(configuration, true)));
     } catch (Exception e) {
-      throw new BadInputException(confDir.get().resolve("config.yaml") + ": cannot set up TLS for the REST endpoint ("
-          + e.getMessage() + ")", e);
+      throw new BadInputException(
+          confDir.get().resolve("config.yaml")
+              + ": cannot set up TLS for the REST endpoint ("
+              + e.getMessage()
+              + ")",
+          e);
     }
   }
 
   /**
-   * The Flink configuration folder a client uses: the one given, else {@code $FLINK_CONF_DIR} (where
-   * Beam's FlinkRunner looks without one), else none.
+   * The Flink configuration folder a client uses: the one given, else {@code $FLINK_CONF_DIR}
+   * (where Beam's FlinkRunner looks without one), else none.
    */
   public static Optional<Path> confDir(Optional<Path> given) {
-    return given.or(() -> Optional.ofNullable(System.getenv(CONF_DIR_VARIABLE)).filter(s -> !s.isBlank()).map(Path::of));
+    return given.or(
+        () ->
+            Optional.ofNullable(System.getenv(CONF_DIR_VARIABLE))
+                .filter(s -> !s.isBlank())
+                .map(Path::of));
   }
 
   /**
@@ -81,13 +96,16 @@ public final class FlinkRest {
    * file is refused with its name (Flink would fail later, deep inside the submission).
    */
   public static Configuration load(Path confDir) {
-    if (!Files.isRegularFile(confDir.resolve("config.yaml")) && !Files.isRegularFile(confDir.resolve("flink-conf.yaml"))) {
-      throw new BadInputException(confDir + ": not a Flink configuration folder (no config.yaml or flink-conf.yaml)");
+    if (!Files.isRegularFile(confDir.resolve("config.yaml"))
+        && !Files.isRegularFile(confDir.resolve("flink-conf.yaml"))) {
+      throw new BadInputException(
+          confDir + ": not a Flink configuration folder (no config.yaml or flink-conf.yaml)");
     }
     try {
       return GlobalConfiguration.loadConfiguration(confDir.toString());
     } catch (RuntimeException e) {
-      throw new BadInputException(confDir + ": unreadable Flink configuration (" + e.getMessage() + ")", e);
+      throw new BadInputException(
+          confDir + ": unreadable Flink configuration (" + e.getMessage() + ")", e);
     }
   }
 
@@ -106,16 +124,26 @@ public final class FlinkRest {
     try {
       HttpClient.Builder client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2));
       tls.ifPresent(client::sslContext);
-      HttpResponse<String> response = client.build().send(
-          HttpRequest.newBuilder(URI.create(url() + "/overview")).timeout(Duration.ofSeconds(5)).build(),
-          HttpResponse.BodyHandlers.ofString());
+      HttpResponse<String> response =
+          client
+              .build()
+              .send(
+                  HttpRequest.newBuilder(URI.create(url() + "/overview"))
+                      .timeout(Duration.ofSeconds(5))
+                      .build(),
+                  HttpResponse.BodyHandlers.ofString());
       if (response.statusCode() != 200) {
         return Optional.empty();
       }
       JsonNode o = JSON.readTree(response.body());
-      return Optional.of(new Overview(o.path("taskmanagers").asInt(), o.path("slots-total").asInt(),
-          o.path("slots-available").asInt(), o.path("jobs-running").asInt(), o.path("jobs-finished").asInt(),
-          o.path("jobs-failed").asInt()));
+      return Optional.of(
+          new Overview(
+              o.path("taskmanagers").asInt(),
+              o.path("slots-total").asInt(),
+              o.path("slots-available").asInt(),
+              o.path("jobs-running").asInt(),
+              o.path("jobs-finished").asInt(),
+              o.path("jobs-failed").asInt()));
     } catch (IOException | IllegalArgumentException e) {
       return Optional.empty();
     } catch (InterruptedException e) {

@@ -17,21 +17,24 @@ import java.util.stream.Stream;
 
 /**
  * A standalone Flink 1.19 session cluster on this machine, as separate JVMs: one job manager
- * ({@code StandaloneSessionClusterEntrypoint}) and task managers ({@code TaskManagerRunner}), started
- * from the class path polyak runs from (the job jar holds the Flink runtime Maven resolved), so no
- * Flink distribution is needed. Everything lives in the cluster folder: {@code conf/config.yaml}
- * (the fixed settings of {@code deploy/flink/local/config.yaml}), {@code cluster.json} (ports,
- * slots, memory), {@code log/<process>.log}, {@code pids/<process>.pid}. Ports, slots and memory go
- * on each process's command line as Flink dynamic properties ({@code -Dkey=value}). With {@code tls}
- * the REST endpoint speaks mutual TLS only ({@link RestTls}): the key stores are in {@code tls/}, and
- * {@code client/config.yaml} is the Flink configuration a client submits with ({@code --flink-conf-dir}).
+ * ({@code StandaloneSessionClusterEntrypoint}) and task managers ({@code TaskManagerRunner}),
+ * started from the class path polyak runs from (the job jar holds the Flink runtime Maven
+ * resolved), so no Flink distribution is needed. Everything lives in the cluster folder: {@code
+ * conf/config.yaml} (the fixed settings of {@code deploy/flink/local/config.yaml}), {@code
+ * cluster.json} (ports, slots, memory), {@code log/<process>.log}, {@code pids/<process>.pid}.
+ * Ports, slots and memory go on each process's command line as Flink dynamic properties ({@code
+ * -Dkey=value}). With {@code tls} the REST endpoint speaks mutual TLS only ({@link RestTls}): the
+ * key stores are in {@code tls/}, and {@code client/config.yaml} is the Flink configuration a
+ * client submits with ({@code --flink-conf-dir}).
  *
  * <p>{@link #stop} ends only the processes of its pid files, and only if their command line is a
  * Flink process of this cluster folder, so a reused pid is never killed.
  */
 public final class LocalCluster {
-  static final String JOB_MANAGER_CLASS = "org.apache.flink.runtime.entrypoint.StandaloneSessionClusterEntrypoint";
-  static final String TASK_MANAGER_CLASS = "org.apache.flink.runtime.taskexecutor.TaskManagerRunner";
+  static final String JOB_MANAGER_CLASS =
+      "org.apache.flink.runtime.entrypoint.StandaloneSessionClusterEntrypoint";
+  static final String TASK_MANAGER_CLASS =
+      "org.apache.flink.runtime.taskexecutor.TaskManagerRunner";
   private static final ObjectMapper JSON = new ObjectMapper();
 
   /**
@@ -45,7 +48,13 @@ public final class LocalCluster {
    * @param classPath the class path the processes run from
    * @param tls whether the REST endpoint requires mutual TLS
    */
-  public record Settings(int restPort, int rpcPort, int slots, int taskHeapMb, int nativeMb, String classPath,
+  public record Settings(
+      int restPort,
+      int rpcPort,
+      int slots,
+      int taskHeapMb,
+      int nativeMb,
+      String classPath,
       boolean tls) {}
 
   /** One process of the cluster, from its pid file. */
@@ -66,7 +75,10 @@ public final class LocalCluster {
   public static LocalCluster open(Path dir) {
     Path file = dir.resolve("cluster.json");
     if (!Files.exists(file)) {
-      throw new BadInputException(dir + ": no local cluster here (no cluster.json); start one with polyak cluster start --dir " + dir);
+      throw new BadInputException(
+          dir
+              + ": no local cluster here (no cluster.json); start one with polyak cluster start --dir "
+              + dir);
     }
     try {
       return new LocalCluster(dir, JSON.readValue(file.toFile(), Settings.class));
@@ -79,15 +91,24 @@ public final class LocalCluster {
    * Starts a job manager and {@code taskManagers} task managers in {@code dir} and waits until they
    * all registered. Refuses a folder whose cluster is still running.
    */
-  public static LocalCluster start(Path dir, int taskManagers, Settings settings, Duration timeout) {
+  public static LocalCluster start(
+      Path dir, int taskManagers, Settings settings, Duration timeout) {
     if (taskManagers < 1 || settings.slots() < 1) {
       throw new IllegalArgumentException("--taskmanagers and --slots must be at least 1");
     }
     LocalCluster cluster = new LocalCluster(dir, settings);
     List<Member> running = cluster.members().stream().filter(Member::alive).toList();
     if (!running.isEmpty()) {
-      throw new BadInputException(dir + " already runs a cluster (" + running.size() + " live processes, e.g. "
-          + running.get(0).name() + " pid " + running.get(0).pid() + "); stop it first with polyak cluster stop --dir " + dir);
+      throw new BadInputException(
+          dir
+              + " already runs a cluster ("
+              + running.size()
+              + " live processes, e.g. "
+              + running.get(0).name()
+              + " pid "
+              + running.get(0).pid()
+              + "); stop it first with polyak cluster stop --dir "
+              + dir);
     }
     requireFree(settings.restPort(), "REST port (--rest-port)");
     requireFree(settings.rpcPort(), "RPC port (--rpc-port)");
@@ -108,7 +129,8 @@ public final class LocalCluster {
 
   /** The task managers whose process runs. */
   public int liveTaskManagers() {
-    return (int) members().stream().filter(m -> m.alive() && !m.name().equals("jobmanager")).count();
+    return (int)
+        members().stream().filter(m -> m.alive() && !m.name().equals("jobmanager")).count();
   }
 
   /** Starts one more task manager (a replacement, or more slots) and returns its process name. */
@@ -122,54 +144,83 @@ public final class LocalCluster {
     return name;
   }
 
-  /** Waits until {@code count} task managers and their slots are registered with the job manager. */
+  /**
+   * Waits until {@code count} task managers and their slots are registered with the job manager.
+   */
   public FlinkRest.Overview awaitTaskManagers(int count, Duration timeout) {
     long deadline = System.nanoTime() + timeout.toNanos();
     Optional<FlinkRest.Overview> last = Optional.empty();
     while (System.nanoTime() < deadline) {
       List<Member> members = members();
-      List<Member> liveTaskManagers = members.stream().filter(m -> m.alive() && !m.name().equals("jobmanager")).toList();
-      Optional<Member> dead = members.stream().filter(m -> !m.alive())
-          .filter(m -> m.name().equals("jobmanager") || liveTaskManagers.size() < count).reduce((a, b) -> b);
+      List<Member> liveTaskManagers =
+          members.stream().filter(m -> m.alive() && !m.name().equals("jobmanager")).toList();
+      Optional<Member> dead =
+          members.stream()
+              .filter(m -> !m.alive())
+              .filter(m -> m.name().equals("jobmanager") || liveTaskManagers.size() < count)
+              .reduce((a, b) -> b);
       if (dead.isPresent()) {
         Member m = dead.get();
-        throw new IllegalStateException(m.name() + " (pid " + m.pid() + ") exited; see " + logFile(m.name()) + ":\n"
-            + tail(logFile(m.name()), 20));
+        throw new IllegalStateException(
+            m.name()
+                + " (pid "
+                + m.pid()
+                + ") exited; see "
+                + logFile(m.name())
+                + ":\n"
+                + tail(logFile(m.name()), 20));
       }
       last = overview();
-      if (last.isPresent() && last.get().taskManagers() >= count && last.get().slotsTotal() >= count * settings.slots()) {
+      if (last.isPresent()
+          && last.get().taskManagers() >= count
+          && last.get().slotsTotal() >= count * settings.slots()) {
         return last.get();
       }
       sleep(500);
     }
-    throw new IllegalStateException("the cluster in " + dir + " did not register " + count + " task managers within "
-        + timeout.toSeconds() + " s (last overview: " + last.map(Object::toString).orElse("REST not answering") + "); see "
-        + dir.resolve("log"));
+    throw new IllegalStateException(
+        "the cluster in "
+            + dir
+            + " did not register "
+            + count
+            + " task managers within "
+            + timeout.toSeconds()
+            + " s (last overview: "
+            + last.map(Object::toString).orElse("REST not answering")
+            + "); see "
+            + dir.resolve("log"));
   }
 
   /** Kills one process at once (SIGKILL), as a machine failure would. */
   public void kill(String name) {
-    Member m = member(name).orElseThrow(() -> new IllegalArgumentException("no process " + name + " in " + dir));
+    Member m =
+        member(name)
+            .orElseThrow(() -> new IllegalArgumentException("no process " + name + " in " + dir));
     ProcessHandle.of(m.pid()).filter(this::ours).ifPresent(ProcessHandle::destroyForcibly);
     awaitExit(m.pid(), Duration.ofSeconds(10));
   }
 
-  /** Ends every process of the cluster (SIGTERM, then SIGKILL after 15 s) and removes their pid files. */
+  /**
+   * Ends every process of the cluster (SIGTERM, then SIGKILL after 15 s) and removes their pid
+   * files.
+   */
   public List<Member> stop() {
     List<Member> stopped = new ArrayList<>();
     List<Member> members = members();
     // Task managers first, so the job manager does not restart jobs onto them while they go.
-    members.sort((a, b) -> Boolean.compare(a.name().equals("jobmanager"), b.name().equals("jobmanager")));
+    members.sort(
+        (a, b) -> Boolean.compare(a.name().equals("jobmanager"), b.name().equals("jobmanager")));
     for (Member m : members) {
       Optional<ProcessHandle> process = ProcessHandle.of(m.pid()).filter(this::ours);
-      process.ifPresent(p -> {
-        p.destroy();
-        if (!awaitExit(m.pid(), Duration.ofSeconds(15))) {
-          p.destroyForcibly();
-          awaitExit(m.pid(), Duration.ofSeconds(5));
-        }
-        stopped.add(m);
-      });
+      process.ifPresent(
+          p -> {
+            p.destroy();
+            if (!awaitExit(m.pid(), Duration.ofSeconds(15))) {
+              p.destroyForcibly();
+              awaitExit(m.pid(), Duration.ofSeconds(5));
+            }
+            stopped.add(m);
+          });
       try {
         Files.deleteIfExists(pidFile(m.name()));
       } catch (IOException e) {
@@ -190,12 +241,20 @@ public final class LocalCluster {
       for (Path f : files.filter(p -> p.toString().endsWith(".pid")).sorted().toList()) {
         String name = f.getFileName().toString().replace(".pid", "");
         long pid = Long.parseLong(Files.readString(f).trim());
-        members.add(new Member(name, pid, ProcessHandle.of(pid).filter(this::ours).map(ProcessHandle::isAlive).orElse(false)));
+        members.add(
+            new Member(
+                name,
+                pid,
+                ProcessHandle.of(pid)
+                    .filter(this::ours)
+                    .map(ProcessHandle::isAlive)
+                    .orElse(false)));
       }
     } catch (IOException | NumberFormatException e) {
       throw new BadInputException(pids + ": unreadable pid files (" + e.getMessage() + ")");
     }
-    members.sort((a, b) -> Boolean.compare(!a.name().equals("jobmanager"), !b.name().equals("jobmanager")));
+    members.sort(
+        (a, b) -> Boolean.compare(!a.name().equals("jobmanager"), !b.name().equals("jobmanager")));
     return members;
   }
 
@@ -204,12 +263,18 @@ public final class LocalCluster {
     return rest().overview();
   }
 
-  /** The REST endpoint as a client reaches it (over mutual TLS with the client's key when the cluster has TLS). */
+  /**
+   * The REST endpoint as a client reaches it (over mutual TLS with the client's key when the
+   * cluster has TLS).
+   */
   public FlinkRest rest() {
     return FlinkRest.of(restAddress(), clientConfDir());
   }
 
-  /** The Flink configuration folder clients submit with ({@code --flink-conf-dir}); only for a cluster with TLS. */
+  /**
+   * The Flink configuration folder clients submit with ({@code --flink-conf-dir}); only for a
+   * cluster with TLS.
+   */
   public Optional<Path> clientConfDir() {
     return settings.tls() ? Optional.of(dir.resolve("client")) : Optional.empty();
   }
@@ -241,27 +306,44 @@ public final class LocalCluster {
       Files.createDirectories(dir.resolve("pids"));
       if (settings.tls()) {
         RestTls tls = RestTls.generate(dir.resolve("tls"));
-        RestTls.writeConfig(dir.resolve("conf"), resource("flink/local/config.yaml"), tls.serverSettings());
-        RestTls.writeConfig(dir.resolve("client"), "# The Flink configuration of a client of the cluster in " + dir
-            + ":\n# polyak sweep ... --flink-master " + restAddress() + " --flink-conf-dir " + dir.resolve("client") + "\n",
+        RestTls.writeConfig(
+            dir.resolve("conf"), resource("flink/local/config.yaml"), tls.serverSettings());
+        RestTls.writeConfig(
+            dir.resolve("client"),
+            "# The Flink configuration of a client of the cluster in "
+                + dir
+                + ":\n# polyak sweep ... --flink-master "
+                + restAddress()
+                + " --flink-conf-dir "
+                + dir.resolve("client")
+                + "\n",
             tls.clientSettings());
       } else {
         Files.createDirectories(dir.resolve("conf"));
-        AtomicFiles.writeString(dir.resolve("conf").resolve("config.yaml"), resource("flink/local/config.yaml"));
-        // a client configuration left by an earlier start with --tls would name keys this cluster does not have
+        AtomicFiles.writeString(
+            dir.resolve("conf").resolve("config.yaml"), resource("flink/local/config.yaml"));
+        // a client configuration left by an earlier start with --tls would name keys this cluster
+        // does not have
         Files.deleteIfExists(dir.resolve("client").resolve("config.yaml"));
       }
-      AtomicFiles.writeString(dir.resolve("cluster.json"), JSON.writerWithDefaultPrettyPrinter().writeValueAsString(settings));
+      AtomicFiles.writeString(
+          dir.resolve("cluster.json"),
+          JSON.writerWithDefaultPrettyPrinter().writeValueAsString(settings));
     } catch (IOException e) {
       throw new UncheckedIOException("cannot prepare the cluster folder " + dir, e);
     }
   }
 
-  /** Starts one Flink process with its JVM flags, dynamic properties and log, and writes its pid file. */
+  /**
+   * Starts one Flink process with its JVM flags, dynamic properties and log, and writes its pid
+   * file.
+   */
   private void launch(String name, String mainClass, int heapMb, int directMb) {
     List<String> command = new ArrayList<>();
     if (Files.isExecutable(Path.of("/usr/bin/setsid"))) {
-      command.add("/usr/bin/setsid"); // its own session: closing the terminal that started it leaves it running
+      command.add(
+          "/usr/bin/setsid"); // its own session: closing the terminal that started it leaves it
+      // running
     }
     command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
     command.addAll(jvmFlags());
@@ -271,7 +353,8 @@ public final class LocalCluster {
       command.add("-XX:MaxDirectMemorySize=" + directMb + "m");
     }
     command.add("-Dai.djl.offline=true");
-    command.add("-Dpolyak.cluster=" + dir); // lets status and stop recognise the cluster's own processes
+    command.add(
+        "-Dpolyak.cluster=" + dir); // lets status and stop recognise the cluster's own processes
     command.add("-cp");
     command.add(settings.classPath());
     command.add(mainClass);
@@ -282,9 +365,12 @@ public final class LocalCluster {
       command.add(property);
     }
     try {
-      Process process = new ProcessBuilder(command).redirectErrorStream(true)
-          .redirectOutput(ProcessBuilder.Redirect.appendTo(logFile(name).toFile()))
-          .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null"))).start();
+      Process process =
+          new ProcessBuilder(command)
+              .redirectErrorStream(true)
+              .redirectOutput(ProcessBuilder.Redirect.appendTo(logFile(name).toFile()))
+              .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")))
+              .start();
       AtomicFiles.writeString(pidFile(name), Long.toString(process.pid()));
     } catch (IOException e) {
       throw new UncheckedIOException("cannot start " + name + " of the cluster in " + dir, e);
@@ -292,38 +378,49 @@ public final class LocalCluster {
   }
 
   private List<String> dynamicProperties(boolean taskManager) {
-    List<String> p = new ArrayList<>(List.of(
-        "rest.port=" + settings.restPort(),
-        "jobmanager.rpc.port=" + settings.rpcPort()));
+    List<String> p =
+        new ArrayList<>(
+            List.of(
+                "rest.port=" + settings.restPort(), "jobmanager.rpc.port=" + settings.rpcPort()));
     if (taskManager) {
-      p.addAll(List.of(
-          "taskmanager.numberOfTaskSlots=" + settings.slots(),
-          "taskmanager.cpu.cores=" + settings.slots(),
-          "taskmanager.memory.task.heap.size=" + settings.taskHeapMb() + "m",
-          "taskmanager.memory.task.off-heap.size=" + settings.nativeMb() + "m",
-          // each slot's task writes a blocking partition of at least 512 buffers: 64m per slot
-          "taskmanager.memory.network.min=" + NETWORK_MB_PER_SLOT * settings.slots() + "m",
-          "taskmanager.memory.network.max=" + NETWORK_MB_PER_SLOT * settings.slots() + "m"));
+      p.addAll(
+          List.of(
+              "taskmanager.numberOfTaskSlots=" + settings.slots(),
+              "taskmanager.cpu.cores=" + settings.slots(),
+              "taskmanager.memory.task.heap.size=" + settings.taskHeapMb() + "m",
+              "taskmanager.memory.task.off-heap.size=" + settings.nativeMb() + "m",
+              // each slot's task writes a blocking partition of at least 512 buffers: 64m per slot
+              "taskmanager.memory.network.min=" + NETWORK_MB_PER_SLOT * settings.slots() + "m",
+              "taskmanager.memory.network.max=" + NETWORK_MB_PER_SLOT * settings.slots() + "m"));
     }
     return p;
   }
 
   /**
-   * Refuses a port something already listens on: another cluster's REST endpoint there would
-   * answer the registration check for this one.
+   * Refuses a port something already listens on: another cluster's REST endpoint there would answer
+   * the registration check for this one.
    */
   private static void requireFree(int port, String what) {
     try (java.net.ServerSocket socket = new java.net.ServerSocket()) {
       socket.setReuseAddress(true);
       socket.bind(new java.net.InetSocketAddress("127.0.0.1", port));
     } catch (IOException e) {
-      throw new BadInputException("the " + what + " " + port + " on 127.0.0.1 is in use (another cluster? see polyak"
-          + " cluster status); choose another");
+      throw new BadInputException(
+          "the "
+              + what
+              + " "
+              + port
+              + " on 127.0.0.1 is in use (another cluster? see polyak"
+              + " cluster status); choose another");
     }
   }
 
   private boolean ours(ProcessHandle process) {
-    return process.info().commandLine().map(c -> c.contains("-Dpolyak.cluster=" + dir + " ")).orElse(false);
+    return process
+        .info()
+        .commandLine()
+        .map(c -> c.contains("-Dpolyak.cluster=" + dir + " "))
+        .orElse(false);
   }
 
   private Path pidFile(String name) {
@@ -341,16 +438,23 @@ public final class LocalCluster {
     return false;
   }
 
-  /** The JVM flags Flink 1.19 needs on Java 17 ({@code deploy/jvm/java17-flink.flags}, carried in the jar). */
+  /**
+   * The JVM flags Flink 1.19 needs on Java 17 ({@code deploy/jvm/java17-flink.flags}, carried in
+   * the jar).
+   */
   public static List<String> jvmFlags() {
-    return resource("jvm/java17-flink.flags").lines().map(String::trim).filter(l -> !l.isEmpty() && !l.startsWith("#"))
+    return resource("jvm/java17-flink.flags")
+        .lines()
+        .map(String::trim)
+        .filter(l -> !l.isEmpty() && !l.startsWith("#"))
         .toList();
   }
 
   static String resource(String path) {
     try (InputStream in = LocalCluster.class.getResourceAsStream("/dev/polyak/deploy/" + path)) {
       if (in == null) {
-        throw new IllegalStateException("the polyak jar lacks its resource dev/polyak/deploy/" + path);
+        throw new IllegalStateException(
+            "the polyak jar lacks its resource dev/polyak/deploy/" + path);
       }
       return new String(in.readAllBytes(), StandardCharsets.UTF_8);
     } catch (IOException e) {

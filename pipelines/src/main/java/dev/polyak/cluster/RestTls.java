@@ -33,30 +33,66 @@ public record RestTls(Path folder, String password) {
   static final String SERVER_KEYSTORE = "rest-server.p12";
   static final String CLIENT_KEYSTORE = "rest-client.p12";
   static final String TRUSTSTORE = "rest-truststore.p12";
-  /** TLS 1.2 with forward-secret AES-GCM suites (Flink's default is the older TLS_RSA_WITH_AES_128_CBC_SHA). */
-  static final String CIPHER_SUITES = "TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384,TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256";
+
+  /**
+   * TLS 1.2 with forward-secret AES-GCM suites (Flink's default is the older
+   * TLS_RSA_WITH_AES_128_CBC_SHA).
+   */
+  static final String CIPHER_SUITES =
+      "TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384,TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256";
 
   /** Makes fresh key stores in {@code folder} (created owner-only), replacing any there. */
   public static RestTls generate(Path folder) {
-    RestTls tls = new RestTls(folder.toAbsolutePath().normalize(), HexFormat.of().formatHex(randomBytes(24)));
+    RestTls tls =
+        new RestTls(folder.toAbsolutePath().normalize(), HexFormat.of().formatHex(randomBytes(24)));
     ownerOnlyFolder(tls.folder);
     try {
       for (String store : List.of(SERVER_KEYSTORE, CLIENT_KEYSTORE, TRUSTSTORE)) {
         Files.deleteIfExists(tls.folder.resolve(store));
       }
-      tls.keytool("-genkeypair", "-alias", "rest-server", "-dname", "CN=polyak Flink REST endpoint", "-ext",
-          "SAN=ip:127.0.0.1,dns:localhost", "-keystore", SERVER_KEYSTORE);
-      tls.keytool("-genkeypair", "-alias", "rest-client", "-dname", "CN=polyak client", "-keystore", CLIENT_KEYSTORE);
+      tls.keytool(
+          "-genkeypair",
+          "-alias",
+          "rest-server",
+          "-dname",
+          "CN=polyak Flink REST endpoint",
+          "-ext",
+          "SAN=ip:127.0.0.1,dns:localhost",
+          "-keystore",
+          SERVER_KEYSTORE);
+      tls.keytool(
+          "-genkeypair",
+          "-alias",
+          "rest-client",
+          "-dname",
+          "CN=polyak client",
+          "-keystore",
+          CLIENT_KEYSTORE);
       for (String side : List.of("server", "client")) {
         Path certificate = tls.folder.resolve("rest-" + side + ".crt");
-        tls.keytool("-exportcert", "-rfc", "-alias", "rest-" + side, "-keystore", "rest-" + side + ".p12", "-file",
+        tls.keytool(
+            "-exportcert",
+            "-rfc",
+            "-alias",
+            "rest-" + side,
+            "-keystore",
+            "rest-" + side + ".p12",
+            "-file",
             certificate.toString());
-        tls.keytool("-importcert", "-noprompt", "-alias", "rest-" + side, "-file", certificate.toString(), "-keystore",
+        tls.keytool(
+            "-importcert",
+            "-noprompt",
+            "-alias",
+            "rest-" + side,
+            "-file",
+            certificate.toString(),
+            "-keystore",
             TRUSTSTORE);
         Files.delete(certificate);
       }
       for (String store : List.of(SERVER_KEYSTORE, CLIENT_KEYSTORE, TRUSTSTORE)) {
-        Files.setPosixFilePermissions(tls.folder.resolve(store), PosixFilePermissions.fromString("rw-------"));
+        Files.setPosixFilePermissions(
+            tls.folder.resolve(store), PosixFilePermissions.fromString("rw-------"));
       }
     } catch (IOException e) {
       throw new UncheckedIOException("cannot make the TLS key stores in " + tls.folder, e);
@@ -64,19 +100,26 @@ public record RestTls(Path folder, String password) {
     return tls;
   }
 
-  /** The job manager's settings: HTTPS only, and only for clients with a certificate of the truststore. */
+  /**
+   * The job manager's settings: HTTPS only, and only for clients with a certificate of the
+   * truststore.
+   */
   public Map<String, String> serverSettings() {
     return settings(SERVER_KEYSTORE);
   }
 
-  /** A client's settings (Beam's FlinkRunner, polyak's own requests): the same, with the client's key. */
+  /**
+   * A client's settings (Beam's FlinkRunner, polyak's own requests): the same, with the client's
+   * key.
+   */
   public Map<String, String> clientSettings() {
     return settings(CLIENT_KEYSTORE);
   }
 
   /**
-   * Writes {@code settings} as a Flink {@code config.yaml} (with {@code prefix}, the text before them)
-   * into {@code confFolder}, which is made owner-only since the file holds the key stores' password.
+   * Writes {@code settings} as a Flink {@code config.yaml} (with {@code prefix}, the text before
+   * them) into {@code confFolder}, which is made owner-only since the file holds the key stores'
+   * password.
    */
   public static void writeConfig(Path confFolder, String prefix, Map<String, String> settings) {
     ownerOnlyFolder(confFolder);
@@ -84,9 +127,12 @@ public record RestTls(Path folder, String password) {
     if (!prefix.isEmpty() && !prefix.endsWith("\n")) {
       yaml.append('\n');
     }
-    yaml.append("\n# Mutual TLS on the REST endpoint (polyak cluster start --tls): HTTPS only, and only for clients\n"
-        + "# that present a certificate of the truststore. The password is random, made at the cluster's start.\n");
-    settings.forEach((key, value) -> yaml.append(key).append(": '").append(value.replace("'", "''")).append("'\n"));
+    yaml.append(
+        "\n# Mutual TLS on the REST endpoint (polyak cluster start --tls): HTTPS only, and only for clients\n"
+            + "# that present a certificate of the truststore. The password is random, made at the cluster's start.\n");
+    settings.forEach(
+        (key, value) ->
+            yaml.append(key).append(": '").append(value.replace("'", "''")).append("'\n"));
     Path file = confFolder.resolve("config.yaml");
     AtomicFiles.writeString(file, yaml.toString());
     try {
@@ -110,23 +156,43 @@ public record RestTls(Path folder, String password) {
     return s;
   }
 
-  /** Runs the JDK's keytool in {@link #folder} with PKCS12 stores, the password given through its environment. */
+  /**
+   * Runs the JDK's keytool in {@link #folder} with PKCS12 stores, the password given through its
+   * environment.
+   */
   private void keytool(String... arguments) {
-    List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "keytool").toString()));
+    List<String> command =
+        new ArrayList<>(
+            List.of(Path.of(System.getProperty("java.home"), "bin", "keytool").toString()));
     command.addAll(List.of(arguments));
     boolean makesKey = command.contains("-genkeypair");
     if (makesKey) {
-      command.addAll(List.of("-keyalg", "RSA", "-keysize", "2048", "-validity", "825", "-keypass:env", "POLYAK_TLS_PASSWORD"));
+      command.addAll(
+          List.of(
+              "-keyalg",
+              "RSA",
+              "-keysize",
+              "2048",
+              "-validity",
+              "825",
+              "-keypass:env",
+              "POLYAK_TLS_PASSWORD"));
     }
     command.addAll(List.of("-storetype", "PKCS12", "-storepass:env", "POLYAK_TLS_PASSWORD"));
-    ProcessBuilder builder = new ProcessBuilder(command).directory(folder.toFile()).redirectErrorStream(true)
-        .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
+    ProcessBuilder builder =
+        new ProcessBuilder(command)
+            .directory(folder.toFile())
+            .redirectErrorStream(true)
+            .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
     builder.environment().put("POLYAK_TLS_PASSWORD", password);
     try {
       Process process = builder.start();
-      String output = new String(process.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+      String output =
+          new String(
+              process.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
       if (!process.waitFor(60, TimeUnit.SECONDS) || process.exitValue() != 0) {
-        throw new IllegalStateException("keytool " + arguments[0] + " failed in " + folder + ": " + output.strip());
+        throw new IllegalStateException(
+            "keytool " + arguments[0] + " failed in " + folder + ": " + output.strip());
       }
     } catch (IOException e) {
       throw new UncheckedIOException("cannot run " + command.get(0), e);

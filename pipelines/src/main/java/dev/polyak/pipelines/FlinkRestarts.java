@@ -9,8 +9,8 @@ import org.apache.beam.sdk.options.PipelineOptions;
 
 /**
  * Lets a Flink job restart after a task failure (a retried bundle, a lost task manager). Beam's
- * {@code numberOfExecutionRetries} reaches only Flink's streaming environment; a batch job reads its
- * restart strategy from the Flink configuration, so this writes a configuration folder with a
+ * {@code numberOfExecutionRetries} reaches only Flink's streaming environment; a batch job reads
+ * its restart strategy from the Flink configuration, so this writes a configuration folder with a
  * fixed-delay strategy and points {@code flinkConfDir} at it — unless the user gave one, whose
  * settings win (a cluster's own configuration decides for jobs submitted to it).
  */
@@ -29,12 +29,16 @@ public final class FlinkRestarts {
     try {
       Path dir = Files.createTempDirectory("polyak-flink-conf");
       dir.toFile().deleteOnExit();
-      Path file = Files.writeString(dir.resolve("flink-conf.yaml"), String.join("\n",
-          "# written by polyak: restart the sweep's tasks after a failure; finished runs are skipped on restart",
-          "restart-strategy.type: fixed-delay",
-          "restart-strategy.fixed-delay.attempts: " + attempts,
-          "restart-strategy.fixed-delay.delay: " + delaySeconds + " s",
-          ""));
+      Path file =
+          Files.writeString(
+              dir.resolve("flink-conf.yaml"),
+              String.join(
+                  "\n",
+                  "# written by polyak: restart the sweep's tasks after a failure; finished runs are skipped on restart",
+                  "restart-strategy.type: fixed-delay",
+                  "restart-strategy.fixed-delay.attempts: " + attempts,
+                  "restart-strategy.fixed-delay.delay: " + delaySeconds + " s",
+                  ""));
       file.toFile().deleteOnExit();
       flink.setFlinkConfDir(dir.toString());
       return options;

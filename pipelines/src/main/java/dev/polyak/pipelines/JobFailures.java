@@ -5,8 +5,8 @@ import java.util.Optional;
 
 /**
  * Finds the user-facing cause in what a runner throws. Flink wraps a DoFn's exception in several
- * layers (and may replace it by a serialized copy), so the {@link BadInputException} that names
- * the file and position is searched for by class and, failing that, by its printed name.
+ * layers (and may replace it by a serialized copy), so the {@link BadInputException} that names the
+ * file and position is searched for by class and, failing that, by its printed name.
  */
 public final class JobFailures {
   private static final String PREFIX = BadInputException.class.getName() + ": ";

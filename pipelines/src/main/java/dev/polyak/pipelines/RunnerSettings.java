@@ -20,10 +20,14 @@ import org.apache.beam.sdk.options.PipelineOptionsFactory;
  *     endpoint
  * @param parallelism Flink parallelism, or the DirectRunner's thread count
  * @param jobJar the jar to ship to a remote Flink cluster; empty when running locally
- * @param flinkConfDir the Flink configuration folder the FlinkRunner's client reads (e.g. TLS for the
- *     REST endpoint); empty for none
+ * @param flinkConfDir the Flink configuration folder the FlinkRunner's client reads (e.g. TLS for
+ *     the REST endpoint); empty for none
  */
-public record RunnerSettings(Runner runner, String flinkMaster, int parallelism, Optional<Path> jobJar,
+public record RunnerSettings(
+    Runner runner,
+    String flinkMaster,
+    int parallelism,
+    Optional<Path> jobJar,
     Optional<Path> flinkConfDir) {
   public static final String LOCAL_FLINK = "[local]";
 
@@ -40,7 +44,8 @@ public record RunnerSettings(Runner runner, String flinkMaster, int parallelism,
       if (n.equals("direct") || n.equals("directrunner")) {
         return DIRECT;
       }
-      throw new IllegalArgumentException("unknown runner '" + name + "'; use FlinkRunner or DirectRunner");
+      throw new IllegalArgumentException(
+          "unknown runner '" + name + "'; use FlinkRunner or DirectRunner");
     }
   }
 
@@ -51,11 +56,13 @@ public record RunnerSettings(Runner runner, String flinkMaster, int parallelism,
   }
 
   public static RunnerSettings embeddedFlink(int parallelism) {
-    return new RunnerSettings(Runner.FLINK, LOCAL_FLINK, parallelism, Optional.empty(), Optional.empty());
+    return new RunnerSettings(
+        Runner.FLINK, LOCAL_FLINK, parallelism, Optional.empty(), Optional.empty());
   }
 
   public static RunnerSettings direct(int parallelism) {
-    return new RunnerSettings(Runner.DIRECT, LOCAL_FLINK, parallelism, Optional.empty(), Optional.empty());
+    return new RunnerSettings(
+        Runner.DIRECT, LOCAL_FLINK, parallelism, Optional.empty(), Optional.empty());
   }
 
   public boolean isLocal() {
@@ -66,7 +73,10 @@ public record RunnerSettings(Runner runner, String flinkMaster, int parallelism,
     if (runner == Runner.DIRECT) {
       return "DirectRunner (" + parallelism + " threads)";
     }
-    return (isLocal() ? "embedded Flink" : "Flink at " + flinkMaster) + " (parallelism " + parallelism + ")";
+    return (isLocal() ? "embedded Flink" : "Flink at " + flinkMaster)
+        + " (parallelism "
+        + parallelism
+        + ")";
   }
 
   /** Beam options for a job named {@code jobName}. */
@@ -82,11 +92,15 @@ public record RunnerSettings(Runner runner, String flinkMaster, int parallelism,
       flink.setRunner(FlinkRunner.class);
       flink.setFlinkMaster(flinkMaster);
       flink.setParallelism(parallelism);
-      // polyak's DoFns never mutate their inputs, so chained operators may pass them without a copy.
+      // polyak's DoFns never mutate their inputs, so chained operators may pass them without a
+      // copy.
       flink.setFasterCopy(true);
       if (!isLocal()) {
-        Path jar = jobJar.orElseThrow(() -> new IllegalArgumentException(
-            "running on a Flink cluster needs the polyak job jar; start polyak from its jar (./polyak does)"));
+        Path jar =
+            jobJar.orElseThrow(
+                () ->
+                    new IllegalArgumentException(
+                        "running on a Flink cluster needs the polyak job jar; start polyak from its jar (./polyak does)"));
         flink.setFilesToStage(List.of(jar.toString()));
         flinkConfDir.ifPresent(dir -> flink.setFlinkConfDir(dir.toAbsolutePath().toString()));
       }

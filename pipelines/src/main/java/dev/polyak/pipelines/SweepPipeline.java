@@ -27,13 +27,13 @@ import org.apache.beam.sdk.values.PCollectionTuple;
 /**
  * The sweep job: cells → {@code TrainRun} (one long training per element, handed to the slots one
  * at a time) → {@code Diagnose} (the plan's checkpoints, cached per run) → exactly one record per
- * key → Avro files under {@code <out>/report/}; then, in the driver, {@code summary.avro} and {@code
- * report.html} from those files alone (what {@code polyak report --sweep} does too).
+ * key → Avro files under {@code <out>/report/}; then, in the driver, {@code summary.avro} and
+ * {@code report.html} from those files alone (what {@code polyak report --sweep} does too).
  *
- * <p>Exactly once: a training element retried after it emitted records (a failed bundle, a lost task
- * manager, a sweep started again) emits them again, read back from its run folder; each report keeps
- * one record per run (runs.avro), per (run, step) (metrics.avro, prune_events.avro) and per (run,
- * checkpoint, structure) (diagnostics.avro).
+ * <p>Exactly once: a training element retried after it emitted records (a failed bundle, a lost
+ * task manager, a sweep started again) emits them again, read back from its run folder; each report
+ * keeps one record per run (runs.avro), per (run, step) (metrics.avro, prune_events.avro) and per
+ * (run, checkpoint, structure) (diagnostics.avro).
  */
 public final class SweepPipeline {
   public static final String REPORT = "report";
@@ -48,28 +48,57 @@ public final class SweepPipeline {
   public record SweepJob(List<RunTask> tasks, Path out, TrainRunFn.Settings settings) {}
 
   /** The finished job and where its report went. */
-  public record Outcome(PipelineResult result, Path reportFolder, Path html, List<dev.polyak.schemas.SummaryRecord> summary) {}
+  public record Outcome(
+      PipelineResult result,
+      Path reportFolder,
+      Path html,
+      List<dev.polyak.schemas.SummaryRecord> summary) {}
 
   public static Outcome run(SweepJob job, PipelineOptions options) {
     Path report = job.out().resolve(REPORT);
     Pipeline pipeline = Pipeline.create(options);
     PolyakCoders.registerAll(pipeline);
-    PCollectionTuple trained = pipeline.apply("TrainRuns", new TrainRuns(job.tasks(), job.settings()));
-    write(trained.get(TrainRunFn.RUNS).apply("OneRecordPerRun", KeepOnePerKey.by(RunRecord::getRunId)),
-        RunRecord.class, report, "runs");
-    write(trained.get(TrainRunFn.METRICS)
-            .apply("OneRowPerRunAndStep", KeepOnePerKey.by((MetricRow m) -> m.getRunId() + "/" + m.getStep())),
-        MetricRow.class, report, "metrics");
-    write(trained.get(TrainRunFn.EVENTS)
-            .apply("OneEventPerRunAndStep", KeepOnePerKey.by((PruneEvent e) -> e.getRunId() + "/" + e.getStep())),
-        PruneEvent.class, report, "prune_events");
+    PCollectionTuple trained =
+        pipeline.apply("TrainRuns", new TrainRuns(job.tasks(), job.settings()));
+    write(
+        trained
+            .get(TrainRunFn.RUNS)
+            .apply("OneRecordPerRun", KeepOnePerKey.by(RunRecord::getRunId)),
+        RunRecord.class,
+        report,
+        "runs");
+    write(
+        trained
+            .get(TrainRunFn.METRICS)
+            .apply(
+                "OneRowPerRunAndStep",
+                KeepOnePerKey.by((MetricRow m) -> m.getRunId() + "/" + m.getStep())),
+        MetricRow.class,
+        report,
+        "metrics");
+    write(
+        trained
+            .get(TrainRunFn.EVENTS)
+            .apply(
+                "OneEventPerRunAndStep",
+                KeepOnePerKey.by((PruneEvent e) -> e.getRunId() + "/" + e.getStep())),
+        PruneEvent.class,
+        report,
+        "prune_events");
     DiagnosticsOptions diagnostics = job.settings().diagnostics().toOptions();
-    write(trained.get(TrainRunFn.CHECKPOINTS)
+    write(
+        trained
+            .get(TrainRunFn.CHECKPOINTS)
             .apply("OneRequestPerCheckpoint", KeepOnePerKey.by((String c) -> c))
             .apply("Diagnose", new DiagnoseOnce(diagnostics, job.out().resolve("runs")))
-            .apply("OneRowPerStructure", KeepOnePerKey.by(
-                (DiagnosticRecord d) -> d.getRunId() + "/" + d.getCheckpoint() + "/" + d.getStructureId())),
-        DiagnosticRecord.class, report, "diagnostics");
+            .apply(
+                "OneRowPerStructure",
+                KeepOnePerKey.by(
+                    (DiagnosticRecord d) ->
+                        d.getRunId() + "/" + d.getCheckpoint() + "/" + d.getStructureId())),
+        DiagnosticRecord.class,
+        report,
+        "diagnostics");
     PipelineResult result;
     try {
       result = pipeline.run();
@@ -89,25 +118,31 @@ public final class SweepPipeline {
   public static List<RunTask> tasks(List<Cell> cells, Path out) {
     List<RunTask> tasks = new java.util.ArrayList<>(cells.size());
     for (Cell c : cells) {
-      tasks.add(RunTask.newBuilder()
-          .setRunId(c.runId())
-          .setConfig(c.config())
-          .setBaseline(c.baseline())
-          .setLabels(new java.util.LinkedHashMap<>(c.labels()))
-          .setSeed(c.seed())
-          .setModel(c.model())
-          .setMethod(c.labels().getOrDefault("method", c.method()))
-          .setRatio(c.ratio())
-          .setRunYaml(c.runYaml())
-          .setRunFolder(out.resolve("runs").resolve(c.runId()).toString())
-          .build());
+      tasks.add(
+          RunTask.newBuilder()
+              .setRunId(c.runId())
+              .setConfig(c.config())
+              .setBaseline(c.baseline())
+              .setLabels(new java.util.LinkedHashMap<>(c.labels()))
+              .setSeed(c.seed())
+              .setModel(c.model())
+              .setMethod(c.labels().getOrDefault("method", c.method()))
+              .setRatio(c.ratio())
+              .setRunYaml(c.runYaml())
+              .setRunFolder(out.resolve("runs").resolve(c.runId()).toString())
+              .build());
     }
     return tasks;
   }
 
   private static <T> void write(PCollection<T> records, Class<T> type, Path folder, String name) {
-    records.setCoder(AvroCoder.of(type))
-        .apply("Write " + name + ".avro", AvroIO.write(type).to(folder.resolve(name).toString())
-            .withSuffix(".avro").withoutSharding());
+    records
+        .setCoder(AvroCoder.of(type))
+        .apply(
+            "Write " + name + ".avro",
+            AvroIO.write(type)
+                .to(folder.resolve(name).toString())
+                .withSuffix(".avro")
+                .withoutSharding());
   }
 }

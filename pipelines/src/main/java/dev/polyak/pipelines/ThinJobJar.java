@@ -45,11 +45,17 @@ public final class ThinJobJar {
     main.put(Attributes.Name.MANIFEST_VERSION, "1.0");
     main.put(new Attributes.Name("Created-By"), "polyak " + PolyakVersion.version());
     main.put(new Attributes.Name("Polyak-Revision"), PolyakVersion.revision());
-    try (OutputStream file = Files.newOutputStream(jar); JarOutputStream out = new JarOutputStream(file, manifest)) {
+    try (OutputStream file = Files.newOutputStream(jar);
+        JarOutputStream out = new JarOutputStream(file, manifest)) {
       out.putNextEntry(new JarEntry(NOTE));
-      out.write(("A polyak job submitted with --thin-jar by polyak " + PolyakVersion.version() + " (git "
-          + PolyakVersion.revision() + "). It holds no class: the cluster runs polyak, Beam, Flink and DJL from its"
-          + " own class path (lib/polyak.jar), which must come from the same build.\n").getBytes(StandardCharsets.UTF_8));
+      out.write(
+          ("A polyak job submitted with --thin-jar by polyak "
+                  + PolyakVersion.version()
+                  + " (git "
+                  + PolyakVersion.revision()
+                  + "). It holds no class: the cluster runs polyak, Beam, Flink and DJL from its"
+                  + " own class path (lib/polyak.jar), which must come from the same build.\n")
+              .getBytes(StandardCharsets.UTF_8));
       out.closeEntry();
     }
   }

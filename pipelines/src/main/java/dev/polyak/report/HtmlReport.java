@@ -27,13 +27,14 @@ import java.util.TreeSet;
 
 /**
  * {@code report.html}: one self-contained static page about a sweep, from its report folder's Avro
- * files alone: the summary table (summary.avro, computed when absent), the diverged and failed runs,
- * and the charts as PNG data URIs (no script, font, style sheet or image is fetched):
+ * files alone: the summary table (summary.avro, computed when absent), the diverged and failed
+ * runs, and the charts as PNG data URIs (no script, font, style sheet or image is fetched):
  * training curves per model with their band over seeds, final metric against pruning ratio per
  * baseline, the seed spread per model, the whole-model condition number over training per config
  * with its pruning steps, and per-structure condition-number heat maps before and after the first
- * pruning event of each config's representative run ({@link SweepDiagnostics}). A section whose file
- * is missing (diagnostics.avro, prune_events.avro) says so. The same files give the same bytes.
+ * pruning event of each config's representative run ({@link SweepDiagnostics}). A section whose
+ * file is missing (diagnostics.avro, prune_events.avro) says so. The same files give the same
+ * bytes.
  */
 public final class HtmlReport {
   private HtmlReport() {}
@@ -42,9 +43,10 @@ public final class HtmlReport {
   public static Path write(Path reportDir) {
     SweepRuns runs = SweepRuns.read(reportDir);
     Path summaryFile = reportDir.resolve(ReportFiles.SUMMARY);
-    List<SummaryRecord> summary = Files.exists(summaryFile)
-        ? ReportFiles.readAll(summaryFile, SummaryRecord.class)
-        : SweepSummary.summarize(reportDir);
+    List<SummaryRecord> summary =
+        Files.exists(summaryFile)
+            ? ReportFiles.readAll(summaryFile, SummaryRecord.class)
+            : SweepSummary.summarize(reportDir);
     Curves curves = Curves.of(runs, reportDir.resolve(ReportFiles.METRICS));
     SweepDiagnostics diagnostics = SweepDiagnostics.read(reportDir, runs);
     Path html = reportDir.resolve(ReportFiles.HTML);
@@ -68,7 +70,9 @@ public final class HtmlReport {
       this.curves = curves;
       this.diagnostics = diagnostics;
       for (Map.Entry<String, List<RunRecord>> e : runs.byConfig().entrySet()) {
-        configsByModel.computeIfAbsent(e.getValue().get(0).getModel(), m -> new ArrayList<>()).add(e.getKey());
+        configsByModel
+            .computeIfAbsent(e.getValue().get(0).getModel(), m -> new ArrayList<>())
+            .add(e.getKey());
       }
       for (List<String> configs : configsByModel.values()) {
         labels.putAll(shortLabels(configs));
@@ -77,21 +81,31 @@ public final class HtmlReport {
 
     String render() {
       out.append("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n")
-          .append("<title>polyak sweep report</title>\n<style>\n").append(CSS).append("</style>\n</head>\n<body>\n");
+          .append("<title>polyak sweep report</title>\n<style>\n")
+          .append(CSS)
+          .append("</style>\n</head>\n<body>\n");
       header();
       summaryTable();
       problemRuns();
       trainingCurves();
       tradeOffs();
       seedSpread();
-      overTraining(ReportCharts.ModelFigure.KAPPA, "kappa", "Whole-model condition number over training",
+      overTraining(
+          ReportCharts.ModelFigure.KAPPA,
+          "kappa",
+          "Whole-model condition number over training",
           "\u03ba = \u03bb<sub>max</sub> / \u03bb<sub>min</sub> of the whole-model NTK kernel (MODEL rows) per seed,"
               + " log scale when it spans a decade; dashed red lines: pruning steps. Singular states"
-              + " (\u03ba = \u221e) and checkpoints diagnosed without the whole-model kernel are left out.", "\u03ba");
-      overTraining(ReportCharts.ModelFigure.PL_RATIO, "pl", "PL ratio over training",
+              + " (\u03ba = \u221e) and checkpoints diagnosed without the whole-model kernel are left out.",
+          "\u03ba");
+      overTraining(
+          ReportCharts.ModelFigure.PL_RATIO,
+          "pl",
+          "PL ratio over training",
           "|\u2207L|\u00b2 / L on the probe set (MODEL rows) per seed (log scale when it spans a decade): the PL"
               + " inequality |\u2207L|\u00b2 \u2265 2\u00b5L holds along the trajectory with \u00b5 at most half"
-              + " its smallest value; dashed red lines: pruning steps.", "PL ratio");
+              + " its smallest value; dashed red lines: pruning steps.",
+          "PL ratio");
       heatMaps();
       notes();
       out.append("</body>\n</html>\n");
@@ -101,15 +115,28 @@ public final class HtmlReport {
     private void header() {
       List<RunRecord> all = runs.all();
       out.append("<h1>Sweep report</h1>\n<p class=\"meta\">")
-          .append(all.size()).append(" runs in ").append(runs.byConfig().size()).append(" configs of ")
-          .append(configsByModel.size()).append(configsByModel.size() == 1 ? " model" : " models").append(": ")
-          .append(count(all, RunStatus.FINISHED)).append(" finished, ").append(count(all, RunStatus.DIVERGED))
-          .append(" diverged, ").append(count(all, RunStatus.FAILED)).append(" failed.</p>\n<nav>")
-          .append("<a href=\"#summary\">Summary</a> \u00b7 <a href=\"#problems\">Diverged and failed runs</a> \u00b7 ")
-          .append("<a href=\"#curves\">Training curves</a> \u00b7 <a href=\"#tradeoff\">Metric vs ratio</a> \u00b7 ")
-          .append("<a href=\"#spread\">Seed spread</a> \u00b7 <a href=\"#kappa\">\u03ba over training</a> \u00b7 ")
+          .append(all.size())
+          .append(" runs in ")
+          .append(runs.byConfig().size())
+          .append(" configs of ")
+          .append(configsByModel.size())
+          .append(configsByModel.size() == 1 ? " model" : " models")
+          .append(": ")
+          .append(count(all, RunStatus.FINISHED))
+          .append(" finished, ")
+          .append(count(all, RunStatus.DIVERGED))
+          .append(" diverged, ")
+          .append(count(all, RunStatus.FAILED))
+          .append(" failed.</p>\n<nav>")
+          .append(
+              "<a href=\"#summary\">Summary</a> \u00b7 <a href=\"#problems\">Diverged and failed runs</a> \u00b7 ")
+          .append(
+              "<a href=\"#curves\">Training curves</a> \u00b7 <a href=\"#tradeoff\">Metric vs ratio</a> \u00b7 ")
+          .append(
+              "<a href=\"#spread\">Seed spread</a> \u00b7 <a href=\"#kappa\">\u03ba over training</a> \u00b7 ")
           .append("<a href=\"#pl\">PL ratio over training</a> \u00b7 ")
-          .append("<a href=\"#heatmaps\">\u03ba heat maps</a> \u00b7 <a href=\"#notes\">Definitions</a></nav>\n");
+          .append(
+              "<a href=\"#heatmaps\">\u03ba heat maps</a> \u00b7 <a href=\"#notes\">Definitions</a></nav>\n");
     }
 
     private static long count(List<RunRecord> runs, RunStatus status) {
@@ -127,34 +154,64 @@ public final class HtmlReport {
         byModel.computeIfAbsent(s.getModel(), m -> new ArrayList<>()).add(s);
       }
       for (Map.Entry<String, List<SummaryRecord>> e : byModel.entrySet()) {
-        Map<String, String> rowLabels = shortLabels(e.getValue().stream().map(SummaryRecord::getConfig).toList());
-        out.append("<h3>").append(escape(e.getKey())).append(" <span class=\"unit\">(")
-            .append(escape(e.getValue().get(0).getMetricName())).append(", ")
-            .append(SweepRuns.lowerIsBetter(e.getValue().get(0).getMetricName()) ? "lower" : "higher")
-            .append(" is better)</span></h3>\n<div class=\"scroll\"><table class=\"summary\">\n<thead><tr>")
+        Map<String, String> rowLabels =
+            shortLabels(e.getValue().stream().map(SummaryRecord::getConfig).toList());
+        out.append("<h3>")
+            .append(escape(e.getKey()))
+            .append(" <span class=\"unit\">(")
+            .append(escape(e.getValue().get(0).getMetricName()))
+            .append(", ")
+            .append(
+                SweepRuns.lowerIsBetter(e.getValue().get(0).getMetricName()) ? "lower" : "higher")
+            .append(
+                " is better)</span></h3>\n<div class=\"scroll\"><table class=\"summary\">\n<thead><tr>")
             .append("<th>config</th><th>runs</th><th>finished / diverged / failed</th>")
             .append("<th>final eval mean \u00b1 std<br><span class=\"unit\">[95 % CI]</span></th>")
-            .append("<th>reached dense</th><th>steps to dense</th><th>steps ratio</th><th>seconds ratio</th>")
+            .append(
+                "<th>reached dense</th><th>steps to dense</th><th>steps ratio</th><th>seconds ratio</th>")
             .append("<th>vs dense<br><span class=\"unit\">\u0394, p</span></th>")
-            .append("<th>vs random<br><span class=\"unit\">\u0394, p</span></th><th>pruning share</th></tr></thead>\n")
+            .append(
+                "<th>vs random<br><span class=\"unit\">\u0394, p</span></th><th>pruning share</th></tr></thead>\n")
             .append("<tbody>\n");
         for (SummaryRecord s : e.getValue()) {
           Stats eval = s.getFinalEvalMetric();
           Stats steps = s.getStepsToDense();
-          out.append("<tr><td class=\"config\" title=\"").append(escape(s.getConfig())).append("\">")
-              .append(escape(rowLabels.get(s.getConfig()))).append("</td>")
+          out.append("<tr><td class=\"config\" title=\"")
+              .append(escape(s.getConfig()))
+              .append("\">")
+              .append(escape(rowLabels.get(s.getConfig())))
+              .append("</td>")
               .append(num(Integer.toString(s.getRuns())))
               .append(num(s.getFinished() + " / " + s.getDiverged() + " / " + s.getFailed()))
-              .append(num(eval == null ? "\u2013" : meanStd(eval)
-                  + "<br><span class=\"unit\">[" + sameDecimals(eval.getCi95Low(), eval.getStd()) + ", "
-                  + sameDecimals(eval.getCi95High(), eval.getStd()) + "]</span>"))
+              .append(
+                  num(
+                      eval == null
+                          ? "\u2013"
+                          : meanStd(eval)
+                              + "<br><span class=\"unit\">["
+                              + sameDecimals(eval.getCi95Low(), eval.getStd())
+                              + ", "
+                              + sameDecimals(eval.getCi95High(), eval.getStd())
+                              + "]</span>"))
               .append(num(s.getReachedDense() + " / " + s.getMatchedDense()))
               .append(num(steps == null ? "\u2013" : meanStd(steps)))
-              .append(num(s.getStepsRatioToDense() == null ? "\u2013" : fixed(s.getStepsRatioToDense(), 2)))
-              .append(num(s.getSecondsRatioToDense() == null ? "\u2013" : fixed(s.getSecondsRatioToDense(), 2)))
+              .append(
+                  num(
+                      s.getStepsRatioToDense() == null
+                          ? "\u2013"
+                          : fixed(s.getStepsRatioToDense(), 2)))
+              .append(
+                  num(
+                      s.getSecondsRatioToDense() == null
+                          ? "\u2013"
+                          : fixed(s.getSecondsRatioToDense(), 2)))
               .append(num(paired(s.getVersusDense())))
               .append(num(paired(s.getVersusRandom())))
-              .append(num(Double.isNaN(s.getPruningShare()) ? "\u2013" : fixed(100 * s.getPruningShare(), 1) + " %"))
+              .append(
+                  num(
+                      Double.isNaN(s.getPruningShare())
+                          ? "\u2013"
+                          : fixed(100 * s.getPruningShare(), 1) + " %"))
               .append("</tr>\n");
         }
         out.append("</tbody></table></div>\n");
@@ -165,33 +222,50 @@ public final class HtmlReport {
       if (c == null) {
         return "\u2013";
       }
-      String difference = (c.getMeanDifference() >= 0 ? "+" : "\u2212")
-          + sameDecimals(Math.abs(c.getMeanDifference()), c.getStdDifference());
+      String difference =
+          (c.getMeanDifference() >= 0 ? "+" : "\u2212")
+              + sameDecimals(Math.abs(c.getMeanDifference()), c.getStdDifference());
       if (c.getPValue() == null) {
         return difference + "<br><span class=\"unit\">n = " + c.getPairs() + "</span>";
       }
       String p = "p = " + significant(c.getPValue(), 2);
-      return difference + "<br>" + (c.getPValue() < 0.05 ? "<b>" + p + "</b>" : "<span class=\"unit\">" + p + "</span>");
+      return difference
+          + "<br>"
+          + (c.getPValue() < 0.05 ? "<b>" + p + "</b>" : "<span class=\"unit\">" + p + "</span>");
     }
 
     private void problemRuns() {
       out.append("<h2 id=\"problems\">Diverged and failed runs</h2>\n");
-      List<RunRecord> problems = runs.all().stream().filter(r -> r.getStatus() != RunStatus.FINISHED).toList();
+      List<RunRecord> problems =
+          runs.all().stream().filter(r -> r.getStatus() != RunStatus.FINISHED).toList();
       if (problems.isEmpty()) {
         out.append("<p>None: every run finished.</p>\n");
         return;
       }
       out.append("<p>Counted in the summary, left out of its statistics and of the charts.</p>\n")
-          .append("<div class=\"scroll\"><table class=\"problems\">\n<thead><tr><th>config</th><th>seed</th>")
+          .append(
+              "<div class=\"scroll\"><table class=\"problems\">\n<thead><tr><th>config</th><th>seed</th>")
           .append("<th>status</th><th>step</th><th>run</th><th>error</th></tr></thead>\n<tbody>\n");
       for (RunRecord r : problems) {
-        String step = r.getStatus() == RunStatus.DIVERGED && r.getDivergedAtStep() != null
-            ? "diverged at " + r.getDivergedAtStep() : "last evaluated " + r.getLastGoodStep();
-        out.append("<tr class=\"").append(r.getStatus().name().toLowerCase(Locale.ROOT)).append("\"><td class=\"config\">")
-            .append(escape(r.getConfig())).append("</td>").append(num(Long.toString(r.getSeed())))
-            .append("<td>").append(r.getStatus()).append("</td>").append(num(step))
-            .append("<td class=\"id\">").append(escape(r.getRunId())).append("</td><td class=\"error\">")
-            .append(r.getError() == null ? "" : escape(r.getError())).append("</td></tr>\n");
+        String step =
+            r.getStatus() == RunStatus.DIVERGED && r.getDivergedAtStep() != null
+                ? "diverged at " + r.getDivergedAtStep()
+                : "last evaluated " + r.getLastGoodStep();
+        out.append("<tr class=\"")
+            .append(r.getStatus().name().toLowerCase(Locale.ROOT))
+            .append("\"><td class=\"config\">")
+            .append(escape(r.getConfig()))
+            .append("</td>")
+            .append(num(Long.toString(r.getSeed())))
+            .append("<td>")
+            .append(r.getStatus())
+            .append("</td>")
+            .append(num(step))
+            .append("<td class=\"id\">")
+            .append(escape(r.getRunId()))
+            .append("</td><td class=\"error\">")
+            .append(r.getError() == null ? "" : escape(r.getError()))
+            .append("</td></tr>\n");
       }
       out.append("</tbody></table></div>\n");
     }
@@ -200,8 +274,12 @@ public final class HtmlReport {
       out.append("<h2 id=\"curves\">Training curves</h2>\n");
       for (Map.Entry<String, List<String>> e : configsByModel.entrySet()) {
         String metric = runs.runs(e.getValue().get(0)).get(0).getMetricName();
-        Optional<byte[]> png = ReportCharts.trainingCurves(e.getKey(), metric, e.getValue(), labels, curves);
-        figure(png, "training curves of " + e.getKey(), "no finished run of " + e.getKey() + " has evaluations");
+        Optional<byte[]> png =
+            ReportCharts.trainingCurves(e.getKey(), metric, e.getValue(), labels, curves);
+        figure(
+            png,
+            "training curves of " + e.getKey(),
+            "no finished run of " + e.getKey() + " has evaluations");
       }
     }
 
@@ -212,8 +290,11 @@ public final class HtmlReport {
         byBaseline.computeIfAbsent(s.getBaseline(), b -> new ArrayList<>()).add(s);
       }
       for (Map.Entry<String, List<SummaryRecord>> e : byBaseline.entrySet()) {
-        Optional<byte[]> png = ReportCharts.tradeOff(e.getKey(), e.getValue().get(0).getMetricName(), e.getValue());
-        figure(png, "final metric versus pruning ratio of " + e.getKey(),
+        Optional<byte[]> png =
+            ReportCharts.tradeOff(e.getKey(), e.getValue().get(0).getMetricName(), e.getValue());
+        figure(
+            png,
+            "final metric versus pruning ratio of " + e.getKey(),
             e.getKey() + ": no pruned config with finished runs");
       }
     }
@@ -222,26 +303,35 @@ public final class HtmlReport {
       out.append("<h2 id=\"spread\">Seed spread</h2>\n");
       for (Map.Entry<String, List<String>> e : configsByModel.entrySet()) {
         String metric = runs.runs(e.getValue().get(0)).get(0).getMetricName();
-        Optional<byte[]> png = ReportCharts.seedSpread(e.getKey(), metric, e.getValue(), labels, runs);
+        Optional<byte[]> png =
+            ReportCharts.seedSpread(e.getKey(), metric, e.getValue(), labels, runs);
         figure(png, "seed spread of " + e.getKey(), "no finished run of " + e.getKey());
       }
     }
 
-    private void overTraining(ReportCharts.ModelFigure figure, String anchor, String heading, String explanation,
+    private void overTraining(
+        ReportCharts.ModelFigure figure,
+        String anchor,
+        String heading,
+        String explanation,
         String missing) {
       out.append("<h2 id=\"").append(anchor).append("\">").append(heading).append("</h2>\n");
       if (!diagnostics.hasDiagnostics()) {
-        out.append("<p class=\"missing\">No diagnostics.avro in the report folder: no ").append(missing)
+        out.append("<p class=\"missing\">No diagnostics.avro in the report folder: no ")
+            .append(missing)
             .append(" to show.</p>\n");
         return;
       }
-      out.append("<p>").append(explanation).append(figure == ReportCharts.ModelFigure.KAPPA ? kernelNote() : "")
+      out.append("<p>")
+          .append(explanation)
+          .append(figure == ReportCharts.ModelFigure.KAPPA ? kernelNote() : "")
           .append("</p>\n");
       for (Map.Entry<String, List<String>> e : configsByModel.entrySet()) {
         out.append("<h3>").append(escape(e.getKey())).append("</h3>\n<div class=\"grid\">\n");
         List<String> without = new ArrayList<>();
         for (String config : e.getValue()) {
-          Optional<byte[]> png = ReportCharts.overTraining(figure, labels.get(config), runs.runs(config), diagnostics);
+          Optional<byte[]> png =
+              ReportCharts.overTraining(figure, labels.get(config), runs.runs(config), diagnostics);
           if (png.isPresent()) {
             image(png.get(), heading + " of " + config);
           } else {
@@ -250,23 +340,30 @@ public final class HtmlReport {
         }
         out.append("</div>\n");
         if (!without.isEmpty()) {
-          out.append("<p class=\"missing\">No whole-model rows with a finite ").append(missing).append(" for: ")
-              .append(escape(String.join("; ", without))).append(".</p>\n");
+          out.append("<p class=\"missing\">No whole-model rows with a finite ")
+              .append(missing)
+              .append(" for: ")
+              .append(escape(String.join("; ", without)))
+              .append(".</p>\n");
         }
       }
     }
 
     private void heatMaps() {
-      out.append("<h2 id=\"heatmaps\">Per-structure condition numbers around the first pruning event</h2>\n");
+      out.append(
+          "<h2 id=\"heatmaps\">Per-structure condition numbers around the first pruning event</h2>\n");
       if (!diagnostics.hasPruneEvents() || !diagnostics.hasDiagnostics()) {
         out.append("<p class=\"missing\">No ")
             .append(!diagnostics.hasPruneEvents() ? "prune_events.avro" : "diagnostics.avro")
             .append(" in the report folder: no heat maps to show.</p>\n");
         return;
       }
-      out.append("<p>log10 \u03ba of each structure's kernel (rows: layers, columns: structures), for each config's"
-          + " lowest seed that pruned, on one colour scale per pair; black: singular (pruned structures among"
-          + " them)." + kernelNote() + "</p>\n");
+      out.append(
+          "<p>log10 \u03ba of each structure's kernel (rows: layers, columns: structures), for each config's"
+              + " lowest seed that pruned, on one colour scale per pair; black: singular (pruned structures among"
+              + " them)."
+              + kernelNote()
+              + "</p>\n");
       List<String> without = new ArrayList<>();
       for (String config : runs.byConfig().keySet()) {
         Optional<SweepDiagnostics.Snapshot> snapshot = diagnostics.snapshot(config);
@@ -278,8 +375,14 @@ public final class HtmlReport {
         }
         SweepDiagnostics.Snapshot s = snapshot.get();
         RunRecord run = runs.run(s.runId()).orElseThrow();
-        out.append("<h3>").append(escape(config)).append("</h3>\n<p class=\"meta\">seed ").append(run.getSeed())
-            .append(", run ").append(escape(s.runId())).append(", first pruning event at step ").append(s.eventStep())
+        out.append("<h3>")
+            .append(escape(config))
+            .append("</h3>\n<p class=\"meta\">seed ")
+            .append(run.getSeed())
+            .append(", run ")
+            .append(escape(s.runId()))
+            .append(", first pruning event at step ")
+            .append(s.eventStep())
             .append("</p>\n<div class=\"grid\">\n");
         double[] range = KappaHeatMap.log10Range(List.of(s.before(), s.after()));
         heatMap(s.before(), range, "before: step " + s.beforeStep(), config);
@@ -287,7 +390,8 @@ public final class HtmlReport {
         out.append("</div>\n");
       }
       if (!without.isEmpty()) {
-        out.append("<p class=\"missing\">No heat maps for: ").append(escape(String.join("; ", without)))
+        out.append("<p class=\"missing\">No heat maps for: ")
+            .append(escape(String.join("; ", without)))
             .append(".</p>\n");
       }
     }
@@ -301,53 +405,70 @@ public final class HtmlReport {
       if (kernels.isEmpty()) {
         return "";
       }
-      return " Kernel" + (kernels.size() == 1 ? ": " : "s (mixed in these rows): ")
-          + escape(String.join(", ", kernels)) + " (pntk: the pseudo-NTK, one scalar per sample, the sum of the"
+      return " Kernel"
+          + (kernels.size() == 1 ? ": " : "s (mixed in these rows): ")
+          + escape(String.join(", ", kernels))
+          + " (pntk: the pseudo-NTK, one scalar per sample, the sum of the"
           + " output logits over \u221aC; loss: per-sample loss gradients; projected:k: a trace-NTK estimate).";
     }
 
     private void heatMap(List<DiagnosticRecord> rows, double[] range, String title, String config) {
       if (rows.isEmpty()) {
-        out.append("<p class=\"missing\">").append(escape(title.replaceAll(": step -1", "")))
+        out.append("<p class=\"missing\">")
+            .append(escape(title.replaceAll(": step -1", "")))
             .append(": no diagnosed checkpoint.</p>\n");
         return;
       }
-      byte[] png = KappaHeatMap.of(rows, range[0], range[1]).png("log10 \u03ba (" + rows.get(0).getKernel() + ") "
-          + title);
+      byte[] png =
+          KappaHeatMap.of(rows, range[0], range[1])
+              .png("log10 \u03ba (" + rows.get(0).getKernel() + ") " + title);
       image(png, "condition-number heat map " + title + " of " + config);
     }
 
     private void notes() {
       out.append("<h2 id=\"notes\">Definitions</h2>\n<ul class=\"notes\">\n")
-          .append("<li>Statistics are over the FINISHED runs of a config; diverged and failed runs are counted only."
-              + " std: sample standard deviation (n \u2212 1); 95 % CI: Student t with n \u2212 1 degrees of freedom.</li>\n")
-          .append("<li>Reached dense: finished runs whose eval metric reached their matched dense run's (same"
-              + " baseline and seed) final eval metric at some evaluation, over those with such a dense run."
-              + " Steps to dense: the first such step. Steps ratio: mean of that step over the dense run's own first"
-              + " step at its final figure. Seconds ratio: mean of the training-step plus pruning seconds to that step"
-              + " over the dense run's seconds to its final step.</li>\n")
-          .append("<li>vs dense / vs random: paired over seeds where both finished; \u0394 = mean of (this \u2212 other)"
-              + " final eval metric, p = two-sided paired t-test (bold below 0.05).</li>\n")
-          .append("<li>Pruning share: pruning-event seconds over training-step plus pruning-event seconds, summed over"
-              + " finished runs.</li>\n")
-          .append(diagnostics.hasDiagnostics() ? "<li>diagnostics.avro, MODEL rows: \u03b2 (beta) is the top eigenvalue"
-              + " of the probe loss's Hessian by power iteration (beta_iterations, beta_converged); lipschitz_value"
-              + " L<sub>f</sub> the largest per-sample gradient norm; convergence_factor Theorem 6(a)'s 1 \u2212"
-              + " \u00b5/\u03b2, null with convergence_factor_flag unless 0 &lt; \u00b5 \u2264 \u03b2;"
-              + " max_batch_gradient_norm is a norm of batch means, neither constant.</li>\n" : "")
-          .append(diagnostics.hasDiagnostics() ? "<li>Kernels: pntk is the pseudo-NTK of the model function (Mohamadi"
-              + " et al. 2023: one scalar per sample, the sum of its logits over \u221aC), target-logit the true class's"
-              + " logit, projected:k the mean of k Gaussian output projections (an unbiased trace-NTK), loss the"
-              + " per-sample loss gradients (not the paper's kernel). Proposition 14 of the paper says pruning raises"
-              + " \u03bb<sub>min</sub>(K); removing a structure's Jacobian columns at fixed weights cannot"
-              + " (K \u2212 K<sub>i</sub> \u227c K, checked in polyak's JacobianKernelsTest), so a \u03ba or"
-              + " \u03bb<sub>min</sub> that improves after an event does so through training, not through the removal."
-              + "</li>\n" : "")
+          .append(
+              "<li>Statistics are over the FINISHED runs of a config; diverged and failed runs are counted only."
+                  + " std: sample standard deviation (n \u2212 1); 95 % CI: Student t with n \u2212 1 degrees of freedom.</li>\n")
+          .append(
+              "<li>Reached dense: finished runs whose eval metric reached their matched dense run's (same"
+                  + " baseline and seed) final eval metric at some evaluation, over those with such a dense run."
+                  + " Steps to dense: the first such step. Steps ratio: mean of that step over the dense run's own first"
+                  + " step at its final figure. Seconds ratio: mean of the training-step plus pruning seconds to that step"
+                  + " over the dense run's seconds to its final step.</li>\n")
+          .append(
+              "<li>vs dense / vs random: paired over seeds where both finished; \u0394 = mean of (this \u2212 other)"
+                  + " final eval metric, p = two-sided paired t-test (bold below 0.05).</li>\n")
+          .append(
+              "<li>Pruning share: pruning-event seconds over training-step plus pruning-event seconds, summed over"
+                  + " finished runs.</li>\n")
+          .append(
+              diagnostics.hasDiagnostics()
+                  ? "<li>diagnostics.avro, MODEL rows: \u03b2 (beta) is the top eigenvalue"
+                      + " of the probe loss's Hessian by power iteration (beta_iterations, beta_converged); lipschitz_value"
+                      + " L<sub>f</sub> the largest per-sample gradient norm; convergence_factor Theorem 6(a)'s 1 \u2212"
+                      + " \u00b5/\u03b2, null with convergence_factor_flag unless 0 &lt; \u00b5 \u2264 \u03b2;"
+                      + " max_batch_gradient_norm is a norm of batch means, neither constant.</li>\n"
+                  : "")
+          .append(
+              diagnostics.hasDiagnostics()
+                  ? "<li>Kernels: pntk is the pseudo-NTK of the model function (Mohamadi"
+                      + " et al. 2023: one scalar per sample, the sum of its logits over \u221aC), target-logit the true class's"
+                      + " logit, projected:k the mean of k Gaussian output projections (an unbiased trace-NTK), loss the"
+                      + " per-sample loss gradients (not the paper's kernel). Proposition 14 of the paper says pruning raises"
+                      + " \u03bb<sub>min</sub>(K); removing a structure's Jacobian columns at fixed weights cannot"
+                      + " (K \u2212 K<sub>i</sub> \u227c K, checked in polyak's JacobianKernelsTest), so a \u03ba or"
+                      + " \u03bb<sub>min</sub> that improves after an event does so through training, not through the removal."
+                      + "</li>\n"
+                  : "")
           .append("</ul>\n<p class=\"meta\">polyak ")
-          .append(escape(PolyakVersion.version())).append(" (git ").append(escape(PolyakVersion.revision()))
+          .append(escape(PolyakVersion.version()))
+          .append(" (git ")
+          .append(escape(PolyakVersion.revision()))
           .append("), from runs.avro, metrics.avro, summary.avro")
           .append(diagnostics.hasDiagnostics() ? ", diagnostics.avro" : "")
-          .append(diagnostics.hasPruneEvents() ? ", prune_events.avro" : "").append(".</p>\n");
+          .append(diagnostics.hasPruneEvents() ? ", prune_events.avro" : "")
+          .append(".</p>\n");
     }
 
     private void figure(Optional<byte[]> png, String alt, String missing) {
@@ -361,8 +482,11 @@ public final class HtmlReport {
     }
 
     private void image(byte[] png, String alt) {
-      out.append("<img src=\"data:image/png;base64,").append(Base64.getEncoder().encodeToString(png))
-          .append("\" alt=\"").append(escape(alt)).append("\">\n");
+      out.append("<img src=\"data:image/png;base64,")
+          .append(Base64.getEncoder().encodeToString(png))
+          .append("\" alt=\"")
+          .append(escape(alt))
+          .append("\">\n");
     }
   }
 
@@ -400,7 +524,8 @@ public final class HtmlReport {
     }
     double magnitude = Math.abs(value);
     if (magnitude == 0 || (magnitude >= 1e-4 && magnitude < 1e6)) {
-      java.math.BigDecimal rounded = new java.math.BigDecimal(value).round(new java.math.MathContext(4));
+      java.math.BigDecimal rounded =
+          new java.math.BigDecimal(value).round(new java.math.MathContext(4));
       return rounded.stripTrailingZeros().toPlainString();
     }
     return String.format(Locale.ROOT, "%.3e", value);
@@ -463,7 +588,8 @@ public final class HtmlReport {
     return b.toString();
   }
 
-  private static final String CSS = """
+  private static final String CSS =
+      """
       body { font-family: -apple-system, "Segoe UI", "DejaVu Sans", Helvetica, Arial, sans-serif; color: #222;
              margin: 24px auto; max-width: 1180px; padding: 0 16px; line-height: 1.4; }
       h1 { font-size: 26px; margin-bottom: 4px; }

@@ -24,12 +24,13 @@ import javax.imageio.ImageIO;
  * column per structure index, colour = log10 κ on the viridis scale between the smallest and the
  * largest finite κ of the picture (dark purple = best conditioned, yellow = worst). Singular
  * structures (κ = +∞, e.g. pruned ones or ReLU units no probe activates) are black; a position with
- * no structure stays white. A colour bar with log10 κ ticks and a black "singular" swatch sits on the
- * right. Drawn with java.awt in headless mode.
+ * no structure stays white. A colour bar with log10 κ ticks and a black "singular" swatch sits on
+ * the right. Drawn with java.awt in headless mode.
  */
 public final class KappaHeatMap {
   /** Colour of a singular structure's cell. */
   public static final Color SINGULAR = Color.BLACK;
+
   static final int LEFT = 70;
   static final int TOP = 36;
   static final int RIGHT = 160;
@@ -37,7 +38,9 @@ public final class KappaHeatMap {
   private static final int MAX_CELL = 28;
   private static final int MAX_WIDTH = 1200;
   private static final int MAX_HEIGHT = 700;
-  private static final int[][] VIRIDIS = {{68, 1, 84}, {59, 82, 139}, {33, 145, 140}, {94, 201, 98}, {253, 231, 37}};
+  private static final int[][] VIRIDIS = {
+    {68, 1, 84}, {59, 82, 139}, {33, 145, 140}, {94, 201, 98}, {253, 231, 37}
+  };
 
   private final List<DiagnosticRecord> cells;
   private final List<Integer> layers;
@@ -52,7 +55,8 @@ public final class KappaHeatMap {
     if (cells.isEmpty()) {
       throw new IllegalArgumentException("no structure rows to draw");
     }
-    this.layers = List.copyOf(new TreeSet<>(cells.stream().map(DiagnosticRecord::getLayer).toList()));
+    this.layers =
+        List.copyOf(new TreeSet<>(cells.stream().map(DiagnosticRecord::getLayer).toList()));
     this.columns = cells.stream().mapToInt(DiagnosticRecord::getIndex).max().orElse(0) + 1;
     this.cellWidth = Math.max(2, Math.min(MAX_CELL, MAX_WIDTH / columns));
     this.cellHeight = Math.max(4, Math.min(MAX_CELL, MAX_HEIGHT / layers.size()));
@@ -76,8 +80,8 @@ public final class KappaHeatMap {
   }
 
   /**
-   * The smallest and largest finite log10 κ over the structure rows of all {@code pictures}
-   * ({+∞, −∞} when none is finite).
+   * The smallest and largest finite log10 κ over the structure rows of all {@code pictures} ({+∞,
+   * −∞} when none is finite).
    */
   public static double[] log10Range(List<List<DiagnosticRecord>> pictures) {
     double min = Double.POSITIVE_INFINITY;
@@ -109,7 +113,9 @@ public final class KappaHeatMap {
     return new Color(rgb[0], rgb[1], rgb[2]);
   }
 
-  /** The colour of a cell: black when singular, else log10 κ's place between the picture's extremes. */
+  /**
+   * The colour of a cell: black when singular, else log10 κ's place between the picture's extremes.
+   */
   public Color colour(DiagnosticRecord row) {
     if (row.getSingular()) {
       return SINGULAR;
@@ -123,7 +129,8 @@ public final class KappaHeatMap {
     if (row < 0) {
       throw new IllegalArgumentException("no layer " + layer + " in the picture");
     }
-    return new Point(LEFT + index * cellWidth + cellWidth / 2, TOP + row * cellHeight + cellHeight / 2);
+    return new Point(
+        LEFT + index * cellWidth + cellWidth / 2, TOP + row * cellHeight + cellHeight / 2);
   }
 
   public int width() {
@@ -142,7 +149,8 @@ public final class KappaHeatMap {
     try {
       g.setColor(Color.WHITE);
       g.fillRect(0, 0, image.getWidth(), image.getHeight());
-      g.setRenderingHint(RenderingHints.KEY_TEXT_ANTIALIASING, RenderingHints.VALUE_TEXT_ANTIALIAS_ON);
+      g.setRenderingHint(
+          RenderingHints.KEY_TEXT_ANTIALIASING, RenderingHints.VALUE_TEXT_ANTIALIAS_ON);
       g.setFont(new Font(Font.SANS_SERIF, Font.PLAIN, 11));
       for (DiagnosticRecord r : cells) {
         Point centre = cellCentre(r.getLayer(), r.getIndex());
@@ -186,7 +194,8 @@ public final class KappaHeatMap {
     }
     int every = Math.max(1, (int) Math.ceil(24.0 / cellWidth));
     for (int index = 0; index < columns; index += every) {
-      g.drawString(Integer.toString(index), LEFT + index * cellWidth + cellWidth / 2 - 3, gridBottom + 14);
+      g.drawString(
+          Integer.toString(index), LEFT + index * cellWidth + cellWidth / 2 - 3, gridBottom + 14);
     }
     g.drawString("structure index", LEFT + columns * cellWidth / 2 - 40, gridBottom + 34);
     Graphics2D rotated = (Graphics2D) g.create();

@@ -38,18 +38,31 @@ import org.knowm.xchart.style.markers.SeriesMarkers;
 final class ReportCharts {
   /** Width of the charts that span the page. */
   static final int WIDE = 1100;
+
   /** Width and height of the small per-config charts. */
   static final int SMALL_WIDTH = 540;
+
   static final int SMALL_HEIGHT = 320;
+
   /** Charts with a series per seed draw at most this many seeds (the lowest). */
   static final int MAX_SEEDS = 10;
+
   /** Curves with more evaluations than this are drawn without markers. */
   static final int MARKED_POINTS = 15;
 
   /** Matplotlib's "tab10" colours: distinct, and readable on white. */
-  private static final Color[] PALETTE = {new Color(31, 119, 180), new Color(255, 127, 14), new Color(44, 160, 44),
-      new Color(214, 39, 40), new Color(148, 103, 189), new Color(140, 86, 75), new Color(227, 119, 194),
-      new Color(127, 127, 127), new Color(188, 189, 34), new Color(23, 190, 207)};
+  private static final Color[] PALETTE = {
+    new Color(31, 119, 180),
+    new Color(255, 127, 14),
+    new Color(44, 160, 44),
+    new Color(214, 39, 40),
+    new Color(148, 103, 189),
+    new Color(140, 86, 75),
+    new Color(227, 119, 194),
+    new Color(127, 127, 127),
+    new Color(188, 189, 34),
+    new Color(23, 190, 207)
+  };
 
   static {
     System.setProperty("java.awt.headless", "true");
@@ -65,11 +78,24 @@ final class ReportCharts {
    * (a) The mean eval metric of each config over its finished seeds against the step, with a band
    * from the seeds' min to their max; log scale for perplexity.
    */
-  static Optional<byte[]> trainingCurves(String model, String metricName, List<String> configs,
-      Map<String, String> labels, Curves curves) {
-    XYChart chart = new XYChartBuilder().width(WIDE).height(460)
-        .title(model + ": held-out " + metricName + " over training (mean over finished seeds, band min..max)")
-        .xAxisTitle("step").yAxisTitle("eval " + metricName).build();
+  static Optional<byte[]> trainingCurves(
+      String model,
+      String metricName,
+      List<String> configs,
+      Map<String, String> labels,
+      Curves curves) {
+    XYChart chart =
+        new XYChartBuilder()
+            .width(WIDE)
+            .height(460)
+            .title(
+                model
+                    + ": held-out "
+                    + metricName
+                    + " over training (mean over finished seeds, band min..max)")
+            .xAxisTitle("step")
+            .yAxisTitle("eval " + metricName)
+            .build();
     style(chart.getStyler());
     chart.getStyler().setYAxisLogarithmic(SweepRuns.lowerIsBetter(metricName));
     chart.getStyler().setYAxisLogarithmicDecadeOnly(false);
@@ -98,8 +124,11 @@ final class ReportCharts {
         band.setMarker(SeriesMarkers.NONE);
         band.setShowInLegend(false);
       }
-      XYSeries mean = chart.addSeries(labels.get(configs.get(i)), steps,
-          points.stream().mapToDouble(Curves.Point::mean).toArray());
+      XYSeries mean =
+          chart.addSeries(
+              labels.get(configs.get(i)),
+              steps,
+              points.stream().mapToDouble(Curves.Point::mean).toArray());
       mean.setLineColor(colour);
       mean.setMarkerColor(colour);
       mean.setMarker(points.size() > MARKED_POINTS ? SeriesMarkers.NONE : SeriesMarkers.CIRCLE);
@@ -123,15 +152,26 @@ final class ReportCharts {
       if (r.getMethod().equals(SweepRuns.DENSE)) {
         dense = r.getFinalEvalMetric();
       } else {
-        byMethod.computeIfAbsent(r.getMethod(), m -> new TreeMap<>()).put(r.getRatio(), r.getFinalEvalMetric());
+        byMethod
+            .computeIfAbsent(r.getMethod(), m -> new TreeMap<>())
+            .put(r.getRatio(), r.getFinalEvalMetric());
       }
     }
     if (byMethod.isEmpty()) {
       return Optional.empty();
     }
-    XYChart chart = new XYChartBuilder().width(WIDE).height(420)
-        .title((baseline.isEmpty() ? rows.get(0).getModel() : baseline) + ": final held-out " + metricName + " vs pruning ratio (mean, bars: 95 % CI over seeds)")
-        .xAxisTitle("pruning ratio").yAxisTitle("final eval " + metricName).build();
+    XYChart chart =
+        new XYChartBuilder()
+            .width(WIDE)
+            .height(420)
+            .title(
+                (baseline.isEmpty() ? rows.get(0).getModel() : baseline)
+                    + ": final held-out "
+                    + metricName
+                    + " vs pruning ratio (mean, bars: 95 % CI over seeds)")
+            .xAxisTitle("pruning ratio")
+            .yAxisTitle("final eval " + metricName)
+            .build();
     style(chart.getStyler());
     chart.getStyler().setErrorBarsColorSeriesColor(true);
     double minRatio = Double.POSITIVE_INFINITY;
@@ -141,7 +181,8 @@ final class ReportCharts {
       TreeMap<Double, Stats> points = e.getValue();
       double[] x = points.keySet().stream().mapToDouble(Double::doubleValue).toArray();
       double[] y = points.values().stream().mapToDouble(Stats::getMean).toArray();
-      double[] bars = points.values().stream().mapToDouble(s -> s.getCi95High() - s.getMean()).toArray();
+      double[] bars =
+          points.values().stream().mapToDouble(s -> s.getCi95High() - s.getMean()).toArray();
       XYSeries series = chart.addSeries(e.getKey(), x, y, bars);
       series.setLineColor(colour(i + 1));
       series.setMarkerColor(colour(i + 1));
@@ -153,9 +194,13 @@ final class ReportCharts {
     if (dense != null) {
       double from = Math.min(0, minRatio);
       double to = maxRatio > from ? maxRatio : from + 1;
-      XYSeries line = chart.addSeries("dense", new double[] {from, to}, new double[] {dense.getMean(), dense.getMean()});
+      XYSeries line =
+          chart.addSeries(
+              "dense", new double[] {from, to}, new double[] {dense.getMean(), dense.getMean()});
       line.setLineColor(colour(0));
-      line.setLineStyle(new BasicStroke(2, BasicStroke.CAP_BUTT, BasicStroke.JOIN_MITER, 10, new float[] {8, 6}, 0));
+      line.setLineStyle(
+          new BasicStroke(
+              2, BasicStroke.CAP_BUTT, BasicStroke.JOIN_MITER, 10, new float[] {8, 6}, 0));
       line.setMarker(SeriesMarkers.NONE);
     }
     return Optional.of(png(chart));
@@ -165,8 +210,12 @@ final class ReportCharts {
    * (e) The final eval metric of every finished seed of each config, one colour per seed, and their
    * mean; beyond {@link #MAX_SEEDS} seeds their min, mean and max.
    */
-  static Optional<byte[]> seedSpread(String model, String metricName, List<String> configs,
-      Map<String, String> labels, SweepRuns runs) {
+  static Optional<byte[]> seedSpread(
+      String model,
+      String metricName,
+      List<String> configs,
+      Map<String, String> labels,
+      SweepRuns runs) {
     TreeSet<Long> seeds = new TreeSet<>();
     for (String c : configs) {
       runs.runs(c).stream().filter(SweepRuns::finished).forEach(r -> seeds.add(r.getSeed()));
@@ -176,43 +225,83 @@ final class ReportCharts {
     }
     List<String> categories = configs.stream().map(labels::get).toList();
     boolean eachSeed = seeds.size() <= MAX_SEEDS;
-    CategoryChart chart = new CategoryChartBuilder().width(WIDE).height(380 + 8 * longest(categories))
-        .title(model + ": final held-out " + metricName + (eachSeed ? " of each finished seed"
-            : " over " + seeds.size() + " seeds (min, mean, max of the finished ones)"))
-        .xAxisTitle("config").yAxisTitle("final eval " + metricName).build();
+    CategoryChart chart =
+        new CategoryChartBuilder()
+            .width(WIDE)
+            .height(380 + 8 * longest(categories))
+            .title(
+                model
+                    + ": final held-out "
+                    + metricName
+                    + (eachSeed
+                        ? " of each finished seed"
+                        : " over " + seeds.size() + " seeds (min, mean, max of the finished ones)"))
+            .xAxisTitle("config")
+            .yAxisTitle("final eval " + metricName)
+            .build();
     style(chart.getStyler());
     chart.getStyler().setDefaultSeriesRenderStyle(CategorySeries.CategorySeriesRenderStyle.Scatter);
     chart.getStyler().setXAxisLabelRotation(categories.size() > 4 ? 30 : 0);
     chart.getStyler().setMarkerSize(9);
     List<double[]> finals = new ArrayList<>();
     for (String c : configs) {
-      finals.add(runs.runs(c).stream().filter(SweepRuns::finished).mapToDouble(RunRecord::getFinalEvalMetric).toArray());
+      finals.add(
+          runs.runs(c).stream()
+              .filter(SweepRuns::finished)
+              .mapToDouble(RunRecord::getFinalEvalMetric)
+              .toArray());
     }
     if (eachSeed) {
       int i = 0;
       for (long seed : seeds) {
         List<Double> values = new ArrayList<>();
         for (String c : configs) {
-          values.add(runs.seedRun(c, seed).filter(SweepRuns::finished).map(RunRecord::getFinalEvalMetric).orElse(null));
+          values.add(
+              runs.seedRun(c, seed)
+                  .filter(SweepRuns::finished)
+                  .map(RunRecord::getFinalEvalMetric)
+                  .orElse(null));
         }
         CategorySeries s = chart.addSeries("seed " + seed, categories, values);
         s.setMarkerColor(colour(i++));
         s.setMarker(SeriesMarkers.CIRCLE);
       }
     } else {
-      addSummarySeries(chart, "min", categories, finals, v -> java.util.Arrays.stream(v).min().orElseThrow(),
-          SeriesMarkers.TRIANGLE_DOWN, colour(0));
-      addSummarySeries(chart, "max", categories, finals, v -> java.util.Arrays.stream(v).max().orElseThrow(),
-          SeriesMarkers.TRIANGLE_UP, colour(3));
+      addSummarySeries(
+          chart,
+          "min",
+          categories,
+          finals,
+          v -> java.util.Arrays.stream(v).min().orElseThrow(),
+          SeriesMarkers.TRIANGLE_DOWN,
+          colour(0));
+      addSummarySeries(
+          chart,
+          "max",
+          categories,
+          finals,
+          v -> java.util.Arrays.stream(v).max().orElseThrow(),
+          SeriesMarkers.TRIANGLE_UP,
+          colour(3));
     }
-    addSummarySeries(chart, "mean", categories, finals, dev.polyak.diag.SeedSpread::mean, SeriesMarkers.DIAMOND,
+    addSummarySeries(
+        chart,
+        "mean",
+        categories,
+        finals,
+        dev.polyak.diag.SeedSpread::mean,
+        SeriesMarkers.DIAMOND,
         Color.BLACK);
     return Optional.of(png(chart));
   }
 
-  /** A figure of the MODEL rows drawn over training: its axis title and the value drawn for a point. */
+  /**
+   * A figure of the MODEL rows drawn over training: its axis title and the value drawn for a point.
+   */
   enum ModelFigure {
-    /** κ of the whole-model kernel; singular states (κ = ∞) and rows without the kernel left out. */
+    /**
+     * κ of the whole-model kernel; singular states (κ = ∞) and rows without the kernel left out.
+     */
     KAPPA("\u03ba (whole model)") {
       @Override
       double value(SweepDiagnostics.ModelPoint p) {
@@ -243,24 +332,35 @@ final class ReportCharts {
    * finite positive value left out), with the runs' pruning steps as dashed vertical lines; empty
    * when no seed has a point.
    */
-  static Optional<byte[]> overTraining(ModelFigure figure, String title, List<RunRecord> runs,
-      SweepDiagnostics diagnostics) {
-    XYChart chart = new XYChartBuilder().width(SMALL_WIDTH).height(SMALL_HEIGHT).title(title)
-        .xAxisTitle("step").yAxisTitle(figure.axisTitle).build();
+  static Optional<byte[]> overTraining(
+      ModelFigure figure, String title, List<RunRecord> runs, SweepDiagnostics diagnostics) {
+    XYChart chart =
+        new XYChartBuilder()
+            .width(SMALL_WIDTH)
+            .height(SMALL_HEIGHT)
+            .title(title)
+            .xAxisTitle("step")
+            .yAxisTitle(figure.axisTitle)
+            .build();
     style(chart.getStyler());
     chart.getStyler().setChartTitleFont(new Font(Font.SANS_SERIF, Font.BOLD, 12));
     chart.getStyler().setLegendFont(new Font(Font.SANS_SERIF, Font.PLAIN, 11));
     chart.getStyler().setLegendPadding(4);
     chart.getStyler().setAnnotationLineColor(new Color(214, 39, 40));
-    chart.getStyler().setAnnotationLineStroke(
-        new BasicStroke(1.5f, BasicStroke.CAP_BUTT, BasicStroke.JOIN_MITER, 10, new float[] {6, 4}, 0));
+    chart
+        .getStyler()
+        .setAnnotationLineStroke(
+            new BasicStroke(
+                1.5f, BasicStroke.CAP_BUTT, BasicStroke.JOIN_MITER, 10, new float[] {6, 4}, 0));
     TreeSet<Long> pruneSteps = new TreeSet<>();
     double low = Double.POSITIVE_INFINITY;
     double high = 0;
     int i = 0;
     for (RunRecord r : runs.subList(0, Math.min(runs.size(), MAX_SEEDS))) {
-      List<SweepDiagnostics.ModelPoint> points = diagnostics.modelPoints(r.getRunId()).stream()
-          .filter(p -> Double.isFinite(figure.value(p)) && figure.value(p) > 0).toList();
+      List<SweepDiagnostics.ModelPoint> points =
+          diagnostics.modelPoints(r.getRunId()).stream()
+              .filter(p -> Double.isFinite(figure.value(p)) && figure.value(p) > 0)
+              .toList();
       Color colour = colour(i++);
       if (points.isEmpty()) {
         continue;
@@ -269,9 +369,11 @@ final class ReportCharts {
         low = Math.min(low, figure.value(p));
         high = Math.max(high, figure.value(p));
       }
-      XYSeries s = chart.addSeries("seed " + r.getSeed(),
-          points.stream().mapToDouble(SweepDiagnostics.ModelPoint::step).toArray(),
-          points.stream().mapToDouble(figure::value).toArray());
+      XYSeries s =
+          chart.addSeries(
+              "seed " + r.getSeed(),
+              points.stream().mapToDouble(SweepDiagnostics.ModelPoint::step).toArray(),
+              points.stream().mapToDouble(figure::value).toArray());
       s.setLineColor(colour);
       s.setMarkerColor(colour);
       s.setMarker(points.size() > MARKED_POINTS ? SeriesMarkers.NONE : SeriesMarkers.CIRCLE);
@@ -288,9 +390,14 @@ final class ReportCharts {
     return Optional.of(png(chart));
   }
 
-  private static void addSummarySeries(CategoryChart chart, String name, List<String> categories,
-      List<double[]> finals, java.util.function.ToDoubleFunction<double[]> figure,
-      org.knowm.xchart.style.markers.Marker marker, Color colour) {
+  private static void addSummarySeries(
+      CategoryChart chart,
+      String name,
+      List<String> categories,
+      List<double[]> finals,
+      java.util.function.ToDoubleFunction<double[]> figure,
+      org.knowm.xchart.style.markers.Marker marker,
+      Color colour) {
     List<Double> values = new ArrayList<>();
     for (double[] v : finals) {
       values.add(v.length == 0 ? null : figure.applyAsDouble(v));
@@ -301,7 +408,9 @@ final class ReportCharts {
   }
 
   private static int longest(List<String> labels) {
-    return labels.size() > 4 ? Math.min(40, labels.stream().mapToInt(String::length).max().orElse(0)) : 0;
+    return labels.size() > 4
+        ? Math.min(40, labels.stream().mapToInt(String::length).max().orElse(0))
+        : 0;
   }
 
   private static void style(AxesChartStyler s) {
@@ -326,7 +435,8 @@ final class ReportCharts {
     try {
       return BitmapEncoder.getBitmapBytes(chart, BitmapEncoder.BitmapFormat.PNG);
     } catch (IOException e) {
-      throw new UncheckedIOException("cannot encode the chart '" + chart.getTitle() + "' as PNG", e);
+      throw new UncheckedIOException(
+          "cannot encode the chart '" + chart.getTitle() + "' as PNG", e);
     }
   }
 }

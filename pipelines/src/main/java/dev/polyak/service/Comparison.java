@@ -28,9 +28,20 @@ import org.checkerframework.checker.nullness.qual.Nullable;
  * @param evalSamples held-out samples per evaluation
  * @param batchSize the batch size; null for the family's
  */
-public record Comparison(Path shards, String model, String trainSplit, @Nullable String evalSplit,
-    List<String> methods, List<Long> seeds, long steps, long pruneStep, double ratio, List<String> scope,
-    long evalEvery, int evalSamples, @Nullable Integer batchSize) {
+public record Comparison(
+    Path shards,
+    String model,
+    String trainSplit,
+    @Nullable String evalSplit,
+    List<String> methods,
+    List<Long> seeds,
+    long steps,
+    long pruneStep,
+    double ratio,
+    List<String> scope,
+    long evalEvery,
+    int evalSamples,
+    @Nullable Integer batchSize) {
   public Comparison {
     methods = List.copyOf(methods);
     seeds = List.copyOf(seeds);
@@ -40,29 +51,55 @@ public record Comparison(Path shards, String model, String trainSplit, @Nullable
     }
   }
 
-  /** The sweep file of the comparison: what every run shares at the top level, then grid method × ratio × seed. */
+  /**
+   * The sweep file of the comparison: what every run shares at the top level, then grid method ×
+   * ratio × seed.
+   */
   public String sweepFile() {
     StringBuilder yaml = new StringBuilder();
-    yaml.append("# written by polyak compare: ").append(String.join(", ", methods)).append(" x seeds ")
-        .append(seeds.stream().map(String::valueOf).collect(Collectors.joining(", "))).append('\n')
-        .append("model: ").append(quoted(model)).append('\n')
-        .append("data: ").append(quoted(shards.toAbsolutePath().normalize().toString())).append('\n')
-        .append("train_split: ").append(quoted(trainSplit)).append('\n');
+    yaml.append("# written by polyak compare: ")
+        .append(String.join(", ", methods))
+        .append(" x seeds ")
+        .append(seeds.stream().map(String::valueOf).collect(Collectors.joining(", ")))
+        .append('\n')
+        .append("model: ")
+        .append(quoted(model))
+        .append('\n')
+        .append("data: ")
+        .append(quoted(shards.toAbsolutePath().normalize().toString()))
+        .append('\n')
+        .append("train_split: ")
+        .append(quoted(trainSplit))
+        .append('\n');
     if (evalSplit != null) {
       yaml.append("eval_split: ").append(quoted(evalSplit)).append('\n');
     }
-    yaml.append("steps: ").append(steps).append('\n')
-        .append("eval_every: ").append(evalEvery).append('\n')
-        .append("eval_samples: ").append(evalSamples).append('\n');
+    yaml.append("steps: ")
+        .append(steps)
+        .append('\n')
+        .append("eval_every: ")
+        .append(evalEvery)
+        .append('\n')
+        .append("eval_samples: ")
+        .append(evalSamples)
+        .append('\n');
     if (batchSize != null) {
       yaml.append("batch_size: ").append(batchSize).append('\n');
     }
-    yaml.append("pruning: {step: ").append(pruneStep)
-        .append(scope.isEmpty() ? "" : ", scope: " + list(scope)).append("}\n")
+    yaml.append("pruning: {step: ")
+        .append(pruneStep)
+        .append(scope.isEmpty() ? "" : ", scope: " + list(scope))
+        .append("}\n")
         .append("grid:\n")
-        .append("  method: ").append(list(methods)).append('\n')
-        .append("  ratio: [").append(BigDecimal.valueOf(ratio).toPlainString()).append("]\n")
-        .append("  seed: [").append(seeds.stream().map(String::valueOf).collect(Collectors.joining(", "))).append("]\n");
+        .append("  method: ")
+        .append(list(methods))
+        .append('\n')
+        .append("  ratio: [")
+        .append(BigDecimal.valueOf(ratio).toPlainString())
+        .append("]\n")
+        .append("  seed: [")
+        .append(seeds.stream().map(String::valueOf).collect(Collectors.joining(", ")))
+        .append("]\n");
     return yaml.toString();
   }
 

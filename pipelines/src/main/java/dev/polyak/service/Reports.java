@@ -13,19 +13,25 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 
-/** A sweep's report: summary.avro and report.html from its report folder's Avro files, and the compact table. */
+/**
+ * A sweep's report: summary.avro and report.html from its report folder's Avro files, and the
+ * compact table.
+ */
 public final class Reports {
   private Reports() {}
 
   /**
-   * Writes {@code <sweep>/report/summary.avro} and {@code report.html} anew from the Avro files there.
+   * Writes {@code <sweep>/report/summary.avro} and {@code report.html} anew from the Avro files
+   * there.
    *
-   * @throws BadInputException when the folder has no {@code report/} folder, or a report file is damaged
+   * @throws BadInputException when the folder has no {@code report/} folder, or a report file is
+   *     damaged
    */
   public static SweepReport regenerate(Path sweep) {
     Path folder = sweep.resolve(SweepPipeline.REPORT);
     if (!Files.isDirectory(folder)) {
-      throw new BadInputException(folder + ": no such folder (polyak report reads the sweep's report/*.avro)");
+      throw new BadInputException(
+          folder + ": no such folder (polyak report reads the sweep's report/*.avro)");
     }
     List<SummaryRecord> summary = SweepSummary.write(folder);
     return new SweepReport(folder, HtmlReport.write(folder), summary);
@@ -38,13 +44,19 @@ public final class Reports {
     for (SummaryRecord s : summary) {
       Stats eval = s.getFinalEvalMetric();
       PairedComparison dense = s.getVersusDense();
-      rows.add(new String[] {
-        s.getConfig(),
-        s.getFinished() + "/" + s.getRuns(),
-        eval == null ? "-" : HtmlReport.format(eval.getMean()) + " +- " + HtmlReport.format(eval.getStd()) + " "
-            + s.getMetricName(),
-        dense == null || dense.getPValue() == null ? "-" : HtmlReport.format(dense.getPValue())
-      });
+      rows.add(
+          new String[] {
+            s.getConfig(),
+            s.getFinished() + "/" + s.getRuns(),
+            eval == null
+                ? "-"
+                : HtmlReport.format(eval.getMean())
+                    + " +- "
+                    + HtmlReport.format(eval.getStd())
+                    + " "
+                    + s.getMetricName(),
+            dense == null || dense.getPValue() == null ? "-" : HtmlReport.format(dense.getPValue())
+          });
     }
     int[] widths = new int[4];
     for (String[] row : rows) {
@@ -54,8 +66,17 @@ public final class Reports {
     }
     StringBuilder table = new StringBuilder();
     for (String[] row : rows) {
-      table.append(String.format(Locale.ROOT, "%-" + widths[0] + "s | %" + widths[1] + "s | %-" + widths[2] + "s | %s",
-          row[0], row[1], row[2], row[3]).stripTrailing()).append('\n');
+      table
+          .append(
+              String.format(
+                      Locale.ROOT,
+                      "%-" + widths[0] + "s | %" + widths[1] + "s | %-" + widths[2] + "s | %s",
+                      row[0],
+                      row[1],
+                      row[2],
+                      row[3])
+                  .stripTrailing())
+          .append('\n');
     }
     return table.toString();
   }

@@ -34,15 +34,22 @@ public record SweepPlan(SweepSpec spec, Path folder, RunPolicy policy, List<Plan
    * @param trains whether it trains in this invocation (otherwise it only reports)
    */
   public record PlannedRun(Cell cell, RunTask task, RunFolder.Recorded recorded, boolean trains) {
-    /** The recorded outcome, or for an unfinished run the step of its newest checkpoint ("at step 150"). */
+    /**
+     * The recorded outcome, or for an unfinished run the step of its newest checkpoint ("at step
+     * 150").
+     */
     public String state() {
       if (recorded != RunFolder.Recorded.NONE) {
         return recorded.name().toLowerCase(Locale.ROOT);
       }
-      List<Path> checkpoints = new CheckpointStore(Path.of(task.getRunFolder()).resolve("checkpoints"),
-          RetentionPolicy.keepAll()).list();
-      // The newest checkpoint's step from its name: a dry run over a large sweep reads no checkpoint.
-      return checkpoints.isEmpty() ? "not started"
+      List<Path> checkpoints =
+          new CheckpointStore(
+                  Path.of(task.getRunFolder()).resolve("checkpoints"), RetentionPolicy.keepAll())
+              .list();
+      // The newest checkpoint's step from its name: a dry run over a large sweep reads no
+      // checkpoint.
+      return checkpoints.isEmpty()
+          ? "not started"
           : "at step " + CheckpointStore.stepOf(checkpoints.get(checkpoints.size() - 1));
     }
   }
@@ -59,6 +66,9 @@ public record SweepPlan(SweepSpec spec, Path folder, RunPolicy policy, List<Plan
 
   /** The training steps of the cells that train in this invocation. */
   public long stepsToTrain() {
-    return runs.stream().filter(PlannedRun::trains).mapToLong(r -> r.cell().spec().training().steps()).sum();
+    return runs.stream()
+        .filter(PlannedRun::trains)
+        .mapToLong(r -> r.cell().spec().training().steps())
+        .sum();
   }
 }

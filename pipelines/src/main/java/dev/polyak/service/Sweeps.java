@@ -16,8 +16,8 @@ import org.checkerframework.checker.nullness.qual.Nullable;
 
 /**
  * Sweeps as the command line and other callers use them: where a sweep's folder is, what of it
- * trains now ({@link #plan}), and training it as one Beam job with its report ({@link #run}). {@code
- * polyak sweep}, {@code polyak compare} and {@code polyak quickstart} all go through here.
+ * trains now ({@link #plan}), and training it as one Beam job with its report ({@link #run}).
+ * {@code polyak sweep}, {@code polyak compare} and {@code polyak quickstart} all go through here.
  */
 public final class Sweeps {
   /** Seconds between Flink's restarts of a failed sweep job. */
@@ -33,30 +33,42 @@ public final class Sweeps {
    * @param restarts times Flink restarts the job after a task failure
    */
   public record Execution(RunnerSettings runner, int threads, int restarts) {
-    /** {@code runner} with one intra-op thread per worker and three restarts, the command line's defaults. */
+    /**
+     * {@code runner} with one intra-op thread per worker and three restarts, the command line's
+     * defaults.
+     */
     public static Execution of(RunnerSettings runner) {
       return new Execution(runner, 1, 3);
     }
   }
 
   /**
-   * The folder of a sweep read from {@code sweepFile}: {@code out} when given, else the file's own {@code out},
-   * else {@code sweep-out} next to the file; absolute.
+   * The folder of a sweep read from {@code sweepFile}: {@code out} when given, else the file's own
+   * {@code out}, else {@code sweep-out} next to the file; absolute.
    */
   public static Path folder(SweepSpec spec, Path sweepFile, @Nullable Path out) {
-    Path folder = out != null ? out : spec.out() != null ? Path.of(spec.out())
-        : sweepFile.toAbsolutePath().getParent().resolve("sweep-out");
+    Path folder =
+        out != null
+            ? out
+            : spec.out() != null
+                ? Path.of(spec.out())
+                : sweepFile.toAbsolutePath().getParent().resolve("sweep-out");
     return folder.toAbsolutePath();
   }
 
-  /** Every cell of {@code spec} on {@code folder}, with what {@code policy} does with it given what its folder records. */
+  /**
+   * Every cell of {@code spec} on {@code folder}, with what {@code policy} does with it given what
+   * its folder records.
+   */
   public static SweepPlan plan(SweepSpec spec, Path folder, RunPolicy policy) {
     List<RunTask> tasks = SweepPipeline.tasks(spec.cells(), folder);
     List<SweepPlan.PlannedRun> runs = new ArrayList<>(tasks.size());
     for (int i = 0; i < tasks.size(); i++) {
       RunTask task = tasks.get(i);
       RunFolder.Recorded recorded = new RunFolder(Path.of(task.getRunFolder())).recorded();
-      runs.add(new SweepPlan.PlannedRun(spec.cells().get(i), task, recorded, policy.trains(task.getRunId(), recorded)));
+      runs.add(
+          new SweepPlan.PlannedRun(
+              spec.cells().get(i), task, recorded, policy.trains(task.getRunId(), recorded)));
     }
     return new SweepPlan(spec, folder, policy, runs);
   }
@@ -66,12 +78,21 @@ public final class Sweeps {
    * report; {@link SweepProgress} counts the job's progress in this JVM meanwhile.
    */
   public static SweepReport run(SweepPlan plan, Execution execution) {
-    TrainRunFn.Settings training = new TrainRunFn.Settings(plan.policy(), plan.spec().diagnostics(),
-        plan.spec().device(), execution.threads(), null);
+    TrainRunFn.Settings training =
+        new TrainRunFn.Settings(
+            plan.policy(),
+            plan.spec().diagnostics(),
+            plan.spec().device(),
+            execution.threads(),
+            null);
     SweepProgress.reset();
-    SweepPipeline.Outcome outcome = SweepPipeline.run(new SweepPipeline.SweepJob(plan.tasks(), plan.folder(), training),
-        FlinkRestarts.allow(execution.runner().toPipelineOptions("polyak-sweep"), execution.restarts(),
-            RESTART_DELAY_SECONDS));
+    SweepPipeline.Outcome outcome =
+        SweepPipeline.run(
+            new SweepPipeline.SweepJob(plan.tasks(), plan.folder(), training),
+            FlinkRestarts.allow(
+                execution.runner().toPipelineOptions("polyak-sweep"),
+                execution.restarts(),
+                RESTART_DELAY_SECONDS));
     return new SweepReport(outcome.reportFolder(), outcome.html(), outcome.summary());
   }
 }

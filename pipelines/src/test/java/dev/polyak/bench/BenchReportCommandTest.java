@@ -20,19 +20,32 @@ class BenchReportCommandTest {
   void writesASweepOfTheAskedSizeAndTimesItsSummaryAndPage() {
     Path work = dir.resolve("work");
 
-    BenchRun r = BenchRun.of("report", "--runs", "50", "--evaluations", "4", "--configs", "12",
-        "--work", work.toString());
+    BenchRun r =
+        BenchRun.of(
+            "report",
+            "--runs",
+            "50",
+            "--evaluations",
+            "4",
+            "--configs",
+            "12",
+            "--work",
+            work.toString());
 
     assertThat(r.code()).as(r.err()).isZero();
-    assertThat(r.out()).contains("50 runs in 12 configs (2 baselines, 4-5 seeds per config) x 4 evaluations")
-        .contains("SweepSummary.write:").contains("12 summary rows").contains("HtmlReport.write:");
+    assertThat(r.out())
+        .contains("50 runs in 12 configs (2 baselines, 4-5 seeds per config) x 4 evaluations")
+        .contains("SweepSummary.write:")
+        .contains("12 summary rows")
+        .contains("HtmlReport.write:");
     Path report = work.resolve("report");
     List<RunRecord> runs = AvroFiles.read(report.resolve(ReportFiles.RUNS), RunRecord.class);
     assertThat(runs).hasSize(50);
     assertThat(runs.stream().map(RunRecord::getConfig).distinct()).hasSize(12);
     long rows = AvroFiles.forEach(report.resolve(ReportFiles.METRICS), MetricRow.class, row -> {});
     assertThat(rows).isEqualTo(runs.stream().mapToLong(run -> run.getLastGoodStep() / 100).sum());
-    List<SummaryRecord> summary = AvroFiles.read(report.resolve(ReportFiles.SUMMARY), SummaryRecord.class);
+    List<SummaryRecord> summary =
+        AvroFiles.read(report.resolve(ReportFiles.SUMMARY), SummaryRecord.class);
     assertThat(summary).hasSize(12);
     assertThat(summary.stream().filter(s -> s.getMethod().equals("pl-gate")))
         .allSatisfy(s -> assertThat(s.getVersusDense()).isNotNull());
@@ -41,7 +54,8 @@ class BenchReportCommandTest {
 
   @Test
   void fillsBaselinesOfNineConfigsAndLeavesTheRestToTheLast() {
-    BenchReportCommand.SyntheticSweepFiles files = new BenchReportCommand.SyntheticSweepFiles(12, 24, 3);
+    BenchReportCommand.SyntheticSweepFiles files =
+        new BenchReportCommand.SyntheticSweepFiles(12, 24, 3);
 
     assertThat(files.baselines()).isEqualTo(2);
     assertThat(files.seedsPerConfig()).isEqualTo("2");

@@ -4,7 +4,10 @@ import dev.polyak.cli.PolyakCli;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 
-/** One in-process run of {@code polyak bench ...}, as a user runs it: exit code, stdout (picocli's) and stderr. */
+/**
+ * One in-process run of {@code polyak bench ...}, as a user runs it: exit code, stdout (picocli's)
+ * and stderr.
+ */
 record BenchRun(int code, String out, String err) {
   /** Runs {@code polyak bench args...}, {@code args} starting with the subcommand. */
   static BenchRun of(String... args) {

@@ -36,11 +36,16 @@ class CommandSummaryTest {
 
       assertThat(r.code()).as(where).isZero();
       Map<String, String> listed = listing(r.out(), where);
-      assertThat(listed.keySet()).as(where).containsExactlyElementsOf(parent.getSubcommands().keySet());
+      assertThat(listed.keySet())
+          .as(where)
+          .containsExactlyElementsOf(parent.getSubcommands().keySet());
       for (Map.Entry<String, CommandLine> sub : parent.getSubcommands().entrySet()) {
         String summary = summary(sub.getValue());
         assertThat(listed.get(sub.getKey())).as("%s: %s", where, sub.getKey()).isEqualTo(summary);
-        assertThat(summary).as("%s: %s, one sentence", where, sub.getKey()).endsWith(".").doesNotContain(". ");
+        assertThat(summary)
+            .as("%s: %s, one sentence", where, sub.getKey())
+            .endsWith(".")
+            .doesNotContain(". ");
       }
     }
     assertThat(parents).as("root, preprocess, cluster, engine, bench").isGreaterThanOrEqualTo(5);
@@ -52,7 +57,8 @@ class CommandSummaryTest {
     CliRun train = CliRun.of("train", "--help");
 
     assertThat(root.out()).doesNotContain("Exit code 3");
-    assertThat(train.out()).contains("Train one model as a run file describes it, with checkpoints.")
+    assertThat(train.out())
+        .contains("Train one model as a run file describes it, with checkpoints.")
         .contains("Exit code 3 when the");
   }
 
@@ -76,7 +82,9 @@ class CommandSummaryTest {
         break;
       }
       Matcher entry = ENTRY.matcher(line);
-      assertThat(entry.matches()).as("%s: one line per command, not a wrapped one: '%s'", where, line).isTrue();
+      assertThat(entry.matches())
+          .as("%s: one line per command, not a wrapped one: '%s'", where, line)
+          .isTrue();
       assertThat(line.length()).as(where + ": " + line).isLessThanOrEqualTo(80);
       listed.put(entry.group(1), entry.group(2).strip());
     }

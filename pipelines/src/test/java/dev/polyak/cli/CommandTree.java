@@ -17,7 +17,8 @@ final class CommandTree {
 
   /** The words after {@code polyak} that name the command, e.g. {@code [bench, train]}. */
   static List<String> path(CommandLine command) {
-    List<String> words = new ArrayList<>(List.of(command.getCommandSpec().qualifiedName(" ").split(" ")));
+    List<String> words =
+        new ArrayList<>(List.of(command.getCommandSpec().qualifiedName(" ").split(" ")));
     return words.subList(1, words.size());
   }
 

@@ -25,7 +25,10 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** {@code polyak diagnose}: table, Avro rows equal to a direct library call, heat map; bad input is exit code 2. */
+/**
+ * {@code polyak diagnose}: table, Avro rows equal to a direct library call, heat map; bad input is
+ * exit code 2.
+ */
 class DiagnoseCommandTest {
   @TempDir static Path dir;
   static Path checkpoint;
@@ -39,21 +42,37 @@ class DiagnoseCommandTest {
   @Test
   void writesOneRecordPerStructurePlusTheModelWithTheLibrarysValuesAndAHeatMap() throws Exception {
     Path out = dir.resolve("diag");
-    CliRun run = CliRun.of("diagnose", "--checkpoint", checkpoint.toString(), "--probe-samples", "8",
-        "--hutchinson-probes", "2", "--out", out.toString());
+    CliRun run =
+        CliRun.of(
+            "diagnose",
+            "--checkpoint",
+            checkpoint.toString(),
+            "--probe-samples",
+            "8",
+            "--hutchinson-probes",
+            "2",
+            "--out",
+            out.toString());
     assertThat(run.code()).as(run.err()).isZero();
-    assertThat(run.out()).contains("layer0/neuron0").contains("layer1/neuron7").contains("convergence factor")
+    assertThat(run.out())
+        .contains("layer0/neuron0")
+        .contains("layer1/neuron7")
+        .contains("convergence factor")
         .contains("diagnostics-step10.avro");
 
     List<DiagnosticRecord> records = new ArrayList<>();
-    try (DataFileReader<DiagnosticRecord> reader = new DataFileReader<>(
-        out.resolve("diagnostics-step10.avro").toFile(), new SpecificDatumReader<>(DiagnosticRecord.class))) {
+    try (DataFileReader<DiagnosticRecord> reader =
+        new DataFileReader<>(
+            out.resolve("diagnostics-step10.avro").toFile(),
+            new SpecificDatumReader<>(DiagnosticRecord.class))) {
       reader.forEach(records::add);
     }
     DiagnosticsReport direct;
     try (RestoredRun restored = RestoredRun.open(checkpoint, null, Device.cpu())) {
-      direct = TrainerDiagnostics.run(restored.trainer(),
-          DiagnosticsOptions.defaults().withProbeSamples(8).withHutchinsonProbes(2));
+      direct =
+          TrainerDiagnostics.run(
+              restored.trainer(),
+              DiagnosticsOptions.defaults().withProbeSamples(8).withHutchinsonProbes(2));
     }
     assertThat(records).hasSize(direct.structures().size() + 1).hasSize(17);
     for (int s = 0; s < direct.structures().size(); s++) {
@@ -74,35 +93,63 @@ class DiagnoseCommandTest {
     assertThat(model.getBeta()).isEqualTo(c.beta());
     assertThat(model.getBetaIterations()).isEqualTo(c.smoothness().iterations());
     assertThat(model.getLipschitzValue()).isEqualTo(c.lipschitzValue());
-    assertThat(model.getConvergenceFactor()).isEqualTo(c.factorFlag() == null ? c.convergenceFactor() : null);
-    assertThat(run.out()).contains(String.format(Locale.ROOT, "smoothness beta %.6g (top Hessian eigenvalue,"
-        + " power iteration: %d iterations", c.beta(), c.smoothness().iterations()))
-        .contains(String.format(Locale.ROOT, "L_f (largest per-sample gradient norm) %.6g", c.lipschitzValue()))
+    assertThat(model.getConvergenceFactor())
+        .isEqualTo(c.factorFlag() == null ? c.convergenceFactor() : null);
+    assertThat(run.out())
+        .contains(
+            String.format(
+                Locale.ROOT,
+                "smoothness beta %.6g (top Hessian eigenvalue," + " power iteration: %d iterations",
+                c.beta(),
+                c.smoothness().iterations()))
+        .contains(
+            String.format(
+                Locale.ROOT, "L_f (largest per-sample gradient norm) %.6g", c.lipschitzValue()))
         .contains("Theorem 6(a) convergence factor 1 - mu/beta ")
-        .contains(String.format(Locale.ROOT, "Theorem 6(b) sample complexity n(epsilon=0.1, delta=0.05) <= %.4g"
-            + " with L_f above, M = %.6g (largest per-sample probe loss)", c.sampleComplexity(c.maxSampleLoss(), 0.1, 0.05),
-            c.maxSampleLoss()));
+        .contains(
+            String.format(
+                Locale.ROOT,
+                "Theorem 6(b) sample complexity n(epsilon=0.1, delta=0.05) <= %.4g"
+                    + " with L_f above, M = %.6g (largest per-sample probe loss)",
+                c.sampleComplexity(c.maxSampleLoss(), 0.1, 0.05),
+                c.maxSampleLoss()));
 
     BufferedImage image = ImageIO.read(out.resolve("kappa-step10.png").toFile());
     KappaHeatMap map = KappaHeatMap.of(records);
     assertThat(image.getWidth()).isEqualTo(map.width());
     assertThat(image.getHeight()).isEqualTo(map.height());
     DiagnosticRecord first = records.get(0);
-    assertThat(image.getRGB(map.cellCentre(0, 0).x, map.cellCentre(0, 0).y)).isEqualTo(map.colour(first).getRGB());
+    assertThat(image.getRGB(map.cellCentre(0, 0).x, map.cellCentre(0, 0).y))
+        .isEqualTo(map.colour(first).getRGB());
     try (Stream<Path> files = Files.list(out)) {
       assertThat(files.map(f -> f.getFileName().toString()))
           .containsExactlyInAnyOrder("diagnostics-step10.avro", "kappa-step10.png");
     }
 
-    // without the whole-model kernel: the same structure rows, and a MODEL row without a spectrum whose loss,
+    // without the whole-model kernel: the same structure rows, and a MODEL row without a spectrum
+    // whose loss,
     // gradient, PL and Hessian-trace figures are those of the full diagnostic
     Path light = dir.resolve("diag-light");
-    CliRun lightRun = CliRun.of("diagnose", "--checkpoint", checkpoint.toString(), "--probe-samples", "8",
-        "--hutchinson-probes", "2", "--no-whole-model", "--sample-complexity", "0.2,0.1,3", "--out", light.toString());
+    CliRun lightRun =
+        CliRun.of(
+            "diagnose",
+            "--checkpoint",
+            checkpoint.toString(),
+            "--probe-samples",
+            "8",
+            "--hutchinson-probes",
+            "2",
+            "--no-whole-model",
+            "--sample-complexity",
+            "0.2,0.1,3",
+            "--out",
+            light.toString());
     assertThat(lightRun.code()).as(lightRun.err()).isZero();
     List<DiagnosticRecord> lightRecords = new ArrayList<>();
-    try (DataFileReader<DiagnosticRecord> reader = new DataFileReader<>(
-        light.resolve("diagnostics-step10.avro").toFile(), new SpecificDatumReader<>(DiagnosticRecord.class))) {
+    try (DataFileReader<DiagnosticRecord> reader =
+        new DataFileReader<>(
+            light.resolve("diagnostics-step10.avro").toFile(),
+            new SpecificDatumReader<>(DiagnosticRecord.class))) {
       reader.forEach(lightRecords::add);
     }
     assertThat(lightRecords).hasSize(17);
@@ -120,9 +167,14 @@ class DiagnoseCommandTest {
     assertThat(lightModel.getMaxBatchGradientNorm()).isEqualTo(model.getMaxBatchGradientNorm());
     assertThat(lightModel.getHessianTrace()).isEqualTo(model.getHessianTrace());
     assertThat(lightModel.getBeta()).isEqualTo(model.getBeta());
-    assertThat(lightRun.out()).contains(String.format(Locale.ROOT, "n(epsilon=0.2, delta=0.1) <= %.4g with L_f"
-        + " above, M = 3.00000 (given)", c.sampleComplexity(3, 0.2, 0.1)));
-    assertThat(lightRun.out()).containsPattern("model +yes +- +- +- +- +")
+    assertThat(lightRun.out())
+        .contains(
+            String.format(
+                Locale.ROOT,
+                "n(epsilon=0.2, delta=0.1) <= %.4g with L_f" + " above, M = 3.00000 (given)",
+                c.sampleComplexity(3, 0.2, 0.1)));
+    assertThat(lightRun.out())
+        .containsPattern("model +yes +- +- +- +- +")
         .contains("sqrt(lambda_max(K)) - (no whole-model kernel)");
     assertThat(run.out()).containsPattern("sqrt\\(lambda_max\\(K\\)\\) [0-9]");
   }
@@ -134,33 +186,57 @@ class DiagnoseCommandTest {
     assertThat(none.code()).isEqualTo(2);
     assertThat(none.err()).contains(missing.toString());
 
-    Path corrupt = Files.write(dir.resolve("corrupt.safetensors"), new byte[] {1, 2, 3, 4, 5, 6, 7, 8, 9});
-    CliRun bad = CliRun.of("diagnose", "--checkpoint", corrupt.toString(), "--out", dir.resolve("x").toString());
+    Path corrupt =
+        Files.write(dir.resolve("corrupt.safetensors"), new byte[] {1, 2, 3, 4, 5, 6, 7, 8, 9});
+    CliRun bad =
+        CliRun.of(
+            "diagnose", "--checkpoint", corrupt.toString(), "--out", dir.resolve("x").toString());
     assertThat(bad.code()).as(bad.err()).isEqualTo(2);
     assertThat(bad.err()).contains(corrupt.toString());
 
-    CliRun kind = CliRun.of("diagnose", "--checkpoint", checkpoint.toString(), "--structures", "wings");
+    CliRun kind =
+        CliRun.of("diagnose", "--checkpoint", checkpoint.toString(), "--structures", "wings");
     assertThat(kind.code()).isEqualTo(2);
     assertThat(kind.err()).contains("--structures").contains("wings");
 
-    CliRun absent = CliRun.of("diagnose", "--checkpoint", checkpoint.toString(), "--structures", "heads",
-        "--out", dir.resolve("y").toString());
+    CliRun absent =
+        CliRun.of(
+            "diagnose",
+            "--checkpoint",
+            checkpoint.toString(),
+            "--structures",
+            "heads",
+            "--out",
+            dir.resolve("y").toString());
     assertThat(absent.code()).isEqualTo(2);
     assertThat(absent.err()).contains("--structures heads").contains("neurons");
 
-    CliRun probes = CliRun.of("diagnose", "--checkpoint", checkpoint.toString(), "--probe-samples", "1");
+    CliRun probes =
+        CliRun.of("diagnose", "--checkpoint", checkpoint.toString(), "--probe-samples", "1");
     assertThat(probes.code()).isEqualTo(2);
     assertThat(probes.err()).contains("--probe-samples");
 
     CliRun kernel = CliRun.of("diagnose", "--checkpoint", checkpoint.toString(), "--kernel", "ntk");
     assertThat(kernel.code()).isEqualTo(2);
-    assertThat(kernel.err()).contains("--kernel: kernel must be pntk, target-logit, projected:k (k >= 1) or loss,"
-        + " got 'ntk'");
-    CliRun both = CliRun.of("diagnose", "--checkpoint", checkpoint.toString(), "--kernel", "pntk", "--output", "loss");
+    assertThat(kernel.err())
+        .contains(
+            "--kernel: kernel must be pntk, target-logit, projected:k (k >= 1) or loss,"
+                + " got 'ntk'");
+    CliRun both =
+        CliRun.of(
+            "diagnose",
+            "--checkpoint",
+            checkpoint.toString(),
+            "--kernel",
+            "pntk",
+            "--output",
+            "loss");
     assertThat(both.code()).isEqualTo(2);
     assertThat(both.err()).contains("--output is the deprecated name of --kernel");
     for (String bound : new String[] {"0.1", "0.1,1.5", "0.1,0.05,-1", "a,b"}) {
-      CliRun complexity = CliRun.of("diagnose", "--checkpoint", checkpoint.toString(), "--sample-complexity", bound);
+      CliRun complexity =
+          CliRun.of(
+              "diagnose", "--checkpoint", checkpoint.toString(), "--sample-complexity", bound);
       assertThat(complexity.code()).as(bound).isEqualTo(2);
       assertThat(complexity.err()).contains("--sample-complexity").contains(bound);
     }

@@ -18,7 +18,9 @@ import java.util.zip.ZipOutputStream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** The user's path from an archive on a server (here 127.0.0.1) to shards, through the command line. */
+/**
+ * The user's path from an archive on a server (here 127.0.0.1) to shards, through the command line.
+ */
 class DownloadThenPreprocessTest {
   @TempDir Path dir;
 
@@ -27,7 +29,9 @@ class DownloadThenPreprocessTest {
     try (ZipOutputStream zip = new ZipOutputStream(bytes)) {
       for (String split : new String[] {"train", "valid", "test"}) {
         zip.putNextEntry(new ZipEntry("wikitext-2/wiki." + split + ".tokens"));
-        zip.write((" \n = Title = \n \n the " + split + " text is here . \n").getBytes(StandardCharsets.UTF_8));
+        zip.write(
+            (" \n = Title = \n \n the " + split + " text is here . \n")
+                .getBytes(StandardCharsets.UTF_8));
         zip.closeEntry();
       }
     }
@@ -39,35 +43,68 @@ class DownloadThenPreprocessTest {
   void downloadVerifyExtractAndPreprocess() throws IOException {
     byte[] archive = wikitextZip();
     HttpServer server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
-    server.createContext("/wikitext-2-v1.zip", exchange -> {
-      exchange.sendResponseHeaders(200, archive.length);
-      exchange.getResponseBody().write(archive);
-      exchange.close();
-    });
+    server.createContext(
+        "/wikitext-2-v1.zip",
+        exchange -> {
+          exchange.sendResponseHeaders(200, archive.length);
+          exchange.getResponseBody().write(archive);
+          exchange.close();
+        });
     server.start();
     try {
       String url = "http://127.0.0.1:" + server.getAddress().getPort() + "/wikitext-2-v1.zip";
       StringWriter out = new StringWriter();
       StringWriter err = new StringWriter();
-      int code = PolyakCli.execute(new PrintWriter(out, true), new PrintWriter(err, true),
-          "download", "wikitext-2", "--to", dir.resolve("data").toString(), "--url", url,
-          "--sha256", Digests.sha256Hex(archive));
+      int code =
+          PolyakCli.execute(
+              new PrintWriter(out, true),
+              new PrintWriter(err, true),
+              "download",
+              "wikitext-2",
+              "--to",
+              dir.resolve("data").toString(),
+              "--url",
+              url,
+              "--sha256",
+              Digests.sha256Hex(archive));
       assertThat(code).as(err.toString()).isZero();
       assertThat(out.toString()).contains("done: ").contains(Digests.sha256Hex(archive));
 
       StringWriter wrong = new StringWriter();
-      int refused = PolyakCli.execute(new PrintWriter(new StringWriter(), true), new PrintWriter(wrong, true),
-          "download", "wikitext-2", "--to", dir.resolve("other").toString(), "--url", url, "--sha256", "0".repeat(64));
+      int refused =
+          PolyakCli.execute(
+              new PrintWriter(new StringWriter(), true),
+              new PrintWriter(wrong, true),
+              "download",
+              "wikitext-2",
+              "--to",
+              dir.resolve("other").toString(),
+              "--url",
+              url,
+              "--sha256",
+              "0".repeat(64));
       assertThat(refused).isNotZero();
       assertThat(wrong.toString()).contains("sha256").contains("0".repeat(64));
     } finally {
       server.stop(0);
     }
-    int code = PolyakCli.execute("preprocess", "wikitext", "--input", dir.resolve("data/wikitext-2").toString(),
-        "--out", dir.resolve("shards").toString(), "--seq-len", "4", "--runner", "DirectRunner");
+    int code =
+        PolyakCli.execute(
+            "preprocess",
+            "wikitext",
+            "--input",
+            dir.resolve("data/wikitext-2").toString(),
+            "--out",
+            dir.resolve("shards").toString(),
+            "--seq-len",
+            "4",
+            "--runner",
+            "DirectRunner");
     assertThat(code).isZero();
-    Map<String, Object> splits = (Map<String, Object>) Manifests.read(dir.resolve("shards/manifest.json")).get("splits");
-    // " \n = Title = \n \n the train text is here . \n": 0 + 3 + 0 + 6 words, plus 4 line ends = 13 tokens.
+    Map<String, Object> splits =
+        (Map<String, Object>) Manifests.read(dir.resolve("shards/manifest.json")).get("splits");
+    // " \n = Title = \n \n the train text is here . \n": 0 + 3 + 0 + 6 words, plus 4 line ends = 13
+    // tokens.
     assertThat(((Map<String, Object>) splits.get("train")).get("tokens")).isEqualTo(13);
     assertThat(((Map<String, Object>) splits.get("train")).get("sequences")).isEqualTo(3);
   }

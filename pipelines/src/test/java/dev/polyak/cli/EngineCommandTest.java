@@ -13,9 +13,9 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The image's build step, {@code polyak engine extract --cache DIR} as deploy/k8s/Dockerfile
- * writes it (its folder swapped for a temporary one), unpacks PyTorch into the folder DJL will load
- * it from, and a second run writes nothing. (That DJL really loads it from there without extracting:
+ * The image's build step, {@code polyak engine extract --cache DIR} as deploy/k8s/Dockerfile writes
+ * it (its folder swapped for a temporary one), unpacks PyTorch into the folder DJL will load it
+ * from, and a second run writes nothing. (That DJL really loads it from there without extracting:
  * NativeLibraryCacheTest.)
  */
 class EngineCommandTest {
@@ -23,8 +23,10 @@ class EngineCommandTest {
 
   @Test
   void theImagesBuildStepUnpacksPyTorchOnce() throws Exception {
-    String dockerfile = Files.readString(Path.of("..", "deploy", "k8s", "Dockerfile")).replace("\\\n", " ");
-    Matcher run = Pattern.compile("(?m)^RUN .*?polyak (engine extract[^&\\n]*)").matcher(dockerfile);
+    String dockerfile =
+        Files.readString(Path.of("..", "deploy", "k8s", "Dockerfile")).replace("\\\n", " ");
+    Matcher run =
+        Pattern.compile("(?m)^RUN .*?polyak (engine extract[^&\\n]*)").matcher(dockerfile);
     assertThat(run.find()).as("deploy/k8s/Dockerfile runs polyak engine extract").isTrue();
     List<String> args = new ArrayList<>(List.of(run.group(1).trim().split("\\s+")));
     int cache = args.indexOf("--cache");

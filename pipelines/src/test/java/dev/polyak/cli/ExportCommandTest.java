@@ -23,12 +23,14 @@ class ExportCommandTest {
   void exportsTheNewestValidCheckpointOfAFolder() throws Exception {
     CheckpointStore store = new CheckpointStore(dir, RetentionPolicy.keepAll());
     for (long step : new long[] {10, 20}) {
-      store.save(Checkpoint.builder()
-          .setStep(step)
-          .setWeights(Map.of("layer0.query.weight", Tensor.ofFloats(new float[] {1, 2, 3, step}, 2, 2)))
-          .optMasks(Map.of("layer0", Tensor.ofFloats(new float[] {1, 0}, 2)))
-          .setRunSpecJson("{\"seed\":1}")
-          .build());
+      store.save(
+          Checkpoint.builder()
+              .setStep(step)
+              .setWeights(
+                  Map.of("layer0.query.weight", Tensor.ofFloats(new float[] {1, 2, 3, step}, 2, 2)))
+              .optMasks(Map.of("layer0", Tensor.ofFloats(new float[] {1, 0}, 2)))
+              .setRunSpecJson("{\"seed\":1}")
+              .build());
     }
     // The newest file is corrupt: export falls back to step 10.
     Path newest = dir.resolve(CheckpointStore.fileName(20, false));
@@ -38,8 +40,15 @@ class ExportCommandTest {
 
     Path out = dir.resolve("model.safetensors");
     StringWriter console = new StringWriter();
-    int code = PolyakCli.execute(new PrintWriter(console, true), new PrintWriter(new StringWriter(), true),
-        "export", "--checkpoint", dir.toString(), "--out", out.toString());
+    int code =
+        PolyakCli.execute(
+            new PrintWriter(console, true),
+            new PrintWriter(new StringWriter(), true),
+            "export",
+            "--checkpoint",
+            dir.toString(),
+            "--out",
+            out.toString());
     assertThat(code).isZero();
     assertThat(console.toString()).contains("exported step 10");
     SafetensorsContent content = Safetensors.read(out);
@@ -47,8 +56,14 @@ class ExportCommandTest {
     assertThat(content.tensors().get("mask/layer0").floats()).containsExactly(1, 0);
 
     StringWriter err = new StringWriter();
-    assertThat(PolyakCli.execute(new PrintWriter(new StringWriter(), true), new PrintWriter(err, true),
-        "export", "--checkpoint", newest.toString())).isEqualTo(2);
+    assertThat(
+            PolyakCli.execute(
+                new PrintWriter(new StringWriter(), true),
+                new PrintWriter(err, true),
+                "export",
+                "--checkpoint",
+                newest.toString()))
+        .isEqualTo(2);
     assertThat(err.toString()).contains(newest.getFileName().toString());
   }
 }

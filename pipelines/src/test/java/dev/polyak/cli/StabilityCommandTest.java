@@ -21,16 +21,20 @@ class StabilityCommandTest {
   @BeforeAll
   static void trainedRun() throws Exception {
     Path shards = TestShardSets.syntheticCifar10(dir, 3, 32);
-    Path config = Files.writeString(dir.resolve("run.yaml"), String.join("\n",
-        "model: mlp",
-        "model_options: {hidden: 16, layers: 1}",
-        "data: cifar-shards",
-        "steps: 20",
-        "batch_size: 8",
-        "learning_rate: 0.02",
-        "eval_every: 10",
-        "eval_samples: 32",
-        ""));
+    Path config =
+        Files.writeString(
+            dir.resolve("run.yaml"),
+            String.join(
+                "\n",
+                "model: mlp",
+                "model_options: {hidden: 16, layers: 1}",
+                "data: cifar-shards",
+                "steps: 20",
+                "batch_size: 8",
+                "learning_rate: 0.02",
+                "eval_every: 10",
+                "eval_samples: 32",
+                ""));
     out = dir.resolve("run-out");
     CliRun train = CliRun.of("train", "--config", config.toString(), "--out", out.toString());
     assertThat(train.code()).as(train.err()).isZero();
@@ -42,20 +46,48 @@ class StabilityCommandTest {
     System.out.print(r.out());
     assertThat(r.code()).as(r.err()).isZero();
     // steps 20 - 4 = 16 leaves the step-10 checkpoint as the newest with room
-    assertThat(r.out()).contains("checkpoint at step 10 of 20; 4 steps with and without each of 3 samples (seed 0)")
-        .contains("L(w_S\\i)").contains("|difference|")
-        .containsPattern("stability: \\d\\.\\d{4}e[-+]\\d+ \\+- \\d\\.\\d{4}e[-+]\\d+ \\(mean \\|difference\\| \\+- standard"
-            + " error, 3 samples, 4 steps from step 10\\)");
-    assertThat(r.out()).containsPattern("Theorem 12 bound: gamma <= L_f\\^2 / \\(mu n\\) = \\d\\.\\d{4}e[-+]\\d+ with L_f"
-        + " \\S+ \\(largest per-sample gradient norm\\) and mu \\S+ .* at w_S \\(step 14\\), n = \\d+ training samples");
-    assertThat(r.out().lines().filter(l -> l.matches("\\s+\\d+\\s+\\d+\\.\\d{6}\\s+\\d+\\.\\d{6}\\s+\\S+"))).hasSize(3);
+    assertThat(r.out())
+        .contains(
+            "checkpoint at step 10 of 20; 4 steps with and without each of 3 samples (seed 0)")
+        .contains("L(w_S\\i)")
+        .contains("|difference|")
+        .containsPattern(
+            "stability: \\d\\.\\d{4}e[-+]\\d+ \\+- \\d\\.\\d{4}e[-+]\\d+ \\(mean \\|difference\\| \\+- standard"
+                + " error, 3 samples, 4 steps from step 10\\)");
+    assertThat(r.out())
+        .containsPattern(
+            "Theorem 12 bound: gamma <= L_f\\^2 / \\(mu n\\) = \\d\\.\\d{4}e[-+]\\d+ with L_f"
+                + " \\S+ \\(largest per-sample gradient norm\\) and mu \\S+ .* at w_S \\(step 14\\), n = \\d+ training samples");
+    assertThat(
+            r.out()
+                .lines()
+                .filter(l -> l.matches("\\s+\\d+\\s+\\d+\\.\\d{6}\\s+\\d+\\.\\d{6}\\s+\\S+")))
+        .hasSize(3);
 
-    CliRun again = CliRun.of("stability", "--run", out.toString(), "--steps", "4", "--samples", "3",
-        "--checkpoint-step", "10");
+    CliRun again =
+        CliRun.of(
+            "stability",
+            "--run",
+            out.toString(),
+            "--steps",
+            "4",
+            "--samples",
+            "3",
+            "--checkpoint-step",
+            "10");
     assertThat(again.out()).as("the same figures from the same checkpoint").isEqualTo(r.out());
 
-    CliRun none = CliRun.of("stability", "--run", out.toString(), "--checkpoint-step", "20", "--steps", "0",
-        "--samples", "2");
+    CliRun none =
+        CliRun.of(
+            "stability",
+            "--run",
+            out.toString(),
+            "--checkpoint-step",
+            "20",
+            "--steps",
+            "0",
+            "--samples",
+            "2");
     assertThat(none.code()).as(none.err()).isZero();
     assertThat(none.out()).contains("stability: 0.0000e+00 +- 0.0000e+00");
   }
@@ -71,11 +103,14 @@ class StabilityCommandTest {
     Files.copy(out.resolve("run.json"), empty.resolve("run.json"));
     CliRun noCheckpoint = CliRun.of("stability", "--run", empty.toString(), "--steps", "2");
     assertThat(noCheckpoint.code()).isEqualTo(2);
-    assertThat(noCheckpoint.err()).contains("no valid checkpoint in " + empty.resolve("checkpoints"));
+    assertThat(noCheckpoint.err())
+        .contains("no valid checkpoint in " + empty.resolve("checkpoints"));
 
-    CliRun noStep = CliRun.of("stability", "--run", out.toString(), "--steps", "2", "--checkpoint-step", "15");
+    CliRun noStep =
+        CliRun.of("stability", "--run", out.toString(), "--steps", "2", "--checkpoint-step", "15");
     assertThat(noStep.code()).isEqualTo(2);
-    assertThat(noStep.err()).contains("no valid checkpoint at step 15 in " + out.resolve("checkpoints"));
+    assertThat(noStep.err())
+        .contains("no valid checkpoint at step 15 in " + out.resolve("checkpoints"));
 
     CliRun tooFar = CliRun.of("stability", "--run", out.toString(), "--steps", "25");
     assertThat(tooFar.code()).isEqualTo(2);

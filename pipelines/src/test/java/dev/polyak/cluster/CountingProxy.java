@@ -57,21 +57,25 @@ final class CountingProxy implements AutoCloseable {
   }
 
   private static void pump(Socket from, Socket to, AtomicLong counter) {
-    Thread thread = new Thread(() -> {
-      byte[] buffer = new byte[64 * 1024];
-      try (InputStream in = from.getInputStream(); OutputStream out = to.getOutputStream()) {
-        int n;
-        while ((n = in.read(buffer)) > 0) {
-          out.write(buffer, 0, n);
-          counter.addAndGet(n);
-        }
-      } catch (IOException e) {
-        // the other side closed
-      } finally {
-        closeQuietly(from);
-        closeQuietly(to);
-      }
-    }, "counting-proxy-pump");
+    Thread thread =
+        new Thread(
+            () -> {
+              byte[] buffer = new byte[64 * 1024];
+              try (InputStream in = from.getInputStream();
+                  OutputStream out = to.getOutputStream()) {
+                int n;
+                while ((n = in.read(buffer)) > 0) {
+                  out.write(buffer, 0, n);
+                  counter.addAndGet(n);
+                }
+              } catch (IOException e) {
+                // the other side closed
+              } finally {
+                closeQuietly(from);
+                closeQuietly(to);
+              }
+            },
+            "counting-proxy-pump");
     thread.setDaemon(true);
     thread.start();
   }

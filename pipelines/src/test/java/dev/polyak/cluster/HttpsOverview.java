@@ -14,8 +14,8 @@ import org.apache.flink.configuration.Configuration;
 import org.apache.flink.runtime.net.SSLUtils;
 
 /**
- * A stand-in for a Flink REST endpoint with mutual TLS on 127.0.0.1: the JDK's HTTPS server with the
- * key and trust stores of a {@link RestTls}'s server settings (loaded by Flink's own {@link
+ * A stand-in for a Flink REST endpoint with mutual TLS on 127.0.0.1: the JDK's HTTPS server with
+ * the key and trust stores of a {@link RestTls}'s server settings (loaded by Flink's own {@link
  * SSLUtils}), requiring a client certificate, serving {@code /overview} with the fields Flink 1.19
  * sends. The real endpoint is LocalClusterTlsIT's.
  */
@@ -24,18 +24,20 @@ public final class HttpsOverview implements AutoCloseable {
   private final AtomicInteger answered = new AtomicInteger();
 
   public HttpsOverview(RestTls tls, int slots) throws Exception {
-    SSLContext context = SSLUtils.createRestSSLContext(Configuration.fromMap(tls.serverSettings()), false);
+    SSLContext context =
+        SSLUtils.createRestSSLContext(Configuration.fromMap(tls.serverSettings()), false);
     server = HttpsServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
-    server.setHttpsConfigurator(new HttpsConfigurator(context) {
-      @Override
-      public void configure(HttpsParameters params) {
-        SSLParameters parameters = context.getDefaultSSLParameters();
-        parameters.setNeedClientAuth(true);
-        parameters.setProtocols(new String[] {"TLSv1.2"});
-        parameters.setCipherSuites(RestTls.CIPHER_SUITES.split(","));
-        params.setSSLParameters(parameters);
-      }
-    });
+    server.setHttpsConfigurator(
+        new HttpsConfigurator(context) {
+          @Override
+          public void configure(HttpsParameters params) {
+            SSLParameters parameters = context.getDefaultSSLParameters();
+            parameters.setNeedClientAuth(true);
+            parameters.setProtocols(new String[] {"TLSv1.2"});
+            parameters.setCipherSuites(RestTls.CIPHER_SUITES.split(","));
+            params.setSSLParameters(parameters);
+          }
+        });
     server.createContext("/overview", overview(1, slots, answered));
     server.start();
   }
@@ -55,13 +57,22 @@ public final class HttpsOverview implements AutoCloseable {
     server.stop(0);
   }
 
-  /** Flink 1.19's {@code /overview} answer for {@code taskManagers} with {@code slots} in all, counted in {@code answered}. */
+  /**
+   * Flink 1.19's {@code /overview} answer for {@code taskManagers} with {@code slots} in all,
+   * counted in {@code answered}.
+   */
   public static HttpHandler overview(int taskManagers, int slots, AtomicInteger answered) {
     return exchange -> {
       answered.incrementAndGet();
-      byte[] body = ("{\"taskmanagers\":" + taskManagers + ",\"slots-total\":" + slots + ",\"slots-available\":" + slots
-          + ",\"jobs-running\":0,\"jobs-finished\":0,\"jobs-cancelled\":0,\"jobs-failed\":0,\"flink-version\":\"1.19.0\"}")
-          .getBytes(StandardCharsets.UTF_8);
+      byte[] body =
+          ("{\"taskmanagers\":"
+                  + taskManagers
+                  + ",\"slots-total\":"
+                  + slots
+                  + ",\"slots-available\":"
+                  + slots
+                  + ",\"jobs-running\":0,\"jobs-finished\":0,\"jobs-cancelled\":0,\"jobs-failed\":0,\"flink-version\":\"1.19.0\"}")
+              .getBytes(StandardCharsets.UTF_8);
       exchange.getResponseHeaders().add("Content-Type", "application/json");
       exchange.sendResponseHeaders(200, body.length);
       exchange.getResponseBody().write(body);

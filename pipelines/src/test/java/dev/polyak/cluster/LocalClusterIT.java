@@ -38,10 +38,10 @@ import org.junit.jupiter.api.io.TempDir;
  * A real multi-process Flink cluster on 127.0.0.1 (started from the built polyak jar, as {@code
  * polyak cluster start} does) running a sweep of four bert-tiny runs submitted by {@code polyak
  * sweep} in a process of its own, surviving (1) a task manager killed with SIGKILL mid-training and
- * replaced, and (2) the whole cluster and the client killed mid-sweep and the sweep started again on
- * a new cluster. Either way every run finishes, the runs caught mid-training resume from their last
- * checkpoint, and the metrics equal an uninterrupted sweep of the same spec (run in this JVM on the
- * DirectRunner). An integration test: it needs the jar, so it runs after {@code package}.
+ * replaced, and (2) the whole cluster and the client killed mid-sweep and the sweep started again
+ * on a new cluster. Either way every run finishes, the runs caught mid-training resume from their
+ * last checkpoint, and the metrics equal an uninterrupted sweep of the same spec (run in this JVM
+ * on the DirectRunner). An integration test: it needs the jar, so it runs after {@code package}.
  */
 class LocalClusterIT {
   static final Path JAR = Path.of("target", "polyak.jar").toAbsolutePath();
@@ -52,29 +52,40 @@ class LocalClusterIT {
 
   @BeforeAll
   static void shardsAndUninterruptedSweep() throws Exception {
-    assumeTrue(Files.isRegularFile(JAR), "needs the job jar " + JAR + " (mvn verify builds it before this test)");
+    assumeTrue(
+        Files.isRegularFile(JAR),
+        "needs the job jar " + JAR + " (mvn verify builds it before this test)");
     Path corpus = dir.resolve("corpus");
     Path shards = dir.resolve("shards");
     new SyntheticWikiText(3000).write(corpus, 11, 60, 6, 6);
-    PreprocessPipeline.run(new PreprocessPipeline.WikiTextJob(corpus, shards, WikiTextConfig.defaults().withRowsPerShard(100), true),
-        RunnerSettings.direct(2).toPipelineOptions("polyak-it-data")).waitUntilFinish();
-    sweepYaml = String.join("\n",
-        "model: bert-tiny",
-        "data: " + shards,
-        "steps: 200",
-        "batch_size: 16",
-        "eval_every: 50",
-        "eval_samples: 64",
-        "checkpoint_every: 50",
-        "grid:",
-        "  seed: 0..3",
-        "");
+    PreprocessPipeline.run(
+            new PreprocessPipeline.WikiTextJob(
+                corpus, shards, WikiTextConfig.defaults().withRowsPerShard(100), true),
+            RunnerSettings.direct(2).toPipelineOptions("polyak-it-data"))
+        .waitUntilFinish();
+    sweepYaml =
+        String.join(
+            "\n",
+            "model: bert-tiny",
+            "data: " + shards,
+            "steps: 200",
+            "batch_size: 16",
+            "eval_every: 50",
+            "eval_samples: 64",
+            "checkpoint_every: 50",
+            "grid:",
+            "  seed: 0..3",
+            "");
     Files.writeString(dir.resolve("sweep.yaml"), sweepYaml);
     Path out = dir.resolve("uninterrupted");
     SweepSpec spec = SweepSpec.parse(sweepYaml, dir);
-    SweepPipeline.Outcome outcome = SweepPipeline.run(new SweepPipeline.SweepJob(SweepPipeline.tasks(spec.cells(), out), out,
-        new TrainRunFn.Settings(RunPolicy.standard(), spec.diagnostics(), "cpu", 1, null)),
-        RunnerSettings.direct(2).toPipelineOptions("polyak-it-reference"));
+    SweepPipeline.Outcome outcome =
+        SweepPipeline.run(
+            new SweepPipeline.SweepJob(
+                SweepPipeline.tasks(spec.cells(), out),
+                out,
+                new TrainRunFn.Settings(RunPolicy.standard(), spec.diagnostics(), "cpu", 1, null)),
+            RunnerSettings.direct(2).toPipelineOptions("polyak-it-reference"));
     reference = trajectories(out);
     referenceSummary = outcome.summary();
   }
@@ -88,7 +99,8 @@ class LocalClusterIT {
       Process sweep = submit(cluster, out, dir.resolve("sweep-a.log"));
       Path victim = awaitRunMidTraining(out, sweep);
       long pid = workerPid(victim);
-      String taskManager = cluster.members().stream().filter(m -> m.pid() == pid).findFirst().orElseThrow().name();
+      String taskManager =
+          cluster.members().stream().filter(m -> m.pid() == pid).findFirst().orElseThrow().name();
       long killedAt = System.nanoTime();
       cluster.kill(taskManager);
       cluster.addTaskManager();
@@ -97,20 +109,32 @@ class LocalClusterIT {
       assertThat(sweep.exitValue()).as(Files.readString(dir.resolve("sweep-a.log"))).isZero();
 
       Map<String, RunRecord> runs = runs(out);
-      assertThat(runs.values()).hasSize(4).allSatisfy(r -> assertThat(r.getStatus()).isEqualTo(RunStatus.FINISHED));
+      assertThat(runs.values())
+          .hasSize(4)
+          .allSatisfy(r -> assertThat(r.getStatus()).isEqualTo(RunStatus.FINISHED));
       RunRecord resumed = runs.get(victim.getFileName().toString());
-      // Usually 2. Once, in about ten CI simulations, the run started 3 times: the job was restarted a second
-      // time around the task manager's loss (the cause is not known: the logs went with the test folder, so
-      // the attempt lines are printed should it happen again). Each start is a job restart, and those are
-      // bounded by --restarts (3); the trajectories below must still equal the uninterrupted sweep's.
-      assertThat(resumed.getAttempts()).as(attemptLines(cluster, resumed.getRunId())).isBetween(2, 1 + 3);
+      // Usually 2. Once, in about ten CI simulations, the run started 3 times: the job was
+      // restarted a second
+      // time around the task manager's loss (the cause is not known: the logs went with the test
+      // folder, so
+      // the attempt lines are printed should it happen again). Each start is a job restart, and
+      // those are
+      // bounded by --restarts (3); the trajectories below must still equal the uninterrupted
+      // sweep's.
+      assertThat(resumed.getAttempts())
+          .as(attemptLines(cluster, resumed.getRunId()))
+          .isBetween(2, 1 + 3);
       assertThat(resumed.getResumedFromStep()).isGreaterThanOrEqualTo(50);
       assertThat(resumed.getWorker()).doesNotEndWith("/" + pid);
       assertThat(trajectories(out)).isEqualTo(reference);
       assertSameSummary(out);
-      System.out.printf("task-manager kill: run %s resumed from step %d; %.1f s from submission to the kill, %.1f s from"
-          + " the kill to the end of the sweep%n", resumed.getRunId(), resumed.getResumedFromStep(),
-          (killedAt - submitted) / 1e9, (ended - killedAt) / 1e9);
+      System.out.printf(
+          "task-manager kill: run %s resumed from step %d; %.1f s from submission to the kill, %.1f s from"
+              + " the kill to the end of the sweep%n",
+          resumed.getRunId(),
+          resumed.getResumedFromStep(),
+          (killedAt - submitted) / 1e9,
+          (ended - killedAt) / 1e9);
     } finally {
       cluster.stop();
     }
@@ -146,13 +170,19 @@ class LocalClusterIT {
       assertThat(second.waitFor(6, TimeUnit.MINUTES)).isTrue();
       assertThat(second.exitValue()).as(Files.readString(dir.resolve("sweep-b2.log"))).isZero();
       Map<String, RunRecord> runs = runs(out);
-      assertThat(runs.values()).hasSize(4).allSatisfy(r -> assertThat(r.getStatus()).isEqualTo(RunStatus.FINISHED));
+      assertThat(runs.values())
+          .hasSize(4)
+          .allSatisfy(r -> assertThat(r.getStatus()).isEqualTo(RunStatus.FINISHED));
       for (RunRecord r : runs.values()) {
         if (finishedAtKill.contains(r.getRunId())) {
-          assertThat(r.getAttempts()).as("finished before the kill: not trained again").isEqualTo(1);
+          assertThat(r.getAttempts())
+              .as("finished before the kill: not trained again")
+              .isEqualTo(1);
         } else if (checkpointsAtKill.getOrDefault(r.getRunId(), 0) > 0) {
           assertThat(r.getAttempts()).isEqualTo(2);
-          assertThat(r.getResumedFromStep()).as("resumed from its checkpoint").isGreaterThanOrEqualTo(50);
+          assertThat(r.getResumedFromStep())
+              .as("resumed from its checkpoint")
+              .isGreaterThanOrEqualTo(50);
         }
       }
       assertThat(finishedAtKill).isNotEmpty();
@@ -169,18 +199,27 @@ class LocalClusterIT {
    */
   static LocalCluster start(Path folder) throws IOException {
     try {
-      return LocalCluster.start(folder, 2, new LocalCluster.Settings(freePort(), freePort(), 1, 768, 768, JAR.toString(), false),
+      return LocalCluster.start(
+          folder,
+          2,
+          new LocalCluster.Settings(freePort(), freePort(), 1, 768, 768, JAR.toString(), false),
           Duration.ofSeconds(120));
     } catch (IllegalStateException e) {
-      System.out.println("cluster start failed (its processes stopped), retrying once on new ports: " + e.getMessage());
-      return LocalCluster.start(folder, 2, new LocalCluster.Settings(freePort(), freePort(), 1, 768, 768, JAR.toString(), false),
+      System.out.println(
+          "cluster start failed (its processes stopped), retrying once on new ports: "
+              + e.getMessage());
+      return LocalCluster.start(
+          folder,
+          2,
+          new LocalCluster.Settings(freePort(), freePort(), 1, 768, 768, JAR.toString(), false),
           Duration.ofSeconds(120));
     }
   }
 
   /** The task managers' log lines about {@code runId}'s attempts, in log order per process. */
   static String attemptLines(LocalCluster cluster, String runId) throws IOException {
-    StringBuilder lines = new StringBuilder("attempts of run " + runId + " in the cluster's logs:\n");
+    StringBuilder lines =
+        new StringBuilder("attempts of run " + runId + " in the cluster's logs:\n");
     try (Stream<Path> logs = Files.list(cluster.folder().resolve("log"))) {
       for (Path log : logs.sorted().toList()) {
         for (String line : Files.readAllLines(log)) {
@@ -195,15 +234,34 @@ class LocalClusterIT {
 
   /** {@code polyak sweep} against the cluster, in a process of its own, as a user runs it. */
   static Process submit(LocalCluster cluster, Path out, Path log) throws IOException {
-    List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString()));
+    List<String> command =
+        new ArrayList<>(
+            List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString()));
     command.addAll(LocalCluster.jvmFlags());
-    command.addAll(List.of("-Dai.djl.offline=true", "-jar", JAR.toString(), "sweep", "--config",
-        dir.resolve("sweep.yaml").toString(), "--out", out.toString(), "--flink-master", cluster.restAddress(),
-        "--parallelism", "2"));
-    return new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+    command.addAll(
+        List.of(
+            "-Dai.djl.offline=true",
+            "-jar",
+            JAR.toString(),
+            "sweep",
+            "--config",
+            dir.resolve("sweep.yaml").toString(),
+            "--out",
+            out.toString(),
+            "--flink-master",
+            cluster.restAddress(),
+            "--parallelism",
+            "2"));
+    return new ProcessBuilder(command)
+        .redirectErrorStream(true)
+        .redirectOutput(log.toFile())
+        .start();
   }
 
-  /** Waits until some run has a checkpoint and no result (and at least one run finished, when asked). */
+  /**
+   * Waits until some run has a checkpoint and no result (and at least one run finished, when
+   * asked).
+   */
   static Path awaitRunMidTraining(Path out, Process sweep) throws Exception {
     long deadline = System.nanoTime() + Duration.ofMinutes(5).toNanos();
     while (System.nanoTime() < deadline && sweep.isAlive()) {
@@ -213,8 +271,10 @@ class LocalClusterIT {
         try (Stream<Path> folders = Files.list(out.resolve("runs"))) {
           List<Path> all = folders.toList();
           anyFinished = all.stream().anyMatch(r -> Files.exists(r.resolve("result.json")));
-          midway = all.stream().filter(r -> !Files.exists(r.resolve("result.json")) && countCheckpoints(r) > 0)
-              .findFirst();
+          midway =
+              all.stream()
+                  .filter(r -> !Files.exists(r.resolve("result.json")) && countCheckpoints(r) > 0)
+                  .findFirst();
         }
         if (anyFinished && midway.isPresent()) {
           return midway.get();
@@ -248,16 +308,31 @@ class LocalClusterIT {
   static Map<String, List<String>> trajectories(Path out) {
     return AvroFiles.read(out.resolve("report/metrics.avro"), MetricRow.class).stream()
         .sorted(Comparator.comparing(MetricRow::getStep))
-        .collect(Collectors.groupingBy(MetricRow::getRunId, java.util.TreeMap::new, Collectors.mapping(
-            m -> m.getStep() + " " + m.getTrainLoss() + " " + m.getEvalLoss() + " " + m.getEvalMetric(), Collectors.toList())));
+        .collect(
+            Collectors.groupingBy(
+                MetricRow::getRunId,
+                java.util.TreeMap::new,
+                Collectors.mapping(
+                    m ->
+                        m.getStep()
+                            + " "
+                            + m.getTrainLoss()
+                            + " "
+                            + m.getEvalLoss()
+                            + " "
+                            + m.getEvalMetric(),
+                    Collectors.toList())));
   }
 
   static void assertSameSummary(Path out) {
-    List<SummaryRecord> summary = AvroFiles.read(out.resolve("report/summary.avro"), SummaryRecord.class);
+    List<SummaryRecord> summary =
+        AvroFiles.read(out.resolve("report/summary.avro"), SummaryRecord.class);
     assertThat(summary).hasSameSizeAs(referenceSummary);
     for (int i = 0; i < summary.size(); i++) {
-      assertThat(summary.get(i).getFinalEvalMetric()).isEqualTo(referenceSummary.get(i).getFinalEvalMetric());
-      assertThat(summary.get(i).getFinalTrainMetric()).isEqualTo(referenceSummary.get(i).getFinalTrainMetric());
+      assertThat(summary.get(i).getFinalEvalMetric())
+          .isEqualTo(referenceSummary.get(i).getFinalEvalMetric());
+      assertThat(summary.get(i).getFinalTrainMetric())
+          .isEqualTo(referenceSummary.get(i).getFinalTrainMetric());
       assertThat(summary.get(i).getFinished()).isEqualTo(referenceSummary.get(i).getFinished());
     }
   }

@@ -35,7 +35,8 @@ class RestTlsTest {
 
   @BeforeAll
   static void keys() {
-    // keytool runs six times (two key pairs, their certificates into the truststore): made once for all tests
+    // keytool runs six times (two key pairs, their certificates into the truststore): made once for
+    // all tests
     tls = RestTls.generate(dir.resolve("tls"));
     RestTls.writeConfig(dir.resolve("client"), "", tls.clientSettings());
   }
@@ -43,25 +44,42 @@ class RestTlsTest {
   @Test
   void theStoresHoldTheTwoKeysAndTheirCertificatesAndOnlyTheOwnerReadsThem() throws Exception {
 
-    KeyStore trust = KeyStore.getInstance(dir.resolve("tls/rest-truststore.p12").toFile(), tls.password().toCharArray());
-    assertThat(Collections.list(trust.aliases())).containsExactlyInAnyOrder("rest-server", "rest-client");
+    KeyStore trust =
+        KeyStore.getInstance(
+            dir.resolve("tls/rest-truststore.p12").toFile(), tls.password().toCharArray());
+    assertThat(Collections.list(trust.aliases()))
+        .containsExactlyInAnyOrder("rest-server", "rest-client");
     X509Certificate server = (X509Certificate) trust.getCertificate("rest-server");
-    assertThat(server.getSubjectAlternativeNames()).extracting(n -> n.get(1).toString()).contains("127.0.0.1", "localhost");
-    KeyStore client = KeyStore.getInstance(dir.resolve("tls/rest-client.p12").toFile(), tls.password().toCharArray());
+    assertThat(server.getSubjectAlternativeNames())
+        .extracting(n -> n.get(1).toString())
+        .contains("127.0.0.1", "localhost");
+    KeyStore client =
+        KeyStore.getInstance(
+            dir.resolve("tls/rest-client.p12").toFile(), tls.password().toCharArray());
     assertThat(client.isKeyEntry("rest-client")).isTrue();
     assertThat(client.getCertificate("rest-client")).isEqualTo(trust.getCertificate("rest-client"));
 
-    assertThat(Files.getPosixFilePermissions(dir.resolve("tls"))).isEqualTo(PosixFilePermissions.fromString("rwx------"));
-    for (String file : List.of("tls/rest-server.p12", "tls/rest-client.p12", "tls/rest-truststore.p12", "client/config.yaml")) {
-      assertThat(Files.getPosixFilePermissions(dir.resolve(file))).as(file).isEqualTo(PosixFilePermissions.fromString("rw-------"));
+    assertThat(Files.getPosixFilePermissions(dir.resolve("tls")))
+        .isEqualTo(PosixFilePermissions.fromString("rwx------"));
+    for (String file :
+        List.of(
+            "tls/rest-server.p12",
+            "tls/rest-client.p12",
+            "tls/rest-truststore.p12",
+            "client/config.yaml")) {
+      assertThat(Files.getPosixFilePermissions(dir.resolve(file)))
+          .as(file)
+          .isEqualTo(PosixFilePermissions.fromString("rw-------"));
     }
     try (var files = Files.list(dir.resolve("tls"))) {
-      assertThat(files.map(f -> f.getFileName().toString())).as("no certificate file left behind")
+      assertThat(files.map(f -> f.getFileName().toString()))
+          .as("no certificate file left behind")
           .containsExactlyInAnyOrder("rest-server.p12", "rest-client.p12", "rest-truststore.p12");
     }
     assertThat(tls.toString()).doesNotContain(tls.password());
     // Flink reads the file back as written
-    assertThat(FlinkRest.load(dir.resolve("client")).toMap()).containsAllEntriesOf(tls.clientSettings());
+    assertThat(FlinkRest.load(dir.resolve("client")).toMap())
+        .containsAllEntriesOf(tls.clientSettings());
   }
 
   @Test
@@ -74,14 +92,18 @@ class RestTlsTest {
 
       // trusts the server, but has no certificate to show
       HttpClient noCertificate = HttpClient.newBuilder().sslContext(trustOnly(tls)).build();
-      assertThatThrownBy(() -> get(noCertificate, "https://" + endpoint.address())).isInstanceOf(IOException.class);
+      assertThatThrownBy(() -> get(noCertificate, "https://" + endpoint.address()))
+          .isInstanceOf(IOException.class);
       // a certificate of another cluster's keys
       RestTls other = RestTls.generate(dir.resolve("other"));
       RestTls.writeConfig(dir.resolve("other-client"), "", other.clientSettings());
-      assertThat(FlinkRest.of(endpoint.address(), Optional.of(dir.resolve("other-client"))).overview()).isEmpty();
+      assertThat(
+              FlinkRest.of(endpoint.address(), Optional.of(dir.resolve("other-client"))).overview())
+          .isEmpty();
       // plain HTTP
       assertThat(FlinkRest.plain(endpoint.address()).overview()).isEmpty();
-      assertThatThrownBy(() -> get(HttpClient.newHttpClient(), "http://" + endpoint.address())).isInstanceOf(IOException.class);
+      assertThatThrownBy(() -> get(HttpClient.newHttpClient(), "http://" + endpoint.address()))
+          .isInstanceOf(IOException.class);
       assertThat(endpoint.answered()).as("none of them reached /overview").isEqualTo(1);
     }
   }
@@ -94,15 +116,23 @@ class RestTlsTest {
   }
 
   private static SSLContext trustOnly(RestTls tls) throws Exception {
-    TrustManagerFactory trust = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
-    trust.init(KeyStore.getInstance(tls.folder().resolve("rest-truststore.p12").toFile(), tls.password().toCharArray()));
+    TrustManagerFactory trust =
+        TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
+    trust.init(
+        KeyStore.getInstance(
+            tls.folder().resolve("rest-truststore.p12").toFile(), tls.password().toCharArray()));
     SSLContext context = SSLContext.getInstance("TLSv1.2");
     context.init(null, trust.getTrustManagers(), null);
     return context;
   }
 
   private static int get(HttpClient client, String base) throws Exception {
-    return client.send(HttpRequest.newBuilder(URI.create(base + "/overview")).timeout(Duration.ofSeconds(10)).build(),
-        HttpResponse.BodyHandlers.ofString()).statusCode();
+    return client
+        .send(
+            HttpRequest.newBuilder(URI.create(base + "/overview"))
+                .timeout(Duration.ofSeconds(10))
+                .build(),
+            HttpResponse.BodyHandlers.ofString())
+        .statusCode();
   }
 }

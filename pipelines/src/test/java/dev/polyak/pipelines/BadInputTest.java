@@ -19,8 +19,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Bad input fails the job with a message naming the file and position, and leaves the output
- * folder exactly as it was: no shards, no manifest, no temporary folder, an older set untouched.
+ * Bad input fails the job with a message naming the file and position, and leaves the output folder
+ * exactly as it was: no shards, no manifest, no temporary folder, an older set untouched.
  */
 class BadInputTest {
   @TempDir Path dir;
@@ -32,7 +32,8 @@ class BadInputTest {
   }
 
   private static PreprocessPipeline.WikiTextJob job(Path input, Path out, boolean overwrite) {
-    return new PreprocessPipeline.WikiTextJob(input, out, WikiTextConfig.defaults(), overwrite, 4096);
+    return new PreprocessPipeline.WikiTextJob(
+        input, out, WikiTextConfig.defaults(), overwrite, 4096);
   }
 
   @Test
@@ -40,10 +41,15 @@ class BadInputTest {
     Path text = corpus();
     Path test = text.resolve("wiki.test.tokens");
     long offset = Files.size(test);
-    Files.write(test, new byte[] {' ', 'b', 'a', 'd', (byte) 0xFF, ' ', '\n'}, StandardOpenOption.APPEND);
-    // The bad byte is on the line after the last complete one: 1-based line = newlines before it + 1.
-    long lines = new String(Files.readAllBytes(test), java.nio.charset.StandardCharsets.ISO_8859_1)
-        .chars().filter(c -> c == '\n').count();
+    Files.write(
+        test, new byte[] {' ', 'b', 'a', 'd', (byte) 0xFF, ' ', '\n'}, StandardOpenOption.APPEND);
+    // The bad byte is on the line after the last complete one: 1-based line = newlines before it +
+    // 1.
+    long lines =
+        new String(Files.readAllBytes(test), java.nio.charset.StandardCharsets.ISO_8859_1)
+            .chars()
+            .filter(c -> c == '\n')
+            .count();
     Path out = Files.createDirectories(dir.resolve("out"));
     Files.writeString(out.resolve("notes.txt"), "kept");
     assertThatThrownBy(() -> PreprocessPipeline.run(job(text, out, false), TestJobs.flink(2)))
@@ -66,7 +72,10 @@ class BadInputTest {
         .isInstanceOf(BadInputException.class)
         .hasMessageContaining("already holds a shard set")
         .hasMessageContaining("--overwrite");
-    Files.write(text.resolve("wiki.valid.tokens"), new byte[] {(byte) 0xC0, (byte) 0x80, '\n'}, StandardOpenOption.APPEND);
+    Files.write(
+        text.resolve("wiki.valid.tokens"),
+        new byte[] {(byte) 0xC0, (byte) 0x80, '\n'},
+        StandardOpenOption.APPEND);
     assertThatThrownBy(() -> PreprocessPipeline.run(job(text, out, true), TestJobs.direct(2)))
         .isInstanceOf(BadInputException.class)
         .hasMessageContaining("wiki.valid.tokens");
@@ -77,11 +86,15 @@ class BadInputTest {
   void aTruncatedCifarFileIsRefusedBeforeAnythingRuns() throws IOException {
     Path images = dir.resolve("images");
     SyntheticCifar.write(images, CifarVariant.CIFAR10, 1, 10);
-    Files.write(images.resolve("data_batch_3.bin"), new byte[] {1, 2, 3}, StandardOpenOption.APPEND);
+    Files.write(
+        images.resolve("data_batch_3.bin"), new byte[] {1, 2, 3}, StandardOpenOption.APPEND);
     Path out = dir.resolve("out");
-    assertThatThrownBy(() -> PreprocessPipeline.run(
-            new PreprocessPipeline.CifarJob(images, out, Optional.empty(), CifarConfig.defaults(), false),
-            TestJobs.flink(1)))
+    assertThatThrownBy(
+            () ->
+                PreprocessPipeline.run(
+                    new PreprocessPipeline.CifarJob(
+                        images, out, Optional.empty(), CifarConfig.defaults(), false),
+                    TestJobs.flink(1)))
         .isInstanceOf(BadInputException.class)
         .hasMessageContaining("data_batch_3.bin")
         .hasMessageContaining("10 records and 3 bytes left over");
@@ -96,9 +109,12 @@ class BadInputTest {
     test[7 * 3073] = 42;
     Files.write(images.resolve("test_batch.bin"), test);
     Path out = dir.resolve("out");
-    assertThatThrownBy(() -> PreprocessPipeline.run(
-            new PreprocessPipeline.CifarJob(images, out, Optional.empty(), CifarConfig.defaults(), false),
-            TestJobs.flink(2)))
+    assertThatThrownBy(
+            () ->
+                PreprocessPipeline.run(
+                    new PreprocessPipeline.CifarJob(
+                        images, out, Optional.empty(), CifarConfig.defaults(), false),
+                    TestJobs.flink(2)))
         .isInstanceOf(BadInputException.class)
         .hasMessageContaining("test_batch.bin: record 7")
         .hasMessageContaining("label 42");
@@ -109,8 +125,11 @@ class BadInputTest {
   void aMissingVocabularySplitIsNamed() {
     Path text = corpus();
     WikiTextConfig config = WikiTextConfig.defaults().withVocabSplit("dev");
-    assertThatThrownBy(() -> PreprocessPipeline.run(
-            new PreprocessPipeline.WikiTextJob(text, dir.resolve("out"), config, false), TestJobs.direct(1)))
+    assertThatThrownBy(
+            () ->
+                PreprocessPipeline.run(
+                    new PreprocessPipeline.WikiTextJob(text, dir.resolve("out"), config, false),
+                    TestJobs.direct(1)))
         .isInstanceOf(BadInputException.class)
         .hasMessageContaining("no 'dev' split")
         .hasMessageContaining("train, valid, test");

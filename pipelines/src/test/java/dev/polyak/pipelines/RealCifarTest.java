@@ -10,7 +10,6 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -27,7 +26,8 @@ class RealCifarTest {
 
   private Path link(String folder, String official, String sample) throws IOException {
     Path input = Files.createDirectories(dir.resolve(folder));
-    Files.createSymbolicLink(input.resolve(official), SharedData.file("cifar-sample/" + sample).toAbsolutePath());
+    Files.createSymbolicLink(
+        input.resolve(official), SharedData.file("cifar-sample/" + sample).toAbsolutePath());
     return input;
   }
 
@@ -41,7 +41,9 @@ class RealCifarTest {
     Path input = link("c10", "data_batch_1.bin", "data_batch_1_first4000.bin");
     link("c10", "test_batch.bin", "test_batch_first1000.bin");
     Path out = dir.resolve("out10");
-    PreprocessPipeline.run(new PreprocessPipeline.CifarJob(input, out, Optional.empty(), new CifarConfig(1500, 0), false),
+    PreprocessPipeline.run(
+        new PreprocessPipeline.CifarJob(
+            input, out, Optional.empty(), new CifarConfig(1500, 0), false),
         TestJobs.flink(2));
     Map<String, Object> manifest = Manifests.read(out.resolve("manifest.json"));
     assertThat(split(manifest, "train").get("label_counts"))
@@ -56,7 +58,8 @@ class RealCifarTest {
     assertThat(test.get(0).getSourceFile()).isEqualTo("test_batch.bin");
     byte[] image = bytes(test.get(0).getImage());
     assertThat(image).hasSize(3072);
-    assertThat(new int[] {image[0] & 0xFF, image[1024] & 0xFF, image[2048] & 0xFF}).containsExactly(158, 112, 49);
+    assertThat(new int[] {image[0] & 0xFF, image[1024] & 0xFF, image[2048] & 0xFF})
+        .containsExactly(158, 112, 49);
     assertThat(test.get(1).getLabel()).isEqualTo(8);
 
     // Every row is the raw record, and the per-channel mean/std equal a direct pass over the file.
@@ -68,7 +71,8 @@ class RealCifarTest {
     for (int r = 0; r < 4000; r++) {
       assertThat(train.get(r).getIndex()).isEqualTo(r);
       assertThat(train.get(r).getLabel()).isEqualTo(raw[r * 3073] & 0xFF);
-      assertThat(bytes(train.get(r).getImage())).isEqualTo(java.util.Arrays.copyOfRange(raw, r * 3073 + 1, (r + 1) * 3073));
+      assertThat(bytes(train.get(r).getImage()))
+          .isEqualTo(java.util.Arrays.copyOfRange(raw, r * 3073 + 1, (r + 1) * 3073));
       for (int i = 0; i < 3072; i++) {
         int v = raw[r * 3073 + 1 + i] & 0xFF;
         sum[i / 1024] += v;
@@ -83,9 +87,12 @@ class RealCifarTest {
     for (int c = 0; c < 3; c++) {
       double mu = sum[c] / n;
       assertThat(mean.get(c)).isCloseTo(mu, org.assertj.core.data.Offset.offset(1e-9));
-      assertThat(std.get(c)).isCloseTo(Math.sqrt(sumSquares[c] / n - mu * mu), org.assertj.core.data.Offset.offset(1e-9));
+      assertThat(std.get(c))
+          .isCloseTo(
+              Math.sqrt(sumSquares[c] / n - mu * mu), org.assertj.core.data.Offset.offset(1e-9));
     }
-    // CIFAR-10's published training-set means are about (125.3, 123.0, 113.9); 4,000 images come close.
+    // CIFAR-10's published training-set means are about (125.3, 123.0, 113.9); 4,000 images come
+    // close.
     assertThat(mean.get(0)).isBetween(120.0, 131.0);
     assertThat(mean.get(2)).isBetween(108.0, 120.0);
   }
@@ -95,13 +102,17 @@ class RealCifarTest {
     Path input = link("c100", "train.bin", "cifar100_train_first5.bin");
     link("c100", "test.bin", "cifar100_test_first5.bin");
     Path out = dir.resolve("out100");
-    PreprocessPipeline.run(new PreprocessPipeline.CifarJob(input, out, Optional.empty(), CifarConfig.defaults(), false),
+    PreprocessPipeline.run(
+        new PreprocessPipeline.CifarJob(
+            input, out, Optional.empty(), CifarConfig.defaults(), false),
         TestJobs.direct(2));
     List<ImageRecord> train = TestJobs.<ImageRecord>readShards(out, "train-");
     List<ImageRecord> test = TestJobs.<ImageRecord>readShards(out, "test-");
-    assertThat(train).extracting(r -> r.getCoarseLabel() + "," + r.getLabel())
+    assertThat(train)
+        .extracting(r -> r.getCoarseLabel() + "," + r.getLabel())
         .containsExactly("11,19", "15,29", "4,0", "14,11", "1,1");
-    assertThat(test).extracting(r -> r.getCoarseLabel() + "," + r.getLabel())
+    assertThat(test)
+        .extracting(r -> r.getCoarseLabel() + "," + r.getLabel())
         .containsExactly("10,49", "10,33", "0,72", "4,51", "10,71");
     Map<String, Object> manifest = Manifests.read(out.resolve("manifest.json"));
     assertThat(manifest.get("config").toString()).contains("variant=cifar100");
@@ -116,5 +127,4 @@ class RealCifarTest {
     buffer.duplicate().get(b);
     return b;
   }
-
 }

@@ -36,7 +36,8 @@ class RealWikiTextTest {
     source = SharedData.dir().resolve("wikitext-2");
     out = dir.resolve("shards");
     WikiTextConfig config = WikiTextConfig.defaults().withVocabSplit("valid");
-    PreprocessPipeline.run(new PreprocessPipeline.WikiTextJob(source, out, config, false), TestJobs.flink(2));
+    PreprocessPipeline.run(
+        new PreprocessPipeline.WikiTextJob(source, out, config, false), TestJobs.flink(2));
     manifest = Manifests.read(out.resolve("manifest.json"));
   }
 
@@ -47,9 +48,14 @@ class RealWikiTextTest {
 
   @Test
   void manifestCountsEqualThePublishedWikiText2Counts() {
-    assertThat(split("valid")).containsEntry("lines", 3760).containsEntry("tokens", 217_646)
-        .containsEntry("sequences", 217_646 / SEQ_LEN).containsEntry("dropped_tail_tokens", 217_646 % SEQ_LEN);
-    assertThat(split("test")).containsEntry("lines", 4358).containsEntry("tokens", 245_569)
+    assertThat(split("valid"))
+        .containsEntry("lines", 3760)
+        .containsEntry("tokens", 217_646)
+        .containsEntry("sequences", 217_646 / SEQ_LEN)
+        .containsEntry("dropped_tail_tokens", 217_646 % SEQ_LEN);
+    assertThat(split("test"))
+        .containsEntry("lines", 4358)
+        .containsEntry("tokens", 245_569)
         .containsEntry("sequences", 245_569 / SEQ_LEN);
     assertThat(manifest.get("inputs").toString())
         .contains("f0737ed31fc1329026e95cb8b98e19c2a182c39c240ab909dc31abf2f8af58e8")
@@ -64,13 +70,17 @@ class RealWikiTextTest {
       ids.put(vocabulary.token(i), i);
     }
     for (String split : List.of("valid", "test")) {
-      List<String> lines = Files.readAllLines(source.resolve(split + ".txt"), StandardCharsets.UTF_8);
+      List<String> lines =
+          Files.readAllLines(source.resolve(split + ".txt"), StandardCharsets.UTF_8);
       List<Integer> stream = new ArrayList<>();
       long unknown = 0;
       for (String line : lines) {
         for (String word : line.trim().split(" +")) {
           if (!word.isEmpty()) {
-            int id = word.equals("<unk>") ? Vocabulary.UNK_ID : ids.getOrDefault(word, Vocabulary.UNK_ID);
+            int id =
+                word.equals("<unk>")
+                    ? Vocabulary.UNK_ID
+                    : ids.getOrDefault(word, Vocabulary.UNK_ID);
             stream.add(id);
           }
         }
@@ -80,9 +90,14 @@ class RealWikiTextTest {
       assertThat(rows).hasSize(stream.size() / SEQ_LEN);
       for (int r = 0; r < rows.size(); r++) {
         assertThat(rows.get(r).getSequenceIndex()).isEqualTo(r);
-        assertThat(rows.get(r).getInputIds()).as("%s row %d", split, r).isEqualTo(stream.subList(r * SEQ_LEN, (r + 1) * SEQ_LEN));
+        assertThat(rows.get(r).getInputIds())
+            .as("%s row %d", split, r)
+            .isEqualTo(stream.subList(r * SEQ_LEN, (r + 1) * SEQ_LEN));
       }
-      unknown = stream.subList(0, rows.size() * SEQ_LEN).stream().filter(id -> id == Vocabulary.UNK_ID).count();
+      unknown =
+          stream.subList(0, rows.size() * SEQ_LEN).stream()
+              .filter(id -> id == Vocabulary.UNK_ID)
+              .count();
       assertThat(split(split)).containsEntry("unk_tokens_in_sequences", (int) unknown);
     }
   }
@@ -111,7 +126,8 @@ class RealWikiTextTest {
         line++;
       }
       List<String> decoded = row.getInputIds().stream().map(vocabulary::token).toList();
-      assertThat(String.join(" ", decoded)).isEqualTo(String.join(" ", expected.subList(0, SEQ_LEN)));
+      assertThat(String.join(" ", decoded))
+          .isEqualTo(String.join(" ", expected.subList(0, SEQ_LEN)));
     }
     // The corpus opens with an empty line, then the first article's title.
     assertThat(rows.get(0).getInputIds().stream().limit(5).map(vocabulary::token).toList())
@@ -122,12 +138,14 @@ class RealWikiTextTest {
   void theRawReleaseHasTheSameCounts() {
     Path raw = SharedData.dir().resolve("wikitext-2-raw");
     Path rawOut = dir.resolve("raw");
-    PreprocessPipeline.run(new PreprocessPipeline.WikiTextJob(raw, rawOut,
-        WikiTextConfig.defaults().withVocabSplit("valid"), false), TestJobs.direct(2));
+    PreprocessPipeline.run(
+        new PreprocessPipeline.WikiTextJob(
+            raw, rawOut, WikiTextConfig.defaults().withVocabSplit("valid"), false),
+        TestJobs.direct(2));
     @SuppressWarnings("unchecked")
-    Map<String, Object> splits = (Map<String, Object>) Manifests.read(rawOut.resolve("manifest.json")).get("splits");
+    Map<String, Object> splits =
+        (Map<String, Object>) Manifests.read(rawOut.resolve("manifest.json")).get("splits");
     assertThat(splits.get("valid").toString()).contains("tokens=217646").contains("lines=3760");
     assertThat(splits.get("test").toString()).contains("tokens=245569").contains("lines=4358");
   }
-
 }

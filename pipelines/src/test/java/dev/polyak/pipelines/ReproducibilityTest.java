@@ -15,8 +15,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Same input and configuration give byte-identical shard sets and manifests on the DirectRunner
- * and on embedded Flink at parallelism 1 and 2, whatever the chunk size used for scanning.
+ * Same input and configuration give byte-identical shard sets and manifests on the DirectRunner and
+ * on embedded Flink at parallelism 1 and 2, whatever the chunk size used for scanning.
  */
 class ReproducibilityTest {
   @TempDir static Path dir;
@@ -34,18 +34,23 @@ class ReproducibilityTest {
     SyntheticCifar.write(images100, CifarVariant.CIFAR100, 5, 90);
   }
 
-  private static Map<String, String> wikitext(String name, org.apache.beam.sdk.options.PipelineOptions options,
-      int chunkBytes) {
-    WikiTextConfig config = new WikiTextConfig(32, "train", 2, 0, "<eos>", "<unk>", WikiTextConfig.Tail.PAD, 40, 0);
+  private static Map<String, String> wikitext(
+      String name, org.apache.beam.sdk.options.PipelineOptions options, int chunkBytes) {
+    WikiTextConfig config =
+        new WikiTextConfig(32, "train", 2, 0, "<eos>", "<unk>", WikiTextConfig.Tail.PAD, 40, 0);
     Path out = dir.resolve(name);
-    PreprocessPipeline.run(new PreprocessPipeline.WikiTextJob(text, out, config, false, chunkBytes), options);
+    PreprocessPipeline.run(
+        new PreprocessPipeline.WikiTextJob(text, out, config, false, chunkBytes), options);
     return TestJobs.fingerprint(out);
   }
 
-  private static Map<String, String> cifar(String name, Path input, org.apache.beam.sdk.options.PipelineOptions options) {
+  private static Map<String, String> cifar(
+      String name, Path input, org.apache.beam.sdk.options.PipelineOptions options) {
     Path out = dir.resolve(name);
     PreprocessPipeline.run(
-        new PreprocessPipeline.CifarJob(input, out, Optional.empty(), new CifarConfig(64, 0), false), options);
+        new PreprocessPipeline.CifarJob(
+            input, out, Optional.empty(), new CifarConfig(64, 0), false),
+        options);
     return TestJobs.fingerprint(out);
   }
 
@@ -56,7 +61,9 @@ class ReproducibilityTest {
     Map<String, String> flink2 = wikitext("text-flink2", TestJobs.flink(2), 3 << 10);
     assertThat(direct.keySet()).contains("manifest.json", "vocab.txt");
     assertThat(direct.keySet()).filteredOn(name -> name.startsWith("train-")).hasSizeGreaterThan(2);
-    assertThat(direct.keySet()).anyMatch(name -> name.startsWith("valid-")).anyMatch(name -> name.startsWith("test-"));
+    assertThat(direct.keySet())
+        .anyMatch(name -> name.startsWith("valid-"))
+        .anyMatch(name -> name.startsWith("test-"));
     assertThat(direct.keySet()).noneMatch(name -> name.startsWith("."));
     assertThat(flink1).isEqualTo(direct);
     assertThat(flink2).isEqualTo(direct);
@@ -68,10 +75,17 @@ class ReproducibilityTest {
     Map<String, String> flink1 = cifar("img-flink1", images, TestJobs.flink(1));
     Map<String, String> flink2 = cifar("img-flink2", images, TestJobs.flink(2));
     // 5 x 70 = 350 train images at 64 per shard: 6 shards; 70 test images: 2 shards.
-    assertThat(direct.keySet()).containsExactlyInAnyOrder("manifest.json",
-        "train-00000-of-00006.parquet", "train-00001-of-00006.parquet", "train-00002-of-00006.parquet",
-        "train-00003-of-00006.parquet", "train-00004-of-00006.parquet", "train-00005-of-00006.parquet",
-        "test-00000-of-00002.parquet", "test-00001-of-00002.parquet");
+    assertThat(direct.keySet())
+        .containsExactlyInAnyOrder(
+            "manifest.json",
+            "train-00000-of-00006.parquet",
+            "train-00001-of-00006.parquet",
+            "train-00002-of-00006.parquet",
+            "train-00003-of-00006.parquet",
+            "train-00004-of-00006.parquet",
+            "train-00005-of-00006.parquet",
+            "test-00000-of-00002.parquet",
+            "test-00001-of-00002.parquet");
     assertThat(flink1).isEqualTo(direct);
     assertThat(flink2).isEqualTo(direct);
     assertThat(cifar("img100-direct", images100, TestJobs.direct(2)))

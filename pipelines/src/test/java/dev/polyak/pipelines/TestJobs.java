@@ -22,12 +22,17 @@ final class TestJobs {
     return RunnerSettings.direct(threads).toPipelineOptions("polyak-test");
   }
 
-  /** Every row of the shards named {@code <prefix>*} in {@code folder}, in file order, read with parquet-avro. */
+  /**
+   * Every row of the shards named {@code <prefix>*} in {@code folder}, in file order, read with
+   * parquet-avro.
+   */
   static <T> java.util.List<T> readShards(Path folder, String prefix) {
     java.util.List<T> rows = new java.util.ArrayList<>();
     try (Stream<Path> files = Files.list(folder)) {
-      for (Path shard : files.filter(f -> f.getFileName().toString().startsWith(prefix)).sorted().toList()) {
-        try (org.apache.parquet.hadoop.ParquetReader<T> reader = dev.polyak.data.io.ParquetShards.reader(shard)) {
+      for (Path shard :
+          files.filter(f -> f.getFileName().toString().startsWith(prefix)).sorted().toList()) {
+        try (org.apache.parquet.hadoop.ParquetReader<T> reader =
+            dev.polyak.data.io.ParquetShards.reader(shard)) {
           for (T row = reader.read(); row != null; row = reader.read()) {
             rows.add(row);
           }
@@ -43,8 +48,11 @@ final class TestJobs {
   static Map<String, String> fingerprint(Path folder) {
     Map<String, String> digests = new TreeMap<>();
     try (Stream<Path> files = Files.list(folder)) {
-      files.forEach(f -> digests.put(f.getFileName().toString(),
-          Files.isDirectory(f) ? "<folder>" : Digests.sha256Hex(f)));
+      files.forEach(
+          f ->
+              digests.put(
+                  f.getFileName().toString(),
+                  Files.isDirectory(f) ? "<folder>" : Digests.sha256Hex(f)));
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }

@@ -21,9 +21,13 @@ import javax.imageio.ImageIO;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** report.html: one self-contained page with its tables and charts, sections that say what is missing, same bytes twice. */
+/**
+ * report.html: one self-contained page with its tables and charts, sections that say what is
+ * missing, same bytes twice.
+ */
 class HtmlReportTest {
-  private static final Pattern DATA_IMAGE = Pattern.compile("<img src=\"data:image/png;base64,([A-Za-z0-9+/=]+)\"");
+  private static final Pattern DATA_IMAGE =
+      Pattern.compile("<img src=\"data:image/png;base64,([A-Za-z0-9+/=]+)\"");
 
   @TempDir Path dir;
 
@@ -44,10 +48,13 @@ class HtmlReportTest {
   /** Body rows of every table of {@code tableClass}. */
   private static int rows(String html, String tableClass) {
     int rows = 0;
-    for (int start = html.indexOf("<table class=\"" + tableClass + "\">"); start >= 0;
+    for (int start = html.indexOf("<table class=\"" + tableClass + "\">");
+        start >= 0;
         start = html.indexOf("<table class=\"" + tableClass + "\">", start + 1)) {
       String table = html.substring(start, html.indexOf("</table>", start));
-      rows += table.split("<tr", -1).length - 2; // minus the text before the first <tr and the header row
+      rows +=
+          table.split("<tr", -1).length
+              - 2; // minus the text before the first <tr and the header row
     }
     return rows;
   }
@@ -62,9 +69,15 @@ class HtmlReportTest {
     assertThat(html).isEqualTo(report.resolve("report.html")).isRegularFile();
     String page = Files.readString(html);
     String rest = withoutData(page);
-    assertThat(rest).doesNotContainIgnoringCase("http").doesNotContain("src=\"").doesNotContainIgnoringCase("<script")
-        .doesNotContainIgnoringCase("<link").doesNotContainIgnoringCase("url(").doesNotContainIgnoringCase("@import");
-    // (a) 1 model + (b) 1 baseline + (e) 1 model + (d) κ and PL ratio of 3 configs + (c) 2 pruned configs x
+    assertThat(rest)
+        .doesNotContainIgnoringCase("http")
+        .doesNotContain("src=\"")
+        .doesNotContainIgnoringCase("<script")
+        .doesNotContainIgnoringCase("<link")
+        .doesNotContainIgnoringCase("url(")
+        .doesNotContainIgnoringCase("@import");
+    // (a) 1 model + (b) 1 baseline + (e) 1 model + (d) κ and PL ratio of 3 configs + (c) 2 pruned
+    // configs x
     // before/after
     List<byte[]> images = images(page);
     assertThat(images).hasSize(13);
@@ -74,21 +87,30 @@ class HtmlReportTest {
       assertThat(image.getHeight()).isGreaterThan(100);
     }
     assertThat(rows(page, "summary")).isEqualTo(3);
-    // labels without the model, the config in full as a tooltip; mean +- std to the std's second digit
-    assertThat(page).contains("<td class=\"config\" title=\"model=mlp method=pl-gate ratio=0.5\">"
-        + "method=pl-gate ratio=0.5</td>")
-        .contains("107 \u00b1 11").contains("[80, 134]").contains("\u22123.0<br><span class=\"unit\">p = 0.19</span>")
+    // labels without the model, the config in full as a tooltip; mean +- std to the std's second
+    // digit
+    assertThat(page)
+        .contains(
+            "<td class=\"config\" title=\"model=mlp method=pl-gate ratio=0.5\">"
+                + "method=pl-gate ratio=0.5</td>")
+        .contains("107 \u00b1 11")
+        .contains("[80, 134]")
+        .contains("\u22123.0<br><span class=\"unit\">p = 0.19</span>")
         .contains("<b>p = 0.027</b>");
     assertThat(rows(page, "problems")).isEqualTo(2);
     assertThat(page).contains("diverged at 30").contains("java.lang.IllegalStateException: boom");
     assertThat(page).doesNotContain("class=\"missing\"");
     // the fixture's rows carry no kernel: they read as the loss kernel, and the charts say so
-    assertThat(page).contains("diagnosed without the whole-model kernel are left out. Kernel: loss (")
+    assertThat(page)
+        .contains("diagnosed without the whole-model kernel are left out. Kernel: loss (")
         .contains("(pruned structures among them). Kernel: loss (");
-    assertThat(page).contains("Proposition 14 of the paper says pruning raises \u03bb<sub>min</sub>(K)")
+    assertThat(page)
+        .contains("Proposition 14 of the paper says pruning raises \u03bb<sub>min</sub>(K)")
         .contains("pntk is the pseudo-NTK of the model function");
-    assertThat(page).contains("convergence_factor Theorem 6(a)'s 1 \u2212 \u00b5/\u03b2, null with"
-        + " convergence_factor_flag unless 0 &lt; \u00b5 \u2264 \u03b2");
+    assertThat(page)
+        .contains(
+            "convergence_factor Theorem 6(a)'s 1 \u2212 \u00b5/\u03b2, null with"
+                + " convergence_factor_flag unless 0 &lt; \u00b5 \u2264 \u03b2");
   }
 
   @Test
@@ -98,8 +120,10 @@ class HtmlReportTest {
     String page = Files.readString(HtmlReport.write(report));
 
     assertThat(images(page)).hasSize(3); // curves, trade-off, seed spread
-    assertThat(page).contains("No diagnostics.avro in the report folder")
-        .contains("No prune_events.avro in the report folder").doesNotContain("lipschitz_value");
+    assertThat(page)
+        .contains("No diagnostics.avro in the report folder")
+        .contains("No prune_events.avro in the report folder")
+        .doesNotContain("lipschitz_value");
     assertThat(rows(page, "summary")).isEqualTo(3); // computed without summary.avro
   }
 
@@ -111,8 +135,14 @@ class HtmlReportTest {
     for (DiagnosticRecord r : fixture.diagnostics()) {
       if (r.getKind() == DiagnosticKind.MODEL) {
         // as DiagnosticRecords writes a MODEL row without the whole-model kernel
-        r = DiagnosticRecord.newBuilder(r).setLambdaMin(Double.NaN).setLambdaMax(Double.NaN)
-            .setConditionNumber(Double.NaN).setEntropy(Double.NaN).setSingular(false).build();
+        r =
+            DiagnosticRecord.newBuilder(r)
+                .setLambdaMin(Double.NaN)
+                .setLambdaMax(Double.NaN)
+                .setConditionNumber(Double.NaN)
+                .setEntropy(Double.NaN)
+                .setSingular(false)
+                .build();
       }
       rows.add(r);
     }
@@ -120,8 +150,10 @@ class HtmlReportTest {
 
     String page = Files.readString(HtmlReport.write(report));
 
-    assertThat(images(page)).hasSize(13 - 3); // no κ chart for the 3 configs; their PL-ratio charts stay
-    assertThat(page).contains("No whole-model rows with a finite \u03ba for: ")
+    assertThat(images(page))
+        .hasSize(13 - 3); // no κ chart for the 3 configs; their PL-ratio charts stay
+    assertThat(page)
+        .contains("No whole-model rows with a finite \u03ba for: ")
         .doesNotContain("No whole-model rows with a finite PL ratio");
   }
 
@@ -144,7 +176,8 @@ class HtmlReportTest {
 
     int configs = sweep.configs();
     int pruned = configs - 2;
-    // (a) per model, (b) per baseline (= model here), (e) per model, (d) 2 per config, (c) 2 per pruned config
+    // (a) per model, (b) per baseline (= model here), (e) per model, (d) 2 per config, (c) 2 per
+    // pruned config
     assertThat(images(page)).hasSize(2 + 2 + 2 + 2 * configs + 2 * pruned);
     assertThat(rows(page, "summary")).isEqualTo(configs);
     assertThat(rows(page, "problems")).isEqualTo(sweep.diverged());
@@ -152,11 +185,13 @@ class HtmlReportTest {
 
   @Test
   void labelsDropTheWordsAllConfigsOfAModelShare() {
-    assertThat(HtmlReport.shortLabels(List.of("model=a method=dense", "model=a method=random ratio=0.5")))
+    assertThat(
+            HtmlReport.shortLabels(
+                List.of("model=a method=dense", "model=a method=random ratio=0.5")))
         .containsEntry("model=a method=dense", "method=dense")
         .containsEntry("model=a method=random ratio=0.5", "method=random ratio=0.5");
-    assertThat(HtmlReport.shortLabels(List.of("model=a method=dense"))).containsEntry("model=a method=dense",
-        "model=a method=dense");
+    assertThat(HtmlReport.shortLabels(List.of("model=a method=dense")))
+        .containsEntry("model=a method=dense", "model=a method=dense");
     assertThat(HtmlReport.format(0.18849732879931097)).isEqualTo("0.1885");
     assertThat(HtmlReport.format(110)).isEqualTo("110");
     assertThat(HtmlReport.format(1.84e-7)).isEqualTo("1.840e-07");
@@ -164,6 +199,7 @@ class HtmlReportTest {
     assertThat(HtmlReport.meanStd(1983.3, 28.87)).isEqualTo("1983 \u00b1 29");
     assertThat(HtmlReport.meanStd(1950, 0)).isEqualTo("1950 \u00b1 0");
     assertThat(HtmlReport.significant(0.0026671, 2)).isEqualTo("0.0027");
-    assertThat(HtmlReport.escape("<a href=\"x\">&'")).isEqualTo("&lt;a href=&quot;x&quot;&gt;&amp;&#39;");
+    assertThat(HtmlReport.escape("<a href=\"x\">&'"))
+        .isEqualTo("&lt;a href=&quot;x&quot;&gt;&amp;&#39;");
   }
 }

@@ -19,10 +19,24 @@ class KappaHeatMapTest {
 
   private static DiagnosticRecord cell(int layer, int index, double kappa) {
     boolean singular = Double.isInfinite(kappa);
-    return DiagnosticRecord.newBuilder().setRunId("r").setStep(1).setStructureId("layer" + layer + "/head" + index)
-        .setLayer(layer).setIndex(index).setKind(DiagnosticKind.HEAD).setKept(true).setParameters(10)
-        .setLambdaMin(singular ? 0 : 1).setLambdaMax(singular ? 1 : kappa).setConditionNumber(kappa).setEntropy(0.5)
-        .setSingular(singular).setEigenvalueFloor(1e-12).setProbeSamples(8).setSeed(1).setScalarOutput("loss")
+    return DiagnosticRecord.newBuilder()
+        .setRunId("r")
+        .setStep(1)
+        .setStructureId("layer" + layer + "/head" + index)
+        .setLayer(layer)
+        .setIndex(index)
+        .setKind(DiagnosticKind.HEAD)
+        .setKept(true)
+        .setParameters(10)
+        .setLambdaMin(singular ? 0 : 1)
+        .setLambdaMax(singular ? 1 : kappa)
+        .setConditionNumber(kappa)
+        .setEntropy(0.5)
+        .setSingular(singular)
+        .setEigenvalueFloor(1e-12)
+        .setProbeSamples(8)
+        .setSeed(1)
+        .setScalarOutput("loss")
         .build();
   }
 
@@ -32,8 +46,9 @@ class KappaHeatMapTest {
   }
 
   // layer 0: κ = 10, 1e3, +∞; layer 2: κ = 1e5 at index 1 only (indices 0 and 2 empty)
-  private static final List<DiagnosticRecord> ROWS = List.of(cell(0, 0, 10), cell(0, 1, 1e3),
-      cell(0, 2, Double.POSITIVE_INFINITY), cell(2, 1, 1e5));
+  private static final List<DiagnosticRecord> ROWS =
+      List.of(
+          cell(0, 0, 10), cell(0, 1, 1e3), cell(0, 2, Double.POSITIVE_INFINITY), cell(2, 1, 1e5));
 
   @Test
   void oneRowPerLayerOneColumnPerIndexWithColoursOrderedByKappaAndSingularBlack() throws Exception {
@@ -44,8 +59,11 @@ class KappaHeatMapTest {
 
     assertThat(image.getWidth()).isEqualTo(KappaHeatMap.LEFT + 3 * 28 + KappaHeatMap.RIGHT);
     assertThat(image.getHeight()).isEqualTo(KappaHeatMap.TOP + 120 + KappaHeatMap.BOTTOM);
-    int[] centres = {pixel(image, map.cellCentre(0, 0)), pixel(image, map.cellCentre(0, 1)),
-        pixel(image, map.cellCentre(2, 1))};
+    int[] centres = {
+      pixel(image, map.cellCentre(0, 0)),
+      pixel(image, map.cellCentre(0, 1)),
+      pixel(image, map.cellCentre(2, 1))
+    };
     // log10 κ = 1, 3, 5: the scale's ends and its middle
     assertThat(new Color(centres[0])).isEqualTo(KappaHeatMap.scale(0));
     assertThat(new Color(centres[1])).isEqualTo(KappaHeatMap.scale(0.5));

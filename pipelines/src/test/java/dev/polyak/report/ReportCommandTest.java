@@ -14,7 +14,10 @@ import java.util.Arrays;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** {@code polyak report --sweep DIR}: both files from report/*.avro, the compact table, exit 2 on bad input. */
+/**
+ * {@code polyak report --sweep DIR}: both files from report/*.avro, the compact table, exit 2 on
+ * bad input.
+ */
 class ReportCommandTest {
   @TempDir Path dir;
 
@@ -37,11 +40,12 @@ class ReportCommandTest {
     assertThat(report.resolve("report.html")).isRegularFile();
     assertThat(AvroFiles.read(report.resolve("summary.avro"), SummaryRecord.class)).hasSize(3);
     assertThat(run.out()).contains("report: " + report.resolve("report.html"));
-    assertThat(run.out().lines().filter(l -> l.contains(" | ")).toList()).containsExactly(
-        "config                             | finished | final eval (mean +- std) | vs dense p",
-        "model=mlp method=dense             |      3/3 | 110 +- 10 perplexity     | -",
-        "model=mlp method=pl-gate ratio=0.5 |      3/4 | 107 +- 10.82 perplexity  | 0.1885",
-        "model=mlp method=random ratio=0.5  |      3/4 | 116 +- 10.15 perplexity  | 0.02667");
+    assertThat(run.out().lines().filter(l -> l.contains(" | ")).toList())
+        .containsExactly(
+            "config                             | finished | final eval (mean +- std) | vs dense p",
+            "model=mlp method=dense             |      3/3 | 110 +- 10 perplexity     | -",
+            "model=mlp method=pl-gate ratio=0.5 |      3/4 | 107 +- 10.82 perplexity  | 0.1885",
+            "model=mlp method=random ratio=0.5  |      3/4 | 116 +- 10.15 perplexity  | 0.02667");
   }
 
   @Test

@@ -40,32 +40,39 @@ class ComparisonTest {
   }
 
   private static Comparison comparison(Path data) {
-    return new Comparison(data, "mlp", "train", null, METHODS, SEEDS, 12, 4, 0.5, List.of(), 4, 32, 8);
+    return new Comparison(
+        data, "mlp", "train", null, METHODS, SEEDS, 12, 4, 0.5, List.of(), 4, 32, 8);
   }
 
   @Test
   void itsSweepFileHasTheCellsOfTheHandWrittenSweep() {
-    SweepSpec handWritten = SweepSpec.parse(String.join("\n",
-        "model: mlp",
-        "data: " + shards.toAbsolutePath(),
-        "train_split: train",
-        "steps: 12",
-        "batch_size: 8",
-        "eval_every: 4",
-        "eval_samples: 32",
-        "pruning: {step: 4}",
-        "grid:",
-        "  method: [dense, random, magnitude]",
-        "  ratio: [0.5]",
-        "  seed: 0..2",
-        ""), null);
+    SweepSpec handWritten =
+        SweepSpec.parse(
+            String.join(
+                "\n",
+                "model: mlp",
+                "data: " + shards.toAbsolutePath(),
+                "train_split: train",
+                "steps: 12",
+                "batch_size: 8",
+                "eval_every: 4",
+                "eval_samples: 32",
+                "pruning: {step: 4}",
+                "grid:",
+                "  method: [dense, random, magnitude]",
+                "  ratio: [0.5]",
+                "  seed: 0..2",
+                ""),
+            null);
 
     SweepSpec written = comparison(shards).writeSweepFile(dir.resolve("written/sweep.yaml"));
 
-    assertThat(written.cells()).extracting(Cell::runId)
+    assertThat(written.cells())
+        .extracting(Cell::runId)
         .containsExactlyElementsOf(handWritten.cells().stream().map(Cell::runId).toList());
-    assertThat(written.cells()).extracting(Cell::config).containsExactlyElementsOf(
-        handWritten.cells().stream().map(Cell::config).toList());
+    assertThat(written.cells())
+        .extracting(Cell::config)
+        .containsExactlyElementsOf(handWritten.cells().stream().map(Cell::config).toList());
     assertThat(written.cells()).hasSize(METHODS.size() * SEEDS.size());
   }
 
@@ -75,7 +82,8 @@ class ComparisonTest {
 
     SweepSpec written = comparison(odd).writeSweepFile(dir.resolve("odd/sweep.yaml"));
 
-    assertThat(written.cells()).allSatisfy(c -> assertThat(c.spec().data()).isEqualTo(odd.toAbsolutePath()));
+    assertThat(written.cells())
+        .allSatisfy(c -> assertThat(c.spec().data()).isEqualTo(odd.toAbsolutePath()));
   }
 
   @Test
@@ -83,12 +91,19 @@ class ComparisonTest {
     Path folder = dir.resolve("compared");
     SweepSpec sweep = comparison(shards).writeSweepFile(folder.resolve("sweep.yaml"));
 
-    SweepReport report = Sweeps.run(Sweeps.plan(sweep, folder, RunPolicy.standard()),
-        Sweeps.Execution.of(RunnerSettings.direct(2)));
+    SweepReport report =
+        Sweeps.run(
+            Sweeps.plan(sweep, folder, RunPolicy.standard()),
+            Sweeps.Execution.of(RunnerSettings.direct(2)));
 
-    List<RunRecord> runs = AvroFiles.read(report.folder().resolve(ReportFiles.RUNS), RunRecord.class);
-    assertThat(runs).hasSize(9).allSatisfy(r -> assertThat(r.getStatus()).isEqualTo(RunStatus.FINISHED));
-    assertThat(report.summary()).extracting(SummaryRecord::getMethod).containsExactlyInAnyOrderElementsOf(METHODS);
+    List<RunRecord> runs =
+        AvroFiles.read(report.folder().resolve(ReportFiles.RUNS), RunRecord.class);
+    assertThat(runs)
+        .hasSize(9)
+        .allSatisfy(r -> assertThat(r.getStatus()).isEqualTo(RunStatus.FINISHED));
+    assertThat(report.summary())
+        .extracting(SummaryRecord::getMethod)
+        .containsExactlyInAnyOrderElementsOf(METHODS);
     for (SummaryRecord s : report.summary()) {
       double[] eval = finalEval(runs, s.getMethod());
       Stats stats = s.getFinalEvalMetric();
@@ -112,7 +127,8 @@ class ComparisonTest {
         assertThat(versus.getPValue()).isNull();
       } else {
         double t = mean / (std / Math.sqrt(3));
-        assertThat(versus.getPValue()).isCloseTo(1 - Math.abs(t) / Math.sqrt(2 + t * t), within(1e-9));
+        assertThat(versus.getPValue())
+            .isCloseTo(1 - Math.abs(t) / Math.sqrt(2 + t * t), within(1e-9));
       }
     }
     // The report regenerated from the files alone is the same report, table and all.
@@ -124,8 +140,11 @@ class ComparisonTest {
 
   /** The final eval metrics of {@code method}'s runs, in seed order. */
   private static double[] finalEval(List<RunRecord> runs, String method) {
-    return runs.stream().filter(r -> r.getMethod().equals(method)).sorted(Comparator.comparingLong(RunRecord::getSeed))
-        .mapToDouble(RunRecord::getFinalEvalMetric).toArray();
+    return runs.stream()
+        .filter(r -> r.getMethod().equals(method))
+        .sorted(Comparator.comparingLong(RunRecord::getSeed))
+        .mapToDouble(RunRecord::getFinalEvalMetric)
+        .toArray();
   }
 
   /** The sample standard deviation of three values, two-pass. */

@@ -37,8 +37,8 @@ import org.checkerframework.checker.nullness.qual.Nullable;
 
 /**
  * Conditioning diagnostics of saved model states, as a Beam stage: checkpoint files in, {@link
- * DiagnosticRecord}s out — one per (checkpoint, structure of the requested kinds) and, with the whole
- * model, one MODEL row per checkpoint.
+ * DiagnosticRecord}s out — one per (checkpoint, structure of the requested kinds) and, with the
+ * whole model, one MODEL row per checkpoint.
  *
  * <p>Each checkpoint fans out into one task per layer (the kernels and spectra of that layer's
  * structures: the per-sample gradient passes are the expensive part) and one model task (the rest's
@@ -46,9 +46,9 @@ import org.checkerframework.checker.nullness.qual.Nullable;
  * redistributed so that a large model's layers spread over all workers, and the parts meet again,
  * grouped by checkpoint, in {@link Diagnostics#assemble}. The rows are therefore exactly those of
  * {@link Diagnostics#run} on the same checkpoint: the whole-model kernel is K_rest + Σ_i K_i summed
- * in structure order wherever it is assembled. A worker restores a checkpoint once and keeps it open
- * for the next tasks of the same checkpoint (at most {@value ComputeFn#OPEN_CHECKPOINTS} per DoFn
- * instance).
+ * in structure order wherever it is assembled. A worker restores a checkpoint once and keeps it
+ * open for the next tasks of the same checkpoint (at most {@value ComputeFn#OPEN_CHECKPOINTS} per
+ * DoFn instance).
  */
 public final class Diagnose extends PTransform<PCollection<String>, PCollection<DiagnosticRecord>> {
   /**
@@ -57,8 +57,15 @@ public final class Diagnose extends PTransform<PCollection<String>, PCollection<
    *
    * @param layout set by the model task only
    */
-  record DiagnosticPart(String runId, long step, long seed, int[] probes, Diagnostics.@Nullable Layout layout,
-      Diagnostics.@Nullable StructurePart structures, Diagnostics.@Nullable ModelPart model) implements Serializable {
+  record DiagnosticPart(
+      String runId,
+      long step,
+      long seed,
+      int[] probes,
+      Diagnostics.@Nullable Layout layout,
+      Diagnostics.@Nullable StructurePart structures,
+      Diagnostics.@Nullable ModelPart model)
+      implements Serializable {
     private static final long serialVersionUID = 1L;
   }
 
@@ -70,7 +77,10 @@ public final class Diagnose extends PTransform<PCollection<String>, PCollection<
     this.data = data;
   }
 
-  /** Diagnoses with {@code options}: probe set, kernel, kinds, whole model, Hutchinson probes, floor, budget. */
+  /**
+   * Diagnoses with {@code options}: probe set, kernel, kinds, whole model, Hutchinson probes,
+   * floor, budget.
+   */
   public static Diagnose of(DiagnosticsOptions options) {
     return new Diagnose(options, null);
   }
@@ -97,7 +107,10 @@ public final class Diagnose extends PTransform<PCollection<String>, PCollection<
     return RestoredRun.open(Path.of(checkpoint), data == null ? null : Path.of(data), Device.cpu());
   }
 
-  /** Whether structure {@code s} of a model needs its kernel: reported, or summed into the whole model. */
+  /**
+   * Whether structure {@code s} of a model needs its kernel: reported, or summed into the whole
+   * model.
+   */
   private static boolean needed(DiagnosticsOptions options, Structure s) {
     return options.wholeModel() || options.kinds().contains(s.kind());
   }
@@ -140,7 +153,8 @@ public final class Diagnose extends PTransform<PCollection<String>, PCollection<
     }
 
     @ProcessElement
-    public void process(@Element DiagnosticTask task, OutputReceiver<KV<String, DiagnosticPart>> out) {
+    public void process(
+        @Element DiagnosticTask task, OutputReceiver<KV<String, DiagnosticPart>> out) {
       RestoredRun run = restored(task.getCheckpoint());
       Trainer trainer = run.trainer();
       int[] probes = TrainerDiagnostics.probes(trainer, options);
@@ -149,13 +163,30 @@ public final class Diagnose extends PTransform<PCollection<String>, PCollection<
       Integer layer = task.getLayer();
       DiagnosticPart part;
       if (layer == null) {
-        part = new DiagnosticPart(run.runId(), trainer.step(), seed, probes, Diagnostics.Layout.of(trainer.model()),
-            null, Diagnostics.model(objective, options, seed));
+        part =
+            new DiagnosticPart(
+                run.runId(),
+                trainer.step(),
+                seed,
+                probes,
+                Diagnostics.Layout.of(trainer.model()),
+                null,
+                Diagnostics.model(objective, options, seed));
         modelTasks.inc();
       } else {
         List<Structure> structures = trainer.model().structures();
-        part = new DiagnosticPart(run.runId(), trainer.step(), seed, probes, null, Diagnostics.structures(objective,
-            options, s -> structures.get(s).layer() == layer && needed(options, structures.get(s))), null);
+        part =
+            new DiagnosticPart(
+                run.runId(),
+                trainer.step(),
+                seed,
+                probes,
+                null,
+                Diagnostics.structures(
+                    objective,
+                    options,
+                    s -> structures.get(s).layer() == layer && needed(options, structures.get(s))),
+                null);
         layerTasks.inc();
       }
       out.output(KV.of(task.getCheckpoint().toString(), part));
@@ -186,7 +217,8 @@ public final class Diagnose extends PTransform<PCollection<String>, PCollection<
   }
 
   /** Puts a checkpoint's parts together into its rows. */
-  static final class AssembleFn extends DoFn<KV<String, Iterable<DiagnosticPart>>, DiagnosticRecord> {
+  static final class AssembleFn
+      extends DoFn<KV<String, Iterable<DiagnosticPart>>, DiagnosticRecord> {
     private final Counter written = Metrics.counter(AssembleFn.class, "recordsWritten");
     private final DiagnosticsOptions options;
 
@@ -195,7 +227,8 @@ public final class Diagnose extends PTransform<PCollection<String>, PCollection<
     }
 
     @ProcessElement
-    public void process(@Element KV<String, Iterable<DiagnosticPart>> parts, OutputReceiver<DiagnosticRecord> out) {
+    public void process(
+        @Element KV<String, Iterable<DiagnosticPart>> parts, OutputReceiver<DiagnosticRecord> out) {
       DiagnosticPart model = null;
       List<Diagnostics.StructurePart> structures = new ArrayList<>();
       for (DiagnosticPart part : parts.getValue()) {
@@ -208,9 +241,18 @@ public final class Diagnose extends PTransform<PCollection<String>, PCollection<
       if (model == null) {
         throw new IllegalStateException(parts.getKey() + ": the model task's part is missing");
       }
-      DiagnosticsReport report = Diagnostics.assemble(model.layout(), model.probes(), model.step(), model.seed(),
-          options, structures, model.model());
-      for (DiagnosticRecord row : DiagnosticRecords.of(model.runId(), Path.of(parts.getKey()).getFileName().toString(), report)) {
+      DiagnosticsReport report =
+          Diagnostics.assemble(
+              model.layout(),
+              model.probes(),
+              model.step(),
+              model.seed(),
+              options,
+              structures,
+              model.model());
+      for (DiagnosticRecord row :
+          DiagnosticRecords.of(
+              model.runId(), Path.of(parts.getKey()).getFileName().toString(), report)) {
         out.output(row);
         written.inc();
       }

@@ -14,8 +14,13 @@ import org.apache.beam.sdk.extensions.avro.coders.AvroCoder;
 /** Registers an Avro coder for every schemas/ class that travels as a PCollection element. */
 public final class PolyakCoders {
   private static final List<Class<?>> ELEMENT_TYPES =
-      List.of(TextChunk.class, ChunkStats.class, TextShardTask.class, ImageShardTask.class,
-          ShardResult.class, FileDigest.class);
+      List.of(
+          TextChunk.class,
+          ChunkStats.class,
+          TextShardTask.class,
+          ImageShardTask.class,
+          ShardResult.class,
+          FileDigest.class);
 
   private PolyakCoders() {}
 

@@ -41,8 +41,10 @@ import org.junit.jupiter.api.io.TempDir;
 class DiagnoseTest {
   @TempDir static Path dir;
   static List<Path> checkpoints;
+
   /** step → the direct diagnostic of that checkpoint (all kinds, whole model). */
   static final Map<Long, DiagnosticsReport> DIRECT = new HashMap<>();
+
   static final Map<Long, Long> PARAMETERS = new HashMap<>();
   static String runId;
 
@@ -70,13 +72,16 @@ class DiagnoseTest {
     pipelineOptions.setRunner(DirectRunner.class);
     pipelineOptions.setTargetParallelism(2);
     Pipeline pipeline = Pipeline.create(pipelineOptions);
-    PCollection<DiagnosticRecord> records = pipeline
-        .apply(Create.of(checkpoints.stream().map(Path::toString).toList()))
-        .apply(Diagnose.of(options()));
-    PAssert.that(records).satisfies(rows -> {
-      checkAgainstTheDirectReports(rows);
-      return null;
-    });
+    PCollection<DiagnosticRecord> records =
+        pipeline
+            .apply(Create.of(checkpoints.stream().map(Path::toString).toList()))
+            .apply(Diagnose.of(options()));
+    PAssert.that(records)
+        .satisfies(
+            rows -> {
+              checkAgainstTheDirectReports(rows);
+              return null;
+            });
     PipelineResult result = pipeline.run();
     result.waitUntilFinish();
     // the fan-out: one task per (checkpoint, layer) and one model task per checkpoint
@@ -85,8 +90,13 @@ class DiagnoseTest {
   }
 
   private static long counter(PipelineResult result, String name) {
-    MetricQueryResults metrics = result.metrics().queryMetrics(MetricsFilter.builder()
-        .addNameFilter(MetricNameFilter.named(Diagnose.ComputeFn.class, name)).build());
+    MetricQueryResults metrics =
+        result
+            .metrics()
+            .queryMetrics(
+                MetricsFilter.builder()
+                    .addNameFilter(MetricNameFilter.named(Diagnose.ComputeFn.class, name))
+                    .build());
     long total = 0;
     for (MetricResult<Long> c : metrics.getCounters()) {
       total += c.getAttempted();
@@ -99,7 +109,8 @@ class DiagnoseTest {
     int count = 0;
     for (DiagnosticRecord row : rows) {
       count++;
-      assertThat(byKey.put(row.getStep() + "/" + row.getStructureId(), row)).as("duplicate " + row.getStructureId())
+      assertThat(byKey.put(row.getStep() + "/" + row.getStructureId(), row))
+          .as("duplicate " + row.getStructureId())
           .isNull();
       assertThat(row.getRunId()).isEqualTo(runId);
     }
@@ -124,18 +135,38 @@ class DiagnoseTest {
       assertThat(model.getParameters()).isEqualTo(PARAMETERS.get(report.step()));
       assertSame(model, report.whole(), report.wholeTrace(), report);
       DiagnosticsReport.Conditioning c = report.conditioning();
-      assertThat(List.of(model.getLoss(), model.getGradientNormSquared(), model.getMaxBatchGradientNorm(),
-          model.getJacobianNorm(), model.getPlRatio(), model.getMu(), model.getLipschitzValue(), model.getBeta()))
-          .containsExactly(c.loss(), c.gradientNormSquared(), c.maxBatchGradientNorm(), c.jacobianNorm(), c.plRatio(),
-              c.mu(), c.lipschitzValue(), c.beta());
-      assertThat(model.getConvergenceFactor()).isEqualTo(c.factorFlag() == null ? c.convergenceFactor() : null);
-      assertThat(model.getConvergenceFactorFlag()).isEqualTo(c.factorFlag() == null ? null : c.factorFlag().spelling());
+      assertThat(
+              List.of(
+                  model.getLoss(),
+                  model.getGradientNormSquared(),
+                  model.getMaxBatchGradientNorm(),
+                  model.getJacobianNorm(),
+                  model.getPlRatio(),
+                  model.getMu(),
+                  model.getLipschitzValue(),
+                  model.getBeta()))
+          .containsExactly(
+              c.loss(),
+              c.gradientNormSquared(),
+              c.maxBatchGradientNorm(),
+              c.jacobianNorm(),
+              c.plRatio(),
+              c.mu(),
+              c.lipschitzValue(),
+              c.beta());
+      assertThat(model.getConvergenceFactor())
+          .isEqualTo(c.factorFlag() == null ? c.convergenceFactor() : null);
+      assertThat(model.getConvergenceFactorFlag())
+          .isEqualTo(c.factorFlag() == null ? null : c.factorFlag().spelling());
     }
     assertThat(count).isEqualTo(expected).isEqualTo(2 * (24 + 1));
   }
 
   /** Bitwise: Double.equals compares the bits. */
-  private static void assertSame(DiagnosticRecord row, Spectrum spectrum, HessianTrace.Estimate trace,
+  private static void assertSame(
+      DiagnosticRecord row,
+      Spectrum spectrum,
+      HessianTrace.Estimate trace,
       DiagnosticsReport report) {
     String what = row.getStep() + "/" + row.getStructureId();
     assertThat(row.getLambdaMin()).as(what).isEqualTo(spectrum.lambdaMin());

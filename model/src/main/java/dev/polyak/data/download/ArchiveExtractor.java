@@ -25,8 +25,7 @@ final class ArchiveExtractor {
 
   private static final Logger LOG = LoggerFactory.getLogger(ArchiveExtractor.class);
 
-  private ArchiveExtractor() {
-  }
+  private ArchiveExtractor() {}
 
   /** Extracts {@code archive} into the existing folder {@code destination}. */
   static void extract(Path archive, ArchiveType type, Path destination) throws DownloadException {
@@ -39,8 +38,10 @@ final class ArchiveExtractor {
     } catch (DownloadException e) {
       throw e;
     } catch (IOException | RuntimeException e) {
-      throw new DownloadException(DownloadException.Kind.BAD_ARCHIVE,
-          "cannot extract " + type + " archive " + archive + ": " + e.getMessage(), e);
+      throw new DownloadException(
+          DownloadException.Kind.BAD_ARCHIVE,
+          "cannot extract " + type + " archive " + archive + ": " + e.getMessage(),
+          e);
     }
   }
 
@@ -58,8 +59,12 @@ final class ArchiveExtractor {
           continue;
         }
         if (!zip.canReadEntryData(entry)) {
-          throw new DownloadException(DownloadException.Kind.BAD_ARCHIVE,
-              "cannot read entry '" + name + "' of " + archive
+          throw new DownloadException(
+              DownloadException.Kind.BAD_ARCHIVE,
+              "cannot read entry '"
+                  + name
+                  + "' of "
+                  + archive
                   + " (unsupported compression method or encryption)");
         }
         try (InputStream in = zip.getInputStream(entry)) {
@@ -79,8 +84,8 @@ final class ArchiveExtractor {
         Path target = SafeEntryPaths.resolve(destination, name, archive);
         if (entry.isSymbolicLink() || entry.isLink()) {
           // Symlink targets are relative to the link's folder, hard links to the root.
-          Path base = entry.isLink() ? destination.toAbsolutePath().normalize()
-              : target.getParent();
+          Path base =
+              entry.isLink() ? destination.toAbsolutePath().normalize() : target.getParent();
           throw refuseLink(archive, destination, name, base, entry.getLinkName());
         }
         if (entry.isDirectory()) {
@@ -96,20 +101,29 @@ final class ArchiveExtractor {
 
   private static void writeFile(InputStream in, Path target) throws IOException {
     Files.createDirectories(target.getParent());
-    try (OutputStream out = Files.newOutputStream(target, StandardOpenOption.CREATE,
-        StandardOpenOption.TRUNCATE_EXISTING, StandardOpenOption.WRITE)) {
+    try (OutputStream out =
+        Files.newOutputStream(
+            target,
+            StandardOpenOption.CREATE,
+            StandardOpenOption.TRUNCATE_EXISTING,
+            StandardOpenOption.WRITE)) {
       in.transferTo(out);
     }
   }
 
-  private static DownloadException refuseLink(Path archive, Path destination, String name,
-      Path linkBase, String linkTarget) {
+  private static DownloadException refuseLink(
+      Path archive, Path destination, String name, Path linkBase, String linkTarget) {
     String link = linkTarget == null ? "" : linkTarget.replace('\\', '/');
     Path root = destination.toAbsolutePath().normalize();
-    boolean escapes = link.startsWith("/") || (link.length() >= 2 && link.charAt(1) == ':')
-        || !linkBase.resolve(link).normalize().startsWith(root);
-    return SafeEntryPaths.unsafe(archive, name, escapes
-        ? "is a link to '" + linkTarget + "', which points outside the extraction folder"
-        : "is a link to '" + linkTarget + "'; links are not supported in dataset archives");
+    boolean escapes =
+        link.startsWith("/")
+            || (link.length() >= 2 && link.charAt(1) == ':')
+            || !linkBase.resolve(link).normalize().startsWith(root);
+    return SafeEntryPaths.unsafe(
+        archive,
+        name,
+        escapes
+            ? "is a link to '" + linkTarget + "', which points outside the extraction folder"
+            : "is a link to '" + linkTarget + "'; links are not supported in dataset archives");
   }
 }

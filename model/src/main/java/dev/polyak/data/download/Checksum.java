@@ -20,8 +20,13 @@ public record Checksum(ChecksumAlgorithm algorithm, String hex) {
     hex = hex.trim().toLowerCase(Locale.ROOT);
     if (hex.length() != algorithm.hexLength() || !HEX.matcher(hex).matches()) {
       throw new IllegalArgumentException(
-          "not a " + algorithm + " digest (expected " + algorithm.hexLength()
-              + " hex characters): '" + hex + "'");
+          "not a "
+              + algorithm
+              + " digest (expected "
+              + algorithm.hexLength()
+              + " hex characters): '"
+              + hex
+              + "'");
     }
   }
 

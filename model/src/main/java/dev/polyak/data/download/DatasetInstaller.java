@@ -21,8 +21,7 @@ final class DatasetInstaller {
 
   private static final Logger LOG = LoggerFactory.getLogger(DatasetInstaller.class);
 
-  private DatasetInstaller() {
-  }
+  private DatasetInstaller() {}
 
   /** True when every expected file of {@code entry} is a regular file under {@code targetDir}. */
   static boolean isComplete(DatasetCatalog.Entry entry, Path targetDir) {
@@ -36,13 +35,20 @@ final class DatasetInstaller {
     try {
       ArchiveExtractor.extract(archive, entry.archiveType(), staging);
       Path extracted = entry.datasetDir(staging);
-      List<String> missing = entry.expectedFiles().stream()
-          .filter(f -> !Files.isRegularFile(extracted.resolve(f), LinkOption.NOFOLLOW_LINKS))
-          .collect(Collectors.toList());
+      List<String> missing =
+          entry.expectedFiles().stream()
+              .filter(f -> !Files.isRegularFile(extracted.resolve(f), LinkOption.NOFOLLOW_LINKS))
+              .collect(Collectors.toList());
       if (!missing.isEmpty()) {
-        throw new DownloadException(DownloadException.Kind.BAD_ARCHIVE,
-            "archive " + archive + " does not contain the expected files of dataset "
-                + entry.name() + " under '" + entry.extractedDir() + "/': missing "
+        throw new DownloadException(
+            DownloadException.Kind.BAD_ARCHIVE,
+            "archive "
+                + archive
+                + " does not contain the expected files of dataset "
+                + entry.name()
+                + " under '"
+                + entry.extractedDir()
+                + "/': missing "
                 + missing);
       }
       Path finalDir = entry.datasetDir(targetDir);

@@ -12,7 +12,8 @@ import java.util.OptionalLong;
  * catalog's archive, the size is then not enforced unless {@code sizeOverride} is given too.
  *
  * @param urlOverride fetch from this URL instead of the catalog URL (e.g. a mirror)
- * @param checksumOverride expect this checksum instead of the catalog's (the CLI's {@code --sha256})
+ * @param checksumOverride expect this checksum instead of the catalog's (the CLI's {@code
+ *     --sha256})
  * @param sizeOverride expect this size instead of the catalog's
  * @param force download and extract again even if the dataset is already complete
  * @param allowUnverified accept an archive when no checksum is known at all
@@ -69,8 +70,7 @@ public record DownloadOptions(
     private boolean allowUnverified;
     private ProgressListener listener = ProgressListener.NONE;
 
-    private Builder() {
-    }
+    private Builder() {}
 
     public Builder url(URI url) {
       this.urlOverride = Optional.of(url);
@@ -108,8 +108,8 @@ public record DownloadOptions(
     }
 
     public DownloadOptions build() {
-      return new DownloadOptions(urlOverride, checksumOverride, sizeOverride, force,
-          allowUnverified, listener);
+      return new DownloadOptions(
+          urlOverride, checksumOverride, sizeOverride, force, allowUnverified, listener);
     }
   }
 }

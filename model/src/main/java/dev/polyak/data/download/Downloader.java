@@ -16,9 +16,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Downloads a catalog dataset into a target folder: a resumable fetch into
- * {@code <target>/.<archive>.part}, size and checksum verification, then a safe extraction that
- * renames the dataset folder into place. Only the entry's URL (or its override) is contacted.
+ * Downloads a catalog dataset into a target folder: a resumable fetch into {@code
+ * <target>/.<archive>.part}, size and checksum verification, then a safe extraction that renames
+ * the dataset folder into place. Only the entry's URL (or its override) is contacted.
  */
 public final class Downloader {
 
@@ -31,11 +31,12 @@ public final class Downloader {
 
   /** A downloader using an HTTP/1.1 client that follows same-or-stronger-security redirects. */
   public Downloader() {
-    this(HttpClient.newBuilder()
-        .version(HttpClient.Version.HTTP_1_1)
-        .followRedirects(HttpClient.Redirect.NORMAL)
-        .connectTimeout(CONNECT_TIMEOUT)
-        .build());
+    this(
+        HttpClient.newBuilder()
+            .version(HttpClient.Version.HTTP_1_1)
+            .followRedirects(HttpClient.Redirect.NORMAL)
+            .connectTimeout(CONNECT_TIMEOUT)
+            .build());
   }
 
   /** A downloader using the given client (tests, proxies). */
@@ -44,12 +45,12 @@ public final class Downloader {
   }
 
   /**
-   * A downloader using the given client that abandons a transfer (keeping the partial file) when
-   * no data arrives for {@code idleTimeout}.
+   * A downloader using the given client that abandons a transfer (keeping the partial file) when no
+   * data arrives for {@code idleTimeout}.
    */
   public Downloader(HttpClient client, Duration idleTimeout) {
-    this.fetcher = new RangeFetcher(Objects.requireNonNull(client, "client"), REQUEST_TIMEOUT,
-        idleTimeout);
+    this.fetcher =
+        new RangeFetcher(Objects.requireNonNull(client, "client"), REQUEST_TIMEOUT, idleTimeout);
   }
 
   /** The partial-download file used for {@code entry} under {@code targetDir}. */
@@ -64,14 +65,16 @@ public final class Downloader {
    * @throws DownloadException on HTTP, network, verification or archive problems
    * @throws IOException on local file-system problems
    */
-  public DownloadResult download(DatasetCatalog.Entry entry, Path targetDir, DownloadOptions options)
-      throws IOException {
+  public DownloadResult download(
+      DatasetCatalog.Entry entry, Path targetDir, DownloadOptions options) throws IOException {
     Path datasetDir = entry.datasetDir(targetDir);
     if (!options.force() && DatasetInstaller.isComplete(entry, targetDir)) {
-      LOG.info("Dataset {} is already complete in {}; skipping (use force to re-download)",
-          entry.name(), datasetDir);
-      return new DownloadResult(datasetDir, DownloadResult.Outcome.ALREADY_PRESENT,
-          Optional.empty());
+      LOG.info(
+          "Dataset {} is already complete in {}; skipping (use force to re-download)",
+          entry.name(),
+          datasetDir);
+      return new DownloadResult(
+          datasetDir, DownloadResult.Outcome.ALREADY_PRESENT, Optional.empty());
     }
     URI url = options.effectiveUrl(entry);
     OptionalLong size = options.effectiveSize(entry);
@@ -95,14 +98,22 @@ public final class Downloader {
   }
 
   /** Checks size and checksum; returns the archive's SHA-256. Deletes the file on mismatch. */
-  private static String verify(URI url, Path part, OptionalLong size, Optional<Checksum> checksum,
-      boolean allowUnverified) throws IOException {
+  private static String verify(
+      URI url, Path part, OptionalLong size, Optional<Checksum> checksum, boolean allowUnverified)
+      throws IOException {
     long actualSize = Files.size(part);
     if (size.isPresent() && actualSize != size.getAsLong()) {
       Files.deleteIfExists(part);
-      throw new DownloadException(DownloadException.Kind.SIZE_MISMATCH,
-          "size mismatch for " + url + ": expected " + size.getAsLong() + " bytes, got "
-              + actualSize + " bytes; deleted " + part);
+      throw new DownloadException(
+          DownloadException.Kind.SIZE_MISMATCH,
+          "size mismatch for "
+              + url
+              + ": expected "
+              + size.getAsLong()
+              + " bytes, got "
+              + actualSize
+              + " bytes; deleted "
+              + part);
     }
     Set<ChecksumAlgorithm> algorithms = EnumSet.of(ChecksumAlgorithm.SHA256);
     checksum.ifPresent(c -> algorithms.add(c.algorithm()));
@@ -113,19 +124,34 @@ public final class Downloader {
       Checksum actual = new Checksum(expected.algorithm(), digests.get(expected.algorithm()));
       if (!expected.equals(actual)) {
         Files.deleteIfExists(part);
-        throw new DownloadException(DownloadException.Kind.CHECKSUM_MISMATCH,
-            "checksum mismatch for " + url + ": expected " + expected + ", got "
-                + actual + "; deleted " + part);
+        throw new DownloadException(
+            DownloadException.Kind.CHECKSUM_MISMATCH,
+            "checksum mismatch for "
+                + url
+                + ": expected "
+                + expected
+                + ", got "
+                + actual
+                + "; deleted "
+                + part);
       }
       LOG.info("Verified {} ({} bytes, {})", url, actualSize, expected);
       return sha256;
     }
     if (!allowUnverified) {
       LOG.warn("No checksum known for {}; downloaded archive {} has sha256 {}", url, part, sha256);
-      throw new DownloadException(DownloadException.Kind.UNVERIFIED,
-          "no checksum is known for " + url + "; the downloaded archive " + part
-              + " has sha256 " + sha256 + ". Check it against a trusted source and"
-              + " re-run with --sha256 " + sha256 + " (or allow unverified downloads)");
+      throw new DownloadException(
+          DownloadException.Kind.UNVERIFIED,
+          "no checksum is known for "
+              + url
+              + "; the downloaded archive "
+              + part
+              + " has sha256 "
+              + sha256
+              + ". Check it against a trusted source and"
+              + " re-run with --sha256 "
+              + sha256
+              + " (or allow unverified downloads)");
     }
     LOG.warn("Accepting unverified archive from {} with sha256 {}", url, sha256);
     return sha256;

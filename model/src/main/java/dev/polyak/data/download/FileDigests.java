@@ -16,8 +16,7 @@ final class FileDigests {
 
   private static final int BUFFER = 1 << 16;
 
-  private FileDigests() {
-  }
+  private FileDigests() {}
 
   /** Lowercase hex digests of {@code file} for each of {@code algorithms}. */
   static Map<ChecksumAlgorithm, String> compute(Path file, Set<ChecksumAlgorithm> algorithms)
@@ -36,8 +35,8 @@ final class FileDigests {
       }
     }
     Map<ChecksumAlgorithm, String> hex = new EnumMap<>(ChecksumAlgorithm.class);
-    digests.forEach((algorithm, digest) ->
-        hex.put(algorithm, HexFormat.of().formatHex(digest.digest())));
+    digests.forEach(
+        (algorithm, digest) -> hex.put(algorithm, HexFormat.of().formatHex(digest.digest())));
     return Map.copyOf(hex);
   }
 

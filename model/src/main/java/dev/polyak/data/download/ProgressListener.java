@@ -1,14 +1,14 @@
 package dev.polyak.data.download;
 
 /**
- * Receives download progress. Called from the downloading thread after every chunk written,
- * so implementations should be cheap (throttle any printing themselves).
+ * Receives download progress. Called from the downloading thread after every chunk written, so
+ * implementations should be cheap (throttle any printing themselves).
  */
 @FunctionalInterface
 public interface ProgressListener {
 
   /** A listener that ignores all progress. */
-  ProgressListener NONE = (bytesDone, totalBytes) -> { };
+  ProgressListener NONE = (bytesDone, totalBytes) -> {};
 
   /**
    * @param bytesDone bytes of the archive now on disk, including any resumed prefix

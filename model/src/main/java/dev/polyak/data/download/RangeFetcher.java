@@ -20,8 +20,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Fetches one URL into a {@code .part} file, resuming an existing partial file with an HTTP
- * {@code Range} request. A cut connection leaves the partial file in place for the next attempt.
+ * Fetches one URL into a {@code .part} file, resuming an existing partial file with an HTTP {@code
+ * Range} request. A cut connection leaves the partial file in place for the next attempt.
  */
 final class RangeFetcher {
 
@@ -47,8 +47,8 @@ final class RangeFetcher {
   /**
    * Makes {@code part} hold the complete body of {@code url}. The caller verifies the result.
    *
-   * @param expectedSize the archive size if known; a partial file of exactly this size is taken
-   *     as complete without contacting the server, and a body growing beyond it is rejected
+   * @param expectedSize the archive size if known; a partial file of exactly this size is taken as
+   *     complete without contacting the server, and a body growing beyond it is rejected
    */
   void fetch(URI url, Path part, OptionalLong expectedSize, ProgressListener listener)
       throws IOException {
@@ -61,8 +61,11 @@ final class RangeFetcher {
         return;
       }
       if (existing > expected) {
-        LOG.warn("{} is larger ({} bytes) than the expected {} bytes; starting over",
-            part, existing, expected);
+        LOG.warn(
+            "{} is larger ({} bytes) than the expected {} bytes; starting over",
+            part,
+            existing,
+            expected);
         Files.delete(part);
         existing = 0L;
       }
@@ -70,8 +73,14 @@ final class RangeFetcher {
     fetchFrom(url, part, existing, expectedSize, listener, true);
   }
 
-  private void fetchFrom(URI url, Path part, long existing, OptionalLong expectedSize,
-      ProgressListener listener, boolean mayRestart) throws IOException {
+  private void fetchFrom(
+      URI url,
+      Path part,
+      long existing,
+      OptionalLong expectedSize,
+      ProgressListener listener,
+      boolean mayRestart)
+      throws IOException {
     HttpResponse<InputStream> response = send(url, existing);
     try (InputStream body = response.body()) {
       int status = response.statusCode();
@@ -80,12 +89,20 @@ final class RangeFetcher {
         long start = contentRangeStart(headers);
         if (start != existing) {
           if (!mayRestart) {
-            throw new DownloadException(DownloadException.Kind.NETWORK,
-                "server " + url + " answered range request bytes=" + existing
-                    + "- with content starting at byte " + start);
+            throw new DownloadException(
+                DownloadException.Kind.NETWORK,
+                "server "
+                    + url
+                    + " answered range request bytes="
+                    + existing
+                    + "- with content starting at byte "
+                    + start);
           }
-          LOG.warn("{} answered bytes={}- with a range starting at {}; starting over",
-              url, existing, start);
+          LOG.warn(
+              "{} answered bytes={}- with a range starting at {}; starting over",
+              url,
+              existing,
+              start);
           Files.deleteIfExists(part);
           body.close();
           fetchFrom(url, part, 0L, expectedSize, listener, false);
@@ -93,8 +110,16 @@ final class RangeFetcher {
         }
         LOG.info("Resuming {} at byte {}", url, existing);
         long total = contentRangeTotal(headers).orElse(expectedSize.orElse(-1L));
-        copy(url, body, part, true, existing, total, expectedSize,
-            headers.firstValueAsLong("Content-Length"), listener);
+        copy(
+            url,
+            body,
+            part,
+            true,
+            existing,
+            total,
+            expectedSize,
+            headers.firstValueAsLong("Content-Length"),
+            listener);
       } else if (status == 200 || status == 206) {
         if (existing > 0) {
           LOG.info("{} ignored the range request; downloading from the start", url);
@@ -123,10 +148,11 @@ final class RangeFetcher {
   }
 
   private HttpResponse<InputStream> send(URI url, long existing) throws DownloadException {
-    HttpRequest.Builder request = HttpRequest.newBuilder(url)
-        .GET()
-        .timeout(requestTimeout)
-        .header("User-Agent", "polyak-downloader");
+    HttpRequest.Builder request =
+        HttpRequest.newBuilder(url)
+            .GET()
+            .timeout(requestTimeout)
+            .header("User-Agent", "polyak-downloader");
     if (existing > 0) {
       request.header("Range", "bytes=" + existing + "-");
     }
@@ -134,41 +160,70 @@ final class RangeFetcher {
     try {
       return client.send(request.build(), HttpResponse.BodyHandlers.ofInputStream());
     } catch (IOException e) {
-      throw new DownloadException(DownloadException.Kind.NETWORK,
-          "cannot connect to " + url + ": " + e, e);
+      throw new DownloadException(
+          DownloadException.Kind.NETWORK, "cannot connect to " + url + ": " + e, e);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
-      throw new DownloadException(DownloadException.Kind.NETWORK,
-          "interrupted while requesting " + url, e);
+      throw new DownloadException(
+          DownloadException.Kind.NETWORK, "interrupted while requesting " + url, e);
     }
   }
 
-  private void copy(URI url, InputStream body, Path part, boolean append, long start,
-      long total, OptionalLong expectedSize, OptionalLong contentLength,
-      ProgressListener listener) throws IOException {
+  private void copy(
+      URI url,
+      InputStream body,
+      Path part,
+      boolean append,
+      long start,
+      long total,
+      OptionalLong expectedSize,
+      OptionalLong contentLength,
+      ProgressListener listener)
+      throws IOException {
     long done = start;
     byte[] buffer = new byte[BUFFER];
     listener.onProgress(done, total);
     try (StallGuard guard = new StallGuard(idleTimeout, body);
-        OutputStream out = Files.newOutputStream(part, StandardOpenOption.CREATE,
-            StandardOpenOption.WRITE,
-            append ? StandardOpenOption.APPEND : StandardOpenOption.TRUNCATE_EXISTING)) {
+        OutputStream out =
+            Files.newOutputStream(
+                part,
+                StandardOpenOption.CREATE,
+                StandardOpenOption.WRITE,
+                append ? StandardOpenOption.APPEND : StandardOpenOption.TRUNCATE_EXISTING)) {
       while (true) {
         int n;
         try {
           n = body.read(buffer);
         } catch (IOException e) {
-          throw new DownloadException(DownloadException.Kind.NETWORK,
-              "connection to " + url + " failed after " + done + " of "
-                  + describe(total) + " bytes" + stalled(guard)
-                  + "; the partial download is kept in " + part
-                  + " and will be resumed: " + e, e);
+          throw new DownloadException(
+              DownloadException.Kind.NETWORK,
+              "connection to "
+                  + url
+                  + " failed after "
+                  + done
+                  + " of "
+                  + describe(total)
+                  + " bytes"
+                  + stalled(guard)
+                  + "; the partial download is kept in "
+                  + part
+                  + " and will be resumed: "
+                  + e,
+              e);
         }
         if (n < 0 && guard.tripped()) {
-          throw new DownloadException(DownloadException.Kind.NETWORK,
-              "connection to " + url + " stalled after " + done + " of "
-                  + describe(total) + " bytes" + stalled(guard)
-                  + "; the partial download is kept in " + part
+          throw new DownloadException(
+              DownloadException.Kind.NETWORK,
+              "connection to "
+                  + url
+                  + " stalled after "
+                  + done
+                  + " of "
+                  + describe(total)
+                  + " bytes"
+                  + stalled(guard)
+                  + "; the partial download is kept in "
+                  + part
                   + " and will be resumed");
         }
         if (n < 0) {
@@ -180,26 +235,40 @@ final class RangeFetcher {
         if (expectedSize.isPresent() && done > expectedSize.getAsLong()) {
           out.close();
           Files.deleteIfExists(part);
-          throw new DownloadException(DownloadException.Kind.SIZE_MISMATCH,
-              "size mismatch for " + url + ": expected " + expectedSize.getAsLong()
-                  + " bytes but the server sent more; deleted " + part);
+          throw new DownloadException(
+              DownloadException.Kind.SIZE_MISMATCH,
+              "size mismatch for "
+                  + url
+                  + ": expected "
+                  + expectedSize.getAsLong()
+                  + " bytes but the server sent more; deleted "
+                  + part);
         }
         listener.onProgress(done, total);
       }
     }
     long received = done - start;
     if (contentLength.isPresent() && received < contentLength.getAsLong()) {
-      throw new DownloadException(DownloadException.Kind.NETWORK,
-          "connection to " + url + " ended after " + received + " of "
-              + contentLength.getAsLong() + " announced bytes; the partial download"
-              + " is kept in " + part + " and will be resumed");
+      throw new DownloadException(
+          DownloadException.Kind.NETWORK,
+          "connection to "
+              + url
+              + " ended after "
+              + received
+              + " of "
+              + contentLength.getAsLong()
+              + " announced bytes; the partial download"
+              + " is kept in "
+              + part
+              + " and will be resumed");
     }
   }
 
   private static long contentRangeStart(HttpHeaders headers) throws DownloadException {
     Matcher m = contentRange(headers);
     if (m == null || m.group(1) == null) {
-      throw new DownloadException(DownloadException.Kind.NETWORK,
+      throw new DownloadException(
+          DownloadException.Kind.NETWORK,
           "206 response without a usable Content-Range header: "
               + headers.firstValue("Content-Range").orElse("(none)"));
     }
@@ -215,7 +284,8 @@ final class RangeFetcher {
   }
 
   private static Matcher contentRange(HttpHeaders headers) {
-    return headers.firstValue("Content-Range")
+    return headers
+        .firstValue("Content-Range")
         .map(v -> CONTENT_RANGE.matcher(v.trim()))
         .filter(Matcher::matches)
         .orElse(null);
@@ -223,8 +293,8 @@ final class RangeFetcher {
 
   private static DownloadException httpError(URI url, int status, long existing) {
     String range = existing > 0 ? " (request with Range: bytes=" + existing + "-)" : "";
-    return new DownloadException(DownloadException.Kind.HTTP_STATUS,
-        "HTTP " + status + " from " + url + range);
+    return new DownloadException(
+        DownloadException.Kind.HTTP_STATUS, "HTTP " + status + " from " + url + range);
   }
 
   private String stalled(StallGuard guard) {

@@ -5,15 +5,14 @@ import java.nio.file.Path;
 /** Maps archive entry names to paths, refusing any name that could leave the extraction root. */
 final class SafeEntryPaths {
 
-  private SafeEntryPaths() {
-  }
+  private SafeEntryPaths() {}
 
   /**
    * Resolves {@code entryName} inside {@code root}.
    *
    * @throws DownloadException of kind {@link DownloadException.Kind#UNSAFE_ENTRY} if the name is
-   *     absolute, has a drive letter, contains a {@code ..} segment or a NUL, or otherwise
-   *     resolves outside {@code root}
+   *     absolute, has a drive letter, contains a {@code ..} segment or a NUL, or otherwise resolves
+   *     outside {@code root}
    */
   static Path resolve(Path root, String entryName, Path archive) throws DownloadException {
     String name = entryName.replace('\\', '/');
@@ -37,8 +36,14 @@ final class SafeEntryPaths {
   }
 
   static DownloadException unsafe(Path archive, String entryName, String problem) {
-    return new DownloadException(DownloadException.Kind.UNSAFE_ENTRY,
-        "refusing archive entry '" + entryName + "' in " + archive + ": it " + problem
+    return new DownloadException(
+        DownloadException.Kind.UNSAFE_ENTRY,
+        "refusing archive entry '"
+            + entryName
+            + "' in "
+            + archive
+            + ": it "
+            + problem
             + "; nothing was extracted");
   }
 }

@@ -22,11 +22,13 @@ final class StallGuard implements AutoCloseable {
   StallGuard(Duration idleTimeout, Closeable stream) {
     this.idleNanos = idleTimeout.toNanos();
     this.stream = stream;
-    this.timer = Executors.newSingleThreadScheduledExecutor(r -> {
-      Thread t = new Thread(r, "download-stall-guard");
-      t.setDaemon(true);
-      return t;
-    });
+    this.timer =
+        Executors.newSingleThreadScheduledExecutor(
+            r -> {
+              Thread t = new Thread(r, "download-stall-guard");
+              t.setDaemon(true);
+              return t;
+            });
     long period = Math.max(10L, idleTimeout.toMillis() / 4);
     timer.scheduleAtFixedRate(this::check, period, period, TimeUnit.MILLISECONDS);
   }

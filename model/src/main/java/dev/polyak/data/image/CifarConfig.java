@@ -18,10 +18,12 @@ public record CifarConfig(long rowsPerShard, int shards) implements Serializable
 
   public CifarConfig {
     if (rowsPerShard < 1) {
-      throw new IllegalArgumentException("--rows-per-shard must be at least 1, got " + rowsPerShard);
+      throw new IllegalArgumentException(
+          "--rows-per-shard must be at least 1, got " + rowsPerShard);
     }
     if (shards < 0) {
-      throw new IllegalArgumentException("--shards must be 0 (use --rows-per-shard) or positive, got " + shards);
+      throw new IllegalArgumentException(
+          "--shards must be 0 (use --rows-per-shard) or positive, got " + shards);
     }
   }
 

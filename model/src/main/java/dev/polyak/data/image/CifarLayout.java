@@ -48,16 +48,27 @@ public record CifarLayout(CifarVariant variant, Map<String, List<SourceFile>> sp
       variant = requested.get();
       if (!present.contains(variant)) {
         throw new BadInputException(
-            "input folder " + folder + " holds no " + variant.id() + " file (expected "
-                + String.join(", ", variant.files("train")) + ", " + String.join(", ", variant.files("test")) + ")");
+            "input folder "
+                + folder
+                + " holds no "
+                + variant.id()
+                + " file (expected "
+                + String.join(", ", variant.files("train"))
+                + ", "
+                + String.join(", ", variant.files("test"))
+                + ")");
       }
     } else if (present.isEmpty()) {
       throw new BadInputException(
-          "input folder " + folder + " holds no CIFAR binary file in a known layout (CIFAR-10:"
+          "input folder "
+              + folder
+              + " holds no CIFAR binary file in a known layout (CIFAR-10:"
               + " data_batch_1..5.bin, test_batch.bin; CIFAR-100: train.bin, test.bin)");
     } else if (present.size() > 1) {
       throw new BadInputException(
-          "input folder " + folder + " holds both CIFAR-10 and CIFAR-100 files; pass --variant cifar10 or cifar100");
+          "input folder "
+              + folder
+              + " holds both CIFAR-10 and CIFAR-100 files; pass --variant cifar10 or cifar100");
     } else {
       variant = present.get(0);
     }
@@ -94,9 +105,21 @@ public record CifarLayout(CifarVariant variant, Map<String, List<SourceFile>> sp
     }
     if (size % record != 0) {
       throw new BadInputException(
-          path + ": " + size + " bytes is not a whole number of " + record + "-byte " + variant.id()
-              + " records (" + size / record + " records and " + size % record
-              + " bytes left over, from byte offset " + (size / record) * record + "); truncated or not " + variant.id());
+          path
+              + ": "
+              + size
+              + " bytes is not a whole number of "
+              + record
+              + "-byte "
+              + variant.id()
+              + " records ("
+              + size / record
+              + " records and "
+              + size % record
+              + " bytes left over, from byte offset "
+              + (size / record) * record
+              + "); truncated or not "
+              + variant.id());
     }
     return size / record;
   }

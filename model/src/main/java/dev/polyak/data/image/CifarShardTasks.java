@@ -12,17 +12,24 @@ public final class CifarShardTasks {
 
   public static List<ImageShardTask> plan(CifarLayout layout, CifarConfig config) {
     List<ImageShardTask> tasks = new ArrayList<>();
-    layout.splits().forEach((split, files) -> {
-      long rows = files.stream().mapToLong(CifarLayout.SourceFile::records).sum();
-      ShardPlan plan =
-          config.shards() > 0
-              ? ShardPlan.byShardCount(rows, config.shards())
-              : ShardPlan.byRowsPerShard(rows, config.rowsPerShard());
-      for (int shard = 0; shard < plan.shardCount(); shard++) {
-        tasks.add(new ImageShardTask(split, shard, plan.shardCount(),
-            ranges(files, plan.firstRow(shard), plan.firstRow(shard + 1))));
-      }
-    });
+    layout
+        .splits()
+        .forEach(
+            (split, files) -> {
+              long rows = files.stream().mapToLong(CifarLayout.SourceFile::records).sum();
+              ShardPlan plan =
+                  config.shards() > 0
+                      ? ShardPlan.byShardCount(rows, config.shards())
+                      : ShardPlan.byRowsPerShard(rows, config.rowsPerShard());
+              for (int shard = 0; shard < plan.shardCount(); shard++) {
+                tasks.add(
+                    new ImageShardTask(
+                        split,
+                        shard,
+                        plan.shardCount(),
+                        ranges(files, plan.firstRow(shard), plan.firstRow(shard + 1))));
+              }
+            });
     return tasks;
   }
 

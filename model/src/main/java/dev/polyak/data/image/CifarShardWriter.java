@@ -20,8 +20,8 @@ import java.util.Arrays;
 import org.apache.parquet.hadoop.ParquetWriter;
 
 /**
- * Writes one CIFAR shard, pixels unchanged, and gathers the statistics the manifest combines:
- * rows per label and exact per-channel sums of pixel values and of their squares.
+ * Writes one CIFAR shard, pixels unchanged, and gathers the statistics the manifest combines: rows
+ * per label and exact per-channel sums of pixel values and of their squares.
  */
 public final class CifarShardWriter {
   private final CifarVariant variant;
@@ -41,30 +41,55 @@ public final class CifarShardWriter {
     byte[] record = new byte[variant.recordBytes()];
     ImageRecord row = new ImageRecord();
     row.setSplit(task.getSplit());
-    try (ParquetWriter<ImageRecord> writer = ParquetShards.writer(file, ImageRecord.getClassSchema())) {
+    try (ParquetWriter<ImageRecord> writer =
+        ParquetShards.writer(file, ImageRecord.getClassSchema())) {
       for (RecordRange range : task.getRanges()) {
         Path source = Path.of(range.getPath());
         row.setSourceFile(source.getFileName().toString());
         try (FileChannel channel = FileChannel.open(source, StandardOpenOption.READ);
-            InputStream in = new java.io.BufferedInputStream(
-                Channels.newInputStream(channel.position(range.getFirstRecord() * record.length)), 1 << 20)) {
+            InputStream in =
+                new java.io.BufferedInputStream(
+                    Channels.newInputStream(
+                        channel.position(range.getFirstRecord() * record.length)),
+                    1 << 20)) {
           for (long r = 0; r < range.getRecordCount(); r++) {
             long index = range.getFirstRecord() + r;
             if (in.readNBytes(record, 0, record.length) != record.length) {
-              throw new BadInputException(source + ": record " + index + " is truncated (the file changed during the run?)");
+              throw new BadInputException(
+                  source
+                      + ": record "
+                      + index
+                      + " is truncated (the file changed during the run?)");
             }
             int fine = record[variant.labelBytes() - 1] & 0xFF;
             if (fine >= variant.labelCount()) {
-              throw new BadInputException(source + ": record " + index + " (byte offset " + index * record.length
-                  + ") has label " + fine + ", outside 0.." + (variant.labelCount() - 1) + "; not a " + variant.id() + " file?");
+              throw new BadInputException(
+                  source
+                      + ": record "
+                      + index
+                      + " (byte offset "
+                      + index * record.length
+                      + ") has label "
+                      + fine
+                      + ", outside 0.."
+                      + (variant.labelCount() - 1)
+                      + "; not a "
+                      + variant.id()
+                      + " file?");
             }
             labels[fine]++;
             Integer coarseLabel = null;
             if (variant.coarseLabelCount() > 0) {
               int c = record[0] & 0xFF;
               if (c >= variant.coarseLabelCount()) {
-                throw new BadInputException(source + ": record " + index + " has coarse label " + c + ", outside 0.."
-                    + (variant.coarseLabelCount() - 1));
+                throw new BadInputException(
+                    source
+                        + ": record "
+                        + index
+                        + " has coarse label "
+                        + c
+                        + ", outside 0.."
+                        + (variant.coarseLabelCount() - 1));
               }
               coarse[c]++;
               coarseLabel = c;
@@ -73,7 +98,8 @@ public final class CifarShardWriter {
             row.setIndex(index);
             row.setLabel(fine);
             row.setCoarseLabel(coarseLabel);
-            row.setImage(ByteBuffer.wrap(Arrays.copyOfRange(record, variant.labelBytes(), record.length)));
+            row.setImage(
+                ByteBuffer.wrap(Arrays.copyOfRange(record, variant.labelBytes(), record.length)));
             writer.write(row);
             rows++;
           }
@@ -82,7 +108,9 @@ public final class CifarShardWriter {
     } catch (IOException e) {
       throw new UncheckedIOException("cannot write shard " + file, e);
     }
-    ShardResult result = ShardFiles.describe(task.getSplit(), task.getShardIndex(), task.getShardCount(), file, rows);
+    ShardResult result =
+        ShardFiles.describe(
+            task.getSplit(), task.getShardIndex(), task.getShardCount(), file, rows);
     result.setLabelCounts(ShardFiles.toList(labels));
     result.setCoarseLabelCounts(ShardFiles.toList(coarse));
     result.setChannelSum(ShardFiles.toList(sum));
@@ -105,6 +133,4 @@ public final class CifarShardWriter {
       sumSquares[channel] += q;
     }
   }
-
-
 }

@@ -13,11 +13,17 @@ public enum CifarVariant {
       0,
       Map.of(
           "train",
-          List.of("data_batch_1.bin", "data_batch_2.bin", "data_batch_3.bin", "data_batch_4.bin", "data_batch_5.bin"),
+          List.of(
+              "data_batch_1.bin",
+              "data_batch_2.bin",
+              "data_batch_3.bin",
+              "data_batch_4.bin",
+              "data_batch_5.bin"),
           "test",
           List.of("test_batch.bin"))),
   /** {@code <coarse label><fine label><3072 pixels>}; train.bin and test.bin. */
-  CIFAR100("cifar100", 2, 100, 20, Map.of("train", List.of("train.bin"), "test", List.of("test.bin")));
+  CIFAR100(
+      "cifar100", 2, 100, 20, Map.of("train", List.of("train.bin"), "test", List.of("test.bin")));
 
   public static final int HEIGHT = 32;
   public static final int WIDTH = 32;
@@ -31,7 +37,12 @@ public enum CifarVariant {
   private final int coarseLabelCount;
   private final Map<String, List<String>> files;
 
-  CifarVariant(String id, int labelBytes, int labelCount, int coarseLabelCount, Map<String, List<String>> files) {
+  CifarVariant(
+      String id,
+      int labelBytes,
+      int labelCount,
+      int coarseLabelCount,
+      Map<String, List<String>> files) {
     this.id = id;
     this.labelBytes = labelBytes;
     this.labelCount = labelCount;
@@ -73,6 +84,7 @@ public enum CifarVariant {
         return v;
       }
     }
-    throw new IllegalArgumentException("unknown CIFAR variant '" + id + "'; use cifar10 or cifar100");
+    throw new IllegalArgumentException(
+        "unknown CIFAR variant '" + id + "'; use cifar10 or cifar100");
   }
 }

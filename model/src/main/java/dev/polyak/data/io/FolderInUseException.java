@@ -2,7 +2,10 @@ package dev.polyak.data.io;
 
 import java.nio.file.Path;
 
-/** A folder whose {@link FolderLock} a live process holds; the folder and the holder are data, not only words. */
+/**
+ * A folder whose {@link FolderLock} a live process holds; the folder and the holder are data, not
+ * only words.
+ */
 public final class FolderInUseException extends RuntimeException {
   private static final long serialVersionUID = 1L;
 

@@ -47,18 +47,23 @@ public final class FolderLock implements AutoCloseable {
   /**
    * How a holder keeps its lock alive and how long a contender polls.
    *
-   * @param heartbeatInterval how often the holder refreshes its heartbeat (10 s: cheap, far below the lease)
-   * @param lease how long a heartbeat counts from another host (60 s: a long GC pause, NFS write-back delay and
-   *     tens of seconds of clock difference do not make a live holder look dead)
+   * @param heartbeatInterval how often the holder refreshes its heartbeat (10 s: cheap, far below
+   *     the lease)
+   * @param lease how long a heartbeat counts from another host (60 s: a long GC pause, NFS
+   *     write-back delay and tens of seconds of clock difference do not make a live holder look
+   *     dead)
    * @param poll how often a waiting contender tries again (2 s)
    */
   public record Settings(Duration heartbeatInterval, Duration lease, Duration poll) {
-    public static final Settings DEFAULT = new Settings(Duration.ofSeconds(10), Duration.ofSeconds(60),
-        Duration.ofSeconds(2));
+    public static final Settings DEFAULT =
+        new Settings(Duration.ofSeconds(10), Duration.ofSeconds(60), Duration.ofSeconds(2));
 
     public Settings {
-      if (heartbeatInterval.isNegative() || heartbeatInterval.isZero() || lease.compareTo(heartbeatInterval) <= 0) {
-        throw new IllegalArgumentException("a lock's lease must exceed its positive heartbeat interval");
+      if (heartbeatInterval.isNegative()
+          || heartbeatInterval.isZero()
+          || lease.compareTo(heartbeatInterval) <= 0) {
+        throw new IllegalArgumentException(
+            "a lock's lease must exceed its positive heartbeat interval");
       }
     }
   }
@@ -77,11 +82,13 @@ public final class FolderLock implements AutoCloseable {
     this.holder = holder;
     this.channel = channel;
     this.heartbeatOffset = heartbeatOffset;
-    this.heartbeats = Executors.newSingleThreadScheduledExecutor(r -> {
-      Thread thread = new Thread(r, "polyak-lock-heartbeat");
-      thread.setDaemon(true);
-      return thread;
-    });
+    this.heartbeats =
+        Executors.newSingleThreadScheduledExecutor(
+            r -> {
+              Thread thread = new Thread(r, "polyak-lock-heartbeat");
+              thread.setDaemon(true);
+              return thread;
+            });
     long interval = holder.heartbeatInterval().toMillis();
     heartbeats.scheduleWithFixedDelay(this::beat, interval, interval, TimeUnit.MILLISECONDS);
     // Ctrl-C or SIGTERM end the JVM without unwinding the command; the hook releases the lock then.
@@ -89,7 +96,10 @@ public final class FolderLock implements AutoCloseable {
     Runtime.getRuntime().addShutdownHook(shutdownHook);
   }
 
-  /** Takes {@code folder}'s lock now, taking over a stale one; throws {@link FolderInUseException} if it is held. */
+  /**
+   * Takes {@code folder}'s lock now, taking over a stale one; throws {@link FolderInUseException}
+   * if it is held.
+   */
   public static FolderLock acquire(Path folder, String command) {
     return acquire(folder, command, Settings.DEFAULT);
   }
@@ -99,10 +109,11 @@ public final class FolderLock implements AutoCloseable {
   }
 
   /**
-   * Takes {@code folder}'s lock, waiting as long as a live process holds it; {@code onWait} hears of each new
-   * holder it waits for.
+   * Takes {@code folder}'s lock, waiting as long as a live process holds it; {@code onWait} hears
+   * of each new holder it waits for.
    */
-  public static FolderLock await(Path folder, String command, Settings settings, Consumer<LockHolder> onWait)
+  public static FolderLock await(
+      Path folder, String command, Settings settings, Consumer<LockHolder> onWait)
       throws InterruptedException {
     Contender contender = new Contender(folder, settings);
     String reported = null;
@@ -121,8 +132,8 @@ public final class FolderLock implements AutoCloseable {
   }
 
   /**
-   * The holder of {@code folder}'s lock if there is one that does not look stale at a glance (no waiting, no
-   * change): what a read-only command such as a dry run can say about a folder in use.
+   * The holder of {@code folder}'s lock if there is one that does not look stale at a glance (no
+   * waiting, no change): what a read-only command such as a dry run can say about a folder in use.
    */
   public static Optional<LockHolder> holder(Path folder) {
     Contender contender = new Contender(folder, Settings.DEFAULT);
@@ -134,7 +145,10 @@ public final class FolderLock implements AutoCloseable {
     return holder;
   }
 
-  /** True once another process took the lock over because this one's heartbeat stopped for longer than the lease. */
+  /**
+   * True once another process took the lock over because this one's heartbeat stopped for longer
+   * than the lease.
+   */
   public boolean lost() {
     return lost;
   }
@@ -161,7 +175,9 @@ public final class FolderLock implements AutoCloseable {
       if (current.isPresent() && current.get().token().equals(holder.token())) {
         Files.deleteIfExists(file);
       } else {
-        LOG.warn("not deleting {}: it is no longer this process's lock ({})", file,
+        LOG.warn(
+            "not deleting {}: it is no longer this process's lock ({})",
+            file,
             current.map(LockHolder::describe).orElse("gone"));
       }
     } catch (IOException e) {
@@ -176,7 +192,10 @@ public final class FolderLock implements AutoCloseable {
     }
   }
 
-  /** Rewrites the heartbeat in place (same width, so a reader sees a whole file) and checks the lock is still ours. */
+  /**
+   * Rewrites the heartbeat in place (same width, so a reader sees a whole file) and checks the lock
+   * is still ours.
+   */
   private void beat() {
     if (released.get() || lost) {
       return;
@@ -191,19 +210,28 @@ public final class FolderLock implements AutoCloseable {
     Optional<LockHolder> current = new Contender(file.getParent(), Settings.DEFAULT).read(file);
     if (!released.get() && (current.isEmpty() || !current.get().token().equals(holder.token()))) {
       lost = true;
-      LOG.error("lost the lock {} to {}: this process's heartbeat stopped for longer than the lease", file,
+      LOG.error(
+          "lost the lock {} to {}: this process's heartbeat stopped for longer than the lease",
+          file,
           current.map(LockHolder::describe).orElse("nobody"));
     }
   }
 
-  /** One process's attempts at a folder's lock, with what it has seen of other holders' heartbeats. */
+  /**
+   * One process's attempts at a folder's lock, with what it has seen of other holders' heartbeats.
+   */
   private static final class Contender {
     private final Path folder;
     private final Path file;
     private final Settings settings;
+
     /** Token to (heartbeat, when this process first saw it): for the while-waiting rule. */
     private final Map<String, Seen> seen = new HashMap<>();
-    /** Tokens whose heartbeat moved although it looked stale by this host's clock: clocks differ; they are alive. */
+
+    /**
+     * Tokens whose heartbeat moved although it looked stale by this host's clock: clocks differ;
+     * they are alive.
+     */
     private final Set<String> movedDespiteClock = new HashSet<>();
 
     private record Seen(Instant heartbeat, long sinceNanos) {}
@@ -253,8 +281,16 @@ public final class FolderLock implements AutoCloseable {
         throw new UncheckedIOException("cannot create the lock file " + file, e);
       }
       Instant now = Instant.now();
-      LockHolder me = new LockHolder(Hosts.local(), SELF, now, now, settings.heartbeatInterval(), settings.lease(),
-          UUID.randomUUID().toString(), command);
+      LockHolder me =
+          new LockHolder(
+              Hosts.local(),
+              SELF,
+              now,
+              now,
+              settings.heartbeatInterval(),
+              settings.lease(),
+              UUID.randomUUID().toString(),
+              command);
       byte[] bytes = me.toBytes();
       try {
         channel.write(ByteBuffer.wrap(bytes), 0);
@@ -278,18 +314,21 @@ public final class FolderLock implements AutoCloseable {
         if (holder.pid() == SELF) {
           return Optional.empty();
         }
-        Optional<ProcessHandle> process = ProcessHandle.of(holder.pid()).filter(ProcessHandle::isAlive);
+        Optional<ProcessHandle> process =
+            ProcessHandle.of(holder.pid()).filter(ProcessHandle::isAlive);
         if (process.isEmpty()) {
           return Optional.of("its process is not alive");
         }
         Optional<Instant> start = process.get().info().startInstant();
         if (start.isPresent() && start.get().isAfter(holder.started().plusSeconds(1))) {
-          return Optional.of("pid " + holder.pid() + " now belongs to a process started at " + start.get());
+          return Optional.of(
+              "pid " + holder.pid() + " now belongs to a process started at " + start.get());
         }
         return Optional.empty();
       }
       Seen before = seen.get(holder.token());
-      if (before != null && before.heartbeat().equals(holder.heartbeat())
+      if (before != null
+          && before.heartbeat().equals(holder.heartbeat())
           && System.nanoTime() - before.sinceNanos() >= holder.lease().toNanos()) {
         return Optional.of("its heartbeat has not moved for " + seconds(holder.lease()));
       }
@@ -297,30 +336,41 @@ public final class FolderLock implements AutoCloseable {
       if (age.compareTo(holder.lease()) <= 0 || movedDespiteClock.contains(holder.token())) {
         return Optional.empty();
       }
-      String reason = "its heartbeat is " + seconds(age) + " old (lease " + seconds(holder.lease()) + ")";
+      String reason =
+          "its heartbeat is " + seconds(age) + " old (lease " + seconds(holder.lease()) + ")";
       if (!watch) {
         return Optional.of(reason);
       }
-      // This host's clock may run ahead of the holder's: only a heartbeat that stands still is a dead one.
+      // This host's clock may run ahead of the holder's: only a heartbeat that stands still is a
+      // dead one.
       long watchNanos = 2 * holder.heartbeatInterval().toNanos();
       long until = System.nanoTime() + watchNanos;
       for (long left = watchNanos; left > 0; left = until - System.nanoTime()) {
-        sleep(Math.min(left / 1_000_000 + 1, Math.max(1, holder.heartbeatInterval().toMillis() / 4)));
+        sleep(
+            Math.min(left / 1_000_000 + 1, Math.max(1, holder.heartbeatInterval().toMillis() / 4)));
         Optional<LockHolder> again = read(file);
         if (again.isEmpty() || !again.get().token().equals(holder.token())) {
           return Optional.empty(); // released or replaced: the next round looks again
         }
         if (!again.get().heartbeat().equals(holder.heartbeat())) {
           movedDespiteClock.add(holder.token());
-          LOG.warn("the lock {} of {} looked stale ({}) but its heartbeat moved: do this host's clock and {}'s"
-              + " differ?", file, holder.describe(), reason, holder.host());
+          LOG.warn(
+              "the lock {} of {} looked stale ({}) but its heartbeat moved: do this host's clock and {}'s"
+                  + " differ?",
+              file,
+              holder.describe(),
+              reason,
+              holder.host());
           return Optional.empty();
         }
       }
       return Optional.of(reason + " and did not move for " + seconds(Duration.ofNanos(watchNanos)));
     }
 
-    /** Removes the stale lock of {@code stale} unless another contender does so first; the caller then creates its own. */
+    /**
+     * Removes the stale lock of {@code stale} unless another contender does so first; the caller
+     * then creates its own.
+     */
     private void takeOver(LockHolder stale, String reason) {
       Path marker = folder.resolve(".polyak.lock.breaking-" + stale.token());
       try {
@@ -333,7 +383,8 @@ public final class FolderLock implements AutoCloseable {
         throw new UncheckedIOException("cannot create " + marker, e);
       }
       try {
-        // A contender that judged this token stale long ago and found the marker gone must not move a newer lock.
+        // A contender that judged this token stale long ago and found the marker gone must not move
+        // a newer lock.
         Optional<LockHolder> still = read(file);
         if (still.isEmpty() || !still.get().token().equals(stale.token())) {
           return;
@@ -361,8 +412,8 @@ public final class FolderLock implements AutoCloseable {
     }
 
     /**
-     * The stale holder released and another process locked the folder in the instant between the check and the
-     * rename: its lock goes back, without replacing a lock created meanwhile.
+     * The stale holder released and another process locked the folder in the instant between the
+     * check and the rename: its lock goes back, without replacing a lock created meanwhile.
      */
     private void giveBack(Path moved) throws IOException {
       try {
@@ -373,12 +424,16 @@ public final class FolderLock implements AutoCloseable {
           Files.move(moved, file);
         }
       } catch (FileAlreadyExistsException e) {
-        LOG.error("a lock moved aside by mistake ({}) could not go back to {}: another process holds it now", moved,
+        LOG.error(
+            "a lock moved aside by mistake ({}) could not go back to {}: another process holds it now",
+            moved,
             file);
       }
     }
 
-    /** A marker older than the lease belongs to a contender that died in the middle of a take-over. */
+    /**
+     * A marker older than the lease belongs to a contender that died in the middle of a take-over.
+     */
     private void removeAbandonedMarker(Path marker) {
       try {
         Instant written = Files.getLastModifiedTime(marker).toInstant();
@@ -393,9 +448,10 @@ public final class FolderLock implements AutoCloseable {
     }
 
     /**
-     * The holder in {@code lockFile}, or empty when there is none. A file just created and not yet written (or
-     * cut short by a crash) is read again for up to half a second; if it stays unreadable it is described by its
-     * modification time and a digest, so that it goes stale like any other.
+     * The holder in {@code lockFile}, or empty when there is none. A file just created and not yet
+     * written (or cut short by a crash) is read again for up to half a second; if it stays
+     * unreadable it is described by its modification time and a digest, so that it goes stale like
+     * any other.
      */
     Optional<LockHolder> read(Path lockFile) {
       byte[] bytes = null;
@@ -413,9 +469,19 @@ public final class FolderLock implements AutoCloseable {
       }
       try {
         Instant written = Files.getLastModifiedTime(lockFile).toInstant();
-        return Optional.of(new LockHolder("unknown (unreadable lock file)", -1, written, written,
-            settings.heartbeatInterval(), settings.lease(),
-            "unreadable-" + Digests.sha256Hex(bytes).substring(0, 16) + "-" + written.toEpochMilli(), ""));
+        return Optional.of(
+            new LockHolder(
+                "unknown (unreadable lock file)",
+                -1,
+                written,
+                written,
+                settings.heartbeatInterval(),
+                settings.lease(),
+                "unreadable-"
+                    + Digests.sha256Hex(bytes).substring(0, 16)
+                    + "-"
+                    + written.toEpochMilli(),
+                ""));
       } catch (NoSuchFileException e) {
         return Optional.empty();
       } catch (IOException e) {

@@ -31,9 +31,10 @@ public final class ParquetShards {
 
   /** A writer of Avro specific records of {@code schema}. */
   public static <T> ParquetWriter<T> writer(Path file, Schema schema) throws IOException {
-    return configure(AvroParquetWriter.<T>builder(new LocalOutputFile(file))
-            .withSchema(schema)
-            .withDataModel(SpecificData.get()))
+    return configure(
+            AvroParquetWriter.<T>builder(new LocalOutputFile(file))
+                .withSchema(schema)
+                .withDataModel(SpecificData.get()))
         .build();
   }
 

@@ -14,7 +14,8 @@ public final class ShardFiles {
   private ShardFiles() {}
 
   /** A result for {@code file} with its size and digest and zero statistics. */
-  public static ShardResult describe(String split, int shardIndex, int shardCount, Path file, long rows) {
+  public static ShardResult describe(
+      String split, int shardIndex, int shardCount, Path file, long rows) {
     ShardResult result = new ShardResult();
     result.setSplit(split);
     result.setShardIndex(shardIndex);
@@ -38,7 +39,8 @@ public final class ShardFiles {
 
   /** The empty sum: rows and statistics 0, no file. */
   public static ShardResult zero(String split) {
-    return new ShardResult(split, -1, 0, "", 0L, 0L, "", 0L, 0L, List.of(), List.of(), List.of(), List.of());
+    return new ShardResult(
+        split, -1, 0, "", 0L, 0L, "", 0L, 0L, List.of(), List.of(), List.of(), List.of());
   }
 
   /** Adds the rows, sizes and statistics of two results of the same split (exact, order-free). */
@@ -75,7 +77,8 @@ public final class ShardFiles {
       return a;
     }
     if (a.size() != b.size()) {
-      throw new IllegalArgumentException("cannot add statistics of sizes " + a.size() + " and " + b.size());
+      throw new IllegalArgumentException(
+          "cannot add statistics of sizes " + a.size() + " and " + b.size());
     }
     List<Long> sum = new ArrayList<>(a.size());
     for (int i = 0; i < a.size(); i++) {

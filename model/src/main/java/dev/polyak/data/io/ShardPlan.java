@@ -1,11 +1,10 @@
 package dev.polyak.data.io;
 
 /**
- * How the rows of one split are cut into shards: shard {@code i} holds rows
- * {@code [firstRow(i), firstRow(i + 1))}. Either a fixed number of rows per shard (the last shard
- * takes what is left) or a fixed number of shards with rows spread evenly ({@code floor(i * rows /
- * shards)} boundaries). A split with no rows still gets one (empty) shard, so that every split of
- * the manifest has a file.
+ * How the rows of one split are cut into shards: shard {@code i} holds rows {@code [firstRow(i),
+ * firstRow(i + 1))}. Either a fixed number of rows per shard (the last shard takes what is left) or
+ * a fixed number of shards with rows spread evenly ({@code floor(i * rows / shards)} boundaries). A
+ * split with no rows still gets one (empty) shard, so that every split of the manifest has a file.
  */
 public final class ShardPlan {
   private final long rows;
@@ -59,9 +58,13 @@ public final class ShardPlan {
     return firstRow(shard + 1) - firstRow(shard);
   }
 
-  /** {@code <split>-NNNNN-of-MMMMM.parquet}, ASCII digits whatever the default locale (Arabic or Thai would not give them). */
+  /**
+   * {@code <split>-NNNNN-of-MMMMM.parquet}, ASCII digits whatever the default locale (Arabic or
+   * Thai would not give them).
+   */
   public static String fileName(String split, int shard, int shardCount) {
-    return String.format(java.util.Locale.ROOT, "%s-%05d-of-%05d.parquet", split, shard, shardCount);
+    return String.format(
+        java.util.Locale.ROOT, "%s-%05d-of-%05d.parquet", split, shard, shardCount);
   }
 
   /** Whether a file name is a shard of any split, as {@link #fileName} writes them. */

@@ -46,7 +46,9 @@ public final class ShardSetCommitter {
     }
   }
 
-  /** Moves every file of {@code temp} into {@code out}, the manifest last, and removes {@code temp}. */
+  /**
+   * Moves every file of {@code temp} into {@code out}, the manifest last, and removes {@code temp}.
+   */
   public static void commit(Path temp, Path out, boolean overwrite) {
     refuseExistingSet(out, overwrite);
     try {

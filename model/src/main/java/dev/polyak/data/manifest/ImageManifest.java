@@ -47,7 +47,8 @@ public final class ImageManifest {
       List<Double> std = new ArrayList<>();
       for (int c = 0; c < CifarVariant.CHANNELS; c++) {
         double mu = total.getRows() == 0 ? 0 : total.getChannelSum().get(c) / pixels;
-        double var = total.getRows() == 0 ? 0 : total.getChannelSumSquares().get(c) / pixels - mu * mu;
+        double var =
+            total.getRows() == 0 ? 0 : total.getChannelSumSquares().get(c) / pixels - mu * mu;
         mean.add(mu);
         std.add(Math.sqrt(Math.max(0, var)));
       }
@@ -61,8 +62,10 @@ public final class ImageManifest {
       splits.put(split, s);
     }
     m.put("splits", splits);
-    m.put("statistics_note", "channel_mean/std: population statistics over all pixels of the split, in 0-255 units;"
-        + " *_unit: divided by 255 (what torchvision's Normalize takes)");
+    m.put(
+        "statistics_note",
+        "channel_mean/std: population statistics over all pixels of the split, in 0-255 units;"
+            + " *_unit: divided by 255 (what torchvision's Normalize takes)");
     return m;
   }
 }

@@ -18,9 +18,9 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * Writes {@code manifest.json}: fields in a fixed order, two-space indent, {@code \n} line ends,
- * no time stamps and no absolute paths, so that the same inputs and configuration give the same
- * bytes on any machine and runner.
+ * Writes {@code manifest.json}: fields in a fixed order, two-space indent, {@code \n} line ends, no
+ * time stamps and no absolute paths, so that the same inputs and configuration give the same bytes
+ * on any machine and runner.
  */
 public final class Manifests {
   private static final ObjectMapper JSON =
@@ -29,19 +29,23 @@ public final class Manifests {
   private Manifests() {}
 
   /** The common head of every manifest. */
-  public static Map<String, Object> head(String format, List<FileDigest> inputs, Map<String, Object> config) {
+  public static Map<String, Object> head(
+      String format, List<FileDigest> inputs, Map<String, Object> config) {
     Map<String, Object> m = new LinkedHashMap<>();
     m.put("format", format);
     m.put("format_version", 1);
     m.put("polyak_version", PolyakVersion.version());
     List<Map<String, Object>> files = new ArrayList<>();
-    inputs.stream().sorted(Comparator.comparing(FileDigest::getName)).forEach(d -> {
-      Map<String, Object> f = new LinkedHashMap<>();
-      f.put("name", d.getName());
-      f.put("size_bytes", d.getSizeBytes());
-      f.put("sha256", d.getSha256());
-      files.add(f);
-    });
+    inputs.stream()
+        .sorted(Comparator.comparing(FileDigest::getName))
+        .forEach(
+            d -> {
+              Map<String, Object> f = new LinkedHashMap<>();
+              f.put("name", d.getName());
+              f.put("size_bytes", d.getSizeBytes());
+              f.put("sha256", d.getSha256());
+              files.add(f);
+            });
     m.put("inputs", files);
     m.put("config", config);
     return m;
@@ -53,14 +57,15 @@ public final class Manifests {
     results.stream()
         .filter(r -> r.getSplit().equals(split))
         .sorted(Comparator.comparingInt(ShardResult::getShardIndex))
-        .forEach(r -> {
-          Map<String, Object> s = new LinkedHashMap<>();
-          s.put("file", r.getFileName());
-          s.put("rows", r.getRows());
-          s.put("size_bytes", r.getSizeBytes());
-          s.put("sha256", r.getSha256());
-          shards.add(s);
-        });
+        .forEach(
+            r -> {
+              Map<String, Object> s = new LinkedHashMap<>();
+              s.put("file", r.getFileName());
+              s.put("rows", r.getRows());
+              s.put("size_bytes", r.getSizeBytes());
+              s.put("sha256", r.getSha256());
+              shards.add(s);
+            });
     return shards;
   }
 

@@ -41,7 +41,8 @@ public final class Batches {
   /** Whole batches per epoch. */
   public int batchesPerEpoch(int batchSize) {
     if (batchSize < 1 || batchSize > sampleCount) {
-      throw new IllegalArgumentException("batch size must be in 1.." + sampleCount + ", got " + batchSize);
+      throw new IllegalArgumentException(
+          "batch size must be in 1.." + sampleCount + ", got " + batchSize);
     }
     return sampleCount / batchSize;
   }
@@ -80,7 +81,8 @@ public final class Batches {
     stream.seek(start);
     int[] order = stream.permutation(sampleCount);
     if (stream.position() - start > POSITIONS_PER_EPOCH) {
-      throw new IllegalStateException("epoch " + epoch + " used more than 2^32 draws for " + sampleCount + " samples");
+      throw new IllegalStateException(
+          "epoch " + epoch + " used more than 2^32 draws for " + sampleCount + " samples");
     }
     cached = new EpochOrder(epoch, order);
     return order;

@@ -12,7 +12,13 @@ package dev.polyak.data.read;
  * @param std per-channel standard deviation of the TRAIN split in 0-255 units
  */
 public record ImageDataset(
-    String split, byte[][] images, int[] labels, int[] coarseLabels, int classCount, float[] mean, float[] std) {
+    String split,
+    byte[][] images,
+    int[] labels,
+    int[] coarseLabels,
+    int classCount,
+    float[] mean,
+    float[] std) {
   public int size() {
     return images.length;
   }

@@ -14,7 +14,12 @@ import org.apache.parquet.hadoop.ParquetReader;
 final class ImageShardReader {
   private ImageShardReader() {}
 
-  static ImageDataset read(Path folder, String split, List<ShardEntry> shards, String variantId, float[] mean,
+  static ImageDataset read(
+      Path folder,
+      String split,
+      List<ShardEntry> shards,
+      String variantId,
+      float[] mean,
       float[] std) {
     CifarVariant variant;
     try {
@@ -33,19 +38,31 @@ final class ImageShardReader {
       try (ParquetReader<ImageRecord> reader = ParquetShards.reader(file)) {
         for (ImageRecord row = reader.read(); row != null; row = reader.read()) {
           if (next - first >= shard.rows()) {
-            throw new BadInputException(file + ": more rows than the " + shard.rows() + " the manifest lists");
+            throw new BadInputException(
+                file + ": more rows than the " + shard.rows() + " the manifest lists");
           }
-          String where = file + ": row " + (next - first) + " (" + row.getSourceFile() + " record " + row.getIndex() + ")";
+          String where =
+              file
+                  + ": row "
+                  + (next - first)
+                  + " ("
+                  + row.getSourceFile()
+                  + " record "
+                  + row.getIndex()
+                  + ")";
           if (!row.getSplit().toString().equals(split)) {
-            throw new BadInputException(where + ": split '" + row.getSplit() + "', expected '" + split + "'");
+            throw new BadInputException(
+                where + ": split '" + row.getSplit() + "', expected '" + split + "'");
           }
           images[next] = bytes(where, row.getImage());
           labels[next] = label(where, "label", row.getLabel(), variant.labelCount());
           if (coarse != null) {
             if (row.getCoarseLabel() == null) {
-              throw new BadInputException(where + ": no coarse_label in a " + variant.id() + " set");
+              throw new BadInputException(
+                  where + ": no coarse_label in a " + variant.id() + " set");
             }
-            coarse[next] = label(where, "coarse_label", row.getCoarseLabel(), variant.coarseLabelCount());
+            coarse[next] =
+                label(where, "coarse_label", row.getCoarseLabel(), variant.coarseLabelCount());
           } else if (row.getCoarseLabel() != null) {
             throw new BadInputException(where + ": a coarse_label in a " + variant.id() + " set");
           }
@@ -54,19 +71,23 @@ final class ImageShardReader {
       } catch (BadInputException e) {
         throw e;
       } catch (IOException | RuntimeException e) {
-        throw new BadInputException(file + ": cannot read as an image shard (" + e.getMessage() + ")", e);
+        throw new BadInputException(
+            file + ": cannot read as an image shard (" + e.getMessage() + ")", e);
       }
       if (next - first != shard.rows()) {
-        throw new BadInputException(file + ": " + (next - first) + " rows, but the manifest lists " + shard.rows());
+        throw new BadInputException(
+            file + ": " + (next - first) + " rows, but the manifest lists " + shard.rows());
       }
     }
-    return new ImageDataset(split, images, labels, coarse, variant.labelCount(), mean.clone(), std.clone());
+    return new ImageDataset(
+        split, images, labels, coarse, variant.labelCount(), mean.clone(), std.clone());
   }
 
   private static byte[] bytes(String where, ByteBuffer image) {
     ByteBuffer b = image.duplicate();
     if (b.remaining() != CifarVariant.IMAGE_BYTES) {
-      throw new BadInputException(where + ": image of " + b.remaining() + " bytes, expected " + CifarVariant.IMAGE_BYTES);
+      throw new BadInputException(
+          where + ": image of " + b.remaining() + " bytes, expected " + CifarVariant.IMAGE_BYTES);
     }
     byte[] bytes = new byte[CifarVariant.IMAGE_BYTES];
     b.get(bytes);
@@ -75,7 +96,8 @@ final class ImageShardReader {
 
   private static int label(String where, String column, int value, int count) {
     if (value < 0 || value >= count) {
-      throw new BadInputException(where + ": " + column + " " + value + " outside 0.." + (count - 1));
+      throw new BadInputException(
+          where + ": " + column + " " + value + " outside 0.." + (count - 1));
     }
     return value;
   }

@@ -19,22 +19,29 @@ import dev.polyak.random.RandomStream;
  * @param maskFraction of the selected, the share replaced by [MASK] (BERT: 0.8)
  * @param randomFraction of the selected, the share replaced by a random word (BERT: 0.1)
  */
-public record MlmMasking(int vocabularySize, double maskProbability, double maskFraction, double randomFraction) {
+public record MlmMasking(
+    int vocabularySize, double maskProbability, double maskFraction, double randomFraction) {
   /** The label of a position that is not predicted: PyTorch's default {@code ignore_index}. */
   public static final int IGNORE_LABEL = -100;
+
   /** The first id that is not a special token. */
   public static final int FIRST_WORD_ID = Vocabulary.SPECIAL_TOKENS.size();
 
   public MlmMasking {
     if (vocabularySize <= FIRST_WORD_ID) {
-      throw new IllegalArgumentException("vocabulary size " + vocabularySize + " has no word beside the specials");
+      throw new IllegalArgumentException(
+          "vocabulary size " + vocabularySize + " has no word beside the specials");
     }
     if (!(maskProbability >= 0 && maskProbability <= 1)) {
-      throw new IllegalArgumentException("mask probability must be in [0, 1], got " + maskProbability);
+      throw new IllegalArgumentException(
+          "mask probability must be in [0, 1], got " + maskProbability);
     }
     if (!(maskFraction >= 0 && randomFraction >= 0 && maskFraction + randomFraction <= 1)) {
-      throw new IllegalArgumentException("mask and random fractions must be >= 0 with a sum <= 1, got "
-          + maskFraction + " and " + randomFraction);
+      throw new IllegalArgumentException(
+          "mask and random fractions must be >= 0 with a sum <= 1, got "
+              + maskFraction
+              + " and "
+              + randomFraction);
     }
   }
 

@@ -16,11 +16,11 @@ import java.util.Set;
 
 /**
  * A shard set written by {@code polyak preprocess}, opened for training. {@link #open} reads and
- * checks {@code manifest.json} (format, splits, every shard present with its recorded size, and
- * for text the vocabulary file's digest); {@link #tokens} and {@link #images} first check every
- * shard of the split against the manifest's sha256 and size, so a changed or swapped shard is
- * refused before any of its rows is used. Every refusal is a {@link BadInputException} naming the
- * file and what differs.
+ * checks {@code manifest.json} (format, splits, every shard present with its recorded size, and for
+ * text the vocabulary file's digest); {@link #tokens} and {@link #images} first check every shard
+ * of the split against the manifest's sha256 and size, so a changed or swapped shard is refused
+ * before any of its rows is used. Every refusal is a {@link BadInputException} naming the file and
+ * what differs.
  */
 public final class ShardSet {
   /** The manifest {@code format_version} this reader understands. */
@@ -48,28 +48,44 @@ public final class ShardSet {
   /** Opens the shard set in {@code folder}: manifest, format, shard presence and sizes. */
   public static ShardSet open(Path folder) {
     if (!Files.isDirectory(folder)) {
-      throw new BadInputException("shard set folder " + folder + " does not exist or is not a folder");
+      throw new BadInputException(
+          "shard set folder " + folder + " does not exist or is not a folder");
     }
     Path file = folder.resolve(ShardSetCommitter.MANIFEST);
     if (!Files.isRegularFile(file)) {
-      throw new BadInputException(file + ": missing; " + folder
-          + " is not a complete shard set (run polyak preprocess, or a run was interrupted)");
+      throw new BadInputException(
+          file
+              + ": missing; "
+              + folder
+              + " is not a complete shard set (run polyak preprocess, or a run was interrupted)");
     }
     Map<String, Object> manifest;
     try {
       manifest = Manifests.read(file);
     } catch (UncheckedIOException e) {
-      throw new BadInputException(file + ": not a valid manifest (" + e.getCause().getMessage() + ")", e);
+      throw new BadInputException(
+          file + ": not a valid manifest (" + e.getCause().getMessage() + ")", e);
     }
     ManifestFields fields = new ManifestFields(file);
     String formatId = fields.string(manifest, "", "format");
-    ShardSetFormat format = ShardSetFormat.fromId(formatId).orElseThrow(() -> fields.bad(
-        "unknown format '" + formatId + "'; expected " + ShardSetFormat.WIKITEXT.id() + " or "
-            + ShardSetFormat.CIFAR.id()));
+    ShardSetFormat format =
+        ShardSetFormat.fromId(formatId)
+            .orElseThrow(
+                () ->
+                    fields.bad(
+                        "unknown format '"
+                            + formatId
+                            + "'; expected "
+                            + ShardSetFormat.WIKITEXT.id()
+                            + " or "
+                            + ShardSetFormat.CIFAR.id()));
     long version = fields.integer(manifest, "", "format_version");
     if (version != SUPPORTED_FORMAT_VERSION) {
-      throw fields.bad("format_version " + version + " is not supported; this polyak reads version "
-          + SUPPORTED_FORMAT_VERSION);
+      throw fields.bad(
+          "format_version "
+              + version
+              + " is not supported; this polyak reads version "
+              + SUPPORTED_FORMAT_VERSION);
     }
     Map<String, List<ShardEntry>> shards = new LinkedHashMap<>();
     Map<String, Object> splits = fields.map(manifest, "", "splits");
@@ -78,9 +94,16 @@ public final class ShardSet {
       Map<String, Object> s = fields.map(splits, "splits.", split);
       List<ShardEntry> entries = ShardEntries.parse(fields, s, where);
       long rows = entries.stream().mapToLong(ShardEntry::rows).sum();
-      long expected = fields.integer(s, where, format == ShardSetFormat.WIKITEXT ? "sequences" : "rows");
+      long expected =
+          fields.integer(s, where, format == ShardSetFormat.WIKITEXT ? "sequences" : "rows");
       if (rows != expected) {
-        throw fields.bad("the shards of split " + split + " hold " + rows + " rows but the split lists " + expected);
+        throw fields.bad(
+            "the shards of split "
+                + split
+                + " hold "
+                + rows
+                + " rows but the split lists "
+                + expected);
       }
       for (ShardEntry entry : entries) {
         ShardEntries.checkSize(folder.resolve(entry.file()), entry);
@@ -93,17 +116,26 @@ public final class ShardSet {
     return new ShardSet(folder, format, manifest, Collections.unmodifiableMap(shards), fields);
   }
 
-  private static void checkVocabulary(Path folder, ManifestFields fields, Map<String, Object> vocabulary) {
-    String name = ShardEntries.plainName(fields, fields.string(vocabulary, "vocabulary.", "file"), "vocabulary.file");
+  private static void checkVocabulary(
+      Path folder, ManifestFields fields, Map<String, Object> vocabulary) {
+    String name =
+        ShardEntries.plainName(
+            fields, fields.string(vocabulary, "vocabulary.", "file"), "vocabulary.file");
     Path file = folder.resolve(name);
     if (!Files.isRegularFile(file)) {
-      throw new BadInputException(file + ": missing; " + fields.file() + " lists it as the vocabulary");
+      throw new BadInputException(
+          file + ": missing; " + fields.file() + " lists it as the vocabulary");
     }
     String expected = fields.string(vocabulary, "vocabulary.", "sha256");
     String actual = Digests.sha256Hex(file);
     if (!actual.equals(expected)) {
-      throw new BadInputException(file + ": sha256 " + actual + " does not match " + expected
-          + " in the manifest; the vocabulary was changed after preprocessing");
+      throw new BadInputException(
+          file
+              + ": sha256 "
+              + actual
+              + " does not match "
+              + expected
+              + " in the manifest; the vocabulary was changed after preprocessing");
     }
   }
 
@@ -124,7 +156,8 @@ public final class ShardSet {
   public List<ShardEntry> shards(String split) {
     List<ShardEntry> entries = shards.get(split);
     if (entries == null) {
-      throw new BadInputException(fields.file() + ": no split '" + split + "'; the set holds " + shards.keySet());
+      throw new BadInputException(
+          fields.file() + ": no split '" + split + "'; the set holds " + shards.keySet());
     }
     return entries;
   }
@@ -144,7 +177,8 @@ public final class ShardSet {
   /** Tokens per sequence of a text shard set (its config's seq_len). */
   public int sequenceLength() {
     requireFormat(ShardSetFormat.WIKITEXT);
-    return Math.toIntExact(fields.integer(fields.map(manifest, "", "config"), "config.", "seq_len"));
+    return Math.toIntExact(
+        fields.integer(fields.map(manifest, "", "config"), "config.", "seq_len"));
   }
 
   /** Every row of a text split, in sequence_index order, after {@link #verify}. */
@@ -166,14 +200,16 @@ public final class ShardSet {
     List<ShardEntry> entries = shards(split);
     Map<String, Object> splits = fields.map(manifest, "", "splits");
     if (!splits.containsKey("train")) {
-      throw fields.bad("no train split, so no train channel statistics to normalise " + split + " with");
+      throw fields.bad(
+          "no train split, so no train channel statistics to normalise " + split + " with");
     }
     Map<String, Object> train = fields.map(splits, "splits.", "train");
     double[] mean = fields.numbers(train, "splits.train.", "channel_mean", 3);
     double[] std = fields.numbers(train, "splits.train.", "channel_std", 3);
     for (int c = 0; c < 3; c++) {
       if (!(std[c] > 0)) {
-        throw fields.bad("splits.train.channel_std[" + c + "] is " + std[c] + "; cannot normalise by it");
+        throw fields.bad(
+            "splits.train.channel_std[" + c + "] is " + std[c] + "; cannot normalise by it");
       }
     }
     String variant = fields.string(fields.map(manifest, "", "config"), "config.", "variant");
@@ -183,7 +219,8 @@ public final class ShardSet {
 
   private void requireFormat(ShardSetFormat wanted) {
     if (format != wanted) {
-      throw new BadInputException(fields.file() + ": a " + format.id() + " set, not " + wanted.id());
+      throw new BadInputException(
+          fields.file() + ": a " + format.id() + " set, not " + wanted.id());
     }
   }
 

@@ -9,7 +9,8 @@ package dev.polyak.data.read;
  * @param vocabularySize ids in the vocabulary, specials included (the manifest's vocabulary.size)
  * @param seqLen ids per row (the manifest's config.seq_len)
  */
-public record TokenDataset(String split, int[][] rows, int[] lengths, int vocabularySize, int seqLen) {
+public record TokenDataset(
+    String split, int[][] rows, int[] lengths, int vocabularySize, int seqLen) {
   public int size() {
     return rows.length;
   }

@@ -12,7 +12,8 @@ import org.apache.parquet.hadoop.ParquetReader;
 final class TokenShardReader {
   private TokenShardReader() {}
 
-  static TokenDataset read(Path folder, String split, List<ShardEntry> shards, int seqLen, int vocabularySize) {
+  static TokenDataset read(
+      Path folder, String split, List<ShardEntry> shards, int seqLen, int vocabularySize) {
     long total = shards.stream().mapToLong(ShardEntry::rows).sum();
     int[][] rows = new int[Math.toIntExact(total)][];
     int[] lengths = new int[rows.length];
@@ -23,9 +24,11 @@ final class TokenShardReader {
       try (ParquetReader<TokenSequence> reader = ParquetShards.reader(file)) {
         for (TokenSequence row = reader.read(); row != null; row = reader.read()) {
           if (next - first >= shard.rows()) {
-            throw new BadInputException(file + ": more rows than the " + shard.rows() + " the manifest lists");
+            throw new BadInputException(
+                file + ": more rows than the " + shard.rows() + " the manifest lists");
           }
-          String where = file + ": row " + (next - first) + " (sequence_index " + row.getSequenceIndex() + ")";
+          String where =
+              file + ": row " + (next - first) + " (sequence_index " + row.getSequenceIndex() + ")";
           check(where, row, split, next, seqLen);
           rows[next] = ids(where, row.getInputIds(), vocabularySize);
           lengths[next] = row.getLength();
@@ -34,24 +37,30 @@ final class TokenShardReader {
       } catch (BadInputException e) {
         throw e;
       } catch (IOException | RuntimeException e) {
-        throw new BadInputException(file + ": cannot read as a token shard (" + e.getMessage() + ")", e);
+        throw new BadInputException(
+            file + ": cannot read as a token shard (" + e.getMessage() + ")", e);
       }
       if (next - first != shard.rows()) {
-        throw new BadInputException(file + ": " + (next - first) + " rows, but the manifest lists " + shard.rows());
+        throw new BadInputException(
+            file + ": " + (next - first) + " rows, but the manifest lists " + shard.rows());
       }
     }
     return new TokenDataset(split, rows, lengths, vocabularySize, seqLen);
   }
 
-  private static void check(String where, TokenSequence row, String split, long expectedIndex, int seqLen) {
+  private static void check(
+      String where, TokenSequence row, String split, long expectedIndex, int seqLen) {
     if (!row.getSplit().toString().equals(split)) {
-      throw new BadInputException(where + ": split '" + row.getSplit() + "', expected '" + split + "'");
+      throw new BadInputException(
+          where + ": split '" + row.getSplit() + "', expected '" + split + "'");
     }
     if (row.getSequenceIndex() != expectedIndex) {
-      throw new BadInputException(where + ": out of order, expected sequence_index " + expectedIndex);
+      throw new BadInputException(
+          where + ": out of order, expected sequence_index " + expectedIndex);
     }
     if (row.getInputIds().size() != seqLen) {
-      throw new BadInputException(where + ": " + row.getInputIds().size() + " ids, expected seq_len " + seqLen);
+      throw new BadInputException(
+          where + ": " + row.getInputIds().size() + " ids, expected seq_len " + seqLen);
     }
     if (row.getLength() < 0 || row.getLength() > seqLen) {
       throw new BadInputException(where + ": length " + row.getLength() + " outside 0.." + seqLen);
@@ -63,8 +72,14 @@ final class TokenShardReader {
     for (int i = 0; i < ids.length; i++) {
       int id = list.get(i);
       if (id < 0 || id >= vocabularySize) {
-        throw new BadInputException(where + ": id " + id + " at position " + i + " outside the vocabulary 0.."
-            + (vocabularySize - 1));
+        throw new BadInputException(
+            where
+                + ": id "
+                + id
+                + " at position "
+                + i
+                + " outside the vocabulary 0.."
+                + (vocabularySize - 1));
       }
       ids[i] = id;
     }

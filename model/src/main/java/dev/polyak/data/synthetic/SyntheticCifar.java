@@ -24,19 +24,26 @@ public final class SyntheticCifar {
       int fileIndex = 0;
       for (String split : CifarVariant.SPLITS) {
         for (String name : variant.files(split)) {
-          writeFile(folder.resolve(name), variant, new SplittableRandom(seed * 131 + fileIndex++), recordsPerFile);
+          writeFile(
+              folder.resolve(name),
+              variant,
+              new SplittableRandom(seed * 131 + fileIndex++),
+              recordsPerFile);
         }
       }
       if (variant == CifarVariant.CIFAR10) {
-        Files.writeString(folder.resolve("batches.meta.txt"),
-            "airplane\nautomobile\nbird\ncat\ndeer\ndog\nfrog\nhorse\nship\ntruck\n", StandardCharsets.UTF_8);
+        Files.writeString(
+            folder.resolve("batches.meta.txt"),
+            "airplane\nautomobile\nbird\ncat\ndeer\ndog\nfrog\nhorse\nship\ntruck\n",
+            StandardCharsets.UTF_8);
       }
     } catch (IOException e) {
       throw new UncheckedIOException("cannot write the synthetic images into " + folder, e);
     }
   }
 
-  private static void writeFile(Path file, CifarVariant variant, SplittableRandom random, int records) throws IOException {
+  private static void writeFile(
+      Path file, CifarVariant variant, SplittableRandom random, int records) throws IOException {
     byte[] record = new byte[variant.recordBytes()];
     try (OutputStream out = new BufferedOutputStream(Files.newOutputStream(file))) {
       for (int r = 0; r < records; r++) {
@@ -59,7 +66,8 @@ public final class SyntheticCifar {
         for (int x = 0; x < CifarVariant.WIDTH; x++) {
           int stripe = ((label % 2 == 0 ? x : y) / (2 + label % 4)) % 2 == 0 ? 30 : -30;
           int v = base + stripe + random.nextInt(41) - 20;
-          record[offset + c * plane + y * CifarVariant.WIDTH + x] = (byte) Math.max(0, Math.min(255, v));
+          record[offset + c * plane + y * CifarVariant.WIDTH + x] =
+              (byte) Math.max(0, Math.min(255, v));
         }
       }
     }

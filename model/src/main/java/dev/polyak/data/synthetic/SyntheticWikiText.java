@@ -14,22 +14,27 @@ import java.util.SplittableRandom;
 
 /**
  * A small deterministic corpus in the WikiText layout ({@code wiki.<split>.tokens}): articles with
- * {@code  = Title = } headings, blank lines and sentences of words drawn from a Zipf distribution
+ * {@code = Title = } headings, blank lines and sentences of words drawn from a Zipf distribution
  * over made-up words, with a sprinkle of {@code <unk>}. Same seed, same bytes, on any JVM.
  */
 public final class SyntheticWikiText {
   private static final String[] SYLLABLES = {
     "ka", "lo", "mi", "ne", "ru", "sa", "ti", "vo", "ze", "pa", "do", "fe", "gi", "hu", "ja", "be"
   };
-  private static final String[] FUNCTION_WORDS = {"the", "of", "and", "in", "to", "a", "was", "is", "for", "on"};
+  private static final String[] FUNCTION_WORDS = {
+    "the", "of", "and", "in", "to", "a", "was", "is", "for", "on"
+  };
 
   private final List<String> words;
   private final double[] cumulative;
 
-  /** @param vocabularySize distinct words, at most 60,000 (made of 1-4 of 16 syllables) */
+  /**
+   * @param vocabularySize distinct words, at most 60,000 (made of 1-4 of 16 syllables)
+   */
   public SyntheticWikiText(int vocabularySize) {
     if (vocabularySize < FUNCTION_WORDS.length || vocabularySize > 60_000) {
-      throw new IllegalArgumentException("vocabulary size must be in 10..60000, got " + vocabularySize);
+      throw new IllegalArgumentException(
+          "vocabulary size must be in 10..60000, got " + vocabularySize);
     }
     SplittableRandom random = new SplittableRandom(7);
     List<String> w = new ArrayList<>(Arrays.asList(FUNCTION_WORDS));
@@ -60,13 +65,17 @@ public final class SyntheticWikiText {
    * Writes {@code wiki.train.tokens}, {@code wiki.valid.tokens} and {@code wiki.test.tokens} with
    * the given numbers of articles into {@code folder}.
    */
-  public void write(Path folder, long seed, int trainArticles, int validArticles, int testArticles) {
+  public void write(
+      Path folder, long seed, int trainArticles, int validArticles, int testArticles) {
     try {
       Files.createDirectories(folder);
       int[] articles = {trainArticles, validArticles, testArticles};
       for (int s = 0; s < 3; s++) {
         String split = WikiTextLayout.SPLITS.get(s);
-        writeSplit(folder.resolve(WikiTextLayout.TOKENS.fileName(split)), new SplittableRandom(seed * 31 + s), articles[s]);
+        writeSplit(
+            folder.resolve(WikiTextLayout.TOKENS.fileName(split)),
+            new SplittableRandom(seed * 31 + s),
+            articles[s]);
       }
     } catch (IOException e) {
       throw new UncheckedIOException("cannot write the synthetic corpus into " + folder, e);
@@ -76,7 +85,8 @@ public final class SyntheticWikiText {
   private void writeSplit(Path file, SplittableRandom random, int articles) throws IOException {
     try (BufferedWriter out = Files.newBufferedWriter(file, StandardCharsets.UTF_8)) {
       for (int a = 0; a < articles; a++) {
-        out.write(" \n = " + capitalize(word(random)) + " " + capitalize(word(random)) + " = \n \n");
+        out.write(
+            " \n = " + capitalize(word(random)) + " " + capitalize(word(random)) + " = \n \n");
         int paragraphs = 2 + random.nextInt(4);
         for (int p = 0; p < paragraphs; p++) {
           if (random.nextInt(3) == 0) {

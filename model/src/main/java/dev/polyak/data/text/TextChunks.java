@@ -33,7 +33,8 @@ public final class TextChunks {
         } else {
           end = nextLineStart(channel, end, size, buffer);
         }
-        chunks.add(new TextChunk(split, file.toAbsolutePath().toString(), chunks.size(), start, end));
+        chunks.add(
+            new TextChunk(split, file.toAbsolutePath().toString(), chunks.size(), start, end));
         start = end;
       }
     } catch (IOException e) {
@@ -54,7 +55,11 @@ public final class TextChunks {
         int n = channel.read(buffer, position);
         if (n < 0) {
           throw new BadInputException(
-              file + ": ends at byte " + position + ", before " + chunk.getEndByte()
+              file
+                  + ": ends at byte "
+                  + position
+                  + ", before "
+                  + chunk.getEndByte()
                   + "; the file changed while it was being read");
         }
         position += n;
@@ -73,8 +78,14 @@ public final class TextChunks {
     int bad = Utf8.firstInvalid(bytes, 0, bytes.length);
     if (bad >= 0) {
       throw new BadInputException(
-          chunk.getPath() + ": invalid UTF-8 byte 0x" + String.format(Locale.ROOT, "%02x", bytes[bad] & 0xFF)
-              + " at byte offset " + (chunk.getStartByte() + bad) + " (line " + (lineOf(chunk, bytes, bad) + 1) + ")");
+          chunk.getPath()
+              + ": invalid UTF-8 byte 0x"
+              + String.format(Locale.ROOT, "%02x", bytes[bad] & 0xFF)
+              + " at byte offset "
+              + (chunk.getStartByte() + bad)
+              + " (line "
+              + (lineOf(chunk, bytes, bad) + 1)
+              + ")");
     }
   }
 

@@ -17,7 +17,9 @@ public final class TextShardTasks {
             : ShardPlan.byRowsPerShard(rows, config.rowsPerShard());
     List<TextShardTask> tasks = new ArrayList<>();
     for (int shard = 0; shard < plan.shardCount(); shard++) {
-      tasks.add(new TextShardTask(split, shard, plan.shardCount(), plan.firstRow(shard), plan.rowCount(shard)));
+      tasks.add(
+          new TextShardTask(
+              split, shard, plan.shardCount(), plan.firstRow(shard), plan.rowCount(shard)));
     }
     return tasks;
   }

@@ -1,7 +1,7 @@
 package dev.polyak.data.text;
 
-import dev.polyak.data.io.ShardFiles;
 import dev.polyak.data.io.ParquetShards;
+import dev.polyak.data.io.ShardFiles;
 import dev.polyak.data.io.ShardPlan;
 import dev.polyak.schemas.ShardResult;
 import dev.polyak.schemas.TextShardTask;
@@ -33,12 +33,16 @@ public final class TextShardWriter {
     Path file = folder.resolve(name);
     long seqLen = config.seqLen();
     long tokenFrom = task.getFirstSequence() * seqLen;
-    long tokenTo = Math.min((task.getFirstSequence() + task.getSequenceCount()) * seqLen, layout.tokens());
+    long tokenTo =
+        Math.min((task.getFirstSequence() + task.getSequenceCount()) * seqLen, layout.tokens());
     RowBuilder rows;
-    try (ParquetWriter<TokenRowWriteSupport.Row> writer = ParquetShards.writer(file, new TokenRowWriteSupport())) {
+    try (ParquetWriter<TokenRowWriteSupport.Row> writer =
+        ParquetShards.writer(file, new TokenRowWriteSupport())) {
       rows = new RowBuilder(task, writer, tokenFrom, tokenTo);
       if (tokenFrom < tokenTo) {
-        for (int c = layout.chunkOfToken(tokenFrom); c < layout.chunkCount() && layout.tokenStart(c) < tokenTo; c++) {
+        for (int c = layout.chunkOfToken(tokenFrom);
+            c < layout.chunkCount() && layout.tokenStart(c) < tokenTo;
+            c++) {
           byte[] bytes = TextChunks.read(layout.chunk(c));
           rows.startChunk(layout.tokenStart(c), layout.lineStart(c));
           TokenScanner.scan(bytes, 0, bytes.length, rows);
@@ -50,17 +54,20 @@ public final class TextShardWriter {
     }
     if (rows.rowsWritten != task.getSequenceCount()) {
       throw new IllegalStateException(
-          name + ": wrote " + rows.rowsWritten + " rows where " + task.getSequenceCount()
+          name
+              + ": wrote "
+              + rows.rowsWritten
+              + " rows where "
+              + task.getSequenceCount()
               + " were planned; did an input file change during the run?");
     }
     ShardResult result =
-        ShardFiles.describe(task.getSplit(), task.getShardIndex(), task.getShardCount(), file, rows.rowsWritten);
+        ShardFiles.describe(
+            task.getSplit(), task.getShardIndex(), task.getShardCount(), file, rows.rowsWritten);
     result.setRealTokens(rows.realTokens);
     result.setUnkTokens(rows.unkTokens);
     return result;
   }
-
-
 
   /** Receives the tokens of consecutive chunks and writes the rows that fall in the shard. */
   private final class RowBuilder implements TokenScanner.Visitor {
@@ -80,7 +87,11 @@ public final class TextShardWriter {
     private long realTokens;
     private long unkTokens;
 
-    RowBuilder(TextShardTask task, ParquetWriter<TokenRowWriteSupport.Row> writer, long tokenFrom, long tokenTo) {
+    RowBuilder(
+        TextShardTask task,
+        ParquetWriter<TokenRowWriteSupport.Row> writer,
+        long tokenFrom,
+        long tokenTo) {
       this.task = task;
       this.writer = writer;
       this.tokenFrom = tokenFrom;
@@ -148,7 +159,8 @@ public final class TextShardWriter {
       try {
         writer.write(row);
       } catch (IOException e) {
-        throw new UncheckedIOException("cannot write a row of " + task.getSplit() + " shard " + task.getShardIndex(), e);
+        throw new UncheckedIOException(
+            "cannot write a row of " + task.getSplit() + " shard " + task.getShardIndex(), e);
       }
       rowsWritten++;
       filled = 0;

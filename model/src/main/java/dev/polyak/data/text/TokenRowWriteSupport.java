@@ -39,10 +39,16 @@ final class TokenRowWriteSupport extends WriteSupport<TokenRowWriteSupport.Row> 
 
   @Override
   public WriteContext init(Configuration configuration) {
-    // Sorted: the footer lists this map in its iteration order, and Map.of's changes with every JVM.
-    return new WriteContext(SCHEMA, new TreeMap<>(Map.of(
-        "parquet.avro.schema", TokenSequence.getClassSchema().toString(),
-        "writer.model.name", "avro")));
+    // Sorted: the footer lists this map in its iteration order, and Map.of's changes with every
+    // JVM.
+    return new WriteContext(
+        SCHEMA,
+        new TreeMap<>(
+            Map.of(
+                "parquet.avro.schema",
+                TokenSequence.getClassSchema().toString(),
+                "writer.model.name",
+                "avro")));
   }
 
   @Override

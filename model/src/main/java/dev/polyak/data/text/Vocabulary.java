@@ -19,7 +19,8 @@ import java.util.Map;
  * Written as {@code vocab.txt}, one token per line, line number = id.
  */
 public final class Vocabulary {
-  public static final List<String> SPECIAL_TOKENS = List.of("[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]");
+  public static final List<String> SPECIAL_TOKENS =
+      List.of("[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]");
   public static final int PAD_ID = 0;
   public static final int UNK_ID = 1;
   public static final int CLS_ID = 2;
@@ -84,7 +85,8 @@ public final class Vocabulary {
       List<String> lines = Files.readAllLines(file, StandardCharsets.UTF_8);
       if (lines.size() < SPECIAL_TOKENS.size()
           || !lines.subList(0, SPECIAL_TOKENS.size()).equals(SPECIAL_TOKENS)) {
-        throw new BadInputException(file + " is not a polyak vocabulary: it must start with " + SPECIAL_TOKENS);
+        throw new BadInputException(
+            file + " is not a polyak vocabulary: it must start with " + SPECIAL_TOKENS);
       }
       return new Vocabulary(lines);
     } catch (IOException e) {

@@ -33,7 +33,9 @@ public record WikiTextConfig(
   public enum Tail {
     /** Left out of the shards; the manifest counts the dropped tokens. */
     DROP,
-    /** Written as a last row padded with [PAD]; its {@code length} column says how many are real. */
+    /**
+     * Written as a last row padded with [PAD]; its {@code length} column says how many are real.
+     */
     PAD
   }
 
@@ -49,25 +51,31 @@ public record WikiTextConfig(
       throw new IllegalArgumentException("--min-count must be at least 1, got " + minCount);
     }
     if (maxVocab < 0) {
-      throw new IllegalArgumentException("--max-vocab must be 0 (no limit) or positive, got " + maxVocab);
+      throw new IllegalArgumentException(
+          "--max-vocab must be 0 (no limit) or positive, got " + maxVocab);
     }
     if (rowsPerShard < 1) {
-      throw new IllegalArgumentException("--rows-per-shard must be at least 1, got " + rowsPerShard);
+      throw new IllegalArgumentException(
+          "--rows-per-shard must be at least 1, got " + rowsPerShard);
     }
     if (shards < 0) {
-      throw new IllegalArgumentException("--shards must be 0 (use --rows-per-shard) or positive, got " + shards);
+      throw new IllegalArgumentException(
+          "--shards must be 0 (use --rows-per-shard) or positive, got " + shards);
     }
     if (eolToken.isEmpty() || eolToken.chars().anyMatch(Character::isWhitespace)) {
-      throw new IllegalArgumentException("the end-of-line token must be a non-empty word, got '" + eolToken + "'");
+      throw new IllegalArgumentException(
+          "the end-of-line token must be a non-empty word, got '" + eolToken + "'");
     }
   }
 
   public WikiTextConfig withVocabSplit(String split) {
-    return new WikiTextConfig(seqLen, split, minCount, maxVocab, eolToken, unknownMarker, tail, rowsPerShard, shards);
+    return new WikiTextConfig(
+        seqLen, split, minCount, maxVocab, eolToken, unknownMarker, tail, rowsPerShard, shards);
   }
 
   public WikiTextConfig withRowsPerShard(long rows) {
-    return new WikiTextConfig(seqLen, vocabSplit, minCount, maxVocab, eolToken, unknownMarker, tail, rows, 0);
+    return new WikiTextConfig(
+        seqLen, vocabSplit, minCount, maxVocab, eolToken, unknownMarker, tail, rows, 0);
   }
 
   /** Rows of a split of {@code tokens} tokens. */

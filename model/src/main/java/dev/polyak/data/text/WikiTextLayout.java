@@ -69,7 +69,10 @@ public enum WikiTextLayout {
     }
     if (found.size() > 1) {
       throw new BadInputException(
-          "input folder " + folder + " mixes WikiText layouts " + found.keySet()
+          "input folder "
+              + folder
+              + " mixes WikiText layouts "
+              + found.keySet()
               + "; keep one layout per folder");
     }
     Map.Entry<WikiTextLayout, Map<String, Path>> only = found.entrySet().iterator().next();

@@ -16,8 +16,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 class ArchiveExtractorTest {
 
-  @TempDir
-  Path tmp;
+  @TempDir Path tmp;
 
   @Test
   void extractsTarGzInOfficialLayout() throws IOException {
@@ -81,7 +80,8 @@ class ArchiveExtractorTest {
     Path dest = Files.createDirectories(tmp.resolve("dest"));
 
     assertThatThrownBy(() -> ArchiveExtractor.extract(archive, ArchiveType.ZIP, dest))
-        .isInstanceOfSatisfying(DownloadException.class,
+        .isInstanceOfSatisfying(
+            DownloadException.class,
             e -> assertThat(e.kind()).isEqualTo(DownloadException.Kind.UNSAFE_ENTRY))
         .hasMessageContaining("evil.txt");
     assertThat(tmp.resolve("evil.txt")).doesNotExist();
@@ -96,7 +96,8 @@ class ArchiveExtractorTest {
     Path dest = Files.createDirectories(tmp.resolve("dest"));
 
     assertThatThrownBy(() -> ArchiveExtractor.extract(file, ArchiveType.TAR_GZ, dest))
-        .isInstanceOfSatisfying(DownloadException.class,
+        .isInstanceOfSatisfying(
+            DownloadException.class,
             e -> assertThat(e.kind()).isEqualTo(DownloadException.Kind.BAD_ARCHIVE))
         .hasMessageContaining(file.toString());
   }
@@ -117,7 +118,8 @@ class ArchiveExtractorTest {
 
   private void assertUnsafe(byte[] tarGz, String entryName, String reason) throws IOException {
     assertThatThrownBy(() -> extractTarGz(tarGz))
-        .isInstanceOfSatisfying(DownloadException.class,
+        .isInstanceOfSatisfying(
+            DownloadException.class,
             e -> assertThat(e.kind()).isEqualTo(DownloadException.Kind.UNSAFE_ENTRY))
         .hasMessageContaining("'" + entryName + "'")
         .hasMessageContaining(reason);

@@ -6,9 +6,9 @@ import static org.assertj.core.api.Assertions.catchThrowableOfType;
 
 import java.io.IOException;
 import java.net.http.HttpClient;
-import java.time.Duration;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -20,18 +20,17 @@ import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.ValueSource;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 // A separate thread, because a read blocked inside HttpClient ignores the interrupt that the
 // default same-thread timeout relies on.
 @Timeout(value = 30, unit = TimeUnit.SECONDS, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
 class DownloaderTest {
 
-  @TempDir
-  Path tmp;
+  @TempDir Path tmp;
 
   private Path target;
   private TestHttpServer server;
@@ -56,9 +55,13 @@ class DownloaderTest {
     DatasetCatalog.Entry entry = localEntry("wikitext-2", "/wikitext-2-v1.zip", archive);
     List<long[]> progress = new ArrayList<>();
 
-    DownloadResult result = downloader.download(entry, target, DownloadOptions.builder()
-        .listener((done, total) -> progress.add(new long[] {done, total}))
-        .build());
+    DownloadResult result =
+        downloader.download(
+            entry,
+            target,
+            DownloadOptions.builder()
+                .listener((done, total) -> progress.add(new long[] {done, total}))
+                .build());
 
     assertThat(result.outcome()).isEqualTo(DownloadResult.Outcome.DOWNLOADED);
     assertThat(result.datasetDir()).isEqualTo(target.resolve("wikitext-2"));
@@ -66,9 +69,14 @@ class DownloaderTest {
     assertFilesEqual(target, files);
     assertThat(progress).isNotEmpty();
     assertThat(progress.get(progress.size() - 1)).containsExactly(archive.length, archive.length);
-    assertThat(listTree(target)).containsExactlyInAnyOrder("wikitext-2", "wikitext-2/wiki.train.tokens",
-        "wikitext-2/wiki.valid.tokens", "wikitext-2/wiki.test.tokens");
-    assertThat(server.requests()).extracting(TestHttpServer.Request::range)
+    assertThat(listTree(target))
+        .containsExactlyInAnyOrder(
+            "wikitext-2",
+            "wikitext-2/wiki.train.tokens",
+            "wikitext-2/wiki.valid.tokens",
+            "wikitext-2/wiki.test.tokens");
+    assertThat(server.requests())
+        .extracting(TestHttpServer.Request::range)
         .containsExactly(Optional.empty());
   }
 
@@ -77,9 +85,12 @@ class DownloaderTest {
     Map<String, byte[]> files = TestArchives.cifar10Files();
     byte[] archive = TestArchives.tarGz(files);
     server.serve("/cifar-10-binary.tar.gz", archive);
-    DatasetCatalog.Entry entry = DatasetCatalog.require("cifar-10").withSource(
-        server.uri("/cifar-10-binary.tar.gz"), OptionalLong.of(archive.length),
-        Optional.of(Checksum.md5(TestArchives.digest("MD5", archive))));
+    DatasetCatalog.Entry entry =
+        DatasetCatalog.require("cifar-10")
+            .withSource(
+                server.uri("/cifar-10-binary.tar.gz"),
+                OptionalLong.of(archive.length),
+                Optional.of(Checksum.md5(TestArchives.digest("MD5", archive))));
 
     DownloadResult result = downloader.download(entry, target, DownloadOptions.defaults());
 
@@ -99,8 +110,10 @@ class DownloaderTest {
     DatasetCatalog.Entry entry = localEntry("cifar-10", "/c10.tgz", archive);
     Path part = Downloader.partFile(entry, target);
 
-    DownloadException first = catchThrowableOfType(DownloadException.class,
-        () -> downloader.download(entry, target, DownloadOptions.defaults()));
+    DownloadException first =
+        catchThrowableOfType(
+            DownloadException.class,
+            () -> downloader.download(entry, target, DownloadOptions.defaults()));
 
     assertThat(first).isNotNull();
     assertThat(first.kind()).isEqualTo(DownloadException.Kind.NETWORK);
@@ -111,7 +124,8 @@ class DownloaderTest {
     DownloadResult second = downloader.download(entry, target, DownloadOptions.defaults());
 
     assertThat(second.outcome()).isEqualTo(DownloadResult.Outcome.DOWNLOADED);
-    assertThat(server.requests()).extracting(TestHttpServer.Request::range)
+    assertThat(server.requests())
+        .extracting(TestHttpServer.Request::range)
         .containsExactly(Optional.empty(), Optional.of("bytes=" + cut + "-"));
     assertThat(second.archiveSha256()).contains(TestArchives.sha256(archive));
     assertFilesEqual(target, files);
@@ -127,8 +141,10 @@ class DownloaderTest {
     DatasetCatalog.Entry entry = localEntry("wikitext-2", "/w.zip", archive);
     Downloader impatient = new Downloader(HttpClient.newHttpClient(), Duration.ofMillis(500));
 
-    DownloadException e = catchThrowableOfType(DownloadException.class,
-        () -> impatient.download(entry, target, DownloadOptions.defaults()));
+    DownloadException e =
+        catchThrowableOfType(
+            DownloadException.class,
+            () -> impatient.download(entry, target, DownloadOptions.defaults()));
 
     assertThat(e).isNotNull();
     assertThat(e.kind()).isEqualTo(DownloadException.Kind.NETWORK);
@@ -137,7 +153,8 @@ class DownloaderTest {
 
     impatient.download(entry, target, DownloadOptions.defaults());
 
-    assertThat(server.requests()).extracting(TestHttpServer.Request::range)
+    assertThat(server.requests())
+        .extracting(TestHttpServer.Request::range)
         .containsExactly(Optional.empty(), Optional.of("bytes=" + stall + "-"));
     assertFilesEqual(target, files);
   }
@@ -154,7 +171,8 @@ class DownloaderTest {
 
     DownloadResult result = downloader.download(entry, target, DownloadOptions.defaults());
 
-    assertThat(server.requests()).extracting(TestHttpServer.Request::range)
+    assertThat(server.requests())
+        .extracting(TestHttpServer.Request::range)
         .containsExactly(Optional.of("bytes=7-"));
     assertThat(result.archiveSha256()).contains(TestArchives.sha256(archive));
     assertFilesEqual(target, files);
@@ -170,12 +188,17 @@ class DownloaderTest {
     Files.write(Downloader.partFile(catalog, target), archive);
 
     // Checksum override without size: the downloader cannot know the part is complete.
-    DownloadResult result = downloader.download(catalog, target, DownloadOptions.builder()
-        .url(server.uri("/w.zip"))
-        .sha256(TestArchives.sha256(archive))
-        .build());
+    DownloadResult result =
+        downloader.download(
+            catalog,
+            target,
+            DownloadOptions.builder()
+                .url(server.uri("/w.zip"))
+                .sha256(TestArchives.sha256(archive))
+                .build());
 
-    assertThat(server.requests()).extracting(TestHttpServer.Request::range)
+    assertThat(server.requests())
+        .extracting(TestHttpServer.Request::range)
         .containsExactly(Optional.of("bytes=" + archive.length + "-"));
     assertThat(result.outcome()).isEqualTo(DownloadResult.Outcome.DOWNLOADED);
     assertFilesEqual(target, files);
@@ -186,16 +209,22 @@ class DownloaderTest {
     byte[] archive = TestArchives.zip(TestArchives.wikitext2Files());
     server.serve("/w.zip", archive);
     String wrong = TestArchives.sha256("something else".getBytes());
-    DatasetCatalog.Entry entry = DatasetCatalog.require("wikitext-2").withSource(
-        server.uri("/w.zip"), OptionalLong.of(archive.length),
-        Optional.of(Checksum.sha256(wrong)));
+    DatasetCatalog.Entry entry =
+        DatasetCatalog.require("wikitext-2")
+            .withSource(
+                server.uri("/w.zip"),
+                OptionalLong.of(archive.length),
+                Optional.of(Checksum.sha256(wrong)));
 
-    DownloadException e = catchThrowableOfType(DownloadException.class,
-        () -> downloader.download(entry, target, DownloadOptions.defaults()));
+    DownloadException e =
+        catchThrowableOfType(
+            DownloadException.class,
+            () -> downloader.download(entry, target, DownloadOptions.defaults()));
 
     assertThat(e).isNotNull();
     assertThat(e.kind()).isEqualTo(DownloadException.Kind.CHECKSUM_MISMATCH);
-    assertThat(e).hasMessageContaining(server.uri("/w.zip").toString())
+    assertThat(e)
+        .hasMessageContaining(server.uri("/w.zip").toString())
         .hasMessageContaining(wrong)
         .hasMessageContaining(TestArchives.sha256(archive));
     assertThat(Downloader.partFile(entry, target)).doesNotExist();
@@ -204,15 +233,20 @@ class DownloaderTest {
 
   @Test
   void http404IsAClearError() {
-    DatasetCatalog.Entry entry = DatasetCatalog.require("wikitext-2").withSource(
-        server.uri("/missing.zip"), OptionalLong.of(10), Optional.empty());
+    DatasetCatalog.Entry entry =
+        DatasetCatalog.require("wikitext-2")
+            .withSource(server.uri("/missing.zip"), OptionalLong.of(10), Optional.empty());
 
-    DownloadException e = catchThrowableOfType(DownloadException.class,
-        () -> downloader.download(entry, target, DownloadOptions.defaults()));
+    DownloadException e =
+        catchThrowableOfType(
+            DownloadException.class,
+            () -> downloader.download(entry, target, DownloadOptions.defaults()));
 
     assertThat(e).isNotNull();
     assertThat(e.kind()).isEqualTo(DownloadException.Kind.HTTP_STATUS);
-    assertThat(e).hasMessageContaining("404").hasMessageContaining(server.uri("/missing.zip").toString());
+    assertThat(e)
+        .hasMessageContaining("404")
+        .hasMessageContaining(server.uri("/missing.zip").toString());
     assertThat(Downloader.partFile(entry, target)).doesNotExist();
   }
 
@@ -222,16 +256,22 @@ class DownloaderTest {
     byte[] archive = TestArchives.zip(TestArchives.wikitext2Files());
     server.serve("/w.zip", archive);
     long claimed = archive.length + offBy;
-    DatasetCatalog.Entry entry = DatasetCatalog.require("wikitext-2").withSource(
-        server.uri("/w.zip"), OptionalLong.of(claimed),
-        Optional.of(Checksum.sha256(TestArchives.sha256(archive))));
+    DatasetCatalog.Entry entry =
+        DatasetCatalog.require("wikitext-2")
+            .withSource(
+                server.uri("/w.zip"),
+                OptionalLong.of(claimed),
+                Optional.of(Checksum.sha256(TestArchives.sha256(archive))));
 
-    DownloadException e = catchThrowableOfType(DownloadException.class,
-        () -> downloader.download(entry, target, DownloadOptions.defaults()));
+    DownloadException e =
+        catchThrowableOfType(
+            DownloadException.class,
+            () -> downloader.download(entry, target, DownloadOptions.defaults()));
 
     assertThat(e).isNotNull();
     assertThat(e.kind()).isEqualTo(DownloadException.Kind.SIZE_MISMATCH);
-    assertThat(e).hasMessageContaining(server.uri("/w.zip").toString())
+    assertThat(e)
+        .hasMessageContaining(server.uri("/w.zip").toString())
         .hasMessageContaining("expected " + claimed);
     if (offBy > 0) {
       assertThat(e).hasMessageContaining("got " + archive.length);
@@ -255,8 +295,8 @@ class DownloaderTest {
     assertThat(server.requests()).hasSize(1);
     assertThat(train).hasContent("locally modified");
 
-    DownloadResult forced = downloader.download(entry, target,
-        DownloadOptions.builder().force(true).build());
+    DownloadResult forced =
+        downloader.download(entry, target, DownloadOptions.builder().force(true).build());
 
     assertThat(forced.outcome()).isEqualTo(DownloadResult.Outcome.DOWNLOADED);
     assertThat(server.requests()).hasSize(2);
@@ -285,11 +325,14 @@ class DownloaderTest {
     byte[] archive = TestArchives.zip(files);
     String sha256 = TestArchives.sha256(archive);
     server.serve("/w.zip", archive);
-    DatasetCatalog.Entry entry = DatasetCatalog.require("wikitext-2").withSource(
-        server.uri("/w.zip"), OptionalLong.of(archive.length), Optional.empty());
+    DatasetCatalog.Entry entry =
+        DatasetCatalog.require("wikitext-2")
+            .withSource(server.uri("/w.zip"), OptionalLong.of(archive.length), Optional.empty());
 
-    DownloadException e = catchThrowableOfType(DownloadException.class,
-        () -> downloader.download(entry, target, DownloadOptions.defaults()));
+    DownloadException e =
+        catchThrowableOfType(
+            DownloadException.class,
+            () -> downloader.download(entry, target, DownloadOptions.defaults()));
 
     assertThat(e).isNotNull();
     assertThat(e.kind()).isEqualTo(DownloadException.Kind.UNVERIFIED);
@@ -297,8 +340,8 @@ class DownloaderTest {
     assertThat(target.resolve("wikitext-2")).doesNotExist();
     assertThat(Downloader.partFile(entry, target)).hasSize(archive.length);
 
-    DownloadResult result = downloader.download(entry, target,
-        DownloadOptions.builder().allowUnverified(true).build());
+    DownloadResult result =
+        downloader.download(entry, target, DownloadOptions.builder().allowUnverified(true).build());
 
     assertThat(result.archiveSha256()).contains(sha256);
     assertFilesEqual(target, files);
@@ -312,8 +355,10 @@ class DownloaderTest {
     server.serve("/w.zip", garbage);
     DatasetCatalog.Entry entry = localEntry("wikitext-2", "/w.zip", garbage);
 
-    DownloadException e = catchThrowableOfType(DownloadException.class,
-        () -> downloader.download(entry, target, DownloadOptions.defaults()));
+    DownloadException e =
+        catchThrowableOfType(
+            DownloadException.class,
+            () -> downloader.download(entry, target, DownloadOptions.defaults()));
 
     assertThat(e).isNotNull();
     assertThat(e.kind()).isEqualTo(DownloadException.Kind.BAD_ARCHIVE);
@@ -329,7 +374,8 @@ class DownloaderTest {
     DatasetCatalog.Entry entry = localEntry("wikitext-2", "/w.zip", archive);
 
     assertThatThrownBy(() -> downloader.download(entry, target, DownloadOptions.defaults()))
-        .isInstanceOfSatisfying(DownloadException.class,
+        .isInstanceOfSatisfying(
+            DownloadException.class,
             ex -> assertThat(ex.kind()).isEqualTo(DownloadException.Kind.BAD_ARCHIVE))
         .hasMessageContaining("wiki.test.tokens");
     assertThat(listTree(target)).isEmpty();
@@ -344,7 +390,8 @@ class DownloaderTest {
     DatasetCatalog.Entry entry = localEntry("wikitext-2", "/w.zip", archive);
 
     assertThatThrownBy(() -> downloader.download(entry, target, DownloadOptions.defaults()))
-        .isInstanceOfSatisfying(DownloadException.class,
+        .isInstanceOfSatisfying(
+            DownloadException.class,
             ex -> assertThat(ex.kind()).isEqualTo(DownloadException.Kind.UNSAFE_ENTRY))
         .hasMessageContaining("../evil.txt");
     assertThat(tmp.resolve("evil.txt")).doesNotExist();
@@ -361,7 +408,8 @@ class DownloaderTest {
     DatasetCatalog.Entry entry = localEntry("wikitext-2", "/w.zip", archive);
 
     assertThatThrownBy(() -> downloader.download(entry, target, DownloadOptions.defaults()))
-        .isInstanceOfSatisfying(DownloadException.class,
+        .isInstanceOfSatisfying(
+            DownloadException.class,
             ex -> assertThat(ex.kind()).isEqualTo(DownloadException.Kind.UNSAFE_ENTRY))
         .hasMessageContaining(outside.toAbsolutePath().toString())
         .hasMessageContaining("absolute");
@@ -370,9 +418,11 @@ class DownloaderTest {
   }
 
   private DatasetCatalog.Entry localEntry(String name, String path, byte[] archive) {
-    return DatasetCatalog.require(name).withSource(server.uri(path),
-        OptionalLong.of(archive.length),
-        Optional.of(Checksum.sha256(TestArchives.sha256(archive))));
+    return DatasetCatalog.require(name)
+        .withSource(
+            server.uri(path),
+            OptionalLong.of(archive.length),
+            Optional.of(Checksum.sha256(TestArchives.sha256(archive))));
   }
 
   static void assertFilesEqual(Path root, Map<String, byte[]> files) throws IOException {
@@ -389,7 +439,8 @@ class DownloaderTest {
       return List.of();
     }
     try (Stream<Path> paths = Files.walk(root)) {
-      return paths.filter(p -> !p.equals(root))
+      return paths
+          .filter(p -> !p.equals(root))
           .map(p -> root.relativize(p).toString().replace('\\', '/'))
           .collect(Collectors.toList());
     }

@@ -24,8 +24,7 @@ final class TestArchives {
 
   static final int CIFAR10_RECORD = 1 + 32 * 32 * 3;
 
-  private TestArchives() {
-  }
+  private TestArchives() {}
 
   /** One tar entry: a regular file, or a symbolic link when {@code linkTarget} is set. */
   record TarItem(String name, byte[] content, String linkTarget, boolean keepAbsolute) {
@@ -46,7 +45,8 @@ final class TestArchives {
   static Map<String, byte[]> wikitext2Files() {
     Map<String, byte[]> files = new LinkedHashMap<>();
     for (String split : List.of("train", "valid", "test")) {
-      files.put("wikitext-2/wiki." + split + ".tokens",
+      files.put(
+          "wikitext-2/wiki." + split + ".tokens",
           (" = Heading = \n The " + split + " split of a tiny test corpus . \n")
               .getBytes(StandardCharsets.UTF_8));
     }
@@ -57,8 +57,14 @@ final class TestArchives {
   static Map<String, byte[]> cifar10Files() {
     Random random = new Random(42);
     Map<String, byte[]> files = new LinkedHashMap<>();
-    for (String batch : List.of("data_batch_1", "data_batch_2", "data_batch_3", "data_batch_4",
-        "data_batch_5", "test_batch")) {
+    for (String batch :
+        List.of(
+            "data_batch_1",
+            "data_batch_2",
+            "data_batch_3",
+            "data_batch_4",
+            "data_batch_5",
+            "test_batch")) {
       byte[] records = new byte[3 * CIFAR10_RECORD];
       random.nextBytes(records);
       for (int r = 0; r < 3; r++) {
@@ -66,7 +72,8 @@ final class TestArchives {
       }
       files.put("cifar-10-batches-bin/" + batch + ".bin", records);
     }
-    files.put("cifar-10-batches-bin/batches.meta.txt",
+    files.put(
+        "cifar-10-batches-bin/batches.meta.txt",
         "airplane\nautomobile\nbird\ncat\ndeer\ndog\nfrog\nhorse\nship\ntruck\n"
             .getBytes(StandardCharsets.US_ASCII));
     return files;
@@ -94,9 +101,8 @@ final class TestArchives {
 
   /** A gzip-compressed tar of {@code files} (regular files, in iteration order). */
   static byte[] tarGz(Map<String, byte[]> files) throws IOException {
-    return tarGz(files.entrySet().stream()
-        .map(e -> TarItem.file(e.getKey(), e.getValue()))
-        .toList());
+    return tarGz(
+        files.entrySet().stream().map(e -> TarItem.file(e.getKey(), e.getValue())).toList());
   }
 
   /** A gzip-compressed tar of {@code items}. */

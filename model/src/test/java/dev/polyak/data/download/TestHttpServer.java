@@ -19,16 +19,15 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * A tiny HTTP server on 127.0.0.1 (ephemeral port) serving byte arrays, honouring
- * {@code Range: bytes=N-} requests, and able to misbehave on demand.
+ * A tiny HTTP server on 127.0.0.1 (ephemeral port) serving byte arrays, honouring {@code Range:
+ * bytes=N-} requests, and able to misbehave on demand.
  */
 final class TestHttpServer implements AutoCloseable {
 
   private static final Pattern RANGE = Pattern.compile("bytes=(\\d+)-");
 
   /** One request the server received. */
-  record Request(String path, Optional<String> range) {
-  }
+  record Request(String path, Optional<String> range) {}
 
   private final HttpServer server;
   private final ExecutorService executor = Executors.newCachedThreadPool();
@@ -44,8 +43,8 @@ final class TestHttpServer implements AutoCloseable {
   }
 
   static TestHttpServer start() throws IOException {
-    HttpServer http = HttpServer.create(
-        new InetSocketAddress(InetAddress.getByName("127.0.0.1"), 0), 0);
+    HttpServer http =
+        HttpServer.create(new InetSocketAddress(InetAddress.getByName("127.0.0.1"), 0), 0);
     TestHttpServer test = new TestHttpServer(http);
     http.createContext("/", test::handle);
     http.setExecutor(test.executor);
@@ -59,7 +58,9 @@ final class TestHttpServer implements AutoCloseable {
     return this;
   }
 
-  /** The next response for {@code path} announces the full length but stops after {@code n} bytes. */
+  /**
+   * The next response for {@code path} announces the full length but stops after {@code n} bytes.
+   */
   TestHttpServer cutNextResponseAfter(String path, int n) {
     cutAfter.put(path, n);
     return this;
@@ -119,8 +120,9 @@ final class TestHttpServer implements AutoCloseable {
         return;
       }
       status = 206;
-      exchange.getResponseHeaders().add("Content-Range",
-          "bytes " + start + "-" + (body.length - 1) + "/" + body.length);
+      exchange
+          .getResponseHeaders()
+          .add("Content-Range", "bytes " + start + "-" + (body.length - 1) + "/" + body.length);
     }
     int length = body.length - start;
     exchange.getResponseHeaders().add("Accept-Ranges", "bytes");

@@ -20,8 +20,12 @@ class CifarLayoutTest {
     Files.write(dir.resolve("test_batch.bin"), new byte[3073]);
     CifarLayout layout = CifarLayout.detect(dir, Optional.empty());
     assertThat(layout.variant()).isEqualTo(CifarVariant.CIFAR10);
-    assertThat(layout.splits().get("train")).extracting(CifarLayout.SourceFile::records).containsExactly(3L);
-    assertThat(layout.splits().get("test")).extracting(CifarLayout.SourceFile::records).containsExactly(1L);
+    assertThat(layout.splits().get("train"))
+        .extracting(CifarLayout.SourceFile::records)
+        .containsExactly(3L);
+    assertThat(layout.splits().get("test"))
+        .extracting(CifarLayout.SourceFile::records)
+        .containsExactly(1L);
   }
 
   @Test
@@ -37,12 +41,16 @@ class CifarLayoutTest {
 
   @Test
   void refusesAmbiguousUnknownAndEmptyFolders() throws IOException {
-    assertThatThrownBy(() -> CifarLayout.detect(dir, Optional.empty())).hasMessageContaining("is empty");
+    assertThatThrownBy(() -> CifarLayout.detect(dir, Optional.empty()))
+        .hasMessageContaining("is empty");
     Files.write(dir.resolve("images.bin"), new byte[3073]);
-    assertThatThrownBy(() -> CifarLayout.detect(dir, Optional.empty())).hasMessageContaining("no CIFAR binary file");
+    assertThatThrownBy(() -> CifarLayout.detect(dir, Optional.empty()))
+        .hasMessageContaining("no CIFAR binary file");
     Files.write(dir.resolve("test_batch.bin"), new byte[3073 * 3074]);
     Files.write(dir.resolve("test.bin"), new byte[3073 * 3074]);
-    assertThatThrownBy(() -> CifarLayout.detect(dir, Optional.empty())).hasMessageContaining("pass --variant");
-    assertThat(CifarLayout.detect(dir, Optional.of(CifarVariant.CIFAR100)).variant()).isEqualTo(CifarVariant.CIFAR100);
+    assertThatThrownBy(() -> CifarLayout.detect(dir, Optional.empty()))
+        .hasMessageContaining("pass --variant");
+    assertThat(CifarLayout.detect(dir, Optional.of(CifarVariant.CIFAR100)).variant())
+        .isEqualTo(CifarVariant.CIFAR100);
   }
 }

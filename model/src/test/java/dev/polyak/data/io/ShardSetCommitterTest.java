@@ -74,6 +74,7 @@ class ShardSetCommitterTest {
   void anOutputThatIsAFileIsRefused() throws IOException {
     Path file = out.resolve("file");
     write(file, "x");
-    assertThatThrownBy(() -> ShardSetCommitter.prepare(file, true)).hasMessageContaining("not a folder");
+    assertThatThrownBy(() -> ShardSetCommitter.prepare(file, true))
+        .hasMessageContaining("not a folder");
   }
 }

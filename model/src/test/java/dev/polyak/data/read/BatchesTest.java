@@ -33,8 +33,10 @@ class BatchesTest {
 
   @Test
   void sameSeedSameOrderOtherSeedOtherOrder() {
-    assertThat(new Batches(new RandomStreams(2023), 500).order(4)).isEqualTo(new Batches(streams, 500).order(4));
-    assertThat(new Batches(new RandomStreams(2024), 500).order(4)).isNotEqualTo(new Batches(streams, 500).order(4));
+    assertThat(new Batches(new RandomStreams(2023), 500).order(4))
+        .isEqualTo(new Batches(streams, 500).order(4));
+    assertThat(new Batches(new RandomStreams(2024), 500).order(4))
+        .isNotEqualTo(new Batches(streams, 500).order(4));
   }
 
   @Test

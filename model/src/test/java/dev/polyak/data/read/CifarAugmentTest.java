@@ -37,7 +37,8 @@ class CifarAugmentTest {
   void evalOnlyNormalises() {
     byte[] chw = image();
     chw[5] = (byte) 200; // unsigned: 200, not -56
-    float[] out = CifarAugment.apply(chw, new RandomStreams(1).stream("augmentation"), MEAN, STD, false);
+    float[] out =
+        CifarAugment.apply(chw, new RandomStreams(1).stream("augmentation"), MEAN, STD, false);
     assertThat(at(out, 0, 0, 5)).isEqualTo((200 - 10f) / 2f);
     assertThat(at(out, 2, 31, 31)).isEqualTo((value(2, 31, 31) - 30f) / 5f);
     assertThat(at(out, 1, 7, 4)).isEqualTo((value(1, 7, 4) - 20f) / 4f);

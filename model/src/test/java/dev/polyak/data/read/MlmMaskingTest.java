@@ -60,7 +60,9 @@ class MlmMaskingTest {
       assertThat(ids).as("the input row is not modified").isEqualTo(original);
       for (int i = 0; i < ids.length; i++) {
         if (ids[i] < 5) {
-          assertThat(m.labels()[i]).as("special at %d never selected", i).isEqualTo(MlmMasking.IGNORE_LABEL);
+          assertThat(m.labels()[i])
+              .as("special at %d never selected", i)
+              .isEqualTo(MlmMasking.IGNORE_LABEL);
           assertThat(m.inputIds()[i]).isEqualTo(ids[i]);
           continue;
         }
@@ -110,7 +112,8 @@ class MlmMaskingTest {
   @Test
   void zeroProbabilitySelectsNothing() {
     int[] ids = {5, 6, 7};
-    MlmMasking.Masked m = new MlmMasking(10, 0.0, 0.8, 0.1).apply(ids, new RandomStreams(1).stream("m"));
+    MlmMasking.Masked m =
+        new MlmMasking(10, 0.0, 0.8, 0.1).apply(ids, new RandomStreams(1).stream("m"));
     assertThat(m.labels()).containsOnly(MlmMasking.IGNORE_LABEL);
     assertThat(m.inputIds()).containsExactly(5, 6, 7);
   }

@@ -1,12 +1,11 @@
 package dev.polyak.data.read;
 
-import dev.polyak.testing.TestShardSets;
-
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.polyak.data.image.CifarConfig;
 import dev.polyak.data.image.CifarVariant;
 import dev.polyak.testing.SharedData;
+import dev.polyak.testing.TestShardSets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
@@ -36,7 +35,8 @@ class RealCifarShardSetTest {
     // test record 0: label 3 (cat), first pixel (158, 112, 49)
     assertThat(testSet.labels()[0]).isEqualTo(3);
     byte[] first = testSet.images()[0];
-    assertThat(new int[] {first[0] & 0xFF, first[1024] & 0xFF, first[2048] & 0xFF}).containsExactly(158, 112, 49);
+    assertThat(new int[] {first[0] & 0xFF, first[1024] & 0xFF, first[2048] & 0xFF})
+        .containsExactly(158, 112, 49);
     // train statistics in 0-255 units, near CIFAR-10's published (125.3, 123.0, 113.9)
     assertThat(testSet.mean()[0]).isBetween(115f, 135f);
     assertThat(testSet.std()[2]).isBetween(55f, 75f);

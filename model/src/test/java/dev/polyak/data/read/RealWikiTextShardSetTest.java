@@ -1,7 +1,5 @@
 package dev.polyak.data.read;
 
-import dev.polyak.testing.TestShardSets;
-
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -10,6 +8,7 @@ import dev.polyak.data.io.ShardSetCommitter;
 import dev.polyak.data.text.Vocabulary;
 import dev.polyak.data.text.WikiTextConfig;
 import dev.polyak.testing.SharedData;
+import dev.polyak.testing.TestShardSets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -49,10 +48,12 @@ class RealWikiTextShardSetTest {
     Vocabulary vocabulary = Vocabulary.read(out.resolve(ShardSetCommitter.VOCABULARY));
     assertThat(valid.vocabularySize()).isEqualTo(vocabulary.size());
 
-    List<Integer> reference = TestShardSets.referenceIds(input.resolve("test.txt"), vocabulary, "<eos>", "<unk>");
+    List<Integer> reference =
+        TestShardSets.referenceIds(input.resolve("test.txt"), vocabulary, "<eos>", "<unk>");
     assertThat(reference).hasSize(245_569);
     for (int r : new int[] {0, 1, test.size() / 2, test.size() - 1}) {
-      int[] expected = reference.subList(r * 128, (r + 1) * 128).stream().mapToInt(Integer::intValue).toArray();
+      int[] expected =
+          reference.subList(r * 128, (r + 1) * 128).stream().mapToInt(Integer::intValue).toArray();
       assertThat(test.row(r)).as("test row %d", r).isEqualTo(expected);
     }
     @SuppressWarnings("unchecked")

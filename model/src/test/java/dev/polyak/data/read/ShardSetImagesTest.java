@@ -1,7 +1,5 @@
 package dev.polyak.data.read;
 
-import dev.polyak.testing.TestShardSets;
-
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.within;
@@ -10,6 +8,7 @@ import dev.polyak.BadInputException;
 import dev.polyak.data.image.CifarConfig;
 import dev.polyak.data.image.CifarVariant;
 import dev.polyak.data.synthetic.SyntheticCifar;
+import dev.polyak.testing.TestShardSets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -23,7 +22,8 @@ class ShardSetImagesTest {
   @TempDir Path dir;
 
   /** The records of the official files of a split, in order. */
-  private static List<byte[]> records(Path input, CifarVariant variant, String split) throws Exception {
+  private static List<byte[]> records(Path input, CifarVariant variant, String split)
+      throws Exception {
     List<byte[]> records = new ArrayList<>();
     for (String name : variant.files(split)) {
       byte[] bytes = Files.readAllBytes(input.resolve(name));
@@ -66,8 +66,11 @@ class ShardSetImagesTest {
       double pixels = train.size() * 1024.0;
       for (int c = 0; c < 3; c++) {
         double mean = sum[c] / pixels;
-        assertThat((double) data.mean()[c]).as("mean of channel %d for %s", c, split).isCloseTo(mean, within(1e-3));
-        assertThat((double) data.std()[c]).isCloseTo(Math.sqrt(sumSquares[c] / pixels - mean * mean), within(1e-3));
+        assertThat((double) data.mean()[c])
+            .as("mean of channel %d for %s", c, split)
+            .isCloseTo(mean, within(1e-3));
+        assertThat((double) data.std()[c])
+            .isCloseTo(Math.sqrt(sumSquares[c] / pixels - mean * mean), within(1e-3));
       }
     }
   }

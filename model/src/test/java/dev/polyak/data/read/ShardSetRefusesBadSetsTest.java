@@ -1,7 +1,5 @@
 package dev.polyak.data.read;
 
-import dev.polyak.testing.TestShardSets;
-
 import static org.assertj.core.api.Assertions.assertThatCode;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -9,6 +7,7 @@ import dev.polyak.BadInputException;
 import dev.polyak.data.io.ShardSetCommitter;
 import dev.polyak.data.synthetic.SyntheticWikiText;
 import dev.polyak.data.text.WikiTextConfig;
+import dev.polyak.testing.TestShardSets;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -26,7 +25,9 @@ class ShardSetRefusesBadSetsTest {
     Path input = Files.createDirectory(dir.resolve("in"));
     out = Files.createDirectory(dir.resolve("out"));
     new SyntheticWikiText(200).write(input, 5, 6, 2, 2);
-    TestShardSets.text(input, out,
+    TestShardSets.text(
+        input,
+        out,
         new WikiTextConfig(16, "train", 1, 0, "<eos>", "<unk>", WikiTextConfig.Tail.DROP, 40, 0));
     assertThatCode(() -> ShardSet.open(out).tokens("train")).doesNotThrowAnyException();
   }
@@ -75,7 +76,10 @@ class ShardSetRefusesBadSetsTest {
   void aShardReplacedByAnotherShardIsRefused() throws Exception {
     ShardEntry a = ShardSet.open(out).shards("train").get(0);
     ShardEntry b = ShardSet.open(out).shards("train").get(1);
-    Files.copy(out.resolve(b.file()), out.resolve(a.file()), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+    Files.copy(
+        out.resolve(b.file()),
+        out.resolve(a.file()),
+        java.nio.file.StandardCopyOption.REPLACE_EXISTING);
     assertThatThrownBy(() -> ShardSet.open(out).tokens("train"))
         .isInstanceOf(BadInputException.class)
         .hasMessageContaining(a.file());
@@ -83,7 +87,10 @@ class ShardSetRefusesBadSetsTest {
 
   @Test
   void aChangedVocabularyFailsOpen() throws Exception {
-    Files.writeString(out.resolve(ShardSetCommitter.VOCABULARY), "x\n", StandardCharsets.UTF_8,
+    Files.writeString(
+        out.resolve(ShardSetCommitter.VOCABULARY),
+        "x\n",
+        StandardCharsets.UTF_8,
         java.nio.file.StandardOpenOption.APPEND);
     assertThatThrownBy(() -> ShardSet.open(out))
         .isInstanceOf(BadInputException.class)
@@ -111,7 +118,8 @@ class ShardSetRefusesBadSetsTest {
 
   @Test
   void anUnknownFormatFailsOpen() throws Exception {
-    Files.writeString(manifest(), Files.readString(manifest()).replace("polyak.wikitext-shards", "polyak.other"));
+    Files.writeString(
+        manifest(), Files.readString(manifest()).replace("polyak.wikitext-shards", "polyak.other"));
     assertThatThrownBy(() -> ShardSet.open(out))
         .isInstanceOf(BadInputException.class)
         .hasMessageContaining("manifest.json")
@@ -121,7 +129,9 @@ class ShardSetRefusesBadSetsTest {
   @Test
   void aShardPathOutsideTheSetIsRefused() throws Exception {
     String name = ShardSet.open(out).shards("test").get(0).file();
-    Files.writeString(manifest(), Files.readString(manifest()).replace("\"" + name + "\"", "\"../" + name + "\""));
+    Files.writeString(
+        manifest(),
+        Files.readString(manifest()).replace("\"" + name + "\"", "\"../" + name + "\""));
     assertThatThrownBy(() -> ShardSet.open(out))
         .isInstanceOf(BadInputException.class)
         .hasMessageContaining("not a plain file name");

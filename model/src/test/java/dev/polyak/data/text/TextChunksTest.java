@@ -28,7 +28,9 @@ class TextChunksTest {
   @Test
   void invalidUtf8IsReportedWithFileOffsetAndLine() throws IOException {
     Path file = dir.resolve("wiki.valid.tokens");
-    byte[] bytes = " ok line \n another \n bad \u00e9 here \n".getBytes(java.nio.charset.StandardCharsets.UTF_8);
+    byte[] bytes =
+        " ok line \n another \n bad \u00e9 here \n"
+            .getBytes(java.nio.charset.StandardCharsets.UTF_8);
     int bad = indexOf(bytes, (byte) 0xC3);
     bytes[bad + 1] = (byte) 0x28; // 0xC3 0x28: a lead byte without its continuation byte
     Files.write(file, bytes);

@@ -59,11 +59,13 @@ class TextShardsMatchReferenceTest {
     "64, 9, DROP, 1, 0",
     "7, 13, DROP, 5, 0"
   })
-  void shardsHoldExactlyTheReferenceWindows(int seqLen, int chunkBytes, WikiTextConfig.Tail tail, long rowsPerShard,
-      int shards) throws IOException {
+  void shardsHoldExactlyTheReferenceWindows(
+      int seqLen, int chunkBytes, WikiTextConfig.Tail tail, long rowsPerShard, int shards)
+      throws IOException {
     Path file = dir.resolve("wiki.train.tokens");
     Files.writeString(file, TEXT, StandardCharsets.UTF_8);
-    WikiTextConfig config = new WikiTextConfig(seqLen, "train", 1, 0, "<eos>", "<unk>", tail, rowsPerShard, shards);
+    WikiTextConfig config =
+        new WikiTextConfig(seqLen, "train", 1, 0, "<eos>", "<unk>", tail, rowsPerShard, shards);
 
     List<ChunkStats> stats = new ArrayList<>();
     Map<String, Long> counts = new HashMap<>();
@@ -96,16 +98,18 @@ class TextShardsMatchReferenceTest {
     for (TextShardTask task : TextShardTasks.plan("train", layout.tokens(), config)) {
       ShardResult result = writer.write(task, layout, out);
       rowsInResults += result.getRows();
-      try (ParquetReader<TokenSequence> reader = ParquetShards.reader(out.resolve(result.getFileName()))) {
+      try (ParquetReader<TokenSequence> reader =
+          ParquetShards.reader(out.resolve(result.getFileName()))) {
         for (TokenSequence row = reader.read(); row != null; row = reader.read()) {
           rows.add(row);
         }
       }
     }
 
-    long expectedRows = tail == WikiTextConfig.Tail.PAD
-        ? (reference.size() + seqLen - 1) / seqLen
-        : reference.size() / seqLen;
+    long expectedRows =
+        tail == WikiTextConfig.Tail.PAD
+            ? (reference.size() + seqLen - 1) / seqLen
+            : reference.size() / seqLen;
     assertThat(rows).hasSize((int) expectedRows);
     assertThat(rowsInResults).isEqualTo(expectedRows);
     for (int r = 0; r < rows.size(); r++) {

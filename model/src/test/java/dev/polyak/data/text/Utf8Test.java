@@ -13,8 +13,11 @@ import org.junit.jupiter.api.Test;
 class Utf8Test {
   private static boolean jdkAccepts(byte[] bytes) {
     try {
-      StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
-          .onUnmappableCharacter(CodingErrorAction.REPORT).decode(ByteBuffer.wrap(bytes));
+      StandardCharsets.UTF_8
+          .newDecoder()
+          .onMalformedInput(CodingErrorAction.REPORT)
+          .onUnmappableCharacter(CodingErrorAction.REPORT)
+          .decode(ByteBuffer.wrap(bytes));
       return true;
     } catch (CharacterCodingException e) {
       return false;
@@ -23,10 +26,18 @@ class Utf8Test {
 
   @Test
   void agreesWithTheJdkDecoder() {
-    assertThat(Utf8.firstInvalid("plain ascii Zürich 東京 \uD83D\uDE00".getBytes(StandardCharsets.UTF_8), 0, 23)).isEqualTo(-1);
+    assertThat(
+            Utf8.firstInvalid(
+                "plain ascii Zürich 東京 \uD83D\uDE00".getBytes(StandardCharsets.UTF_8), 0, 23))
+        .isEqualTo(-1);
     byte[][] invalid = {
-      {(byte) 0xC0, (byte) 0x80}, {(byte) 0xED, (byte) 0xA0, (byte) 0x80}, {(byte) 0xF4, (byte) 0x90, (byte) 0x80, (byte) 0x80},
-      {(byte) 0xE0, (byte) 0x9F, (byte) 0xBF}, {(byte) 0xC3}, {(byte) 0xFF}, {(byte) 0x80}
+      {(byte) 0xC0, (byte) 0x80},
+      {(byte) 0xED, (byte) 0xA0, (byte) 0x80},
+      {(byte) 0xF4, (byte) 0x90, (byte) 0x80, (byte) 0x80},
+      {(byte) 0xE0, (byte) 0x9F, (byte) 0xBF},
+      {(byte) 0xC3},
+      {(byte) 0xFF},
+      {(byte) 0x80}
     };
     for (byte[] b : invalid) {
       assertThat(Utf8.firstInvalid(b, 0, b.length)).isZero();
@@ -38,7 +49,9 @@ class Utf8Test {
       for (int i = 0; i < b.length; i++) {
         b[i] = (byte) (random.nextBoolean() ? 0x80 + random.nextInt(0x80) : random.nextInt(256));
       }
-      assertThat(Utf8.firstInvalid(b, 0, b.length) < 0).as("bytes %s", java.util.Arrays.toString(b)).isEqualTo(jdkAccepts(b));
+      assertThat(Utf8.firstInvalid(b, 0, b.length) < 0)
+          .as("bytes %s", java.util.Arrays.toString(b))
+          .isEqualTo(jdkAccepts(b));
     }
   }
 }

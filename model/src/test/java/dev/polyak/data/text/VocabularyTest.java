@@ -10,17 +10,23 @@ import org.junit.jupiter.api.Test;
 class VocabularyTest {
   @Test
   void specialsFirstThenByDescendingCountThenByText() {
-    Map<String, Long> counts = Map.of("the", 5L, "b", 2L, "a", 2L, "<unk>", 9L, "zeta", 1L, "<eos>", 3L);
+    Map<String, Long> counts =
+        Map.of("the", 5L, "b", 2L, "a", 2L, "<unk>", 9L, "zeta", 1L, "<eos>", 3L);
     Vocabulary v = Vocabulary.build(counts, 1, 0, "<unk>");
-    assertThat(v.tokens()).containsExactly("[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]", "the", "<eos>", "a", "b", "zeta");
+    assertThat(v.tokens())
+        .containsExactly(
+            "[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]", "the", "<eos>", "a", "b", "zeta");
   }
 
   @Test
   void minCountAndMaxSizeCutTheTail() {
     Map<String, Long> counts = Map.of("the", 5L, "b", 2L, "a", 2L, "zeta", 1L);
-    assertThat(Vocabulary.build(counts, 2, 0, "<unk>").tokens()).endsWith("the", "a", "b").hasSize(8);
+    assertThat(Vocabulary.build(counts, 2, 0, "<unk>").tokens())
+        .endsWith("the", "a", "b")
+        .hasSize(8);
     assertThat(Vocabulary.build(counts, 1, 7, "<unk>").tokens()).endsWith("the", "a").hasSize(7);
-    assertThatThrownBy(() -> Vocabulary.build(counts, 1, 5, "<unk>")).hasMessageContaining("no room");
+    assertThatThrownBy(() -> Vocabulary.build(counts, 1, 5, "<unk>"))
+        .hasMessageContaining("no room");
   }
 
   @Test
@@ -39,8 +45,10 @@ class VocabularyTest {
         .isEqualTo("[PAD]\n[UNK]\n[CLS]\n[SEP]\n[MASK]\nüber\nx\n");
     ByteSliceMap index = v.index("<unk>");
     byte[] text = "an über <unk> x".getBytes(StandardCharsets.UTF_8);
-    assertThat(index.get(text, 3, 3 + "über".getBytes(StandardCharsets.UTF_8).length, -1)).isEqualTo(5);
+    assertThat(index.get(text, 3, 3 + "über".getBytes(StandardCharsets.UTF_8).length, -1))
+        .isEqualTo(5);
     assertThat(index.get(text, 0, 2, -1)).isEqualTo(-1);
-    assertThat(index.get("<unk>".getBytes(StandardCharsets.UTF_8), 0, 5, -1)).isEqualTo(Vocabulary.UNK_ID);
+    assertThat(index.get("<unk>".getBytes(StandardCharsets.UTF_8), 0, 5, -1))
+        .isEqualTo(Vocabulary.UNK_ID);
   }
 }

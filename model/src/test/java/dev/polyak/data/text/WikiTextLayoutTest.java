@@ -32,13 +32,18 @@ class WikiTextLayoutTest {
 
   @Test
   void refusesEmptyUnknownAndMixedFolders() throws IOException {
-    assertThatThrownBy(() -> WikiTextLayout.detect(dir)).isInstanceOf(BadInputException.class).hasMessageContaining("is empty");
-    assertThatThrownBy(() -> WikiTextLayout.detect(dir.resolve("nope"))).hasMessageContaining("does not exist");
+    assertThatThrownBy(() -> WikiTextLayout.detect(dir))
+        .isInstanceOf(BadInputException.class)
+        .hasMessageContaining("is empty");
+    assertThatThrownBy(() -> WikiTextLayout.detect(dir.resolve("nope")))
+        .hasMessageContaining("does not exist");
     Files.writeString(dir.resolve("corpus.csv"), "x");
     assertThatThrownBy(() -> WikiTextLayout.detect(dir))
-        .hasMessageContaining("no WikiText split in a known layout").hasMessageContaining("corpus.csv");
+        .hasMessageContaining("no WikiText split in a known layout")
+        .hasMessageContaining("corpus.csv");
     Files.writeString(dir.resolve("wiki.train.tokens"), "x\n");
     Files.writeString(dir.resolve("valid.txt"), "x\n");
-    assertThatThrownBy(() -> WikiTextLayout.detect(dir)).hasMessageContaining("mixes WikiText layouts");
+    assertThatThrownBy(() -> WikiTextLayout.detect(dir))
+        .hasMessageContaining("mixes WikiText layouts");
   }
 }

@@ -16,6 +16,7 @@ public final class BuildVocabularyFn extends SimpleFunction<Map<String, Long>, L
 
   @Override
   public List<String> apply(Map<String, Long> counts) {
-    return Vocabulary.build(counts, config.minCount(), config.maxVocab(), config.unknownMarker()).tokens();
+    return Vocabulary.build(counts, config.minCount(), config.maxVocab(), config.unknownMarker())
+        .tokens();
   }
 }

@@ -13,7 +13,9 @@ import java.util.Map;
 import org.apache.beam.sdk.transforms.DoFn;
 import org.apache.beam.sdk.values.PCollectionView;
 
-/** Last step: writes {@code manifest.json} and moves the CIFAR shard set into place, manifest last. */
+/**
+ * Last step: writes {@code manifest.json} and moves the CIFAR shard set into place, manifest last.
+ */
 public final class CommitImageShardSetFn extends DoFn<String, String> {
   private final CifarVariant variant;
   private final CifarConfig config;
@@ -46,7 +48,11 @@ public final class CommitImageShardSetFn extends DoFn<String, String> {
   @ProcessElement
   public void process(ProcessContext context) {
     Map<String, Object> manifest =
-        ImageManifest.build(variant, context.sideInput(inputsView), config, context.sideInput(totalsView),
+        ImageManifest.build(
+            variant,
+            context.sideInput(inputsView),
+            config,
+            context.sideInput(totalsView),
             context.sideInput(shardsView));
     Path temp = Path.of(tempFolder);
     Manifests.write(temp.resolve(ShardSetCommitter.MANIFEST), manifest);

@@ -22,8 +22,8 @@ import org.apache.beam.sdk.values.PCollectionView;
 
 /**
  * Last step: writes {@code vocab.txt} and {@code manifest.json} next to the shards and moves the
- * whole set into the output folder, the manifest last. Runs once, after every shard is written
- * (its side inputs are the shard results).
+ * whole set into the output folder, the manifest last. Runs once, after every shard is written (its
+ * side inputs are the shard results).
  */
 public final class CommitTextShardSetFn extends DoFn<String, String> {
   private final WikiTextLayout layout;
@@ -76,7 +76,13 @@ public final class CommitTextShardSetFn extends DoFn<String, String> {
       throw new UncheckedIOException("cannot write the vocabulary into " + temp, e);
     }
     Map<String, Object> manifest =
-        TextManifest.build(layout, context.sideInput(inputsView), config, vocabulary, layouts, totals,
+        TextManifest.build(
+            layout,
+            context.sideInput(inputsView),
+            config,
+            vocabulary,
+            layouts,
+            totals,
             context.sideInput(shardsView));
     Manifests.write(temp.resolve(ShardSetCommitter.MANIFEST), manifest);
     ShardSetCommitter.commit(temp, Path.of(outFolder), overwrite);

@@ -20,8 +20,11 @@ public final class DigestFileFn extends DoFn<String, FileDigest> {
   public void process(@Element String path, OutputReceiver<FileDigest> out) {
     Path file = Path.of(path);
     try {
-      out.output(new FileDigest(
-          Path.of(inputFolder).relativize(file).toString(), Files.size(file), Digests.sha256Hex(file)));
+      out.output(
+          new FileDigest(
+              Path.of(inputFolder).relativize(file).toString(),
+              Files.size(file),
+              Digests.sha256Hex(file)));
     } catch (IOException e) {
       throw new UncheckedIOException("cannot stat " + file, e);
     }

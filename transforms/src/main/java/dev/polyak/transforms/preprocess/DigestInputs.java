@@ -12,7 +12,8 @@ import org.apache.beam.sdk.values.PCollection;
 import org.apache.beam.sdk.values.PCollectionView;
 
 /** Hashes the input files in parallel, for the manifest; a view of their digests. */
-public final class DigestInputs extends PTransform<PCollection<String>, PCollectionView<List<FileDigest>>> {
+public final class DigestInputs
+    extends PTransform<PCollection<String>, PCollectionView<List<FileDigest>>> {
   private final String inputFolder;
 
   public DigestInputs(Path inputFolder) {

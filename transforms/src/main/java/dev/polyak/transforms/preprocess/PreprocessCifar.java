@@ -31,7 +31,12 @@ public final class PreprocessCifar extends PTransform<PBegin, PCollection<String
   private final boolean overwrite;
 
   public PreprocessCifar(
-      CifarLayout layout, CifarConfig config, Path inputFolder, Path tempFolder, Path outFolder, boolean overwrite) {
+      CifarLayout layout,
+      CifarConfig config,
+      Path inputFolder,
+      Path tempFolder,
+      Path outFolder,
+      boolean overwrite) {
     this.layout = layout;
     this.config = config;
     this.inputFolder = inputFolder;
@@ -44,20 +49,39 @@ public final class PreprocessCifar extends PTransform<PBegin, PCollection<String
   public PCollection<String> expand(PBegin begin) {
     PCollection<ShardResult> results =
         begin
-            .apply("PlanShards", Create.of(CifarShardTasks.plan(layout, config)).withCoder(AvroCoder.of(ImageShardTask.class)))
+            .apply(
+                "PlanShards",
+                Create.of(CifarShardTasks.plan(layout, config))
+                    .withCoder(AvroCoder.of(ImageShardTask.class)))
             .apply("SpreadShards", Reshuffle.viaRandomKey())
-            .apply("WriteShards", ParDo.of(new WriteImageShardFn(layout.variant(), tempFolder.toString())))
+            .apply(
+                "WriteShards",
+                ParDo.of(new WriteImageShardFn(layout.variant(), tempFolder.toString())))
             .setCoder(AvroCoder.of(ShardResult.class));
     ShardResultsBySplit byShard = ShardResultsBySplit.of(results);
     List<String> paths =
-        layout.splits().values().stream().flatMap(List::stream).map(f -> f.path().toString()).toList();
+        layout.splits().values().stream()
+            .flatMap(List::stream)
+            .map(f -> f.path().toString())
+            .toList();
     PCollectionView<List<FileDigest>> inputs =
-        begin.apply("InputFiles", Create.of(paths)).apply("DigestInputs", new DigestInputs(inputFolder));
+        begin
+            .apply("InputFiles", Create.of(paths))
+            .apply("DigestInputs", new DigestInputs(inputFolder));
     return begin
         .apply("CommitToken", Create.of("commit"))
-        .apply("Commit",
-            ParDo.of(new CommitImageShardSetFn(layout.variant(), config, tempFolder.toString(), outFolder.toString(),
-                    overwrite, byShard.totals, byShard.shards, inputs))
+        .apply(
+            "Commit",
+            ParDo.of(
+                    new CommitImageShardSetFn(
+                        layout.variant(),
+                        config,
+                        tempFolder.toString(),
+                        outFolder.toString(),
+                        overwrite,
+                        byShard.totals,
+                        byShard.shards,
+                        inputs))
                 .withSideInputs(byShard.totals, byShard.shards, inputs));
   }
 }

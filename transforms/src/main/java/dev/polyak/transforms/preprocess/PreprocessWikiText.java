@@ -70,11 +70,15 @@ public final class PreprocessWikiText extends PTransform<PBegin, PCollection<Str
         begin
             .apply("PlanChunks", Create.of(chunks).withCoder(AvroCoder.of(TextChunk.class)))
             .apply("SpreadChunks", Reshuffle.viaRandomKey())
-            .apply("ScanChunks",
+            .apply(
+                "ScanChunks",
                 ParDo.of(new ScanChunkFn(config.vocabSplit(), config.eolToken()))
                     .withOutputTags(ScanChunkFn.STATS, TupleTagList.of(ScanChunkFn.TOKEN_COUNTS)));
     PCollectionView<List<ChunkStats>> stats =
-        scanned.get(ScanChunkFn.STATS).setCoder(AvroCoder.of(ChunkStats.class)).apply("ListChunkStats", View.asList());
+        scanned
+            .get(ScanChunkFn.STATS)
+            .setCoder(AvroCoder.of(ChunkStats.class))
+            .apply("ListChunkStats", View.asList());
     PCollectionView<List<String>> vocabulary =
         scanned
             .get(ScanChunkFn.TOKEN_COUNTS)
@@ -86,23 +90,39 @@ public final class PreprocessWikiText extends PTransform<PBegin, PCollection<Str
     PCollection<ShardResult> results =
         begin
             .apply("Splits", Create.of(List.copyOf(splitFiles.keySet())))
-            .apply("PlanShards", ParDo.of(new PlanTextShardsFn(config, stats)).withSideInputs(stats))
+            .apply(
+                "PlanShards", ParDo.of(new PlanTextShardsFn(config, stats)).withSideInputs(stats))
             .setCoder(AvroCoder.of(dev.polyak.schemas.TextShardTask.class))
             .apply("SpreadShards", Reshuffle.viaRandomKey())
-            .apply("WriteShards",
+            .apply(
+                "WriteShards",
                 ParDo.of(new WriteTextShardFn(config, tempFolder.toString(), vocabulary, stats))
                     .withSideInputs(vocabulary, stats))
             .setCoder(AvroCoder.of(ShardResult.class));
     ShardResultsBySplit byShard = ShardResultsBySplit.of(results);
     PCollectionView<List<FileDigest>> inputs =
         begin
-            .apply("InputFiles", Create.of(splitFiles.values().stream().map(p -> p.toAbsolutePath().toString()).toList()))
+            .apply(
+                "InputFiles",
+                Create.of(
+                    splitFiles.values().stream().map(p -> p.toAbsolutePath().toString()).toList()))
             .apply("DigestInputs", new DigestInputs(inputFolder));
     return begin
         .apply("CommitToken", Create.of("commit"))
-        .apply("Commit",
-            ParDo.of(new CommitTextShardSetFn(layout, config, tempFolder.toString(), outFolder.toString(), overwrite,
-                    vocabulary, stats, byShard.totals, byShard.shards, inputs))
+        .apply(
+            "Commit",
+            ParDo.of(
+                    new CommitTextShardSetFn(
+                        layout,
+                        config,
+                        tempFolder.toString(),
+                        outFolder.toString(),
+                        overwrite,
+                        vocabulary,
+                        stats,
+                        byShard.totals,
+                        byShard.shards,
+                        inputs))
                 .withSideInputs(vocabulary, stats, byShard.totals, byShard.shards, inputs));
   }
 }

@@ -21,7 +21,8 @@ public final class ShardResultsBySplit {
   public final PCollectionView<List<ShardResult>> shards;
   public final PCollectionView<Map<String, ShardResult>> totals;
 
-  private ShardResultsBySplit(PCollectionView<List<ShardResult>> shards, PCollectionView<Map<String, ShardResult>> totals) {
+  private ShardResultsBySplit(
+      PCollectionView<List<ShardResult>> shards, PCollectionView<Map<String, ShardResult>> totals) {
     this.shards = shards;
     this.totals = totals;
   }
@@ -30,11 +31,12 @@ public final class ShardResultsBySplit {
     PCollectionView<List<ShardResult>> shards = results.apply("ListShards", View.asList());
     PCollectionView<Map<String, ShardResult>> totals =
         results
-            .apply("KeyBySplit", WithKeys.of((ShardResult r) -> r.getSplit()).withKeyType(TypeDescriptors.strings()))
+            .apply(
+                "KeyBySplit",
+                WithKeys.of((ShardResult r) -> r.getSplit()).withKeyType(TypeDescriptors.strings()))
             .setCoder(KvCoder.of(StringUtf8Coder.of(), AvroCoder.of(ShardResult.class)))
             .apply("SumPerSplit", Combine.perKey(new SumShardResultsFn()))
             .apply("TotalsBySplit", View.asMap());
     return new ShardResultsBySplit(shards, totals);
   }
-
 }

@@ -11,7 +11,8 @@ import org.apache.beam.sdk.transforms.Combine;
  * Adds up the statistics of the shards of one split (rows, tokens, label counts, exact per-channel
  * pixel sums): exact integer sums, so the result does not depend on how the runner groups them.
  */
-public final class SumShardResultsFn extends Combine.CombineFn<ShardResult, ShardResult, ShardResult> {
+public final class SumShardResultsFn
+    extends Combine.CombineFn<ShardResult, ShardResult, ShardResult> {
   @Override
   public ShardResult createAccumulator() {
     return ShardFiles.zero("");
@@ -37,7 +38,8 @@ public final class SumShardResultsFn extends Combine.CombineFn<ShardResult, Shar
   }
 
   @Override
-  public Coder<ShardResult> getAccumulatorCoder(CoderRegistry registry, Coder<ShardResult> inputCoder) {
+  public Coder<ShardResult> getAccumulatorCoder(
+      CoderRegistry registry, Coder<ShardResult> inputCoder) {
     return AvroCoder.of(ShardResult.class);
   }
 }

@@ -16,7 +16,9 @@ import org.apache.beam.sdk.metrics.Metrics;
 import org.apache.beam.sdk.transforms.DoFn;
 import org.apache.beam.sdk.values.PCollectionView;
 
-/** Second pass: writes one shard into the temporary folder, from the vocabulary and chunk layout. */
+/**
+ * Second pass: writes one shard into the temporary folder, from the vocabulary and chunk layout.
+ */
 public final class WriteTextShardFn extends DoFn<TextShardTask, ShardResult> {
   private final Counter rowsWritten = Metrics.counter(WriteTextShardFn.class, "rowsWritten");
   private final Counter shardsWritten = Metrics.counter(WriteTextShardFn.class, "shardsWritten");
@@ -45,7 +47,8 @@ public final class WriteTextShardFn extends DoFn<TextShardTask, ShardResult> {
       layouts = new HashMap<>();
     }
     SplitLayout layout =
-        layouts.computeIfAbsent(task.getSplit(), split -> SplitLayout.of(split, context.sideInput(statsView)));
+        layouts.computeIfAbsent(
+            task.getSplit(), split -> SplitLayout.of(split, context.sideInput(statsView)));
     ShardResult result = writer.write(task, layout, Path.of(tempFolder));
     rowsWritten.inc(result.getRows());
     shardsWritten.inc();

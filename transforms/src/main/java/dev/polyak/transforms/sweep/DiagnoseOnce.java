@@ -33,13 +33,16 @@ import org.apache.beam.sdk.values.TypeDescriptors;
  * <runs>/<run_id>/diagnostics/<checkpoint>-<options>.avro}, so a sweep started again diagnoses only
  * the checkpoints it has not diagnosed with the same options (the options' hash is in the name).
  */
-public final class DiagnoseOnce extends PTransform<PCollection<String>, PCollection<DiagnosticRecord>> {
+public final class DiagnoseOnce
+    extends PTransform<PCollection<String>, PCollection<DiagnosticRecord>> {
   private static final TupleTag<DiagnosticRecord> CACHED = new TupleTag<>() {};
   private static final TupleTag<String> TO_DIAGNOSE = new TupleTag<>() {};
   private final DiagnosticsOptions options;
   private final String runs;
 
-  /** Diagnoses with {@code options} the checkpoints of runs whose folders are {@code runs/<run_id>}. */
+  /**
+   * Diagnoses with {@code options} the checkpoints of runs whose folders are {@code runs/<run_id>}.
+   */
   public DiagnoseOnce(DiagnosticsOptions options, Path runs) {
     this.options = options;
     this.runs = runs.toString();
@@ -48,17 +51,25 @@ public final class DiagnoseOnce extends PTransform<PCollection<String>, PCollect
   @Override
   public PCollection<DiagnosticRecord> expand(PCollection<String> checkpoints) {
     String key = optionsKey(options);
-    PCollectionTuple split = checkpoints.apply("FindCached",
-        ParDo.of(new SplitFn(key)).withOutputTags(CACHED, TupleTagList.of(TO_DIAGNOSE)));
-    PCollection<DiagnosticRecord> cached = split.get(CACHED).setCoder(AvroCoder.of(DiagnosticRecord.class));
-    PCollection<DiagnosticRecord> computed = split.get(TO_DIAGNOSE).setCoder(StringUtf8Coder.of())
-        .apply("Diagnose", Diagnose.of(options))
-        .apply("ByCheckpoint", WithKeys.of((DiagnosticRecord r) -> r.getRunId() + "/" + r.getCheckpoint())
-            .withKeyType(TypeDescriptors.strings()))
-        .setCoder(KvCoder.of(StringUtf8Coder.of(), AvroCoder.of(DiagnosticRecord.class)))
-        .apply("GroupByCheckpoint", GroupByKey.create())
-        .apply("StoreInRunFolder", ParDo.of(new StoreFn(runs, key)))
-        .setCoder(AvroCoder.of(DiagnosticRecord.class));
+    PCollectionTuple split =
+        checkpoints.apply(
+            "FindCached",
+            ParDo.of(new SplitFn(key)).withOutputTags(CACHED, TupleTagList.of(TO_DIAGNOSE)));
+    PCollection<DiagnosticRecord> cached =
+        split.get(CACHED).setCoder(AvroCoder.of(DiagnosticRecord.class));
+    PCollection<DiagnosticRecord> computed =
+        split
+            .get(TO_DIAGNOSE)
+            .setCoder(StringUtf8Coder.of())
+            .apply("Diagnose", Diagnose.of(options))
+            .apply(
+                "ByCheckpoint",
+                WithKeys.of((DiagnosticRecord r) -> r.getRunId() + "/" + r.getCheckpoint())
+                    .withKeyType(TypeDescriptors.strings()))
+            .setCoder(KvCoder.of(StringUtf8Coder.of(), AvroCoder.of(DiagnosticRecord.class)))
+            .apply("GroupByCheckpoint", GroupByKey.create())
+            .apply("StoreInRunFolder", ParDo.of(new StoreFn(runs, key)))
+            .setCoder(AvroCoder.of(DiagnosticRecord.class));
     return PCollectionList.of(cached).and(computed).apply("AllRows", Flatten.pCollections());
   }
 
@@ -68,8 +79,10 @@ public final class DiagnoseOnce extends PTransform<PCollection<String>, PCollect
   }
 
   static Path cacheFile(Path runFolder, String checkpointName, String key) {
-    String stem = checkpointName.endsWith(".safetensors")
-        ? checkpointName.substring(0, checkpointName.length() - ".safetensors".length()) : checkpointName;
+    String stem =
+        checkpointName.endsWith(".safetensors")
+            ? checkpointName.substring(0, checkpointName.length() - ".safetensors".length())
+            : checkpointName;
     return runFolder.resolve("diagnostics").resolve(stem + "-" + key + ".avro");
   }
 
@@ -94,7 +107,8 @@ public final class DiagnoseOnce extends PTransform<PCollection<String>, PCollect
   }
 
   /** Writes one checkpoint's rows to its cache file (atomically) and passes them on. */
-  static final class StoreFn extends DoFn<KV<String, Iterable<DiagnosticRecord>>, DiagnosticRecord> {
+  static final class StoreFn
+      extends DoFn<KV<String, Iterable<DiagnosticRecord>>, DiagnosticRecord> {
     private final String runs;
     private final String key;
 
@@ -104,11 +118,16 @@ public final class DiagnoseOnce extends PTransform<PCollection<String>, PCollect
     }
 
     @ProcessElement
-    public void process(@Element KV<String, Iterable<DiagnosticRecord>> rows, OutputReceiver<DiagnosticRecord> out) {
+    public void process(
+        @Element KV<String, Iterable<DiagnosticRecord>> rows,
+        OutputReceiver<DiagnosticRecord> out) {
       List<DiagnosticRecord> all = new ArrayList<>();
       rows.getValue().forEach(all::add);
       DiagnosticRecord first = all.get(0);
-      AvroFiles.write(cacheFile(Path.of(runs, first.getRunId()), first.getCheckpoint(), key), DiagnosticRecord.class, all);
+      AvroFiles.write(
+          cacheFile(Path.of(runs, first.getRunId()), first.getCheckpoint(), key),
+          DiagnosticRecord.class,
+          all);
       all.forEach(out::output);
     }
   }

@@ -13,8 +13,9 @@ import org.apache.beam.sdk.options.PipelineOptions;
  * A sweep's cells as a bounded source that splits into one split per cell, whatever size the runner
  * asks for. Flink hands input splits to its subtasks one at a time, on request, and the training
  * step is chained to the source: so a slot asks for its next run only when its last one ended —
- * work pulling, which keeps every slot busy however unequal the runs are (a shuffle by key would fix
- * each slot's share in advance, and random keys can put three runs on one slot and one on another).
+ * work pulling, which keeps every slot busy however unequal the runs are (a shuffle by key would
+ * fix each slot's share in advance, and random keys can put three runs on one slot and one on
+ * another).
  */
 final class RunTaskSource extends BoundedSource<RunTask> {
   private final List<RunTask> tasks;
@@ -24,7 +25,8 @@ final class RunTaskSource extends BoundedSource<RunTask> {
   }
 
   @Override
-  public List<? extends BoundedSource<RunTask>> split(long desiredBundleSizeBytes, PipelineOptions options) {
+  public List<? extends BoundedSource<RunTask>> split(
+      long desiredBundleSizeBytes, PipelineOptions options) {
     if (tasks.size() <= 1) {
       return List.of(this);
     }

@@ -75,8 +75,13 @@ public final class TrainRunFn extends DoFn<RunTask, RunRecord> {
    * @param threads the engine's intra-op threads per worker JVM
    * @param fault the test hook, or null
    */
-  public record Settings(RunPolicy policy, DiagnosticsPlan diagnostics, String device, int threads,
-      @Nullable FaultInjection fault) implements Serializable {}
+  public record Settings(
+      RunPolicy policy,
+      DiagnosticsPlan diagnostics,
+      String device,
+      int threads,
+      @Nullable FaultInjection fault)
+      implements Serializable {}
 
   private final Counter started = Metrics.counter(TrainRunFn.class, "runsStarted");
   private final Counter finished = Metrics.counter(TrainRunFn.class, "runsFinished");
@@ -124,7 +129,8 @@ public final class TrainRunFn extends DoFn<RunTask, RunRecord> {
       Path marker = folder.path().resolve(FaultInjection.MARKER);
       if (!Files.exists(marker)) {
         dev.polyak.io.AtomicFiles.writeString(marker, "failed once on purpose\n");
-        throw new IllegalStateException("injected failure of run " + task.getRunId() + " after emitting its records");
+        throw new IllegalStateException(
+            "injected failure of run " + task.getRunId() + " after emitting its records");
       }
     }
   }
@@ -140,21 +146,31 @@ public final class TrainRunFn extends DoFn<RunTask, RunRecord> {
     SweepProgress.started(runId, 0);
     long samplesPerStep = spec.training().batchSize();
     long tokensPerStep = spec.family().transformer() ? samplesPerStep * sequenceLength(spec) : 0;
-    TrainingListener listener = TrainingListener.onEachStep((step, loss) -> {
-      SweepProgress.stepped(runId, step);
-      steps.inc();
-      samples.inc(samplesPerStep);
-      tokens.inc(tokensPerStep);
-    });
+    TrainingListener listener =
+        TrainingListener.onEachStep(
+            (step, loss) -> {
+              SweepProgress.stepped(runId, step);
+              steps.inc();
+              samples.inc(samplesPerStep);
+              tokens.inc(tokensPerStep);
+            });
     try {
-      LOG.info("run {} ({}) attempt {} starts on {}", runId, task.getConfig() + " seed=" + task.getSeed(), attempt, device);
+      LOG.info(
+          "run {} ({}) attempt {} starts on {}",
+          runId,
+          task.getConfig() + " seed=" + task.getSeed(),
+          attempt,
+          device);
       TrainingRun.Result result = TrainingRun.run(spec, folder.path(), device, listener);
-      folder.writeState(new RunFolder.State(attempt, worker(), device.toString(), seconds(begin), result.resumedFromStep()));
+      folder.writeState(
+          new RunFolder.State(
+              attempt, worker(), device.toString(), seconds(begin), result.resumedFromStep()));
       folder.clearFailure();
       (result.status() == TrainingRun.Status.FINISHED ? finished : diverged).inc();
     } catch (RuntimeException e) {
       LOG.warn("run {} failed: {}", runId, e.toString());
-      folder.writeState(new RunFolder.State(attempt, worker(), device.toString(), seconds(begin), 0));
+      folder.writeState(
+          new RunFolder.State(attempt, worker(), device.toString(), seconds(begin), 0));
       folder.recordFailure(e, attempt);
       failed.inc();
     } finally {
@@ -164,23 +180,31 @@ public final class TrainRunFn extends DoFn<RunTask, RunRecord> {
 
   /** Emits the run's records as its folder holds them (nothing for a run never trained). */
   private void emit(RunTask task, RunSpec spec, RunFolder folder, MultiOutputReceiver out) {
-    // result.json (with every metric record) is read once here; failure.json only when there is none.
+    // result.json (with every metric record) is read once here; failure.json only when there is
+    // none.
     Optional<TrainingRun.Result> ended = folder.result();
     if (ended.isEmpty()) {
-      folder.failure().ifPresent(f -> out.get(RUNS).output(RunRecords.failed(task, spec, f.error(), folder.state())));
+      folder
+          .failure()
+          .ifPresent(
+              f -> out.get(RUNS).output(RunRecords.failed(task, spec, f.error(), folder.state())));
       return;
     }
     TrainingRun.Result result = ended.get();
     List<PruneEvent> events = PruneEventFiles.combine(folder.path(), Long.MAX_VALUE);
     RunRecords.metrics(task, result.metrics(), events).forEach(out.get(METRICS)::output);
     events.forEach(out.get(EVENTS)::output);
-    checkpointsToDiagnose(folder.path(), spec, result, events).forEach(out.get(CHECKPOINTS)::output);
+    checkpointsToDiagnose(folder.path(), spec, result, events)
+        .forEach(out.get(CHECKPOINTS)::output);
     out.get(RUNS).output(RunRecords.ended(task, spec, result, events, folder.state()));
   }
 
-  /** The plan's checkpoints of the run that exist: around each pruning event, at its cadence, the last. */
-  private List<String> checkpointsToDiagnose(Path run, RunSpec spec, TrainingRun.Result result,
-      List<PruneEvent> events) {
+  /**
+   * The plan's checkpoints of the run that exist: around each pruning event, at its cadence, the
+   * last.
+   */
+  private List<String> checkpointsToDiagnose(
+      Path run, RunSpec spec, TrainingRun.Result result, List<PruneEvent> events) {
     DiagnosticsPlan plan = settings.diagnostics();
     if (!plan.enabled()) {
       return List.of();
@@ -198,9 +222,13 @@ public final class TrainRunFn extends DoFn<RunTask, RunRecord> {
     if (interval > 0) {
       for (MetricRecord r : result.metrics()) {
         if (r.step() % interval == 0) {
-          // a pruning step has no regular checkpoint: the one after the event is the state training continued from
+          // a pruning step has no regular checkpoint: the one after the event is the state training
+          // continued from
           Path regular = checkpoints.resolve(CheckpointStore.fileName(r.step(), false));
-          chosen.add(Files.exists(regular) ? regular : checkpoints.resolve(CheckpointStore.fileName(r.step(), true)));
+          chosen.add(
+              Files.exists(regular)
+                  ? regular
+                  : checkpoints.resolve(CheckpointStore.fileName(r.step(), true)));
         }
       }
     }

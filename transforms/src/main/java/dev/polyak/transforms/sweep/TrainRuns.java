@@ -31,10 +31,17 @@ public final class TrainRuns extends PTransform<PBegin, PCollectionTuple> {
 
   @Override
   public PCollectionTuple expand(PBegin begin) {
-    PCollectionTuple out = begin
-        .apply("Cells", Read.from(new RunTaskSource(tasks)))
-        .apply("TrainRun", ParDo.of(new TrainRunFn(settings)).withOutputTags(TrainRunFn.RUNS,
-            TupleTagList.of(TrainRunFn.METRICS).and(TrainRunFn.EVENTS).and(TrainRunFn.CHECKPOINTS)));
+    PCollectionTuple out =
+        begin
+            .apply("Cells", Read.from(new RunTaskSource(tasks)))
+            .apply(
+                "TrainRun",
+                ParDo.of(new TrainRunFn(settings))
+                    .withOutputTags(
+                        TrainRunFn.RUNS,
+                        TupleTagList.of(TrainRunFn.METRICS)
+                            .and(TrainRunFn.EVENTS)
+                            .and(TrainRunFn.CHECKPOINTS)));
     out.get(TrainRunFn.RUNS).setCoder(AvroCoder.of(RunRecord.class));
     out.get(TrainRunFn.METRICS).setCoder(AvroCoder.of(MetricRow.class));
     out.get(TrainRunFn.EVENTS).setCoder(AvroCoder.of(PruneEvent.class));

@@ -21,7 +21,9 @@ import org.apache.beam.sdk.transforms.ParDo;
 import org.apache.beam.sdk.values.PCollection;
 import org.junit.jupiter.api.Test;
 
-/** Copies of a record emitted by a retried element collapse to one per key, and the drop is counted. */
+/**
+ * Copies of a record emitted by a retried element collapse to one per key, and the drop is counted.
+ */
 class KeepOnePerKeyTest {
   static final Queue<String> COLLECTED = new ConcurrentLinkedQueue<>();
 
@@ -38,17 +40,26 @@ class KeepOnePerKeyTest {
     options.setRunner(DirectRunner.class);
     Pipeline pipeline = Pipeline.create(options);
     // run-a's rows at steps 10 and 20 were emitted twice (a retried element), run-b's once.
-    PCollection<String> rows = pipeline.apply(Create.of(List.of(
-        "run-a/10", "run-a/20", "run-b/10", "run-a/10", "run-a/20", "run-b/20")));
+    PCollection<String> rows =
+        pipeline.apply(
+            Create.of(
+                List.of("run-a/10", "run-a/20", "run-b/10", "run-a/10", "run-a/20", "run-b/20")));
     PCollection<String> kept = rows.apply(KeepOnePerKey.by((String row) -> row));
     COLLECTED.clear();
     kept.apply(ParDo.of(new CollectFn()));
     PipelineResult result = pipeline.run();
     result.waitUntilFinish();
-    MetricQueryResults metrics = result.metrics().queryMetrics(MetricsFilter.builder()
-        .addNameFilter(MetricNameFilter.named(KeepOnePerKey.class, "duplicatesDropped")).build());
+    MetricQueryResults metrics =
+        result
+            .metrics()
+            .queryMetrics(
+                MetricsFilter.builder()
+                    .addNameFilter(MetricNameFilter.named(KeepOnePerKey.class, "duplicatesDropped"))
+                    .build());
     assertThat(COLLECTED).containsExactlyInAnyOrder("run-a/10", "run-a/20", "run-b/10", "run-b/20");
-    assertThat(metrics.getCounters()).singleElement().satisfies(c -> assertThat(c.getAttempted()).isEqualTo(2L));
+    assertThat(metrics.getCounters())
+        .singleElement()
+        .satisfies(c -> assertThat(c.getAttempted()).isEqualTo(2L));
   }
 
   @Test
