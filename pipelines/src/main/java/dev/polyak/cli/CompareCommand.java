@@ -1,6 +1,7 @@
 package dev.polyak.cli;
 
 import dev.polyak.BadInputException;
+import dev.polyak.data.read.ShardSet;
 import dev.polyak.pipelines.RunnerSettings;
 import dev.polyak.prune.PruningMethod;
 import dev.polyak.service.Comparison;
@@ -138,6 +139,9 @@ final class CompareCommand implements Callable<Integer>, RecoveryAdvice {
         throw new BadInputException("--methods: " + e.getMessage(), e);
       }
     }
+    // every run trains on this shard set: a missing or broken one is the user's mistake, named now,
+    // not a FAILED run per cell once the sweep has started
+    ShardSet.open(shards.toAbsolutePath());
     Comparison comparison =
         new Comparison(
             shards,
