@@ -64,6 +64,45 @@ class DpfpsTest {
   }
 
   @Test
+  void onAModelTheOrderIsTheTaylorSensitivityOfTheHandDifferentiatedGradient() {
+    dev.polyak.nn.Autograd.ensureEngine();
+    try (ai.djl.ndarray.NDManager manager = ai.djl.ndarray.NDManager.newBaseManager("PyTorch")) {
+      ScoringFixtures.MlpRegression regression =
+          ScoringFixtures.MlpRegression.create(manager, new dev.polyak.random.RandomStreams(8), 5);
+      dev.polyak.nn.Mlp model = regression.model();
+      model.masks().set(0, 4, false); // pruned before: last, and not counted among the alive
+      ScoringFixtures.Snapshot before = ScoringFixtures.Snapshot.of(model, regression.input());
+
+      double[] scores =
+          new Dpfps(Dpfps.DEFAULT_PRUNE_THRESHOLD)
+              .scores(new ScoringContext(regression.data(), 1, 0, 0, 2));
+
+      before.assertUnchanged();
+      // |Σ w ⊙ g| over neuron j's incoming column and outgoing row (not its bias), g the mean
+      // loss's gradient derived by hand; the five kept neurons ranked by it score -(r + 1) / 5
+      ScoringFixtures.HandMlp hand = ScoringFixtures.HandMlp.of(model);
+      ScoringFixtures.HandMlp.Gradient g = hand.gradient(regression.x(), regression.y(), 0, 5);
+      double[] sensitivity = new double[6];
+      for (int j = 0; j < 6; j++) {
+        double sum = 0;
+        for (int i = 0; i < 4; i++) {
+          sum += hand.w0[i][j] * g.w0()[i][j];
+        }
+        for (int k = 0; k < 3; k++) {
+          sum += hand.w1[j][k] * g.w1()[j][k];
+        }
+        sensitivity[j] = Math.abs(sum);
+      }
+      List<Integer> kept = new ArrayList<>(List.of(0, 1, 2, 3, 5));
+      kept.sort((a, b) -> Double.compare(sensitivity[b], sensitivity[a]));
+      for (int r = 0; r < kept.size(); r++) {
+        assertThat(scores[kept.get(r)]).as("neuron%d", kept.get(r)).isEqualTo(-(r + 1) / 5.0);
+      }
+      assertThat(scores[4]).isEqualTo(-2);
+    }
+  }
+
+  @Test
   void theThresholdIsAnOptionWithTheAuthorsDefault() {
     assertThat(PruningMethod.DPFPS.describe(java.util.Map.of()))
         .containsEntry("prune_threshold", "0.01");
