@@ -29,18 +29,17 @@ public enum ScalarOutput {
    * KernelKind#parse}).
    */
   public static ScalarOutput parse(String text) {
-    return switch (text.trim().toLowerCase(java.util.Locale.ROOT)) {
-      case "loss" -> LOSS;
-      case "target-logit", "target_logit" -> TARGET_LOGIT;
-      case "pntk" -> PNTK;
-      default ->
-          throw new IllegalArgumentException(
-              "scalar output must be loss, target-logit or pntk, got '" + text + "'");
-    };
+    return dev.polyak.EnumIds.find(
+            ScalarOutput.class, text.trim().toLowerCase(java.util.Locale.ROOT).replace('_', '-'))
+        .filter(output -> output != PROJECTED)
+        .orElseThrow(
+            () ->
+                new IllegalArgumentException(
+                    "scalar output must be loss, target-logit or pntk, got '" + text + "'"));
   }
 
   /** The spelling the CLI and the records use: {@code target-logit} for {@code TARGET_LOGIT}. */
   public String id() {
-    return name().toLowerCase(java.util.Locale.ROOT).replace('_', '-');
+    return dev.polyak.EnumIds.id(this);
   }
 }

@@ -1,10 +1,9 @@
 package dev.polyak.prune;
 
+import dev.polyak.EnumIds;
 import dev.polyak.nn.Structure;
 import java.util.Arrays;
-import java.util.Locale;
 import java.util.Set;
-import java.util.stream.Collectors;
 
 /**
  * How a pruning target is shared among the layers (mask groups) of the scope.
@@ -39,27 +38,22 @@ public enum Allocation {
 
   /** The name a run file uses: {@code per-layer} for {@code PER_LAYER}. */
   public String id() {
-    return name().toLowerCase(Locale.ROOT).replace('_', '-');
+    return EnumIds.id(this);
   }
 
+  /**
+   * The allocation a run file names.
+   *
+   * @throws dev.polyak.RunFileException naming {@code pruning.allocation} and every allocation's id
+   */
   public static Allocation of(String id) {
-    for (Allocation a : values()) {
-      if (a.id().equals(id)) {
-        return a;
-      }
-    }
-    throw new IllegalArgumentException(
-        "pruning.allocation must be one of "
-            + Arrays.stream(values()).map(Allocation::id).collect(Collectors.joining(", "))
-            + ", got '"
-            + id
-            + "'");
+    return EnumIds.parse(Allocation.class, "pruning.allocation", id);
   }
 
   /**
    * The allocation a {@code pruning:} block without the key gets: per-layer for filters, global for
    * heads, experts and neurons (and any mixed scope); for chip on {@code vgg16} at a final ratio of
-   * 0.5, CHIP's table.
+   * 0.5, CHIP's table; global for dpfps, whose scores carry its own per-layer allocation.
    */
   public static Allocation defaultFor(
       PruningMethod method, Set<Structure.Kind> scope, String model, PruningSchedule schedule) {
@@ -70,7 +64,8 @@ public enum Allocation {
         && schedule.finalRatio() == CHIP_VGG16_RATIO) {
       return CHIP_VGG16;
     }
-    return filters ? PER_LAYER : GLOBAL;
+    // dpfps's scores carry its own dynamic allocation, which one global ranking reproduces
+    return filters && method != PruningMethod.DPFPS ? PER_LAYER : GLOBAL;
   }
 
   /** Refuses a {@code chip-vgg16} allocation on another scope or ratio than the table's. */

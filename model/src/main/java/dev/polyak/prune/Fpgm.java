@@ -28,7 +28,7 @@ public final class Fpgm implements Importance {
 
     /** The name a run file uses. */
     public String id() {
-      return name().toLowerCase(java.util.Locale.ROOT);
+      return dev.polyak.EnumIds.id(this);
     }
   }
 

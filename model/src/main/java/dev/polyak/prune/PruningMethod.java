@@ -1,12 +1,12 @@
 package dev.polyak.prune;
 
+import dev.polyak.EnumIds;
 import dev.polyak.RunFileException;
 import dev.polyak.diag.KernelKind;
 import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
 import java.util.TreeMap;
-import java.util.stream.Collectors;
 
 /**
  * The pruning methods a run file can name, each with its {@link Importance} and the options it
@@ -57,6 +57,12 @@ public enum PruningMethod {
    */
   CHIP(Map.of()),
   /**
+   * Ruan et al. (2021), at an event: alive filters (group norm above {@code prune_threshold} of the
+   * layer's largest) share the target in proportion to their count per layer, the least
+   * Taylor-sensitive go first ({@link Dpfps}); filters only, global allocation.
+   */
+  DPFPS(Map.of("prune_threshold", Dpfps.DEFAULT_PRUNE_THRESHOLD)),
+  /**
    * Prune the structures with the largest condition number κ_i of their NTK kernel on the scoring
    * samples (the paper's Figure 1 "Masked T", {@link KappaRank}).
    */
@@ -83,24 +89,16 @@ public enum PruningMethod {
 
   /** The name a run file uses: {@code grad-score} for {@code GRAD_SCORE}. */
   public String id() {
-    return name().toLowerCase(Locale.ROOT).replace('_', '-');
+    return EnumIds.id(this);
   }
 
+  /**
+   * The method a run file names.
+   *
+   * @throws RunFileException naming {@code pruning.method} and every method's id
+   */
   public static PruningMethod of(String id) {
-    for (PruningMethod m : values()) {
-      if (m.id().equals(id)) {
-        return m;
-      }
-    }
-    throw new RunFileException(
-        "pruning.method",
-        "pruning.method must be one of "
-            + java.util.Arrays.stream(values())
-                .map(PruningMethod::id)
-                .collect(Collectors.joining(", "))
-            + ", got '"
-            + id
-            + "'");
+    return EnumIds.parse(PruningMethod.class, "pruning.method", id);
   }
 
   /** Checks the given options against this method's keys. */
@@ -134,11 +132,11 @@ public enum PruningMethod {
       }
       resolved.put(e.getKey(), e.getValue() instanceof Number n ? n.doubleValue() : e.getValue());
     }
-    if (this == LTH
-        && !((double) resolved.get("rewind_fraction") >= 0
-            && (double) resolved.get("rewind_fraction") < 1)) {
-      throw optionError(
-          "rewind_fraction", "must be in [0, 1), got " + resolved.get("rewind_fraction"));
+    if (this == LTH) {
+      fraction(resolved, "rewind_fraction");
+    }
+    if (this == DPFPS) {
+      fraction(resolved, "prune_threshold");
     }
     if (this == PL_GATE) {
       gateOptions(resolved);
@@ -177,6 +175,7 @@ public enum PruningMethod {
       case GRASP -> new Grasp((double) o.get("relative_step"));
       case FPGM -> new Fpgm(criterion(o));
       case CHIP -> new Chip();
+      case DPFPS -> new Dpfps((double) o.get("prune_threshold"));
       case KAPPA_RANK -> new KappaRank();
       case PL_GATE -> new PlGate(gateOptions(o));
     };
@@ -205,20 +204,8 @@ public enum PruningMethod {
 
   /** fpgm's criterion from resolved run-file options. */
   private static Fpgm.Criterion criterion(Map<String, Object> o) {
-    for (Fpgm.Criterion c : Fpgm.Criterion.values()) {
-      if (c.id().equals(o.get("criterion"))) {
-        return c;
-      }
-    }
-    throw optionError(
-        "criterion",
-        "must be one of "
-            + java.util.Arrays.stream(Fpgm.Criterion.values())
-                .map(Fpgm.Criterion::id)
-                .collect(Collectors.joining(", "))
-            + ", got '"
-            + o.get("criterion")
-            + "'");
+    return EnumIds.parse(
+        Fpgm.Criterion.class, "pruning.options.criterion", String.valueOf(o.get("criterion")));
   }
 
   /**
@@ -260,6 +247,14 @@ public enum PruningMethod {
       throw new RunFileException(key, key + " must be a whole number, got " + v);
     }
     return (int) v;
+  }
+
+  /** Refuses option {@code key} outside [0, 1). */
+  private static void fraction(Map<String, Object> resolved, String key) {
+    double value = (double) resolved.get(key);
+    if (!(value >= 0 && value < 1)) {
+      throw optionError(key, "must be in [0, 1), got " + value);
+    }
   }
 
   /** An error about option {@code key}: {@code pruning.options.<key> <problem>}. */

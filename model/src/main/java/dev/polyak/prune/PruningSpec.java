@@ -70,6 +70,13 @@ public record PruningSpec(
               + " scope must be [filters], got "
               + scope.stream().map(PruningSpec::kindName).sorted().toList());
     }
+    if (method == PruningMethod.DPFPS && !scope.equals(Set.of(Structure.Kind.FILTER))) {
+      throw new RunFileException(
+          "pruning.scope",
+          "pruning.scope: dpfps prunes convolution filters (with the next layer's channels), so"
+              + " its scope must be [filters], got "
+              + scope.stream().map(PruningSpec::kindName).sorted().toList());
+    }
     allocation.check(scope, schedule);
   }
 

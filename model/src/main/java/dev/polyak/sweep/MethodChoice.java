@@ -1,10 +1,8 @@
 package dev.polyak.sweep;
 
 import dev.polyak.prune.PruningMethod;
-import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.Map;
-import java.util.stream.Collectors;
 
 /**
  * A value of the {@code method} axis: a method name ({@code pl-gate}), or a map of the name, the
@@ -56,9 +54,7 @@ record MethodChoice(PruningMethod method, String label, Map<String, Object> opti
           "unknown method '"
               + name.text()
               + "'; allowed: "
-              + Arrays.stream(PruningMethod.values())
-                  .map(PruningMethod::id)
-                  .collect(Collectors.joining(", ")));
+              + dev.polyak.EnumIds.allowed(PruningMethod.class));
     }
   }
 }

@@ -290,16 +290,17 @@ public record RunSpec(
   }
 
   private static <E extends Enum<E>> E enumValue(Class<E> type, String field, String value) {
-    try {
-      return Enum.valueOf(type, value.trim().toUpperCase(Locale.ROOT).replace('-', '_'));
-    } catch (IllegalArgumentException e) {
-      String allowed =
-          java.util.Arrays.stream(type.getEnumConstants())
-              .map(c -> c.name().toLowerCase(Locale.ROOT).replace('_', '-'))
-              .collect(Collectors.joining(", "));
-      throw new RunFileException(
-          field, field + " must be one of " + allowed + ", got '" + value + "'");
-    }
+    return dev.polyak.EnumIds.find(type, value.trim().toLowerCase(Locale.ROOT).replace('_', '-'))
+        .orElseThrow(
+            () ->
+                new RunFileException(
+                    field,
+                    field
+                        + " must be one of "
+                        + dev.polyak.EnumIds.allowed(type)
+                        + ", got '"
+                        + value
+                        + "'"));
   }
 
   /** The canonical JSON of the fields that decide the trajectory (sorted keys, no paths). */

@@ -161,20 +161,20 @@ class SweepSpecTest {
     RunSpec byHand =
         RunSpec.parse(
             """
-        model: bert-tiny
-        data: /sweeps/shards
-        train_split: valid
-        seed: 7
-        steps: 300
-        learning_rate: 0.0003
-        eval_every: 50
-        pruning:
-          method: pl-gate
-          step: 100
-          ratio: 0.5
-          min_per_layer: 1
-          options: {alpha: 0.5}
-        """,
+            model: bert-tiny
+            data: /sweeps/shards
+            train_split: valid
+            seed: 7
+            steps: 300
+            learning_rate: 0.0003
+            eval_every: 50
+            pruning:
+              method: pl-gate
+              step: 100
+              ratio: 0.5
+              min_per_layer: 1
+              options: {alpha: 0.5}
+            """,
             null);
 
     assertThat(cell.runId()).isEqualTo(byHand.runId()).isEqualTo(cell.spec().runId());
@@ -198,15 +198,15 @@ class SweepSpecTest {
     SweepSpec sweep =
         SweepSpec.parse(
             """
-        model: bert-tiny
-        data: /shards
-        steps: 100
-        pruning: {step: 50}
-        grid:
-          method: [dense, random]
-          ratio: [0.25, 0.5]
-          seed: [0, 1]
-        """,
+            model: bert-tiny
+            data: /shards
+            steps: 100
+            pruning: {step: 50}
+            grid:
+              method: [dense, random]
+              ratio: [0.25, 0.5]
+              seed: [0, 1]
+            """,
             BASE);
 
     // dense: (0.25, 0), (0.25, 1); its 0.5 cells are the same runs. random: 2 ratios x 2 seeds.
@@ -236,16 +236,16 @@ class SweepSpecTest {
     SweepSpec sweep =
         SweepSpec.parse(
             """
-        steps: 100
-        pruning: {step: 10}
-        grid:
-          learning_rate: [1e-4]
-          model: [mlp]
-          model_options: [{hidden: 64, layers: 2}]
-          method: [{name: magnitude, label: mag}]
-          ratio: [0.5]
-          data: [shards/a]
-        """,
+            steps: 100
+            pruning: {step: 10}
+            grid:
+              learning_rate: [1e-4]
+              model: [mlp]
+              model_options: [{hidden: 64, layers: 2}]
+              method: [{name: magnitude, label: mag}]
+              ratio: [0.5]
+              data: [shards/a]
+            """,
             BASE);
 
     Cell cell = sweep.cells().get(0);
@@ -260,7 +260,8 @@ class SweepSpecTest {
             Map.entry("seed", "0"));
     assertThat(cell.config())
         .isEqualTo(
-            "learning_rate=1e-4 model=mlp model_options={hidden:64,layers:2} method=mag ratio=0.5 data=shards/a");
+            "learning_rate=1e-4 model=mlp model_options={hidden:64,layers:2} method=mag ratio=0.5"
+                + " data=shards/a");
     assertThat(cell.baseline())
         .isEqualTo("learning_rate=1e-4 model=mlp model_options={hidden:64,layers:2} data=shards/a");
     assertThat(cell.spec().modelOptions()).isEqualTo(Map.of("hidden", 64, "layers", 2));
@@ -367,10 +368,11 @@ class SweepSpecTest {
   void unknownKeysAtEveryLevelGiveTheirPlaceAndTheAllowedKeys() {
     assertError(
         "model: mlp\ndata: x\nlearning_rat: 0.1\n",
-        "line 3, column 1: unknown key 'learning_rat'; allowed keys: "
-            + "model, model_options, data, train_split, eval_split, seed, steps, batch_size, optimizer, learning_rate, "
-            + "schedule, warmup_steps, weight_decay, momentum, max_gradient_norm, eval_every, eval_samples, "
-            + "checkpoint_every, keep_last, keep_every, pruning, seeds, grid, diagnostics, device, out");
+        "line 3, column 1: unknown key 'learning_rat'; allowed keys: model, model_options, data,"
+            + " train_split, eval_split, seed, steps, batch_size, optimizer, learning_rate,"
+            + " schedule, warmup_steps, weight_decay, momentum, max_gradient_norm, eval_every,"
+            + " eval_samples, checkpoint_every, keep_last, keep_every, pruning, seeds, grid,"
+            + " diagnostics, device, out");
     assertError(
         "model: mlp\ndata: x\nsteps: 1\ngrid:\n  model: [mlp]\n  lr: [0.1]\n",
         "line 6, column 3: unknown key 'lr' in grid; allowed keys: model, model_options, data,");
@@ -379,11 +381,12 @@ class SweepSpecTest {
         "line 5, column 3: unknown key 'pruning' in grid;");
     assertError(
         "model: mlp\ndata: x\nsteps: 1\npruning:\n  method: random\n  stpe: 3\n",
-        "line 6, column 3: unknown key 'stpe' in pruning; allowed keys: method, scope, schedule, step, ratio,");
+        "line 6, column 3: unknown key 'stpe' in pruning; allowed keys: method, scope, schedule,"
+            + " step, ratio,");
     assertError(
         "model: mlp\ndata: x\nsteps: 1\ndiagnostics: {at: [end], evry: 5}\n",
-        "line 4, column 26: unknown key 'evry' in diagnostics; allowed keys: at, every, probe_samples,"
-            + " hutchinson_probes, structures");
+        "line 4, column 26: unknown key 'evry' in diagnostics; allowed keys: at, every,"
+            + " probe_samples, hutchinson_probes, structures");
   }
 
   @Test
@@ -391,8 +394,8 @@ class SweepSpecTest {
     String run = "model: bert-tiny\ndata: x\nsteps: 100\npruning: {step: 10}\ngrid:\n";
     assertError(
         run + "  method: [dense, random, pl_gat]\n",
-        "line 6: grid.method[2]: unknown method 'pl_gat'; allowed:"
-            + " dense, random, magnitude, lth, grad-score, snip, grasp, fpgm, chip, kappa-rank, pl-gate");
+        "line 6: grid.method[2]: unknown method 'pl_gat'; allowed: dense, random, magnitude, lth,"
+            + " grad-score, snip, grasp, fpgm, chip, dpfps, kappa-rank, pl-gate");
     assertError(
         run + "  method: [random]\n  ratio: [0.5, 1.5]\n",
         "line 7: grid.ratio[1]: 1.5 is not a ratio in [0, 1)");
@@ -401,7 +404,8 @@ class SweepSpecTest {
         "line 9: grid.ratio[1]: must be a number, got 'high'");
     assertError(
         run + "  method:\n    - dense\n    - {name: pl-gate, alfa: 0.5}\n",
-        "line 8: grid.method[1]: pruning.options.alfa is not an option of pl-gate; allowed: alpha, gate_batches,");
+        "line 8: grid.method[1]: pruning.options.alfa is not an option of pl-gate; allowed: alpha,"
+            + " gate_batches,");
     assertError(
         run + "  method:\n    - {label: a}\n",
         "line 7: grid.method[0]: a method written as a map needs its name");
@@ -418,7 +422,8 @@ class SweepSpecTest {
         "line 6: grid.batch_size: must be a list, e.g. [a, b], got '16'");
     assertError(
         run + "  method: [pl-gate, {name: pl-gate, alpha: 0.5}]\n",
-        "line 6: grid.method[1]: 'pl-gate' is already a value of this axis (line 6): cells would share a config");
+        "line 6: grid.method[1]: 'pl-gate' is already a value of this axis (line 6): cells would"
+            + " share a config");
     assertError(
         run.replace("data: x\n", "") + "  data: [a, 'my shards']\n",
         "line 5: grid.data[1]: 'my shards' cannot label a cell: a label is one word without '='");
@@ -430,14 +435,22 @@ class SweepSpecTest {
         "model: mlp\ndata: x\nsteps: 10\ngrid:\n  steps: [10, 20]\n",
         "line 3: steps: is also a grid axis (grid.steps); give it in one place");
     assertError(
-        "model: mlp\ndata: x\nsteps: 10\npruning:\n  ratio: 0.5\n  step: 1\ngrid:\n  method: [random]\n"
+        "model: mlp\n"
+            + "data: x\n"
+            + "steps: 10\n"
+            + "pruning:\n"
+            + "  ratio: 0.5\n"
+            + "  step: 1\n"
+            + "grid:\n"
+            + "  method: [random]\n"
             + "  ratio: [0.5]\n",
         "line 5: pruning.ratio: is also a grid axis (grid.ratio); give it in one place");
     assertError(
         "model: mlp\nsteps: 10\n", "line 1: every cell needs model, data, steps; data is missing");
     assertError(
         "model: mlp\ndata: x\nsteps: 10\npruning:\n  step: 1\n",
-        "line 4: pruning: no pruning method: give the methods as grid.method, or one as pruning.method");
+        "line 4: pruning: no pruning method: give the methods as grid.method, or one as"
+            + " pruning.method");
     assertError(
         "model: mlp\ndata: x\nsteps: 10\nsteps: 20\n",
         "line 4: steps: duplicate key (first on line 3)");
@@ -455,9 +468,8 @@ class SweepSpecTest {
     // the value is refused by RunSpec's own reading of the cell's run file
     assertError(
         run + "grid:\n  learning_rate:\n    - 0.1\n    - fast\n",
-        "line 8: grid.learning_rate[1]: cell"
-            + " learning_rate=fast seed=0: 'learning_rate': Cannot deserialize value of type `java.lang.Double` from"
-            + " String \"fast\"");
+        "line 8: grid.learning_rate[1]: cell learning_rate=fast seed=0: 'learning_rate': Cannot"
+            + " deserialize value of type `java.lang.Double` from String \"fast\"");
     // ... or by its checks: a top-level key, an axis value, a pruning key shared by every cell
     assertError(
         run.replace("steps: 100", "steps: 0"),
@@ -468,21 +480,22 @@ class SweepSpecTest {
             + " seed=0: learning rate must be positive, got -1.0");
     assertError(
         run + "grid:\n  model_options: [{hidden: 4}, {heads: 2}]\n",
-        "line 6: grid.model_options[1]: cell"
-            + " model_options={heads:2} seed=0: model_options: 'heads' is not an option of mlp models; allowed: hidden,"
-            + " layers");
+        "line 6: grid.model_options[1]: cell model_options={heads:2} seed=0: model_options: 'heads'"
+            + " is not an option of mlp models; allowed: hidden, layers");
     assertError(
         run + "grid:\n  checkpoint_every: [50, 70]\n",
-        "line 6: grid.checkpoint_every[1]: cell"
-            + " checkpoint_every=70 seed=0: checkpoint_every must be a positive multiple of eval_every (50), got 70");
+        "line 6: grid.checkpoint_every[1]: cell checkpoint_every=70 seed=0: checkpoint_every must"
+            + " be a positive multiple of eval_every (50), got 70");
     assertError(
         run
             + "pruning:\n  schedule: linear\n  start_epoch: 0\n  end_epoch: 1\n  final_ratio: 0.5\n"
             + "grid:\n  method: [random]\n  ratio: [0.5]\n",
-        "line 12: grid.ratio[0]: cell method=random ratio=0.5 seed=0: pruning.ratio does not belong to a linear schedule");
+        "line 12: grid.ratio[0]: cell method=random ratio=0.5 seed=0: pruning.ratio does not belong"
+            + " to a linear schedule");
     assertError(
         run + "pruning:\n  step: bad\ngrid:\n  method: [random]\n  ratio: [0.5]\n",
-        "line 6: pruning.step: cell method=random ratio=0.5 seed=0: 'pruning.step': Cannot deserialize");
+        "line 6: pruning.step: cell method=random ratio=0.5 seed=0: 'pruning.step': Cannot"
+            + " deserialize");
   }
 
   @Test
@@ -556,8 +569,8 @@ class SweepSpecTest {
     // checkpoint_every is no part of a run id: both cells would train into one run folder
     assertError(
         "model: mlp\ndata: x\nsteps: 100\neval_every: 50\ngrid:\n  checkpoint_every: [50, 100]\n",
-        "line 6: grid.checkpoint_every[1]: cell checkpoint_every=100 seed=0 is the same run as cell checkpoint_every=50"
-            + " seed=0 (run id ");
+        "line 6: grid.checkpoint_every[1]: cell checkpoint_every=100 seed=0 is the same run as cell"
+            + " checkpoint_every=50 seed=0 (run id ");
   }
 
   @Test
@@ -580,8 +593,13 @@ class SweepSpecTest {
     DiagnosticsPlan plan =
         SweepSpec.parse(
                 run
-                    + "diagnostics:\n  at: end\n  structures: [expert, heads]\n"
-                    + "  probe_samples: 8\n  hutchinson_probes: 0\n  every: none\n  whole_model: false\n",
+                    + "diagnostics:\n"
+                    + "  at: end\n"
+                    + "  structures: [expert, heads]\n"
+                    + "  probe_samples: 8\n"
+                    + "  hutchinson_probes: 0\n"
+                    + "  every: none\n"
+                    + "  whole_model: false\n",
                 BASE)
             .diagnostics();
     assertThat(plan)
@@ -650,17 +668,17 @@ class SweepSpecTest {
     assertThat(sweep.cells().get(0).runYaml()).contains("keep_every: 100\n");
     assertThat(sweep.diagnostics().describe(sweep.cells()))
         .isEqualTo(
-            "diagnostics: every 10 % of a run (100 steps"
-                + " in 1 cell, 200 steps in 1 cell), at the end; n = 64, 10 Hutchinson probes, pntk kernel, every structure"
-                + " kind, the"
-                + " whole-model kernel; a run keeps up to 10 periodic checkpoints for them beyond keep_last");
+            "diagnostics: every 10 % of a run (100 steps in 1 cell, 200 steps in 1 cell), at the"
+                + " end; n = 64, 10 Hutchinson probes, pntk kernel, every structure kind, the"
+                + " whole-model kernel; a run keeps up to 10 periodic checkpoints for them beyond"
+                + " keep_last");
     SweepSpec example = SweepSpec.parse(EXAMPLE, BASE);
     assertThat(example.diagnostics().describe(example.cells()))
         .isEqualTo(
-            "diagnostics: before and after each pruning"
-                + " event, every 100 steps in 2800 cells, at the end; n = 16, 2 Hutchinson probes, pntk kernel, head kernels,"
-                + " the"
-                + " whole-model kernel; a run keeps up to 3 periodic checkpoints for them beyond keep_last");
+            "diagnostics: before and after each pruning event, every 100 steps in 2800 cells, at"
+                + " the end; n = 16, 2 Hutchinson probes, pntk kernel, head kernels, the"
+                + " whole-model kernel; a run keeps up to 3 periodic checkpoints for them beyond"
+                + " keep_last");
     assertThat(DiagnosticsPlan.none().describe(example.cells()))
         .isEqualTo("diagnostics: none (the sweep file has no diagnostics block)");
     // without diagnostics, or with every: none, a run file keeps only its newest checkpoints
@@ -673,7 +691,11 @@ class SweepSpecTest {
         .isZero();
     assertThat(
             SweepSpec.parse(
-                    "model: mlp\ndata: x\nsteps: 1000\neval_every: 50\ndiagnostics: {every: none}\n",
+                    "model: mlp\n"
+                        + "data: x\n"
+                        + "steps: 1000\n"
+                        + "eval_every: 50\n"
+                        + "diagnostics: {every: none}\n",
                     BASE)
                 .cells()
                 .get(0)
@@ -690,7 +712,12 @@ class SweepSpecTest {
   @Test
   void badDiagnosticsAreRefusedWithTheirLine() {
     String run =
-        "model: bert-tiny\ndata: x\nsteps: 300\neval_every: 50\ncheckpoint_every: 100\ndiagnostics:\n";
+        "model: bert-tiny\n"
+            + "data: x\n"
+            + "steps: 300\n"
+            + "eval_every: 50\n"
+            + "checkpoint_every: 100\n"
+            + "diagnostics:\n";
     assertError(
         run + "  every: 150\n",
         "line 7: diagnostics.every: 150 is not a multiple of checkpoint_every (100) in"
@@ -753,8 +780,8 @@ class SweepSpecTest {
     assertError(run + "device: tpu\n", "line 4: device: must be cpu or gpu, got 'tpu'");
     assertError(
         run + "out: gs://bucket/sweep\n",
-        "line 4: out: 'gs://bucket/sweep' is not a local path: the checkpoint"
-            + " store needs a local or mounted shared file system (e.g. NFS, or a Kubernetes volume)");
+        "line 4: out: 'gs://bucket/sweep' is not a local path: the checkpoint store needs a local"
+            + " or mounted shared file system (e.g. NFS, or a Kubernetes volume)");
     assertError(run + "out: s3://bucket\n", "line 4: out: 's3://bucket' is not a local path");
   }
 

@@ -24,9 +24,9 @@ import org.junit.jupiter.params.provider.MethodSource;
 /**
  * Every pruning method end to end through {@link TrainingRun} on the three scopes the paper prunes:
  * bert-tiny's heads, a small Switch's experts and a reduced VGG-16's filters, for a few dozen steps
- * (chip, which reads convolution feature maps, on the VGG only). Asserts the pipeline's products,
- * not which method does better: one event record whose kept count is the target (per layer for
- * filters, CHIP's table for chip), a final checkpoint whose masks are the event's, finite metrics.
+ * (chip and dpfps, filters only, on the VGG only). Asserts the pipeline's products, not which
+ * method does better: one event record whose kept count is the target (per layer for filters,
+ * CHIP's table for chip), a final checkpoint whose masks are the event's, finite metrics.
  */
 class EveryPruningMethodTest {
   @TempDir static Path dir;
@@ -46,14 +46,24 @@ class EveryPruningMethodTest {
   static Stream<Arguments> cases() {
     List<String> models =
         List.of(
-            "model: bert-tiny\nmodel_options: {hidden: 32, layers: 2, heads: 4, ffn: 64}\nbatch_size: 4\n",
-            "model: switch-tiny\nmodel_options: {hidden: 32, layers: 2, heads: 2, ffn: 32, experts: 4}\nbatch_size: 4\n",
-            "model: vgg16\nmodel_options: {width_divisor: 16}\nbatch_size: 8\nlearning_rate: 0.05\n");
+            "model: bert-tiny\n"
+                + "model_options: {hidden: 32, layers: 2, heads: 4, ffn: 64}\n"
+                + "batch_size: 4\n",
+            "model: switch-tiny\n"
+                + "model_options: {hidden: 32, layers: 2, heads: 2, ffn: 32, experts: 4}\n"
+                + "batch_size: 4\n",
+            "model: vgg16\n"
+                + "model_options: {width_divisor: 16}\n"
+                + "batch_size: 8\n"
+                + "learning_rate: 0.05\n");
     return Arrays.stream(PruningMethod.values())
         .flatMap(
             m ->
                 models.stream()
-                    .filter(model -> m != PruningMethod.CHIP || model.contains("vgg16"))
+                    .filter(
+                        model ->
+                            (m != PruningMethod.CHIP && m != PruningMethod.DPFPS)
+                                || model.contains("vgg16"))
                     .map(model -> Arguments.of(m.id(), model)));
   }
 
@@ -115,7 +125,15 @@ class EveryPruningMethodTest {
     } else {
       // Filters: every convolution keeps n_l - floor(r_l n_l), r_l = 0.5 (per-layer) or CHIP's
       // table.
-      assertThat(e.getAllocation()).isEqualTo(method.equals("chip") ? "chip-vgg16" : "per-layer");
+      // dpfps allocates through its scores (global); with every filter alive, as here, its rule
+      // floor(n_l c) keeps the same half of each layer
+      assertThat(e.getAllocation())
+          .isEqualTo(
+              switch (method) {
+                case "chip" -> "chip-vgg16";
+                case "dpfps" -> "global";
+                default -> "per-layer";
+              });
       int[] size = new int[13];
       int[] kept = new int[13];
       for (int i = 0; i < p; i++) {
@@ -151,11 +169,17 @@ class EveryPruningMethodTest {
   void switchPrunesHeadsAndExpertsTogetherWithEveryLayerProtected() {
     RunSpec spec =
         RunSpec.parse(
-            "model: switch-tiny\nmodel_options: {hidden: 32, layers: 2, heads: 2, ffn: 32, experts: 4}\n"
-                + "batch_size: 4\ndata: "
+            "model: switch-tiny\n"
+                + "model_options: {hidden: 32, layers: 2, heads: 2, ffn: 32, experts: 4}\n"
+                + "batch_size: 4\n"
+                + "data: "
                 + text
-                + "\nsteps: 8\neval_every: 4\neval_samples: 8\n"
-                + "pruning: {method: random, step: 4, ratio: 0.6, scope: [heads, experts], scoring_samples: 8}\n",
+                + "\n"
+                + "steps: 8\n"
+                + "eval_every: 4\n"
+                + "eval_samples: 8\n"
+                + "pruning: {method: random, step: 4, ratio: 0.6, scope: [heads, experts],"
+                + " scoring_samples: 8}\n",
             dir);
     Path out = dir.resolve("switch-heads-experts");
     TrainingRun.run(spec, out, Device.cpu(), r -> {});
