@@ -30,12 +30,10 @@ import picocli.CommandLine.Option;
     name = "quickstart",
     description = {
       "Try polyak end to end on small generated data.",
-      "Generate a small deterministic WikiText-layout corpus and a CIFAR-10-format image set,"
-          + " preprocess both into Parquet shards on an embedded Flink, and show how to inspect"
-          + " them.",
-      "Then sweep bert-tiny x {dense, pl-gate, random} x 2 seeds on the text shards (one Beam job:"
-          + " training, diagnostics at the pruning event and every 100 steps, reports) and print"
-          + " report.html's path and the summary.",
+      "Generate a small deterministic WikiText-layout corpus and a CIFAR-10-format image set, preprocess both"
+          + " into Parquet shards on an embedded Flink, and show how to inspect them.",
+      "Then sweep bert-tiny x {dense, pl-gate, random} x 2 seeds on the text shards (one Beam job: training,"
+          + " diagnostics at the pruning event and every 100 steps, reports) and print report.html's path and the summary.",
       "Everything goes under --dir; running it again replaces that folder's output."
     })
 final class QuickstartCommand implements Callable<Integer> {
@@ -133,8 +131,7 @@ final class QuickstartCommand implements Callable<Integer> {
         runs.resolve("vgg16.yaml"),
         String.join(
             "\n",
-            "# A reduced-width VGG-16 (every width / 8) on the quickstart images: the paper's SGD"
-                + " recipe",
+            "# A reduced-width VGG-16 (every width / 8) on the quickstart images: the paper's SGD recipe",
             "# at half its rate, which on a few hundred images swings too far early on.",
             "model: vgg16",
             "model_options: {width_divisor: 8}",
@@ -149,8 +146,7 @@ final class QuickstartCommand implements Callable<Integer> {
         runs.resolve("bert-tiny.yaml"),
         String.join(
             "\n",
-            "# bert-tiny by masked language modelling on the quickstart corpus, BERT's AdamW"
-                + " recipe.",
+            "# bert-tiny by masked language modelling on the quickstart corpus, BERT's AdamW recipe.",
             "model: bert-tiny",
             "data: ../shards/wikitext",
             "steps: 200",
@@ -162,10 +158,8 @@ final class QuickstartCommand implements Callable<Integer> {
             dir.resolve("sweep.yaml"),
             String.join(
                 "\n",
-                "# bert-tiny on the quickstart corpus: dense against PL-regularized gating and"
-                    + " random pruning of",
-                "# half its attention heads at step 100 (at least one head kept per layer), two"
-                    + " seeds each.",
+                "# bert-tiny on the quickstart corpus: dense against PL-regularized gating and random pruning of",
+                "# half its attention heads at step 100 (at least one head kept per layer), two seeds each.",
                 "model: bert-tiny",
                 "data: shards/wikitext",
                 "steps: " + steps,
@@ -178,13 +172,10 @@ final class QuickstartCommand implements Callable<Integer> {
                 "  method: [dense, pl-gate, random]",
                 "  ratio: [0.5]",
                 "  seed: 0..1",
-                "diagnostics: {at: [pruning, end], every: 100, probe_samples: 16,"
-                    + " hutchinson_probes: 2, structures: [head]}",
+                "diagnostics: {at: [pruning, end], every: 100, probe_samples: 16, hutchinson_probes: 2, structures: [head]}",
                 "out: sweep",
-                "# What the report's Claims section tests on these runs, pairing the methods' runs"
-                    + " by seed",
-                "# (two seeds: expect 'inconclusive at this scale' unless a difference is large and"
-                    + " consistent).",
+                "# What the report's Claims section tests on these runs, pairing the methods' runs by seed",
+                "# (two seeds: expect 'inconclusive at this scale' unless a difference is large and consistent).",
                 "claims:",
                 "  - id: plgate-lower-final-perplexity",
                 "    text: pl-gate ends with a lower held-out perplexity than dense",
@@ -194,15 +185,13 @@ final class QuickstartCommand implements Callable<Integer> {
                 "    direction: lower",
                 "    paper: Table 1 (BERT on WikiText-2, 75 % of heads)",
                 "  - id: plgate-lower-than-random",
-                "    text: pl-gate ends with a lower held-out perplexity than random pruning at the"
-                    + " same ratio",
+                "    text: pl-gate ends with a lower held-out perplexity than random pruning at the same ratio",
                 "    statistic: final_metric",
                 "    config: {method: pl-gate}",
                 "    against: {method: random}",
                 "    direction: lower",
                 "  - id: random-higher-than-dense",
-                "    text: random pruning ends with a higher held-out perplexity than dense (a"
-                    + " sanity check)",
+                "    text: random pruning ends with a higher held-out perplexity than dense (a sanity check)",
                 "    statistic: final_metric",
                 "    config: {method: random}",
                 "    against: {method: dense}",
@@ -245,17 +234,13 @@ final class QuickstartCommand implements Callable<Integer> {
         abs, abs);
     out.println("Inspect the shards with any Parquet tool, for example:");
     out.printf(
-        "  duckdb -c \"SELECT split, count(*) AS rows, min(len(input_ids)) AS seq_len FROM"
-            + " '%s/shards/wikitext/*.parquet' GROUP BY split\"%n",
+        "  duckdb -c \"SELECT split, count(*) AS rows, min(len(input_ids)) AS seq_len FROM '%s/shards/wikitext/*.parquet' GROUP BY split\"%n",
         abs);
     out.printf(
-        "  duckdb -c \"SELECT label, count(*) FROM '%s/shards/cifar10/train-*.parquet' GROUP BY"
-            + " label ORDER BY label\"%n",
+        "  duckdb -c \"SELECT label, count(*) FROM '%s/shards/cifar10/train-*.parquet' GROUP BY label ORDER BY label\"%n",
         abs);
     out.printf(
-        "  python3 -c \"import glob, pyarrow.parquet as pq;"
-            + " print(pq.read_table(sorted(glob.glob('%s/shards/wikitext/train-*.parquet'))[0]).slice(0,"
-            + " 1).to_pylist())\"%n",
+        "  python3 -c \"import glob, pyarrow.parquet as pq; print(pq.read_table(sorted(glob.glob('%s/shards/wikitext/train-*.parquet'))[0]).slice(0, 1).to_pylist())\"%n",
         abs);
     out.printf(
         "The manifests (%s/shards/*/manifest.json) list every input and shard with its sha256.%n",

@@ -17,14 +17,12 @@ import picocli.CommandLine.Spec;
     name = "report",
     description = {
       "Regenerate a sweep's summary.avro and report.html.",
-      "Regenerates <sweep>/report/summary.avro (per config across seeds: statistics with 95 %%"
-          + " confidence intervals, steps and seconds to the dense run's final eval metric, paired"
-          + " t-tests against dense and random) and <sweep>/report/report.html (one self-contained"
-          + " page: summary, failed runs, training curves, metric vs ratio, seed spread, condition"
-          + " numbers) from runs.avro and metrics.avro, and diagnostics.avro and prune_events.avro"
-          + " where present.",
-      "Prints the page's path and a compact table: config | finished | final eval mean +- std | vs"
-          + " dense p."
+      "Regenerates <sweep>/report/summary.avro (per config across seeds: statistics with 95 %% confidence"
+          + " intervals, steps and seconds to the dense run's final eval metric, paired t-tests against dense and"
+          + " random) and <sweep>/report/report.html (one self-contained page: summary, failed runs, training"
+          + " curves, metric vs ratio, seed spread, condition numbers) from runs.avro and metrics.avro, and"
+          + " diagnostics.avro and prune_events.avro where present.",
+      "Prints the page's path and a compact table: config | finished | final eval mean +- std | vs dense p."
     })
 final class ReportCommand implements Callable<Integer> {
   @Option(
