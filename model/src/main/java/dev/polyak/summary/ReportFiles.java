@@ -29,6 +29,11 @@ public final class ReportFiles {
   /** One {@code SummaryRecord} per config, written by {@link SweepSummary#write}. */
   public static final String SUMMARY = "summary.avro";
 
+  /**
+   * One {@code ClaimRecord} per claim of the sweep file, written by {@link ClaimVerdicts#write}.
+   */
+  public static final String CLAIMS = "claims.avro";
+
   /** The static page written by the pipelines module's {@code HtmlReport}. */
   public static final String HTML = "report.html";
 

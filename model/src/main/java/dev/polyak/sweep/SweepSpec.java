@@ -23,15 +23,19 @@ import java.util.stream.Stream;
  * @param diagnostics what to diagnose ({@link DiagnosticsPlan#none()} without the block)
  * @param device {@code cpu} or {@code gpu}
  * @param out the output folder, absolute when the sweep file's folder is known; null when not given
+ * @param claims the claims the sweep tests ({@link Claims}; empty without the block)
  */
-public record SweepSpec(List<Cell> cells, DiagnosticsPlan diagnostics, String device, String out) {
+public record SweepSpec(
+    List<Cell> cells, DiagnosticsPlan diagnostics, String device, String out, List<Claim> claims) {
   private static final List<String> TOP_KEYS =
       Stream.concat(
-              RunFile.KEYS.stream(), Stream.of("seeds", "grid", "diagnostics", "device", "out"))
+              RunFile.KEYS.stream(),
+              Stream.of("seeds", "grid", "diagnostics", "device", "out", "claims"))
           .toList();
 
   public SweepSpec {
     cells = List.copyOf(cells);
+    claims = List.copyOf(claims);
   }
 
   /**
@@ -82,7 +86,8 @@ public record SweepSpec(List<Cell> cells, DiagnosticsPlan diagnostics, String de
     YamlNode every = diagnosticsBlock == null ? null : diagnosticsBlock.get("every");
     List<Cell> cells =
         Grid.read(root, base).cells(diagnostics.every(), every != null ? every : diagnosticsBlock);
-    return new SweepSpec(cells, diagnostics, device, out);
+    List<Claim> claims = Claims.read(root.get("claims"), cells);
+    return new SweepSpec(cells, diagnostics, device, out, claims);
   }
 
   /** Cells, training steps, and CPU hours at the dev machine's measured speed. */

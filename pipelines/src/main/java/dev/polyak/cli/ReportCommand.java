@@ -40,6 +40,7 @@ final class ReportCommand implements Callable<Integer> {
     console.printf("summary: %s%n", report.summaryFile());
     console.printf("report: %s%n", report.html());
     console.print(report.table());
+    console.print(report.claimsTable());
     console.flush();
     return 0;
   }

@@ -131,6 +131,15 @@ final class SweepCommand implements Callable<Integer>, RecoveryAdvice {
         plan.runs().size(),
         plan.spec().estimate().describe(),
         plan.spec().diagnostics().describe(plan.spec().cells()));
+    for (dev.polyak.sweep.Claim claim : plan.spec().claims()) {
+      console.printf(
+          "claim %s: %s %s vs %s, %s claimed (tested by the report)%n",
+          claim.id(),
+          claim.statisticName(),
+          dev.polyak.sweep.Claim.words(claim.config()),
+          dev.polyak.sweep.Claim.words(claim.against()),
+          claim.direction().id());
+    }
     console.flush();
   }
 }

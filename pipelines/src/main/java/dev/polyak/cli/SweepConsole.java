@@ -43,7 +43,9 @@ final class SweepConsole {
       CommandSpec spec) {
     PrintWriter console = spec.commandLine().getOut();
     try (FolderLock lock = FolderOwnership.take(folder, "sweep folder", waitForFolder, spec)) {
-      int code = run(Sweeps.plan(sweep.get(), folder, policy), execution, sweepFile, console);
+      SweepSpec planned = sweep.get();
+      Sweeps.keepSweepFile(sweepFile, folder);
+      int code = run(Sweeps.plan(planned, folder, policy), execution, sweepFile, console);
       FolderOwnership.reportLoss(lock, "sweep folder", console);
       return code;
     }
@@ -67,6 +69,7 @@ final class SweepConsole {
     }
     console.printf("report: %s%n", report.html());
     console.print(report.table());
+    console.print(report.claimsTable());
     console.flush();
     return report.failedRuns() > 0 ? 1 : 0;
   }

@@ -7,8 +7,10 @@ import dev.polyak.schemas.MetricRow;
 import dev.polyak.schemas.PruneEvent;
 import dev.polyak.schemas.RunRecord;
 import dev.polyak.schemas.RunTask;
+import dev.polyak.summary.ClaimVerdicts;
 import dev.polyak.summary.SweepSummary;
 import dev.polyak.sweep.Cell;
+import dev.polyak.sweep.Claims;
 import dev.polyak.transforms.PolyakCoders;
 import dev.polyak.transforms.sweep.DiagnoseOnce;
 import dev.polyak.transforms.sweep.KeepOnePerKey;
@@ -110,6 +112,7 @@ public final class SweepPipeline {
       throw JobFailures.badInput(e).<RuntimeException>map(bad -> bad).orElse(e);
     }
     List<dev.polyak.schemas.SummaryRecord> summary = SweepSummary.write(report);
+    ClaimVerdicts.write(report, Claims.ofSweepFolder(job.out()));
     Path html = HtmlReport.write(report);
     return new Outcome(result, report, html, summary);
   }

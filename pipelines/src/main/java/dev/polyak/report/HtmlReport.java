@@ -2,6 +2,7 @@ package dev.polyak.report;
 
 import dev.polyak.PolyakVersion;
 import dev.polyak.io.AtomicFiles;
+import dev.polyak.schemas.ClaimRecord;
 import dev.polyak.schemas.DiagnosticRecord;
 import dev.polyak.schemas.PairedComparison;
 import dev.polyak.schemas.RunRecord;
@@ -49,8 +50,11 @@ public final class HtmlReport {
             : SweepSummary.summarize(reportDir);
     Curves curves = Curves.of(runs, reportDir.resolve(ReportFiles.METRICS));
     SweepDiagnostics diagnostics = SweepDiagnostics.read(reportDir, runs);
+    Path claimsFile = reportDir.resolve(ReportFiles.CLAIMS);
+    List<ClaimRecord> claims =
+        Files.exists(claimsFile) ? ReportFiles.readAll(claimsFile, ClaimRecord.class) : List.of();
     Path html = reportDir.resolve(ReportFiles.HTML);
-    AtomicFiles.writeString(html, new Page(runs, summary, curves, diagnostics).render());
+    AtomicFiles.writeString(html, new Page(runs, summary, curves, diagnostics, claims).render());
     return html;
   }
 
@@ -60,12 +64,19 @@ public final class HtmlReport {
     private final List<SummaryRecord> summary;
     private final Curves curves;
     private final SweepDiagnostics diagnostics;
+    private final List<ClaimRecord> claims;
     private final Map<String, List<String>> configsByModel = new TreeMap<>();
     private final Map<String, String> labels = new LinkedHashMap<>();
     private final StringBuilder out = new StringBuilder();
 
-    Page(SweepRuns runs, List<SummaryRecord> summary, Curves curves, SweepDiagnostics diagnostics) {
+    Page(
+        SweepRuns runs,
+        List<SummaryRecord> summary,
+        Curves curves,
+        SweepDiagnostics diagnostics,
+        List<ClaimRecord> claims) {
       this.runs = runs;
+      this.claims = claims;
       this.summary = summary;
       this.curves = curves;
       this.diagnostics = diagnostics;
@@ -85,6 +96,7 @@ public final class HtmlReport {
           .append(CSS)
           .append("</style>\n</head>\n<body>\n");
       header();
+      out.append(ClaimsSection.html(claims));
       summaryTable();
       problemRuns();
       trainingCurves();
@@ -128,6 +140,7 @@ public final class HtmlReport {
           .append(" diverged, ")
           .append(count(all, RunStatus.FAILED))
           .append(" failed.</p>\n<nav>")
+          .append(claims.isEmpty() ? "" : "<a href=\"#claims\">Claims</a> \u00b7 ")
           .append(
               "<a href=\"#summary\">Summary</a> \u00b7 <a href=\"#problems\">Diverged and failed runs</a> \u00b7 ")
           .append(
@@ -296,6 +309,13 @@ public final class HtmlReport {
             png,
             "final metric versus pruning ratio of " + e.getKey(),
             e.getKey() + ": no pruned config with finished runs");
+        String note =
+            png.isEmpty()
+                ? ""
+                : ReportCharts.tradeOffNote(e.getValue().get(0).getMetricName(), e.getValue());
+        if (!note.isEmpty()) {
+          out.append("<p class=\"notes\">").append(escape(note)).append("</p>\n");
+        }
       }
     }
 
@@ -616,5 +636,8 @@ public final class HtmlReport {
       img { max-width: 100%; height: auto; border: 1px solid #eee; }
       .grid { display: flex; flex-wrap: wrap; gap: 10px; align-items: flex-start; }
       .notes { font-size: 13px; color: #444; }
+      td.supported { color: #1a7f37; font-weight: 600; }
+      td.contradicted { color: #c00; font-weight: 600; }
+      td.inconclusive { color: #666; font-weight: 600; }
       """;
 }

@@ -32,7 +32,15 @@ public final class KappaHeatMap {
   public static final Color SINGULAR = Color.BLACK;
 
   static final int LEFT = 70;
-  static final int TOP = 36;
+
+  /** Room above the grid: the title's own line, then the colour bar's label. */
+  static final int TOP = 52;
+
+  /** The title's baseline and left edge: above the colour bar's label, clear of it. */
+  private static final int TITLE_BASELINE = 16;
+
+  private static final int TITLE_LEFT = 8;
+  private static final Font FONT = new Font(Font.SANS_SERIF, Font.PLAIN, 11);
   static final int RIGHT = 160;
   static final int BOTTOM = 48;
   private static final int MAX_CELL = 28;
@@ -141,17 +149,28 @@ public final class KappaHeatMap {
     return TOP + Math.max(layers.size() * cellHeight, 120) + BOTTOM;
   }
 
-  /** Draws the picture with {@code title} above it. */
+  /**
+   * Draws the picture with {@code title} on its own line above it; the picture is widened (white on
+   * the right) where the title is wider than {@link #width()}.
+   */
   public BufferedImage render(String title) {
     System.setProperty("java.awt.headless", "true");
-    BufferedImage image = new BufferedImage(width(), height(), BufferedImage.TYPE_INT_RGB);
+    BufferedImage scratch = new BufferedImage(1, 1, BufferedImage.TYPE_INT_RGB);
+    Graphics2D measure = scratch.createGraphics();
+    int titleWidth = measure.getFontMetrics(FONT).stringWidth(title);
+    measure.dispose();
+    BufferedImage image =
+        new BufferedImage(
+            Math.max(width(), TITLE_LEFT + titleWidth + TITLE_LEFT),
+            height(),
+            BufferedImage.TYPE_INT_RGB);
     Graphics2D g = image.createGraphics();
     try {
       g.setColor(Color.WHITE);
       g.fillRect(0, 0, image.getWidth(), image.getHeight());
       g.setRenderingHint(
           RenderingHints.KEY_TEXT_ANTIALIASING, RenderingHints.VALUE_TEXT_ANTIALIAS_ON);
-      g.setFont(new Font(Font.SANS_SERIF, Font.PLAIN, 11));
+      g.setFont(FONT);
       for (DiagnosticRecord r : cells) {
         Point centre = cellCentre(r.getLayer(), r.getIndex());
         g.setColor(colour(r));
@@ -183,7 +202,7 @@ public final class KappaHeatMap {
 
   private void drawAxes(Graphics2D g, String title) {
     g.setColor(Color.DARK_GRAY);
-    g.drawString(title, LEFT, 20);
+    g.drawString(title, TITLE_LEFT, TITLE_BASELINE);
     int gridBottom = TOP + layers.size() * cellHeight;
     g.drawRect(LEFT - 1, TOP - 1, columns * cellWidth + 1, layers.size() * cellHeight + 1);
     for (int row = 0; row < layers.size(); row++) {
@@ -214,7 +233,7 @@ public final class KappaHeatMap {
     g.setColor(Color.DARK_GRAY);
     g.setStroke(new BasicStroke(1));
     g.drawRect(x, TOP, 16, barHeight);
-    g.drawString("log10 \u03ba", x - 4, TOP - 6);
+    g.drawString("log10 \u03ba", x - 4, TOP - 8);
     if (low <= high) {
       g.drawString(String.format(Locale.ROOT, "%.2f", high), x + 20, TOP + 8);
       g.drawString(String.format(Locale.ROOT, "%.2f", low), x + 20, TOP + barHeight);

@@ -168,12 +168,13 @@ final class ReportCharts {
                 (baseline.isEmpty() ? rows.get(0).getModel() : baseline)
                     + ": final held-out "
                     + metricName
-                    + " vs pruning ratio (mean, bars: 95 % CI over seeds)")
+                    + " vs pruning ratio (mean, bars: 95 % CI over seeds, within the metric's"
+                    + " range)")
             .xAxisTitle("pruning ratio")
             .yAxisTitle("final eval " + metricName)
             .build();
     style(chart.getStyler());
-    chart.getStyler().setErrorBarsColorSeriesColor(true);
+    double[] domain = domain(metricName);
     double minRatio = Double.POSITIVE_INFINITY;
     double maxRatio = Double.NEGATIVE_INFINITY;
     int i = 0;
@@ -181,12 +182,28 @@ final class ReportCharts {
       TreeMap<Double, Stats> points = e.getValue();
       double[] x = points.keySet().stream().mapToDouble(Double::doubleValue).toArray();
       double[] y = points.values().stream().mapToDouble(Stats::getMean).toArray();
-      double[] bars =
-          points.values().stream().mapToDouble(s -> s.getCi95High() - s.getMean()).toArray();
-      XYSeries series = chart.addSeries(e.getKey(), x, y, bars);
+      XYSeries series = chart.addSeries(e.getKey(), x, y);
       series.setLineColor(colour(i + 1));
       series.setMarkerColor(colour(i + 1));
       series.setMarker(SeriesMarkers.CIRCLE);
+      int k = 0;
+      for (Map.Entry<Double, Stats> point : points.entrySet()) {
+        Stats stats = point.getValue();
+        if (stats.getN() < 2) {
+          continue; // no interval from one seed
+        }
+        // a symmetric t interval can leave the metric's range (perplexity below 1 with two seeds)
+        XYSeries bar =
+            chart.addSeries(
+                e.getKey() + " 95 % CI " + k++,
+                new double[] {point.getKey(), point.getKey()},
+                new double[] {
+                  Math.max(domain[0], stats.getCi95Low()), Math.min(domain[1], stats.getCi95High())
+                });
+        bar.setLineColor(colour(i + 1));
+        bar.setMarker(SeriesMarkers.NONE);
+        bar.setShowInLegend(false);
+      }
       minRatio = Math.min(minRatio, x[0]);
       maxRatio = Math.max(maxRatio, x[x.length - 1]);
       i++;
@@ -204,6 +221,56 @@ final class ReportCharts {
       line.setMarker(SeriesMarkers.NONE);
     }
     return Optional.of(png(chart));
+  }
+
+  /**
+   * The values {@code metricName} can take: perplexity (the exponential of a non-negative
+   * cross-entropy) at least 1, accuracy a fraction in [0, 1].
+   */
+  static double[] domain(String metricName) {
+    return metricName.equals("accuracy")
+        ? new double[] {0, 1}
+        : new double[] {1, Double.POSITIVE_INFINITY};
+  }
+
+  /**
+   * What the intervals of {@link #tradeOff} do not show by themselves: that some were cut at the
+   * metric's range, and how wide a 95 % t interval is over so few seeds; "" when neither applies.
+   */
+  static String tradeOffNote(String metricName, List<SummaryRecord> rows) {
+    double[] domain = domain(metricName);
+    int fewest = Integer.MAX_VALUE;
+    boolean clipped = false;
+    for (SummaryRecord r : rows) {
+      Stats s = r.getFinalEvalMetric();
+      if (s == null || r.getMethod().equals(SweepRuns.DENSE)) {
+        continue;
+      }
+      fewest = Math.min(fewest, s.getN());
+      clipped |= s.getN() >= 2 && (s.getCi95Low() < domain[0] || s.getCi95High() > domain[1]);
+    }
+    StringBuilder note = new StringBuilder();
+    if (fewest < 5 && fewest != Integer.MAX_VALUE) {
+      note.append(
+          fewest < 2
+              ? "Configs with one finished seed have no interval. "
+              : String.format(
+                  java.util.Locale.ROOT,
+                  "With n = %d seeds a 95 %% interval is mean \u00b1 %.1f std / \u221a%d"
+                      + " (Student's t with %d degree%s of freedom): too wide to mean much;"
+                      + " run more seeds. ",
+                  fewest,
+                  dev.polyak.summary.SeedStatistics.tQuantile(fewest - 1),
+                  fewest,
+                  fewest - 1,
+                  fewest == 2 ? "" : "s"));
+    }
+    if (clipped) {
+      note.append("Intervals that leave the metric's range (")
+          .append(metricName.equals("accuracy") ? "0 to 1" : "perplexity \u2265 1")
+          .append(") are cut at its edge.");
+    }
+    return note.toString().trim();
   }
 
   /**

@@ -1,7 +1,9 @@
 package dev.polyak.service;
 
+import dev.polyak.schemas.ClaimRecord;
 import dev.polyak.schemas.SummaryRecord;
 import dev.polyak.summary.ReportFiles;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 
@@ -31,5 +33,16 @@ public record SweepReport(Path folder, Path html, List<SummaryRecord> summary) {
   /** The compact table of {@link Reports#table}. */
   public String table() {
     return Reports.table(summary);
+  }
+
+  /** {@code claims.avro}'s verdicts, in the sweep file's order (none without the file). */
+  public List<ClaimRecord> claims() {
+    Path file = folder.resolve(ReportFiles.CLAIMS);
+    return Files.exists(file) ? ReportFiles.readAll(file, ClaimRecord.class) : List.of();
+  }
+
+  /** The verdicts of {@link Reports#claimsTable}; empty without claims. */
+  public String claimsTable() {
+    return Reports.claimsTable(claims());
   }
 }

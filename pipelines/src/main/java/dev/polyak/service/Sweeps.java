@@ -1,14 +1,19 @@
 package dev.polyak.service;
 
+import dev.polyak.io.AtomicFiles;
 import dev.polyak.pipelines.FlinkRestarts;
 import dev.polyak.pipelines.RunnerSettings;
 import dev.polyak.pipelines.SweepPipeline;
 import dev.polyak.schemas.RunTask;
+import dev.polyak.sweep.Claims;
 import dev.polyak.sweep.RunFolder;
 import dev.polyak.sweep.RunPolicy;
 import dev.polyak.sweep.SweepProgress;
 import dev.polyak.sweep.SweepSpec;
 import dev.polyak.transforms.sweep.TrainRunFn;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -54,6 +59,24 @@ public final class Sweeps {
                 ? Path.of(spec.out())
                 : sweepFile.toAbsolutePath().getParent().resolve("sweep-out");
     return folder.toAbsolutePath();
+  }
+
+  /**
+   * Keeps a copy of {@code sweepFile} in {@code folder} as {@link Claims#SWEEP_FILE} (atomically,
+   * replacing an older copy; nothing when it is that file): the record of what the folder's runs
+   * were asked for, and where the report reads the claims it tests.
+   */
+  public static void keepSweepFile(Path sweepFile, Path folder) {
+    Path copy = folder.resolve(Claims.SWEEP_FILE);
+    try {
+      if (Files.exists(copy) && Files.isSameFile(copy, sweepFile)) {
+        return;
+      }
+      Files.createDirectories(folder);
+      AtomicFiles.writeBytes(copy, Files.readAllBytes(sweepFile));
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot keep a copy of " + sweepFile + " as " + copy, e);
+    }
   }
 
   /**

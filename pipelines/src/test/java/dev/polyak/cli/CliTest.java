@@ -161,6 +161,21 @@ class CliTest {
             dev.polyak.data.io.AvroFiles.read(
                 report.resolve("diagnostics.avro"), dev.polyak.schemas.DiagnosticRecord.class))
         .isNotEmpty();
+    // The sweep folder keeps its sweep file, whose four claims the report tests and prints.
+    assertThat(work.resolve("sweep/sweep.yaml"))
+        .hasSameTextualContentAs(work.resolve("sweep.yaml"));
+    assertThat(
+            dev.polyak.data.io.AvroFiles.read(
+                report.resolve("claims.avro"), dev.polyak.schemas.ClaimRecord.class))
+        .extracting(dev.polyak.schemas.ClaimRecord::getId)
+        .containsExactly(
+            "plgate-lower-final-perplexity",
+            "plgate-lower-than-random",
+            "random-higher-than-dense",
+            "plgate-pruning-lowers-kappa");
+    assertThat(r.out().lines().filter(l -> l.startsWith("claim ")).count()).isEqualTo(4);
+    assertThat(r.out())
+        .containsPattern("claim plgate-lower-final-perplexity: [A-Z]+, final_metric");
     dev.polyak.train.RunSpec.load(work.resolve("runs/vgg16.yaml"));
     dev.polyak.train.RunSpec bert =
         dev.polyak.train.RunSpec.load(work.resolve("runs/bert-tiny.yaml"));

@@ -1,10 +1,12 @@
 package dev.polyak.report;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
 
 import dev.polyak.data.io.AvroFiles;
 import dev.polyak.schemas.DiagnosticKind;
 import dev.polyak.schemas.DiagnosticRecord;
+import dev.polyak.schemas.SummaryRecord;
 import dev.polyak.summary.ReportFiles;
 import dev.polyak.summary.SweepFixture;
 import dev.polyak.summary.SweepSummary;
@@ -111,6 +113,39 @@ class HtmlReportTest {
         .contains(
             "convergence_factor Theorem 6(a)'s 1 \u2212 \u00b5/\u03b2, null with"
                 + " convergence_factor_flag unless 0 &lt; \u00b5 \u2264 \u03b2");
+  }
+
+  @Test
+  void intervalsOverTwoSeedsAreCutAtTheMetricsRangeAndSaidToMeanLittle() {
+    // two seeds of perplexity 40 and 80: mean 60, std 20 sqrt 2, 95 % interval 60 -+ 12.706 * 20,
+    // far below 1
+    double half = 12.706204736 * 20;
+    SummaryRecord pruned =
+        SummaryRecord.newBuilder()
+            .setConfig("model=m method=random ratio=0.5")
+            .setBaseline("model=m")
+            .setModel("m")
+            .setMethod("random")
+            .setRatio(0.5)
+            .setMetricName("perplexity")
+            .setRuns(2)
+            .setFinished(2)
+            .setDiverged(0)
+            .setFailed(0)
+            .setFinalEvalMetric(dev.polyak.summary.SeedStatistics.of(new double[] {40, 80}))
+            .setReachedDense(0)
+            .setMatchedDense(0)
+            .setPruningShare(0)
+            .build();
+    assertThat(pruned.getFinalEvalMetric().getCi95Low()).isCloseTo(60 - half, within(1e-6));
+
+    assertThat(ReportCharts.tradeOffNote("perplexity", List.of(pruned)))
+        .isEqualTo(
+            "With n = 2 seeds a 95 % interval is mean \u00b1 12.7 std / \u221a2 (Student's t with"
+                + " 1 degree of freedom): too wide to mean much; run more seeds. Intervals that"
+                + " leave the metric's range (perplexity \u2265 1) are cut at its edge.");
+    assertThat(ReportCharts.tradeOff("model=m", "perplexity", List.of(pruned))).isPresent();
+    assertThat(ReportCharts.domain("accuracy")).containsExactly(0, 1);
   }
 
   @Test

@@ -92,6 +92,35 @@ class KappaHeatMapTest {
   }
 
   @Test
+  void theTitleHasALineOfItsOwnClearOfTheColourBarLabelAndIsNeverCut() {
+    KappaHeatMap map = KappaHeatMap.of(List.of(cell(0, 0, 10), cell(0, 1, 1e3)));
+    String title =
+        "log10 \u03ba (pntk) model=bert-tiny method=pl-gate ratio=0.5 before: step 100 of run"
+            + " 0123456789abcdef";
+
+    BufferedImage bare = map.render("");
+    BufferedImage titled = map.render(title);
+
+    // the title is wider than the picture, which widens to hold it, white beyond the picture
+    assertThat(titled.getWidth()).isGreaterThan(map.width());
+    assertThat(bare.getWidth()).isEqualTo(map.width());
+    int lowestTitlePixel = -1;
+    int rightmostTitlePixel = -1;
+    for (int y = 0; y < titled.getHeight(); y++) {
+      for (int x = 0; x < titled.getWidth(); x++) {
+        int without = x < bare.getWidth() ? bare.getRGB(x, y) : Color.WHITE.getRGB();
+        if (titled.getRGB(x, y) != without) {
+          lowestTitlePixel = Math.max(lowestTitlePixel, y);
+          rightmostTitlePixel = Math.max(rightmostTitlePixel, x);
+        }
+      }
+    }
+    // every pixel the title adds lies above the colour bar's label (baseline TOP - 8, 11 px font)
+    assertThat(lowestTitlePixel).isBetween(5, KappaHeatMap.TOP - 8 - 12);
+    assertThat(rightmostTitlePixel).isGreaterThan(map.width()).isLessThan(titled.getWidth());
+  }
+
+  @Test
   void theScaleGetsBrighterAllTheWay() {
     for (int i = 1; i <= 100; i++) {
       assertThat(luminance(KappaHeatMap.scale(i / 100.0).getRGB()))

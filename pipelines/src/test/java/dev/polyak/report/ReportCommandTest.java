@@ -11,6 +11,7 @@ import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -46,6 +47,69 @@ class ReportCommandTest {
             "model=mlp method=dense             |      3/3 | 110 +- 10 perplexity     | -",
             "model=mlp method=pl-gate ratio=0.5 |      3/4 | 107 +- 10.82 perplexity  | 0.1885",
             "model=mlp method=random ratio=0.5  |      3/4 | 116 +- 10.15 perplexity  | 0.02667");
+  }
+
+  @Test
+  void testsTheClaimsOfTheSweepFileKeptInTheFolder() throws Exception {
+    Path report = SweepFixture.standard().write(dir.resolve("report"));
+    Files.writeString(
+        dir.resolve("sweep.yaml"),
+        """
+        model: mlp
+        data: shards
+        steps: 40
+        grid: {method: [dense, pl-gate, random], ratio: [0.5], seed: 0..2}
+        claims:
+          - {id: plgate-lower, text: pl-gate ends lower than dense, statistic: final_metric,
+             config: {method: pl-gate}, against: {method: dense}, direction: lower, paper: Table 1}
+          - {id: random-higher, text: random ends higher than dense, statistic: final_metric,
+             config: {method: random}, against: {method: dense}, direction: higher}
+          - {id: random-lower, text: random ends lower than dense, statistic: final_metric,
+             config: {method: random}, against: {method: dense}, direction: lower}
+        """);
+
+    Run run = polyak("report", "--sweep", dir.toString());
+
+    assertThat(run.code()).as(run.err()).isZero();
+    assertThat(report.resolve("claims.avro")).isRegularFile();
+    // final perplexities: dense 100, 110, 120; pl-gate 98, 104, 119; random 105, 118, 125:
+    // differences -2, -6, -1 and 5, 8, 5, intervals mean -+ t(0.975; 2) s / sqrt 3 with
+    // t(0.975; 2) = 4.302653 (table), s^2 = 7 and 3
+    assertThat(run.out().lines().filter(l -> l.startsWith("claim ")).toList())
+        .containsExactly(
+            "claim plgate-lower: INCONCLUSIVE, final_metric method=pl-gate vs method=dense (lower"
+                + " claimed): -3 [-9.572, 3.572] (n = 3)",
+            "claim random-higher: SUPPORTED, final_metric method=random vs method=dense (higher"
+                + " claimed): 6 [1.697, 10.3] (n = 3)",
+            "claim random-lower: CONTRADICTED, final_metric method=random vs method=dense (lower"
+                + " claimed): 6 [1.697, 10.3] (n = 3)");
+    String page = Files.readString(report.resolve("report.html"));
+    assertThat(HtmlTables.headings(page)).startsWith("Claims", "Summary");
+    List<List<String>> rows = HtmlTables.rows(page, "claims");
+    assertThat(rows).hasSize(3);
+    assertThat(rows.get(0))
+        .containsExactly(
+            "plgate-lower\npl-gate ends lower than dense\npaper: Table 1",
+            "final_metric\nperplexity, lower claimed",
+            "method=pl-gate\nvs method=dense",
+            "3",
+            "107",
+            "110",
+            "-3\n[-9.572, 3.572]",
+            "inconclusive at this scale",
+            "95 % interval [-9.572, 3.572] contains 0: inconclusive at this scale. n = 3 pairs,"
+                + " t(0.975; 2) = 4.303. 1 run(s) of the config had no single run to pair with.");
+    assertThat(rows.get(1).get(7)).isEqualTo("supported");
+    assertThat(rows.get(2).get(7)).isEqualTo("contradicted");
+    assertThat(rows.get(2).get(8))
+        .startsWith("95 % interval [1.697, 10.30] lies above 0, against the paper's claim.");
+
+    // without claims in the sweep file, claims.avro and the section go
+    Files.writeString(dir.resolve("sweep.yaml"), "model: mlp\n");
+    assertThat(polyak("report", "--sweep", dir.toString()).code()).isZero();
+    assertThat(report.resolve("claims.avro")).doesNotExist();
+    assertThat(HtmlTables.headings(Files.readString(report.resolve("report.html"))))
+        .doesNotContain("Claims");
   }
 
   @Test
