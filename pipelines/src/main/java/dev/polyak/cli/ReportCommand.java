@@ -69,24 +69,25 @@ final class ReportCommand implements Callable<Integer> {
               .orElse("no process holds the sweep folder (its job ended or was killed)"),
           unfinished.size(),
           live.runs().size());
+      long notStarted = 0;
       for (RunRecord r : unfinished) {
+        if (r.getAttempts() == 0) {
+          notStarted++;
+          continue;
+        }
         console.printf(
-            "  %s  %s seed=%d: %s%n",
+            "  %s  %s seed=%d: step %d/%d%s%n",
             r.getRunId().substring(0, Math.min(16, r.getRunId().length())),
             r.getConfig(),
             r.getSeed(),
-            r.getAttempts() == 0
-                ? "not started"
-                : "step "
-                    + r.getLastGoodStep()
-                    + "/"
-                    + r.getSteps()
-                    + (r.getFinalEvalMetric() == null
-                        ? ""
-                        : ", "
-                            + r.getMetricName()
-                            + " "
-                            + HtmlReport.format(r.getFinalEvalMetric())));
+            r.getLastGoodStep(),
+            r.getSteps(),
+            r.getFinalEvalMetric() == null
+                ? ""
+                : ", " + r.getMetricName() + " " + HtmlReport.format(r.getFinalEvalMetric()));
+      }
+      if (notStarted > 0) {
+        console.printf("  %d not started%n", notStarted);
       }
     } else {
       report = Reports.regenerate(sweep);

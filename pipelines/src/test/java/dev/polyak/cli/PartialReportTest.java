@@ -111,10 +111,10 @@ class PartialReportTest {
           .contains("partial report: the sweep is running (")
           .contains("2 of 4 runs without an outcome yet")
           .contains("step 15/20, accuracy ")
-          .contains("not started")
+          .contains("\n  1 not started\n")
           .contains("report: " + live.resolve("report-partial/report.html"));
       assertThat(report.out().lines().filter(l -> l.contains("method=magnitude")))
-          .hasSize(3)
+          .hasSize(2)
           .last()
           .asString()
           .contains("0/2 +2 partial");
