@@ -2,6 +2,7 @@ package dev.polyak.summary;
 
 import dev.polyak.schemas.MetricRow;
 import dev.polyak.schemas.RunRecord;
+import dev.polyak.schemas.RunStatus;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -16,7 +17,8 @@ import java.util.TreeMap;
  * sample standard deviation, min and max over the config's finished runs of the eval metric and of
  * the training loss. Built in one streamed pass over metrics.avro with running (Welford) sums, so
  * memory grows with configs × steps, not with runs × steps. Diverged and failed runs are left out,
- * as in summary.avro. A different row order changes the figures by rounding only.
+ * as in summary.avro; in a partial report a PARTIAL run counts at the steps it has evaluated (so n
+ * can drop along a curve). A different row order changes the figures by rounding only.
  */
 public final class Curves {
   /** One figure at one step across seeds; std is 0 for one seed. */
@@ -36,11 +38,11 @@ public final class Curves {
     return of(SweepRuns.read(reportDir), reportDir.resolve(ReportFiles.METRICS));
   }
 
-  /** The curves of {@code runs}' finished runs from {@code metrics}. */
+  /** The curves of {@code runs}' finished (and partial) runs from {@code metrics}. */
   public static Curves of(SweepRuns runs, Path metrics) {
     Map<String, String> configOf = new HashMap<>();
     for (RunRecord r : runs.all()) {
-      if (SweepRuns.finished(r)) {
+      if (SweepRuns.finished(r) || r.getStatus() == RunStatus.PARTIAL) {
         configOf.put(r.getRunId(), r.getConfig());
       }
     }
@@ -51,7 +53,7 @@ public final class Curves {
         row -> {
           String config = configOf.get(row.getRunId());
           if (config == null) {
-            return; // not finished (or not listed: SweepSummary reports those)
+            return; // diverged or failed (or not listed: SweepSummary reports those)
           }
           Accumulator[] at =
               sums.computeIfAbsent(config, c -> new TreeMap<>())

@@ -166,6 +166,7 @@ public final class SweepSummary {
         .setFinished(finished.size())
         .setDiverged((int) all.stream().filter(r -> r.getStatus() == RunStatus.DIVERGED).count())
         .setFailed((int) all.stream().filter(r -> r.getStatus() == RunStatus.FAILED).count())
+        .setPartial((int) all.stream().filter(r -> r.getStatus() == RunStatus.PARTIAL).count())
         .setFinalTrainMetric(SeedStatistics.of(values(finished, RunRecord::getFinalTrainMetric)))
         .setFinalEvalMetric(SeedStatistics.of(values(finished, RunRecord::getFinalEvalMetric)))
         .setFinalEvalLoss(SeedStatistics.of(values(finished, RunRecord::getFinalEvalLoss)))

@@ -7,10 +7,12 @@ import dev.polyak.schemas.RunStatus;
 import dev.polyak.schemas.RunTask;
 import dev.polyak.train.MetricRecord;
 import dev.polyak.train.ModelFamily;
+import dev.polyak.train.PruneEventFiles;
 import dev.polyak.train.RunSpec;
 import dev.polyak.train.TrainingRun;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 
 /**
  * A run's report records, made from what its folder holds: the result, the pruning events, the
@@ -56,6 +58,55 @@ public final class RunRecords {
     return rows;
   }
 
+  /**
+   * A run's report records as its folder holds them, reading only (no lock, no write): what the
+   * sweep job emits for a run, and what a partial report shows while the job runs or after it was
+   * killed.
+   *
+   * @param run the run's record; empty for a run with no outcome unless a partial one was asked for
+   * @param metrics one row per evaluation so far
+   * @param events its pruning events up to its last evaluation
+   * @param result {@code result.json}, when the run ended FINISHED or DIVERGED
+   */
+  public record Snapshot(
+      Optional<RunRecord> run,
+      List<MetricRow> metrics,
+      List<PruneEvent> events,
+      Optional<TrainingRun.Result> result) {}
+
+  /**
+   * The records of {@code task}'s run in {@code folder}: FINISHED or DIVERGED from {@code
+   * result.json}, else FAILED from {@code failure.json}, else (with {@code partial}) PARTIAL from
+   * {@code metrics.json}, the evaluations so far; without {@code partial} such a run has none.
+   */
+  public static Snapshot read(RunTask task, RunSpec spec, RunFolder folder, boolean partial) {
+    Optional<TrainingRun.Result> ended = folder.result();
+    if (ended.isPresent()) {
+      TrainingRun.Result result = ended.get();
+      List<PruneEvent> events = PruneEventFiles.read(folder.path(), Long.MAX_VALUE);
+      return new Snapshot(
+          Optional.of(ended(task, spec, result, events, folder.state())),
+          metrics(task, result.metrics(), events),
+          events,
+          ended);
+    }
+    Optional<RunFolder.Failure> failure = folder.failure();
+    if (failure.isPresent() || !partial) {
+      return new Snapshot(
+          failure.map(f -> failed(task, spec, f.error(), folder.state())),
+          List.of(),
+          List.of(),
+          Optional.empty());
+    }
+    List<MetricRecord> soFar = TrainingRun.readMetricsSoFar(folder.path());
+    long lastStep = soFar.isEmpty() ? -1 : soFar.get(soFar.size() - 1).step();
+    List<PruneEvent> events = PruneEventFiles.read(folder.path(), lastStep);
+    RunRecord.Builder record = common(task, spec, folder.state()).setStatus(RunStatus.PARTIAL);
+    lastFigures(record, spec, soFar, events);
+    return new Snapshot(
+        Optional.of(record.build()), metrics(task, soFar, events), events, Optional.empty());
+  }
+
   /** The record of a run that ended FINISHED or DIVERGED. */
   public static RunRecord ended(
       RunTask task,
@@ -70,23 +121,29 @@ public final class RunRecords {
                 ? RunStatus.FINISHED
                 : RunStatus.DIVERGED)
         .setDivergedAtStep(
-            result.status() == TrainingRun.Status.DIVERGED ? result.divergedAtStep() : null)
-        .setTrainSeconds(result.stepSeconds())
+            result.status() == TrainingRun.Status.DIVERGED ? result.divergedAtStep() : null);
+    lastFigures(record, spec, result.metrics(), events);
+    return record.setPruneSteps(List.copyOf(result.pruneSteps())).build();
+  }
+
+  /** Timings, pruning steps and final figures from {@code records} (figures of the last one). */
+  private static void lastFigures(
+      RunRecord.Builder record, RunSpec spec, List<MetricRecord> records, List<PruneEvent> events) {
+    record
+        .setTrainSeconds(TrainingRun.Result.stepSeconds(records))
         .setPruningSeconds(events.stream().mapToDouble(PruneEvent::getWallSeconds).sum())
-        .setPruneSteps(List.copyOf(result.pruneSteps()));
-    result
-        .last()
-        .ifPresent(
-            last ->
-                record
-                    .setLastGoodStep(last.step())
-                    .setFinalTrainLoss(last.trainLoss())
-                    .setFinalEvalLoss(last.evalLoss())
-                    .setFinalEvalMetric(last.evalMetric())
-                    .setFinalTrainMetric(
-                        spec.family().transformer() ? Math.exp(last.trainLoss()) : last.trainLoss())
-                    .setKeptParameters(last.keptParameters()));
-    return record.build();
+        .setPruneSteps(events.stream().map(PruneEvent::getStep).toList());
+    if (!records.isEmpty()) {
+      MetricRecord last = records.get(records.size() - 1);
+      record
+          .setLastGoodStep(last.step())
+          .setFinalTrainLoss(last.trainLoss())
+          .setFinalEvalLoss(last.evalLoss())
+          .setFinalEvalMetric(last.evalMetric())
+          .setFinalTrainMetric(
+              spec.family().transformer() ? Math.exp(last.trainLoss()) : last.trainLoss())
+          .setKeptParameters(last.keptParameters());
+    }
   }
 
   /** The record of a run whose last attempt failed with {@code error}. */

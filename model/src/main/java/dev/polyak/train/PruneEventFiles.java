@@ -35,6 +35,16 @@ public final class PruneEventFiles {
 
   /** Rewrites the combined file with the events at step {@code atMostStep} or before. */
   public static List<PruneEvent> combine(Path out, long atMostStep) {
+    List<PruneEvent> events = read(out, atMostStep);
+    AvroFiles.write(out.resolve(COMBINED), PruneEvent.class, events);
+    return events;
+  }
+
+  /**
+   * The events at step {@code atMostStep} or before, in step order, from their own files; reads
+   * only (what a report on a run in progress may do).
+   */
+  public static List<PruneEvent> read(Path out, long atMostStep) {
     List<PruneEvent> events = new ArrayList<>();
     Path folder = out.resolve("prune-events");
     if (Files.isDirectory(folder)) {
@@ -51,7 +61,6 @@ public final class PruneEventFiles {
       }
     }
     events.removeIf(e -> e.getStep() > atMostStep);
-    AvroFiles.write(out.resolve(COMBINED), PruneEvent.class, events);
     return events;
   }
 }

@@ -40,12 +40,16 @@ import org.slf4j.LoggerFactory;
  * <p>Folder layout: {@code run.json} (the spec, its run id and the shard manifest's SHA-256),
  * {@code checkpoints/ckpt-*.safetensors}, {@code result.json} (status, metrics, pruning steps),
  * {@code prune_events.avro} and {@code prune-events/} (see {@link PruneEventFiles}), {@code
- * rewind/} (lth's rewind point).
+ * rewind/} (lth's rewind point), {@code metrics.json} (every metric record so far, rewritten
+ * atomically after each evaluation, so that a report on a run in progress sees its last one).
  */
 public final class TrainingRun {
   private static final Logger LOG = LoggerFactory.getLogger(TrainingRun.class);
   private static final ObjectMapper JSON =
       new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+
+  /** A run's metric records so far, in its folder. */
+  public static final String METRICS_SO_FAR = "metrics.json";
 
   /** How a run ended. */
   public enum Status {
@@ -78,6 +82,11 @@ public final class TrainingRun {
      * included).
      */
     public double stepSeconds() {
+      return stepSeconds(metrics);
+    }
+
+    /** {@link #stepSeconds()} of {@code metrics}, the records of a run so far. */
+    public static double stepSeconds(List<MetricRecord> metrics) {
       double seconds = 0;
       long previous = 0;
       for (MetricRecord r : metrics) {
@@ -131,6 +140,7 @@ public final class TrainingRun {
         TrainerCheckpoints.restore(trainer, latest.get());
         metrics.addAll(readMetrics(latest.get()));
         metrics.forEach(listener::onMetrics);
+        writeMetricsSoFar(out, metrics);
         resumedFrom = trainer.step();
         LOG.info("run {} resumes from step {}", spec.runId(), resumedFrom);
       }
@@ -139,6 +149,7 @@ public final class TrainingRun {
             @Override
             public void onMetrics(MetricRecord record) {
               metrics.add(record);
+              writeMetricsSoFar(out, metrics);
               listener.onMetrics(record);
             }
 
@@ -270,6 +281,29 @@ public final class TrainingRun {
 
   private static String metricsJson(List<MetricRecord> metrics) {
     return write(metrics);
+  }
+
+  /** {@code <out>/metrics.json}: the metric records so far, written atomically. */
+  private static void writeMetricsSoFar(Path out, List<MetricRecord> metrics) {
+    AtomicFiles.writeString(out.resolve(METRICS_SO_FAR), metricsJson(metrics));
+  }
+
+  /**
+   * The metric records a run in {@code out} has written so far ({@code metrics.json}), empty when
+   * it has none yet; reads only.
+   *
+   * @throws BadInputException naming the file if it is not a list of metric records
+   */
+  public static List<MetricRecord> readMetricsSoFar(Path out) {
+    Path file = out.resolve(METRICS_SO_FAR);
+    if (!Files.exists(file)) {
+      return List.of();
+    }
+    try {
+      return JSON.readValue(file.toFile(), new TypeReference<List<MetricRecord>>() {});
+    } catch (IOException e) {
+      throw new BadInputException(file + ": unreadable metric records (" + e.getMessage() + ")");
+    }
   }
 
   /**

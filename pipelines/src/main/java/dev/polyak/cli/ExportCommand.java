@@ -4,6 +4,7 @@ import dev.polyak.checkpoint.Checkpoint;
 import dev.polyak.checkpoint.CheckpointStore;
 import dev.polyak.checkpoint.SafetensorsExport;
 import java.io.PrintWriter;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -23,7 +24,8 @@ final class ExportCommand implements Callable<Integer> {
       names = "--checkpoint",
       required = true,
       description =
-          "A checkpoint file, or a run's checkpoint folder (its newest valid checkpoint is used).")
+          "A checkpoint file, a run's checkpoint folder or the run folder itself (its newest"
+              + " valid checkpoint is used).")
   Path checkpoint;
 
   @Option(
@@ -44,7 +46,9 @@ final class ExportCommand implements Callable<Integer> {
     if (!format.equals("safetensors")) {
       throw new IllegalArgumentException("--format must be safetensors, got '" + format + "'");
     }
-    CheckpointStore.Located located = CheckpointStore.locate(checkpoint);
+    Path runCheckpoints = checkpoint.resolve("checkpoints"); // given a run folder
+    CheckpointStore.Located located =
+        CheckpointStore.locate(Files.isDirectory(runCheckpoints) ? runCheckpoints : checkpoint);
     Checkpoint c = located.checkpoint();
     Path source = located.file();
     Path target =

@@ -81,12 +81,16 @@ final class QuickstartCommand implements Callable<Integer> {
   @Override
   public Integer call() {
     try (dev.polyak.data.io.FolderLock lock =
-        FolderOwnership.take(dir, "quickstart folder", waitForFolder, spec)) {
-      return quickstart();
+            FolderOwnership.take(dir, "quickstart folder", waitForFolder, spec);
+        // <dir>/sweep has a lock of its own (a `polyak sweep --config <dir>/sweep.yaml` holds it):
+        // taken before anything is replaced, handed over to the sweep just before it starts.
+        dev.polyak.data.io.FolderLock sweepLock =
+            FolderOwnership.take(dir.resolve("sweep"), "sweep folder", waitForFolder, spec)) {
+      return quickstart(sweepLock);
     }
   }
 
-  private int quickstart() {
+  private int quickstart(dev.polyak.data.io.FolderLock sweepLock) {
     PrintStream console = System.out;
     RunnerSettings settings = runner.settings();
     Path textData = dir.resolve("data/wikitext");
@@ -204,7 +208,9 @@ final class QuickstartCommand implements Callable<Integer> {
                 "    direction: lower",
                 "    paper: Figures 3 and 5",
                 ""));
-    deleteRecursively(dir.resolve("sweep")); // a fresh sweep: the shards above were just replaced
+    // A fresh sweep (the shards above were just replaced), then the sweep takes its folder's lock.
+    clearAllButLock(dir.resolve("sweep"));
+    sweepLock.close();
     console.printf(
         "[5/5] sweeping bert-tiny x {dense, pl-gate, random} x 2 seeds, %d steps each (%s)%n",
         steps, sweepFile);
@@ -249,9 +255,14 @@ final class QuickstartCommand implements Callable<Integer> {
     return 0;
   }
 
-  private static void deleteRecursively(Path folder) {
-    try {
-      FileTrees.deleteRecursively(folder);
+  /** Deletes everything in {@code folder} but the lock this command holds there. */
+  private static void clearAllButLock(Path folder) {
+    try (java.util.stream.Stream<Path> children = Files.list(folder)) {
+      for (Path child : children.toList()) {
+        if (!child.getFileName().toString().equals(dev.polyak.data.io.FolderLock.FILE_NAME)) {
+          FileTrees.deleteRecursively(child);
+        }
+      }
     } catch (IOException e) {
       throw new UncheckedIOException("cannot delete the previous quickstart run " + folder, e);
     }

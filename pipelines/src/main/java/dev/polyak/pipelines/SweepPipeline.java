@@ -1,16 +1,13 @@
 package dev.polyak.pipelines;
 
+import dev.polyak.data.io.AvroFiles;
 import dev.polyak.diag.DiagnosticsOptions;
-import dev.polyak.report.HtmlReport;
 import dev.polyak.schemas.DiagnosticRecord;
 import dev.polyak.schemas.MetricRow;
 import dev.polyak.schemas.PruneEvent;
 import dev.polyak.schemas.RunRecord;
 import dev.polyak.schemas.RunTask;
-import dev.polyak.summary.ClaimVerdicts;
-import dev.polyak.summary.SweepSummary;
 import dev.polyak.sweep.Cell;
-import dev.polyak.sweep.Claims;
 import dev.polyak.transforms.PolyakCoders;
 import dev.polyak.transforms.sweep.DiagnoseOnce;
 import dev.polyak.transforms.sweep.KeepOnePerKey;
@@ -29,8 +26,10 @@ import org.apache.beam.sdk.values.PCollectionTuple;
 /**
  * The sweep job: cells → {@code TrainRun} (one long training per element, handed to the slots one
  * at a time) → {@code Diagnose} (the plan's checkpoints, cached per run) → exactly one record per
- * key → Avro files under {@code <out>/report/}; then, in the driver, {@code summary.avro} and
- * {@code report.html} from those files alone (what {@code polyak report --sweep} does too).
+ * key → Avro files under {@code <out>/report/}. Its caller then writes {@code summary.avro} and
+ * {@code report.html} from those files alone ({@code service.Reports}, as {@code polyak report}
+ * does). Before it starts, the job writes its cells to {@code <out>/cells.avro}, so that a partial
+ * report can find every run while the job runs.
  *
  * <p>Exactly once: a training element retried after it emitted records (a failed bundle, a lost
  * task manager, a sweep started again) emits them again, read back from its run folder; each report
@@ -39,6 +38,9 @@ import org.apache.beam.sdk.values.PCollectionTuple;
  */
 public final class SweepPipeline {
   public static final String REPORT = "report";
+
+  /** {@code <out>/cells.avro}: the job's {@link RunTask}s, written (atomically) as it starts. */
+  public static final String CELLS = "cells.avro";
 
   private SweepPipeline() {}
 
@@ -49,15 +51,12 @@ public final class SweepPipeline {
    */
   public record SweepJob(List<RunTask> tasks, Path out, TrainRunFn.Settings settings) {}
 
-  /** The finished job and where its report went. */
-  public record Outcome(
-      PipelineResult result,
-      Path reportFolder,
-      Path html,
-      List<dev.polyak.schemas.SummaryRecord> summary) {}
+  /** The finished job and the folder of its report's Avro files. */
+  public record Outcome(PipelineResult result, Path reportFolder) {}
 
   public static Outcome run(SweepJob job, PipelineOptions options) {
     Path report = job.out().resolve(REPORT);
+    AvroFiles.write(job.out().resolve(CELLS), RunTask.class, job.tasks());
     Pipeline pipeline = Pipeline.create(options);
     PolyakCoders.registerAll(pipeline);
     PCollectionTuple trained =
@@ -111,10 +110,7 @@ public final class SweepPipeline {
     } catch (RuntimeException e) {
       throw JobFailures.badInput(e).<RuntimeException>map(bad -> bad).orElse(e);
     }
-    List<dev.polyak.schemas.SummaryRecord> summary = SweepSummary.write(report);
-    ClaimVerdicts.write(report, Claims.ofSweepFolder(job.out()));
-    Path html = HtmlReport.write(report);
-    return new Outcome(result, report, html, summary);
+    return new Outcome(result, report);
   }
 
   /** The Beam elements of {@code cells}, each with its folder {@code <out>/runs/<run_id>}. */

@@ -65,6 +65,10 @@ public final class HtmlReport {
     private final Curves curves;
     private final SweepDiagnostics diagnostics;
     private final List<ClaimRecord> claims;
+
+    /** Whether some run has no outcome yet: a partial report. */
+    private final boolean partial;
+
     private final Map<String, List<String>> configsByModel = new TreeMap<>();
     private final Map<String, String> labels = new LinkedHashMap<>();
     private final StringBuilder out = new StringBuilder();
@@ -80,6 +84,7 @@ public final class HtmlReport {
       this.summary = summary;
       this.curves = curves;
       this.diagnostics = diagnostics;
+      this.partial = runs.all().stream().anyMatch(r -> r.getStatus() == RunStatus.PARTIAL);
       for (Map.Entry<String, List<RunRecord>> e : runs.byConfig().entrySet()) {
         configsByModel
             .computeIfAbsent(e.getValue().get(0).getModel(), m -> new ArrayList<>())
@@ -139,17 +144,32 @@ public final class HtmlReport {
           .append(count(all, RunStatus.DIVERGED))
           .append(" diverged, ")
           .append(count(all, RunStatus.FAILED))
-          .append(" failed.</p>\n<nav>")
+          .append(" failed")
+          .append(partial ? ", " + count(all, RunStatus.PARTIAL) + " partial" : "")
+          .append(".</p>\n")
+          .append(
+              partial
+                  ? "<p class=\"partial\"><b>Partial report</b>: the sweep's job had not ended when"
+                      + " it was written (it runs, or it was killed). PARTIAL runs have no"
+                      + " outcome yet: their figures stop at their last evaluation; they are"
+                      + " counted, not averaged, and their curves so far are drawn. No"
+                      + " diagnostics.</p>\n"
+                  : "")
+          .append("<nav>")
           .append(claims.isEmpty() ? "" : "<a href=\"#claims\">Claims</a> \u00b7 ")
           .append(
-              "<a href=\"#summary\">Summary</a> \u00b7 <a href=\"#problems\">Diverged and failed runs</a> \u00b7 ")
+              "<a href=\"#summary\">Summary</a> \u00b7 <a href=\"#problems\">Diverged and failed"
+                  + " runs</a> \u00b7 ")
           .append(
-              "<a href=\"#curves\">Training curves</a> \u00b7 <a href=\"#tradeoff\">Metric vs ratio</a> \u00b7 ")
+              "<a href=\"#curves\">Training curves</a> \u00b7 <a href=\"#tradeoff\">Metric vs"
+                  + " ratio</a> \u00b7 ")
           .append(
-              "<a href=\"#spread\">Seed spread</a> \u00b7 <a href=\"#kappa\">\u03ba over training</a> \u00b7 ")
+              "<a href=\"#spread\">Seed spread</a> \u00b7 <a href=\"#kappa\">\u03ba over"
+                  + " training</a> \u00b7 ")
           .append("<a href=\"#pl\">PL ratio over training</a> \u00b7 ")
           .append(
-              "<a href=\"#heatmaps\">\u03ba heat maps</a> \u00b7 <a href=\"#notes\">Definitions</a></nav>\n");
+              "<a href=\"#heatmaps\">\u03ba heat maps</a> \u00b7 <a"
+                  + " href=\"#notes\">Definitions</a></nav>\n");
     }
 
     private static long count(List<RunRecord> runs, RunStatus status) {
@@ -177,8 +197,12 @@ public final class HtmlReport {
             .append(
                 SweepRuns.lowerIsBetter(e.getValue().get(0).getMetricName()) ? "lower" : "higher")
             .append(
-                " is better)</span></h3>\n<div class=\"scroll\"><table class=\"summary\">\n<thead><tr>")
-            .append("<th>config</th><th>runs</th><th>finished / diverged / failed</th>")
+                " is better)</span></h3>\n"
+                    + "<div class=\"scroll\"><table class=\"summary\">\n"
+                    + "<thead><tr>")
+            .append("<th>config</th><th>runs</th><th>finished / diverged / failed")
+            .append(partial ? " / <b>partial</b>" : "")
+            .append("</th>")
             .append("<th>final eval mean \u00b1 std<br><span class=\"unit\">[95 % CI]</span></th>")
             .append(
                 "<th>reached dense</th><th>steps to dense</th><th>steps ratio</th><th>seconds ratio</th>")
@@ -195,7 +219,14 @@ public final class HtmlReport {
               .append(escape(rowLabels.get(s.getConfig())))
               .append("</td>")
               .append(num(Integer.toString(s.getRuns())))
-              .append(num(s.getFinished() + " / " + s.getDiverged() + " / " + s.getFailed()))
+              .append(
+                  num(
+                      s.getFinished()
+                          + " / "
+                          + s.getDiverged()
+                          + " / "
+                          + s.getFailed()
+                          + (partial ? " / <b>" + s.getPartial() + "</b>" : "")))
               .append(
                   num(
                       eval == null
@@ -248,14 +279,18 @@ public final class HtmlReport {
     }
 
     private void problemRuns() {
-      out.append("<h2 id=\"problems\">Diverged and failed runs</h2>\n");
+      out.append("<h2 id=\"problems\">Diverged and failed runs")
+          .append(partial ? "; partial runs" : "")
+          .append("</h2>\n");
       List<RunRecord> problems =
           runs.all().stream().filter(r -> r.getStatus() != RunStatus.FINISHED).toList();
       if (problems.isEmpty()) {
         out.append("<p>None: every run finished.</p>\n");
         return;
       }
-      out.append("<p>Counted in the summary, left out of its statistics and of the charts.</p>\n")
+      out.append("<p>Counted in the summary, left out of its statistics and of the charts")
+          .append(partial ? " (but for the curves so far of partial runs)" : "")
+          .append(".</p>\n")
           .append(
               "<div class=\"scroll\"><table class=\"problems\">\n<thead><tr><th>config</th><th>seed</th>")
           .append("<th>status</th><th>step</th><th>run</th><th>error</th></tr></thead>\n<tbody>\n");
@@ -263,7 +298,11 @@ public final class HtmlReport {
         String step =
             r.getStatus() == RunStatus.DIVERGED && r.getDivergedAtStep() != null
                 ? "diverged at " + r.getDivergedAtStep()
-                : "last evaluated " + r.getLastGoodStep();
+                : r.getStatus() == RunStatus.PARTIAL && r.getAttempts() == 0
+                    ? "not started"
+                    : r.getStatus() == RunStatus.PARTIAL
+                        ? "evaluated to " + r.getLastGoodStep() + " of " + r.getSteps()
+                        : "last evaluated " + r.getLastGoodStep();
         out.append("<tr class=\"")
             .append(r.getStatus().name().toLowerCase(Locale.ROOT))
             .append("\"><td class=\"config\">")
@@ -277,7 +316,15 @@ public final class HtmlReport {
             .append("<td class=\"id\">")
             .append(escape(r.getRunId()))
             .append("</td><td class=\"error\">")
-            .append(r.getError() == null ? "" : escape(r.getError()))
+            .append(
+                r.getError() != null
+                    ? escape(r.getError())
+                    : r.getStatus() == RunStatus.PARTIAL && r.getFinalEvalMetric() != null
+                        ? "so far: "
+                            + escape(r.getMetricName())
+                            + " "
+                            + format(r.getFinalEvalMetric())
+                        : "")
             .append("</td></tr>\n");
       }
       out.append("</tbody></table></div>\n");
@@ -631,6 +678,8 @@ public final class HtmlReport {
       td.error { font-family: monospace; font-size: 12px; white-space: pre-wrap; max-width: 420px; }
       tr.diverged td:nth-child(3) { color: #b35900; font-weight: 600; }
       tr.failed td:nth-child(3) { color: #c00; font-weight: 600; }
+      tr.partial td:nth-child(3) { color: #31708f; font-weight: 600; }
+      .partial { color: #31708f; background: #d9edf7; border: 1px solid #bce8f1; padding: 6px 10px; }
       .unit { color: #888; font-size: 11px; }
       figure { margin: 8px 0 16px; }
       img { max-width: 100%; height: auto; border: 1px solid #eee; }

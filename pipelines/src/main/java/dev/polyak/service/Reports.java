@@ -1,31 +1,66 @@
 package dev.polyak.service;
 
 import dev.polyak.BadInputException;
+import dev.polyak.data.io.AvroFiles;
+import dev.polyak.data.io.FolderLock;
+import dev.polyak.data.io.LockHolder;
 import dev.polyak.pipelines.SweepPipeline;
 import dev.polyak.report.HtmlReport;
 import dev.polyak.schemas.ClaimRecord;
+import dev.polyak.schemas.MetricRow;
 import dev.polyak.schemas.PairedComparison;
+import dev.polyak.schemas.PruneEvent;
+import dev.polyak.schemas.RunRecord;
+import dev.polyak.schemas.RunStatus;
+import dev.polyak.schemas.RunTask;
 import dev.polyak.schemas.Stats;
 import dev.polyak.schemas.SummaryRecord;
 import dev.polyak.summary.ClaimVerdicts;
 import dev.polyak.summary.SweepSummary;
 import dev.polyak.sweep.Claims;
+import dev.polyak.summary.ReportFiles;
+import dev.polyak.sweep.RunFolder;
+import dev.polyak.sweep.RunRecords;
+import dev.polyak.train.RunSpec;
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.Optional;
 
 /**
- * A sweep's report: summary.avro and report.html from its report folder's Avro files, and the
- * compact table.
+ * A sweep's report: summary.avro and report.html from a report folder's Avro files, and the compact
+ * table. The sweep job's report ({@code <sweep>/report/}) and a partial one ({@code
+ * <sweep>/report-partial/}, from the run folders while the job runs or after it was killed) go
+ * through the same {@link #write}.
  */
 public final class Reports {
+  /**
+   * {@code <sweep>/report-partial}: the partial report's folder, apart from the job's {@code
+   * report/} so that neither overwrites the other.
+   */
+  public static final String PARTIAL = "report-partial";
+
   private Reports() {}
 
   /**
-   * Writes {@code <sweep>/report/summary.avro}, {@code claims.avro} (the claims of {@code
-   * <sweep>/sweep.yaml}) and {@code report.html} anew from the Avro files there.
+   * Writes {@code <reportFolder>/summary.avro}, {@code claims.avro} (the claims of the sweep folder's
+   * {@code sweep.yaml}) and {@code report.html} (each atomically) from the
+   * Avro files there: the one way a sweep's report is made, at the end of its job, by {@code polyak
+   * report} and by a partial report.
+   */
+  public static SweepReport write(Path reportFolder) {
+    List<SummaryRecord> summary = SweepSummary.write(reportFolder);
+    ClaimVerdicts.write(reportFolder, Claims.ofSweepFolder(reportFolder.getParent()));
+    return new SweepReport(reportFolder, HtmlReport.write(reportFolder), summary);
+  }
+
+  /**
+   * Writes {@code <sweep>/report/summary.avro} and {@code report.html} anew from the Avro files
+   * there.
    *
    * @throws BadInputException when the folder has no {@code report/} folder, or a report file is
    *     damaged
@@ -36,9 +71,7 @@ public final class Reports {
       throw new BadInputException(
           folder + ": no such folder (polyak report reads the sweep's report/*.avro)");
     }
-    List<SummaryRecord> summary = SweepSummary.write(folder);
-    ClaimVerdicts.write(folder, Claims.ofSweepFolder(sweep));
-    return new SweepReport(folder, HtmlReport.write(folder), summary);
+    return write(folder);
   }
 
   /**
@@ -78,7 +111,92 @@ public final class Reports {
     return table.toString();
   }
 
-  /** The compact table: config | finished | final eval mean ± std | vs dense p, columns padded. */
+
+  /**
+   * Whether {@code sweep}'s job has started (it wrote {@code cells.avro}) and its report is missing
+   * or older than it: no {@code report/runs.avro}, a live process holding the sweep folder, or a
+   * {@code cells.avro} newer than {@code runs.avro} (the job was started again and has not ended).
+   */
+  public static boolean inProgress(Path sweep) {
+    Path runs = sweep.resolve(SweepPipeline.REPORT).resolve(ReportFiles.RUNS);
+    Path cells = sweep.resolve(SweepPipeline.CELLS);
+    if (!Files.isRegularFile(cells)) {
+      return false;
+    }
+    try {
+      return !Files.exists(runs)
+          || FolderLock.holder(sweep).isPresent()
+          || Files.getLastModifiedTime(cells).compareTo(Files.getLastModifiedTime(runs)) > 0;
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot read the times of " + cells + " and " + runs, e);
+    }
+  }
+
+  /**
+   * A partial report and what it covers.
+   *
+   * @param report the report written to {@code <sweep>/report-partial/}
+   * @param job the live process holding the sweep folder (the running job), if any
+   * @param runs every run's record: FINISHED, DIVERGED, FAILED or PARTIAL
+   */
+  public record PartialReport(SweepReport report, Optional<LockHolder> job, List<RunRecord> runs) {
+    public PartialReport {
+      runs = List.copyOf(runs);
+    }
+
+    /** The runs without an outcome yet. */
+    public List<RunRecord> unfinished() {
+      return runs.stream().filter(r -> r.getStatus() == RunStatus.PARTIAL).toList();
+    }
+  }
+
+  /**
+   * Writes a report of {@code sweep} from its run folders to {@code <sweep>/report-partial/}:
+   * finished, diverged and failed runs as the job would record them, runs without an outcome
+   * (training, interrupted, not started) as PARTIAL up to their last evaluation. Reads the job's
+   * {@code cells.avro} and the run folders and writes nothing else: no lock is taken, so the
+   * running job is not disturbed. Each file is replaced atomically; diagnostics are left out (the
+   * job computes them at its end).
+   *
+   * @throws BadInputException when {@code cells.avro} is missing (the job was never started, or by
+   *     a polyak before 0.x) or a run folder's file is damaged
+   */
+  public static PartialReport partial(Path sweep) {
+    Path cells = sweep.resolve(SweepPipeline.CELLS);
+    if (!Files.isRegularFile(cells)) {
+      throw new BadInputException(
+          cells
+              + ": no such file (a sweep job writes its cells there as it starts; this folder holds"
+              + " no job started by this version of polyak)");
+    }
+    Optional<LockHolder> job = FolderLock.holder(sweep);
+    List<RunRecord> runs = new ArrayList<>();
+    List<MetricRow> metrics = new ArrayList<>();
+    List<PruneEvent> events = new ArrayList<>();
+    for (RunTask task : AvroFiles.read(cells, RunTask.class)) {
+      RunFolder folder = new RunFolder(sweep.resolve("runs").resolve(task.getRunId()));
+      RunRecords.Snapshot snapshot =
+          RunRecords.read(task, RunSpec.parse(task.getRunYaml(), null), folder, true);
+      snapshot.run().ifPresent(runs::add);
+      metrics.addAll(snapshot.metrics());
+      events.addAll(snapshot.events());
+    }
+    Path folder = sweep.resolve(PARTIAL);
+    AvroFiles.write(folder.resolve(ReportFiles.RUNS), RunRecord.class, runs);
+    AvroFiles.write(folder.resolve(ReportFiles.METRICS), MetricRow.class, metrics);
+    AvroFiles.write(folder.resolve(ReportFiles.PRUNE_EVENTS), PruneEvent.class, events);
+    try {
+      Files.deleteIfExists(folder.resolve(ReportFiles.DIAGNOSTICS));
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot delete " + folder.resolve(ReportFiles.DIAGNOSTICS), e);
+    }
+    return new PartialReport(write(folder), job, runs);
+  }
+
+  /**
+   * The compact table: config | finished | final eval mean ± std | vs dense p, columns padded; in a
+   * partial report the finished column says how many runs are partial ("1/3 +2 partial").
+   */
   public static String table(List<SummaryRecord> summary) {
     List<String[]> rows = new ArrayList<>();
     rows.add(new String[] {"config", "finished", "final eval (mean +- std)", "vs dense p"});
@@ -88,7 +206,10 @@ public final class Reports {
       rows.add(
           new String[] {
             s.getConfig(),
-            s.getFinished() + "/" + s.getRuns(),
+            s.getFinished()
+                + "/"
+                + s.getRuns()
+                + (s.getPartial() > 0 ? " +" + s.getPartial() + " partial" : ""),
             eval == null
                 ? "-"
                 : HtmlReport.format(eval.getMean())

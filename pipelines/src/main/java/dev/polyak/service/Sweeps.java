@@ -116,6 +116,6 @@ public final class Sweeps {
                 execution.runner().toPipelineOptions("polyak-sweep"),
                 execution.restarts(),
                 RESTART_DELAY_SECONDS));
-    return new SweepReport(outcome.reportFolder(), outcome.html(), outcome.summary());
+    return Reports.write(outcome.reportFolder());
   }
 }

@@ -87,7 +87,7 @@ class LocalClusterIT {
                 new TrainRunFn.Settings(RunPolicy.standard(), spec.diagnostics(), "cpu", 1, null)),
             RunnerSettings.direct(2).toPipelineOptions("polyak-it-reference"));
     reference = trajectories(out);
-    referenceSummary = outcome.summary();
+    referenceSummary = dev.polyak.service.Reports.write(outcome.reportFolder()).summary();
   }
 
   @Test

@@ -64,6 +64,7 @@ class ReportFilesInteropTest {
             new TrainRunFn.Settings(RunPolicy.standard(), spec.diagnostics(), "cpu", 1, null)),
         TestJobs.direct(2));
     report = out.resolve(SweepPipeline.REPORT);
+    dev.polyak.service.Reports.write(report);
   }
 
   /**

@@ -129,8 +129,7 @@ class SweepPipelineTest {
   void aSweepTrainsEveryCellOnceAndASecondStartOnlyTheNewCells() throws Exception {
     Path out = dir.resolve("grid");
     String twoSeeds = sweepFile("0..1", "");
-    SweepPipeline.Outcome first =
-        sweep(out, twoSeeds, TestJobs.direct(2), RunPolicy.standard(), null);
+    sweep(out, twoSeeds, TestJobs.direct(2), RunPolicy.standard(), null);
 
     // 3 methods x 2 seeds, every run finished, two evaluations each, one event per pruned run.
     Map<String, RunRecord> runs = runs(out);
@@ -164,6 +163,8 @@ class SweepPipelineTest {
             "ckpt-0000000010-prune.safetensors",
             "ckpt-0000000010.safetensors",
             "ckpt-0000000020.safetensors");
+    dev.polyak.service.SweepReport first =
+        dev.polyak.service.Reports.write(out.resolve(SweepPipeline.REPORT));
     assertThat(first.html()).exists();
     assertThat(first.summary()).hasSize(3);
 
@@ -248,6 +249,7 @@ class SweepPipelineTest {
                           case FAILED -> 3;
                           case DIVERGED -> 2;
                           case FINISHED -> 1;
+                          default -> throw new AssertionError(r.getStatus());
                         }));
   }
 

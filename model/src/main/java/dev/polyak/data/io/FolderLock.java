@@ -77,6 +77,12 @@ public final class FolderLock implements AutoCloseable {
   private final AtomicBoolean released = new AtomicBoolean();
   private volatile boolean lost;
 
+  /** Heartbeats in a row that threw; a scheduled task that throws would never run again. */
+  private int failedBeats;
+
+  /** A test hook run at the start of each heartbeat (a fault injected there), or null. */
+  static volatile Runnable beatFault;
+
   private FolderLock(Path file, LockHolder holder, FileChannel channel, long heartbeatOffset) {
     this.file = file;
     this.holder = holder;
@@ -90,7 +96,8 @@ public final class FolderLock implements AutoCloseable {
               return thread;
             });
     long interval = holder.heartbeatInterval().toMillis();
-    heartbeats.scheduleWithFixedDelay(this::beat, interval, interval, TimeUnit.MILLISECONDS);
+    heartbeats.scheduleWithFixedDelay(
+        this::beatAndRetry, interval, interval, TimeUnit.MILLISECONDS);
     // Ctrl-C or SIGTERM end the JVM without unwinding the command; the hook releases the lock then.
     this.shutdownHook = new Thread(this::close, "polyak-lock-release");
     Runtime.getRuntime().addShutdownHook(shutdownHook);
@@ -193,12 +200,43 @@ public final class FolderLock implements AutoCloseable {
   }
 
   /**
+   * One heartbeat; one that fails is logged and the next one tries again (an exception escaping a
+   * task of {@code scheduleWithFixedDelay} would silently cancel every later heartbeat, and the
+   * lock would go stale under a live holder).
+   */
+  private void beatAndRetry() {
+    try {
+      beat();
+      failedBeats = 0;
+    } catch (RuntimeException e) {
+      failedBeats++;
+      long interval = holder.heartbeatInterval().toMillis();
+      if (failedBeats * interval >= holder.lease().toMillis()) {
+        LOG.error(
+            "the heartbeat of {} has failed {} times in a row ({}): another host may take the lock"
+                + " over; still retrying every {} ms",
+            file,
+            failedBeats,
+            e.toString(),
+            interval);
+      } else {
+        LOG.warn(
+            "the heartbeat of {} failed ({}); retrying in {} ms", file, e.toString(), interval);
+      }
+    }
+  }
+
+  /**
    * Rewrites the heartbeat in place (same width, so a reader sees a whole file) and checks the lock
    * is still ours.
    */
   private void beat() {
     if (released.get() || lost) {
       return;
+    }
+    Runnable fault = beatFault;
+    if (fault != null) {
+      fault.run();
     }
     try {
       channel.write(ByteBuffer.wrap(LockHolder.heartbeatBytes(Instant.now())), heartbeatOffset);

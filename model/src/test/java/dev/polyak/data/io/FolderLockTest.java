@@ -198,6 +198,32 @@ class FolderLockTest {
   }
 
   @Test
+  void aHeartbeatThatThrowsIsRetriedAndLaterHeartbeatsGoOn() throws Exception {
+    Path file = dir.resolve(FolderLock.FILE_NAME);
+    java.util.concurrent.atomic.AtomicInteger faults =
+        new java.util.concurrent.atomic.AtomicInteger();
+    java.util.concurrent.CountDownLatch failed = new java.util.concurrent.CountDownLatch(1);
+    try (FolderLock lock = FolderLock.acquire(dir, "test", FAST)) {
+      FolderLock.beatFault =
+          () -> {
+            if (faults.getAndIncrement() == 0) {
+              failed.countDown();
+              throw new IllegalStateException("injected heartbeat failure");
+            }
+          };
+      assertThat(failed.await(5, TimeUnit.SECONDS)).isTrue();
+      String afterFailure = field(file, "heartbeat");
+      Thread.sleep(500);
+      // Several beats ran after the failing one, and moved the heartbeat.
+      assertThat(faults.get()).isGreaterThan(2);
+      assertThat(Instant.parse(field(file, "heartbeat"))).isAfter(Instant.parse(afterFailure));
+      assertThat(lock.lost()).isFalse();
+    } finally {
+      FolderLock.beatFault = null;
+    }
+  }
+
+  @Test
   void aHolderWhoseLockWasTakenOverKnowsAndLeavesTheNewLockAlone() throws Exception {
     Path file = dir.resolve(FolderLock.FILE_NAME);
     FolderLock lock = FolderLock.acquire(dir, "test", FAST);

@@ -15,7 +15,6 @@ import dev.polyak.sweep.RunPolicy;
 import dev.polyak.sweep.RunRecords;
 import dev.polyak.sweep.SweepProgress;
 import dev.polyak.train.MetricRecord;
-import dev.polyak.train.PruneEventFiles;
 import dev.polyak.train.RunSpec;
 import dev.polyak.train.TrainingListener;
 import dev.polyak.train.TrainingRun;
@@ -28,7 +27,6 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
-import java.util.Optional;
 import java.util.Set;
 import org.apache.beam.sdk.metrics.Counter;
 import org.apache.beam.sdk.metrics.Metrics;
@@ -180,23 +178,16 @@ public final class TrainRunFn extends DoFn<RunTask, RunRecord> {
 
   /** Emits the run's records as its folder holds them (nothing for a run never trained). */
   private void emit(RunTask task, RunSpec spec, RunFolder folder, MultiOutputReceiver out) {
-    // result.json (with every metric record) is read once here; failure.json only when there is
-    // none.
-    Optional<TrainingRun.Result> ended = folder.result();
-    if (ended.isEmpty()) {
-      folder
-          .failure()
-          .ifPresent(
-              f -> out.get(RUNS).output(RunRecords.failed(task, spec, f.error(), folder.state())));
-      return;
-    }
-    TrainingRun.Result result = ended.get();
-    List<PruneEvent> events = PruneEventFiles.combine(folder.path(), Long.MAX_VALUE);
-    RunRecords.metrics(task, result.metrics(), events).forEach(out.get(METRICS)::output);
-    events.forEach(out.get(EVENTS)::output);
-    checkpointsToDiagnose(folder.path(), spec, result, events)
-        .forEach(out.get(CHECKPOINTS)::output);
-    out.get(RUNS).output(RunRecords.ended(task, spec, result, events, folder.state()));
+    RunRecords.Snapshot records = RunRecords.read(task, spec, folder, false);
+    records.metrics().forEach(out.get(METRICS)::output);
+    records.events().forEach(out.get(EVENTS)::output);
+    records
+        .result()
+        .ifPresent(
+            result ->
+                checkpointsToDiagnose(folder.path(), spec, result, records.events())
+                    .forEach(out.get(CHECKPOINTS)::output));
+    records.run().ifPresent(out.get(RUNS)::output);
   }
 
   /**
