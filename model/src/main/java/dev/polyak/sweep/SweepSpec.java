@@ -23,15 +23,27 @@ import java.util.stream.Stream;
  * @param diagnostics what to diagnose ({@link DiagnosticsPlan#none()} without the block)
  * @param device {@code cpu} or {@code gpu}
  * @param out the output folder, absolute when the sweep file's folder is known; null when not given
+ * @param earlyStopping the {@code early_stopping:} block ({@link EarlyStopping#none()} without it)
  */
-public record SweepSpec(List<Cell> cells, DiagnosticsPlan diagnostics, String device, String out) {
+public record SweepSpec(
+    List<Cell> cells,
+    DiagnosticsPlan diagnostics,
+    String device,
+    String out,
+    EarlyStopping earlyStopping) {
   private static final List<String> TOP_KEYS =
       Stream.concat(
-              RunFile.KEYS.stream(), Stream.of("seeds", "grid", "diagnostics", "device", "out"))
+              RunFile.KEYS.stream(),
+              Stream.of("seeds", "grid", "diagnostics", "device", "out", "early_stopping"))
           .toList();
 
   public SweepSpec {
     cells = List.copyOf(cells);
+  }
+
+  /** A sweep without early stopping. */
+  public SweepSpec(List<Cell> cells, DiagnosticsPlan diagnostics, String device, String out) {
+    this(cells, diagnostics, device, out, EarlyStopping.none());
   }
 
   /**
@@ -82,7 +94,13 @@ public record SweepSpec(List<Cell> cells, DiagnosticsPlan diagnostics, String de
     YamlNode every = diagnosticsBlock == null ? null : diagnosticsBlock.get("every");
     List<Cell> cells =
         Grid.read(root, base).cells(diagnostics.every(), every != null ? every : diagnosticsBlock);
-    return new SweepSpec(cells, diagnostics, device, out);
+    YamlNode stoppingBlock = root.get("early_stopping");
+    EarlyStopping earlyStopping =
+        stoppingBlock == null ? EarlyStopping.none() : EarlyStopping.read(stoppingBlock);
+    if (stoppingBlock != null) {
+      earlyStopping.check(cells, stoppingBlock);
+    }
+    return new SweepSpec(cells, diagnostics, device, out, earlyStopping);
   }
 
   /** Cells, training steps, and CPU hours at the dev machine's measured speed. */

@@ -7,6 +7,7 @@ import dev.polyak.schemas.MetricRow;
 import dev.polyak.schemas.PruneEvent;
 import dev.polyak.schemas.RunRecord;
 import dev.polyak.schemas.RunTask;
+import dev.polyak.schemas.RungDecision;
 import dev.polyak.summary.SweepSummary;
 import dev.polyak.sweep.Cell;
 import dev.polyak.transforms.PolyakCoders;
@@ -27,8 +28,9 @@ import org.apache.beam.sdk.values.PCollectionTuple;
 /**
  * The sweep job: cells → {@code TrainRun} (one long training per element, handed to the slots one
  * at a time) → {@code Diagnose} (the plan's checkpoints, cached per run) → exactly one record per
- * key → Avro files under {@code <out>/report/}; then, in the driver, {@code summary.avro} and
- * {@code report.html} from those files alone (what {@code polyak report --sweep} does too).
+ * key → Avro files under {@code <out>/report/} (early stopping's decisions in {@code
+ * early_stopping.avro}); then, in the driver, {@code summary.avro} and {@code report.html} from
+ * those files alone (what {@code polyak report --sweep} does too).
  *
  * <p>Exactly once: a training element retried after it emitted records (a failed bundle, a lost
  * task manager, a sweep started again) emits them again, read back from its run folder; each report
@@ -85,6 +87,15 @@ public final class SweepPipeline {
         PruneEvent.class,
         report,
         "prune_events");
+    write(
+        trained
+            .get(TrainRunFn.DECISIONS)
+            .apply(
+                "OneDecisionPerRunAndRung",
+                KeepOnePerKey.by((RungDecision d) -> d.getRunId() + "/" + d.getRung())),
+        RungDecision.class,
+        report,
+        "early_stopping");
     DiagnosticsOptions diagnostics = job.settings().diagnostics().toOptions();
     write(
         trained

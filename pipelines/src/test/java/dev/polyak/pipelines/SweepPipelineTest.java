@@ -76,7 +76,8 @@ class SweepPipelineTest {
             "  method: [dense, magnitude, random" + extraMethods + "]",
             "  ratio: [0.5]",
             "  seed: " + seeds,
-            "diagnostics: {at: [pruning, end], probe_samples: 8, hutchinson_probes: 1, structures: [neuron]}",
+            "diagnostics: {at: [pruning, end], probe_samples: 8, hutchinson_probes: 1, structures:"
+                + " [neuron]}",
             "");
   }
 
@@ -248,6 +249,7 @@ class SweepPipelineTest {
                           case FAILED -> 3;
                           case DIVERGED -> 2;
                           case FINISHED -> 1;
+                          case STOPPED -> throw new AssertionError("no early stopping here");
                         }));
   }
 
