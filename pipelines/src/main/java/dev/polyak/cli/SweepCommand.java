@@ -136,10 +136,13 @@ final class SweepCommand implements Callable<Integer>, RecoveryAdvice {
           c.runId(), run.state(), run.trains() ? "trains" : "reports", c.config(), c.seed());
     }
     console.printf(
-        "%d cells%n%s%s%n",
+        "%d cells%n%s%s%n%s",
         plan.runs().size(),
         plan.spec().estimate().describe(),
-        plan.spec().diagnostics().describe(plan.spec().cells()));
+        plan.spec().diagnostics().describe(plan.spec().cells()),
+        plan.spec().earlyStopping().enabled()
+            ? plan.spec().earlyStopping().describe() + System.lineSeparator()
+            : "");
     console.flush();
   }
 }
