@@ -157,8 +157,8 @@ record Grid(
                     + words(first.labels())
                     + " (run id "
                     + cell.runId()
-                    + "): data folders, checkpoint_every, keep_last and keep_every do not enter a"
-                    + " run id, so the two would share one run folder");
+                    + "): data folders, checkpoint_every, keep_last"
+                    + " and keep_every do not enter a run id, so the two would share one run folder");
       }
     } while (next(at));
     return List.copyOf(cells.values());

@@ -22,14 +22,12 @@ import picocli.CommandLine.Spec;
     name = "sweep",
     description = {
       "Run every cell of a sweep file as one Beam job, with reports.",
-      "Runs every cell of a sweep file (models x methods x ratios x seeds x ...) as one Beam job:"
-          + " each run trains in <out>/runs/<run_id>/ (resumable), its chosen checkpoints are"
-          + " diagnosed, and <out>/report/ gets runs.avro, metrics.avro, prune_events.avro,"
-          + " diagnostics.avro, summary.avro and report.html.",
-      "Started again, it skips finished and diverged runs, resumes unfinished ones from their"
-          + " newest valid checkpoint, retries failed ones and trains cells added to the file. Exit"
-          + " code 0 when no run FAILED, 1 when some did (diverged runs are results, not failures),"
-          + " 2 for a bad sweep file."
+      "Runs every cell of a sweep file (models x methods x ratios x seeds x ...) as one Beam job: each run trains"
+          + " in <out>/runs/<run_id>/ (resumable), its chosen checkpoints are diagnosed, and <out>/report/ gets"
+          + " runs.avro, metrics.avro, prune_events.avro, diagnostics.avro, summary.avro and report.html.",
+      "Started again, it skips finished and diverged runs, resumes unfinished ones from their newest valid"
+          + " checkpoint, retries failed ones and trains cells added to the file. Exit code 0 when no run FAILED,"
+          + " 1 when some did (diverged runs are results, not failures), 2 for a bad sweep file."
     })
 final class SweepCommand implements Callable<Integer>, RecoveryAdvice {
   @Option(names = "--config", required = true, description = "The sweep file (sweep.yaml).")
@@ -80,9 +78,9 @@ final class SweepCommand implements Callable<Integer>, RecoveryAdvice {
       names = "--restarts",
       defaultValue = "3",
       description =
-          "Times Flink restarts the job after a task failure, 5 s apart (default ${DEFAULT-VALUE};"
-              + " the job's own restart strategy, which Flink prefers to a cluster's; finished runs"
-              + " are skipped and unfinished ones resume on restart).")
+          "Times Flink restarts the job after a task failure,"
+              + " 5 s apart (default ${DEFAULT-VALUE}; the job's own restart strategy, which Flink prefers to a cluster's;"
+              + " finished runs are skipped and unfinished ones resume on restart).")
   int restarts;
 
   @Option(

@@ -105,19 +105,17 @@ public final class HtmlReport {
           ReportCharts.ModelFigure.KAPPA,
           "kappa",
           "Whole-model condition number over training",
-          "\u03ba = \u03bb<sub>max</sub> / \u03bb<sub>min</sub> of the whole-model NTK kernel"
-              + " (MODEL rows) per seed, log scale when it spans a decade; dashed red lines:"
-              + " pruning steps. Singular states (\u03ba = \u221e) and checkpoints diagnosed"
-              + " without the whole-model kernel are left out.",
+          "\u03ba = \u03bb<sub>max</sub> / \u03bb<sub>min</sub> of the whole-model NTK kernel (MODEL rows) per seed,"
+              + " log scale when it spans a decade; dashed red lines: pruning steps. Singular states"
+              + " (\u03ba = \u221e) and checkpoints diagnosed without the whole-model kernel are left out.",
           "\u03ba");
       overTraining(
           ReportCharts.ModelFigure.PL_RATIO,
           "pl",
           "PL ratio over training",
-          "|\u2207L|\u00b2 / L on the probe set (MODEL rows) per seed (log scale when it spans a"
-              + " decade): the PL inequality |\u2207L|\u00b2 \u2265 2\u00b5L holds along the"
-              + " trajectory with \u00b5 at most half its smallest value; dashed red lines: pruning"
-              + " steps.",
+          "|\u2207L|\u00b2 / L on the probe set (MODEL rows) per seed (log scale when it spans a decade): the PL"
+              + " inequality |\u2207L|\u00b2 \u2265 2\u00b5L holds along the trajectory with \u00b5 at most half"
+              + " its smallest value; dashed red lines: pruning steps.",
           "PL ratio");
       heatMaps();
       notes();
@@ -142,18 +140,14 @@ public final class HtmlReport {
           .append(count(all, RunStatus.FAILED))
           .append(" failed.</p>\n<nav>")
           .append(
-              "<a href=\"#summary\">Summary</a> \u00b7 <a href=\"#problems\">Diverged and failed"
-                  + " runs</a> \u00b7 ")
+              "<a href=\"#summary\">Summary</a> \u00b7 <a href=\"#problems\">Diverged and failed runs</a> \u00b7 ")
           .append(
-              "<a href=\"#curves\">Training curves</a> \u00b7 <a href=\"#tradeoff\">Metric vs"
-                  + " ratio</a> \u00b7 ")
+              "<a href=\"#curves\">Training curves</a> \u00b7 <a href=\"#tradeoff\">Metric vs ratio</a> \u00b7 ")
           .append(
-              "<a href=\"#spread\">Seed spread</a> \u00b7 <a href=\"#kappa\">\u03ba over"
-                  + " training</a> \u00b7 ")
+              "<a href=\"#spread\">Seed spread</a> \u00b7 <a href=\"#kappa\">\u03ba over training</a> \u00b7 ")
           .append("<a href=\"#pl\">PL ratio over training</a> \u00b7 ")
           .append(
-              "<a href=\"#heatmaps\">\u03ba heat maps</a> \u00b7 <a"
-                  + " href=\"#notes\">Definitions</a></nav>\n");
+              "<a href=\"#heatmaps\">\u03ba heat maps</a> \u00b7 <a href=\"#notes\">Definitions</a></nav>\n");
     }
 
     private static long count(List<RunRecord> runs, RunStatus status) {
@@ -181,18 +175,14 @@ public final class HtmlReport {
             .append(
                 SweepRuns.lowerIsBetter(e.getValue().get(0).getMetricName()) ? "lower" : "higher")
             .append(
-                " is better)</span></h3>\n"
-                    + "<div class=\"scroll\"><table class=\"summary\">\n"
-                    + "<thead><tr>")
+                " is better)</span></h3>\n<div class=\"scroll\"><table class=\"summary\">\n<thead><tr>")
             .append("<th>config</th><th>runs</th><th>finished / diverged / failed</th>")
             .append("<th>final eval mean \u00b1 std<br><span class=\"unit\">[95 % CI]</span></th>")
             .append(
-                "<th>reached dense</th><th>steps to dense</th><th>steps ratio</th><th>seconds"
-                    + " ratio</th>")
+                "<th>reached dense</th><th>steps to dense</th><th>steps ratio</th><th>seconds ratio</th>")
             .append("<th>vs dense<br><span class=\"unit\">\u0394, p</span></th>")
             .append(
-                "<th>vs random<br><span class=\"unit\">\u0394, p</span></th><th>pruning"
-                    + " share</th></tr></thead>\n")
+                "<th>vs random<br><span class=\"unit\">\u0394, p</span></th><th>pruning share</th></tr></thead>\n")
             .append("<tbody>\n");
         for (SummaryRecord s : e.getValue()) {
           Stats eval = s.getFinalEvalMetric();
@@ -268,8 +258,7 @@ public final class HtmlReport {
       }
       out.append("<p>Counted in the summary, left out of its statistics and of the charts.</p>\n")
           .append(
-              "<div class=\"scroll\"><table class=\"problems\">\n"
-                  + "<thead><tr><th>config</th><th>seed</th>")
+              "<div class=\"scroll\"><table class=\"problems\">\n<thead><tr><th>config</th><th>seed</th>")
           .append("<th>status</th><th>step</th><th>run</th><th>error</th></tr></thead>\n<tbody>\n");
       for (RunRecord r : problems) {
         String step =
@@ -376,8 +365,7 @@ public final class HtmlReport {
 
     private void heatMaps() {
       out.append(
-          "<h2 id=\"heatmaps\">Per-structure condition numbers around the first pruning"
-              + " event</h2>\n");
+          "<h2 id=\"heatmaps\">Per-structure condition numbers around the first pruning event</h2>\n");
       if (!diagnostics.hasPruneEvents() || !diagnostics.hasDiagnostics()) {
         out.append("<p class=\"missing\">No ")
             .append(!diagnostics.hasPruneEvents() ? "prune_events.avro" : "diagnostics.avro")
@@ -385,9 +373,9 @@ public final class HtmlReport {
         return;
       }
       out.append(
-          "<p>log10 \u03ba of each structure's kernel (rows: layers, columns: structures), for each"
-              + " config's lowest seed that pruned, on one colour scale per pair; black: singular"
-              + " (pruned structures among them)."
+          "<p>log10 \u03ba of each structure's kernel (rows: layers, columns: structures), for each config's"
+              + " lowest seed that pruned, on one colour scale per pair; black: singular (pruned structures among"
+              + " them)."
               + kernelNote()
               + "</p>\n");
       List<String> without = new ArrayList<>();
@@ -434,8 +422,8 @@ public final class HtmlReport {
       return " Kernel"
           + (kernels.size() == 1 ? ": " : "s (mixed in these rows): ")
           + escape(String.join(", ", kernels))
-          + " (pntk: the pseudo-NTK, one scalar per sample, the sum of the output logits over"
-          + " \u221aC; loss: per-sample loss gradients; projected:k: a trace-NTK estimate).";
+          + " (pntk: the pseudo-NTK, one scalar per sample, the sum of the"
+          + " output logits over \u221aC; loss: per-sample loss gradients; projected:k: a trace-NTK estimate).";
     }
 
     private void heatMap(List<DiagnosticRecord> rows, double[] range, String title, String config) {
@@ -454,45 +442,38 @@ public final class HtmlReport {
     private void notes() {
       out.append("<h2 id=\"notes\">Definitions</h2>\n<ul class=\"notes\">\n")
           .append(
-              "<li>Statistics are over the FINISHED runs of a config; diverged and failed runs are"
-                  + " counted only. std: sample standard deviation (n \u2212 1); 95 % CI: Student t"
-                  + " with n \u2212 1 degrees of freedom.</li>\n")
+              "<li>Statistics are over the FINISHED runs of a config; diverged and failed runs are counted only."
+                  + " std: sample standard deviation (n \u2212 1); 95 % CI: Student t with n \u2212 1 degrees of freedom.</li>\n")
           .append(
-              "<li>Reached dense: finished runs whose eval metric reached their matched dense run's"
-                  + " (same baseline and seed) final eval metric at some evaluation, over those"
-                  + " with such a dense run. Steps to dense: the first such step. Steps ratio: mean"
-                  + " of that step over the dense run's own first step at its final figure. Seconds"
-                  + " ratio: mean of the training-step plus pruning seconds to that step over the"
-                  + " dense run's seconds to its final step.</li>\n")
+              "<li>Reached dense: finished runs whose eval metric reached their matched dense run's (same"
+                  + " baseline and seed) final eval metric at some evaluation, over those with such a dense run."
+                  + " Steps to dense: the first such step. Steps ratio: mean of that step over the dense run's own first"
+                  + " step at its final figure. Seconds ratio: mean of the training-step plus pruning seconds to that step"
+                  + " over the dense run's seconds to its final step.</li>\n")
           .append(
-              "<li>vs dense / vs random: paired over seeds where both finished; \u0394 = mean of"
-                  + " (this \u2212 other) final eval metric, p = two-sided paired t-test (bold"
-                  + " below 0.05).</li>\n")
+              "<li>vs dense / vs random: paired over seeds where both finished; \u0394 = mean of (this \u2212 other)"
+                  + " final eval metric, p = two-sided paired t-test (bold below 0.05).</li>\n")
           .append(
-              "<li>Pruning share: pruning-event seconds over training-step plus pruning-event"
-                  + " seconds, summed over finished runs.</li>\n")
+              "<li>Pruning share: pruning-event seconds over training-step plus pruning-event seconds, summed over"
+                  + " finished runs.</li>\n")
           .append(
               diagnostics.hasDiagnostics()
-                  ? "<li>diagnostics.avro, MODEL rows: \u03b2 (beta) is the top eigenvalue of the"
-                      + " probe loss's Hessian by power iteration (beta_iterations,"
-                      + " beta_converged); lipschitz_value L<sub>f</sub> the largest per-sample"
-                      + " gradient norm; convergence_factor Theorem 6(a)'s 1 \u2212"
-                      + " \u00b5/\u03b2, null with convergence_factor_flag unless 0 &lt; \u00b5"
-                      + " \u2264 \u03b2; max_batch_gradient_norm is a norm of batch means,"
-                      + " neither constant.</li>\n"
+                  ? "<li>diagnostics.avro, MODEL rows: \u03b2 (beta) is the top eigenvalue"
+                      + " of the probe loss's Hessian by power iteration (beta_iterations, beta_converged); lipschitz_value"
+                      + " L<sub>f</sub> the largest per-sample gradient norm; convergence_factor Theorem 6(a)'s 1 \u2212"
+                      + " \u00b5/\u03b2, null with convergence_factor_flag unless 0 &lt; \u00b5 \u2264 \u03b2;"
+                      + " max_batch_gradient_norm is a norm of batch means, neither constant.</li>\n"
                   : "")
           .append(
               diagnostics.hasDiagnostics()
-                  ? "<li>Kernels: pntk is the pseudo-NTK of the model function (Mohamadi et al."
-                      + " 2023: one scalar per sample, the sum of its logits over \u221aC),"
-                      + " target-logit the true class's logit, projected:k the mean of k Gaussian"
-                      + " output projections (an unbiased trace-NTK), loss the per-sample loss"
-                      + " gradients (not the paper's kernel). Proposition 14 of the paper says"
-                      + " pruning raises \u03bb<sub>min</sub>(K); removing a structure's Jacobian"
-                      + " columns at fixed weights cannot (K \u2212 K<sub>i</sub> \u227c K,"
-                      + " checked in polyak's JacobianKernelsTest), so a \u03ba or"
-                      + " \u03bb<sub>min</sub> that improves after an event does so through"
-                      + " training, not through the removal.</li>\n"
+                  ? "<li>Kernels: pntk is the pseudo-NTK of the model function (Mohamadi"
+                      + " et al. 2023: one scalar per sample, the sum of its logits over \u221aC), target-logit the true class's"
+                      + " logit, projected:k the mean of k Gaussian output projections (an unbiased trace-NTK), loss the"
+                      + " per-sample loss gradients (not the paper's kernel). Proposition 14 of the paper says pruning raises"
+                      + " \u03bb<sub>min</sub>(K); removing a structure's Jacobian columns at fixed weights cannot"
+                      + " (K \u2212 K<sub>i</sub> \u227c K, checked in polyak's JacobianKernelsTest), so a \u03ba or"
+                      + " \u03bb<sub>min</sub> that improves after an event does so through training, not through the removal."
+                      + "</li>\n"
                   : "")
           .append("</ul>\n<p class=\"meta\">polyak ")
           .append(escape(PolyakVersion.version()))

@@ -76,8 +76,7 @@ class SweepPipelineTest {
             "  method: [dense, magnitude, random" + extraMethods + "]",
             "  ratio: [0.5]",
             "  seed: " + seeds,
-            "diagnostics: {at: [pruning, end], probe_samples: 8, hutchinson_probes: 1, structures:"
-                + " [neuron]}",
+            "diagnostics: {at: [pruning, end], probe_samples: 8, hutchinson_probes: 1, structures: [neuron]}",
             "");
   }
 
