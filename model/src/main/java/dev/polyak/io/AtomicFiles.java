@@ -46,6 +46,29 @@ public final class AtomicFiles {
         });
   }
 
+  /**
+   * Writes UTF-8 {@code text} to {@code target} unless it exists, atomically: complete contents
+   * under a temporary name, then a hard link to {@code target} (which fails when another writer got
+   * there first). Returns whether this call wrote it.
+   */
+  public static boolean writeStringOnce(Path target, String text) {
+    Path temp =
+        target.resolveSibling(
+            "." + target.getFileName() + "-" + java.util.UUID.randomUUID() + ".once");
+    writeString(temp, text);
+    try {
+      Files.createLink(target, temp);
+      forceFolder(target.toAbsolutePath().getParent());
+      return true;
+    } catch (java.nio.file.FileAlreadyExistsException e) {
+      return false;
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot write " + target, e);
+    } finally {
+      deleteQuietly(temp);
+    }
+  }
+
   /** Writes {@code target} through a temporary file named {@code <tempPrefix>*.tmp}. */
   public static void write(Path target, String tempPrefix, ChannelWriter writer) {
     Path folder = target.toAbsolutePath().getParent();

@@ -34,6 +34,9 @@ public final class ReportFiles {
    */
   public static final String CLAIMS = "claims.avro";
 
+  /** Early stopping's decisions, one per (run, rung); absent in sweeps written before it. */
+  public static final String EARLY_STOPPING = "early_stopping.avro";
+
   /** The static page written by the pipelines module's {@code HtmlReport}. */
   public static final String HTML = "report.html";
 

@@ -334,7 +334,7 @@ record Grid(
   }
 
   /** {@code key=value} pairs joined by spaces. */
-  private static String words(Map<String, String> labels) {
+  static String words(Map<String, String> labels) {
     return labels.entrySet().stream()
         .map(e -> e.getKey() + "=" + e.getValue())
         .collect(Collectors.joining(" "));

@@ -21,6 +21,7 @@ public final class RunFolder {
   static final String STATE = "sweep-run.json";
   static final String FAILURE = "failure.json";
   static final String RESULT = "result.json";
+  static final String PAST_STOP = "resumed-past-stop.json";
   private static final ObjectMapper JSON = new ObjectMapper();
 
   /** How the run stands, from its files. */
@@ -28,7 +29,9 @@ public final class RunFolder {
     NONE,
     FINISHED,
     DIVERGED,
-    FAILED
+    FAILED,
+    /** Stopped early at a rung ({@code result.json} says where); its checkpoint there is kept. */
+    STOPPED
   }
 
   /**
@@ -61,13 +64,39 @@ public final class RunFolder {
   }
 
   /**
-   * FINISHED or DIVERGED from {@code result.json}, else FAILED if {@code failure.json} exists, else
-   * NONE.
+   * FINISHED, DIVERGED or STOPPED from {@code result.json}, else FAILED if {@code failure.json}
+   * exists, else NONE.
    */
   public Recorded recorded() {
     return result()
-        .map(r -> r.status() == TrainingRun.Status.FINISHED ? Recorded.FINISHED : Recorded.DIVERGED)
+        .map(
+            r ->
+                switch (r.status()) {
+                  case FINISHED -> Recorded.FINISHED;
+                  case DIVERGED -> Recorded.DIVERGED;
+                  case STOPPED -> Recorded.STOPPED;
+                })
         .orElse(Files.exists(folder.resolve(FAILURE)) ? Recorded.FAILED : Recorded.NONE);
+  }
+
+  /**
+   * Forgets a STOPPED outcome so that the run resumes from its checkpoint at the rung, and marks
+   * the folder so that early stopping leaves the run alone from then on ({@code --rerun-stopped}
+   * trains it to the end; its decisions stay in the sweep's log).
+   */
+  public void resumePastStop() {
+    TrainingRun.Result stopped = result().orElseThrow();
+    write(PAST_STOP, java.util.Map.of("stopped_at_step", stopped.stoppedAtStep()));
+    try {
+      Files.delete(folder.resolve(RESULT));
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot reset " + folder, e);
+    }
+  }
+
+  /** Whether {@code --rerun-stopped} resumed this run past a stop: early stopping skips it. */
+  public boolean resumedPastStop() {
+    return Files.exists(folder.resolve(PAST_STOP));
   }
 
   /** The run's {@code result.json}, when it ended FINISHED or DIVERGED. */
@@ -131,7 +160,11 @@ public final class RunFolder {
   }
 
   private <T> Optional<T> read(String name, Class<T> type) {
-    Path file = folder.resolve(name);
+    return readJson(folder.resolve(name), type);
+  }
+
+  /** A JSON file of the sweep's bookkeeping, when it exists; an unreadable one is bad input. */
+  static <T> Optional<T> readJson(Path file, Class<T> type) {
     if (!Files.exists(file)) {
       return Optional.empty();
     }

@@ -5,6 +5,7 @@ import dev.polyak.schemas.PruneEvent;
 import dev.polyak.schemas.RunRecord;
 import dev.polyak.schemas.RunStatus;
 import dev.polyak.schemas.RunTask;
+import dev.polyak.schemas.RungDecision;
 import dev.polyak.train.MetricRecord;
 import dev.polyak.train.ModelFamily;
 import dev.polyak.train.PruneEventFiles;
@@ -107,7 +108,7 @@ public final class RunRecords {
         Optional.of(record.build()), metrics(task, soFar, events), events, Optional.empty());
   }
 
-  /** The record of a run that ended FINISHED or DIVERGED. */
+  /** The record of a run that ended FINISHED, DIVERGED or STOPPED. */
   public static RunRecord ended(
       RunTask task,
       RunSpec spec,
@@ -117,9 +118,13 @@ public final class RunRecords {
     RunRecord.Builder record = common(task, spec, state);
     record
         .setStatus(
-            result.status() == TrainingRun.Status.FINISHED
-                ? RunStatus.FINISHED
-                : RunStatus.DIVERGED)
+            switch (result.status()) {
+              case FINISHED -> RunStatus.FINISHED;
+              case DIVERGED -> RunStatus.DIVERGED;
+              case STOPPED -> RunStatus.STOPPED;
+            })
+        .setStoppedAtRung(
+            result.status() == TrainingRun.Status.STOPPED ? result.stoppedAtStep() : null)
         .setDivergedAtStep(
             result.status() == TrainingRun.Status.DIVERGED ? result.divergedAtStep() : null);
     lastFigures(record, spec, result.metrics(), events);
@@ -144,6 +149,25 @@ public final class RunRecords {
               spec.family().transformer() ? Math.exp(last.trainLoss()) : last.trainLoss())
           .setKeptParameters(last.keptParameters());
     }
+  }
+
+  /** The report row of one early-stopping decision on {@code task}'s run. */
+  public static RungDecision decision(RunTask task, RungLog.Decision d) {
+    return RungDecision.newBuilder()
+        .setRunId(d.runId())
+        .setConfig(task.getConfig())
+        .setSeed(task.getSeed())
+        .setRung(d.rung())
+        .setSignal(d.signal())
+        .setValue(d.value())
+        .setContinues(d.continues())
+        .setRank(d.rank())
+        .setCompared(d.compared())
+        .setKept(d.kept())
+        .setReduction(d.reduction())
+        .setSeenRunIds(d.seen().stream().map(Asha.Entry::runId).toList())
+        .setDecidedAtMillis(d.decidedAtMillis())
+        .build();
   }
 
   /** The record of a run whose last attempt failed with {@code error}. */
@@ -175,7 +199,8 @@ public final class RunRecords {
         .setTrainSeconds(0)
         .setPruningSeconds(0)
         .setMetricName(metricName(spec.family()))
-        .setPruneSteps(List.of());
+        .setPruneSteps(List.of())
+        .setStoppedAtRung(null);
   }
 
   public static String metricName(ModelFamily family) {

@@ -24,18 +24,45 @@ import java.util.stream.Stream;
  * @param device {@code cpu} or {@code gpu}
  * @param out the output folder, absolute when the sweep file's folder is known; null when not given
  * @param claims the claims the sweep tests ({@link Claims}; empty without the block)
+ * @param earlyStopping the {@code early_stopping:} block ({@link EarlyStopping#none()} without it)
  */
 public record SweepSpec(
-    List<Cell> cells, DiagnosticsPlan diagnostics, String device, String out, List<Claim> claims) {
+    List<Cell> cells,
+    DiagnosticsPlan diagnostics,
+    String device,
+    String out,
+    List<Claim> claims,
+    EarlyStopping earlyStopping) {
   private static final List<String> TOP_KEYS =
       Stream.concat(
               RunFile.KEYS.stream(),
-              Stream.of("seeds", "grid", "diagnostics", "device", "out", "claims"))
+              Stream.of("seeds", "grid", "diagnostics", "device", "out", "claims", "early_stopping"))
           .toList();
 
   public SweepSpec {
     cells = List.copyOf(cells);
     claims = List.copyOf(claims);
+  }
+
+  /** A sweep without claims and without early stopping. */
+  public SweepSpec(List<Cell> cells, DiagnosticsPlan diagnostics, String device, String out) {
+    this(cells, diagnostics, device, out, List.of(), EarlyStopping.none());
+  }
+
+  /** A sweep testing {@code claims}, without early stopping. */
+  public SweepSpec(
+      List<Cell> cells, DiagnosticsPlan diagnostics, String device, String out, List<Claim> claims) {
+    this(cells, diagnostics, device, out, claims, EarlyStopping.none());
+  }
+
+  /** A sweep without claims, with {@code earlyStopping}. */
+  public SweepSpec(
+      List<Cell> cells,
+      DiagnosticsPlan diagnostics,
+      String device,
+      String out,
+      EarlyStopping earlyStopping) {
+    this(cells, diagnostics, device, out, List.of(), earlyStopping);
   }
 
   /**
@@ -87,7 +114,13 @@ public record SweepSpec(
     List<Cell> cells =
         Grid.read(root, base).cells(diagnostics.every(), every != null ? every : diagnosticsBlock);
     List<Claim> claims = Claims.read(root.get("claims"), cells);
-    return new SweepSpec(cells, diagnostics, device, out, claims);
+    YamlNode stoppingBlock = root.get("early_stopping");
+    EarlyStopping earlyStopping =
+        stoppingBlock == null ? EarlyStopping.none() : EarlyStopping.read(stoppingBlock);
+    if (stoppingBlock != null) {
+      earlyStopping.check(cells, stoppingBlock);
+    }
+    return new SweepSpec(cells, diagnostics, device, out, claims, earlyStopping);
   }
 
   /** Cells, training steps, and CPU hours at the dev machine's measured speed. */

@@ -54,7 +54,11 @@ public final class TrainingRun {
   /** How a run ended. */
   public enum Status {
     FINISHED,
-    DIVERGED
+    DIVERGED,
+    /**
+     * Stopped early by a {@link RunGate} at {@link Result#stoppedAtStep}; its checkpoint is kept.
+     */
+    STOPPED
   }
 
   /**
@@ -64,6 +68,8 @@ public final class TrainingRun {
    * @param metrics every metric record of the run, resumed part included
    * @param divergedAtStep the step whose loss was not finite, or -1
    * @param pruneSteps the steps of the run's pruning events (resumed part included)
+   * @param stoppedAtStep the step a {@link RunGate} stopped the run at, or -1 (0 in results written
+   *     before runs could stop)
    */
   public record Result(
       String runId,
@@ -71,7 +77,8 @@ public final class TrainingRun {
       long resumedFromStep,
       List<MetricRecord> metrics,
       long divergedAtStep,
-      List<Long> pruneSteps) {
+      List<Long> pruneSteps,
+      long stoppedAtStep) {
     public Optional<MetricRecord> last() {
       return metrics.isEmpty() ? Optional.empty() : Optional.of(metrics.get(metrics.size() - 1));
     }
@@ -104,6 +111,17 @@ public final class TrainingRun {
    * {@code listener}.
    */
   public static Result run(RunSpec spec, Path out, Device device, TrainingListener listener) {
+    return run(spec, out, device, listener, RunGate.NONE);
+  }
+
+  /**
+   * Runs (or resumes) {@code spec} as {@link #run(RunSpec, Path, Device, TrainingListener)} does,
+   * asking {@code gate} at each checkpointed step below the last whether to stop there; a stopped
+   * run ends {@link Status#STOPPED}, its checkpoint at that step kept. A run resumed at such a step
+   * asks again (a gate that recorded its answer gives the same one).
+   */
+  public static Result run(
+      RunSpec spec, Path out, Device device, TrainingListener listener, RunGate gate) {
     ShardSet shards = ShardSet.open(spec.data());
     String dataSha256 = manifestSha256(shards);
     String runJson = runJson(spec, dataSha256);
@@ -179,6 +197,22 @@ public final class TrainingRun {
           if (trainer.step() >= steps) {
             break;
           }
+          if (trainer.step() > 0
+              && trainer.step() % spec.checkpointEvery() == 0
+              && gate.stopsAt(trainer.step(), trainer, List.copyOf(metrics))) {
+            LOG.info("run {} stops early at step {}", spec.runId(), trainer.step());
+            Result result =
+                new Result(
+                    spec.runId(),
+                    Status.STOPPED,
+                    resumedFrom,
+                    List.copyOf(metrics),
+                    -1,
+                    List.copyOf(pruneSteps),
+                    trainer.step());
+            writeResult(out, result);
+            return result;
+          }
           long boundary =
               Math.min(
                   steps, (trainer.step() / spec.checkpointEvery() + 1) * spec.checkpointEvery());
@@ -198,7 +232,8 @@ public final class TrainingRun {
                 resumedFrom,
                 List.copyOf(metrics),
                 e.step(),
-                List.copyOf(pruneSteps));
+                List.copyOf(pruneSteps),
+                -1);
         writeResult(out, result);
         return result;
       }
@@ -209,7 +244,8 @@ public final class TrainingRun {
               resumedFrom,
               List.copyOf(metrics),
               -1,
-              List.copyOf(pruneSteps));
+              List.copyOf(pruneSteps),
+              -1);
       writeResult(out, result);
       return result;
     }

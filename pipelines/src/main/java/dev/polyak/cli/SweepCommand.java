@@ -52,6 +52,13 @@ final class SweepCommand implements Callable<Integer>, RecoveryAdvice {
   boolean rerunFailed;
 
   @Option(
+      names = "--rerun-stopped",
+      description =
+          "Train only the runs early stopping recorded STOPPED, from their checkpoint at the rung"
+              + " to the end (early stopping leaves them alone from then on).")
+  boolean rerunStopped;
+
+  @Option(
       names = "--only",
       split = ",",
       description =
@@ -99,7 +106,7 @@ final class SweepCommand implements Callable<Integer>, RecoveryAdvice {
   public Integer call() {
     SweepSpec sweep = SweepSpec.load(config);
     folder = Sweeps.folder(sweep, config, out);
-    RunPolicy policy = new RunPolicy(rerunFailed, only);
+    RunPolicy policy = new RunPolicy(rerunFailed, only, rerunStopped);
     PrintWriter console = spec.commandLine().getOut();
     if (dryRun) {
       printPlan(console, Sweeps.plan(sweep, folder, policy));
@@ -127,10 +134,13 @@ final class SweepCommand implements Callable<Integer>, RecoveryAdvice {
           c.runId(), run.state(), run.trains() ? "trains" : "reports", c.config(), c.seed());
     }
     console.printf(
-        "%d cells%n%s%s%n",
+        "%d cells%n%s%s%n%s",
         plan.runs().size(),
         plan.spec().estimate().describe(),
-        plan.spec().diagnostics().describe(plan.spec().cells()));
+        plan.spec().diagnostics().describe(plan.spec().cells()),
+        plan.spec().earlyStopping().enabled()
+            ? plan.spec().earlyStopping().describe() + System.lineSeparator()
+            : "");
     for (dev.polyak.sweep.Claim claim : plan.spec().claims()) {
       console.printf(
           "claim %s: %s %s vs %s, %s claimed (tested by the report)%n",

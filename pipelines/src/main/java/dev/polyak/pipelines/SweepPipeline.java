@@ -7,6 +7,7 @@ import dev.polyak.schemas.MetricRow;
 import dev.polyak.schemas.PruneEvent;
 import dev.polyak.schemas.RunRecord;
 import dev.polyak.schemas.RunTask;
+import dev.polyak.schemas.RungDecision;
 import dev.polyak.sweep.Cell;
 import dev.polyak.transforms.PolyakCoders;
 import dev.polyak.transforms.sweep.DiagnoseOnce;
@@ -26,7 +27,7 @@ import org.apache.beam.sdk.values.PCollectionTuple;
 /**
  * The sweep job: cells → {@code TrainRun} (one long training per element, handed to the slots one
  * at a time) → {@code Diagnose} (the plan's checkpoints, cached per run) → exactly one record per
- * key → Avro files under {@code <out>/report/}. Its caller then writes {@code summary.avro} and
+ * key → Avro files under {@code <out>/report/} (early stopping's decisions in {@code early_stopping.avro}). Its caller then writes {@code summary.avro} and
  * {@code report.html} from those files alone ({@code service.Reports}, as {@code polyak report}
  * does). Before it starts, the job writes its cells to {@code <out>/cells.avro}, so that a partial
  * report can find every run while the job runs.
@@ -86,6 +87,15 @@ public final class SweepPipeline {
         PruneEvent.class,
         report,
         "prune_events");
+    write(
+        trained
+            .get(TrainRunFn.DECISIONS)
+            .apply(
+                "OneDecisionPerRunAndRung",
+                KeepOnePerKey.by((RungDecision d) -> d.getRunId() + "/" + d.getRung())),
+        RungDecision.class,
+        report,
+        "early_stopping");
     DiagnosticsOptions diagnostics = job.settings().diagnostics().toOptions();
     write(
         trained

@@ -10,6 +10,7 @@ import dev.polyak.schemas.RunStatus;
 import dev.polyak.schemas.Stats;
 import dev.polyak.schemas.SummaryRecord;
 import dev.polyak.summary.Curves;
+import dev.polyak.summary.EarlyStoppingSummary;
 import dev.polyak.summary.ReportFiles;
 import dev.polyak.summary.SweepDiagnostics;
 import dev.polyak.summary.SweepRuns;
@@ -54,8 +55,18 @@ public final class HtmlReport {
     List<ClaimRecord> claims =
         Files.exists(claimsFile) ? ReportFiles.readAll(claimsFile, ClaimRecord.class) : List.of();
     Path html = reportDir.resolve(ReportFiles.HTML);
-    AtomicFiles.writeString(html, new Page(runs, summary, curves, diagnostics, claims).render());
+    String page = new Page(runs, summary, curves, diagnostics, claims).render();
+    AtomicFiles.writeString(html, withEarlyStopping(page, reportDir, runs));
     return html;
+  }
+
+  /** The page with its early-stopping section at the end, when the sweep stopped runs early. */
+  private static String withEarlyStopping(String page, Path reportDir, SweepRuns runs) {
+    String section = EarlyStoppingSection.html(EarlyStoppingSummary.read(reportDir, runs.all()));
+    int end = page.lastIndexOf("</body>");
+    return section.isEmpty() || end < 0
+        ? page
+        : page.substring(0, end) + section + page.substring(end);
   }
 
   /** One rendering of the page. */
@@ -283,7 +294,10 @@ public final class HtmlReport {
           .append(partial ? "; partial runs" : "")
           .append("</h2>\n");
       List<RunRecord> problems =
-          runs.all().stream().filter(r -> r.getStatus() != RunStatus.FINISHED).toList();
+          runs.all().stream()
+              .filter(
+                  r -> r.getStatus() != RunStatus.FINISHED && r.getStatus() != RunStatus.STOPPED)
+              .toList();
       if (problems.isEmpty()) {
         out.append("<p>None: every run finished.</p>\n");
         return;

@@ -107,7 +107,8 @@ public final class Sweeps {
             plan.spec().diagnostics(),
             plan.spec().device(),
             execution.threads(),
-            null);
+            null,
+            plan.spec().earlyStopping());
     SweepProgress.reset();
     SweepPipeline.Outcome outcome =
         SweepPipeline.run(

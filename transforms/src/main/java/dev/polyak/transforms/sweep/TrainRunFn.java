@@ -9,12 +9,17 @@ import dev.polyak.schemas.MetricRow;
 import dev.polyak.schemas.PruneEvent;
 import dev.polyak.schemas.RunRecord;
 import dev.polyak.schemas.RunTask;
+import dev.polyak.schemas.RungDecision;
+import dev.polyak.sweep.AshaGate;
 import dev.polyak.sweep.DiagnosticsPlan;
+import dev.polyak.sweep.EarlyStopping;
 import dev.polyak.sweep.RunFolder;
 import dev.polyak.sweep.RunPolicy;
 import dev.polyak.sweep.RunRecords;
+import dev.polyak.sweep.RungLog;
 import dev.polyak.sweep.SweepProgress;
 import dev.polyak.train.MetricRecord;
+import dev.polyak.train.RunGate;
 import dev.polyak.train.RunSpec;
 import dev.polyak.train.TrainingListener;
 import dev.polyak.train.TrainingRun;
@@ -27,6 +32,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import org.apache.beam.sdk.metrics.Counter;
 import org.apache.beam.sdk.metrics.Metrics;
@@ -57,6 +63,7 @@ public final class TrainRunFn extends DoFn<RunTask, RunRecord> {
   public static final TupleTag<MetricRow> METRICS = new TupleTag<>() {};
   public static final TupleTag<PruneEvent> EVENTS = new TupleTag<>() {};
   public static final TupleTag<String> CHECKPOINTS = new TupleTag<>() {};
+  public static final TupleTag<RungDecision> DECISIONS = new TupleTag<>() {};
 
   /**
    * A test hook: the first attempt of {@code runId} fails after it has trained and emitted its
@@ -72,14 +79,26 @@ public final class TrainRunFn extends DoFn<RunTask, RunRecord> {
    * @param device {@code cpu} or {@code gpu}
    * @param threads the engine's intra-op threads per worker JVM
    * @param fault the test hook, or null
+   * @param earlyStopping the sweep's early stopping ({@link EarlyStopping#none()}: none)
    */
   public record Settings(
       RunPolicy policy,
       DiagnosticsPlan diagnostics,
       String device,
       int threads,
-      @Nullable FaultInjection fault)
-      implements Serializable {}
+      @Nullable FaultInjection fault,
+      EarlyStopping earlyStopping)
+      implements Serializable {
+    /** Settings without early stopping. */
+    public Settings(
+        RunPolicy policy,
+        DiagnosticsPlan diagnostics,
+        String device,
+        int threads,
+        @Nullable FaultInjection fault) {
+      this(policy, diagnostics, device, threads, fault, EarlyStopping.none());
+    }
+  }
 
   private final Counter started = Metrics.counter(TrainRunFn.class, "runsStarted");
   private final Counter finished = Metrics.counter(TrainRunFn.class, "runsFinished");
@@ -89,12 +108,22 @@ public final class TrainRunFn extends DoFn<RunTask, RunRecord> {
   private final Counter steps = Metrics.counter(TrainRunFn.class, "steps");
   private final Counter samples = Metrics.counter(TrainRunFn.class, "samples");
   private final Counter tokens = Metrics.counter(TrainRunFn.class, "tokens");
+  private final Counter stopped = Metrics.counter(TrainRunFn.class, "runsStopped");
   private final Settings settings;
+  private final Map<String, List<String>> groups;
   private transient Device device;
   private transient DeviceLease lease;
 
   public TrainRunFn(Settings settings) {
+    this(settings, Map.of());
+  }
+
+  /**
+   * @param groups early stopping's groups: every run id of the sweep by its config
+   */
+  public TrainRunFn(Settings settings, Map<String, List<String>> groups) {
     this.settings = settings;
+    this.groups = new java.util.HashMap<>(groups);
   }
 
   @Setup
@@ -136,6 +165,8 @@ public final class TrainRunFn extends DoFn<RunTask, RunRecord> {
   private void train(RunTask task, RunSpec spec, RunFolder folder, RunFolder.Recorded recorded) {
     if (recorded == RunFolder.Recorded.FAILED || recorded == RunFolder.Recorded.DIVERGED) {
       folder.forgetOutcome();
+    } else if (recorded == RunFolder.Recorded.STOPPED) {
+      folder.resumePastStop();
     }
     int attempt = folder.startAttempt(worker(), device.toString());
     started.inc();
@@ -159,12 +190,18 @@ public final class TrainRunFn extends DoFn<RunTask, RunRecord> {
           task.getConfig() + " seed=" + task.getSeed(),
           attempt,
           device);
-      TrainingRun.Result result = TrainingRun.run(spec, folder.path(), device, listener);
+      TrainingRun.Result result =
+          TrainingRun.run(spec, folder.path(), device, listener, gate(task, spec, folder));
       folder.writeState(
           new RunFolder.State(
               attempt, worker(), device.toString(), seconds(begin), result.resumedFromStep()));
       folder.clearFailure();
-      (result.status() == TrainingRun.Status.FINISHED ? finished : diverged).inc();
+      (switch (result.status()) {
+            case FINISHED -> finished;
+            case DIVERGED -> diverged;
+            case STOPPED -> stopped;
+          })
+          .inc();
     } catch (RuntimeException e) {
       LOG.warn("run {} failed: {}", runId, e.toString());
       folder.writeState(
@@ -176,8 +213,34 @@ public final class TrainRunFn extends DoFn<RunTask, RunRecord> {
     }
   }
 
+  /**
+   * The run's early stopping: none without it, or for a run {@code --rerun-stopped} resumed past
+   * its stop.
+   */
+  private RunGate gate(RunTask task, RunSpec spec, RunFolder folder) {
+    EarlyStopping plan = settings.earlyStopping();
+    if (plan == null || !plan.enabled() || folder.resumedPastStop()) {
+      return RunGate.NONE;
+    }
+    return new AshaGate(
+        plan,
+        settings.diagnostics().toOptions(),
+        task.getRunId(),
+        task.getConfig(),
+        groups.getOrDefault(task.getConfig(), List.of(task.getRunId())),
+        folder.path(),
+        RunRecords.metricName(spec.family()),
+        worker());
+  }
+
   /** Emits the run's records as its folder holds them (nothing for a run never trained). */
   private void emit(RunTask task, RunSpec spec, RunFolder folder, MultiOutputReceiver out) {
+    EarlyStopping plan = settings.earlyStopping();
+    if (plan != null && plan.enabled()) {
+      Path sweep = folder.path().getParent().getParent();
+      RungLog.decisions(sweep, task.getRunId(), plan.rungs())
+          .forEach(d -> out.get(DECISIONS).output(RunRecords.decision(task, d)));
+    }
     RunRecords.Snapshot records = RunRecords.read(task, spec, folder, false);
     records.metrics().forEach(out.get(METRICS)::output);
     records.events().forEach(out.get(EVENTS)::output);
