@@ -23,6 +23,8 @@ import java.util.TreeMap;
  * @param metricsJson the metrics so far as JSON text; opaque here
  * @param pruning whether the checkpoint was written around a pruning event (retention keeps these)
  * @param polyakVersion the polyak version that wrote it
+ * @param prunerState what a run's pruning keeps from one event to the next, by name (pl-gate's
+ *     gating network v); empty for other runs
  */
 public record Checkpoint(
     long step,
@@ -33,7 +35,8 @@ public record Checkpoint(
     String runSpecJson,
     String metricsJson,
     boolean pruning,
-    String polyakVersion) {
+    String polyakVersion,
+    Map<String, Tensor> prunerState) {
 
   public Checkpoint {
     if (step < 0) {
@@ -43,6 +46,7 @@ public record Checkpoint(
     optimizerState = copy(optimizerState, "optimizerState");
     masks = copy(masks, "masks");
     randomCursors = copy(randomCursors, "randomCursors");
+    prunerState = copy(prunerState, "prunerState");
     Objects.requireNonNull(runSpecJson, "runSpecJson");
     Objects.requireNonNull(metricsJson, "metricsJson");
     Objects.requireNonNull(polyakVersion, "polyakVersion");
@@ -76,6 +80,7 @@ public record Checkpoint(
     private String metricsJson = "{}";
     private boolean pruning;
     private String polyakVersion = PolyakVersion.version();
+    private Map<String, Tensor> prunerState = Map.of();
 
     private Builder() {}
 
@@ -130,6 +135,12 @@ public record Checkpoint(
       return this;
     }
 
+    /** Default: none. */
+    public Builder optPrunerState(Map<String, Tensor> prunerState) {
+      this.prunerState = prunerState;
+      return this;
+    }
+
     public Checkpoint build() {
       if (step == null || weights == null || runSpecJson == null) {
         throw new IllegalStateException(
@@ -144,7 +155,8 @@ public record Checkpoint(
           runSpecJson,
           metricsJson,
           pruning,
-          polyakVersion);
+          polyakVersion,
+          prunerState);
     }
   }
 }

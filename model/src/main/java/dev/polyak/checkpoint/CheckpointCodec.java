@@ -13,11 +13,11 @@ import java.util.TreeMap;
 /**
  * The mapping between a {@link Checkpoint} and the tensors and metadata of its safetensors file.
  *
- * <p>Tensors are named {@code weights/<name>}, {@code optimizer/<name>} and {@code masks/<name>}.
- * The metadata holds the scalar fields under {@code polyak.*} keys, {@code polyak.data_sha256} (the
- * SHA-256 of the data buffer) and {@code polyak.header_sha256}: the SHA-256 of the header JSON
- * without that one key (metadata and tensor entries, sorted, compact), so that a changed byte
- * anywhere in the file is detected.
+ * <p>Tensors are named {@code weights/<name>}, {@code optimizer/<name>}, {@code masks/<name>} and
+ * {@code pruner/<name>}. The metadata holds the scalar fields under {@code polyak.*} keys, {@code
+ * polyak.data_sha256} (the SHA-256 of the data buffer) and {@code polyak.header_sha256}: the
+ * SHA-256 of the header JSON without that one key (metadata and tensor entries, sorted, compact),
+ * so that a changed byte anywhere in the file is detected.
  */
 final class CheckpointCodec {
   static final String FORMAT = "polyak.checkpoint/1";
@@ -34,6 +34,7 @@ final class CheckpointCodec {
   static final String WEIGHTS = "weights/";
   static final String OPTIMIZER = "optimizer/";
   static final String MASKS = "masks/";
+  static final String PRUNER = "pruner/";
 
   private static final ObjectMapper MAPPER = new ObjectMapper();
 
@@ -47,6 +48,7 @@ final class CheckpointCodec {
     prefix(tensors, WEIGHTS, checkpoint.weights());
     prefix(tensors, OPTIMIZER, checkpoint.optimizerState());
     prefix(tensors, MASKS, checkpoint.masks());
+    prefix(tensors, PRUNER, checkpoint.prunerState());
     SortedMap<String, String> metadata = new TreeMap<>();
     metadata.put(KEY_FORMAT, FORMAT);
     metadata.put(KEY_STEP, Long.toString(checkpoint.step()));
@@ -97,6 +99,7 @@ final class CheckpointCodec {
     SortedMap<String, Tensor> weights = new TreeMap<>();
     SortedMap<String, Tensor> optimizer = new TreeMap<>();
     SortedMap<String, Tensor> masks = new TreeMap<>();
+    SortedMap<String, Tensor> pruner = new TreeMap<>();
     for (Map.Entry<String, Tensor> entry : raw.tensors().entrySet()) {
       String name = entry.getKey();
       if (name.startsWith(WEIGHTS)) {
@@ -105,9 +108,11 @@ final class CheckpointCodec {
         optimizer.put(name.substring(OPTIMIZER.length()), entry.getValue());
       } else if (name.startsWith(MASKS)) {
         masks.put(name.substring(MASKS.length()), entry.getValue());
+      } else if (name.startsWith(PRUNER)) {
+        pruner.put(name.substring(PRUNER.length()), entry.getValue());
       } else {
         throw new CheckpointFormatException(
-            file, "tensor '" + name + "' is not under weights/, optimizer/ or masks/");
+            file, "tensor '" + name + "' is not under weights/, optimizer/, masks/ or pruner/");
       }
     }
     try {
@@ -120,7 +125,8 @@ final class CheckpointCodec {
           require(file, metadata, KEY_RUN_SPEC),
           require(file, metadata, KEY_METRICS),
           parsePruning(file, require(file, metadata, KEY_PRUNING)),
-          require(file, metadata, KEY_VERSION));
+          require(file, metadata, KEY_VERSION),
+          pruner);
     } catch (IllegalArgumentException e) {
       throw new CheckpointFormatException(file, e.getMessage(), e);
     }

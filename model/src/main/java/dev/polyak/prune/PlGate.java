@@ -9,6 +9,7 @@ import dev.polyak.RunFileException;
 import dev.polyak.diag.DiagnosticsOptions;
 import dev.polyak.diag.HessianTrace;
 import dev.polyak.diag.JacobianKernels;
+import dev.polyak.diag.ProbeObjective;
 import dev.polyak.diag.Spectrum;
 import dev.polyak.nn.AdamW;
 import dev.polyak.nn.Autograd;
@@ -20,6 +21,7 @@ import dev.polyak.random.RandomStream;
 import dev.polyak.random.RandomStreams;
 import java.io.Serializable;
 import java.util.List;
+import java.util.stream.IntStream;
 
 /**
  * The {@code pl-gate} importance, the paper's Algorithm 2: at each pruning event a small gating
@@ -48,10 +50,18 @@ public final class PlGate implements Importance {
    *
    * @param gateWidth hidden width h of the gating network
    * @param gateLearningRate Adam's learning rate for v
-   * @param gateBatches Adam steps on v, one scoring batch each (cycling through the batches)
+   * @param gateBatches Adam steps on v, one gate batch each (cycling through the batches); 0 =
+   *     every batch of the gate samples, {@code gateEpochs} times (the paper's)
    * @param alpha weight α of the Hessian-trace penalty; 0 skips the trace estimate
    * @param hutchinsonProbes Rademacher probes of the trace estimate (used when α > 0)
    * @param normalisation feature scaling
+   * @param gateSamples training samples v learns on, drawn at each event from the run seed's {@code
+   *     pruning-gate} stream; {@link #GATE_SAMPLES_ALL} = the whole training split, {@link
+   *     #GATE_SAMPLES_SCORING} = the scoring samples themselves (polyak's cheap setting)
+   * @param gateEpochs passes over the gate samples when {@code gateBatches} is 0
+   * @param gateReset draw a new v at every event instead of keeping one across the run's events
+   * @param traceEvery re-estimate the trace blocks of the gated model every this many gate steps; 0
+   *     = once, at s = 1, then scaled by s_i²
    */
   public record Options(
       int gateWidth,
@@ -59,7 +69,11 @@ public final class PlGate implements Importance {
       int gateBatches,
       double alpha,
       int hutchinsonProbes,
-      Normalisation normalisation)
+      Normalisation normalisation,
+      int gateSamples,
+      int gateEpochs,
+      boolean gateReset,
+      int traceEvery)
       implements Serializable {
     /**
      * Ample for a map from two features to one logit; the network costs nothing next to the model.
@@ -69,10 +83,8 @@ public final class PlGate implements Importance {
     /** Large enough to move the logits by several units within the default batches. */
     public static final double DEFAULT_GATE_LEARNING_RATE = 0.01;
 
-    /**
-     * A few passes over a 64-sample scoring set at batch 16: small next to training (paper: 2–3 %).
-     */
-    public static final int DEFAULT_GATE_BATCHES = 50;
+    /** 0: the paper's, every batch of the gate samples for {@code gate_epochs}. */
+    public static final int DEFAULT_GATE_BATCHES = 0;
 
     /** The paper's α = 1 while the gate learns. */
     public static final double DEFAULT_ALPHA = 1.0;
@@ -80,6 +92,24 @@ public final class PlGate implements Importance {
     /** As the diagnostics' trace estimate. */
     public static final int DEFAULT_HUTCHINSON_PROBES =
         DiagnosticsOptions.DEFAULT_HUTCHINSON_PROBES;
+
+    /**
+     * Enough that every structure's effect shows in the loss, at a cost of a few percent of
+     * training (docs/pruning.md measures it); the paper goes over all of S.
+     */
+    public static final int DEFAULT_GATE_SAMPLES = 1024;
+
+    /** {@code gate_samples: all}: the whole training split. */
+    public static final int GATE_SAMPLES_ALL = Integer.MAX_VALUE;
+
+    /** {@code gate_samples: scoring}: the event's scoring samples (polyak before the option). */
+    public static final int GATE_SAMPLES_SCORING = 0;
+
+    /** One pass over the gate samples, as Algorithm 2 goes once over S per pruning time. */
+    public static final int DEFAULT_GATE_EPOCHS = 1;
+
+    /** The trace blocks at s = 1, scaled by s_i² (docs/differences.md). */
+    public static final int DEFAULT_TRACE_EVERY = 0;
 
     public Options {
       if (gateWidth < 1) {
@@ -90,8 +120,10 @@ public final class PlGate implements Importance {
             "gate_learning_rate",
             "gate_learning_rate must be positive and finite, got " + gateLearningRate);
       }
-      if (gateBatches < 1) {
-        throw new RunFileException("gate_batches", "gate_batches must be >= 1, got " + gateBatches);
+      if (gateBatches < 0) {
+        throw new RunFileException(
+            "gate_batches",
+            "gate_batches must be >= 0 (0 = every batch of the gate samples), got " + gateBatches);
       }
       if (!(alpha >= 0) || Double.isInfinite(alpha)) {
         throw new RunFileException("alpha", "alpha must be >= 0 and finite, got " + alpha);
@@ -103,6 +135,39 @@ public final class PlGate implements Importance {
       if (normalisation == null) {
         throw new RunFileException("normalisation", "normalisation must be set");
       }
+      if (gateSamples < 0) {
+        throw new RunFileException(
+            "gate_samples",
+            "gate_samples must be a number >= 1, all or scoring, got " + gateSamples);
+      }
+      if (gateEpochs < 1) {
+        throw new RunFileException("gate_epochs", "gate_epochs must be >= 1, got " + gateEpochs);
+      }
+      if (traceEvery < 0) {
+        throw new RunFileException(
+            "trace_every", "trace_every must be >= 0 (0 = frozen at s = 1), got " + traceEvery);
+      }
+    }
+
+    /** The options before the gate persisted: the new ones at their defaults. */
+    public Options(
+        int gateWidth,
+        double gateLearningRate,
+        int gateBatches,
+        double alpha,
+        int hutchinsonProbes,
+        Normalisation normalisation) {
+      this(
+          gateWidth,
+          gateLearningRate,
+          gateBatches,
+          alpha,
+          hutchinsonProbes,
+          normalisation,
+          DEFAULT_GATE_SAMPLES,
+          DEFAULT_GATE_EPOCHS,
+          false,
+          DEFAULT_TRACE_EVERY);
     }
 
     public static Options defaults() {
@@ -117,16 +182,139 @@ public final class PlGate implements Importance {
 
     public Options withAlpha(double a) {
       return new Options(
-          gateWidth, gateLearningRate, gateBatches, a, hutchinsonProbes, normalisation);
+          gateWidth,
+          gateLearningRate,
+          gateBatches,
+          a,
+          hutchinsonProbes,
+          normalisation,
+          gateSamples,
+          gateEpochs,
+          gateReset,
+          traceEvery);
     }
 
     public Options withGateBatches(int batches) {
       return new Options(
-          gateWidth, gateLearningRate, batches, alpha, hutchinsonProbes, normalisation);
+          gateWidth,
+          gateLearningRate,
+          batches,
+          alpha,
+          hutchinsonProbes,
+          normalisation,
+          gateSamples,
+          gateEpochs,
+          gateReset,
+          traceEvery);
     }
 
     public Options withGateLearningRate(double rate) {
-      return new Options(gateWidth, rate, gateBatches, alpha, hutchinsonProbes, normalisation);
+      return new Options(
+          gateWidth,
+          rate,
+          gateBatches,
+          alpha,
+          hutchinsonProbes,
+          normalisation,
+          gateSamples,
+          gateEpochs,
+          gateReset,
+          traceEvery);
+    }
+
+    public Options withTraceEvery(int every) {
+      return new Options(
+          gateWidth,
+          gateLearningRate,
+          gateBatches,
+          alpha,
+          hutchinsonProbes,
+          normalisation,
+          gateSamples,
+          gateEpochs,
+          gateReset,
+          every);
+    }
+
+    public Options withGateReset(boolean reset) {
+      return new Options(
+          gateWidth,
+          gateLearningRate,
+          gateBatches,
+          alpha,
+          hutchinsonProbes,
+          normalisation,
+          gateSamples,
+          gateEpochs,
+          reset,
+          traceEvery);
+    }
+  }
+
+  /**
+   * The gating network's parameters v = (W₁ [2, h], b₁ [h], w₂ [h]), row-major: what persists from
+   * one pruning event of a run to the next (and in its checkpoints).
+   */
+  public record Gate(float[] w1, float[] b1, float[] w2) implements Serializable {
+    public Gate {
+      if (w1.length != 2 * b1.length || w2.length != b1.length) {
+        throw new IllegalArgumentException(
+            "a gate needs W1 [2, h], b1 [h] and w2 [h], got "
+                + w1.length
+                + ", "
+                + b1.length
+                + " and "
+                + w2.length
+                + " values");
+      }
+      w1 = w1.clone();
+      b1 = b1.clone();
+      w2 = w2.clone();
+    }
+
+    public int width() {
+      return b1.length;
+    }
+
+    /** SHA-256 (hex) of W₁, b₁ and w₂ one after another as little-endian float32. */
+    public String sha256() {
+      java.nio.ByteBuffer bytes =
+          java.nio.ByteBuffer.allocate(4 * (w1.length + b1.length + w2.length))
+              .order(java.nio.ByteOrder.LITTLE_ENDIAN);
+      for (float[] part : new float[][] {w1, b1, w2}) {
+        for (float f : part) {
+          bytes.putFloat(f);
+        }
+      }
+      return java.util.HexFormat.of()
+          .formatHex(dev.polyak.io.Digests.sha256().digest(bytes.array()));
+    }
+
+    /** A fresh v of width h, drawn from the run seed's "gating" stream at {@code event << 32}. */
+    public static Gate drawn(long seed, int event, int width) {
+      RandomStream stream = new RandomStreams(seed).stream(RandomStreams.GATING);
+      stream.seek((long) event << 32);
+      float[] w1 = new float[2 * width];
+      stream.fillGaussian(w1, (float) Math.sqrt(0.5));
+      float[] w2 = new float[width];
+      stream.fillGaussian(w2, (float) (0.1 / Math.sqrt(width)));
+      return new Gate(w1, new float[width], w2);
+    }
+  }
+
+  /**
+   * What an event's gate starts from and learns on, beside the scoring context.
+   *
+   * @param start v from the run's previous event; null draws a new one (the first event, or {@code
+   *     gate_reset})
+   * @param samples the gate samples' objective; null = the scoring samples
+   * @param inScope per structure in model order, whether it enters the softmax, the relaxation and
+   *     the penalty (a structure outside keeps a gate of exactly 1 and scores 0); null = all
+   */
+  public record Setup(Gate start, ProbeObjective samples, boolean[] inScope) {
+    /** A new v, the scoring samples, every structure: the gate of one event on its own. */
+    public static Setup alone() {
+      return new Setup(null, null, null);
     }
   }
 
@@ -141,6 +329,9 @@ public final class PlGate implements Importance {
    * @param traceBlocks T_i per structure as given or estimated (before the clamp at 0); null when α
    *     = 0
    * @param traces the trace estimate with standard errors; null when α = 0 or the blocks were given
+   * @param start v before the event's first gate step
+   * @param gate v after the event's last gate step: what the run's next event starts from
+   * @param gateSamples the samples v learned on
    */
   public record Result(
       double[] scores,
@@ -150,7 +341,10 @@ public final class PlGate implements Importance {
       double[][] normalisedFeatures,
       double[] traceBlocks,
       HessianTrace.Result traces,
-      Options options)
+      Options options,
+      Gate start,
+      Gate gate,
+      int gateSamples)
       implements Serializable {}
 
   /** λ_min below this fraction of the largest λ_min is taken at that floor before the log. */
@@ -183,29 +377,25 @@ public final class PlGate implements Importance {
     return new Scored(result.scores(), result.objective());
   }
 
-  /**
-   * The features from the scoring samples' kernels, the trace blocks (α > 0), then {@link #train}.
-   */
+  /** One event's gate on its own: {@link #run(ScoringContext, Setup)} with {@link Setup#alone}. */
   public Result run(ScoringContext context) {
+    return run(context, Setup.alone());
+  }
+
+  /**
+   * The features from the scoring samples' kernels, the trace blocks at s = 1 (α > 0), then the
+   * gate's training from {@code setup}.
+   */
+  public Result run(ScoringContext context, Setup setup) {
     double[][] features =
         features(
             StructureSpectra.of(
                 context.data(), Spectrum.DEFAULT_FLOOR, JacobianKernels.DEFAULT_MEMORY_BUDGET));
     if (options.alpha() == 0) {
-      return train(context, features, null, null);
+      return train(context, setup, features, null, null);
     }
-    HessianTrace.Result traces =
-        HessianTrace.estimate(
-            context.data(),
-            options.hutchinsonProbes(),
-            context.batchSize(),
-            DiagnosticsOptions.DEFAULT_RELATIVE_STEP,
-            context.seed());
-    double[] blocks = new double[traces.structures().length];
-    for (int s = 0; s < blocks.length; s++) {
-      blocks[s] = traces.structures()[s].trace();
-    }
-    return train(context, features, blocks, traces);
+    HessianTrace.Result traces = traces(context);
+    return train(context, setup, features, blocks(traces), traces);
   }
 
   /**
@@ -216,11 +406,35 @@ public final class PlGate implements Importance {
    * @param traceBlocks T_i per structure; may be null when α = 0
    */
   public Result train(ScoringContext context, double[][] features, double[] traceBlocks) {
-    return train(context, features, traceBlocks, null);
+    return train(context, Setup.alone(), features, traceBlocks, null);
+  }
+
+  /** {@link #train(ScoringContext, double[][], double[])} from {@code setup}. */
+  public Result train(
+      ScoringContext context, Setup setup, double[][] features, double[] traceBlocks) {
+    return train(context, setup, features, traceBlocks, null);
+  }
+
+  private HessianTrace.Result traces(ScoringContext context) {
+    return HessianTrace.estimate(
+        context.data(),
+        options.hutchinsonProbes(),
+        context.batchSize(),
+        DiagnosticsOptions.DEFAULT_RELATIVE_STEP,
+        context.seed());
+  }
+
+  private static double[] blocks(HessianTrace.Result traces) {
+    double[] blocks = new double[traces.structures().length];
+    for (int s = 0; s < blocks.length; s++) {
+      blocks[s] = traces.structures()[s].trace();
+    }
+    return blocks;
   }
 
   private Result train(
       ScoringContext context,
+      Setup setup,
       double[][] features,
       double[] traceBlocks,
       HessianTrace.Result traces) {
@@ -238,30 +452,68 @@ public final class PlGate implements Importance {
               + "), got "
               + (traceBlocks == null ? "none" : traceBlocks.length));
     }
-    double[][] normalised = normalise(features, options.normalisation());
-    double[] objective = new double[options.gateBatches()];
-    double[] losses = new double[options.gateBatches()];
-    double[] penalty = new double[p];
-    for (int s = 0; s < p && options.alpha() > 0; s++) {
-      penalty[s] = Math.max(traceBlocks[s], 0);
+    boolean[] inScope = setup.inScope() == null ? all(p) : setup.inScope();
+    if (inScope.length != p) {
+      throw new IllegalArgumentException(inScope.length + " scope flags for " + p + " structures");
     }
-    double[] scores;
+    int[] gated = IntStream.range(0, p).filter(i -> inScope[i]).toArray();
+    int q = gated.length;
+    if (q == 0) {
+      throw new IllegalArgumentException("the gate's scope holds no structure");
+    }
+    ProbeObjective samples = setup.samples() == null ? context.data() : setup.samples();
+    int sampleBatches = (samples.size() + context.batchSize() - 1) / context.batchSize();
+    int steps =
+        options.gateBatches() > 0 ? options.gateBatches() : options.gateEpochs() * sampleBatches;
+    double[][] normalised = normalise(rows(features, gated), options.normalisation());
+    double[] objective = new double[steps];
+    double[] losses = new double[steps];
+    double[] penalty = new double[q];
+    double[] blocksNow = traceBlocks == null ? null : rows(traceBlocks, gated);
+    for (int s = 0; s < q && options.alpha() > 0; s++) {
+      penalty[s] = Math.max(blocksNow[s], 0);
+    }
+    Gate start =
+        setup.start() == null
+            ? Gate.drawn(context.seed(), context.event(), options.gateWidth())
+            : setup.start();
+    if (start.width() != options.gateWidth()) {
+      throw new IllegalArgumentException(
+          "the gate to continue has width " + start.width() + ", not " + options.gateWidth());
+    }
+    double[] scores = new double[p];
+    Gate end;
     Autograd.zeroGradients(model.parameters().arrays());
     try (NDManager manager = model.parameters().manager().newSubManager();
-        Parameters gate = gateNetwork(manager, context.seed(), context.event());
+        Parameters gate = gateNetwork(manager, start);
         AdamW adam = new AdamW(manager, 0.9f, 0.999f, 1e-8f, 0f)) {
-      NDArray inputs = manager.create(toFloats(normalised), new Shape(p, 2));
-      NDArray blocks = manager.create(toFloats(new double[][] {penalty}), new Shape(p));
-      NDArray[] layerPositions = layerPositions(manager, model);
-      for (int t = 0; t < options.gateBatches(); t++) {
-        int b = t % context.batches();
+      NDArray inputs = manager.create(toFloats(normalised), new Shape(q, 2));
+      NDArray blocks = manager.create(toFloats(new double[][] {penalty}), new Shape(q));
+      NDArray one = manager.ones(new Shape(1));
+      NDArray[] layerPositions = layerPositions(manager, model, inScope, gated);
+      for (int t = 0; t < steps; t++) {
+        if (options.alpha() > 0
+            && options.traceEvery() > 0
+            && t > 0
+            && t % options.traceEvery() == 0) {
+          blocks.close();
+          blocks =
+              manager.create(
+                  toFloats(
+                      new double[][] {
+                        retrace(context, gate, inputs, one, layerPositions, gated, penalty)
+                      }),
+                  new Shape(q));
+        }
+        int b = t % sampleBatches;
         try (NDScope scope = new NDScope()) {
           try (Autograd.Mode on = Autograd.recording(true)) {
-            NDArray s = Scalars.mul(probabilities(inputs, gate), p);
-            for (int l = 0; l < layerPositions.length; l++) {
-              model.setGate(l, s.get(new NDIndex("{}", layerPositions[l])));
-            }
-            NDArray loss = context.data().loss(context.batchFrom(b), context.batchTo(b));
+            NDArray s = Scalars.mul(probabilities(inputs, gate), q);
+            setGates(model, s, one, layerPositions);
+            NDArray loss =
+                samples.loss(
+                    b * context.batchSize(),
+                    Math.min(samples.size(), (b + 1) * context.batchSize()));
             NDArray total =
                 options.alpha() > 0
                     ? loss.add(Scalars.mul(s.square().mul(blocks).sum(), options.alpha()))
@@ -279,14 +531,31 @@ public final class PlGate implements Importance {
       try (Autograd.Mode off = Autograd.recording(false);
           NDScope scope = new NDScope()) {
         float[] g = probabilities(inputs, gate).toFloatArray();
-        scores = new double[p];
-        for (int s = 0; s < p; s++) {
-          scores[s] = g[s];
+        for (int s = 0; s < q; s++) {
+          scores[gated[s]] = g[s];
+        }
+      }
+      end =
+          new Gate(
+              gate.get("w1").toFloatArray(),
+              gate.get("b1").toFloatArray(),
+              gate.get("w2").toFloatArray());
+      if (blocksNow != null && options.traceEvery() > 0) {
+        float[] last = blocks.toFloatArray();
+        for (int s = 0; s < q; s++) {
+          blocksNow[s] = last[s];
         }
       }
     } finally {
       model.clearGates();
       Autograd.zeroGradients(model.parameters().arrays());
+    }
+    double[] finalBlocks = null;
+    if (traceBlocks != null) {
+      finalBlocks = traceBlocks.clone();
+      for (int s = 0; s < q; s++) {
+        finalBlocks[gated[s]] = blocksNow[s];
+      }
     }
     return new Result(
         scores,
@@ -294,9 +563,98 @@ public final class PlGate implements Importance {
         losses,
         copy(features),
         normalised,
-        traceBlocks == null ? null : traceBlocks.clone(),
+        finalBlocks,
         traces,
-        options);
+        options,
+        start,
+        end,
+        samples.size());
+  }
+
+  /**
+   * The trace blocks of the gated model at the gate's current s: the Hessian block traces of the
+   * loss with s set (which carry a factor ŝ_i² in the structure's weights), divided by ŝ_i², so
+   * that s_i² T_i equals the gated model's block trace at s = ŝ. A structure whose ŝ_i² is below
+   * {@link #RETRACE_FLOOR} keeps its block. Updates {@code penalty} (the clamped blocks) and
+   * returns them.
+   */
+  private double[] retrace(
+      ScoringContext context,
+      Parameters gate,
+      NDArray inputs,
+      NDArray one,
+      NDArray[] layerPositions,
+      int[] gated,
+      double[] penalty) {
+    MaskedModel model = context.model();
+    float[] now;
+    try {
+      try (Autograd.Mode off = Autograd.recording(false);
+          NDScope scope = new NDScope()) {
+        NDArray s = Scalars.mul(probabilities(inputs, gate), gated.length);
+        now = s.toFloatArray();
+        NDArray fixed = s.duplicate();
+        NDScope.unregister(fixed);
+        try {
+          setGates(model, fixed, one, layerPositions);
+          double[] blocks = blocks(traces(context));
+          for (int i = 0; i < gated.length; i++) {
+            double square = (double) now[i] * now[i];
+            if (square >= RETRACE_FLOOR) {
+              penalty[i] = Math.max(blocks[gated[i]] / square, 0);
+            }
+          }
+        } finally {
+          model.clearGates();
+          fixed.close();
+        }
+      }
+    } finally {
+      Autograd.zeroGradients(model.parameters().arrays());
+    }
+    return penalty;
+  }
+
+  /** Below this ŝ_i² a re-estimated block is too small to divide by; the old one stays. */
+  static final double RETRACE_FLOOR = 1e-8;
+
+  /**
+   * Sets every layer's gate from s (one value per structure in scope) and 1 (the structures
+   * outside); a layer with no structure in scope gets no gate.
+   */
+  private static void setGates(
+      MaskedModel model, NDArray s, NDArray one, NDArray[] layerPositions) {
+    NDArray extended = null;
+    for (int l = 0; l < layerPositions.length; l++) {
+      if (layerPositions[l] != null) {
+        if (extended == null) {
+          extended = s.concat(one);
+        }
+        model.setGate(l, extended.get(new NDIndex("{}", layerPositions[l])));
+      }
+    }
+  }
+
+  private static boolean[] all(int p) {
+    boolean[] all = new boolean[p];
+    java.util.Arrays.fill(all, true);
+    return all;
+  }
+
+  private static double[][] rows(double[][] rows, int[] at) {
+    double[][] out = new double[at.length][];
+    for (int i = 0; i < at.length; i++) {
+      out[i] = rows[at[i]];
+    }
+    return out;
+  }
+
+  private static double[] rows(double[] values, int[] at) {
+    double[] out = new double[at.length];
+    for (int i = 0; i < at.length; i++) {
+      out[i] = values[at[i]];
+    }
+    return out;
   }
 
   /** The raw features [λ_min, ρ] of each structure's kernel spectrum. */
@@ -352,15 +710,13 @@ public final class PlGate implements Importance {
     return out;
   }
 
-  /** v = (W₁, b₁, w₂), drawn from the "gating" stream at {@code event << 32}. */
-  private Parameters gateNetwork(NDManager manager, long seed, int event) {
-    RandomStream stream = new RandomStreams(seed).stream(RandomStreams.GATING);
-    stream.seek((long) event << 32);
-    int h = options.gateWidth();
+  /** v as trainable parameters of {@code manager}. */
+  private static Parameters gateNetwork(NDManager manager, Gate v) {
+    int h = v.width();
     Parameters gate = new Parameters(manager);
-    gate.normal("w1", new Shape(2, h), (float) Math.sqrt(0.5), stream);
-    gate.constant("b1", new Shape(h), 0f);
-    gate.normal("w2", new Shape(h), (float) (0.1 / Math.sqrt(h)), stream);
+    gate.add("w1", v.w1(), new Shape(2, h));
+    gate.add("b1", v.b1(), new Shape(h));
+    gate.add("w2", v.w2(), new Shape(h));
     return gate;
   }
 
@@ -375,18 +731,27 @@ public final class PlGate implements Importance {
   }
 
   /**
-   * For each layer, the positions in model order of its structures, by their index within the
-   * layer.
+   * For each layer, the index into s ⧺ [1] of each of its structures by their index within the
+   * layer: a structure in scope at its position among the gated ones, one outside at q (the
+   * constant 1); null for a layer with no structure in scope.
    */
-  private static NDArray[] layerPositions(NDManager manager, MaskedModel model) {
+  private static NDArray[] layerPositions(
+      NDManager manager, MaskedModel model, boolean[] inScope, int[] gated) {
     List<Structure> structures = model.structures();
+    int[] rank = new int[structures.size()];
+    java.util.Arrays.fill(rank, gated.length);
+    for (int i = 0; i < gated.length; i++) {
+      rank[gated[i]] = i;
+    }
     NDArray[] positions = new NDArray[model.masks().layers()];
     for (int l = 0; l < positions.length; l++) {
       long[] at = new long[model.masks().size(l)];
       java.util.Arrays.fill(at, -1);
+      boolean any = false;
       for (int s = 0; s < structures.size(); s++) {
         if (structures.get(s).layer() == l) {
-          at[structures.get(s).index()] = s;
+          at[structures.get(s).index()] = rank[s];
+          any |= inScope[s];
         }
       }
       for (int i = 0; i < at.length; i++) {
@@ -394,7 +759,7 @@ public final class PlGate implements Importance {
           throw new IllegalStateException("layer " + l + " has no structure at mask index " + i);
         }
       }
-      positions[l] = manager.create(at);
+      positions[l] = any ? manager.create(at) : null;
     }
     return positions;
   }

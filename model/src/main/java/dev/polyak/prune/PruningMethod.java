@@ -68,18 +68,34 @@ public enum PruningMethod {
    */
   KAPPA_RANK(Map.of("kernel", KernelKind.PNTK.toString())),
   /**
-   * The paper's Algorithm 2 ({@link PlGate}): a gate over the structures' kernel features learned
-   * at each event on the scoring loss plus α times the Hessian trace, then TopK of its scores.
+   * The paper's Algorithm 2 ({@link PlGate}): a gate over the structures' kernel features, kept
+   * across the run's events and trained at each on {@code gate_samples} training samples with the
+   * loss plus α times the Hessian trace, then TopK of its scores.
    */
   PL_GATE(
-      Map.of(
-          "gate_width", PlGate.Options.DEFAULT_GATE_WIDTH,
-          "gate_learning_rate", PlGate.Options.DEFAULT_GATE_LEARNING_RATE,
-          "gate_batches", PlGate.Options.DEFAULT_GATE_BATCHES,
-          "alpha", PlGate.Options.DEFAULT_ALPHA,
-          "hutchinson_probes", PlGate.Options.DEFAULT_HUTCHINSON_PROBES,
-          "normalisation", "log-standardised",
-          "kernel", KernelKind.PNTK.toString()));
+      Map.ofEntries(
+          Map.entry("gate_width", PlGate.Options.DEFAULT_GATE_WIDTH),
+          Map.entry("gate_learning_rate", PlGate.Options.DEFAULT_GATE_LEARNING_RATE),
+          Map.entry("gate_batches", PlGate.Options.DEFAULT_GATE_BATCHES),
+          Map.entry("alpha", PlGate.Options.DEFAULT_ALPHA),
+          Map.entry("hutchinson_probes", PlGate.Options.DEFAULT_HUTCHINSON_PROBES),
+          Map.entry("normalisation", "log-standardised"),
+          Map.entry("kernel", KernelKind.PNTK.toString()),
+          Map.entry("gate_samples", PlGate.Options.DEFAULT_GATE_SAMPLES),
+          Map.entry("gate_epochs", PlGate.Options.DEFAULT_GATE_EPOCHS),
+          Map.entry("gate_reset", false),
+          Map.entry("trace_every", PlGate.Options.DEFAULT_TRACE_EVERY)));
+
+  /**
+   * pl-gate's options whose defaults changed when the gate became the paper's (persistent, trained
+   * on gate_samples): spelled out in the run id, so a run of the new defaults never shares an id
+   * (and a sweep's finished result) with a run made before them.
+   */
+  private static final java.util.List<String> GATE_SPELLED_OUT =
+      java.util.List.of("gate_batches", "gate_samples", "gate_epochs", "gate_reset", "trace_every");
+
+  /** Options that take a number or one of a few words. */
+  private static final java.util.Set<String> NUMBER_OR_WORD = java.util.Set.of("gate_samples");
 
   private final Map<String, Object> defaults;
 
@@ -123,12 +139,23 @@ public enum PruningMethod {
                     ? ", which takes none"
                     : "; allowed: " + String.join(", ", new TreeMap<>(defaults).keySet())));
       }
-      boolean number = defaults.get(e.getKey()) instanceof Number;
-      if (number && !(e.getValue() instanceof Number)
-          || !number && !(e.getValue() instanceof String)) {
+      Object given = e.getValue();
+      Object fallback = defaults.get(e.getKey());
+      boolean number = fallback instanceof Number;
+      boolean flag = fallback instanceof Boolean;
+      boolean ok =
+          number
+              ? given instanceof Number
+                  || NUMBER_OR_WORD.contains(e.getKey()) && given instanceof String
+              : flag ? given instanceof Boolean : given instanceof String;
+      if (!ok) {
         throw optionError(
             e.getKey(),
-            "must be " + (number ? "a number" : "text") + ", got '" + e.getValue() + "'");
+            "must be "
+                + (number ? "a number" : flag ? "true or false" : "text")
+                + ", got '"
+                + given
+                + "'");
       }
       resolved.put(e.getKey(), e.getValue() instanceof Number n ? n.doubleValue() : e.getValue());
     }
@@ -146,6 +173,18 @@ public enum PruningMethod {
     }
     kernel(resolved);
     return resolved;
+  }
+
+  /**
+   * The options a run id must name even when the run file leaves them out (their defaults changed
+   * since runs were first made): {@code options} with those keys' defaults added.
+   */
+  public Map<String, Object> spelledOut(Map<String, Object> options) {
+    Map<String, Object> all = new TreeMap<>(options);
+    if (this == PL_GATE) {
+      GATE_SPELLED_OUT.forEach(key -> all.putIfAbsent(key, defaults.get(key)));
+    }
+    return all;
   }
 
   /** The resolved options as text, for the {@code PruneEvent} record. */
@@ -232,10 +271,30 @@ public enum PruningMethod {
           integer(o, "gate_batches"),
           (double) o.get("alpha"),
           integer(o, "hutchinson_probes"),
-          normalisation);
+          normalisation,
+          gateSamples(o.get("gate_samples")),
+          integer(o, "gate_epochs"),
+          (Boolean) o.get("gate_reset"),
+          integer(o, "trace_every"));
     } catch (RunFileException e) {
       throw e.within("pruning.options");
     }
+  }
+
+  /** {@code gate_samples}: a whole number >= 1, {@code all} or {@code scoring}. */
+  private static int gateSamples(Object value) {
+    if ("all".equals(value)) {
+      return PlGate.Options.GATE_SAMPLES_ALL;
+    }
+    if ("scoring".equals(value)) {
+      return PlGate.Options.GATE_SAMPLES_SCORING;
+    }
+    if (value instanceof Double v && v == Math.rint(v) && v >= 1 && v <= Integer.MAX_VALUE - 1) {
+      return (int) (double) v;
+    }
+    throw new RunFileException(
+        "gate_samples",
+        "gate_samples must be a whole number >= 1, all or scoring, got '" + value + "'");
   }
 
   /**

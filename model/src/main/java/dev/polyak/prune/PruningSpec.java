@@ -86,7 +86,7 @@ public record PruningSpec(
    * choice, and a run of it must not share an id with a pntk run.
    */
   private static Map<String, Object> withKernel(PruningMethod method, Map<String, Object> options) {
-    Map<String, Object> all = new TreeMap<>(options);
+    Map<String, Object> all = new TreeMap<>(method == null ? options : method.spelledOut(options));
     if (method != null) {
       method.kernel(options).ifPresent(kernel -> all.put("kernel", kernel.toString()));
     }

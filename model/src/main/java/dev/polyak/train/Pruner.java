@@ -4,7 +4,9 @@ import ai.djl.ndarray.NDScope;
 import dev.polyak.checkpoint.Checkpoint;
 import dev.polyak.checkpoint.CheckpointStore;
 import dev.polyak.checkpoint.RetentionPolicy;
+import dev.polyak.checkpoint.Tensor;
 import dev.polyak.diag.KernelKind;
+import dev.polyak.diag.ProbeObjective;
 import dev.polyak.diag.ProbeSet;
 import dev.polyak.nn.MaskedModel;
 import dev.polyak.nn.Masks;
@@ -12,6 +14,7 @@ import dev.polyak.nn.Structure;
 import dev.polyak.prune.Allocation;
 import dev.polyak.prune.Importance;
 import dev.polyak.prune.KeepTop;
+import dev.polyak.prune.PlGate;
 import dev.polyak.prune.PruningMethod;
 import dev.polyak.prune.PruningSpec;
 import dev.polyak.prune.ScoringContext;
@@ -21,8 +24,9 @@ import dev.polyak.schemas.PruneEvent;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.TreeSet;
-import java.util.function.Function;
+import java.util.function.BiFunction;
 import java.util.stream.IntStream;
 
 /**
@@ -40,24 +44,40 @@ public final class Pruner {
   /** The stream the scoring samples are drawn from. */
   public static final String SCORING_STREAM = "pruning-scoring";
 
+  /** The stream pl-gate's gate samples are drawn from. */
+  public static final String GATE_STREAM = "pruning-gate";
+
+  /** The names of pl-gate's v in a checkpoint's pruner state. */
+  private static final String GATE_W1 = "pl-gate.w1";
+
+  private static final String GATE_B1 = "pl-gate.b1";
+  private static final String GATE_W2 = "pl-gate.w2";
+
   private final PruningSpec spec;
   private final String runId;
   private final CheckpointStore store;
   private final CheckpointStore rewindStore;
-  private final Function<Boolean, Checkpoint> capture;
+  private final BiFunction<Boolean, Map<String, Tensor>, Checkpoint> capture;
   private final Importance importance;
+
+  /**
+   * pl-gate's v after the run's last event (null before the first, and always with {@code
+   * gate_reset}); written into every checkpoint, so a resume continues with it.
+   */
+  private PlGate.Gate gate;
 
   /**
    * @param out the run's folder (checkpoints in {@code checkpoints/}, lth's rewind point in {@code
    *     rewind/})
-   * @param capture the trainer's checkpoint now, marked as a pruning checkpoint or not
+   * @param capture the trainer's checkpoint now, marked as a pruning checkpoint or not, with the
+   *     given pruner state
    */
   public Pruner(
       PruningSpec spec,
       String runId,
       Path out,
       CheckpointStore store,
-      Function<Boolean, Checkpoint> capture) {
+      BiFunction<Boolean, Map<String, Tensor>, Checkpoint> capture) {
     if (!spec.prunes()) {
       throw new IllegalArgumentException("dense runs have no pruner");
     }
@@ -209,7 +229,7 @@ public final class Pruner {
             .latestValid(trainer.step())
             .filter(c -> c.step() == trainer.step())
             .isEmpty()) {
-      rewindStore.save(capture.apply(false));
+      rewindStore.save(checkpoint(false));
     }
   }
 
@@ -227,7 +247,8 @@ public final class Pruner {
     int event = eventIndex(trainer);
     long parametersBefore = model.keptParameters();
     long flopsBefore = model.flopsPerSample();
-    Path before = store.saveBeforePruning(capture.apply(true));
+    Path before = store.saveBeforePruning(checkpoint(true));
+    String gateBefore = gate == null ? null : gate.sha256();
     Scoring scoring = score(trainer, model, event);
     int[] layerTargets =
         spec.allocation()
@@ -235,7 +256,7 @@ public final class Pruner {
     Selection selection =
         keepTop(model.masks(), scope, scopeIndices, scoring.scored().scores(), layerTargets);
     Long rewoundTo = rewindIfLth(trainer);
-    Path after = store.save(capture.apply(true));
+    Path after = store.save(checkpoint(true));
     return PruneEvent.newBuilder()
         .setRunId(runId)
         .setStep(trainer.step())
@@ -263,7 +284,38 @@ public final class Pruner {
         .setRewoundToStep(rewoundTo)
         .setObjectiveTrace(
             java.util.Arrays.stream(scoring.scored().objectiveTrace()).boxed().toList())
+        .setGateSha256Before(scoring.gate() == null ? null : gateBefore)
+        .setGateSha256(scoring.gate() == null ? null : scoring.gate().sha256())
+        .setGateSamples(scoring.gate() == null ? null : scoring.gateSamples())
         .build();
+  }
+
+  /** The trainer's checkpoint now, with the pruner's state. */
+  public Checkpoint checkpoint(boolean pruning) {
+    return capture.apply(pruning, state());
+  }
+
+  /** What the pruner carries from one event to the next: pl-gate's v, unless reset each event. */
+  public Map<String, Tensor> state() {
+    if (gate == null) {
+      return Map.of();
+    }
+    return Map.of(
+        GATE_W1, Tensor.ofFloats(gate.w1(), 2, gate.width()),
+        GATE_B1, Tensor.ofFloats(gate.b1(), gate.width()),
+        GATE_W2, Tensor.ofFloats(gate.w2(), gate.width()));
+  }
+
+  /** Takes the pruner's state from the checkpoint a run resumes from. */
+  public void restore(Checkpoint checkpoint) {
+    Map<String, Tensor> state = checkpoint.prunerState();
+    gate =
+        state.containsKey(GATE_W1)
+            ? new PlGate.Gate(
+                state.get(GATE_W1).floats(),
+                state.get(GATE_B1).floats(),
+                state.get(GATE_W2).floats())
+            : null;
   }
 
   /**
@@ -278,7 +330,8 @@ public final class Pruner {
    * An event's scores of every structure, the number of samples they were computed on, and the time
    * it took.
    */
-  private record Scoring(Importance.Scored scored, int samples, double seconds) {}
+  private record Scoring(
+      Importance.Scored scored, int samples, double seconds, PlGate.Gate gate, int gateSamples) {}
 
   /**
    * The scope's ids and scores in model order, and which structures it kept before and after the
@@ -298,15 +351,22 @@ public final class Pruner {
     stream.seek((long) event << 32);
     int[] samples = ProbeSet.select(stream, trainer.trainSize(), n, "pruning.scoring_samples");
     Importance.Scored scored;
+    PlGate.Result gated = null;
     try (NDScope scoring = new NDScope()) {
-      scored =
-          importance.score(
-              new ScoringContext(
-                  trainer.probes(samples, kernel()),
-                  trainer.config().seed(),
-                  event,
-                  trainer.step(),
-                  spec.scoringBatch()));
+      ScoringContext context =
+          new ScoringContext(
+              trainer.probes(samples, kernel()),
+              trainer.config().seed(),
+              event,
+              trainer.step(),
+              spec.scoringBatch());
+      if (importance instanceof PlGate plGate) {
+        gated = plGate.run(context, gateSetup(trainer, plGate.options(), event));
+        scored = new Importance.Scored(gated.scores(), gated.objective());
+        gate = plGate.options().gateReset() ? null : gated.gate();
+      } else {
+        scored = importance.score(context);
+      }
     } finally {
       model.clearGates();
     }
@@ -321,7 +381,36 @@ public final class Pruner {
               + structures
               + " structures");
     }
-    return new Scoring(scored, n, (System.nanoTime() - scoringStarted) / 1e9);
+    return new Scoring(
+        scored,
+        n,
+        (System.nanoTime() - scoringStarted) / 1e9,
+        gated == null ? null : gated.gate(),
+        gated == null ? 0 : gated.gateSamples());
+  }
+
+  /**
+   * What pl-gate's gate starts from and learns on at this event: the run's v (none with {@code
+   * gate_reset}), {@code gate_samples} training samples from the run seed's {@link #GATE_STREAM} at
+   * the event's position (or the scoring samples), and the scope.
+   */
+  private PlGate.Setup gateSetup(Trainer trainer, PlGate.Options options, int event) {
+    ProbeObjective samples = null;
+    if (options.gateSamples() != PlGate.Options.GATE_SAMPLES_SCORING) {
+      RandomStream stream = new RandomStreams(trainer.config().seed()).stream(GATE_STREAM);
+      stream.seek((long) event << 32);
+      int n = Math.min(options.gateSamples(), trainer.trainSize());
+      samples =
+          trainer.probes(
+              ProbeSet.select(stream, trainer.trainSize(), n, "pruning.options.gate_samples"),
+              KernelKind.LOSS);
+    }
+    List<Structure> all = trainer.model().structures();
+    boolean[] inScope = new boolean[all.size()];
+    for (int i = 0; i < inScope.length; i++) {
+      inScope[i] = spec.scope().contains(all.get(i).kind());
+    }
+    return new PlGate.Setup(options.gateReset() ? null : gate, samples, inScope);
   }
 
   /**

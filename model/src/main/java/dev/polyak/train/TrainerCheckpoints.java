@@ -19,6 +19,16 @@ public final class TrainerCheckpoints {
 
   public static Checkpoint capture(
       Trainer trainer, String runSpecJson, String metricsJson, boolean pruning) {
+    return capture(trainer, runSpecJson, metricsJson, pruning, Map.of());
+  }
+
+  /** {@link #capture} with the pruner's state between events ({@link Pruner#state}). */
+  public static Checkpoint capture(
+      Trainer trainer,
+      String runSpecJson,
+      String metricsJson,
+      boolean pruning,
+      Map<String, Tensor> prunerState) {
     Map<String, Tensor> weights = new LinkedHashMap<>();
     trainer
         .model()
@@ -46,6 +56,7 @@ public final class TrainerCheckpoints {
         .optMasks(masks)
         .optMetricsJson(metricsJson)
         .optPruning(pruning)
+        .optPrunerState(prunerState)
         .build();
   }
 

@@ -141,8 +141,9 @@ public final class TrainingRun {
                   spec.runId(),
                   out,
                   store,
-                  pruning ->
-                      TrainerCheckpoints.capture(trainer, runJson, metricsJson(metrics), pruning))
+                  (pruning, prunerState) ->
+                      TrainerCheckpoints.capture(
+                          trainer, runJson, metricsJson(metrics), pruning, prunerState))
               : null;
       if (pruner != null) {
         try {
@@ -156,6 +157,9 @@ public final class TrainingRun {
       long resumedFrom = 0;
       if (latest.isPresent()) {
         TrainerCheckpoints.restore(trainer, latest.get());
+        if (pruner != null) {
+          pruner.restore(latest.get());
+        }
         metrics.addAll(readMetrics(latest.get()));
         metrics.forEach(listener::onMetrics);
         writeMetricsSoFar(out, metrics);
@@ -221,7 +225,10 @@ public final class TrainingRun {
           // An event due here writes its own checkpoints (the one after the event is what a resume
           // continues from).
           if (next == boundary && (pruner == null || !pruner.due(trainer))) {
-            store.save(TrainerCheckpoints.capture(trainer, runJson, metricsJson(metrics), false));
+            store.save(
+                pruner != null
+                    ? pruner.checkpoint(false)
+                    : TrainerCheckpoints.capture(trainer, runJson, metricsJson(metrics), false));
           }
         }
       } catch (DivergedException e) {
