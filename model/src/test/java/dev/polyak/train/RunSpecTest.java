@@ -160,7 +160,7 @@ class RunSpecTest {
                     base + "pruning: {method: lth, step: 1, ratio: 0.5, options: {rewind: 1}}\n",
                     BASE))
         .hasMessageContaining(
-            "pruning.options.rewind is not an option of lth; allowed: rewind_fraction");
+            "pruning.options.rewind is not an option of lth; allowed: rewind_fraction, rewind_schedule");
     assertThatThrownBy(
             () ->
                 RunSpec.parse(
