@@ -1,7 +1,6 @@
 package dev.polyak.diag;
 
 import dev.polyak.nn.Structure;
-import java.util.EnumSet;
 import java.util.Set;
 
 /**
@@ -62,7 +61,7 @@ public record DiagnosticsOptions(
     return new DiagnosticsOptions(
         DEFAULT_PROBE_SAMPLES,
         KernelKind.PNTK,
-        EnumSet.allOf(Structure.Kind.class),
+        Structure.Kind.structural(),
         true,
         JacobianKernels.DEFAULT_MEMORY_BUDGET,
         Spectrum.DEFAULT_FLOOR,

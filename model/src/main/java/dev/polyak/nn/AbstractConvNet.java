@@ -77,6 +77,7 @@ abstract class AbstractConvNet extends AbstractMaskedModel {
       String name, int in, int out, boolean bias, RandomStream init) {
     parameters.normal(
         name + ".weight", new Shape(out, in, 3, 3), (float) Math.sqrt(2.0 / (out * 9)), init);
+    addPrunableWeight(name + ".weight");
     if (bias) {
       parameters.constant(name + ".bias", new Shape(out), 0f);
     }
@@ -99,7 +100,10 @@ abstract class AbstractConvNet extends AbstractMaskedModel {
   /** The 3×3, padding-1 convolution {@code name} with {@code stride}; its bias if it has one. */
   protected final NDArray convolution(NDArray input, String name, int stride) {
     return convolution3x3(
-        input, parameters.get(name + ".weight"), parameters.all().get(name + ".bias"), stride);
+        input,
+        weight(name + ".weight", input.getManager()),
+        parameters.all().get(name + ".bias"),
+        stride);
   }
 
   /**
@@ -167,13 +171,15 @@ abstract class AbstractConvNet extends AbstractMaskedModel {
     float[] weight = new float[in * out];
     init.fillUniform(weight, -bound, bound);
     parameters.add(name + ".weight", weight, new Shape(out, in));
+    addPrunableWeight(name + ".weight");
     float[] bias = new float[out];
     init.fillUniform(bias, -bound, bound);
     parameters.add(name + ".bias", bias, new Shape(out));
   }
 
   protected final NDArray linear(NDArray input, String name) {
-    return Linear.linear(input, parameters.get(name + ".weight"), parameters.get(name + ".bias"))
+    return Linear.linear(
+            input, weight(name + ".weight", input.getManager()), parameters.get(name + ".bias"))
         .singletonOrThrow();
   }
 

@@ -10,6 +10,7 @@ import java.util.List;
 abstract class AbstractMaskedModel implements MaskedModel {
   protected final Parameters parameters;
   protected final Masks masks;
+  protected final WeightMasks weightMasks = new WeightMasks();
   private final List<Structure> structures = new ArrayList<>();
   private final NDManager manager;
   private final NDArray[] gates;
@@ -18,6 +19,11 @@ abstract class AbstractMaskedModel implements MaskedModel {
   private final NDArray[] maskArrays;
 
   private final float[][] maskArrayValues;
+
+  /** Each pruned weight's mask as an array of the weight's shape, and the mask version it holds. */
+  private final java.util.Map<String, NDArray> weightMaskArrays = new java.util.HashMap<>();
+
+  private final java.util.Map<String, Integer> weightMaskVersions = new java.util.HashMap<>();
 
   protected AbstractMaskedModel(NDManager manager, int... structuresPerLayer) {
     this.manager = manager;
@@ -83,6 +89,45 @@ abstract class AbstractMaskedModel implements MaskedModel {
     return shaped;
   }
 
+  /**
+   * Registers parameter {@code name} (added already) as a prunable weight: it gets a weight-level
+   * mask ({@link WeightMasks}), and the forward pass must read it through {@link #weight}.
+   */
+  protected final void addPrunableWeight(String name) {
+    weightMasks.register(name, parameters.get(name).getShape().getShape());
+  }
+
+  /**
+   * Parameter {@code name} as the forward pass uses it: itself when nothing of it is masked at
+   * weight level, otherwise {@code w ⊙ m}, a new array belonging to {@code owner} (so that a
+   * removed element contributes exactly zero and gets exactly zero gradient). The mask array is the
+   * model's own, kept until the mask changes, for the reason {@link #outputFactor} gives.
+   */
+  protected final NDArray weight(String name, NDManager owner) {
+    NDArray w = parameters.get(name);
+    if (!weightMasks.contains(name) || weightMasks.allKept(name)) {
+      return w;
+    }
+    NDArray mask = weightMaskArrays.get(name);
+    if (mask == null || weightMaskVersions.get(name) != weightMasks.version(name)) {
+      if (mask != null) {
+        mask.close();
+      }
+      mask = manager.create(weightMasks.mask(name), w.getShape());
+      ai.djl.ndarray.NDScope.unregister(mask);
+      weightMaskArrays.put(name, mask);
+      weightMaskVersions.put(name, weightMasks.version(name));
+    }
+    NDArray masked = w.mul(mask);
+    masked.attach(owner);
+    return masked;
+  }
+
+  @Override
+  public final WeightMasks weightMasks() {
+    return weightMasks;
+  }
+
   protected final void addStructure(Structure structure) {
     structures.add(structure);
   }
@@ -109,6 +154,13 @@ abstract class AbstractMaskedModel implements MaskedModel {
    */
   @Override
   public long keptParameters() {
+    return parameters.count()
+        - deadElements().values().stream().mapToLong(java.util.BitSet::cardinality).sum()
+        - maskedWeightsOutsideStructures();
+  }
+
+  /** Each parameter's elements in the slices of masked structures, as flat positions. */
+  private java.util.Map<String, java.util.BitSet> deadElements() {
     java.util.Map<String, java.util.BitSet> dead = new java.util.LinkedHashMap<>();
     for (Structure structure : structures) {
       if (!masks.kept(structure.layer(), structure.index())) {
@@ -124,8 +176,28 @@ abstract class AbstractMaskedModel implements MaskedModel {
         }
       }
     }
-    return parameters.count()
-        - dead.values().stream().mapToLong(java.util.BitSet::cardinality).sum();
+    return dead;
+  }
+
+  /**
+   * The elements removed by weight-level masks that no masked structure's slice holds already: what
+   * a model's structural count of kept parameters must subtract (0 when no weight is masked).
+   */
+  protected final long maskedWeightsOutsideStructures() {
+    java.util.Map<String, float[]> pruned = weightMasks.pruned();
+    if (pruned.isEmpty()) {
+      return 0;
+    }
+    java.util.Map<String, java.util.BitSet> dead = deadElements();
+    long removed = 0;
+    for (java.util.Map.Entry<String, float[]> e : pruned.entrySet()) {
+      java.util.BitSet bits = dead.getOrDefault(e.getKey(), new java.util.BitSet());
+      float[] m = e.getValue();
+      for (int i = 0; i < m.length; i++) {
+        removed += m[i] == 0f && !bits.get(i) ? 1 : 0;
+      }
+    }
+    return removed;
   }
 
   @Override
@@ -135,6 +207,7 @@ abstract class AbstractMaskedModel implements MaskedModel {
         mask.close();
       }
     }
+    weightMaskArrays.values().forEach(NDArray::close);
     parameters.close();
   }
 }

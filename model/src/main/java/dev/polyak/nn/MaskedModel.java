@@ -13,6 +13,15 @@ public interface MaskedModel extends AutoCloseable {
   Masks masks();
 
   /**
+   * The weight-level masks of the model's prunable weights (convolution and linear weights), for
+   * the {@code weights} pruning scope; empty for a model whose forward pass does not read its
+   * weights through them.
+   */
+  default WeightMasks weightMasks() {
+    return new WeightMasks();
+  }
+
+  /**
    * Sets soft gates on layer {@code layer}: from now on the forward pass multiplies structure
    * {@code i}'s output by {@code gate[i]} on top of its mask entry, so recording gradients gives
    * {@code dL/dgate} — what the scoring methods (grad-score, pl-gate) differentiate. The model does
@@ -42,7 +51,10 @@ public interface MaskedModel extends AutoCloseable {
    */
   NDArray forward(NDArray input);
 
-  /** Parameters that still take part in the computation under the current masks. */
+  /**
+   * Parameters that still take part in the computation under the current masks (structure masks and
+   * weight-level masks).
+   */
   long keptParameters();
 
   /** Multiply-adds times two per sample under the current masks (an estimate). */

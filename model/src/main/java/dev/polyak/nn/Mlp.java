@@ -26,6 +26,7 @@ public final class Mlp extends AbstractMaskedModel {
       parameters.normal(
           "w" + l, new Shape(widths[l], widths[l + 1]), (float) Math.sqrt(2.0 / widths[l]), init);
       parameters.constant("b" + l, new Shape(widths[l + 1]), 0f);
+      addPrunableWeight("w" + l);
     }
     for (int l = 0; l < config.hidden().length; l++) {
       for (int j = 0; j < config.hidden()[l]; j++) {
@@ -56,7 +57,7 @@ public final class Mlp extends AbstractMaskedModel {
     NDArray h = input.reshape(input.getShape().get(0), -1);
     int hidden = config.hidden().length;
     for (int l = 0; l <= hidden; l++) {
-      NDArray z = h.matMul(parameters.get("w" + l)).add(parameters.get("b" + l));
+      NDArray z = h.matMul(weight("w" + l, input.getManager())).add(parameters.get("b" + l));
       if (l == hidden) {
         return z;
       }
@@ -75,7 +76,7 @@ public final class Mlp extends AbstractMaskedModel {
     for (long[] layer : keptLayerSizes()) {
       kept += layer[0] * layer[1] + layer[1];
     }
-    return kept;
+    return kept - maskedWeightsOutsideStructures();
   }
 
   @Override

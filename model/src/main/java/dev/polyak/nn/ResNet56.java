@@ -159,7 +159,7 @@ public final class ResNet56 extends AbstractConvNet {
       kept += convolutionParameters(inner, width, false) + 2 * width;
     }
     long features = STAGE_WIDTHS[STAGE_WIDTHS.length - 1];
-    return kept + features * config.classes() + config.classes();
+    return kept + features * config.classes() + config.classes() - maskedWeightsOutsideStructures();
   }
 
   @Override

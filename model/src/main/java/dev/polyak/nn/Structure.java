@@ -16,12 +16,22 @@ import java.util.List;
  */
 public record Structure(String id, int layer, int index, Kind kind, List<Slice> slices)
     implements Serializable {
-  /** The kinds of prunable structure. */
+  /**
+   * The kinds of prunable structure. {@link #WEIGHT} is the single elements of the prunable weight
+   * tensors ({@link WeightMasks}), the {@code weights} pruning scope: no {@code Structure} of it is
+   * in {@link MaskedModel#structures()}, and it has no kernel of its own in the diagnostics.
+   */
   public enum Kind {
     NEURON,
     HEAD,
     EXPERT,
-    FILTER
+    FILTER,
+    WEIGHT;
+
+    /** The kinds that are structures (every kind but {@link #WEIGHT}). */
+    public static java.util.Set<Kind> structural() {
+      return java.util.EnumSet.of(NEURON, HEAD, EXPERT, FILTER);
+    }
   }
 
   /** Elements {@code [from, to)} along {@code axis} of parameter {@code parameter}. */

@@ -169,7 +169,7 @@ public final class Vgg16 extends AbstractConvNet {
     for (long[] layer : classifierSizes()) {
       kept += layer[0] * layer[1] + layer[1];
     }
-    return kept;
+    return kept - maskedWeightsOutsideStructures();
   }
 
   @Override

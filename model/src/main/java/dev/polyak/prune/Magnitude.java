@@ -19,6 +19,13 @@ public final class Magnitude {
   }
 
   /**
+   * |w| of every element of each prunable weight: lth and magnitude in the {@code weights} scope.
+   */
+  public static java.util.Map<String, double[]> weightScores(MaskedModel model) {
+    return PerWeightScores.of(model, (position, weight) -> weight.abs());
+  }
+
+  /**
    * Elements [from, to) along the slice's axis: an index of {@code axis} full dimensions, then the
    * range.
    */

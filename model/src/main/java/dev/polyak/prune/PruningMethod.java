@@ -24,10 +24,13 @@ public enum PruningMethod {
   /**
    * Lottery ticket: magnitude scores, and after every event the kept weights (and the optimizer
    * state) go back to their values at {@code rewind_fraction} of training (Frankle et al. 2020,
-   * rewinding; BERT-LTH / Switch-LTH in the paper). The step counter and so the learning-rate
-   * schedule are not replayed: the run keeps its step budget.
+   * rewinding; BERT-LTH / Switch-LTH in the paper). The step counter is not replayed: the run keeps
+   * its step budget. With {@code rewind_schedule: true} the learning-rate schedule goes back to the
+   * rewind point as well (IMP rewinds the whole training state): after each event the learning rate
+   * is the schedule's at the rewind step plus the steps since the event. Default false (today's
+   * behaviour, the schedule runs on).
    */
-  LTH(Map.of("rewind_fraction", 0.05)),
+  LTH(Map.of("rewind_fraction", 0.05, "rewind_schedule", Boolean.FALSE)),
   /**
    * Michel et al. (2019): the mean over scoring batches of |∂L/∂ξ_i|, ξ_i a gate on structure i's
    * output (Att-Score for heads, Exp-Score for experts; {@link GradScore}).
@@ -234,6 +237,36 @@ public enum PruningMethod {
     } catch (IllegalArgumentException e) {
       throw optionError("kernel", "must be " + KernelKind.ALLOWED + ", got '" + text + "'");
     }
+  }
+
+  /**
+   * Whether this method scores single weights, so that {@code scope: [weights]} may name it: snip,
+   * grasp, lth, magnitude and random (the methods whose score is per weight before it is summed
+   * over a structure).
+   */
+  public boolean scoresWeights() {
+    return this == SNIP || this == GRASP || this == LTH || this == MAGNITUDE || this == RANDOM;
+  }
+
+  /**
+   * The weight-level scoring of this method ({@code scope: [weights]}): the same classes as the
+   * structured scoring, unsummed.
+   *
+   * @throws IllegalStateException for a method that does not {@link #scoresWeights()}
+   */
+  public WeightImportance weightImportance(Map<String, Object> options) {
+    Importance structured = importance(options);
+    return switch (this) {
+      case SNIP, GRASP -> (WeightImportance) structured;
+      case MAGNITUDE, LTH -> c -> Magnitude.weightScores(c.model());
+      case RANDOM -> RandomImportance::weightScores;
+      default -> throw new IllegalStateException(id() + " does not score single weights");
+    };
+  }
+
+  /** For {@link #LTH}: whether the learning-rate schedule is rewound with the weights. */
+  public boolean rewindsSchedule(Map<String, Object> options) {
+    return this == LTH && (Boolean) resolve(options).get("rewind_schedule");
   }
 
   /** The fraction of training whose weights {@link #LTH} rewinds to. */

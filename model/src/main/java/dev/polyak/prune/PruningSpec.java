@@ -64,6 +64,9 @@ public record PruningSpec(
       throw new RunFileException(
           "pruning.scope", "pruning.scope must name at least one structure kind");
     }
+    if (scope.contains(Structure.Kind.WEIGHT)) {
+      WeightScope.check(method, scope);
+    }
     if (method == PruningMethod.CHIP && !scope.equals(Set.of(Structure.Kind.FILTER))) {
       throw new IllegalArgumentException(
           "pruning.scope: chip scores convolution filters by their feature maps, so its"

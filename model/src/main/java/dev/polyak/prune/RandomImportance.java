@@ -23,4 +23,23 @@ public final class RandomImportance {
     }
     return scores;
   }
+
+  /**
+   * At weight level: one draw per element of each prunable weight, weights in the model's order,
+   * from the same stream and position.
+   */
+  public static java.util.Map<String, double[]> weightScores(ScoringContext context) {
+    dev.polyak.nn.WeightMasks masks = context.model().weightMasks();
+    RandomStream stream = new RandomStreams(context.seed()).stream(PURPOSE);
+    stream.seek((long) context.event() << 32);
+    java.util.Map<String, double[]> scores = new java.util.LinkedHashMap<>();
+    for (String name : masks.names()) {
+      double[] s = new double[masks.size(name)];
+      for (int i = 0; i < s.length; i++) {
+        s[i] = stream.nextDouble();
+      }
+      scores.put(name, s);
+    }
+    return scores;
+  }
 }

@@ -7,7 +7,6 @@ import dev.polyak.nn.Structure;
 import dev.polyak.train.RunSpec;
 import java.io.Serializable;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.Collections;
 import java.util.EnumSet;
 import java.util.List;
@@ -163,7 +162,7 @@ public record DiagnosticsPlan(
         Every.NONE,
         DiagnosticsOptions.DEFAULT_PROBE_SAMPLES,
         DiagnosticsOptions.DEFAULT_HUTCHINSON_PROBES,
-        EnumSet.allOf(Structure.Kind.class),
+        Structure.Kind.structural(),
         true);
   }
 
@@ -226,7 +225,7 @@ public record DiagnosticsPlan(
         hutchinsonProbes == null
             ? DiagnosticsOptions.DEFAULT_HUTCHINSON_PROBES
             : (int) hutchinsonProbes.wholeNumber(0, Integer.MAX_VALUE),
-        structures == null ? EnumSet.allOf(Structure.Kind.class) : kinds(structures),
+        structures == null ? Structure.Kind.structural() : kinds(structures),
         wholeModel == null || wholeModel.flag(),
         kernel == null ? KernelKind.PNTK : kernel(kernel),
         activeProbes != null && activeProbes.flag(),
@@ -315,7 +314,7 @@ public record DiagnosticsPlan(
       where.add("at the end");
     }
     String kindsText =
-        kinds.size() == Structure.Kind.values().length
+        kinds.size() == Structure.Kind.structural().size()
             ? "every structure kind"
             : kinds.stream()
                     .map(k -> k.name().toLowerCase(Locale.ROOT))
@@ -352,11 +351,11 @@ public record DiagnosticsPlan(
     Set<Structure.Kind> kinds = EnumSet.noneOf(Structure.Kind.class);
     for (YamlNode name : names) {
       if (name.string().equals("all")) {
-        kinds.addAll(EnumSet.allOf(Structure.Kind.class));
+        kinds.addAll(Structure.Kind.structural());
         continue;
       }
       Structure.Kind kind =
-          Arrays.stream(Structure.Kind.values())
+          Structure.Kind.structural().stream()
               .filter(
                   k ->
                       name.text().equals(k.name().toLowerCase(Locale.ROOT))
@@ -368,7 +367,7 @@ public record DiagnosticsPlan(
                           "unknown structure kind '"
                               + name.text()
                               + "'; allowed: "
-                              + Arrays.stream(Structure.Kind.values())
+                              + Structure.Kind.structural().stream()
                                   .map(k -> k.name().toLowerCase(Locale.ROOT))
                                   .collect(Collectors.joining(", "))
                               + ", all"));

@@ -18,6 +18,7 @@ import dev.polyak.prune.PlGate;
 import dev.polyak.prune.PruningMethod;
 import dev.polyak.prune.PruningSpec;
 import dev.polyak.prune.ScoringContext;
+import dev.polyak.prune.WeightImportance;
 import dev.polyak.random.RandomStream;
 import dev.polyak.random.RandomStreams;
 import dev.polyak.schemas.PruneEvent;
@@ -60,6 +61,9 @@ public final class Pruner {
   private final BiFunction<Boolean, Map<String, Tensor>, Checkpoint> capture;
   private final Importance importance;
 
+  /** Whether the scope is single weights ({@code scope: [weights]}, {@link WeightPruning}). */
+  private final boolean weights;
+
   /**
    * pl-gate's v after the run's last event (null before the first, and always with {@code
    * gate_reset}); written into every checkpoint, so a resume continues with it.
@@ -87,6 +91,7 @@ public final class Pruner {
     this.rewindStore = new CheckpointStore(out.resolve("rewind"), RetentionPolicy.keepAll());
     this.capture = capture;
     this.importance = spec.method().importance(spec.options());
+    this.weights = spec.scope().contains(Structure.Kind.WEIGHT);
   }
 
   /**
@@ -95,12 +100,17 @@ public final class Pruner {
    */
   public void check(Trainer trainer) {
     List<Structure> scope = scope(trainer.model());
-    if (scope.isEmpty()) {
+    if (weights ? trainer.model().weightMasks().isEmpty() : scope.isEmpty()) {
       throw new IllegalArgumentException(
-          "pruning.scope " + kinds() + ": the model has no such structures");
+          "pruning.scope "
+              + kinds()
+              + ": the model has no such "
+              + (weights
+                  ? "prunable weights (the weights scope is for vgg16, resnet56, mlp)"
+                  : "structures"));
     }
-    int layers = (int) scope.stream().mapToInt(Structure::layer).distinct().count();
-    int[] sizes = layerSizes(scope);
+    int[] sizes = scopeSizes(trainer.model());
+    int layers = sizes.length;
     int[] finalTargets =
         spec.allocation()
             .keptAfter(spec.schedule(), trainer.config().steps(), sizes, trainer.stepsPerEpoch());
@@ -117,7 +127,7 @@ public final class Pruner {
                   + " "
                   + kinds()
                   + " of layer "
-                  + scope.stream().mapToInt(Structure::layer).distinct().sorted().toArray()[l]
+                  + layerName(trainer.model(), scope, l)
                   + " in the end, but"
                   + " min_per_layer is "
                   + spec.minPerLayer());
@@ -126,20 +136,13 @@ public final class Pruner {
     }
     int finalTarget = java.util.Arrays.stream(finalTargets).sum();
     long protectedCount =
-        scope.stream()
-            .collect(
-                java.util.stream.Collectors.groupingBy(
-                    Structure::layer, java.util.stream.Collectors.counting()))
-            .values()
-            .stream()
-            .mapToLong(n -> Math.min(n, spec.minPerLayer()))
-            .sum();
+        java.util.Arrays.stream(sizes).mapToLong(n -> Math.min(n, spec.minPerLayer())).sum();
     if (finalTarget < protectedCount) {
       throw new IllegalArgumentException(
           "the pruning schedule keeps "
               + finalTarget
               + " of "
-              + scope.size()
+              + java.util.Arrays.stream(sizes).asLongStream().sum()
               + " "
               + kinds()
               + " in the end, but min_per_layer "
@@ -180,8 +183,7 @@ public final class Pruner {
    * step.
    */
   public boolean due(Trainer trainer) {
-    List<Structure> scope = scope(trainer.model());
-    return keptCount(trainer.model(), scope) > target(trainer, scope, trainer.step());
+    return keptInScope(trainer.model()) > target(trainer, trainer.step());
   }
 
   /**
@@ -205,7 +207,7 @@ public final class Pruner {
    * if none.
    */
   private long nextEventStep(Trainer trainer, long after, long until) {
-    int[] sizes = layerSizes(scope(trainer.model()));
+    int[] sizes = scopeSizes(trainer.model());
     for (long s = Math.max(0, after + 1); s <= until; s++) {
       if (spec.allocation().prunesAt(spec.schedule(), s, sizes, trainer.stepsPerEpoch())) {
         return s;
@@ -219,6 +221,31 @@ public final class Pruner {
    */
   private long rewindStep(Trainer trainer) {
     return Math.round(spec.method().rewindFraction(spec.options()) * trainer.config().steps());
+  }
+
+  /**
+   * The step at which the learning-rate schedule is read for each optimizer step ({@link
+   * Trainer#setLearningRateClock}): the step itself, except for lth with {@code rewind_schedule:
+   * true}, where after each event at step e the schedule starts again from the rewind step r, so
+   * step s ≥ e reads it at r + (s − e) (e the last event at or before s). A function of the
+   * schedule, so a resumed run reads the same rates.
+   */
+  public java.util.function.LongUnaryOperator learningRateClock(Trainer trainer) {
+    if (!spec.method().rewindsSchedule(spec.options())) {
+      return s -> s;
+    }
+    long rewind = rewindStep(trainer);
+    java.util.TreeSet<Long> events = new java.util.TreeSet<>();
+    long steps = trainer.config().steps();
+    for (long e = nextEventStep(trainer, -1, steps);
+        e <= steps;
+        e = nextEventStep(trainer, e, steps)) {
+      events.add(e);
+    }
+    return s -> {
+      Long last = events.floor(s);
+      return last == null ? s : rewind + (s - last);
+    };
   }
 
   /** For lth: saves the rewind point when the trainer stands at it and it is not saved yet. */
@@ -243,19 +270,47 @@ public final class Pruner {
             .filter(i -> spec.scope().contains(all.get(i).kind()))
             .toArray();
     List<Structure> scope = IntStream.of(scopeIndices).mapToObj(all::get).toList();
-    int target = target(trainer, scope, trainer.step());
+    int target = target(trainer, trainer.step());
     int event = eventIndex(trainer);
     long parametersBefore = model.keptParameters();
     long flopsBefore = model.flopsPerSample();
     Path before = store.saveBeforePruning(checkpoint(true));
     String gateBefore = gate == null ? null : gate.sha256();
-    Scoring scoring = score(trainer, model, event);
     int[] layerTargets =
         spec.allocation()
-            .keptAfter(spec.schedule(), trainer.step(), layerSizes(scope), trainer.stepsPerEpoch());
-    Selection selection =
-        keepTop(model.masks(), scope, scopeIndices, scoring.scored().scores(), layerTargets);
+            .keptAfter(spec.schedule(), trainer.step(), scopeSizes(model), trainer.stepsPerEpoch());
+    Scoring scoring;
+    Selection selection;
+    if (weights) {
+      WeightImportance weightImportance = spec.method().weightImportance(spec.options());
+      Scored<java.util.Map<String, double[]>> scored =
+          score(trainer, model, event, weightImportance::weightScores);
+      scoring =
+          new Scoring(
+              new Importance.Scored(new double[0], new double[0]),
+              scored.samples(),
+              scored.seconds(),
+              null,
+              0);
+      WeightPruning.Result result =
+          WeightPruning.select(trainer, scored.value(), layerTargets, spec.minPerLayer());
+      selection =
+          new Selection(
+              result.names(),
+              result.scores(),
+              result.keptBefore(),
+              result.keptAfter(),
+              result.weightsBefore(),
+              result.weightsAfter());
+    } else {
+      scoring = score(trainer, model, event);
+      selection =
+          keepTop(model.masks(), scope, scopeIndices, scoring.scored().scores(), layerTargets);
+    }
     Long rewoundTo = rewindIfLth(trainer);
+    if (weights) {
+      WeightPruning.zeroRemoved(trainer);
+    }
     Path after = store.save(checkpoint(true));
     return PruneEvent.newBuilder()
         .setRunId(runId)
@@ -287,6 +342,8 @@ public final class Pruner {
         .setGateSha256Before(scoring.gate() == null ? null : gateBefore)
         .setGateSha256(scoring.gate() == null ? null : scoring.gate().sha256())
         .setGateSamples(scoring.gate() == null ? null : scoring.gateSamples())
+        .setKeptWeightsBefore(selection.weightsBefore())
+        .setKeptWeightsAfter(selection.weightsAfter())
         .build();
   }
 
@@ -338,39 +395,36 @@ public final class Pruner {
    * event.
    */
   private record Selection(
-      List<String> ids, List<Double> scores, List<Boolean> keptBefore, List<Boolean> keptAfter) {}
+      List<String> ids,
+      List<Double> scores,
+      List<Boolean> keptBefore,
+      List<Boolean> keptAfter,
+      List<Long> weightsBefore,
+      List<Long> weightsAfter) {}
+
+  /** A scoring's result, the samples it used and its time. */
+  private record Scored<T>(T value, int samples, double seconds) {}
 
   /**
    * Scores every structure with the method's {@link Importance} on the event's scoring samples; the
    * model's gates are cleared afterwards.
    */
   private Scoring score(Trainer trainer, MaskedModel model, int event) {
-    long scoringStarted = System.nanoTime();
-    int n = Math.min(spec.scoringSamples(), trainer.trainSize());
-    RandomStream stream = new RandomStreams(trainer.config().seed()).stream(SCORING_STREAM);
-    stream.seek((long) event << 32);
-    int[] samples = ProbeSet.select(stream, trainer.trainSize(), n, "pruning.scoring_samples");
-    Importance.Scored scored;
-    PlGate.Result gated = null;
-    try (NDScope scoring = new NDScope()) {
-      ScoringContext context =
-          new ScoringContext(
-              trainer.probes(samples, kernel()),
-              trainer.config().seed(),
-              event,
-              trainer.step(),
-              spec.scoringBatch());
-      if (importance instanceof PlGate plGate) {
-        gated = plGate.run(context, gateSetup(trainer, plGate.options(), event));
-        scored = new Importance.Scored(gated.scores(), gated.objective());
-        gate = plGate.options().gateReset() ? null : gated.gate();
-      } else {
-        scored = importance.score(context);
-      }
-    } finally {
-      model.clearGates();
-    }
-    double[] scores = scored.scores();
+    PlGate.Result[] gated = new PlGate.Result[1];
+    Scored<Importance.Scored> result =
+        score(
+            trainer,
+            model,
+            event,
+            context -> {
+              if (importance instanceof PlGate plGate) {
+                gated[0] = plGate.run(context, gateSetup(trainer, plGate.options(), event));
+                gate = plGate.options().gateReset() ? null : gated[0].gate();
+                return new Importance.Scored(gated[0].scores(), gated[0].objective());
+              }
+              return importance.score(context);
+            });
+    double[] scores = result.value().scores();
     int structures = model.structures().size();
     if (scores.length != structures) {
       throw new IllegalStateException(
@@ -382,11 +436,11 @@ public final class Pruner {
               + " structures");
     }
     return new Scoring(
-        scored,
-        n,
-        (System.nanoTime() - scoringStarted) / 1e9,
-        gated == null ? null : gated.gate(),
-        gated == null ? 0 : gated.gateSamples());
+        result.value(),
+        result.samples(),
+        result.seconds(),
+        gated[0] == null ? null : gated[0].gate(),
+        gated[0] == null ? 0 : gated[0].gateSamples());
   }
 
   /**
@@ -411,6 +465,36 @@ public final class Pruner {
       inScope[i] = spec.scope().contains(all.get(i).kind());
     }
     return new PlGate.Setup(options.gateReset() ? null : gate, samples, inScope);
+  }
+
+  /**
+   * Runs {@code scoring} on the event's scoring samples (structure or weight scores); the model's
+   * gates are cleared afterwards.
+   */
+  private <T> Scored<T> score(
+      Trainer trainer,
+      MaskedModel model,
+      int event,
+      java.util.function.Function<ScoringContext, T> scoring) {
+    long scoringStarted = System.nanoTime();
+    int n = Math.min(spec.scoringSamples(), trainer.trainSize());
+    RandomStream stream = new RandomStreams(trainer.config().seed()).stream(SCORING_STREAM);
+    stream.seek((long) event << 32);
+    int[] samples = ProbeSet.select(stream, trainer.trainSize(), n, "pruning.scoring_samples");
+    T value;
+    try (NDScope scope = new NDScope()) {
+      value =
+          scoring.apply(
+              new ScoringContext(
+                  trainer.probes(samples, kernel()),
+                  trainer.config().seed(),
+                  event,
+                  trainer.step(),
+                  spec.scoringBatch()));
+    } finally {
+      model.clearGates();
+    }
+    return new Scored<>(value, n, (System.nanoTime() - scoringStarted) / 1e9);
   }
 
   /**
@@ -443,7 +527,7 @@ public final class Pruner {
       masks.set(s.layer(), s.index(), k);
       keptAfter.add(k);
     }
-    return new Selection(ids, scopeScores, keptBefore, keptAfter);
+    return new Selection(ids, scopeScores, keptBefore, keptAfter, List.of(), List.of());
   }
 
   /**
@@ -486,9 +570,31 @@ public final class Pruner {
     return String.join(", ", kindSet());
   }
 
-  private int target(Trainer trainer, List<Structure> scope, long step) {
+  private int target(Trainer trainer, long step) {
     return spec.allocation()
-        .totalKeptAfter(spec.schedule(), step, layerSizes(scope), trainer.stepsPerEpoch());
+        .totalKeptAfter(
+            spec.schedule(), step, scopeSizes(trainer.model()), trainer.stepsPerEpoch());
+  }
+
+  /**
+   * The scope's layer sizes, layers in ascending order: structures per layer, or for the weights
+   * scope elements per prunable weight.
+   */
+  private int[] scopeSizes(MaskedModel model) {
+    return weights ? WeightPruning.sizes(model) : layerSizes(scope(model));
+  }
+
+  /** The scope's units kept now: structures, or single weights. */
+  private int keptInScope(MaskedModel model) {
+    return weights ? WeightPruning.kept(model) : keptCount(model, scope(model));
+  }
+
+  /** The name of the scope's layer {@code l} in errors: its mask group, or its weight tensor. */
+  private String layerName(MaskedModel model, List<Structure> scope, int l) {
+    return weights
+        ? WeightPruning.layerName(model, l)
+        : Integer.toString(
+            scope.stream().mapToInt(Structure::layer).distinct().sorted().toArray()[l]);
   }
 
   /** The number of structures of each layer of the scope, layers in ascending order. */
@@ -515,7 +621,7 @@ public final class Pruner {
    * The number of schedule events before the current step: the event's index, the same on resume.
    */
   private int eventIndex(Trainer trainer) {
-    int[] sizes = layerSizes(scope(trainer.model()));
+    int[] sizes = scopeSizes(trainer.model());
     int events = 0;
     for (long s = 0; s < trainer.step(); s++) {
       events +=

@@ -48,6 +48,7 @@ public abstract class Trainer implements AutoCloseable {
   private int excludedSample = -1;
   private LogitScalars logitScalars;
   private long step;
+  private java.util.function.LongUnaryOperator learningRateClock = s -> s;
   private long hostNanos;
 
   /**
@@ -207,6 +208,16 @@ public abstract class Trainer implements AutoCloseable {
     return samples;
   }
 
+  /**
+   * Sets the step at which the learning-rate schedule is read for each optimizer step (default: the
+   * step itself). lth with {@code rewind_schedule: true} sets it so that the schedule goes back to
+   * the rewind point at each event ({@link Pruner#learningRateClock}); a pure function of the step,
+   * so a resumed run reads the same rates.
+   */
+  public final void setLearningRateClock(java.util.function.LongUnaryOperator clock) {
+    this.learningRateClock = java.util.Objects.requireNonNull(clock);
+  }
+
   /** Continues from {@code step} (after weights and optimizer state were restored). */
   public final void seekStep(long step) {
     this.step = step;
@@ -232,7 +243,7 @@ public abstract class Trainer implements AutoCloseable {
     long lossCount = 0;
     long started = System.nanoTime();
     while (step < end) {
-      double lr = config.learningRate(step);
+      double lr = config.learningRate(learningRateClock.applyAsLong(step));
       double loss = trainStep((float) lr);
       lossSum += loss;
       lossCount++;

@@ -5,16 +5,24 @@ import dev.polyak.checkpoint.Checkpoint;
 import dev.polyak.checkpoint.Tensor;
 import dev.polyak.nn.Autograd;
 import dev.polyak.nn.Masks;
+import dev.polyak.nn.WeightMasks;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
 /**
  * Moves a trainer's whole state into a {@link Checkpoint} and back: weights and buffers (batch-norm
- * running statistics), optimizer state, masks and the step. The random streams need no cursor of
- * their own: the data order, the masking and augmentation positions and the dropout masks are
- * functions of the step (see {@link Trainer}).
+ * running statistics), optimizer state, masks (structure masks and weight-level masks) and the
+ * step. The random streams need no cursor of their own: the data order, the masking and
+ * augmentation positions and the dropout masks are functions of the step (see {@link Trainer}).
  */
 public final class TrainerCheckpoints {
+  /**
+   * The name prefix of a weight-level mask among a checkpoint's masks ({@code masks/weight/<name>}
+   * in the file, {@code mask/weight/<name>} in an export); only weights with a removed element are
+   * written, so a run without weight pruning writes none. The structure masks are {@code layer<l>}.
+   */
+  public static final String WEIGHT_MASK_PREFIX = "weight/";
+
   private TrainerCheckpoints() {}
 
   public static Checkpoint capture(
@@ -48,6 +56,13 @@ public final class TrainerCheckpoints {
     for (int l = 0; l < m.layers(); l++) {
       masks.put("layer" + l, Tensor.ofFloats(m.layer(l), m.size(l)));
     }
+    WeightMasks weightMasks = trainer.model().weightMasks();
+    weightMasks
+        .pruned()
+        .forEach(
+            (name, mask) ->
+                masks.put(
+                    WEIGHT_MASK_PREFIX + name, Tensor.ofFloats(mask, weightMasks.shape(name))));
     return Checkpoint.builder()
         .setStep(trainer.step())
         .setWeights(weights)
@@ -69,6 +84,16 @@ public final class TrainerCheckpoints {
         m.set(l, i, values[i] != 0f);
       }
     }
+    WeightMasks weightMasks = trainer.model().weightMasks();
+    weightMasks.keepAll();
+    checkpoint
+        .masks()
+        .forEach(
+            (name, tensor) -> {
+              if (name.startsWith(WEIGHT_MASK_PREFIX)) {
+                weightMasks.set(name.substring(WEIGHT_MASK_PREFIX.length()), tensor.floats());
+              }
+            });
     trainer.seekStep(checkpoint.step());
   }
 

@@ -148,6 +148,7 @@ public final class TrainingRun {
       if (pruner != null) {
         try {
           pruner.check(trainer);
+          trainer.setLearningRateClock(pruner.learningRateClock(trainer));
         } catch (IllegalArgumentException e) {
           throw new BadInputException("run " + spec.runId() + ": " + e.getMessage());
         }

@@ -157,10 +157,33 @@ class RunSpecTest {
     assertThatThrownBy(
             () ->
                 RunSpec.parse(
+                    base
+                        + "pruning: {method: snip, step: 0, ratio: 0.5, scope: [weights, filters]}\n",
+                    BASE))
+        .hasMessageContaining(
+            "pruning.scope: weights prunes single weights and cannot be mixed with structures");
+    assertThatThrownBy(
+            () ->
+                RunSpec.parse(
+                    base + "pruning: {method: fpgm, step: 0, ratio: 0.5, scope: [weights]}\n",
+                    BASE))
+        .hasMessageContaining(
+            "pruning.scope [weights] takes a method that scores single weights (random, magnitude,"
+                + " lth, snip, grasp); fpgm scores structures");
+    assertThatThrownBy(
+            () ->
+                RunSpec.parse(
+                    base
+                        + "pruning: {method: lth, step: 1, ratio: 0.5, options: {rewind_schedule: 1}}\n",
+                    BASE))
+        .hasMessageContaining("pruning.options.rewind_schedule must be true or false, got '1'");
+    assertThatThrownBy(
+            () ->
+                RunSpec.parse(
                     base + "pruning: {method: lth, step: 1, ratio: 0.5, options: {rewind: 1}}\n",
                     BASE))
         .hasMessageContaining(
-            "pruning.options.rewind is not an option of lth; allowed: rewind_fraction");
+            "pruning.options.rewind is not an option of lth; allowed: rewind_fraction, rewind_schedule");
     assertThatThrownBy(
             () ->
                 RunSpec.parse(

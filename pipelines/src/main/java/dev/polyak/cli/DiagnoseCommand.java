@@ -271,7 +271,7 @@ final class DiagnoseCommand implements Callable<Integer> {
       case "experts" -> EnumSet.of(Structure.Kind.EXPERT);
       case "filters" -> EnumSet.of(Structure.Kind.FILTER);
       case "neurons" -> EnumSet.of(Structure.Kind.NEURON);
-      case "all" -> EnumSet.allOf(Structure.Kind.class);
+      case "all" -> Structure.Kind.structural();
       default ->
           throw new IllegalArgumentException(
               "--structures must be heads, experts, filters, neurons or all, got '" + text + "'");

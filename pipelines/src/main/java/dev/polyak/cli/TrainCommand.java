@@ -26,9 +26,9 @@ import picocli.CommandLine.Spec;
     name = "train",
     description = {
       "Train one model as a run file describes it, with checkpoints.",
-      "Checkpoints are written periodically; run it again on the same --out folder to resume from the newest"
-          + " valid checkpoint. Prints a metric line per evaluation and the final metrics. Exit code 3 when the"
-          + " loss became NaN or infinite (the run diverged)."
+      "Checkpoints are written periodically; run it again on the same --out folder to resume from"
+          + " the newest valid checkpoint. Prints a metric line per evaluation and the final"
+          + " metrics. Exit code 3 when the loss became NaN or infinite (the run diverged)."
     })
 final class TrainCommand implements Callable<Integer>, RecoveryAdvice {
   /** Exit code of a run whose loss stopped being finite. */
@@ -196,13 +196,22 @@ final class TrainCommand implements Callable<Integer>, RecoveryAdvice {
 
     @Override
     public void onPrune(dev.polyak.schemas.PruneEvent e) {
-      long kept = e.getKeptAfter().stream().filter(k -> k).count();
+      boolean weights = !e.getKeptWeightsAfter().isEmpty();
+      long kept =
+          weights
+              ? e.getKeptWeightsAfter().stream().mapToLong(Long::longValue).sum()
+              : e.getKeptAfter().stream().filter(k -> k).count();
+      long of =
+          weights
+              ? e.getKeptWeightsBefore().stream().mapToLong(Long::longValue).sum()
+              : e.getKeptAfter().size();
       console.printf(
-          "step %d: %s pruning kept %d of %d %s (target %d), parameters %d -> %d, %.1f s (scoring %.1f s)%s%n",
+          "step %d: %s pruning kept %d of %d %s (target %d), parameters %d -> %d, %.1f s (scoring"
+              + " %.1f s)%s%n",
           e.getStep(),
           e.getMethod(),
           kept,
-          e.getKeptAfter().size(),
+          of,
           String.join("+", e.getScope()),
           e.getTargetKept(),
           e.getKeptParametersBefore(),

@@ -12,6 +12,7 @@ import dev.polyak.schemas.DiagnosticRecord;
 import dev.polyak.schemas.DiagnosticTask;
 import dev.polyak.train.RestoredRun;
 import dev.polyak.train.Trainer;
+import dev.polyak.train.TrainerCheckpoints;
 import dev.polyak.train.TrainerDiagnostics;
 import java.io.Serializable;
 import java.nio.file.Path;
@@ -117,14 +118,19 @@ public final class Diagnose extends PTransform<PCollection<String>, PCollection<
 
   /**
    * One task per mask group of the checkpoint and the model task (layer null). The groups come from
-   * the checkpoint's masks (one per layer), read without restoring the run: restoring opens and
-   * verifies the whole shard set, which each worker does anyway. A group whose structures are not
-   * needed (another kind, without the whole model) yields an empty part.
+   * the checkpoint's structure masks (one per layer; weight-level masks are not groups), read
+   * without restoring the run: restoring opens and verifies the whole shard set, which each worker
+   * does anyway. A group whose structures are not needed (another kind, without the whole model)
+   * yields an empty part.
    */
   static final class PlanTasksFn extends DoFn<String, DiagnosticTask> {
     @ProcessElement
     public void process(@Element String checkpoint, OutputReceiver<DiagnosticTask> out) {
-      int groups = CheckpointStore.locate(Path.of(checkpoint)).checkpoint().masks().size();
+      int groups =
+          (int)
+              CheckpointStore.locate(Path.of(checkpoint)).checkpoint().masks().keySet().stream()
+                  .filter(name -> !name.startsWith(TrainerCheckpoints.WEIGHT_MASK_PREFIX))
+                  .count();
       for (int layer = 0; layer < groups; layer++) {
         out.output(new DiagnosticTask(checkpoint, layer));
       }

@@ -1,0 +1,38 @@
+package dev.polyak.prune;
+
+import dev.polyak.RunFileException;
+import dev.polyak.nn.Structure;
+import java.util.Arrays;
+import java.util.Set;
+import java.util.stream.Collectors;
+
+/**
+ * The rules of {@code scope: [weights]}: weight-level (unstructured) pruning of the model's
+ * convolution and linear weights, each element its own unit. It stands alone (a scope that mixes
+ * single weights with structures would rank units of different sizes against each other) and takes
+ * the methods whose score is per weight ({@link PruningMethod#scoresWeights()}).
+ */
+final class WeightScope {
+  private WeightScope() {}
+
+  static void check(PruningMethod method, Set<Structure.Kind> scope) {
+    if (!scope.equals(Set.of(Structure.Kind.WEIGHT))) {
+      throw new RunFileException(
+          "pruning.scope",
+          "pruning.scope: weights prunes single weights and cannot be mixed with structures, got "
+              + scope.stream().map(PruningSpec::kindName).sorted().toList());
+    }
+    if (method != PruningMethod.DENSE && !method.scoresWeights()) {
+      throw new RunFileException(
+          "pruning.scope",
+          "pruning.scope [weights] takes a method that scores single weights ("
+              + Arrays.stream(PruningMethod.values())
+                  .filter(PruningMethod::scoresWeights)
+                  .map(PruningMethod::id)
+                  .collect(Collectors.joining(", "))
+              + "); "
+              + method.id()
+              + " scores structures");
+    }
+  }
+}
