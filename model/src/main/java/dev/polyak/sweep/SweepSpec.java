@@ -25,9 +25,14 @@ import java.util.stream.Stream;
  * @param out the output folder, absolute when the sweep file's folder is known; null when not given
  */
 public record SweepSpec(List<Cell> cells, DiagnosticsPlan diagnostics, String device, String out) {
+  /**
+   * The file's top-level keys. {@code claims} (what an experiment claims, evaluated by the report)
+   * is accepted here and read by the report, not by the sweep.
+   */
   private static final List<String> TOP_KEYS =
       Stream.concat(
-              RunFile.KEYS.stream(), Stream.of("seeds", "grid", "diagnostics", "device", "out"))
+              RunFile.KEYS.stream(),
+              Stream.of("seeds", "grid", "diagnostics", "device", "out", "claims"))
           .toList();
 
   public SweepSpec {
