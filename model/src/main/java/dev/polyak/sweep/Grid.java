@@ -43,6 +43,18 @@ record Grid(
               Stream.of("seeds", "method", "ratio"))
           .toList();
 
+  /** The pruning-block keys of a schedule, which a method's own {@code schedule} replaces. */
+  private static final List<String> SCHEDULE_KEYS =
+      List.of(
+          "schedule",
+          "step",
+          "ratio",
+          "start_epoch",
+          "end_epoch",
+          "every_epochs",
+          "fraction",
+          "final_ratio");
+
   /** Keys every cell needs, at the top level or as an axis. */
   private static final List<String> REQUIRED = List.of("model", "data", "steps");
 
@@ -157,8 +169,8 @@ record Grid(
                     + words(first.labels())
                     + " (run id "
                     + cell.runId()
-                    + "): data folders, checkpoint_every, keep_last"
-                    + " and keep_every do not enter a run id, so the two would share one run folder");
+                    + "): data folders, checkpoint_every, keep_last and keep_every do not enter a"
+                    + " run id, so the two would share one run folder");
       }
     } while (next(at));
     return List.copyOf(cells.values());
@@ -244,6 +256,10 @@ record Grid(
     if (pruning != null) {
       pruning.map().forEach((key, value) -> block.put(key, value.plain()));
     }
+    if (methodHere.pruning().containsKey("schedule")) {
+      block.keySet().removeAll(SCHEDULE_KEYS);
+    }
+    block.putAll(methodHere.pruning());
     block.put("method", methodHere.method().id());
     if (!methodHere.options().isEmpty()) {
       Map<String, Object> options = new LinkedHashMap<>();

@@ -193,6 +193,56 @@ class SweepSpecTest {
   }
 
   @Test
+  void aMethodsMapSetsPruningKeysForItsCellsAloneAndAClaimsBlockIsAccepted() {
+    SweepSpec sweep =
+        SweepSpec.parse(
+            """
+            model: bert-tiny
+            data: /shards
+            steps: 100
+            pruning: {schedule: one-shot, step: 50, ratio: 0.5, min_per_layer: 1}
+            grid:
+              method:
+                - random
+                - {name: snip, label: snip-init, step: 0}
+                - {name: random, label: random-linear, schedule: linear, start_epoch: 1, end_epoch: 2, final_ratio: 0.5}
+            claims:
+              - {id: a, statistic: final_metric, config: {method: random}, against: {method: snip-init}, direction: lower}
+            """,
+            BASE);
+
+    // Each cell is the run file a user would write by hand for it: the shared block, with the
+    // method's own keys over it; a method's schedule replaces the shared step and ratio.
+    assertThat(sweep.cells())
+        .extracting(Cell::config)
+        .containsExactly(
+            "model=bert-tiny method=random",
+            "model=bert-tiny method=snip-init",
+            "model=bert-tiny method=random-linear");
+    String common = "model: bert-tiny\ndata: /shards\nsteps: 100\npruning:\n";
+    assertThat(sweep.cells().get(1).runId())
+        .isEqualTo(
+            RunSpec.parse(
+                    common
+                        + "  method: snip\n  schedule: one-shot\n  step: 0\n  ratio: 0.5\n"
+                        + "  min_per_layer: 1\n",
+                    null)
+                .runId());
+    assertThat(sweep.cells().get(1).spec().pruning().schedule())
+        .isEqualTo(new PruningSchedule.OneShot(0, 0.5));
+    assertThat(sweep.cells().get(2).spec().pruning().schedule())
+        .isEqualTo(
+            RunSpec.parse(
+                    common
+                        + "  method: random\n  schedule: linear\n  start_epoch: 1\n"
+                        + "  end_epoch: 2\n  final_ratio: 0.5\n  min_per_layer: 1\n",
+                    null)
+                .pruning()
+                .schedule());
+    assertThat(sweep.cells().get(2).ratio()).isEqualTo(0.5);
+  }
+
+  @Test
   void denseCellsHaveNoRatioAndAreOneCellAcrossRatios() {
     SweepSpec sweep =
         SweepSpec.parse(

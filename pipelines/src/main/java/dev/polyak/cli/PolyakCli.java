@@ -28,6 +28,7 @@ import picocli.CommandLine.Option;
       StabilityCommand.class,
       CompareCommand.class,
       SweepCommand.class,
+      ExperimentCommand.class,
       ReportCommand.class,
       ClusterCommand.class,
       EngineCommand.class,

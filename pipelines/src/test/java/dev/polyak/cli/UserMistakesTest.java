@@ -106,6 +106,9 @@ class UserMistakesTest {
         Arguments.of("sweep --config {dir}", "{dir}"),
         Arguments.of("report --sweep {file}", "{file}"),
         Arguments.of(
+            "experiment run table1-bert-heads --scale reduced --root {dir}",
+            "{dir}/shards/wikitext-2"),
+        Arguments.of(
             "compare --shards {shards} --out {file}/compare --steps 2 --seeds 0 --methods dense",
             "{file}"),
         Arguments.of(
