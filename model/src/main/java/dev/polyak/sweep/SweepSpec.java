@@ -36,7 +36,8 @@ public record SweepSpec(
   private static final List<String> TOP_KEYS =
       Stream.concat(
               RunFile.KEYS.stream(),
-              Stream.of("seeds", "grid", "diagnostics", "device", "out", "claims", "early_stopping"))
+              Stream.of(
+                  "seeds", "grid", "diagnostics", "device", "out", "claims", "early_stopping"))
           .toList();
 
   public SweepSpec {
@@ -51,7 +52,11 @@ public record SweepSpec(
 
   /** A sweep testing {@code claims}, without early stopping. */
   public SweepSpec(
-      List<Cell> cells, DiagnosticsPlan diagnostics, String device, String out, List<Claim> claims) {
+      List<Cell> cells,
+      DiagnosticsPlan diagnostics,
+      String device,
+      String out,
+      List<Claim> claims) {
     this(cells, diagnostics, device, out, claims, EarlyStopping.none());
   }
 

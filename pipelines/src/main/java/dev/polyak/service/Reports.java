@@ -16,9 +16,9 @@ import dev.polyak.schemas.RunTask;
 import dev.polyak.schemas.Stats;
 import dev.polyak.schemas.SummaryRecord;
 import dev.polyak.summary.ClaimVerdicts;
+import dev.polyak.summary.ReportFiles;
 import dev.polyak.summary.SweepSummary;
 import dev.polyak.sweep.Claims;
-import dev.polyak.summary.ReportFiles;
 import dev.polyak.sweep.RunFolder;
 import dev.polyak.sweep.RunRecords;
 import dev.polyak.train.RunSpec;
@@ -47,10 +47,10 @@ public final class Reports {
   private Reports() {}
 
   /**
-   * Writes {@code <reportFolder>/summary.avro}, {@code claims.avro} (the claims of the sweep folder's
-   * {@code sweep.yaml}) and {@code report.html} (each atomically) from the
-   * Avro files there: the one way a sweep's report is made, at the end of its job, by {@code polyak
-   * report} and by a partial report.
+   * Writes {@code <reportFolder>/summary.avro}, {@code claims.avro} (the claims of the sweep
+   * folder's {@code sweep.yaml}) and {@code report.html} (each atomically) from the Avro files
+   * there: the one way a sweep's report is made, at the end of its job, by {@code polyak report}
+   * and by a partial report.
    */
   public static SweepReport write(Path reportFolder) {
     List<SummaryRecord> summary = SweepSummary.write(reportFolder);
@@ -110,7 +110,6 @@ public final class Reports {
     }
     return table.toString();
   }
-
 
   /**
    * Whether {@code sweep}'s job has started (it wrote {@code cells.avro}) and its report is missing
