@@ -179,7 +179,17 @@ class SweepSpecTest {
     assertThat(cell.runId()).isEqualTo(byHand.runId()).isEqualTo(cell.spec().runId());
     assertThat(cell.spec().data()).isEqualTo(Path.of("/sweeps/shards"));
     assertThat(cell.spec().pruning().method()).isEqualTo(PruningMethod.PL_GATE);
-    assertThat(cell.spec().pruning().options()).isEqualTo(Map.of("alpha", 0.5, "kernel", "pntk"));
+    // pl-gate's gate defaults are spelled into its options (and its run id), as the kernel is
+    assertThat(cell.spec().pruning().options())
+        .isEqualTo(
+            Map.of(
+                "alpha", 0.5,
+                "kernel", "pntk",
+                "gate_batches", 0,
+                "gate_epochs", 1,
+                "gate_reset", false,
+                "gate_samples", 1024,
+                "trace_every", 0));
     assertThat(cell.spec().pruning().schedule()).isEqualTo(new PruningSchedule.OneShot(100, 0.5));
     assertThat(cell.spec().pruning().minPerLayer()).isEqualTo(1);
     assertThat(cell.method()).isEqualTo("pl-gate");
@@ -207,7 +217,7 @@ class SweepSpecTest {
                 - {name: snip, label: snip-init, step: 0}
                 - {name: random, label: random-linear, schedule: linear, start_epoch: 1, end_epoch: 2, final_ratio: 0.5}
             claims:
-              - {id: a, statistic: final_metric, config: {method: random}, against: {method: snip-init}, direction: lower}
+              - {id: a, text: t, statistic: final_metric, config: {method: random}, against: {method: snip-init}, direction: lower}
             """,
             BASE);
 
