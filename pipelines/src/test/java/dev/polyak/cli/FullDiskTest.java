@@ -78,12 +78,14 @@ class FullDiskTest {
                 + " (step 6); once fixed, run the same command again"
                 + " to resume from it")
         .doesNotContain("Exception");
-    // The three checkpoints before the failure read and verify; nothing else is in the folder.
+    // The three checkpoints before the failure read and verify; besides them only the run's
+    // identity and its live metrics (written atomically at each eval) are in the folder.
     CheckpointStore store = new CheckpointStore(checkpoints, RetentionPolicy.keepAll());
     assertThat(store.list()).extracting(p -> store.load(p).step()).containsExactly(2L, 4L, 6L);
     assertThat(files(out))
         .containsExactlyInAnyOrder(
             "run.json",
+            "metrics.json",
             "checkpoints/ckpt-0000000002.safetensors",
             "checkpoints/ckpt-0000000004.safetensors",
             "checkpoints/ckpt-0000000006.safetensors");

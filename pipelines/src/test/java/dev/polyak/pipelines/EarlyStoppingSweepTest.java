@@ -151,6 +151,8 @@ class EarlyStoppingSweepTest {
       }
     }
 
+    // the job stops at the Avro files; its caller (service.Sweeps) writes the page
+    dev.polyak.service.Reports.write(out.resolve(SweepPipeline.REPORT));
     assertThat(out.resolve("report").resolve("report.html"))
         .content()
         .contains("<h2 id=\"early-stopping\">Early stopping</h2>");
