@@ -9,8 +9,6 @@ import dev.polyak.service.Sweeps;
 import dev.polyak.sweep.RunPolicy;
 import java.nio.file.Path;
 import java.util.List;
-import java.util.Optional;
-import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
@@ -31,7 +29,7 @@ import picocli.CommandLine.Spec;
           + " embedded Flink.",
       "Runs go to <out>/runs/<run_id>/ (resumable), reports to <out>/report/; prints the sweep summary's table."
     })
-final class CompareCommand implements Callable<Integer>, RecoveryAdvice {
+final class CompareCommand extends SweepFolderCommand {
   @Option(
       names = "--shards",
       required = true,
@@ -118,14 +116,6 @@ final class CompareCommand implements Callable<Integer>, RecoveryAdvice {
   Path out;
 
   @Spec picocli.CommandLine.Model.CommandSpec spec;
-
-  /** The comparison's folder, once known. */
-  private Path folder;
-
-  @Override
-  public Optional<String> recoveryAdvice() {
-    return Optional.ofNullable(folder).map(SweepConsole::recoveryAdvice);
-  }
 
   @Override
   public Integer call() {

@@ -8,7 +8,6 @@ import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Optional;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -88,7 +87,7 @@ final class ExperimentCommand {
             + " command names the commands and exits with code 2 before anything trains. Started"
             + " again, it resumes as polyak sweep does."
       })
-  static final class Run implements Callable<Integer>, RecoveryAdvice {
+  static final class Run extends SweepFolderCommand {
     @Parameters(paramLabel = "NAME", description = "The experiment (polyak experiment list).")
     String name;
 
@@ -111,14 +110,6 @@ final class ExperimentCommand {
     @Mixin SweepRunOptions options;
 
     @Spec picocli.CommandLine.Model.CommandSpec spec;
-
-    /** The sweep folder, once known. */
-    private Path folder;
-
-    @Override
-    public Optional<String> recoveryAdvice() {
-      return Optional.ofNullable(folder).map(SweepConsole::recoveryAdvice);
-    }
 
     @Override
     public Integer call() {

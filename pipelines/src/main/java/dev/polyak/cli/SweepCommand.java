@@ -3,8 +3,6 @@ package dev.polyak.cli;
 import dev.polyak.service.Sweeps;
 import dev.polyak.sweep.SweepSpec;
 import java.nio.file.Path;
-import java.util.Optional;
-import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -22,7 +20,7 @@ import picocli.CommandLine.Spec;
           + " checkpoint, retries failed ones and trains cells added to the file. Exit code 0 when no run FAILED,"
           + " 1 when some did (diverged runs are results, not failures), 2 for a bad sweep file."
     })
-final class SweepCommand implements Callable<Integer>, RecoveryAdvice {
+final class SweepCommand extends SweepFolderCommand {
   @Option(names = "--config", required = true, description = "The sweep file (sweep.yaml).")
   Path config;
 
@@ -34,14 +32,6 @@ final class SweepCommand implements Callable<Integer>, RecoveryAdvice {
   @Mixin SweepRunOptions options;
 
   @Spec picocli.CommandLine.Model.CommandSpec spec;
-
-  /** The sweep folder, once known. */
-  private Path folder;
-
-  @Override
-  public Optional<String> recoveryAdvice() {
-    return Optional.ofNullable(folder).map(SweepConsole::recoveryAdvice);
-  }
 
   @Override
   public Integer call() {
