@@ -316,6 +316,19 @@ public final class PlGate implements Importance {
     public static Setup alone() {
       return new Setup(null, null, null);
     }
+
+    /**
+     * The scope flags of {@code structures} for a run's {@code pruning.scope}: a structure is in
+     * when its kind is ({@code scope: [experts]} on Switch leaves the heads out).
+     */
+    public static boolean[] inScope(
+        List<Structure> structures, java.util.Set<Structure.Kind> scope) {
+      boolean[] in = new boolean[structures.size()];
+      for (int i = 0; i < in.length; i++) {
+        in[i] = scope.contains(structures.get(i).kind());
+      }
+      return in;
+    }
   }
 
   /**

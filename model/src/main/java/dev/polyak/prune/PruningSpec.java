@@ -134,7 +134,9 @@ public record PruningSpec(
   /**
    * The spec a {@code pruning:} block describes.
    *
-   * @param defaultScope the model's natural structures (heads for BERT, experts for Switch, ...)
+   * @param defaultScope the model's natural structures (heads for BERT, experts for Switch, ...);
+   *     snip, grasp and lth on filters default to single weights instead ({@link
+   *     WeightScope#defaultFor})
    * @throws IllegalArgumentException naming the {@code pruning.} key that is wrong and what is
    *     allowed
    */
@@ -151,7 +153,8 @@ public record PruningSpec(
     if (method == PruningMethod.DENSE) {
       return dense();
     }
-    Set<Structure.Kind> scope = f.scope() == null ? defaultScope : kinds(f.scope());
+    Set<Structure.Kind> scope =
+        f.scope() == null ? WeightScope.defaultFor(method, defaultScope) : kinds(f.scope());
     String type = f.schedule() == null ? "one-shot" : f.schedule();
     PruningSchedule schedule =
         switch (type) {

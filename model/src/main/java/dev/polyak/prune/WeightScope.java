@@ -15,6 +15,25 @@ import java.util.stream.Collectors;
 final class WeightScope {
   private WeightScope() {}
 
+  /**
+   * The methods the paper runs unstructured on its CNNs (VGG-16, ResNet-56): weight-level masks at
+   * the target ratio, as their authors prune (Lee et al. 2019, Wang et al. 2020, Frankle et al.
+   * 2019).
+   */
+  private static final Set<PruningMethod> UNSTRUCTURED_ON_CNNS =
+      java.util.EnumSet.of(PruningMethod.SNIP, PruningMethod.GRASP, PruningMethod.LTH);
+
+  /**
+   * The scope a {@code pruning:} block without {@code scope} gets: {@code [weights]} for snip,
+   * grasp and lth on a model whose own structures are filters (the paper's CNN protocol), the
+   * model's own structures otherwise. {@code scope: [filters]} keeps the structured versions.
+   */
+  static Set<Structure.Kind> defaultFor(PruningMethod method, Set<Structure.Kind> modelKinds) {
+    return modelKinds.equals(Set.of(Structure.Kind.FILTER)) && UNSTRUCTURED_ON_CNNS.contains(method)
+        ? Set.of(Structure.Kind.WEIGHT)
+        : modelKinds;
+  }
+
   static void check(PruningMethod method, Set<Structure.Kind> scope) {
     if (!scope.equals(Set.of(Structure.Kind.WEIGHT))) {
       throw new RunFileException(

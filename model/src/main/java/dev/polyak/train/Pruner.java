@@ -459,12 +459,10 @@ public final class Pruner {
               ProbeSet.select(stream, trainer.trainSize(), n, "pruning.options.gate_samples"),
               KernelKind.LOSS);
     }
-    List<Structure> all = trainer.model().structures();
-    boolean[] inScope = new boolean[all.size()];
-    for (int i = 0; i < inScope.length; i++) {
-      inScope[i] = spec.scope().contains(all.get(i).kind());
-    }
-    return new PlGate.Setup(options.gateReset() ? null : gate, samples, inScope);
+    return new PlGate.Setup(
+        options.gateReset() ? null : gate,
+        samples,
+        PlGate.Setup.inScope(trainer.model().structures(), spec.scope()));
   }
 
   /**

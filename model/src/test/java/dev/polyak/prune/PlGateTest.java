@@ -223,7 +223,7 @@ class PlGateTest {
       for (int b = 0; b < N; b++) {
         y[b] = 2 * y[b] + 0.5f;
       }
-      GateRecorder model = new GateRecorder(mlp);
+      RecordingGates model = new RecordingGates(mlp);
       ProbeObjective data = TestMlps.regression(model, x, y);
       boolean[] secondLayerOnly = new boolean[7];
       for (int s = 0; s < 7; s++) {
@@ -249,69 +249,6 @@ class PlGateTest {
       assertThat(sum).isCloseTo(1, within(1e-5));
       assertThat(result.traceBlocks()).hasSize(7);
       mlp.close();
-    }
-  }
-
-  /** A model that records the values of every gate set on it, by layer. */
-  private static final class GateRecorder implements dev.polyak.nn.MaskedModel {
-    final dev.polyak.nn.MaskedModel model;
-    final java.util.Map<Integer, java.util.List<Float>> gates = new java.util.TreeMap<>();
-
-    GateRecorder(dev.polyak.nn.MaskedModel model) {
-      this.model = model;
-    }
-
-    @Override
-    public dev.polyak.nn.Parameters parameters() {
-      return model.parameters();
-    }
-
-    @Override
-    public java.util.List<dev.polyak.nn.Structure> structures() {
-      return model.structures();
-    }
-
-    @Override
-    public dev.polyak.nn.Masks masks() {
-      return model.masks();
-    }
-
-    @Override
-    public void setGate(int layer, ai.djl.ndarray.NDArray gate) {
-      for (float g : gate.toFloatArray()) {
-        gates.computeIfAbsent(layer, l -> new java.util.ArrayList<>()).add(g);
-      }
-      model.setGate(layer, gate);
-    }
-
-    @Override
-    public void clearGates() {
-      model.clearGates();
-    }
-
-    @Override
-    public ai.djl.ndarray.NDArray forward(ai.djl.ndarray.NDArray input) {
-      return model.forward(input);
-    }
-
-    @Override
-    public long keptParameters() {
-      return model.keptParameters();
-    }
-
-    @Override
-    public long flopsPerSample() {
-      return model.flopsPerSample();
-    }
-
-    @Override
-    public void evaluation() {
-      model.evaluation();
-    }
-
-    @Override
-    public void close() {
-      model.close();
     }
   }
 

@@ -24,9 +24,10 @@ import org.junit.jupiter.params.provider.MethodSource;
 /**
  * Every pruning method end to end through {@link TrainingRun} on the three scopes the paper prunes:
  * bert-tiny's heads, a small Switch's experts and a reduced VGG-16's filters, for a few dozen steps
- * (chip and dpfps, filters only, on the VGG only). Asserts the pipeline's products, not which
- * method does better: one event record whose kept count is the target (per layer for filters,
- * CHIP's table for chip), a final checkpoint whose masks are the event's, finite metrics.
+ * (chip and dpfps, filters only, on the VGG only; the VGG's scope named, since snip, grasp and lth
+ * prune single weights there by default). Asserts the pipeline's products, not which method does
+ * better: one event record whose kept count is the target (per layer for filters, CHIP's table for
+ * chip), a final checkpoint whose masks are the event's, finite metrics.
  */
 class EveryPruningMethodTest {
   @TempDir static Path dir;
@@ -79,6 +80,8 @@ class EveryPruningMethodTest {
                 + ", step: "
                 + (atInit ? 0 : 8)
                 + ", ratio: 0.5, scoring_samples: 8, scoring_batch: 4"
+                // snip, grasp and lth prune single weights on a CNN unless told filters
+                + (model.contains("vgg16") ? ", scope: [filters]" : "")
                 + (method.equals("pl-gate")
                     ? ", options: {gate_batches: 4, hutchinson_probes: 2}"
                     : "")

@@ -23,8 +23,10 @@ import org.junit.jupiter.params.provider.MethodSource;
  * Every baseline the paper compares against, on each of its four testbeds, from a run file that
  * names only the method and its schedule: scope, allocation and options are the defaults, which
  * follow the methods' authors and the paper. Each row runs a reduced model end to end and checks
- * the records (the events' method, options, allocation and kept counts against the closed form of
- * the ratio, the checkpoints they name, finite metrics in result.json), never which method wins.
+ * the records (the events' method, scope, options, allocation and kept counts against the closed
+ * form of the ratio, the checkpoints they name, finite metrics in result.json), never which method
+ * wins. On VGG-16 and ResNet-56, SNIP, GraSP and LTH prune single weights ({@code scope:
+ * [weights]}, the paper's protocol) by default; their kept weights are the target count exactly.
  *
  * <p>One row per line of {@link #rows}; a row is the testbed, the method, the {@code pruning:}
  * block and the allocation its defaults must give.
@@ -76,21 +78,21 @@ class PaperBaselinesTest {
         row("switch", "grad-score", TRAINED, "global"), // Exp-Score
         row("switch", "snip", AT_INIT, "global"),
         row("switch", "grasp", AT_INIT, "global"),
-        // VGG-16: filters. The paper runs SNIP, GraSP and LTH unstructured (weight masks at the
-        // target ratio); until `scope: [weights]` exists they run on filters, per layer. A weights
-        // row is one more line: row("vgg16", "snip", AT_INIT + ", scope: [weights]", "global").
+        // VGG-16: filters per layer for FPGM and CHIP (CHIP's own table), DPFPS's own allocation;
+        // SNIP, GraSP and LTH unstructured, as the paper runs them: single weights, one global
+        // ranking of every convolution and linear weight
         row("vgg16", "fpgm", CNN_TRAINED, "per-layer"),
         row("vgg16", "chip", CNN_TRAINED, "chip-vgg16"),
         row("vgg16", "dpfps", PROGRESSIVE, "global"),
-        row("vgg16", "lth", IMP_ON_CNN, "per-layer"),
-        row("vgg16", "snip", AT_INIT, "per-layer"),
-        row("vgg16", "grasp", AT_INIT, "per-layer"),
+        row("vgg16", "lth", IMP_ON_CNN, "global"),
+        row("vgg16", "snip", AT_INIT, "global"),
+        row("vgg16", "grasp", AT_INIT, "global"),
         // ResNet-56: filters (the blocks' inner convolutions); SNIP, GraSP, LTH as for VGG-16
         row("resnet56", "fpgm", CNN_TRAINED, "per-layer"),
         row("resnet56", "dpfps", PROGRESSIVE, "global"),
-        row("resnet56", "lth", IMP_ON_CNN, "per-layer"),
-        row("resnet56", "snip", AT_INIT, "per-layer"),
-        row("resnet56", "grasp", AT_INIT, "per-layer"));
+        row("resnet56", "lth", IMP_ON_CNN, "global"),
+        row("resnet56", "snip", AT_INIT, "global"),
+        row("resnet56", "grasp", AT_INIT, "global"));
   }
 
   private static Arguments row(String testbed, String method, String schedule, String allocation) {
@@ -125,6 +127,7 @@ class PaperBaselinesTest {
                 + ", scoring_samples: 8, scoring_batch: 4}\n",
             dir);
     Path out = dir.resolve(testbed + "-" + method);
+    boolean weights = paperScope(testbed, method).equals("weights");
 
     TrainingRun.Result result = TrainingRun.run(spec, out, Device.cpu(), r -> {});
 
@@ -141,15 +144,28 @@ class PaperBaselinesTest {
     for (PruneEvent e : events) {
       assertThat(e.getMethod()).isEqualTo(method);
       assertThat(e.getAllocation()).as("allocation").isEqualTo(allocation);
-      assertThat(e.getScope())
-          .containsExactly(cnn ? "filters" : testbed.equals("bert") ? "heads" : "experts");
+      assertThat(e.getScope()).containsExactly(paperScope(testbed, method));
       // the options are the method's own defaults, every one recorded
       assertThat(e.getMethodOptions())
           .isEqualTo(PruningMethod.of(method).describe(Map.of()))
           .containsAllEntriesOf(authorsDefaults(method));
       assertThat(e.getScores()).hasSize(e.getStructureIds().size()).doesNotContainNull();
       assertThat(e.getScores()).allSatisfy(s -> assertThat(s).isNotNaN());
-      assertThat(e.getKeptAfter().stream().filter(k -> k).count()).isEqualTo(e.getTargetKept());
+      if (weights) {
+        // one entry per weight tensor; the target counts single weights, met exactly, and the
+        // parameter count drops by exactly the weights removed; every tensor keeps some
+        long before = sum(e.getKeptWeightsBefore());
+        long after = sum(e.getKeptWeightsAfter());
+        assertThat(e.getKeptWeightsAfter()).hasSize(e.getStructureIds().size());
+        assertThat(after).isEqualTo(e.getTargetKept());
+        assertThat(e.getKeptParametersBefore() - e.getKeptParametersAfter())
+            .isEqualTo(before - after);
+        assertThat(e.getKeptWeightsAfter()).allSatisfy(k -> assertThat(k).isPositive());
+        assertThat(e.getKeptAfter()).containsOnly(true);
+      } else {
+        assertThat(e.getKeptWeightsAfter()).isEmpty();
+        assertThat(e.getKeptAfter().stream().filter(k -> k).count()).isEqualTo(e.getTargetKept());
+      }
       assertThat(e.getTargetKept()).isLessThan(lastTarget);
       lastTarget = e.getTargetKept();
       assertThat(e.getKeptParametersAfter()).isLessThan(e.getKeptParametersBefore());
@@ -162,8 +178,16 @@ class PaperBaselinesTest {
       assertThat(events).singleElement().satisfies(e -> assertThat(e.getStep()).isZero());
     }
     // The last event meets the final ratio 0.5: a group of n keeps n - floor(n / 2), per layer, by
-    // CHIP's table, or over the scope at once (global).
+    // CHIP's table, or over the scope at once (global); single weights: n of every prunable weight,
+    // all kept at the first event.
     PruneEvent last = events.get(events.size() - 1);
+    if (weights) {
+      long all = sum(events.get(0).getKeptWeightsBefore());
+      // biases and batch-norm parameters are not prunable weights
+      assertThat(events.get(0).getKeptParametersBefore()).isGreaterThan(all);
+      assertThat((long) last.getTargetKept()).isEqualTo(all - all / 2);
+      return;
+    }
     Map<String, int[]> groups = new TreeMap<>(); // group -> {size, kept}
     for (int i = 0; i < last.getStructureIds().size(); i++) {
       String id = last.getStructureIds().get(i).toString();
@@ -191,6 +215,23 @@ class PaperBaselinesTest {
       }
       default -> throw new AssertionError(allocation);
     }
+  }
+
+  /**
+   * The structures the paper prunes with each method: the transformers' heads and experts; on the
+   * CNNs single weights for SNIP, GraSP and LTH (unstructured, as their authors and the paper's
+   * VGG-16 table run them), filters for FPGM, CHIP and DPFPS.
+   */
+  private static String paperScope(String testbed, String method) {
+    return switch (testbed) {
+      case "bert" -> "heads";
+      case "switch" -> "experts";
+      default -> List.of("snip", "grasp", "lth").contains(method) ? "weights" : "filters";
+    };
+  }
+
+  private static long sum(List<Long> values) {
+    return values.stream().mapToLong(Long::longValue).sum();
   }
 
   /**

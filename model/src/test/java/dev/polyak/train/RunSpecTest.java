@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.polyak.BadInputException;
 import dev.polyak.RunFileException;
+import dev.polyak.nn.Structure.Kind;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
@@ -317,6 +318,56 @@ class RunSpecTest {
       assertThat(restored.pruning()).as(block).isEqualTo(spec.pruning());
       if (block.contains("pl-gate") || block.contains("kappa-rank")) {
         assertThat(spec.canonicalJson()).as(block).contains("\"kernel\":\"pntk\"");
+      }
+    }
+  }
+
+  /**
+   * The paper runs SNIP, GraSP and LTH unstructured on VGG-16 and ResNet-56 (weight masks at the
+   * target ratio, globally ranked); every other method there prunes filters, and on the
+   * transformers and the MLP every method prunes the model's own structures. {@code scope:
+   * [filters]} keeps the structured versions, per layer.
+   */
+  @Test
+  void snipGraspAndLthPruneSingleWeightsOnTheCnnsUnlessTheScopeSaysFilters() {
+    for (String model : new String[] {"vgg16", "resnet56"}) {
+      String cnn = "model: " + model + "\ndata: /shards\nsteps: 40\neval_every: 10\npruning: ";
+      for (String method : new String[] {"snip", "grasp", "lth"}) {
+        dev.polyak.prune.PruningSpec weights =
+            RunSpec.parse(cnn + "{method: " + method + ", step: 8, ratio: 0.5}\n", null).pruning();
+        assertThat(weights.scope()).as(model + " " + method).containsExactly(Kind.WEIGHT);
+        assertThat(weights.allocation()).isEqualTo(dev.polyak.prune.Allocation.GLOBAL);
+        dev.polyak.prune.PruningSpec filters =
+            RunSpec.parse(
+                    cnn + "{method: " + method + ", step: 8, ratio: 0.5, scope: [filters]}\n", null)
+                .pruning();
+        assertThat(filters.scope()).containsExactly(Kind.FILTER);
+        assertThat(filters.allocation()).isEqualTo(dev.polyak.prune.Allocation.PER_LAYER);
+      }
+      for (String method : new String[] {"magnitude", "random", "fpgm", "pl-gate"}) {
+        assertThat(
+                RunSpec.parse(cnn + "{method: " + method + ", step: 8, ratio: 0.5}\n", null)
+                    .pruning()
+                    .scope())
+            .as(model + " " + method)
+            .containsExactly(Kind.FILTER);
+      }
+    }
+    String[][] natural = {{"mlp", "NEURON"}, {"bert-tiny", "HEAD"}, {"switch-tiny", "EXPERT"}};
+    for (String[] m : natural) {
+      for (String method : new String[] {"snip", "grasp", "lth"}) {
+        assertThat(
+                RunSpec.parse(
+                        "model: "
+                            + m[0]
+                            + "\ndata: x\nsteps: 9\npruning: {method: "
+                            + method
+                            + ", step: 8, ratio: 0.5}\n",
+                        null)
+                    .pruning()
+                    .scope())
+            .as(m[0] + " " + method)
+            .containsExactly(Kind.valueOf(m[1]));
       }
     }
   }

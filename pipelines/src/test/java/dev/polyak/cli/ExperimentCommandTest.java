@@ -3,6 +3,7 @@ package dev.polyak.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.polyak.data.io.AvroFiles;
+import dev.polyak.schemas.PruneEvent;
 import dev.polyak.schemas.RunRecord;
 import dev.polyak.schemas.RunStatus;
 import dev.polyak.service.Experiments;
@@ -106,28 +107,49 @@ class ExperimentCommandTest {
 
   @Test
   void thePaperScaleDryRunPrintsThePublishedProtocolAndAWorkEstimate() {
-    CliRun r =
-        CliRun.of(
-            "experiment",
-            "run",
-            "table3-vgg16-cifar10",
-            "--scale",
-            "paper",
-            "--dry-run",
-            "--root",
-            dir.toString());
+    CliRun r = paperDryRun("table3-vgg16-cifar10");
 
     assertThat(r.code()).as(r.err()).isZero();
-    // 3 seeds x (dense + pl-gate, fpgm, chip, lth, snip, grasp) = 21 cells of 156,200 steps:
-    // 3,280,200 steps at VGG-16's measured 1.2 s a step on one core = 1,093.4 CPU hours.
+    // 3 seeds x (dense + pl-gate, fpgm, chip, dpfps, lth, snip, grasp) = 24 cells of 156,200
+    // steps: 3,748,800 steps at VGG-16's measured 1.2 s a step on one core = 4,498,560 s =
+    // 1,249.6 CPU hours.
     assertThat(r.out())
         .contains("pruning: {schedule: linear, start_epoch: 15, end_epoch: 30, final_ratio: 0.5}")
         .contains("steps: 156200")
         .contains("data shards/cifar-10: the shards " + dir.resolve("shards/cifar-10"))
-        .contains("21 cells")
-        .contains("3,280,200 training steps")
-        .contains("about 1,093.4 CPU hours");
+        .contains("24 cells")
+        .contains("3,748,800 training steps")
+        .contains("about 1,249.6 CPU hours");
     assertThat(dir.resolve("experiments")).doesNotExist();
+  }
+
+  /**
+   * Table 3 on CIFAR-100 has Table 3's 24 cells; Table 5 has no CHIP: 3 seeds x 7 methods = 21
+   * cells of 156,200 steps = 3,280,200 steps, at ResNet-56's 0.9 s a step 820 CPU hours.
+   */
+  @Test
+  void theOtherCnnTablesPassAPaperScaleDryRunWithAWorkEstimate() {
+    for (String[] expected :
+        new String[][] {
+          {"table3-vgg16-cifar100", "24 cells, 3,748,800 training steps", "about 1,249.6 CPU"},
+          {"table5-resnet56-cifar10", "21 cells, 3,280,200 training steps", "about 820."}
+        }) {
+      CliRun r = paperDryRun(expected[0]);
+
+      assertThat(r.code()).as(r.err()).isZero();
+      assertThat(r.out())
+          .as(expected[0])
+          .contains("steps: 156200")
+          .contains(expected[1])
+          .contains(expected[2])
+          .contains("scope: [weights]");
+    }
+    assertThat(dir.resolve("experiments")).doesNotExist();
+  }
+
+  private CliRun paperDryRun(String name) {
+    return CliRun.of(
+        "experiment", "run", name, "--scale", "paper", "--dry-run", "--root", dir.toString());
   }
 
   @Test
@@ -142,11 +164,31 @@ class ExperimentCommandTest {
       assertThat(r.code()).as("%s%n%s%n%s", name, r.out(), r.err()).isZero();
       Path folder = dir.resolve("experiments").resolve(name).resolve("smoke");
       int cells = Experiments.sweep(name, Experiments.Scale.SMOKE, dir).cells().size();
-      assertThat(AvroFiles.read(folder.resolve("report/runs.avro"), RunRecord.class))
+      List<RunRecord> runs = AvroFiles.read(folder.resolve("report/runs.avro"), RunRecord.class);
+      assertThat(runs)
           .as(name)
           .hasSize(cells)
           .allSatisfy(run -> assertThat(run.getStatus()).isEqualTo(RunStatus.FINISHED));
       assertThat(folder.resolve("report/report.html")).isRegularFile();
+      // the CNN tables' SNIP, GraSP and LTH prune single weights (the paper's protocol), DPFPS
+      // filters
+      java.util.Map<String, String> methodOfRun = new java.util.HashMap<>();
+      runs.forEach(run -> methodOfRun.put(run.getRunId(), run.getLabels().get("method")));
+      for (PruneEvent e :
+          AvroFiles.read(folder.resolve("report/prune_events.avro"), PruneEvent.class)) {
+        String method = methodOfRun.get(e.getRunId());
+        if (method.endsWith("-weights")) {
+          assertThat(e.getScope()).as("%s %s", name, method).containsExactly("weights");
+          assertThat(e.getKeptWeightsAfter().stream().mapToLong(Long::longValue).sum())
+              .isEqualTo(e.getTargetKept());
+        } else if (method.equals("dpfps")) {
+          assertThat(e.getScope()).as("%s %s", name, method).containsExactly("filters");
+        }
+      }
+      if (name.startsWith("table3-") || name.startsWith("table5-")) {
+        assertThat(methodOfRun.values())
+            .contains("dpfps", "lth-weights", "snip-weights", "grasp-weights");
+      }
       assertThat(folder.resolve("experiment.yaml"))
           .hasContent(Experiments.sweepFile(name, Experiments.Scale.SMOKE));
     }
