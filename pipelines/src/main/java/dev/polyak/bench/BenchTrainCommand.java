@@ -43,7 +43,10 @@ import picocli.CommandLine.Option;
           + " of each step spent preparing the batch in Java.",
       "With --reference DIR (the PyTorch scripts of shared/anchors) each figure is followed by the reference's,"
           + " measured right after in a separate Python process, and the ratio.",
-      "--rss-steps N trains bert-tiny for N steps and prints the process RSS every N/10 steps."
+      "--rss-steps N trains bert-tiny for N steps and prints the process RSS every N/10 steps.",
+      "--pruned 0.5,0.75 also measures bert-small with that share of each layer's heads pruned, masked"
+          + " and compacted (sliced out of the tensors), against the FLOPs ratio the pruning event"
+          + " records."
     })
 final class BenchTrainCommand implements Callable<Integer> {
   /** WikiText-2's vocabulary size, as the reference scripts use. */
@@ -91,8 +94,24 @@ final class BenchTrainCommand implements Callable<Integer> {
           "bert-tiny steps for the RSS trace (0 = skip;" + " the issue's figure is 10000).")
   long rssSteps;
 
+  @Option(
+      names = "--pruned",
+      split = ",",
+      description =
+          "Head-pruning ratios for bert-small, comma-separated in [0, 1): each is measured masked and"
+              + " compacted after the dense figure (default: none).")
+  List<Double> pruned = List.of();
+
   @Override
   public Integer call() throws Exception {
+    if (pruned.stream().anyMatch(r -> !(r >= 0 && r < 1))) {
+      throw new IllegalArgumentException("--pruned: each ratio must be in [0, 1), got " + pruned);
+    }
+    if (!pruned.isEmpty() && !models.equals(List.of("bert-small"))) {
+      throw new IllegalArgumentException(
+          "--pruned measures bert-small's heads only: use it with --model bert-small (filter and"
+              + " expert compaction do not exist yet)");
+    }
     if (steps < 1 || rssSteps < 0 || threads.stream().anyMatch(n -> n < 1)) {
       throw new IllegalArgumentException(
           "--steps and --threads must be at least 1 and --rss-steps at least 0");
@@ -105,10 +124,11 @@ final class BenchTrainCommand implements Callable<Integer> {
         Runtime.getRuntime().availableProcessors(),
         System.getProperty("java.version"),
         Runtime.getRuntime().maxMemory() >> 20);
-    for (String model : models) {
+    // with --pruned, the dense figure is the first row of the pruning table
+    for (String model : pruned.isEmpty() ? models : List.<String>of()) {
       for (int n : threads) {
         EngineThreads.set(n);
-        Measurement m = measure(model, n, target);
+        Measurement m = measure(model, n, target, Pruning.DENSE);
         console.printf(
             "%s, %d thread(s): %s, step median %.3f s (min %.3f, max %.3f), batch preparation in Java"
                 + " %.1f %% of the step%n",
@@ -124,6 +144,9 @@ final class BenchTrainCommand implements Callable<Integer> {
         }
       }
     }
+    if (!pruned.isEmpty()) {
+      prunedTable(console, target);
+    }
     if (rssSteps > 0) {
       EngineThreads.set(threads.get(0));
       rssTrace(console);
@@ -132,7 +155,16 @@ final class BenchTrainCommand implements Callable<Integer> {
   }
 
   /** Per-step figures of one model and thread count. */
-  record Measurement(double[] stepSeconds, double itemsPerStep, String unit, double hostShare) {
+  record Measurement(
+      double[] stepSeconds, double itemsPerStep, String unit, double hostShare, double flopsRatio) {
+    Measurement(double[] stepSeconds, double itemsPerStep, String unit, double hostShare) {
+      this(stepSeconds, itemsPerStep, unit, hostShare, 1);
+    }
+
+    Measurement withFlopsRatio(double ratio) {
+      return new Measurement(stepSeconds, itemsPerStep, unit, hostShare, ratio);
+    }
+
     double median() {
       double[] s = stepSeconds.clone();
       Arrays.sort(s);
@@ -156,7 +188,63 @@ final class BenchTrainCommand implements Callable<Integer> {
     }
   }
 
-  private Measurement measure(String model, int threadCount, Device target) {
+  /** What a measured bert-small has pruned: a share of each layer's heads, masked or compacted. */
+  record Pruning(double ratio, boolean compact) {
+    static final Pruning DENSE = new Pruning(0, false);
+
+    String describe() {
+      return ratio == 0
+          ? "dense"
+          : String.format("%.0f %% heads %s", 100 * ratio, compact ? "compacted" : "masked");
+    }
+  }
+
+  /**
+   * bert-small dense, then for each ratio masked and compacted, at each thread count: the median
+   * step time, its speed-up over dense and the FLOPs ratio {@code flops_after / flops_before} that
+   * a {@code PruneEvent} would record for the same masks.
+   */
+  private void prunedTable(PrintStream console, Device target) {
+    console.printf(
+        "%-26s | threads | step median s (min-max) | speed-up vs dense | FLOPs ratio (PruneEvent)%n",
+        "bert-small");
+    for (int n : threads) {
+      EngineThreads.set(n);
+      double dense = 0;
+      List<Pruning> rows = new java.util.ArrayList<>(List.of(Pruning.DENSE));
+      for (double r : pruned) {
+        rows.add(new Pruning(r, false));
+        rows.add(new Pruning(r, true));
+      }
+      for (Pruning p : rows) {
+        Measurement m = measure("bert-small", n, target, p);
+        if (p.ratio() == 0) {
+          dense = m.median();
+        }
+        console.printf(
+            "%-26s | %7d | %.3f (%.3f-%.3f)     | %17.2f | %.3f%n",
+            p.describe(), n, m.median(), m.min(), m.max(), dense / m.median(), m.flopsRatio());
+      }
+    }
+  }
+
+  /** Masks the last {@code floor(ratio × heads)} heads of every layer; compacts if asked. */
+  private static double prune(MlmTrainer trainer, Pruning pruning) {
+    dev.polyak.nn.MaskedModel model = trainer.model();
+    long before = model.flopsPerSample();
+    for (int l = 0; l < model.masks().layers(); l++) {
+      int heads = model.masks().size(l);
+      for (int h = heads - (int) Math.floor(pruning.ratio() * heads); h < heads; h++) {
+        model.masks().set(l, h, false);
+      }
+    }
+    if (pruning.compact()) {
+      dev.polyak.train.TrainerCompaction.compactPruned(trainer);
+    }
+    return (double) model.flopsPerSample() / before;
+  }
+
+  private Measurement measure(String model, int threadCount, Device target, Pruning pruning) {
     return switch (model) {
       case "bert-small" -> {
         TokenDataset data = randomTokens(VOCABULARY, 128, 512, 1);
@@ -178,7 +266,8 @@ final class BenchTrainCommand implements Callable<Integer> {
         try (MlmTrainer trainer =
             new MlmTrainer(
                 (manager, init) -> new Bert(config, manager, init), training, data, data, target)) {
-          yield time(trainer, 16 * 128, "tokens/s");
+          double flopsRatio = prune(trainer, pruning);
+          yield time(trainer, 16 * 128, "tokens/s").withFlopsRatio(flopsRatio);
         }
       }
       case "vgg16", "resnet56" -> {
