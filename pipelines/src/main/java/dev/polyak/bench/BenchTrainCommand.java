@@ -128,7 +128,7 @@ final class BenchTrainCommand implements Callable<Integer> {
     for (String model : pruned.isEmpty() ? models : List.<String>of()) {
       for (int n : threads) {
         EngineThreads.set(n);
-        Measurement m = measure(model, n, target, Pruning.DENSE);
+        Measurement m = measure(model, n, target);
         console.printf(
             "%s, %d thread(s): %s, step median %.3f s (min %.3f, max %.3f), batch preparation in Java"
                 + " %.1f %% of the step%n",
@@ -155,16 +155,7 @@ final class BenchTrainCommand implements Callable<Integer> {
   }
 
   /** Per-step figures of one model and thread count. */
-  record Measurement(
-      double[] stepSeconds, double itemsPerStep, String unit, double hostShare, double flopsRatio) {
-    Measurement(double[] stepSeconds, double itemsPerStep, String unit, double hostShare) {
-      this(stepSeconds, itemsPerStep, unit, hostShare, 1);
-    }
-
-    Measurement withFlopsRatio(double ratio) {
-      return new Measurement(stepSeconds, itemsPerStep, unit, hostShare, ratio);
-    }
-
+  record Measurement(double[] stepSeconds, double itemsPerStep, String unit, double hostShare) {
     double median() {
       double[] s = stepSeconds.clone();
       Arrays.sort(s);
@@ -202,28 +193,66 @@ final class BenchTrainCommand implements Callable<Integer> {
   /**
    * bert-small dense, then for each ratio masked and compacted, at each thread count: the median
    * step time, its speed-up over dense and the FLOPs ratio {@code flops_after / flops_before} that
-   * a {@code PruneEvent} would record for the same masks.
+   * a {@code PruneEvent} would record for the same masks. The models train side by side, one step
+   * of each in turn ({@code steps} rounds after 2 warm-up rounds), so that a change in the
+   * machine's load falls on all of them alike.
    */
   private void prunedTable(PrintStream console, Device target) {
     console.printf(
         "%-26s | threads | step median s (min-max) | speed-up vs dense | FLOPs ratio (PruneEvent)%n",
-        "bert-small");
+        "bert-small, interleaved");
+    List<Pruning> rows = new java.util.ArrayList<>(List.of(Pruning.DENSE));
+    for (double r : pruned) {
+      rows.add(new Pruning(r, false));
+      rows.add(new Pruning(r, true));
+    }
+    TokenDataset data = randomTokens(VOCABULARY, 128, 512, 1);
+    Bert.Config config = new Bert.Config(VOCABULARY, 256, 4, 4, 1024, 128);
     for (int n : threads) {
       EngineThreads.set(n);
-      double dense = 0;
-      List<Pruning> rows = new java.util.ArrayList<>(List.of(Pruning.DENSE));
-      for (double r : pruned) {
-        rows.add(new Pruning(r, false));
-        rows.add(new Pruning(r, true));
-      }
-      for (Pruning p : rows) {
-        Measurement m = measure("bert-small", n, target, p);
-        if (p.ratio() == 0) {
-          dense = m.median();
+      List<MlmTrainer> trainers = new java.util.ArrayList<>();
+      double[] flopsRatios = new double[rows.size()];
+      double[][] seconds = new double[rows.size()][steps];
+      try {
+        for (int k = 0; k < rows.size(); k++) {
+          MlmTrainer trainer =
+              new MlmTrainer(
+                  (manager, init) -> new Bert(config, manager, init),
+                  bertTraining(),
+                  data,
+                  data,
+                  target);
+          trainers.add(trainer);
+          flopsRatios[k] = prune(trainer, rows.get(k));
         }
+        long[] end = new long[1];
+        TrainingListener stamp =
+            TrainingListener.onEachStep((step, loss) -> end[0] = System.nanoTime());
+        for (int round = 0; round < steps + 2; round++) {
+          for (int k = 0; k < rows.size(); k++) {
+            MlmTrainer trainer = trainers.get(k);
+            long started = System.nanoTime();
+            trainer.train(trainer.step() + 1, stamp);
+            if (round >= 2) {
+              seconds[k][round - 2] = (end[0] - started) / 1e9;
+            }
+          }
+        }
+      } finally {
+        trainers.forEach(MlmTrainer::close);
+      }
+      double dense = new Measurement(seconds[0], 1, "", 0).median();
+      for (int k = 0; k < rows.size(); k++) {
+        Measurement m = new Measurement(seconds[k], 1, "", 0);
         console.printf(
             "%-26s | %7d | %.3f (%.3f-%.3f)     | %17.2f | %.3f%n",
-            p.describe(), n, m.median(), m.min(), m.max(), dense / m.median(), m.flopsRatio());
+            rows.get(k).describe(),
+            n,
+            m.median(),
+            m.min(),
+            m.max(),
+            dense / m.median(),
+            flopsRatios[k]);
       }
     }
   }
@@ -244,30 +273,19 @@ final class BenchTrainCommand implements Callable<Integer> {
     return (double) model.flopsPerSample() / before;
   }
 
-  private Measurement measure(String model, int threadCount, Device target, Pruning pruning) {
+  private Measurement measure(String model, int threadCount, Device target) {
     return switch (model) {
       case "bert-small" -> {
         TokenDataset data = randomTokens(VOCABULARY, 128, 512, 1);
         Bert.Config config = new Bert.Config(VOCABULARY, 256, 4, 4, 1024, 128);
-        TrainingConfig training =
-            new TrainingConfig(
-                0,
-                steps + 2,
-                16,
-                TrainingConfig.OptimizerKind.ADAMW,
-                1e-4,
-                TrainingConfig.Schedule.CONSTANT,
-                0,
-                0.01,
-                0,
-                0,
-                steps + 2,
-                1);
         try (MlmTrainer trainer =
             new MlmTrainer(
-                (manager, init) -> new Bert(config, manager, init), training, data, data, target)) {
-          double flopsRatio = prune(trainer, pruning);
-          yield time(trainer, 16 * 128, "tokens/s").withFlopsRatio(flopsRatio);
+                (manager, init) -> new Bert(config, manager, init),
+                bertTraining(),
+                data,
+                data,
+                target)) {
+          yield time(trainer, 16 * 128, "tokens/s");
         }
       }
       case "vgg16", "resnet56" -> {
@@ -306,6 +324,25 @@ final class BenchTrainCommand implements Callable<Integer> {
           throw new IllegalArgumentException(
               "--model: unknown model '" + model + "'; available: bert-small, vgg16, resnet56");
     };
+  }
+
+  /**
+   * bert-small's training for the benchmark: AdamW at a constant rate, one evaluation at the end.
+   */
+  private TrainingConfig bertTraining() {
+    return new TrainingConfig(
+        0,
+        steps + 2,
+        16,
+        TrainingConfig.OptimizerKind.ADAMW,
+        1e-4,
+        TrainingConfig.Schedule.CONSTANT,
+        0,
+        0.01,
+        0,
+        0,
+        steps + 2,
+        1);
   }
 
   /**
