@@ -224,6 +224,46 @@ class PruningRunTest {
     assertThat(rewind.masks().get("layer0").floats()).containsOnly(1f);
   }
 
+  /**
+   * Iterative lth on a compacted model: at the second and third events the model is already
+   * smaller, and the rewind point (written before any event, full size) is cut down to it.
+   */
+  @Test
+  void iterativeLotteryTicketCutsTheFullSizeRewindPointToTheCompactedModel() {
+    RunSpec spec =
+        spec(
+            "pruning: {method: lth, schedule: iterative, every_epochs: 1, fraction: 0.25,"
+                + " final_ratio: 0.5, options: {rewind_fraction: 0.1}}\n");
+    Path out = dir.resolve("lth-iterative");
+    TrainingRun.Result result = TrainingRun.run(spec, out, Device.cpu(), r -> {});
+    assertThat(result.pruneSteps()).containsExactly(20L, 40L, 60L);
+    Checkpoint rewind = checkpoint(out.resolve("rewind/ckpt-0000000006.safetensors"));
+    for (PruneEvent e : events(out)) {
+      Checkpoint after = checkpoint(out.resolve("checkpoints").resolve(e.getCheckpointAfter()));
+      boolean[] kept0 = kept(after.masks().get("layer0").floats());
+      boolean[] kept1 = kept(after.masks().get("layer1").floats());
+      boolean[] inputs = new boolean[3 * 32 * 32];
+      java.util.Arrays.fill(inputs, true);
+      assertThat(after.weights().get("w0").floats())
+          .as("w0 after the event at step " + e.getStep())
+          .isEqualTo(
+              keptValues(rewind.weights().get("w0").floats(), new boolean[][] {inputs, kept0}));
+      assertThat(after.weights().get("w1").floats())
+          .as("w1 after the event at step " + e.getStep())
+          .isEqualTo(
+              keptValues(rewind.weights().get("w1").floats(), new boolean[][] {kept0, kept1}));
+      assertThat(after.weights().get("w1").shape()).containsExactly(count(kept0), count(kept1));
+    }
+  }
+
+  private static long count(boolean[] kept) {
+    long n = 0;
+    for (boolean k : kept) {
+      n += k ? 1 : 0;
+    }
+    return n;
+  }
+
   private static boolean[] kept(float[] mask) {
     boolean[] kept = new boolean[mask.length];
     for (int i = 0; i < mask.length; i++) {
