@@ -8,7 +8,7 @@ import java.nio.file.Path;
 import java.nio.file.SimpleFileVisitor;
 import java.nio.file.attribute.BasicFileAttributes;
 
-/** Recursive deletion that never follows symbolic links. */
+/** Recursive deletion that never follows symbolic links, and recursive copying. */
 public final class FileTrees {
 
   private FileTrees() {}
@@ -37,5 +37,19 @@ public final class FileTrees {
             return FileVisitResult.CONTINUE;
           }
         });
+  }
+
+  /** Copies {@code from} and everything below it to {@code to} (which must not exist yet). */
+  public static void copyRecursively(Path from, Path to) throws IOException {
+    try (java.util.stream.Stream<Path> files = Files.walk(from)) {
+      for (Path f : files.toList()) {
+        Path target = to.resolve(from.relativize(f).toString());
+        if (Files.isDirectory(f, LinkOption.NOFOLLOW_LINKS)) {
+          Files.createDirectories(target);
+        } else {
+          Files.copy(f, target, LinkOption.NOFOLLOW_LINKS);
+        }
+      }
+    }
   }
 }

@@ -5,13 +5,23 @@ import ai.djl.ndarray.NDManager;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
+import java.util.Map;
 
 /** What every masked model holds: its parameters, its structures and one mask vector per layer. */
 abstract class AbstractMaskedModel implements MaskedModel {
   protected final Parameters parameters;
   protected final Masks masks;
   protected final WeightMasks weightMasks = new WeightMasks();
-  private final List<Structure> structures = new ArrayList<>();
+
+  /** The structures as built, and as they are in the (possibly compacted) tensors. */
+  private final List<Structure> original = new ArrayList<>();
+
+  private List<Structure> structures = new ArrayList<>();
+  private Compaction compaction;
+
+  /** Per group, the mask indices of the structures in the tensors, for a compacted group. */
+  private final NDArray[] presentArrays;
+
   private final NDManager manager;
   private final NDArray[] gates;
 
@@ -32,6 +42,8 @@ abstract class AbstractMaskedModel implements MaskedModel {
     this.gates = new NDArray[structuresPerLayer.length];
     this.maskArrays = new NDArray[structuresPerLayer.length];
     this.maskArrayValues = new float[structuresPerLayer.length][];
+    this.presentArrays = new NDArray[structuresPerLayer.length];
+    this.compaction = Compaction.identity(structuresPerLayer);
   }
 
   @Override
@@ -60,18 +72,25 @@ abstract class AbstractMaskedModel implements MaskedModel {
 
   /**
    * What multiplies layer {@code layer}'s structure outputs, shaped {@code shape} for the caller's
-   * broadcast: its mask entries times its soft gate if one is set; null when every structure is
-   * kept and no gate is set (nothing to multiply). The returned array belongs to {@code owner} (the
-   * input's manager, or the step's scope). The mask itself is the model's own array, kept until the
-   * mask changes, because an array made from Java values wraps memory that the autograd graph still
-   * reads in the backward pass (closing it right after the multiply gave NaN gradients).
+   * broadcast: its mask entries times its soft gate if one is set, over the structures still in the
+   * tensors ({@link #presentCount}); null when every such structure is kept and no gate is set
+   * (nothing to multiply). The returned array belongs to {@code owner} (the input's manager, or the
+   * step's scope). The mask itself is the model's own array, kept until the mask changes, because
+   * an array made from Java values wraps memory that the autograd graph still reads in the backward
+   * pass (closing it right after the multiply gave NaN gradients).
    */
   protected final NDArray outputFactor(int layer, NDManager owner, long... shape) {
     NDArray gate = gates[layer];
-    if (gate == null && masks.allKept(layer)) {
+    int[] present = compaction.presentIndices(layer);
+    float[] values = new float[present.length];
+    boolean allKept = true;
+    for (int i = 0; i < present.length; i++) {
+      values[i] = masks.kept(layer, present[i]) ? 1f : 0f;
+      allKept &= values[i] != 0f;
+    }
+    if (gate == null && allKept) {
       return null;
     }
-    float[] values = masks.layer(layer);
     if (maskArrays[layer] == null || !java.util.Arrays.equals(values, maskArrayValues[layer])) {
       if (maskArrays[layer] != null) {
         maskArrays[layer].close();
@@ -80,13 +99,89 @@ abstract class AbstractMaskedModel implements MaskedModel {
       ai.djl.ndarray.NDScope.unregister(maskArrays[layer]);
       maskArrayValues[layer] = values;
     }
-    NDArray factor = gate == null ? maskArrays[layer] : gate.mul(maskArrays[layer]);
+    NDArray factor;
+    if (gate == null) {
+      factor = maskArrays[layer];
+    } else if (presentArrays[layer] == null) {
+      factor = gate.mul(maskArrays[layer]);
+    } else {
+      NDArray presentGate = gate.get(presentArrays[layer]);
+      factor = presentGate.mul(maskArrays[layer]);
+      presentGate.attach(owner);
+    }
     NDArray shaped = factor.reshape(shape);
     shaped.attach(owner);
     if (factor != maskArrays[layer]) {
       factor.attach(owner);
     }
     return shaped;
+  }
+
+  /** The number of group {@code layer}'s structures still in the tensors. */
+  protected final int presentCount(int layer) {
+    return compaction.presentCount(layer);
+  }
+
+  @Override
+  public final Compaction compaction() {
+    return compaction;
+  }
+
+  @Override
+  public final List<Compaction.Cut> compact(Compaction target) {
+    for (int l = 0; l < target.groups(); l++) {
+      if (!compactable(l) && !java.util.Arrays.equals(target.encode(l), compaction.encode(l))) {
+        throw new UnsupportedOperationException(
+            getClass().getSimpleName() + " cannot compact mask group " + l);
+      }
+    }
+    Map<String, NDArray> state = parameters.state();
+    List<Compaction.Cut> cuts =
+        compaction.cuts(original, target, name -> state.get(name).getShape().getShape());
+    java.util.Set<String> cut = new java.util.LinkedHashSet<>();
+    cuts.forEach(c -> cut.add(c.parameter()));
+    for (String name : cut) {
+      if (weightMasks.contains(name) && !weightMasks.allKept(name)) {
+        throw new IllegalStateException(
+            "weight "
+                + name
+                + " has weight-level masks; weight-level pruning is not compacted, so its"
+                + " structures cannot be sliced out");
+      }
+    }
+    Map<String, float[]> values = new java.util.LinkedHashMap<>();
+    for (String name : cut) {
+      values.put(name, state.get(name).toFloatArray());
+    }
+    Map<String, float[]> sliced =
+        Compaction.apply(cuts, values, name -> name, name -> state.get(name).getShape().getShape());
+    for (String name : cut) {
+      long[] dims = state.get(name).getShape().getShape();
+      for (Compaction.Cut c : cuts) {
+        if (c.parameter().equals(name)) {
+          dims = c.apply(dims);
+        }
+      }
+      parameters.replace(name, sliced.get(name), new ai.djl.ndarray.types.Shape(dims));
+      if (weightMasks.contains(name)) {
+        weightMasks.reshape(name, dims);
+      }
+    }
+    compaction = target;
+    structures = target.structuresAt(original);
+    for (int l = 0; l < presentArrays.length; l++) {
+      if (presentArrays[l] != null) {
+        presentArrays[l].close();
+        presentArrays[l] = null;
+      }
+      if (!target.complete(l)) {
+        presentArrays[l] =
+            manager.create(
+                java.util.Arrays.stream(target.presentIndices(l)).asLongStream().toArray());
+        ai.djl.ndarray.NDScope.unregister(presentArrays[l]);
+      }
+    }
+    return cuts;
   }
 
   /**
@@ -129,6 +224,7 @@ abstract class AbstractMaskedModel implements MaskedModel {
   }
 
   protected final void addStructure(Structure structure) {
+    original.add(structure);
     structures.add(structure);
   }
 
@@ -140,6 +236,11 @@ abstract class AbstractMaskedModel implements MaskedModel {
   @Override
   public final List<Structure> structures() {
     return Collections.unmodifiableList(structures);
+  }
+
+  @Override
+  public final List<Structure> structuresAsBuilt() {
+    return Collections.unmodifiableList(original);
   }
 
   @Override
@@ -205,6 +306,11 @@ abstract class AbstractMaskedModel implements MaskedModel {
     for (NDArray mask : maskArrays) {
       if (mask != null) {
         mask.close();
+      }
+    }
+    for (NDArray present : presentArrays) {
+      if (present != null) {
+        present.close();
       }
     }
     weightMaskArrays.values().forEach(NDArray::close);

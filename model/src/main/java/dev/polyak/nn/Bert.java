@@ -19,8 +19,9 @@ import java.util.function.IntToLongFunction;
  * decoder tied to the token embeddings). Its prunable structures are the attention heads: head
  * {@code h} of layer {@code l} owns columns {@code [h d, (h+1) d)} of the query, key and value
  * weights and biases and rows {@code [h d, (h+1) d)} of the output projection ({@code d = hidden /
- * heads}); a masked head's context is multiplied by zero before the output projection. Weights are
- * normal(0, 0.02) as in BERT, biases zero, LayerNorm gains one. No dropout: it would need the
+ * heads}); a masked head's context is multiplied by zero before the output projection, and once the
+ * model is compacted ({@link Compaction}) a pruned head's slices are gone from the tensors. Weights
+ * are normal(0, 0.02) as in BERT, biases zero, LayerNorm gains one. No dropout: it would need the
  * engine's global random generator, which all threads share.
  */
 public final class Bert extends AbstractMaskedModel implements MlmModel {
@@ -173,6 +174,12 @@ public final class Bert extends AbstractMaskedModel implements MlmModel {
     return config;
   }
 
+  /** Every group is a layer's heads, and every head can be sliced out. */
+  @Override
+  public boolean compactable(int layer) {
+    return true;
+  }
+
   @Override
   public Config encoderConfig() {
     return config;
@@ -189,7 +196,11 @@ public final class Bert extends AbstractMaskedModel implements MlmModel {
       String p = "layer" + l + ".";
       x =
           attention(
-              parameters, outputFactor(l, ids.getManager(), 1, config.heads(), 1, 1), config, x, l);
+              parameters,
+              outputFactor(l, ids.getManager(), 1, presentCount(l), 1, 1),
+              config,
+              x,
+              l);
       NDArray ffn = feedForward(parameters, x, p + "ffn");
       x = norm(x.add(ffn), p + "ffn.norm");
     }
@@ -215,9 +226,10 @@ public final class Bert extends AbstractMaskedModel implements MlmModel {
       Parameters parameters, NDArray headFactor, Config config, NDArray x, int layer) {
     long batch = x.getShape().get(0);
     long length = x.getShape().get(1);
-    long heads = config.heads();
     long d = config.headSize();
     String p = "layer" + layer + ".";
+    // the heads still in the tensors: fewer than config.heads() once pruned heads are sliced out
+    long heads = parameters.get(p + "attention.query.weight").getShape().get(1) / d;
     NDArray q = heads(dense(parameters, x, p + "attention.query"), batch, length, heads, d);
     NDArray k = heads(dense(parameters, x, p + "attention.key"), batch, length, heads, d);
     NDArray v = heads(dense(parameters, x, p + "attention.value"), batch, length, heads, d);
@@ -226,7 +238,7 @@ public final class Bert extends AbstractMaskedModel implements MlmModel {
     if (headFactor != null) {
       context = context.mul(headFactor);
     }
-    context = context.transpose(0, 2, 1, 3).reshape(batch, length, config.hidden());
+    context = context.transpose(0, 2, 1, 3).reshape(batch, length, heads * d);
     return norm(
         parameters,
         config,

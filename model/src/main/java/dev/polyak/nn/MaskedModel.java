@@ -13,12 +13,57 @@ public interface MaskedModel extends AutoCloseable {
   Masks masks();
 
   /**
+   * The structures as the model was built, before any compaction (the same as {@link #structures()}
+   * for a model never compacted).
+   */
+  default List<Structure> structuresAsBuilt() {
+    return structures();
+  }
+
+  /**
    * The weight-level masks of the model's prunable weights (convolution and linear weights), for
    * the {@code weights} pruning scope; empty for a model whose forward pass does not read its
    * weights through them.
    */
   default WeightMasks weightMasks() {
     return new WeightMasks();
+  }
+
+  /**
+   * Which structures are still in the model's tensors (see {@link Compaction}); the identity for a
+   * model that was never compacted.
+   */
+  default Compaction compaction() {
+    int[] sizes = new int[masks().layers()];
+    for (int l = 0; l < sizes.length; l++) {
+      sizes[l] = masks().size(l);
+    }
+    return Compaction.identity(sizes);
+  }
+
+  /**
+   * Whether this model can slice group {@code layer}'s pruned structures out of its tensors; a
+   * group it cannot compact stays masked.
+   */
+  default boolean compactable(int layer) {
+    return false;
+  }
+
+  /**
+   * Slices out of the tensors the structures {@code target} no longer holds (it must hold a subset
+   * of {@link #compaction()}'s) and returns the cuts it made, so that the caller can cut the
+   * optimizer's state the same way. {@link #structures()} then gives the structures' slices in the
+   * smaller tensors (none for a sliced-out structure); ids, masks and gates keep their original
+   * indexing.
+   *
+   * @throws UnsupportedOperationException if {@code target} removes a structure of a group the
+   *     model cannot compact
+   */
+  default List<Compaction.Cut> compact(Compaction target) {
+    if (!target.within(compaction()) || !compaction().within(target)) {
+      throw new UnsupportedOperationException(getClass().getSimpleName() + " cannot compact");
+    }
+    return List.of();
   }
 
   /**

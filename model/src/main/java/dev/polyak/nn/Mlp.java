@@ -52,6 +52,12 @@ public final class Mlp extends AbstractMaskedModel {
     return widths;
   }
 
+  /** Every group is a hidden layer's neurons, and every neuron can be sliced out. */
+  @Override
+  public boolean compactable(int layer) {
+    return true;
+  }
+
   @Override
   public NDArray forward(NDArray input) {
     NDArray h = input.reshape(input.getShape().get(0), -1);
@@ -62,7 +68,7 @@ public final class Mlp extends AbstractMaskedModel {
         return z;
       }
       h = ai.djl.nn.Activation.relu(z);
-      NDArray factor = outputFactor(l, input.getManager(), masks.size(l));
+      NDArray factor = outputFactor(l, input.getManager(), presentCount(l));
       if (factor != null) {
         h = h.mul(factor);
       }

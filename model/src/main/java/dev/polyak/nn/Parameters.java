@@ -56,6 +56,26 @@ public final class Parameters implements AutoCloseable {
     return array;
   }
 
+  /**
+   * Replaces parameter or buffer {@code name} by a new array of {@code values} and {@code shape}
+   * (compaction: a smaller tensor), keeping its place in the order; the old array is closed.
+   */
+  public void replace(String name, float[] values, Shape shape) {
+    Map<String, NDArray> owner = arrays.containsKey(name) ? arrays : buffers;
+    NDArray old = owner.get(name);
+    if (old == null) {
+      throw new IllegalArgumentException("no parameter " + name + "; have " + arrays.keySet());
+    }
+    NDArray array = manager.create(values, shape);
+    NDScope.unregister(array);
+    array.setName(name);
+    if (owner == arrays) {
+      array.setRequiresGradient(true);
+    }
+    owner.put(name, array);
+    old.close();
+  }
+
   /** A parameter with normal(0, std) entries drawn from {@code random}. */
   public NDArray normal(String name, Shape shape, float std, RandomStream random) {
     float[] values = new float[Math.toIntExact(shape.size())];

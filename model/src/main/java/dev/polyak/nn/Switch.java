@@ -197,6 +197,12 @@ public final class Switch extends AbstractMaskedModel implements MlmModel {
     return config;
   }
 
+  /** The heads' groups can be sliced out of the tensors; the experts' groups stay masked. */
+  @Override
+  public boolean compactable(int layer) {
+    return layer < config.layers();
+  }
+
   @Override
   public Bert.Config encoderConfig() {
     return encoder;
@@ -221,7 +227,7 @@ public final class Switch extends AbstractMaskedModel implements MlmModel {
       x =
           Bert.attention(
               parameters,
-              outputFactor(l, ids.getManager(), 1, encoder.heads(), 1, 1),
+              outputFactor(l, ids.getManager(), 1, presentCount(l), 1, 1),
               encoder,
               x,
               l);

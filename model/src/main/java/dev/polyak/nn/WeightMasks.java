@@ -41,6 +41,26 @@ public final class WeightMasks {
     versions.put(name, 0);
   }
 
+  /**
+   * Gives weight {@code name} (every element kept) its new shape after a compaction sliced its
+   * tensor; the masks stay all-ones, since weight-level masks are not compacted.
+   */
+  void reshape(String name, long[] shape) {
+    if (!allKept(name)) {
+      throw new IllegalStateException("weight " + name + " has removed elements");
+    }
+    long size = 1;
+    for (long d : shape) {
+      size *= d;
+    }
+    float[] ones = new float[Math.toIntExact(size)];
+    Arrays.fill(ones, 1f);
+    values.put(name, ones);
+    shapes.put(name, shape.clone());
+    kept.put(name, size);
+    versions.put(name, versions.get(name) + 1);
+  }
+
   /** The prunable weights' names, in parameter order. */
   public List<String> names() {
     return List.copyOf(values.keySet());

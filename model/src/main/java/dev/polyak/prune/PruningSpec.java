@@ -30,6 +30,9 @@ import java.util.stream.Collectors;
  * @param scoringBatch samples per batch when a method goes over them
  * @param options the method's hyperparameters as given (the method validates and fills defaults)
  * @param allocation how the schedule's target is shared among the scope's layers
+ * @param compact whether an event slices the pruned structures out of the tensors ({@code
+ *     dev.polyak.nn.Compaction}), so that they cost no time; false keeps them, masked. Weight-level
+ *     masks are never compacted.
  */
 public record PruningSpec(
     PruningMethod method,
@@ -39,7 +42,8 @@ public record PruningSpec(
     int scoringSamples,
     int scoringBatch,
     Map<String, Object> options,
-    Allocation allocation) {
+    Allocation allocation,
+    boolean compact) {
 
   public PruningSpec {
     scope = scope.isEmpty() ? Set.of() : Set.copyOf(EnumSet.copyOf(scope));
@@ -106,7 +110,8 @@ public record PruningSpec(
         1,
         1,
         Map.of(),
-        Allocation.GLOBAL);
+        Allocation.GLOBAL,
+        true);
   }
 
   public boolean prunes() {
@@ -129,6 +134,7 @@ public record PruningSpec(
       @JsonProperty("min_per_layer") Integer minPerLayer,
       @JsonProperty("scoring_samples") Integer scoringSamples,
       @JsonProperty("scoring_batch") Integer scoringBatch,
+      @JsonProperty("compact") Boolean compact,
       @JsonProperty("options") Map<String, Object> options) {}
 
   /**
@@ -198,7 +204,8 @@ public record PruningSpec(
             or(f.scoringSamples(), 64),
             or(f.scoringBatch(), 16),
             f.options(),
-            allocation);
+            allocation,
+            or(f.compact(), true));
     method.validate(spec.options());
     return spec;
   }
@@ -218,6 +225,10 @@ public record PruningSpec(
     fields.put("options", new TreeMap<>(options));
     if (allocation != Allocation.GLOBAL) {
       fields.put("allocation", allocation.id());
+    }
+    // left out when on (the default), so the ids of runs made before compaction existed stay
+    if (!compact) {
+      fields.put("compact", false);
     }
     return fields;
   }

@@ -56,6 +56,7 @@ final class RunFile {
           "min_per_layer",
           "scoring_samples",
           "scoring_batch",
+          "compact",
           "options");
 
   private static final ObjectMapper YAML =

@@ -310,6 +310,8 @@ public final class Pruner {
     Long rewoundTo = rewindIfLth(trainer);
     if (weights) {
       WeightPruning.zeroRemoved(trainer);
+    } else if (spec.compact()) {
+      TrainerCompaction.compactPruned(trainer);
     }
     Path after = store.save(checkpoint(true));
     return PruneEvent.newBuilder()

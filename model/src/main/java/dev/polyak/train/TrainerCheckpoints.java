@@ -4,9 +4,13 @@ import ai.djl.ndarray.NDArray;
 import dev.polyak.checkpoint.Checkpoint;
 import dev.polyak.checkpoint.Tensor;
 import dev.polyak.nn.Autograd;
+import dev.polyak.nn.Compaction;
+import dev.polyak.nn.MaskedModel;
 import dev.polyak.nn.Masks;
 import dev.polyak.nn.WeightMasks;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -22,6 +26,19 @@ public final class TrainerCheckpoints {
    * written, so a run without weight pruning writes none. The structure masks are {@code layer<l>}.
    */
   public static final String WEIGHT_MASK_PREFIX = "weight/";
+
+  /**
+   * The name prefix of a compaction map among a checkpoint's masks ({@code compaction/layer<l>}:
+   * each structure's position in the compacted tensors, -1 if sliced out, {@link
+   * Compaction#encode}); written only for a compacted model, so a checkpoint without it holds
+   * full-size tensors.
+   */
+  public static final String COMPACTION_PREFIX = "compaction/";
+
+  /** Whether checkpoint mask {@code name} is a structure mask group ({@code layer<l>}). */
+  public static boolean isStructureMask(String name) {
+    return !name.startsWith(WEIGHT_MASK_PREFIX) && !name.startsWith(COMPACTION_PREFIX);
+  }
 
   private TrainerCheckpoints() {}
 
@@ -56,6 +73,13 @@ public final class TrainerCheckpoints {
     for (int l = 0; l < m.layers(); l++) {
       masks.put("layer" + l, Tensor.ofFloats(m.layer(l), m.size(l)));
     }
+    Compaction compaction = trainer.model().compaction();
+    if (!compaction.isIdentity()) {
+      for (int l = 0; l < compaction.groups(); l++) {
+        masks.put(
+            COMPACTION_PREFIX + "layer" + l, Tensor.ofFloats(compaction.encode(l), m.size(l)));
+      }
+    }
     WeightMasks weightMasks = trainer.model().weightMasks();
     weightMasks
         .pruned()
@@ -76,6 +100,10 @@ public final class TrainerCheckpoints {
   }
 
   public static void restore(Trainer trainer, Checkpoint checkpoint) {
+    Compaction saved = compaction(trainer.model(), checkpoint);
+    if (!saved.equals(trainer.model().compaction())) {
+      TrainerCompaction.compact(trainer, saved);
+    }
     restoreWeightsAndOptimizer(trainer, checkpoint);
     Masks m = trainer.model().masks();
     for (int l = 0; l < m.layers(); l++) {
@@ -99,21 +127,78 @@ public final class TrainerCheckpoints {
 
   /**
    * Sets the weights, buffers and optimizer state from {@code checkpoint} and leaves the masks and
-   * the step as they are: lottery-ticket rewinding.
+   * the step as they are: lottery-ticket rewinding. A checkpoint compacted less than the model (the
+   * rewind point, written before the events) has its tensors cut to the model's compaction.
    */
   public static void restoreWeightsAndOptimizer(Trainer trainer, Checkpoint checkpoint) {
+    MaskedModel model = trainer.model();
+    Compaction compaction = compaction(model, checkpoint);
+    List<Compaction.Cut> cuts =
+        compaction.equals(model.compaction())
+            ? List.of()
+            : compaction.cuts(
+                model.structuresAsBuilt(),
+                model.compaction(),
+                name -> tensor(checkpoint, name).shape());
+    Map<String, float[]> saves = new LinkedHashMap<>();
+    for (String name : model.parameters().state().keySet()) {
+      saves.put(name, tensor(checkpoint, name).floats());
+    }
+    Map<String, float[]> weights =
+        Compaction.apply(cuts, saves, name -> name, name -> tensor(checkpoint, name).shape());
     try (Autograd.Mode off = Autograd.recording(false)) {
-      for (Map.Entry<String, NDArray> e : trainer.model().parameters().state().entrySet()) {
-        Tensor t = checkpoint.weights().get(e.getKey());
-        if (t == null) {
-          throw new IllegalArgumentException(
-              "checkpoint at step " + checkpoint.step() + " has no weight " + e.getKey());
-        }
-        dev.polyak.nn.Parameters.overwrite(e.getValue(), t.floats());
+      for (Map.Entry<String, NDArray> e : model.parameters().state().entrySet()) {
+        dev.polyak.nn.Parameters.overwrite(e.getValue(), weights.get(e.getKey()));
       }
     }
-    Map<String, float[]> state = new LinkedHashMap<>();
-    checkpoint.optimizerState().forEach((name, tensor) -> state.put(name, tensor.floats()));
-    trainer.optimizer().load(state, trainer.model().parameters());
+    Map<String, float[]> saved = new LinkedHashMap<>();
+    checkpoint.optimizerState().forEach((name, tensor) -> saved.put(name, tensor.floats()));
+    java.util.Set<String> names = model.parameters().state().keySet();
+    Map<String, float[]> state =
+        Compaction.apply(
+            cuts,
+            saved,
+            name -> TrainerCompaction.parameterOf(name, names),
+            name -> tensor(checkpoint, name).shape());
+    trainer.optimizer().load(state, model.parameters());
+  }
+
+  private static Tensor tensor(Checkpoint checkpoint, String name) {
+    Tensor t = checkpoint.weights().get(name);
+    if (t == null) {
+      throw new IllegalArgumentException(
+          "checkpoint at step " + checkpoint.step() + " has no weight " + name);
+    }
+    return t;
+  }
+
+  /**
+   * The compaction {@code checkpoint}'s tensors are at: its recorded map, or none (full size) for a
+   * checkpoint without one.
+   */
+  public static Compaction compaction(MaskedModel model, Checkpoint checkpoint) {
+    Masks m = model.masks();
+    if (checkpoint.masks().keySet().stream().noneMatch(n -> n.startsWith(COMPACTION_PREFIX))) {
+      int[] sizes = new int[m.layers()];
+      for (int l = 0; l < sizes.length; l++) {
+        sizes[l] = m.size(l);
+      }
+      return Compaction.identity(sizes);
+    }
+    List<float[]> groups = new ArrayList<>();
+    for (int l = 0; l < m.layers(); l++) {
+      Tensor t = checkpoint.masks().get(COMPACTION_PREFIX + "layer" + l);
+      if (t == null || t.floats().length != m.size(l)) {
+        throw new IllegalArgumentException(
+            "checkpoint at step "
+                + checkpoint.step()
+                + " has no compaction map of "
+                + m.size(l)
+                + " structures for mask group "
+                + l);
+      }
+      groups.add(t.floats());
+    }
+    return Compaction.decode(groups, "checkpoint at step " + checkpoint.step());
   }
 }

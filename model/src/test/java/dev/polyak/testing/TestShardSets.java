@@ -129,6 +129,21 @@ public final class TestShardSets {
     return shards;
   }
 
+  /**
+   * A small generated WikiText corpus ({@code SyntheticWikiText(300)}, 5 articles of 12 paragraphs,
+   * 3 validation and 3 test articles) in {@code dir/corpus}, preprocessed into {@code
+   * dir/text-shards} with 50 rows per shard.
+   *
+   * @return the shard folder
+   */
+  public static Path syntheticWikiText(Path dir) throws java.io.IOException {
+    Path corpus = dir.resolve("corpus");
+    new dev.polyak.data.synthetic.SyntheticWikiText(300).write(corpus, 5, 12, 3, 3);
+    Path text = java.nio.file.Files.createDirectories(dir.resolve("text-shards"));
+    text(corpus, text, WikiTextConfig.defaults().withRowsPerShard(50));
+    return text;
+  }
+
   /** Flips every bit of one byte of {@code file}, keeping its size. */
   public static void corruptByte(Path file, long offset) {
     try {

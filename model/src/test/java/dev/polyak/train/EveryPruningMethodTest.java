@@ -10,7 +10,6 @@ import dev.polyak.data.io.AvroFiles;
 import dev.polyak.prune.PruningMethod;
 import dev.polyak.schemas.PruneEvent;
 import dev.polyak.testing.TestShardSets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.List;
@@ -36,11 +35,7 @@ class EveryPruningMethodTest {
 
   @BeforeAll
   static void shards() throws Exception {
-    Path corpus = dir.resolve("corpus");
-    new dev.polyak.data.synthetic.SyntheticWikiText(300).write(corpus, 5, 12, 3, 3);
-    text = Files.createDirectories(dir.resolve("text-shards"));
-    TestShardSets.text(
-        corpus, text, dev.polyak.data.text.WikiTextConfig.defaults().withRowsPerShard(50));
+    text = TestShardSets.syntheticWikiText(dir);
     images = TestShardSets.syntheticCifar10(dir, 5, 16);
   }
 

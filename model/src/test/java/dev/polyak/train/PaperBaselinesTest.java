@@ -101,11 +101,7 @@ class PaperBaselinesTest {
 
   @BeforeAll
   static void shards() throws Exception {
-    Path corpus = dir.resolve("corpus");
-    new dev.polyak.data.synthetic.SyntheticWikiText(300).write(corpus, 5, 12, 3, 3);
-    text = Files.createDirectories(dir.resolve("text-shards"));
-    TestShardSets.text(
-        corpus, text, dev.polyak.data.text.WikiTextConfig.defaults().withRowsPerShard(50));
+    text = TestShardSets.syntheticWikiText(dir);
     images = TestShardSets.syntheticCifar10(dir, 5, 16);
   }
 

@@ -196,16 +196,98 @@ class PruningRunTest {
     Checkpoint before = checkpoint(out.resolve("checkpoints").resolve(e.getCheckpointBefore()));
     Checkpoint after = checkpoint(out.resolve("checkpoints").resolve(e.getCheckpointAfter()));
     assertThat(after.step()).isEqualTo(30);
-    for (String name : List.of("w0", "b0", "w1", "b1", "w2", "b2")) {
-      assertThat(after.weights().get(name).floats())
+    // After the event the pruned neurons are sliced out (compaction): each tensor holds the rewind
+    // point's values at the kept neurons' rows and columns, read here from the masks.
+    boolean[] kept0 = kept(after.masks().get("layer0").floats());
+    boolean[] kept1 = kept(after.masks().get("layer1").floats());
+    boolean[] all = new boolean[12];
+    java.util.Arrays.fill(all, true);
+    boolean[] inputs = new boolean[3 * 32 * 32];
+    java.util.Arrays.fill(inputs, true);
+    boolean[] classes = new boolean[10];
+    java.util.Arrays.fill(classes, true);
+    boolean[][][] keptAxes = {
+      {inputs, kept0}, {kept0}, {kept0, kept1}, {kept1}, {kept1, classes}, {classes}
+    };
+    List<String> names = List.of("w0", "b0", "w1", "b1", "w2", "b2");
+    for (int n = 0; n < names.size(); n++) {
+      String name = names.get(n);
+      float[] expected = keptValues(rewind.weights().get(name).floats(), keptAxes[n]);
+      assertThat(after.weights().get(name).floats()).as(name).isEqualTo(expected);
+      assertThat(expected)
           .as(name)
-          .isEqualTo(rewind.weights().get(name).floats());
-      assertThat(after.weights().get(name).floats())
-          .as(name)
-          .isNotEqualTo(before.weights().get(name).floats());
+          .isNotEqualTo(keptValues(before.weights().get(name).floats(), keptAxes[n]));
     }
+    assertThat(after.masks()).containsKey("compaction/layer0");
+    assertThat(before.masks()).doesNotContainKey("compaction/layer0");
     assertThat(after.masks().get("layer0").floats()).contains(0f);
     assertThat(rewind.masks().get("layer0").floats()).containsOnly(1f);
+  }
+
+  /**
+   * Iterative lth on a compacted model: at the second and third events the model is already
+   * smaller, and the rewind point (written before any event, full size) is cut down to it.
+   */
+  @Test
+  void iterativeLotteryTicketCutsTheFullSizeRewindPointToTheCompactedModel() {
+    RunSpec spec =
+        spec(
+            "pruning: {method: lth, schedule: iterative, every_epochs: 1, fraction: 0.25,"
+                + " final_ratio: 0.5, options: {rewind_fraction: 0.1}}\n");
+    Path out = dir.resolve("lth-iterative");
+    TrainingRun.Result result = TrainingRun.run(spec, out, Device.cpu(), r -> {});
+    assertThat(result.pruneSteps()).containsExactly(20L, 40L, 60L);
+    Checkpoint rewind = checkpoint(out.resolve("rewind/ckpt-0000000006.safetensors"));
+    for (PruneEvent e : events(out)) {
+      Checkpoint after = checkpoint(out.resolve("checkpoints").resolve(e.getCheckpointAfter()));
+      boolean[] kept0 = kept(after.masks().get("layer0").floats());
+      boolean[] kept1 = kept(after.masks().get("layer1").floats());
+      boolean[] inputs = new boolean[3 * 32 * 32];
+      java.util.Arrays.fill(inputs, true);
+      assertThat(after.weights().get("w0").floats())
+          .as("w0 after the event at step " + e.getStep())
+          .isEqualTo(
+              keptValues(rewind.weights().get("w0").floats(), new boolean[][] {inputs, kept0}));
+      assertThat(after.weights().get("w1").floats())
+          .as("w1 after the event at step " + e.getStep())
+          .isEqualTo(
+              keptValues(rewind.weights().get("w1").floats(), new boolean[][] {kept0, kept1}));
+      assertThat(after.weights().get("w1").shape()).containsExactly(count(kept0), count(kept1));
+    }
+  }
+
+  private static long count(boolean[] kept) {
+    long n = 0;
+    for (boolean k : kept) {
+      n += k ? 1 : 0;
+    }
+    return n;
+  }
+
+  private static boolean[] kept(float[] mask) {
+    boolean[] kept = new boolean[mask.length];
+    for (int i = 0; i < mask.length; i++) {
+      kept[i] = mask[i] != 0f;
+    }
+    return kept;
+  }
+
+  /** The entries of a 1-D or row-major 2-D array at kept rows (and kept columns). */
+  private static float[] keptValues(float[] values, boolean[][] axes) {
+    int columns = axes.length == 2 ? axes[1].length : 1;
+    List<Float> out = new ArrayList<>();
+    for (int r = 0; r < axes[0].length; r++) {
+      for (int c = 0; c < columns; c++) {
+        if (axes[0][r] && (axes.length == 1 || axes[1][c])) {
+          out.add(values[r * columns + c]);
+        }
+      }
+    }
+    float[] array = new float[out.size()];
+    for (int i = 0; i < array.length; i++) {
+      array[i] = out.get(i);
+    }
+    return array;
   }
 
   @Test

@@ -43,7 +43,10 @@ import picocli.CommandLine.Option;
           + " of each step spent preparing the batch in Java.",
       "With --reference DIR (the PyTorch scripts of shared/anchors) each figure is followed by the reference's,"
           + " measured right after in a separate Python process, and the ratio.",
-      "--rss-steps N trains bert-tiny for N steps and prints the process RSS every N/10 steps."
+      "--rss-steps N trains bert-tiny for N steps and prints the process RSS every N/10 steps.",
+      "--pruned 0.5,0.75 also measures bert-small with that share of each layer's heads pruned, masked"
+          + " and compacted (sliced out of the tensors), against the FLOPs ratio the pruning event"
+          + " records."
     })
 final class BenchTrainCommand implements Callable<Integer> {
   /** WikiText-2's vocabulary size, as the reference scripts use. */
@@ -91,8 +94,24 @@ final class BenchTrainCommand implements Callable<Integer> {
           "bert-tiny steps for the RSS trace (0 = skip;" + " the issue's figure is 10000).")
   long rssSteps;
 
+  @Option(
+      names = "--pruned",
+      split = ",",
+      description =
+          "Head-pruning ratios for bert-small, comma-separated in [0, 1): each is measured masked and"
+              + " compacted after the dense figure (default: none).")
+  List<Double> pruned = List.of();
+
   @Override
   public Integer call() throws Exception {
+    if (pruned.stream().anyMatch(r -> !(r >= 0 && r < 1))) {
+      throw new IllegalArgumentException("--pruned: each ratio must be in [0, 1), got " + pruned);
+    }
+    if (!pruned.isEmpty() && !models.equals(List.of("bert-small"))) {
+      throw new IllegalArgumentException(
+          "--pruned measures bert-small's heads only: use it with --model bert-small (filter and"
+              + " expert compaction do not exist yet)");
+    }
     if (steps < 1 || rssSteps < 0 || threads.stream().anyMatch(n -> n < 1)) {
       throw new IllegalArgumentException(
           "--steps and --threads must be at least 1 and --rss-steps at least 0");
@@ -105,7 +124,8 @@ final class BenchTrainCommand implements Callable<Integer> {
         Runtime.getRuntime().availableProcessors(),
         System.getProperty("java.version"),
         Runtime.getRuntime().maxMemory() >> 20);
-    for (String model : models) {
+    // with --pruned, the dense figure is the first row of the pruning table
+    for (String model : pruned.isEmpty() ? models : List.<String>of()) {
       for (int n : threads) {
         EngineThreads.set(n);
         Measurement m = measure(model, n, target);
@@ -123,6 +143,9 @@ final class BenchTrainCommand implements Callable<Integer> {
                       model, n, r, m.unit(), m.rate() / r));
         }
       }
+    }
+    if (!pruned.isEmpty()) {
+      prunedTable(console, target);
     }
     if (rssSteps > 0) {
       EngineThreads.set(threads.get(0));
@@ -156,28 +179,112 @@ final class BenchTrainCommand implements Callable<Integer> {
     }
   }
 
+  /** What a measured bert-small has pruned: a share of each layer's heads, masked or compacted. */
+  record Pruning(double ratio, boolean compact) {
+    static final Pruning DENSE = new Pruning(0, false);
+
+    String describe() {
+      return ratio == 0
+          ? "dense"
+          : String.format("%.0f %% heads %s", 100 * ratio, compact ? "compacted" : "masked");
+    }
+  }
+
+  /**
+   * bert-small dense, then for each ratio masked and compacted, at each thread count: the median
+   * step time, its speed-up over dense and the FLOPs ratio {@code flops_after / flops_before} that
+   * a {@code PruneEvent} would record for the same masks. The models train side by side, one step
+   * of each in turn ({@code steps} rounds after 2 warm-up rounds), so that a change in the
+   * machine's load falls on all of them alike.
+   */
+  private void prunedTable(PrintStream console, Device target) {
+    console.printf(
+        "%-26s | threads | step median s (min-max) | speed-up vs dense | FLOPs ratio (PruneEvent)%n",
+        "bert-small, interleaved");
+    List<Pruning> rows = new java.util.ArrayList<>(List.of(Pruning.DENSE));
+    for (double r : pruned) {
+      rows.add(new Pruning(r, false));
+      rows.add(new Pruning(r, true));
+    }
+    TokenDataset data = randomTokens(VOCABULARY, 128, 512, 1);
+    Bert.Config config = new Bert.Config(VOCABULARY, 256, 4, 4, 1024, 128);
+    for (int n : threads) {
+      EngineThreads.set(n);
+      List<MlmTrainer> trainers = new java.util.ArrayList<>();
+      double[] flopsRatios = new double[rows.size()];
+      double[][] seconds = new double[rows.size()][steps];
+      try {
+        for (int k = 0; k < rows.size(); k++) {
+          MlmTrainer trainer =
+              new MlmTrainer(
+                  (manager, init) -> new Bert(config, manager, init),
+                  bertTraining(),
+                  data,
+                  data,
+                  target);
+          trainers.add(trainer);
+          flopsRatios[k] = prune(trainer, rows.get(k));
+        }
+        long[] end = new long[1];
+        TrainingListener stamp =
+            TrainingListener.onEachStep((step, loss) -> end[0] = System.nanoTime());
+        for (int round = 0; round < steps + 2; round++) {
+          for (int k = 0; k < rows.size(); k++) {
+            MlmTrainer trainer = trainers.get(k);
+            long started = System.nanoTime();
+            trainer.train(trainer.step() + 1, stamp);
+            if (round >= 2) {
+              seconds[k][round - 2] = (end[0] - started) / 1e9;
+            }
+          }
+        }
+      } finally {
+        trainers.forEach(MlmTrainer::close);
+      }
+      double dense = new Measurement(seconds[0], 1, "", 0).median();
+      for (int k = 0; k < rows.size(); k++) {
+        Measurement m = new Measurement(seconds[k], 1, "", 0);
+        console.printf(
+            "%-26s | %7d | %.3f (%.3f-%.3f)     | %17.2f | %.3f%n",
+            rows.get(k).describe(),
+            n,
+            m.median(),
+            m.min(),
+            m.max(),
+            dense / m.median(),
+            flopsRatios[k]);
+      }
+    }
+  }
+
+  /** Masks the last {@code floor(ratio × heads)} heads of every layer; compacts if asked. */
+  private static double prune(MlmTrainer trainer, Pruning pruning) {
+    dev.polyak.nn.MaskedModel model = trainer.model();
+    long before = model.flopsPerSample();
+    for (int l = 0; l < model.masks().layers(); l++) {
+      int heads = model.masks().size(l);
+      for (int h = heads - (int) Math.floor(pruning.ratio() * heads); h < heads; h++) {
+        model.masks().set(l, h, false);
+      }
+    }
+    if (pruning.compact()) {
+      dev.polyak.train.TrainerCompaction.compactPruned(trainer);
+    }
+    return (double) model.flopsPerSample() / before;
+  }
+
   private Measurement measure(String model, int threadCount, Device target) {
     return switch (model) {
       case "bert-small" -> {
         TokenDataset data = randomTokens(VOCABULARY, 128, 512, 1);
         Bert.Config config = new Bert.Config(VOCABULARY, 256, 4, 4, 1024, 128);
-        TrainingConfig training =
-            new TrainingConfig(
-                0,
-                steps + 2,
-                16,
-                TrainingConfig.OptimizerKind.ADAMW,
-                1e-4,
-                TrainingConfig.Schedule.CONSTANT,
-                0,
-                0.01,
-                0,
-                0,
-                steps + 2,
-                1);
         try (MlmTrainer trainer =
             new MlmTrainer(
-                (manager, init) -> new Bert(config, manager, init), training, data, data, target)) {
+                (manager, init) -> new Bert(config, manager, init),
+                bertTraining(),
+                data,
+                data,
+                target)) {
           yield time(trainer, 16 * 128, "tokens/s");
         }
       }
@@ -217,6 +324,25 @@ final class BenchTrainCommand implements Callable<Integer> {
           throw new IllegalArgumentException(
               "--model: unknown model '" + model + "'; available: bert-small, vgg16, resnet56");
     };
+  }
+
+  /**
+   * bert-small's training for the benchmark: AdamW at a constant rate, one evaluation at the end.
+   */
+  private TrainingConfig bertTraining() {
+    return new TrainingConfig(
+        0,
+        steps + 2,
+        16,
+        TrainingConfig.OptimizerKind.ADAMW,
+        1e-4,
+        TrainingConfig.Schedule.CONSTANT,
+        0,
+        0.01,
+        0,
+        0,
+        steps + 2,
+        1);
   }
 
   /**

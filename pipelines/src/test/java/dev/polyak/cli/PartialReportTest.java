@@ -237,16 +237,7 @@ class PartialReportTest {
 
   private static Path copyOf(Path from, String name) throws IOException {
     Path to = dir.resolve(name);
-    try (Stream<Path> files = Files.walk(from)) {
-      for (Path f : files.toList()) {
-        Path target = to.resolve(from.relativize(f).toString());
-        if (Files.isDirectory(f)) {
-          Files.createDirectories(target);
-        } else {
-          Files.copy(f, target);
-        }
-      }
-    }
+    dev.polyak.io.FileTrees.copyRecursively(from, to);
     return to;
   }
 

@@ -129,7 +129,7 @@ public final class Diagnose extends PTransform<PCollection<String>, PCollection<
       int groups =
           (int)
               CheckpointStore.locate(Path.of(checkpoint)).checkpoint().masks().keySet().stream()
-                  .filter(name -> !name.startsWith(TrainerCheckpoints.WEIGHT_MASK_PREFIX))
+                  .filter(TrainerCheckpoints::isStructureMask)
                   .count();
       for (int layer = 0; layer < groups; layer++) {
         out.output(new DiagnosticTask(checkpoint, layer));

@@ -1,0 +1,314 @@
+package dev.polyak.nn;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
+import dev.polyak.random.RandomStreams;
+import java.util.ArrayList;
+import java.util.BitSet;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+/**
+ * A compacted model (pruned structures sliced out of its tensors) computes what the masked model
+ * computes: the same outputs, the same gradients of every kept weight and the same gradients of
+ * soft gates, to float32 rounding. The truth is the masked model itself, built from the same seed;
+ * which positions a compaction keeps is worked out here from the structures' slices as built (every
+ * position of an axis that no pruned structure's slice covers), not by {@link Compaction}.
+ *
+ * <p>Bound: every output and gradient element {@code c} of the compacted model and {@code m} of the
+ * masked one satisfy {@code |c − m| ≤ 1e-5 · (1 + max |m|)} over the tensor (the matrix products
+ * sum fewer terms, the dropped ones exact zeros, so only the summation order differs). Weights are
+ * copied: bitwise equal.
+ */
+class CompactionEquivalenceTest {
+  private static final double TOLERANCE = 1e-5;
+
+  @Test
+  void bertWithHeadsSlicedOutComputesWhatTheMaskedBertComputes() {
+    Autograd.ensureEngine();
+    Bert.Config config = new Bert.Config(50, 32, 2, 4, 48, 8);
+    try (NDManager manager = NDManager.newBaseManager("PyTorch");
+        Bert masked = new Bert(config, manager, new RandomStreams(3).stream("init"));
+        Bert compacted = new Bert(config, manager, new RandomStreams(3).stream("init"))) {
+      int[][] pruned = {{1}, {0, 3}};
+      check(masked, compacted, pruned, tokens(manager), manager);
+      assertThat(compacted.parameters().get("layer1.attention.query.weight").getShape())
+          .isEqualTo(new Shape(32, 16));
+      assertThat(compacted.parameters().get("layer1.attention.output.weight").getShape())
+          .isEqualTo(new Shape(16, 32));
+      assertThat(compacted.parameters().count())
+          .isEqualTo(masked.keptParameters())
+          .isEqualTo(compacted.keptParameters());
+      assertThat(compacted.flopsPerSample()).isEqualTo(masked.flopsPerSample());
+    }
+  }
+
+  @Test
+  void mlpWithNeuronsSlicedOutComputesWhatTheMaskedMlpComputes() {
+    Autograd.ensureEngine();
+    Mlp.Config config = new Mlp.Config(5, new int[] {7, 6}, 3);
+    try (NDManager manager = NDManager.newBaseManager("PyTorch");
+        Mlp masked = new Mlp(config, manager, new RandomStreams(4).stream("init"));
+        Mlp compacted = new Mlp(config, manager, new RandomStreams(4).stream("init"))) {
+      NDArray x = manager.create(sequence(9 * 5), new Shape(9, 5));
+      check(masked, compacted, new int[][] {{0, 2, 6}, {4}}, x, manager);
+      // w1 lost the rows of layer 0's pruned neurons and the columns of layer 1's
+      assertThat(compacted.parameters().get("w1").getShape()).isEqualTo(new Shape(4, 5));
+      assertThat(compacted.parameters().count()).isEqualTo(masked.keptParameters());
+    }
+  }
+
+  @Test
+  void aSecondEventCompactsFurtherAndNothingComesBack() {
+    Autograd.ensureEngine();
+    Bert.Config config = new Bert.Config(50, 32, 2, 4, 48, 8);
+    try (NDManager manager = NDManager.newBaseManager("PyTorch");
+        Bert masked = new Bert(config, manager, new RandomStreams(5).stream("init"));
+        Bert compacted = new Bert(config, manager, new RandomStreams(5).stream("init"))) {
+      prune(masked, new int[][] {{2}, {}});
+      prune(compacted, new int[][] {{2}, {}});
+      compacted.compact(compacted.compaction().without(compacted.masks(), l -> true));
+      Compaction first = compacted.compaction();
+      check(masked, compacted, new int[][] {{2, 0}, {1}}, tokens(manager), manager);
+      assertThatThrownBy(() -> compacted.compact(first))
+          .isInstanceOf(IllegalArgumentException.class)
+          .hasMessageContaining("cannot bring back");
+    }
+  }
+
+  @Test
+  void theCompactionMapRoundTripsAndRefusesAGarbledOne() {
+    Masks masks = new Masks(4, 3);
+    masks.set(0, 1, false);
+    masks.set(1, 0, false);
+    masks.set(1, 1, false);
+    masks.set(1, 2, false);
+    // a group with nothing kept stays whole: its tensors would be empty
+    Compaction c = Compaction.identity(4, 3).without(masks, l -> true);
+    assertThat(c.encode(0)).containsExactly(0f, -1f, 1f, 2f);
+    assertThat(c.encode(1)).containsExactly(0f, 1f, 2f);
+    assertThat(Compaction.decode(List.of(c.encode(0), c.encode(1)), "x")).isEqualTo(c);
+    assertThatThrownBy(
+            () -> Compaction.decode(List.of(new float[] {0f, 2f}), "ckpt-00000010.safetensors"))
+        .hasMessageContaining("ckpt-00000010.safetensors")
+        .hasMessageContaining("group 0 has position 2.0 at structure 1");
+  }
+
+  /**
+   * Prunes {@code pruned[l]} of each group on both models, compacts one, sets the same soft gates
+   * on both and compares outputs, weight gradients, gate gradients and the structures' slices.
+   */
+  private static void check(
+      MaskedModel masked, MaskedModel compacted, int[][] pruned, NDArray input, NDManager manager) {
+    prune(masked, pruned);
+    prune(compacted, pruned);
+    compacted.compact(compacted.compaction().without(compacted.masks(), l -> true));
+    List<Structure> built = masked.structures();
+    NDArray[] maskedGates = gates(masked, manager);
+    NDArray[] compactedGates = gates(compacted, manager);
+    float[] maskedOut = lossAndBackward(masked, input);
+    float[] compactedOut = lossAndBackward(compacted, input);
+    assertClose(compactedOut, maskedOut, "outputs");
+    for (Map.Entry<String, NDArray> e : masked.parameters().all().entrySet()) {
+      String name = e.getKey();
+      NDArray small = compacted.parameters().get(name);
+      long[] dims = e.getValue().getShape().getShape();
+      float[] keptValues = kept(e.getValue().toFloatArray(), dims, built, masked.masks(), name);
+      assertThat(small.toFloatArray()).as(name).isEqualTo(keptValues);
+      assertClose(
+          small.getGradient().toFloatArray(),
+          kept(e.getValue().getGradient().toFloatArray(), dims, built, masked.masks(), name),
+          name + " gradient");
+    }
+    for (int l = 0; l < maskedGates.length; l++) {
+      float[] expected = maskedGates[l].getGradient().toFloatArray();
+      float[] actual = compactedGates[l].getGradient().toFloatArray();
+      assertClose(actual, expected, "gate " + l + " gradient");
+      for (int i : pruned[l]) {
+        assertThat(actual[i]).as("pruned structure's gate gradient").isZero();
+      }
+    }
+    masked.clearGates();
+    compacted.clearGates();
+    List<Structure> now = compacted.structures();
+    for (int s = 0; s < built.size(); s++) {
+      Structure before = built.get(s);
+      Structure after = now.get(s);
+      assertThat(after.id()).isEqualTo(before.id());
+      if (!masked.masks().kept(before.layer(), before.index())) {
+        assertThat(after.slices()).as(after.id() + " is gone from the tensors").isEmpty();
+        continue;
+      }
+      for (int k = 0; k < before.slices().size(); k++) {
+        Structure.Slice slice = before.slices().get(k);
+        assertThat(read(compacted, after.slices().get(k)))
+            .as(after.id() + " " + after.slices().get(k))
+            .isEqualTo(keptOfSlice(masked, slice, built));
+      }
+    }
+  }
+
+  private static void prune(MaskedModel model, int[][] pruned) {
+    for (int l = 0; l < pruned.length; l++) {
+      for (int i : pruned[l]) {
+        model.masks().set(l, i, false);
+      }
+    }
+  }
+
+  /** A gate of distinct values around 1 on every group, recording its gradient. */
+  private static NDArray[] gates(MaskedModel model, NDManager manager) {
+    NDArray[] gates = new NDArray[model.masks().layers()];
+    for (int l = 0; l < gates.length; l++) {
+      float[] values = new float[model.masks().size(l)];
+      for (int i = 0; i < values.length; i++) {
+        values[i] = 0.8f + 0.1f * i;
+      }
+      gates[l] = manager.create(values);
+      gates[l].setRequiresGradient(true);
+      model.setGate(l, gates[l]);
+    }
+    return gates;
+  }
+
+  /** The model's outputs, after back-propagating a fixed weighted sum of them. */
+  private static float[] lossAndBackward(MaskedModel model, NDArray input) {
+    Autograd.zeroGradients(model.parameters().arrays());
+    try (Autograd.Mode on = Autograd.recording(true)) {
+      NDArray out = model.forward(input);
+      NDArray weights =
+          out.getManager().create(sequence(Math.toIntExact(out.getShape().size())), out.getShape());
+      Autograd.backward(out.mul(weights).sum());
+      return out.toFloatArray();
+    }
+  }
+
+  private static void assertClose(float[] actual, float[] expected, String what) {
+    assertThat(actual).as(what).hasSameSizeAs(expected);
+    double scale = 0;
+    for (float v : expected) {
+      scale = Math.max(scale, Math.abs(v));
+    }
+    double bound = TOLERANCE * (1 + scale);
+    for (int i = 0; i < actual.length; i++) {
+      assertThat((double) Math.abs(actual[i] - expected[i]))
+          .as(what + " at " + i + ": " + actual[i] + " vs " + expected[i])
+          .isLessThanOrEqualTo(bound);
+    }
+  }
+
+  /**
+   * {@code values} (shape {@code dims}, at most 2-D) without the positions that the pruned
+   * structures' slices of parameter {@code name} cover along each axis.
+   */
+  private static float[] kept(
+      float[] values, long[] dims, List<Structure> built, Masks masks, String name) {
+    List<BitSet> gone = new ArrayList<>();
+    for (int a = 0; a < dims.length; a++) {
+      gone.add(new BitSet());
+    }
+    for (Structure s : built) {
+      if (!masks.kept(s.layer(), s.index())) {
+        for (Structure.Slice slice : s.slices()) {
+          if (slice.parameter().equals(name)) {
+            gone.get(slice.axis()).set((int) slice.from(), (int) slice.to());
+          }
+        }
+      }
+    }
+    int rows = (int) dims[0];
+    int columns = dims.length == 2 ? (int) dims[1] : 1;
+    List<Float> out = new ArrayList<>();
+    for (int r = 0; r < rows; r++) {
+      for (int c = 0; c < columns; c++) {
+        if (!gone.get(0).get(r) && (dims.length == 1 || !gone.get(1).get(c))) {
+          out.add(values[r * columns + c]);
+        }
+      }
+    }
+    float[] array = new float[out.size()];
+    for (int i = 0; i < array.length; i++) {
+      array[i] = out.get(i);
+    }
+    return array;
+  }
+
+  /**
+   * The values of the masked model's slice {@code slice} that compaction keeps: the parameter with
+   * every element outside the slice set to NaN, cut as {@link #kept} cuts it, NaNs dropped (a
+   * neuron's outgoing row loses the columns of the next layer's pruned neurons).
+   */
+  private static float[] keptOfSlice(
+      MaskedModel masked, Structure.Slice slice, List<Structure> built) {
+    NDArray p = masked.parameters().get(slice.parameter());
+    long[] dims = p.getShape().getShape();
+    float[] values = p.toFloatArray();
+    float[] marked = new float[values.length];
+    java.util.Arrays.fill(marked, Float.NaN);
+    slice.ranges(
+        dims,
+        0,
+        dims[0],
+        (from, to) -> {
+          for (long i = from; i < to; i++) {
+            marked[(int) i] = values[(int) i];
+          }
+        });
+    float[] cut = kept(marked, dims, built, masked.masks(), slice.parameter());
+    List<Float> out = new ArrayList<>();
+    for (float v : cut) {
+      if (!Float.isNaN(v)) {
+        out.add(v);
+      }
+    }
+    float[] array = new float[out.size()];
+    for (int i = 0; i < array.length; i++) {
+      array[i] = out.get(i);
+    }
+    return array;
+  }
+
+  /** The values of a slice of a model's parameter, in row-major order. */
+  private static float[] read(MaskedModel model, Structure.Slice slice) {
+    NDArray p = model.parameters().get(slice.parameter());
+    long[] dims = p.getShape().getShape();
+    float[] values = p.toFloatArray();
+    List<Float> out = new ArrayList<>();
+    slice.ranges(
+        dims,
+        0,
+        dims[0],
+        (from, to) -> {
+          for (long i = from; i < to; i++) {
+            out.add(values[(int) i]);
+          }
+        });
+    float[] array = new float[out.size()];
+    for (int i = 0; i < array.length; i++) {
+      array[i] = out.get(i);
+    }
+    return array;
+  }
+
+  private static NDArray tokens(NDManager manager) {
+    int[] tokens = new int[2 * 8];
+    for (int i = 0; i < tokens.length; i++) {
+      tokens[i] = 5 + (i * 7) % 35;
+    }
+    return manager.create(tokens, new Shape(2, 8));
+  }
+
+  /** Deterministic values in [-1, 1). */
+  private static float[] sequence(int n) {
+    float[] values = new float[n];
+    for (int i = 0; i < n; i++) {
+      values[i] = ((i * 37) % 101) / 50.5f - 1f;
+    }
+    return values;
+  }
+}
