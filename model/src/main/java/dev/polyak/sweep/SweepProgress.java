@@ -14,19 +14,25 @@ public final class SweepProgress {
   private static final Map<String, long[]> RUNNING = new ConcurrentHashMap<>();
   private static final AtomicInteger DONE = new AtomicInteger();
   private static final AtomicLong STEPS_DONE = new AtomicLong();
+  private static final AtomicInteger DIAGNOSTICS_PLANNED = new AtomicInteger();
+  private static final AtomicInteger DIAGNOSTICS_DONE = new AtomicInteger();
 
   private SweepProgress() {}
 
   /**
-   * A snapshot: runs ended in this process, runs training now, and optimizer steps trained in this
-   * process.
+   * A snapshot: runs ended in this process, runs training now, optimizer steps trained in this
+   * process, and the diagnostic tasks (one per mask group and one for the whole model, per
+   * checkpoint) planned and computed so far.
    */
-  public record Snapshot(int done, int running, long stepsTrained) {}
+  public record Snapshot(
+      int done, int running, long stepsTrained, int diagnosticsPlanned, int diagnosticsDone) {}
 
   public static void reset() {
     RUNNING.clear();
     DONE.set(0);
     STEPS_DONE.set(0);
+    DIAGNOSTICS_PLANNED.set(0);
+    DIAGNOSTICS_DONE.set(0);
   }
 
   public static void started(String runId, long step) {
@@ -46,7 +52,20 @@ public final class SweepProgress {
     DONE.incrementAndGet();
   }
 
+  public static void diagnosticsPlanned(int tasks) {
+    DIAGNOSTICS_PLANNED.addAndGet(tasks);
+  }
+
+  public static void diagnosticDone() {
+    DIAGNOSTICS_DONE.incrementAndGet();
+  }
+
   public static Snapshot snapshot() {
-    return new Snapshot(DONE.get(), RUNNING.size(), STEPS_DONE.get());
+    return new Snapshot(
+        DONE.get(),
+        RUNNING.size(),
+        STEPS_DONE.get(),
+        DIAGNOSTICS_PLANNED.get(),
+        DIAGNOSTICS_DONE.get());
   }
 }

@@ -118,7 +118,12 @@ final class SweepConsole {
                   SweepProgress.Snapshot s = SweepProgress.snapshot();
                   String runsText =
                       String.format(
-                          Locale.ROOT, "runs %d/%d done, %d running", s.done(), runs, s.running());
+                              Locale.ROOT,
+                              "runs %d/%d done, %d running",
+                              s.done(),
+                              runs,
+                              s.running())
+                          + diagnosticsText(s);
                   if (bar != null) {
                     bar.stepTo(Math.min(steps, s.stepsTrained()));
                     bar.setExtraMessage(" " + runsText);
@@ -150,6 +155,17 @@ final class SweepConsole {
       thread.setDaemon(true);
       thread.start();
       return new Progress(thread, bar);
+    }
+
+    /**
+     * ", diagnostics 12/20": the diagnostics stage runs after training, when the step count stands
+     * still; without it a sweep in that stage looks hung.
+     */
+    static String diagnosticsText(SweepProgress.Snapshot s) {
+      return s.diagnosticsPlanned() == 0
+          ? ""
+          : String.format(
+              Locale.ROOT, ", diagnostics %d/%d", s.diagnosticsDone(), s.diagnosticsPlanned());
     }
 
     @Override

@@ -129,7 +129,9 @@ class SweepPipelineTest {
   void aSweepTrainsEveryCellOnceAndASecondStartOnlyTheNewCells() throws Exception {
     Path out = dir.resolve("grid");
     String twoSeeds = sweepFile("0..1", "");
+    dev.polyak.sweep.SweepProgress.reset();
     sweep(out, twoSeeds, TestJobs.direct(2), RunPolicy.standard(), null);
+    dev.polyak.sweep.SweepProgress.Snapshot progress = dev.polyak.sweep.SweepProgress.snapshot();
 
     // 3 methods x 2 seeds, every run finished, two evaluations each, one event per pruned run.
     Map<String, RunRecord> runs = runs(out);
@@ -153,6 +155,12 @@ class SweepPipelineTest {
     // neuron rows and a model row.
     List<DiagnosticRecord> diagnosed = report(out, "diagnostics", DiagnosticRecord.class);
     assertThat(diagnosed).hasSize((4 * 3 + 2 * 2) * 9);
+    // The progress display counted the same work: per checkpoint one task for the one hidden
+    // layer's neurons and one for the whole model, all of them done.
+    assertThat(progress.done()).isEqualTo(6);
+    assertThat(progress.stepsTrained()).isEqualTo(6 * 20);
+    assertThat(progress.diagnosticsPlanned()).isEqualTo((4 * 3 + 2 * 2) * 2);
+    assertThat(progress.diagnosticsDone()).isEqualTo(progress.diagnosticsPlanned());
     assertThat(
             diagnosed.stream()
                 .filter(d -> d.getStructureId().equals("model"))

@@ -10,6 +10,7 @@ import dev.polyak.diag.ProbeObjective;
 import dev.polyak.nn.Structure;
 import dev.polyak.schemas.DiagnosticRecord;
 import dev.polyak.schemas.DiagnosticTask;
+import dev.polyak.sweep.SweepProgress;
 import dev.polyak.train.RestoredRun;
 import dev.polyak.train.Trainer;
 import dev.polyak.train.TrainerCheckpoints;
@@ -135,6 +136,7 @@ public final class Diagnose extends PTransform<PCollection<String>, PCollection<
         out.output(new DiagnosticTask(checkpoint, layer));
       }
       out.output(new DiagnosticTask(checkpoint, null));
+      SweepProgress.diagnosticsPlanned(groups + 1);
     }
   }
 
@@ -179,6 +181,7 @@ public final class Diagnose extends PTransform<PCollection<String>, PCollection<
                 null,
                 Diagnostics.model(objective, options, seed));
         modelTasks.inc();
+        SweepProgress.diagnosticDone();
       } else {
         List<Structure> structures = trainer.model().structures();
         part =
@@ -194,6 +197,7 @@ public final class Diagnose extends PTransform<PCollection<String>, PCollection<
                     s -> structures.get(s).layer() == layer && needed(options, structures.get(s))),
                 null);
         layerTasks.inc();
+        SweepProgress.diagnosticDone();
       }
       out.output(KV.of(task.getCheckpoint().toString(), part));
     }
