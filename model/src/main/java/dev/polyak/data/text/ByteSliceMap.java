@@ -106,6 +106,16 @@ public final class ByteSliceMap {
   }
 
   private static boolean equals(byte[] key, byte[] bytes, int start, int end) {
-    return Arrays.equals(key, 0, key.length, bytes, start, end);
+    int length = key.length;
+    if (length != end - start) {
+      return false;
+    }
+    // Tokens are short: a plain loop beats Arrays.equals' range checks and mismatch stub call.
+    for (int i = 0; i < length; i++) {
+      if (key[i] != bytes[start + i]) {
+        return false;
+      }
+    }
+    return true;
   }
 }

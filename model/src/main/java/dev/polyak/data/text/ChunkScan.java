@@ -2,6 +2,7 @@ package dev.polyak.data.text;
 
 import dev.polyak.schemas.ChunkStats;
 import dev.polyak.schemas.TextChunk;
+import java.nio.charset.StandardCharsets;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.Optional;
@@ -20,9 +21,25 @@ public final class ChunkScan {
   }
 
   public static ChunkScan scan(TextChunk chunk, boolean countTokens, String eolToken) {
+    ByteSliceMap counts = countTokens ? new ByteSliceMap(1 << 14) : null;
+    ChunkStats stats = scan(chunk, counts, eolToken);
+    Map<String, Long> tokenCounts = null;
+    if (counts != null) {
+      Map<String, Long> map = new HashMap<>(counts.size() * 2);
+      counts.forEach(map::put);
+      tokenCounts = map;
+    }
+    return new ChunkScan(stats, tokenCounts);
+  }
+
+  /**
+   * Scans a chunk and, unless {@code counts} is null, adds its token counts (end-of-line tokens
+   * included, as {@code eolToken}) to {@code counts}, so one map can sum many chunks without a
+   * {@code String} per distinct token and chunk.
+   */
+  public static ChunkStats scan(TextChunk chunk, ByteSliceMap counts, String eolToken) {
     byte[] bytes = TextChunks.read(chunk);
     TextChunks.requireUtf8(chunk, bytes);
-    ByteSliceMap counts = countTokens ? new ByteSliceMap(1 << 14) : null;
     long[] linesAndTokens = new long[2];
     TokenScanner.scan(
         bytes,
@@ -45,16 +62,11 @@ public final class ChunkScan {
             return true;
           }
         });
-    Map<String, Long> tokenCounts = null;
-    if (counts != null) {
-      Map<String, Long> map = new HashMap<>(counts.size() * 2);
-      counts.forEach(map::put);
-      if (linesAndTokens[0] > 0) {
-        map.merge(eolToken, linesAndTokens[0], Long::sum);
-      }
-      tokenCounts = map;
+    if (counts != null && linesAndTokens[0] > 0) {
+      byte[] eol = eolToken.getBytes(StandardCharsets.UTF_8);
+      counts.add(eol, 0, eol.length, linesAndTokens[0]);
     }
-    return new ChunkScan(new ChunkStats(chunk, linesAndTokens[0], linesAndTokens[1]), tokenCounts);
+    return new ChunkStats(chunk, linesAndTokens[0], linesAndTokens[1]);
   }
 
   public ChunkStats stats() {

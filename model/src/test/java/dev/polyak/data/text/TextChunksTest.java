@@ -8,7 +8,9 @@ import dev.polyak.schemas.TextChunk;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -41,6 +43,31 @@ class TextChunksTest {
         .hasMessageContaining("invalid UTF-8 byte 0xc3")
         .hasMessageContaining("byte offset " + bad)
         .hasMessageContaining("line 3");
+  }
+
+  @Test
+  void countsOfManyChunksSumIntoOneMapAsStringSplitCountsThem() throws IOException {
+    Path file = dir.resolve("wiki.train.tokens");
+    String text = " a b a \n<eos> c\tb\n\n\u00e9t\u00e9 a\r\nlast b";
+    Files.writeString(file, text);
+    Map<String, Long> expected = new HashMap<>();
+    for (String line : text.split("\n", -1)) {
+      for (String token : line.trim().split("[ \t\r\f\u000b]+")) {
+        if (!token.isEmpty()) {
+          expected.merge(token, 1L, Long::sum);
+        }
+      }
+    }
+    expected.merge("<eos>", 5L, Long::sum); // five lines, the last without its newline
+    ByteSliceMap counts = new ByteSliceMap(2);
+    long tokens = 0;
+    for (TextChunk chunk : TextChunks.plan("train", file, 4)) {
+      tokens += ChunkScan.scan(chunk, counts, "<eos>").getTokens();
+    }
+    Map<String, Long> summed = new HashMap<>();
+    counts.forEach(summed::put);
+    assertThat(summed).isEqualTo(expected);
+    assertThat(tokens).isEqualTo(expected.values().stream().mapToLong(Long::longValue).sum());
   }
 
   private static int indexOf(byte[] bytes, byte b) {
