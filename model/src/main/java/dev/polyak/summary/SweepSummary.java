@@ -34,18 +34,44 @@ public final class SweepSummary {
 
   /** The summary of the sweep whose report files are in {@code reportDir}, sorted by config. */
   public static List<SummaryRecord> summarize(Path reportDir) {
+    return summarize(reportDir, Optional.empty());
+  }
+
+  /**
+   * The summary of the sweep whose report files are in {@code reportDir}, sorted by config; its
+   * early stopping compared with {@code full}, a sweep of the same cells trained to the end, when
+   * given ({@link EarlyStoppingSummary}).
+   */
+  public static List<SummaryRecord> summarize(
+      Path reportDir, Optional<EarlyStoppingSummary.FullSweep> full) {
     SweepRuns runs = SweepRuns.read(reportDir);
     Map<String, Progress> progress = progress(runs, reportDir.resolve(ReportFiles.METRICS));
+    Map<String, EarlyStoppingSummary.Config> stopping = new HashMap<>();
+    EarlyStoppingSummary.read(reportDir, runs.all(), full)
+        .forEach(c -> stopping.put(c.config(), c));
     List<SummaryRecord> summary = new ArrayList<>();
     for (String config : runs.byConfig().keySet()) {
-      summary.add(summarize(runs, config, progress));
+      SummaryRecord record = summarize(runs, config, progress);
+      if (stopping.containsKey(config)) {
+        record.setEarlyStopping(stopping.get(config).toAvro());
+      }
+      summary.add(record);
     }
     return summary;
   }
 
   /** Writes {@link #summarize} to {@code <reportDir>/summary.avro} (atomically) and returns it. */
   public static List<SummaryRecord> write(Path reportDir) {
-    List<SummaryRecord> summary = summarize(reportDir);
+    return write(reportDir, Optional.empty());
+  }
+
+  /**
+   * Writes {@link #summarize(Path, Optional)} to {@code <reportDir>/summary.avro} (atomically) and
+   * returns it.
+   */
+  public static List<SummaryRecord> write(
+      Path reportDir, Optional<EarlyStoppingSummary.FullSweep> full) {
+    List<SummaryRecord> summary = summarize(reportDir, full);
     AvroFiles.write(reportDir.resolve(ReportFiles.SUMMARY), SummaryRecord.class, summary);
     return summary;
   }

@@ -1,6 +1,10 @@
 package dev.polyak.cli;
 
+import dev.polyak.pipelines.SweepPipeline;
 import dev.polyak.service.Experiments;
+import dev.polyak.service.Reports;
+import dev.polyak.service.SweepReport;
+import dev.polyak.summary.ReportFiles;
 import dev.polyak.sweep.SweepSpec;
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -25,6 +29,19 @@ import picocli.CommandLine.Spec;
       ExperimentCommand.Run.class
     })
 final class ExperimentCommand {
+  private static final String EARLY_STOPPING_HELP =
+      "eval, kappa or pl_ratio: the sweep with ASHA early stopping on that signal at the rungs"
+          + " polyak ships for the experiment (table14-seed-sensitivity), without the shipped"
+          + " claims: they compare every seed's final metric, which early stopping does not train"
+          + " to the end.";
+
+  /** The shipped file, or its early-stopping variant when a signal is given. */
+  static String text(String name, Experiments.Scale scale, String earlyStopping) {
+    return earlyStopping == null
+        ? Experiments.sweepFile(name, scale)
+        : Experiments.earlyStoppingFile(name, scale, earlyStopping);
+  }
+
   private static final String SCALE_HELP =
       "smoke (about a minute on generated data), reduced (about an hour on a 2-core CPU, genuine"
           + " data) or paper (as published); default ${DEFAULT-VALUE}.";
@@ -64,12 +81,15 @@ final class ExperimentCommand {
     @Option(names = "--scale", defaultValue = "smoke", description = SCALE_HELP)
     String scale;
 
+    @Option(names = "--early-stopping", paramLabel = "SIGNAL", description = EARLY_STOPPING_HELP)
+    String earlyStopping;
+
     @Spec picocli.CommandLine.Model.CommandSpec spec;
 
     @Override
     public Integer call() {
       PrintWriter console = spec.commandLine().getOut();
-      console.print(Experiments.sweepFile(name, Experiments.scale(scale)));
+      console.print(text(name, Experiments.scale(scale), earlyStopping));
       console.flush();
       return 0;
     }
@@ -85,7 +105,11 @@ final class ExperimentCommand {
         "Smoke scale generates its data under --root on the first run. The other scales read shards"
             + " that polyak download and polyak preprocess prepare; when they are missing the"
             + " command names the commands and exits with code 2 before anything trains. Started"
-            + " again, it resumes as polyak sweep does."
+            + " again, it resumes as polyak sweep does.",
+        "With --early-stopping SIGNAL it runs the early-stopping variant into"
+            + " experiments/<name>/<scale>-asha-<signal>; when experiments/<name>/<scale> holds the"
+            + " same cells run to the end, its report says whether each config's best seed there"
+            + " survived (polyak report --full-sweep)."
       })
   static final class Run extends SweepFolderCommand {
     @Parameters(paramLabel = "NAME", description = "The experiment (polyak experiment list).")
@@ -104,8 +128,13 @@ final class ExperimentCommand {
 
     @Option(
         names = "--out",
-        description = "Output folder (default: experiments/<name>/<scale> under --root).")
+        description =
+            "Output folder (default: experiments/<name>/<scale> under --root, or"
+                + " <scale>-asha-<signal> with --early-stopping).")
     Path out;
+
+    @Option(names = "--early-stopping", paramLabel = "SIGNAL", description = EARLY_STOPPING_HELP)
+    String earlyStopping;
 
     @Mixin SweepRunOptions options;
 
@@ -114,10 +143,20 @@ final class ExperimentCommand {
     @Override
     public Integer call() {
       Experiments.Scale chosen = Experiments.scale(scale);
-      String text = Experiments.sweepFile(name, chosen);
-      SweepSpec sweep = Experiments.sweep(name, chosen, root);
+      String text = text(name, chosen, earlyStopping);
+      SweepSpec sweep = Experiments.sweep(text, name, chosen, root);
+      Path full =
+          root.resolve("experiments")
+              .resolve(name)
+              .resolve(chosen.id())
+              .toAbsolutePath()
+              .normalize();
       folder =
-          (out != null ? out : root.resolve("experiments").resolve(name).resolve(chosen.id()))
+          (out != null
+                  ? out
+                  : earlyStopping == null
+                      ? full
+                      : full.resolveSibling(chosen.id() + "-asha-" + earlyStopping))
               .toAbsolutePath()
               .normalize();
       Path sweepFile = folder.resolve("experiment.yaml");
@@ -132,15 +171,26 @@ final class ExperimentCommand {
         return options.run(sweep, () -> sweep, sweepFile, folder, spec);
       }
       Experiments.prepare(sweep, root, options.runner.settings(), console);
-      return options.run(
-          sweep,
-          () -> {
-            write(sweepFile, text);
-            return sweep;
-          },
-          sweepFile,
-          folder,
-          spec);
+      int code =
+          options.run(
+              sweep,
+              () -> {
+                write(sweepFile, text);
+                return sweep;
+              },
+              sweepFile,
+              folder,
+              spec);
+      if (earlyStopping != null
+          && !full.equals(folder)
+          && Files.isRegularFile(full.resolve(SweepPipeline.REPORT).resolve(ReportFiles.RUNS))
+          && Files.isRegularFile(folder.resolve(SweepPipeline.REPORT).resolve(ReportFiles.RUNS))) {
+        SweepReport compared = Reports.regenerate(folder, Optional.of(full));
+        console.printf(
+            "compared with the same cells run to the end in %s: %s%n", full, compared.html());
+        console.flush();
+      }
+      return code;
     }
 
     private static void write(Path file, String text) {

@@ -7,6 +7,7 @@ import dev.polyak.service.SweepReport;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -52,6 +53,16 @@ final class ReportCommand implements Callable<Integer> {
               + " than its last start).")
   boolean partial;
 
+  @Option(
+      names = "--full-sweep",
+      paramLabel = "DIR",
+      description =
+          "A sweep with early_stopping only: the folder of a sweep of the same cells trained to the"
+              + " end (the same sweep file without early_stopping). The summary and the page then"
+              + " say per config whether its best seed there got through every rung, and correlate"
+              + " each rung's signal with the final metrics there, stopped runs included.")
+  Path fullSweep;
+
   @Spec picocli.CommandLine.Model.CommandSpec spec;
 
   @Override
@@ -59,7 +70,7 @@ final class ReportCommand implements Callable<Integer> {
     PrintWriter console = spec.commandLine().getOut();
     SweepReport report;
     if (partial || Reports.inProgress(sweep)) {
-      Reports.PartialReport live = Reports.partial(sweep);
+      Reports.PartialReport live = Reports.partial(sweep, Optional.ofNullable(fullSweep));
       report = live.report();
       List<RunRecord> unfinished = live.unfinished();
       console.printf(
@@ -90,7 +101,7 @@ final class ReportCommand implements Callable<Integer> {
         console.printf("  %d not started%n", notStarted);
       }
     } else {
-      report = Reports.regenerate(sweep);
+      report = Reports.regenerate(sweep, Optional.ofNullable(fullSweep));
     }
     console.printf("summary: %s%n", report.summaryFile());
     console.printf("report: %s%n", report.html());

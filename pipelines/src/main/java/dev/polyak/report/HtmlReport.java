@@ -10,7 +10,6 @@ import dev.polyak.schemas.RunStatus;
 import dev.polyak.schemas.Stats;
 import dev.polyak.schemas.SummaryRecord;
 import dev.polyak.summary.Curves;
-import dev.polyak.summary.EarlyStoppingSummary;
 import dev.polyak.summary.ReportFiles;
 import dev.polyak.summary.SweepDiagnostics;
 import dev.polyak.summary.SweepRuns;
@@ -56,13 +55,13 @@ public final class HtmlReport {
         Files.exists(claimsFile) ? ReportFiles.readAll(claimsFile, ClaimRecord.class) : List.of();
     Path html = reportDir.resolve(ReportFiles.HTML);
     String page = new Page(runs, summary, curves, diagnostics, claims).render();
-    AtomicFiles.writeString(html, withEarlyStopping(page, reportDir, runs));
+    AtomicFiles.writeString(html, withEarlyStopping(page, summary));
     return html;
   }
 
   /** The page with its early-stopping section at the end, when the sweep stopped runs early. */
-  private static String withEarlyStopping(String page, Path reportDir, SweepRuns runs) {
-    String section = EarlyStoppingSection.html(EarlyStoppingSummary.read(reportDir, runs.all()));
+  private static String withEarlyStopping(String page, List<SummaryRecord> summary) {
+    String section = EarlyStoppingSection.html(summary);
     int end = page.lastIndexOf("</body>");
     return section.isEmpty() || end < 0
         ? page

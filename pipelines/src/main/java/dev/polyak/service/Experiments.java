@@ -133,10 +133,56 @@ public final class Experiments {
   }
 
   /**
+   * The sweep file of {@code name} at {@code scale} with early stopping: ASHA on {@code signal} at
+   * the rungs the index ships for it ({@code early_stopping:} in experiments.yaml), and without the
+   * shipped claims. Those compare the final metric of every seed (Table 14's spread across
+   * initialisations), which early stopping does not train to the end; the runs of the shipped file
+   * (the same cells) answer them, and this variant's report is compared with them ({@code polyak
+   * report --full-sweep}).
+   *
+   * @throws BadInputException for an experiment that offers no early stopping, naming those that do
+   */
+  public static String earlyStoppingFile(String name, Scale scale, String signal) {
+    String text = sweepFile(name, scale);
+    JsonNode offered = index().get("early_stopping");
+    JsonNode rungs = offered == null ? null : offered.path(name).get(scale.id());
+    if (rungs == null) {
+      List<String> names = new ArrayList<>();
+      if (offered != null) {
+        offered.fieldNames().forEachRemaining(names::add);
+      }
+      throw new BadInputException(
+          "--early-stopping: experiment "
+              + name
+              + " offers no early stopping; "
+              + (names.isEmpty() ? "none does" : String.join(", ", names) + " does"));
+    }
+    int claims = text.indexOf("\nclaims:\n");
+    String kept = claims < 0 ? text : text.substring(0, claims + 1);
+    return kept
+        + "# Early stopping (polyak experiment run --early-stopping "
+        + signal
+        + "): the shipped claims are left out, as they\n"
+        + "# compare every seed's final metric; the same cells run to the end answer them.\n"
+        + "early_stopping: {rule: asha, signal: "
+        + signal
+        + ", rungs: "
+        + rungs
+        + ", reduction: 3}\n";
+  }
+
+  /**
    * The sweep of {@code name} at {@code scale}, its relative data paths read against {@code root}.
    */
   public static SweepSpec sweep(String name, Scale scale, Path root) {
-    String text = sweepFile(name, scale);
+    return sweep(sweepFile(name, scale), name, scale, root);
+  }
+
+  /**
+   * The sweep {@code text} of {@code name} at {@code scale} (as shipped or with early stopping),
+   * its relative data paths read against {@code root}.
+   */
+  public static SweepSpec sweep(String text, String name, Scale scale, Path root) {
     try {
       return SweepSpec.parse(text, root.toAbsolutePath().normalize());
     } catch (IllegalArgumentException e) {

@@ -16,6 +16,7 @@ import dev.polyak.schemas.RunTask;
 import dev.polyak.schemas.Stats;
 import dev.polyak.schemas.SummaryRecord;
 import dev.polyak.summary.ClaimVerdicts;
+import dev.polyak.summary.EarlyStoppingSummary;
 import dev.polyak.summary.ReportFiles;
 import dev.polyak.summary.SweepSummary;
 import dev.polyak.sweep.Claims;
@@ -53,7 +54,20 @@ public final class Reports {
    * and by a partial report.
    */
   public static SweepReport write(Path reportFolder) {
-    List<SummaryRecord> summary = SweepSummary.write(reportFolder);
+    return write(reportFolder, Optional.empty());
+  }
+
+  /**
+   * {@link #write(Path)}, with the early stopping of the sweep compared with {@code fullSweep}: the
+   * folder of a sweep of the same cells trained to the end ({@code polyak report --full-sweep}).
+   *
+   * @throws BadInputException when {@code fullSweep} has no report/runs.avro, stopped runs early,
+   *     or holds none of this sweep's runs
+   */
+  public static SweepReport write(Path reportFolder, Optional<Path> fullSweep) {
+    Optional<EarlyStoppingSummary.FullSweep> full =
+        fullSweep.map(f -> EarlyStoppingSummary.FullSweep.read(f, f.resolve(SweepPipeline.REPORT)));
+    List<SummaryRecord> summary = SweepSummary.write(reportFolder, full);
     ClaimVerdicts.write(reportFolder, Claims.ofSweepFolder(reportFolder.getParent()));
     return new SweepReport(reportFolder, HtmlReport.write(reportFolder), summary);
   }
@@ -65,13 +79,13 @@ public final class Reports {
    * @throws BadInputException when the folder has no {@code report/} folder, or a report file is
    *     damaged
    */
-  public static SweepReport regenerate(Path sweep) {
+  public static SweepReport regenerate(Path sweep, Optional<Path> fullSweep) {
     Path folder = sweep.resolve(SweepPipeline.REPORT);
     if (!Files.isDirectory(folder)) {
       throw new BadInputException(
           folder + ": no such folder (polyak report reads the sweep's report/*.avro)");
     }
-    return write(folder);
+    return write(folder, fullSweep);
   }
 
   /**
@@ -160,7 +174,7 @@ public final class Reports {
    * @throws BadInputException when {@code cells.avro} is missing (the job was never started, or by
    *     a polyak before 0.x) or a run folder's file is damaged
    */
-  public static PartialReport partial(Path sweep) {
+  public static PartialReport partial(Path sweep, Optional<Path> fullSweep) {
     Path cells = sweep.resolve(SweepPipeline.CELLS);
     if (!Files.isRegularFile(cells)) {
       throw new BadInputException(
@@ -189,7 +203,7 @@ public final class Reports {
     } catch (IOException e) {
       throw new UncheckedIOException("cannot delete " + folder.resolve(ReportFiles.DIAGNOSTICS), e);
     }
-    return new PartialReport(write(folder), job, runs);
+    return new PartialReport(write(folder, fullSweep), job, runs);
   }
 
   /**

@@ -3,9 +3,12 @@ package dev.polyak.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.polyak.data.io.AvroFiles;
+import dev.polyak.schemas.FullSweepComparison;
 import dev.polyak.schemas.PruneEvent;
 import dev.polyak.schemas.RunRecord;
 import dev.polyak.schemas.RunStatus;
+import dev.polyak.schemas.RungDecision;
+import dev.polyak.schemas.SummaryRecord;
 import dev.polyak.service.Experiments;
 import dev.polyak.sweep.SweepSpec;
 import java.io.IOException;
@@ -192,5 +195,78 @@ class ExperimentCommandTest {
       assertThat(folder.resolve("experiment.yaml"))
           .hasContent(Experiments.sweepFile(name, Experiments.Scale.SMOKE));
     }
+  }
+
+  /**
+   * Table 14 offers early stopping without touching its claims: the variant is the shipped file
+   * without its claims plus an ASHA block, the same cells (run ids), and run after the shipped
+   * sweep its report says whether each config's best seed there survived.
+   */
+  @Test
+  void table14OffersEarlyStoppingWithoutItsClaimsComparedWithTheShippedSweep() throws Exception {
+    String name = "table14-seed-sensitivity";
+    String shipped = Experiments.sweepFile(name, Experiments.Scale.SMOKE);
+    CliRun show =
+        CliRun.of("experiment", "show", name, "--scale", "smoke", "--early-stopping", "eval");
+    assertThat(show.code()).as(show.err()).isZero();
+    assertThat(show.out())
+        .startsWith(shipped.substring(0, shipped.indexOf("\nclaims:\n") + 1))
+        .doesNotContain("\nclaims:")
+        .endsWith("early_stopping: {rule: asha, signal: eval, rungs: [4,8], reduction: 3}\n");
+    SweepSpec variant = SweepSpec.parse(show.out(), dir);
+    assertThat(variant.claims()).isEmpty();
+    assertThat(variant.earlyStopping().rungs()).containsExactly(4L, 8L);
+    assertThat(variant.cells().stream().map(c -> c.runId()).toList())
+        .isEqualTo(SweepSpec.parse(shipped, dir).cells().stream().map(c -> c.runId()).toList());
+    // every scale's rungs fit its file (multiples of checkpoint_every below steps)
+    for (Experiments.Scale scale : Experiments.Scale.values()) {
+      assertThat(
+              SweepSpec.parse(Experiments.earlyStoppingFile(name, scale, "kappa"), dir)
+                  .earlyStopping()
+                  .enabled())
+          .as("%s", scale)
+          .isTrue();
+    }
+    CliRun other =
+        CliRun.of("experiment", "show", "table1-bert-heads", "--early-stopping", "kappa");
+    assertThat(other.code()).isEqualTo(2);
+    assertThat(other.err())
+        .contains(
+            "--early-stopping: experiment table1-bert-heads offers no early stopping;"
+                + " table14-seed-sensitivity does");
+
+    CliRun whole = CliRun.of("experiment", "run", name, "--root", dir.toString());
+    assertThat(whole.code()).as(whole.out() + whole.err()).isZero();
+    CliRun asha =
+        CliRun.of("experiment", "run", name, "--early-stopping", "eval", "--root", dir.toString());
+    assertThat(asha.code()).as(asha.out() + asha.err()).isZero();
+    Path full = dir.resolve("experiments").resolve(name).resolve("smoke");
+    Path folder = full.resolveSibling("smoke-asha-eval");
+    assertThat(asha.out())
+        .contains("compared with the same cells run to the end in " + full.toAbsolutePath());
+    assertThat(folder.resolve("experiment.yaml")).hasContent(show.out());
+
+    // By hand: each config's best seed in the full sweep (lowest final perplexity), and whether a
+    // decision of the variant stopped it.
+    List<RunRecord> fullRuns = AvroFiles.read(full.resolve("report/runs.avro"), RunRecord.class);
+    List<RungDecision> decisions =
+        AvroFiles.read(folder.resolve("report/early_stopping.avro"), RungDecision.class);
+    List<SummaryRecord> summary =
+        AvroFiles.read(folder.resolve("report/summary.avro"), SummaryRecord.class);
+    assertThat(summary).hasSize(2);
+    for (SummaryRecord s : summary) {
+      RunRecord best =
+          fullRuns.stream()
+              .filter(r -> r.getConfig().equals(s.getConfig()))
+              .min(java.util.Comparator.comparing(RunRecord::getFinalEvalMetric))
+              .orElseThrow();
+      boolean stopped =
+          decisions.stream()
+              .anyMatch(d -> d.getRunId().equals(best.getRunId()) && !d.getContinues());
+      FullSweepComparison compared = s.getEarlyStopping().getFullSweep();
+      assertThat(compared.getBestRunId()).as(s.getConfig()).isEqualTo(best.getRunId());
+      assertThat(compared.getBestSurvived()).as(s.getConfig()).isEqualTo(!stopped);
+    }
+    assertThat(folder.resolve("report/report.html")).content().contains("full sweep's best seed");
   }
 }

@@ -52,30 +52,7 @@ class LocalClusterIT {
 
   @BeforeAll
   static void shardsAndUninterruptedSweep() throws Exception {
-    assumeTrue(
-        Files.isRegularFile(JAR),
-        "needs the job jar " + JAR + " (mvn verify builds it before this test)");
-    Path corpus = dir.resolve("corpus");
-    Path shards = dir.resolve("shards");
-    new SyntheticWikiText(3000).write(corpus, 11, 60, 6, 6);
-    PreprocessPipeline.run(
-            new PreprocessPipeline.WikiTextJob(
-                corpus, shards, WikiTextConfig.defaults().withRowsPerShard(100), true),
-            RunnerSettings.direct(2).toPipelineOptions("polyak-it-data"))
-        .waitUntilFinish();
-    sweepYaml =
-        String.join(
-            "\n",
-            "model: bert-tiny",
-            "data: " + shards,
-            "steps: 200",
-            "batch_size: 16",
-            "eval_every: 50",
-            "eval_samples: 64",
-            "checkpoint_every: 50",
-            "grid:",
-            "  seed: 0..3",
-            "");
+    sweepYaml = sweepFile(dir);
     Files.writeString(dir.resolve("sweep.yaml"), sweepYaml);
     Path out = dir.resolve("uninterrupted");
     SweepSpec spec = SweepSpec.parse(sweepYaml, dir);
@@ -194,6 +171,40 @@ class LocalClusterIT {
   }
 
   /**
+   * Needs the jar; generates a corpus, preprocesses it into {@code folder/shards} and returns the
+   * sweep file of four bert-tiny seeds, 200 steps, checkpoints every 50, on it, with {@code extra}
+   * lines at the end.
+   */
+  static String sweepFile(Path folder, String... extra) {
+    assumeTrue(
+        Files.isRegularFile(JAR),
+        "needs the job jar " + JAR + " (mvn verify builds it before this test)");
+    Path corpus = folder.resolve("corpus");
+    Path shards = folder.resolve("shards");
+    new SyntheticWikiText(3000).write(corpus, 11, 60, 6, 6);
+    PreprocessPipeline.run(
+            new PreprocessPipeline.WikiTextJob(
+                corpus, shards, WikiTextConfig.defaults().withRowsPerShard(100), true),
+            RunnerSettings.direct(2).toPipelineOptions("polyak-it-data"))
+        .waitUntilFinish();
+    List<String> lines =
+        new ArrayList<>(
+            List.of(
+                "model: bert-tiny",
+                "data: " + shards,
+                "steps: 200",
+                "batch_size: 16",
+                "eval_every: 50",
+                "eval_samples: 64",
+                "checkpoint_every: 50",
+                "grid:",
+                "  seed: 0..3"));
+    lines.addAll(List.of(extra));
+    lines.add("");
+    return String.join("\n", lines);
+  }
+
+  /**
    * Starts a 2-task-manager cluster on free ports. A free port found here can be taken by another
    * process before Flink binds it; a start that fails is retried once on new ports, and says so.
    */
@@ -234,6 +245,12 @@ class LocalClusterIT {
 
   /** {@code polyak sweep} against the cluster, in a process of its own, as a user runs it. */
   static Process submit(LocalCluster cluster, Path out, Path log) throws IOException {
+    return submit(cluster, dir.resolve("sweep.yaml"), out, log, 2);
+  }
+
+  /** {@code polyak sweep --config sweepFile} against the cluster with {@code parallelism} slots. */
+  static Process submit(LocalCluster cluster, Path sweepFile, Path out, Path log, int parallelism)
+      throws IOException {
     List<String> command =
         new ArrayList<>(
             List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString()));
@@ -245,13 +262,13 @@ class LocalClusterIT {
             JAR.toString(),
             "sweep",
             "--config",
-            dir.resolve("sweep.yaml").toString(),
+            sweepFile.toString(),
             "--out",
             out.toString(),
             "--flink-master",
             cluster.restAddress(),
             "--parallelism",
-            "2"));
+            Integer.toString(parallelism)));
     return new ProcessBuilder(command)
         .redirectErrorStream(true)
         .redirectOutput(log.toFile())

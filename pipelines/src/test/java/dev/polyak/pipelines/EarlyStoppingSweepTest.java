@@ -33,7 +33,7 @@ import org.junit.jupiter.api.io.TempDir;
  * saw, {@code --rerun-stopped} resumes a stopped run to the metrics of an uninterrupted one, and a
  * job restarted between two rungs keeps the decision of the first.
  */
-class EarlyStoppingSweepTest {
+public class EarlyStoppingSweepTest {
   @TempDir static Path dir;
   static Path shards;
 
@@ -60,14 +60,23 @@ class EarlyStoppingSweepTest {
   }
 
   static SweepPipeline.Outcome sweep(Path out, PipelineOptions options, RunPolicy policy) {
-    SweepSpec spec = SweepSpec.parse(sweepFile(), dir);
+    return sweep(sweepFile(), out, options, policy, null);
+  }
+
+  static SweepPipeline.Outcome sweep(
+      String yaml,
+      Path out,
+      PipelineOptions options,
+      RunPolicy policy,
+      TrainRunFn.FaultInjection fault) {
+    SweepSpec spec = SweepSpec.parse(yaml, dir);
     List<RunTask> tasks = SweepPipeline.tasks(spec.cells(), out);
     return SweepPipeline.run(
         new SweepPipeline.SweepJob(
             tasks,
             out,
             new TrainRunFn.Settings(
-                policy, spec.diagnostics(), "cpu", 1, null, spec.earlyStopping())),
+                policy, spec.diagnostics(), "cpu", 1, fault, spec.earlyStopping())),
         options);
   }
 
@@ -239,5 +248,85 @@ class EarlyStoppingSweepTest {
     assertThat(resumed.getFinalEvalMetric()).isEqualTo(survivor.getFinalEvalMetric());
     // every other run kept its outcome
     before.forEach((id, r) -> assertThat(runs(out).get(id).getStatus()).isEqualTo(r.getStatus()));
+  }
+
+  /**
+   * A worker lost mid-training between two rungs, inside one Flink job: the job restarts (Flink's
+   * restart strategy), the run resumes from its checkpoint between the rungs, its first rung's
+   * decision is the one recorded before the loss, and with one slot every decision of the sweep
+   * (verdict, rank, n, the records it saw) and every outcome equal an uninterrupted job's.
+   */
+  @Test
+  void aWorkerLostBetweenTwoRungsRestartsTheJobWithTheSameDecisions() throws Exception {
+    // checkpoints every 5 steps, so a run can be lost at 15: after rung 10, before rung 20
+    String yaml =
+        sweepFile()
+            .replace("eval_every: 10", "eval_every: 5")
+            .replace("checkpoint_every: 10", "checkpoint_every: 5");
+    Path reference = dir.resolve("uninterrupted-one-slot");
+    sweep(yaml, reference, TestJobs.flink(1), RunPolicy.standard(), null);
+    List<String> expected = decisionLines(reference);
+    checkDecisions(reference);
+    // the victim went on at rung 10 and reached rung 20
+    String victim =
+        decisions(reference).stream()
+            .filter(d -> d.getRung() == 20)
+            .map(RungDecision::getRunId)
+            .sorted()
+            .findFirst()
+            .orElseThrow();
+
+    Path out = dir.resolve("lost-worker");
+    sweep(
+        yaml,
+        out,
+        FlinkRestarts.allow(TestJobs.flink(1), 2, 0),
+        RunPolicy.standard(),
+        new TrainRunFn.FaultInjection(victim, 15));
+
+    Path marker = out.resolve("runs").resolve(victim).resolve("injected-fault");
+    assertThat(marker).exists();
+    RunRecord resumed = runs(out).get(victim);
+    assertThat(resumed.getAttempts()).isEqualTo(2);
+    assertThat(resumed.getResumedFromStep()).isEqualTo(15);
+    // Its rung-10 decision was recorded before the loss and not made again after it.
+    RungDecision at10 =
+        decisions(out).stream()
+            .filter(d -> d.getRunId().equals(victim) && d.getRung() == 10)
+            .findFirst()
+            .orElseThrow();
+    assertThat(at10.getDecidedAtMillis()).isLessThan(Files.getLastModifiedTime(marker).toMillis());
+    // One decision per (run, rung), the same as the uninterrupted job's, and the same outcomes.
+    assertThat(decisionLines(out)).isEqualTo(expected);
+    checkDecisions(out);
+    Map<String, RunRecord> before = runs(reference);
+    runs(out)
+        .forEach(
+            (id, r) -> {
+              assertThat(r.getStatus()).as(id).isEqualTo(before.get(id).getStatus());
+              assertThat(r.getStoppedAtRung()).as(id).isEqualTo(before.get(id).getStoppedAtRung());
+              assertThat(r.getFinalEvalMetric())
+                  .as(id)
+                  .isEqualTo(before.get(id).getFinalEvalMetric());
+            });
+  }
+
+  /** Each decision without its time and worker: run, rung, value, verdict, rank, n, kept, seen. */
+  public static List<String> decisionLines(Path out) {
+    return decisions(out).stream()
+        .map(
+            d ->
+                String.join(
+                    " ",
+                    d.getRunId(),
+                    String.valueOf(d.getRung()),
+                    String.valueOf(d.getValue()),
+                    String.valueOf(d.getContinues()),
+                    String.valueOf(d.getRank()),
+                    String.valueOf(d.getCompared()),
+                    String.valueOf(d.getKept()),
+                    String.valueOf(d.getSeenRunIds())))
+        .sorted()
+        .toList();
   }
 }

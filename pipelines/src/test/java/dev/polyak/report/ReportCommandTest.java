@@ -4,12 +4,18 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.polyak.cli.PolyakCli;
 import dev.polyak.data.io.AvroFiles;
+import dev.polyak.schemas.FullSweepComparison;
+import dev.polyak.schemas.RunRecord;
+import dev.polyak.schemas.RunStatus;
+import dev.polyak.schemas.RungDecision;
+import dev.polyak.schemas.RungStats;
 import dev.polyak.schemas.SummaryRecord;
 import dev.polyak.summary.SweepFixture;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -153,5 +159,103 @@ class ReportCommandTest {
 
     assertThat(run.code()).isEqualTo(2);
     assertThat(run.err()).contains(dir.resolve("nowhere").resolve("report").toString());
+  }
+
+  /**
+   * {@code --full-sweep}: the fixture sweep trained to the end is the full sweep; an ASHA sweep of
+   * the same cells stopped dense seed 0 (best there: 100 perplexity) at rung 30 and let pl-gate
+   * seed 0 (best there: 98) through.
+   */
+  @Test
+  void comparesEarlyStoppingWithAFullSweepOfTheSameCells() {
+    Path full = dir.resolve("full");
+    SweepFixture.standard().write(full.resolve("report"));
+    Path asha = dir.resolve("asha");
+    SweepFixture fixture = SweepFixture.standard();
+    String dense0 = SweepFixture.runId(SweepFixture.DENSE, 0);
+    List<RunRecord> runs =
+        fixture.runs().stream()
+            .map(
+                r ->
+                    r.getRunId().equals(dense0)
+                        ? RunRecord.newBuilder(r)
+                            .setStatus(RunStatus.STOPPED)
+                            .setStoppedAtRung(30L)
+                            .setLastGoodStep(30)
+                            .setTrainSeconds(3)
+                            .setFinalEvalMetric(null)
+                            .build()
+                        : r)
+            .toList();
+    fixture.runs().clear();
+    fixture.runs().addAll(runs);
+    Path report = fixture.write(asha.resolve("report"));
+    // Rung 30's signal is the eval metric there: dense 120, 115, 125; pl-gate 97, 112, 118.
+    List<RungDecision> decisions = new ArrayList<>();
+    double[][] at30 = {{120, 115, 125}, {97, 112, 118}};
+    String[] configs = {SweepFixture.DENSE, SweepFixture.PL_GATE};
+    for (int c = 0; c < 2; c++) {
+      for (int seed = 0; seed < 3; seed++) {
+        decisions.add(
+            RungDecision.newBuilder()
+                .setRunId(SweepFixture.runId(configs[c], seed))
+                .setConfig(configs[c])
+                .setSeed(seed)
+                .setRung(30)
+                .setSignal("eval")
+                .setValue(at30[c][seed])
+                .setContinues(!(c == 0 && seed == 0))
+                .setRank(1)
+                .setCompared(1)
+                .setKept(1)
+                .setReduction(3)
+                .setSeenRunIds(List.of())
+                .setDecidedAtMillis(seed)
+                .build());
+      }
+    }
+    AvroFiles.write(report.resolve("early_stopping.avro"), RungDecision.class, decisions);
+
+    Run run = polyak("report", "--sweep", asha.toString(), "--full-sweep", full.toString());
+
+    assertThat(run.code()).as(run.err()).isZero();
+    List<SummaryRecord> summary =
+        AvroFiles.read(report.resolve("summary.avro"), SummaryRecord.class);
+    FullSweepComparison dense = summary.get(0).getEarlyStopping().getFullSweep();
+    assertThat(summary.get(0).getConfig()).isEqualTo(SweepFixture.DENSE);
+    assertThat(dense.getBestSeed()).isZero();
+    assertThat(dense.getBestFinalEvalMetric()).isEqualTo(100.0);
+    assertThat(dense.getBestSurvived()).isFalse();
+    assertThat(dense.getBestStoppedAtRung()).isEqualTo(30L);
+    // dense at rung 30: signals 120, 115, 125 rank 2, 1, 3; full finals 100, 110, 120 rank 1, 2, 3:
+    // sum d^2 = 2, rho = 1 - 12 / 24 = 0.5 over all three (its own finals: two survivors, none).
+    RungStats denseRung = summary.get(0).getEarlyStopping().getRungs().get(0);
+    assertThat(denseRung.getFullSpearman()).isEqualTo(0.5);
+    assertThat(denseRung.getSpearman()).isNull();
+    FullSweepComparison plGate = summary.get(1).getEarlyStopping().getFullSweep();
+    assertThat(plGate.getBestSeed()).isZero();
+    assertThat(plGate.getBestSurvived()).isTrue();
+    assertThat(summary.get(2).getEarlyStopping()).isNull(); // random: no decisions
+    assertThat(report.resolve("report.html"))
+        .content()
+        .contains("seed 0 (100 perplexity, best of 3): stopped at 30")
+        .contains("seed 0 (98 perplexity, best of 3): survived")
+        .contains("<td class=\"num\">0.50 (3)</td>");
+
+    // A plain report has no full sweep to compare with.
+    assertThat(polyak("report", "--sweep", asha.toString()).code()).isZero();
+    assertThat(
+            AvroFiles.read(report.resolve("summary.avro"), SummaryRecord.class)
+                .get(0)
+                .getEarlyStopping()
+                .getFullSweep())
+        .isNull();
+    assertThat(report.resolve("report.html")).content().doesNotContain("full sweep's best seed");
+
+    // A sweep that stopped runs is no full sweep: exit 2 naming its runs.avro.
+    Run wrong = polyak("report", "--sweep", full.toString(), "--full-sweep", asha.toString());
+    assertThat(wrong.code()).isEqualTo(2);
+    assertThat(wrong.err())
+        .contains(report.resolve("runs.avro") + ": not a full sweep: run " + dense0);
   }
 }

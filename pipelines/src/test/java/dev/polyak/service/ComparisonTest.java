@@ -132,7 +132,7 @@ class ComparisonTest {
       }
     }
     // The report regenerated from the files alone is the same report, table and all.
-    SweepReport again = Reports.regenerate(folder);
+    SweepReport again = Reports.regenerate(folder, java.util.Optional.empty());
     assertThat(again.summary()).isEqualTo(report.summary());
     assertThat(again.table()).isEqualTo(report.table());
     assertThat(report.table().lines()).hasSize(1 + METHODS.size());

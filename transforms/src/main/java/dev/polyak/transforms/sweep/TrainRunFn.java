@@ -66,11 +66,40 @@ public final class TrainRunFn extends DoFn<RunTask, RunRecord> {
   public static final TupleTag<RungDecision> DECISIONS = new TupleTag<>() {};
 
   /**
-   * A test hook: the first attempt of {@code runId} fails after it has trained and emitted its
-   * records, as a worker lost at that moment would (a marker file in the run folder makes it once).
+   * A test hook: the first attempt of {@code runId} fails (a marker file in the run folder makes it
+   * once), as a worker lost at that moment would: after it has trained and emitted its records, or
+   * with {@code atStep > 0} in the middle of training, just after its checkpoint at that step is
+   * saved, by an {@link Error} that no run-level handler records as the run's failure, so the job
+   * fails and restarts.
+   *
+   * @param atStep a checkpointed step, or 0 for after emitting
    */
-  public record FaultInjection(String runId) implements Serializable {
+  public record FaultInjection(String runId, long atStep) implements Serializable {
     static final String MARKER = "injected-fault";
+
+    /** Fails after emitting. */
+    public FaultInjection(String runId) {
+      this(runId, 0);
+    }
+
+    /** Writes the marker and says whether this is the first time (the attempt to fail). */
+    boolean firstTime(Path runFolder) {
+      Path marker = runFolder.resolve(MARKER);
+      if (Files.exists(marker)) {
+        return false;
+      }
+      dev.polyak.io.AtomicFiles.writeString(marker, "failed once on purpose\n");
+      return true;
+    }
+  }
+
+  /** The worker lost mid-training that {@link FaultInjection} simulates. */
+  static final class InjectedWorkerLoss extends Error {
+    private static final long serialVersionUID = 1L;
+
+    InjectedWorkerLoss(String message) {
+      super(message);
+    }
   }
 
   /**
@@ -152,13 +181,12 @@ public final class TrainRunFn extends DoFn<RunTask, RunRecord> {
     }
     emit(task, spec, folder, out);
     FaultInjection fault = settings.fault();
-    if (fault != null && fault.runId().equals(task.getRunId())) {
-      Path marker = folder.path().resolve(FaultInjection.MARKER);
-      if (!Files.exists(marker)) {
-        dev.polyak.io.AtomicFiles.writeString(marker, "failed once on purpose\n");
-        throw new IllegalStateException(
-            "injected failure of run " + task.getRunId() + " after emitting its records");
-      }
+    if (fault != null
+        && fault.atStep() == 0
+        && fault.runId().equals(task.getRunId())
+        && fault.firstTime(folder.path())) {
+      throw new IllegalStateException(
+          "injected failure of run " + task.getRunId() + " after emitting its records");
     }
   }
 
@@ -218,6 +246,21 @@ public final class TrainRunFn extends DoFn<RunTask, RunRecord> {
    * its stop.
    */
   private RunGate gate(RunTask task, RunSpec spec, RunFolder folder) {
+    RunGate gate = earlyStopping(task, spec, folder);
+    FaultInjection fault = settings.fault();
+    if (fault == null || fault.atStep() == 0 || !fault.runId().equals(task.getRunId())) {
+      return gate;
+    }
+    return (step, trainer, metrics) -> {
+      if (step == fault.atStep() && fault.firstTime(folder.path())) {
+        throw new InjectedWorkerLoss(
+            "injected loss of the worker training run " + task.getRunId() + " at step " + step);
+      }
+      return gate.stopsAt(step, trainer, metrics);
+    };
+  }
+
+  private RunGate earlyStopping(RunTask task, RunSpec spec, RunFolder folder) {
     EarlyStopping plan = settings.earlyStopping();
     if (plan == null || !plan.enabled() || folder.resumedPastStop()) {
       return RunGate.NONE;
