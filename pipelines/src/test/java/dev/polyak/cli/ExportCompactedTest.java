@@ -35,6 +35,7 @@ class ExportCompactedTest {
   @TempDir static Path dir;
   static Path run;
   static Path checkpoint;
+  static Path text;
 
   private static final int HIDDEN = 32;
   private static final int HEADS = 4;
@@ -43,7 +44,7 @@ class ExportCompactedTest {
   /** Two layers of four heads; half of the eight pruned by grad-score at step 8, then compacted. */
   @BeforeAll
   static void train() throws Exception {
-    Path text = TestShardSets.syntheticWikiText(dir);
+    text = TestShardSets.syntheticWikiText(dir);
     RunSpec spec =
         RunSpec.parse(
             "model: bert-tiny\nmodel_options: {hidden: "
@@ -151,6 +152,52 @@ class ExportCompactedTest {
       }
     }
     assertThat(full).hasSize(compact.size() - 2);
+  }
+
+  @Test
+  void fullSizeLeavesAnUncompactedCheckpointAsItIsAndTakesMovedShardsFromData() throws Exception {
+    Path before = run.resolve("checkpoints/ckpt-0000000004.safetensors");
+    Path plain = dir.resolve("before.safetensors");
+    Path full = dir.resolve("before-full.safetensors");
+    for (Path out : List.of(plain, full)) {
+      CliRun r =
+          CliRun.of(
+              out == plain
+                  ? new String[] {
+                    "export", "--checkpoint", before.toString(), "--out", out.toString()
+                  }
+                  : new String[] {
+                    "export",
+                    "--checkpoint",
+                    before.toString(),
+                    "--full-size",
+                    "--out",
+                    out.toString()
+                  });
+      assertThat(r.code()).as(r.toString()).isZero();
+    }
+    assertThat(Files.readAllBytes(full)).isEqualTo(Files.readAllBytes(plain));
+
+    // shards that are not where the run trained: --data names them, or the error names the path
+    Path moved = dir.resolve("moved-shards");
+    dev.polyak.io.FileTrees.copyRecursively(text, moved);
+    Path viaData = export("via-data.safetensors", "--full-size", "--data", moved.toString());
+    assertThat(Files.readAllBytes(viaData))
+        .isEqualTo(Files.readAllBytes(export("full3.safetensors", "--full-size")));
+    Path missing = dir.resolve("no-shards-here");
+    CliRun r =
+        CliRun.of(
+            "export",
+            "--checkpoint",
+            checkpoint.toString(),
+            "--full-size",
+            "--data",
+            missing.toString(),
+            "--out",
+            dir.resolve("never.safetensors").toString());
+    assertThat(r.code()).as(r.toString()).isEqualTo(2);
+    assertThat(r.err()).contains(missing.toString());
+    assertThat(dir.resolve("never.safetensors")).doesNotExist();
   }
 
   /**
