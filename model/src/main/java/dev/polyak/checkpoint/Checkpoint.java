@@ -52,8 +52,41 @@ public record Checkpoint(
     Objects.requireNonNull(polyakVersion, "polyakVersion");
   }
 
+  /**
+   * The name prefix of a weight-level mask among a checkpoint's masks ({@code masks/weight/<name>}
+   * in the file, {@code mask/weight/<name>} in an export); only weights with a removed element are
+   * written, so a run without weight pruning writes none. The structure masks are {@code layer<l>}.
+   */
+  public static final String WEIGHT_MASK_PREFIX = "weight/";
+
+  /**
+   * The name prefix of a compaction map among a checkpoint's masks ({@code compaction/layer<l>}:
+   * each structure's position in the compacted tensors, -1 if sliced out, {@code
+   * Compaction#encode}); written only for a compacted model, so a checkpoint without it holds
+   * full-size tensors.
+   */
+  public static final String COMPACTION_PREFIX = "compaction/";
+
   public static Builder builder() {
     return new Builder();
+  }
+
+  /**
+   * Weight {@code name}.
+   *
+   * @throws IllegalArgumentException naming the step if the checkpoint has no such weight
+   */
+  public Tensor weight(String name) {
+    Tensor t = weights.get(name);
+    if (t == null) {
+      throw new IllegalArgumentException("checkpoint at step " + step + " has no weight " + name);
+    }
+    return t;
+  }
+
+  /** Whether the tensors are compacted: the masks hold compaction maps. */
+  public boolean compacted() {
+    return masks.keySet().stream().anyMatch(n -> n.startsWith(COMPACTION_PREFIX));
   }
 
   private static <V> SortedMap<String, V> copy(Map<String, V> map, String what) {

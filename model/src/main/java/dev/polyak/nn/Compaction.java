@@ -239,6 +239,23 @@ public final class Compaction {
   public record Cut(String parameter, int axis, int[] kept) {
     /** {@code values} of shape {@code dims} with only the kept positions along the axis. */
     public float[] apply(float[] values, long[] dims) {
+      return copy(values, dims, false);
+    }
+
+    /**
+     * The inverse of {@link #apply(float[], long[])}: {@code values} of the cut shape placed back
+     * at the kept positions of a tensor of shape {@code dims} (the shape before the cut), zero at
+     * the others.
+     */
+    public float[] expand(float[] values, long[] dims) {
+      return copy(values, dims, true);
+    }
+
+    /**
+     * Copies each kept block between a tensor of shape {@code dims} and its cut form: from the full
+     * tensor {@code values} into the cut one, or ({@code expand}) the other way round.
+     */
+    private float[] copy(float[] values, long[] dims, boolean expand) {
       long inner = 1;
       for (int d = axis + 1; d < dims.length; d++) {
         inner *= dims[d];
@@ -249,12 +266,16 @@ public final class Compaction {
       }
       int span = Math.toIntExact(dims[axis] * inner);
       int block = Math.toIntExact(inner);
-      float[] out = new float[Math.toIntExact(outer * kept.length * inner)];
+      float[] out = new float[Math.toIntExact(outer * (expand ? span : kept.length * inner))];
       int at = 0;
       for (long o = 0; o < outer; o++) {
         int base = Math.toIntExact(o * span);
         for (int k : kept) {
-          System.arraycopy(values, base + k * block, out, at, block);
+          if (expand) {
+            System.arraycopy(values, at, out, base + k * block, block);
+          } else {
+            System.arraycopy(values, base + k * block, out, at, block);
+          }
           at += block;
         }
       }
@@ -310,6 +331,40 @@ public final class Compaction {
               kept.stream().mapToInt(Integer::intValue).toArray()));
     }
     return cuts;
+  }
+
+  /**
+   * What this compaction cut from the model as built: one cut per parameter axis that lost
+   * elements, in positions of the full-size tensors; {@link Cut#expand} undoes each.
+   *
+   * @param original the structures of the model as built
+   * @param shapes each parameter's shape as compacted to this map
+   */
+  public List<Cut> cutsFromFullSize(List<Structure> original, Function<String, long[]> shapes) {
+    Map<Axis, BitSet> removed = removed(original);
+    int[] sizes = new int[present.length];
+    for (int l = 0; l < sizes.length; l++) {
+      sizes[l] = present[l].length;
+    }
+    return identity(sizes)
+        .cuts(original, this, name -> fullSize(name, shapes.apply(name), removed));
+  }
+
+  /**
+   * Parameter {@code name}'s shape in the model as built, given its {@code shape} as compacted to
+   * this map.
+   */
+  public long[] fullSize(List<Structure> original, String name, long[] shape) {
+    return fullSize(name, shape, removed(original));
+  }
+
+  private static long[] fullSize(String name, long[] shape, Map<Axis, BitSet> removed) {
+    long[] dims = shape.clone();
+    for (int axis = 0; axis < dims.length; axis++) {
+      BitSet gone = removed.get(new Axis(name, axis));
+      dims[axis] += gone == null ? 0 : gone.cardinality();
+    }
+    return dims;
   }
 
   /**

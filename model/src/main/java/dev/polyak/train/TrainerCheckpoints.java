@@ -20,20 +20,11 @@ import java.util.Map;
  * augmentation positions and the dropout masks are functions of the step (see {@link Trainer}).
  */
 public final class TrainerCheckpoints {
-  /**
-   * The name prefix of a weight-level mask among a checkpoint's masks ({@code masks/weight/<name>}
-   * in the file, {@code mask/weight/<name>} in an export); only weights with a removed element are
-   * written, so a run without weight pruning writes none. The structure masks are {@code layer<l>}.
-   */
-  public static final String WEIGHT_MASK_PREFIX = "weight/";
+  /** {@link Checkpoint#WEIGHT_MASK_PREFIX}. */
+  public static final String WEIGHT_MASK_PREFIX = Checkpoint.WEIGHT_MASK_PREFIX;
 
-  /**
-   * The name prefix of a compaction map among a checkpoint's masks ({@code compaction/layer<l>}:
-   * each structure's position in the compacted tensors, -1 if sliced out, {@link
-   * Compaction#encode}); written only for a compacted model, so a checkpoint without it holds
-   * full-size tensors.
-   */
-  public static final String COMPACTION_PREFIX = "compaction/";
+  /** {@link Checkpoint#COMPACTION_PREFIX}; see {@link Compaction#encode}. */
+  public static final String COMPACTION_PREFIX = Checkpoint.COMPACTION_PREFIX;
 
   /** Whether checkpoint mask {@code name} is a structure mask group ({@code layer<l>}). */
   public static boolean isStructureMask(String name) {
@@ -139,13 +130,13 @@ public final class TrainerCheckpoints {
             : compaction.cuts(
                 model.structuresAsBuilt(),
                 model.compaction(),
-                name -> tensor(checkpoint, name).shape());
+                name -> checkpoint.weight(name).shape());
     Map<String, float[]> saves = new LinkedHashMap<>();
     for (String name : model.parameters().state().keySet()) {
-      saves.put(name, tensor(checkpoint, name).floats());
+      saves.put(name, checkpoint.weight(name).floats());
     }
     Map<String, float[]> weights =
-        Compaction.apply(cuts, saves, name -> name, name -> tensor(checkpoint, name).shape());
+        Compaction.apply(cuts, saves, name -> name, name -> checkpoint.weight(name).shape());
     try (Autograd.Mode off = Autograd.recording(false)) {
       for (Map.Entry<String, NDArray> e : model.parameters().state().entrySet()) {
         dev.polyak.nn.Parameters.overwrite(e.getValue(), weights.get(e.getKey()));
@@ -159,17 +150,8 @@ public final class TrainerCheckpoints {
             cuts,
             saved,
             name -> TrainerCompaction.parameterOf(name, names),
-            name -> tensor(checkpoint, name).shape());
+            name -> checkpoint.weight(name).shape());
     trainer.optimizer().load(state, model.parameters());
-  }
-
-  private static Tensor tensor(Checkpoint checkpoint, String name) {
-    Tensor t = checkpoint.weights().get(name);
-    if (t == null) {
-      throw new IllegalArgumentException(
-          "checkpoint at step " + checkpoint.step() + " has no weight " + name);
-    }
-    return t;
   }
 
   /**
@@ -178,7 +160,7 @@ public final class TrainerCheckpoints {
    */
   public static Compaction compaction(MaskedModel model, Checkpoint checkpoint) {
     Masks m = model.masks();
-    if (checkpoint.masks().keySet().stream().noneMatch(n -> n.startsWith(COMPACTION_PREFIX))) {
+    if (!checkpoint.compacted()) {
       int[] sizes = new int[m.layers()];
       for (int l = 0; l < sizes.length; l++) {
         sizes[l] = m.size(l);

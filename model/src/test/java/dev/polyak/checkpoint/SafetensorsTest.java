@@ -125,7 +125,7 @@ class SafetensorsTest {
 
   @Test
   void numpyReadsTheSameValues() throws Exception {
-    assumeThat(pythonHasNumpy()).as("python3 with numpy is installed").isTrue();
+    assumeThat(dev.polyak.testing.Python.hasNumpy()).as("python3 with numpy is installed").isTrue();
     Path file = dir.resolve("model.safetensors");
     Safetensors.write(file, sampleTensors(), sampleMetadata());
     Path script = dir.resolve("read.py");
@@ -189,20 +189,6 @@ class SafetensorsTest {
         yield out;
       }
     };
-  }
-
-  private static boolean pythonHasNumpy() {
-    try {
-      Process process =
-          new ProcessBuilder("python3", "-c", "import numpy").redirectErrorStream(true).start();
-      process.getInputStream().readAllBytes();
-      return process.waitFor(30, TimeUnit.SECONDS) && process.exitValue() == 0;
-    } catch (IOException e) {
-      return false;
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      return false;
-    }
   }
 
   @Test

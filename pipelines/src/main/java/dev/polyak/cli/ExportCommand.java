@@ -3,6 +3,7 @@ package dev.polyak.cli;
 import dev.polyak.checkpoint.Checkpoint;
 import dev.polyak.checkpoint.CheckpointStore;
 import dev.polyak.checkpoint.SafetensorsExport;
+import dev.polyak.train.RestoredRun;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -35,6 +36,18 @@ final class ExportCommand implements Callable<Integer> {
   String format;
 
   @Option(
+      names = "--full-size",
+      description =
+          "For a run that compacted its pruned structures: write the tensors at the model's"
+              + " original widths, the pruned heads' or neurons' slices zero (default: as the"
+              + " checkpoint holds them, the kept slices only). Rebuilds the model, so the run's"
+              + " shard set must be where it trained (or at --data).")
+  boolean fullSize;
+
+  @Option(names = "--data", description = "With --full-size: the run's shard set, if it has moved.")
+  Path data;
+
+  @Option(
       names = "--out",
       description = "Output file (default: <checkpoint name>.export.safetensors beside it).")
   Path out;
@@ -57,7 +70,17 @@ final class ExportCommand implements Callable<Integer> {
             : source.resolveSibling(
                 source.getFileName().toString().replace(".safetensors", "")
                     + ".export.safetensors");
-    SafetensorsExport.write(target, c);
+    if (fullSize && c.compacted()) {
+      try (RestoredRun run = RestoredRun.of(located, data, ai.djl.Device.cpu())) {
+        SafetensorsExport.writeFullSize(
+            target,
+            c,
+            run.trainer().model().structuresAsBuilt(),
+            run.trainer().model().compaction());
+      }
+    } else {
+      SafetensorsExport.write(target, c);
+    }
     PrintWriter console = spec.commandLine().getOut();
     console.printf(
         "exported step %d (%d weights, %d masks) to %s%n",
