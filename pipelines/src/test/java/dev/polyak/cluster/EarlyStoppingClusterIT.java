@@ -92,6 +92,9 @@ class EarlyStoppingClusterIT {
         try (Stream<Path> decisions = Files.list(rung50)) {
           found =
               decisions
+                  // Decision files only: a write-once leaves a hidden temporary file while it
+                  // writes.
+                  .filter(d -> d.getFileName().toString().matches("[0-9a-f]{16}\\.json"))
                   .filter(d -> read(d).contains("\"continues\":true"))
                   .map(d -> d.getFileName().toString().replace(".json", ""))
                   .filter(
