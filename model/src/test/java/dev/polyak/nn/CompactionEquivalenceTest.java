@@ -49,6 +49,85 @@ class CompactionEquivalenceTest {
   }
 
   @Test
+  void switchWithExpertsSlicedOutRoutesAsTheMaskedSwitch() {
+    Autograd.ensureEngine();
+    // 4 experts, capacity factor 1.5: 24 tokens a batch, so capacities 9 (4 kept) and 18 (2 kept)
+    Switch.Config config = new Switch.Config(50, 32, 2, 4, 48, 12, 4, 1.5, 0.01);
+    try (NDManager manager = NDManager.newBaseManager("PyTorch");
+        Switch dense = new Switch(config, manager, new RandomStreams(6).stream("init"));
+        Switch masked = new Switch(config, manager, new RandomStreams(6).stream("init"));
+        Switch compacted = new Switch(config, manager, new RandomStreams(6).stream("init"))) {
+      NDArray ids = tokens(manager, 2, 12);
+      // the two experts the unpruned model sends most of layer 0's tokens to are pruned there
+      int[] load = new int[4];
+      for (int e : dense.route(layer0Input(dense, ids), 0).experts()) {
+        if (e != Switch.DROPPED) {
+          load[e]++;
+        }
+      }
+      int[] busiest = busiest(load, 2);
+      assertThat(load[busiest[0]] + load[busiest[1]])
+          .as("tokens the pruned experts had")
+          .isPositive();
+      int[][] pruned = {{3}, {2}, busiest, {1}};
+      check(masked, compacted, pruned, ids, manager);
+
+      // the routing itself, on the layer-0 input of the pruned models
+      NDArray x = layer0Input(masked, ids);
+      Switch.Routing m = masked.route(x, 0);
+      Switch.Routing c = compacted.route(x, 0);
+      assertThat(c.experts()).isEqualTo(m.experts());
+      for (int e : c.experts()) {
+        assertThat(e).isNotIn(busiest[0], busiest[1]);
+      }
+      assertClose(c.output().toFloatArray(), m.output().toFloatArray(), "layer 0 expert output");
+      assertClose(
+          c.loadBalancingLoss().toFloatArray(),
+          m.loadBalancingLoss().toFloatArray(),
+          "load-balancing loss");
+
+      String router = "layer0.ffn.router.weight";
+      assertThat(compacted.parameters().get(router).getShape()).isEqualTo(new Shape(32, 2));
+      assertThat(
+              compacted
+                  .parameters()
+                  .get("layer0.ffn.expert" + busiest[0] + ".in.weight")
+                  .getShape())
+          .isEqualTo(new Shape(0, 48));
+      assertThat(compacted.parameters().count())
+          .isEqualTo(masked.keptParameters())
+          .isEqualTo(compacted.keptParameters());
+      assertThat(compacted.flopsPerSample()).isEqualTo(masked.flopsPerSample());
+    }
+  }
+
+  /** The input of layer 0's mixture of experts: embeddings, then attention with the heads' mask. */
+  private static NDArray layer0Input(Switch model, NDArray ids) {
+    NDArray x = Bert.embed(model.parameters(), model.encoderConfig(), ids);
+    float[] mask = new float[model.config().heads()];
+    int k = 0;
+    for (int h = 0; h < mask.length; h++) {
+      if (model.compaction().present(0, h)) {
+        mask[k++] = model.masks().kept(0, h) ? 1f : 0f;
+      }
+    }
+    NDArray factor = ids.getManager().create(java.util.Arrays.copyOf(mask, k)).reshape(1, k, 1, 1);
+    x = Bert.attention(model.parameters(), factor, model.encoderConfig(), x, 0);
+    return x.reshape(-1, model.config().hidden());
+  }
+
+  /** The {@code n} indices of the largest entries of {@code load}, ascending. */
+  private static int[] busiest(int[] load, int n) {
+    return java.util.stream.IntStream.range(0, load.length)
+        .boxed()
+        .sorted((a, b) -> load[b] != load[a] ? load[b] - load[a] : a - b)
+        .limit(n)
+        .mapToInt(Integer::intValue)
+        .sorted()
+        .toArray();
+  }
+
+  @Test
   void mlpWithNeuronsSlicedOutComputesWhatTheMaskedMlpComputes() {
     Autograd.ensureEngine();
     Mlp.Config config = new Mlp.Config(5, new int[] {7, 6}, 3);
@@ -176,15 +255,31 @@ class CompactionEquivalenceTest {
     return gates;
   }
 
-  /** The model's outputs, after back-propagating a fixed weighted sum of them. */
+  /**
+   * The model's outputs and, last, its auxiliary loss (zero but for Switch), after back-propagating
+   * a fixed weighted sum of them.
+   */
   private static float[] lossAndBackward(MaskedModel model, NDArray input) {
     Autograd.zeroGradients(model.parameters().arrays());
     try (Autograd.Mode on = Autograd.recording(true)) {
-      NDArray out = model.forward(input);
+      NDArray out;
+      NDArray auxiliary;
+      if (model instanceof MlmModel mlm) {
+        MlmModel.Encoding encoding = mlm.encodeForTraining(input);
+        out = mlm.mlmLogits(encoding.hidden());
+        auxiliary = encoding.auxiliaryLoss();
+      } else {
+        out = model.forward(input);
+        auxiliary = out.getManager().zeros(new Shape());
+      }
       NDArray weights =
           out.getManager().create(sequence(Math.toIntExact(out.getShape().size())), out.getShape());
-      Autograd.backward(out.mul(weights).sum());
-      return out.toFloatArray();
+      // the auxiliary loss (Switch's load balancing) weighted up so that its gradient shows
+      Autograd.backward(out.mul(weights).sum().add(auxiliary.mul(100f)));
+      float[] values = out.toFloatArray();
+      float[] withAuxiliary = java.util.Arrays.copyOf(values, values.length + 1);
+      withAuxiliary[values.length] = auxiliary.toFloatArray()[0];
+      return withAuxiliary;
     }
   }
 
@@ -296,11 +391,15 @@ class CompactionEquivalenceTest {
   }
 
   private static NDArray tokens(NDManager manager) {
-    int[] tokens = new int[2 * 8];
+    return tokens(manager, 2, 8);
+  }
+
+  private static NDArray tokens(NDManager manager, int batch, int length) {
+    int[] tokens = new int[batch * length];
     for (int i = 0; i < tokens.length; i++) {
       tokens[i] = 5 + (i * 7) % 35;
     }
-    return manager.create(tokens, new Shape(2, 8));
+    return manager.create(tokens, new Shape(batch, length));
   }
 
   /** Deterministic values in [-1, 1). */
