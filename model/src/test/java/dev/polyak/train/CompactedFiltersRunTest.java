@@ -6,7 +6,6 @@ import static org.assertj.core.api.Assertions.within;
 import ai.djl.Device;
 import dev.polyak.checkpoint.Checkpoint;
 import dev.polyak.checkpoint.CheckpointStore;
-import dev.polyak.checkpoint.RetentionPolicy;
 import dev.polyak.testing.TestShardSets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -103,8 +102,9 @@ class CompactedFiltersRunTest {
     }
 
     // after the first event: the kept filters only, running statistics and momentum included
-    Checkpoint after = checkpoint(whole, "ckpt-0000000020-prune.safetensors");
-    Checkpoint maskedAfter = checkpoint(maskedRun, "ckpt-0000000020-prune.safetensors");
+    Checkpoint after = CompactedRunTest.checkpoint(whole, "ckpt-0000000020-prune.safetensors");
+    Checkpoint maskedAfter =
+        CompactedRunTest.checkpoint(maskedRun, "ckpt-0000000020-prune.safetensors");
     String bn = testbed.batchNorm();
     long full = maskedAfter.weights().get(bn + ".running_mean").shape()[0];
     long kept = count(after.masks().get("layer0").floats());
@@ -143,17 +143,8 @@ class CompactedFiltersRunTest {
       TrainingRun.Result resumed = TrainingRun.run(spec, killed, Device.cpu(), r -> {});
       assertThat(resumed.resumedFromStep()).as(keep).isEqualTo(step);
       assertThat(resumed.pruneSteps()).as(keep).containsExactly(20L, 40L);
-      assertThat(resumed.metrics())
-          .as(keep)
-          .extracting(MetricRecord::evalLoss)
-          .isEqualTo(compacted.metrics().stream().map(MetricRecord::evalLoss).toList());
-      assertThat(resumed.metrics())
-          .as(keep)
-          .extracting(MetricRecord::trainLoss)
-          .isEqualTo(compacted.metrics().stream().map(MetricRecord::trainLoss).toList());
-      assertThat(checkpoint(killed, "ckpt-0000000050.safetensors").weights())
-          .as(keep)
-          .isEqualTo(checkpoint(whole, "ckpt-0000000050.safetensors").weights());
+      CompactedRunTest.assertResumedAsUninterrupted(
+          resumed, compacted, killed, whole, "ckpt-0000000050.safetensors", keep);
     }
   }
 
@@ -163,10 +154,5 @@ class CompactedFiltersRunTest {
       n += v != 0f ? 1 : 0;
     }
     return n;
-  }
-
-  private static Checkpoint checkpoint(Path run, String name) {
-    Path file = run.resolve("checkpoints").resolve(name);
-    return new CheckpointStore(file.getParent(), RetentionPolicy.keepAll()).load(file);
   }
 }

@@ -189,17 +189,8 @@ class CompactedRunTest {
       TrainingRun.Result resumed = TrainingRun.run(spec, killed, Device.cpu(), r -> {});
       assertThat(resumed.resumedFromStep()).as(keep).isEqualTo(keep.contains("12") ? 12 : 8);
       assertThat(resumed.pruneSteps()).as(keep).containsExactly(8L);
-      assertThat(resumed.metrics())
-          .as(keep)
-          .extracting(MetricRecord::evalLoss)
-          .isEqualTo(compacted.metrics().stream().map(MetricRecord::evalLoss).toList());
-      assertThat(resumed.metrics())
-          .as(keep)
-          .extracting(MetricRecord::trainLoss)
-          .isEqualTo(compacted.metrics().stream().map(MetricRecord::trainLoss).toList());
-      assertThat(checkpoint(killed, "ckpt-0000000016.safetensors").weights())
-          .as(keep)
-          .isEqualTo(checkpoint(whole, "ckpt-0000000016.safetensors").weights());
+      assertResumedAsUninterrupted(
+          resumed, compacted, killed, whole, "ckpt-0000000016.safetensors", keep);
     }
   }
 
@@ -228,7 +219,31 @@ class CompactedRunTest {
     return n;
   }
 
-  private static Checkpoint checkpoint(Path run, String name) {
+  /**
+   * The resumed run's evaluation and training losses equal the uninterrupted run's bit for bit, and
+   * so do the weights of its checkpoint {@code last} in both folders.
+   */
+  static void assertResumedAsUninterrupted(
+      TrainingRun.Result resumed,
+      TrainingRun.Result uninterrupted,
+      Path killed,
+      Path whole,
+      String last,
+      String description) {
+    assertThat(resumed.metrics())
+        .as(description)
+        .extracting(MetricRecord::evalLoss)
+        .isEqualTo(uninterrupted.metrics().stream().map(MetricRecord::evalLoss).toList());
+    assertThat(resumed.metrics())
+        .as(description)
+        .extracting(MetricRecord::trainLoss)
+        .isEqualTo(uninterrupted.metrics().stream().map(MetricRecord::trainLoss).toList());
+    assertThat(checkpoint(killed, last).weights())
+        .as(description)
+        .isEqualTo(checkpoint(whole, last).weights());
+  }
+
+  static Checkpoint checkpoint(Path run, String name) {
     Path file = run.resolve("checkpoints").resolve(name);
     return new CheckpointStore(file.getParent(), RetentionPolicy.keepAll()).load(file);
   }
