@@ -173,7 +173,6 @@ abstract class AbstractConvNet extends AbstractMaskedModel {
         BATCH_NORM_EPS);
   }
 
-  /** {@code input} [batch, features] times {@code <name>.weight}ᵀ plus {@code <name>.bias}. */
   /**
    * A linear layer {@code name.weight [out, in]}, {@code name.bias [out]} initialised as PyTorch's
    * {@code nn.Linear} default: both uniform in ±1/sqrt(in).
@@ -189,6 +188,7 @@ abstract class AbstractConvNet extends AbstractMaskedModel {
     parameters.add(name + ".bias", bias, new Shape(out));
   }
 
+  /** {@code input} [batch, features] times {@code <name>.weight}ᵀ plus {@code <name>.bias}. */
   protected final NDArray linear(NDArray input, String name) {
     return Linear.linear(
             input, weight(name + ".weight", input.getManager()), parameters.get(name + ".bias"))

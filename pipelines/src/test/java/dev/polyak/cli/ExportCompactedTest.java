@@ -13,13 +13,10 @@ import dev.polyak.testing.TestShardSets;
 import dev.polyak.train.RestoredRun;
 import dev.polyak.train.RunSpec;
 import dev.polyak.train.TrainingRun;
-import java.io.InputStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -136,31 +133,23 @@ class ExportCompactedTest {
       ids[i] = (7L * i + 3) % vocab;
     }
     float[][] polyak = polyakLogits(ckpt, ids);
-    double scale = 0;
-    for (float[] row : polyak) {
-      for (float v : row) {
-        scale = Math.max(scale, Math.abs(v));
-      }
+    StringBuilder idList = new StringBuilder();
+    for (long id : ids) {
+      idList.append(idList.length() == 0 ? "" : ",").append(id);
     }
-    assertThat(scale).isGreaterThan(0);
     for (String file : List.of(compact, full)) {
       if (file.equals(full)) {
         export(ckpt, file, "--full-size");
       }
-      double[][] numpy = numpyLogits(script, dir.resolve(file), ids);
-      assertThat(numpy.length).as(file).isEqualTo(polyak.length);
-      for (int i = 0; i < polyak.length; i++) {
-        assertThat(numpy[i]).as(file).hasSize(polyak[i].length);
-        for (int j = 0; j < polyak[i].length; j++) {
-          // polyak in float32 against numpy in float64: within 3e-7 of the largest logit (about
-          // 2.5 float32 ulps). Measured: 3.8e-7 absolute at a largest logit of 8.06 (4.7e-8 of
-          // it); the same script with the tanh GELU instead of the erf one is off by 4.5e-6, so a
-          // looser bound would not tell the two apart.
-          assertThat(Math.abs(numpy[i][j] - polyak[i][j]))
-              .as("%s logit [%d, %d]", file, i, j)
-              .isLessThanOrEqualTo(3e-7 * scale);
-        }
-      }
+      // polyak in float32 against numpy in float64: within 3e-7 of the largest logit (about 2.5
+      // float32 ulps). Measured: 3.8e-7 absolute at a largest logit of 8.06 (4.7e-8 of it); the
+      // same script with the tanh GELU instead of the erf one is off by 4.5e-6, so a looser bound
+      // would not tell the two apart.
+      ExportChecks.assertClose(
+          ExportChecks.numpy(dir, script, dir.resolve(file), idList.toString()),
+          polyak,
+          3e-7,
+          file);
     }
   }
 
@@ -300,14 +289,7 @@ class ExportCompactedTest {
   }
 
   private static Path export(Path ckpt, String name, String... extra) {
-    Path out = dir.resolve(name);
-    List<String> args =
-        new java.util.ArrayList<>(List.of("export", "--checkpoint", ckpt.toString()));
-    args.addAll(List.of(extra));
-    args.addAll(List.of("--out", out.toString()));
-    CliRun r = CliRun.of(args.toArray(String[]::new));
-    assertThat(r.code()).as(r.toString()).isZero();
-    return out;
+    return ExportChecks.export(dir, ckpt, name, extra);
   }
 
   /** Polyak's own logits of the checkpoint, restored as a resume restores it. */
@@ -325,37 +307,6 @@ class ExportCompactedTest {
       }
       return out;
     }
-  }
-
-  private static double[][] numpyLogits(String scriptName, Path model, long[] ids)
-      throws Exception {
-    // the Switch script imports the BERT one's functions from its own folder
-    for (String resource : List.of("bert_forward.py", scriptName)) {
-      try (InputStream in = ExportCompactedTest.class.getResourceAsStream("/export/" + resource)) {
-        Files.write(dir.resolve(resource), in.readAllBytes());
-      }
-    }
-    Path script = dir.resolve(scriptName);
-    Path out = dir.resolve(model.getFileName() + ".logits.txt");
-    StringBuilder idList = new StringBuilder();
-    for (long id : ids) {
-      idList.append(idList.length() == 0 ? "" : ",").append(id);
-    }
-    Process process =
-        new ProcessBuilder(
-                "python3", script.toString(), model.toString(), idList.toString(), out.toString())
-            .redirectErrorStream(true)
-            .start();
-    String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-    assertThat(process.waitFor(120, TimeUnit.SECONDS)).isTrue();
-    assertThat(process.exitValue()).as(output).isZero();
-    return Files.readAllLines(out).stream()
-        .map(
-            line ->
-                java.util.Arrays.stream(line.trim().split(" "))
-                    .mapToDouble(Double::parseDouble)
-                    .toArray())
-        .toArray(double[][]::new);
   }
 
   private static long count(float[] mask) {
