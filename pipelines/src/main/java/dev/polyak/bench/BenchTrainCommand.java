@@ -105,6 +105,15 @@ final class BenchTrainCommand implements Callable<Integer> {
               + " is measured masked and compacted after the dense figure (default: none).")
   List<Double> pruned = List.of();
 
+  @Option(
+      names = "--profile",
+      paramLabel = "TRACE",
+      description =
+          "Profile the first model at the first thread count instead: its engine operators (PyTorch's"
+              + " profiler, a Chrome trace written to TRACE) against the step's wall time, and the"
+              + " operators with the most self time.")
+  Path profile;
+
   /** The models {@code --pruned} measures, each with the structures it prunes. */
   static final java.util.Map<String, Structure.Kind> PRUNABLE =
       java.util.Map.of(
@@ -144,6 +153,15 @@ final class BenchTrainCommand implements Callable<Integer> {
         Runtime.getRuntime().availableProcessors(),
         System.getProperty("java.version"),
         Runtime.getRuntime().maxMemory() >> 20);
+    if (profile != null) {
+      EngineThreads.set(threads.get(0));
+      try (Trainer trainer = trainer(models.get(0), target)) {
+        trainer.train(2, TrainingListener.onEachStep((step, loss) -> {}));
+        StepProfile.print(StepProfile.run(trainer, steps, profile), 15, console);
+      }
+      console.printf("trace: %s (chrome://tracing or https://ui.perfetto.dev)%n", profile);
+      return 0;
+    }
     // with --pruned, the dense figure is the first row of the pruning table
     for (String model : pruned.isEmpty() ? models : List.<String>of()) {
       for (int n : threads) {
