@@ -5,6 +5,7 @@ import ai.djl.pytorch.jni.JniUtils;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.polyak.data.image.CifarVariant;
 import dev.polyak.data.read.ImageDataset;
+import dev.polyak.data.read.MlmMasking;
 import dev.polyak.data.read.TokenDataset;
 import dev.polyak.nn.Bert;
 import dev.polyak.nn.Devices;
@@ -179,6 +180,9 @@ final class BenchTrainCommand implements Callable<Integer> {
                       "%s, %d thread(s): PyTorch reference %.1f %s, ratio polyak / reference"
                           + " %.2f%n",
                       model, n, r, m.unit(), m.rate() / r));
+          if (model.equals("bert-small")) {
+            gemmBound(n, m.rate(), console);
+          }
         }
       }
     }
@@ -321,12 +325,17 @@ final class BenchTrainCommand implements Callable<Integer> {
     }
   }
 
+  /** bert-small: hidden 256, 4 layers, 4 heads, FFN 1024, seq 128, vocabulary 33,278. */
+  static Bert.Config bertSmall() {
+    return new Bert.Config(VOCABULARY, 256, 4, 4, 1024, 128);
+  }
+
   /** A fresh trainer of {@code model} for the benchmark, at step 0. */
   private Trainer trainer(String model, Device target) {
     return switch (model) {
       case "bert-small", "switch-small" -> {
         TokenDataset data = randomTokens(VOCABULARY, 128, 512, 1);
-        Bert.Config config = new Bert.Config(VOCABULARY, 256, 4, 4, 1024, 128);
+        Bert.Config config = bertSmall();
         MlmTrainer.ModelFactory factory =
             model.equals("switch-small")
                 ? (manager, init) ->
@@ -474,6 +483,53 @@ final class BenchTrainCommand implements Callable<Integer> {
     return results.isEmpty()
         ? Optional.empty()
         : Optional.of(results.get(results.size() - 1).get(field).asDouble());
+  }
+
+  /**
+   * bert-small's GEMM-bound limit at {@code threadCount} threads: the machine's matrix-multiply
+   * rate ({@code gemm.py}'s median at 2048², run now) over the matrix-product FLOPs of a training
+   * step per token ({@link #trainingFlopsPerToken}), and {@code rate}'s share of it.
+   */
+  private void gemmBound(int threadCount, double rate, PrintStream console)
+      throws IOException, InterruptedException {
+    double gflops =
+        AnchorScripts.run(reference, threadCount, console, "gemm.py").stream()
+            .filter(
+                r -> r.path("bench").asText().equals("gemm_torch") && r.path("n").asInt() == 2048)
+            .mapToDouble(r -> r.path("gflops_median").asDouble())
+            .findFirst()
+            .orElse(Double.NaN);
+    if (Double.isNaN(gflops)) {
+      console.printf("bert-small, %d thread(s): gemm.py gave no 2048² figure%n", threadCount);
+      return;
+    }
+    Bert.Config config = bertSmall();
+    double flops;
+    try (ai.djl.ndarray.NDManager manager = ai.djl.ndarray.NDManager.newBaseManager();
+        Bert bert = new Bert(config, manager, new RandomStreams(0).stream(RandomStreams.INIT))) {
+      flops =
+          trainingFlopsPerToken(
+              bert.flopsPerSample(), config, MlmMasking.bert(config.vocabSize()).maskProbability());
+    }
+    double limit = gflops * 1e9 / flops;
+    console.printf(
+        "bert-small, %d thread(s): GEMM-bound limit %.0f tokens/s (gemm.py %.1f GFLOP/s at 2048²,"
+            + " %.1f MFLOP of matrix products per token); polyak at %.0f %% of it%n",
+        threadCount, limit, gflops, flops / 1e6, 100 * rate / limit);
+  }
+
+  /**
+   * Matrix-product FLOPs of one MLM training step per token: three times the forward pass's (the
+   * backward pass computes two products for each of the forward pass's), with the MLM head (its
+   * dense layer and the tied decoder) at the masked share of positions only, as {@code MlmTrainer}
+   * computes it; {@code forwardPerSample} is {@link Bert#flopsPerSample()}, which counts the head
+   * at every position.
+   */
+  static double trainingFlopsPerToken(long forwardPerSample, Bert.Config c, double maskedShare) {
+    double t = c.maxLength();
+    double h = c.hidden();
+    double head = 2 * t * h * h + 2 * t * h * c.vocabSize();
+    return 3 * (forwardPerSample - head + maskedShare * head) / t;
   }
 
   /**
