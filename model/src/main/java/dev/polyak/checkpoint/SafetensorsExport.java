@@ -45,7 +45,8 @@ public final class SafetensorsExport {
    * compact: false} would have saved had its pruned slices been zero. A checkpoint without
    * compaction maps is written as {@link #write} writes it.
    *
-   * @param original the structures of the checkpoint's model as built
+   * @param original the structures of the checkpoint's model as built, with their buffers ({@code
+   *     MaskedModel.structuresWithBuffers})
    * @param compaction the compaction the checkpoint's tensors are at
    */
   public static void writeFullSize(

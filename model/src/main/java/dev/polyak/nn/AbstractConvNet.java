@@ -95,6 +95,18 @@ abstract class AbstractConvNet extends AbstractMaskedModel {
     java.util.Arrays.fill(ones, 1f);
     parameters.buffer(name + ".running_mean", new float[channels], shape);
     parameters.buffer(name + ".running_var", ones, shape);
+    addFollowingBuffer(name + ".running_mean", name + ".weight");
+    addFollowingBuffer(name + ".running_var", name + ".weight");
+  }
+
+  /**
+   * Every group is a convolution's filters, and every filter can be sliced out: its output channel
+   * (convolution weight and bias, batch-norm weight, bias and running statistics) and the next
+   * layer's input channel.
+   */
+  @Override
+  public final boolean compactable(int layer) {
+    return true;
   }
 
   /** The 3×3, padding-1 convolution {@code name} with {@code stride}; its bias if it has one. */
@@ -185,10 +197,11 @@ abstract class AbstractConvNet extends AbstractMaskedModel {
 
   /**
    * Multiplies channel {@code c} of NCHW {@code input} by layer {@code layer}'s mask (and gate)
-   * entry {@code c}, and hands the result to the feature-map observer if one is set.
+   * entry of the {@code c}-th filter still in the tensors (filter {@code c} unless the layer is
+   * compacted), and hands the result to the feature-map observer if one is set.
    */
   protected final NDArray maskFilters(NDArray input, int layer) {
-    NDArray factor = outputFactor(layer, input.getManager(), 1, masks.size(layer), 1, 1);
+    NDArray factor = outputFactor(layer, input.getManager(), 1, presentCount(layer), 1, 1);
     NDArray masked = factor == null ? input : input.mul(factor);
     if (featureMaps != null) {
       featureMaps.accept(masked, layer);

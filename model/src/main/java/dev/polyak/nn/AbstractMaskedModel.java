@@ -19,6 +19,12 @@ abstract class AbstractMaskedModel implements MaskedModel {
   private List<Structure> structures = new ArrayList<>();
   private Compaction compaction;
 
+  /**
+   * Buffers cut with a parameter: buffer name to the parameter whose axis-0 slices it shares (a
+   * batch norm's running statistics follow its weight).
+   */
+  private final Map<String, String> followers = new java.util.LinkedHashMap<>();
+
   /** Per group, the mask indices of the structures in the tensors, for a compacted group. */
   private final NDArray[] presentArrays;
 
@@ -137,7 +143,8 @@ abstract class AbstractMaskedModel implements MaskedModel {
     }
     Map<String, NDArray> state = parameters.state();
     List<Compaction.Cut> cuts =
-        compaction.cuts(original, target, name -> state.get(name).getShape().getShape());
+        compaction.cuts(
+            structuresWithBuffers(), target, name -> state.get(name).getShape().getShape());
     java.util.Set<String> cut = new java.util.LinkedHashSet<>();
     cuts.forEach(c -> cut.add(c.parameter()));
     for (String name : cut) {
@@ -221,6 +228,41 @@ abstract class AbstractMaskedModel implements MaskedModel {
   @Override
   public final WeightMasks weightMasks() {
     return weightMasks;
+  }
+
+  /**
+   * Registers buffer {@code buffer} (added already, shaped as axis 0 of {@code parameter}) as
+   * belonging, element by element along axis 0, to the structures whose slices take axis 0 of
+   * {@code parameter}: a compaction cuts it with them ({@link #structuresWithBuffers}).
+   */
+  protected final void addFollowingBuffer(String buffer, String parameter) {
+    if (!parameters.buffers().containsKey(buffer)) {
+      throw new IllegalArgumentException("no buffer " + buffer);
+    }
+    followers.put(buffer, parameter);
+  }
+
+  @Override
+  public final List<Structure> structuresWithBuffers() {
+    if (followers.isEmpty()) {
+      return structuresAsBuilt();
+    }
+    List<Structure> out = new ArrayList<>(original.size());
+    for (Structure s : original) {
+      List<Structure.Slice> slices = new ArrayList<>(s.slices());
+      for (Structure.Slice slice : s.slices()) {
+        if (slice.axis() == 0) {
+          followers.forEach(
+              (buffer, parameter) -> {
+                if (parameter.equals(slice.parameter())) {
+                  slices.add(new Structure.Slice(buffer, 0, slice.from(), slice.to()));
+                }
+              });
+        }
+      }
+      out.add(new Structure(s.id(), s.layer(), s.index(), s.kind(), slices));
+    }
+    return out;
   }
 
   protected final void addStructure(Structure structure) {

@@ -92,4 +92,29 @@ public final class Dropout {
     float[] values = mask(step, Math.toIntExact(input.size()));
     return input.mul(input.getManager().create(values, input.getShape()));
   }
+
+  /**
+   * {@link #apply(NDArray, long)} for {@code input} [rows, columns.length] that holds the columns
+   * {@code columns} (ascending) of an activation [rows, fullColumns]: each element gets the mask
+   * entry the full activation's element would get, so that a compacted model (pruned features
+   * sliced out) drops what the masked model drops.
+   */
+  public NDArray apply(NDArray input, long step, int fullColumns, int[] columns) {
+    if (probability == 0f || columns.length == fullColumns) {
+      return apply(input, step);
+    }
+    int rows = Math.toIntExact(input.getShape().get(0));
+    if (input.getShape().dimension() != 2 || input.getShape().get(1) != columns.length) {
+      throw new IllegalArgumentException(
+          "expected [rows, " + columns.length + "], got " + input.getShape());
+    }
+    float[] full = mask(step, Math.multiplyExact(rows, fullColumns));
+    float[] values = new float[rows * columns.length];
+    for (int r = 0; r < rows; r++) {
+      for (int c = 0; c < columns.length; c++) {
+        values[r * columns.length + c] = full[r * fullColumns + columns[c]];
+      }
+    }
+    return input.mul(input.getManager().create(values, input.getShape()));
+  }
 }

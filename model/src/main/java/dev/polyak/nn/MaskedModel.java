@@ -21,6 +21,16 @@ public interface MaskedModel extends AutoCloseable {
   }
 
   /**
+   * {@link #structuresAsBuilt()} with, among each structure's slices, the buffers that belong to it
+   * (a filter's batch-norm running mean and variance): what a compaction cuts from the model's
+   * state ({@link Parameters#state()}). Regularizers, importances and diagnostics use {@link
+   * #structures()}, whose slices are trainable parameters only.
+   */
+  default List<Structure> structuresWithBuffers() {
+    return structuresAsBuilt();
+  }
+
+  /**
    * The weight-level masks of the model's prunable weights (convolution and linear weights), for
    * the {@code weights} pruning scope; empty for a model whose forward pass does not read its
    * weights through them.
@@ -82,7 +92,9 @@ public interface MaskedModel extends AutoCloseable {
   /**
    * Sets an observer of the filter layers' outputs, or removes it ({@code null}): from now on each
    * forward pass hands it layer l's masked feature maps {@code [batch, filters, H, W]} (before the
-   * activation) and l. The arrays belong to the forward pass; the observer must not close them.
+   * activation) and l; in a compacted layer channel c is its c-th filter still in the tensors
+   * ({@link Compaction#presentIndices}). The arrays belong to the forward pass; the observer must
+   * not close them.
    *
    * @throws UnsupportedOperationException for a model without convolution filters
    */

@@ -17,7 +17,10 @@ import java.util.List;
  * option-A shortcuts; 9 blocks per stage give ResNet-56, n blocks ResNet-{6n+2}. Inputs are NCHW
  * float32 {@code [batch, 3, 32, 32]}. Its prunable structures are each block's inner filters, one
  * mask group per block; a masked filter outputs exactly zero and its parameters get exactly zero
- * gradient, while the block's output keeps its width for the residual sum.
+ * gradient, while the block's output keeps its width for the residual sum. Compaction ({@link
+ * Compaction}) slices a pruned inner filter out of {@code c1} (output channel), {@code b1} (weight,
+ * bias, running statistics) and {@code c2} (input channel); {@code c2}'s outputs, {@code b2} and
+ * the shortcut are never cut, so the residual sum and the next block see the full width.
  *
  * <p>Layers, filter slices and initialisation: docs/design/models.md (ResNet56).
  */

@@ -197,10 +197,15 @@ public final class Switch extends AbstractMaskedModel implements MlmModel {
     return config;
   }
 
-  /** The heads' groups can be sliced out of the tensors; the experts' groups stay masked. */
+  /**
+   * Every group can be sliced out of the tensors: a head's columns of Q, K, V and rows of the
+   * output projection; an expert's whole FFN (its tensors become empty, {@code [0, ...]}, and stay
+   * in the parameters under their names, so that checkpoints and optimizer state keep one entry per
+   * parameter) and its router column.
+   */
   @Override
   public boolean compactable(int layer) {
-    return layer < config.layers();
+    return true;
   }
 
   @Override
@@ -243,11 +248,17 @@ public final class Switch extends AbstractMaskedModel implements MlmModel {
     return new Encoding(x, Scalars.mul(balance, config.auxiliaryLossCoefficient()));
   }
 
-  /** Layer {@code layer}'s mixture of experts on tokens {@code [tokens, hidden]}. */
+  /**
+   * Layer {@code layer}'s mixture of experts on tokens {@code [tokens, hidden]}. Routing works on
+   * the experts still in the tensors (all of them unless the model is compacted, {@link
+   * Compaction}): the router has one column per such expert, and a masked one among them gets a
+   * {@code -inf} logit. A compacted expert is gone from the router and from the softmax; a masked
+   * one's probability is exactly zero, so both give the same probabilities, choices, capacity and
+   * load-balancing loss. {@link Routing#experts()} holds the experts' original indices.
+   */
   Routing route(NDArray x, int layer) {
     NDManager manager = x.getManager();
     int tokens = Math.toIntExact(x.getShape().get(0));
-    int experts = config.experts();
     int group = expertGroup(layer);
     int kept = masks.keptCount(group);
     if (kept == 0) {
@@ -255,20 +266,23 @@ public final class Switch extends AbstractMaskedModel implements MlmModel {
       Arrays.fill(none, DROPPED);
       return new Routing(x.zerosLike(), manager.zeros(new Shape()), none);
     }
+    // Positions 0..experts-1 over the experts in the tensors; present[e] is position e's index.
+    int[] present = compaction().presentIndices(group);
+    int experts = present.length;
+    boolean[] keptExperts = new boolean[experts];
+    for (int e = 0; e < experts; e++) {
+      keptExperts[e] = masks.kept(group, present[e]);
+    }
     String p = "layer" + layer + ".ffn.";
     NDArray logits = x.matMul(parameters.get(p + "router.weight"));
     if (kept < experts) {
       float[] exclude = new float[experts];
       for (int e = 0; e < experts; e++) {
-        exclude[e] = masks.kept(group, e) ? 0f : Float.NEGATIVE_INFINITY;
+        exclude[e] = keptExperts[e] ? 0f : Float.NEGATIVE_INFINITY;
       }
       logits = logits.add(manager.create(exclude));
     }
     NDArray probabilities = logits.softmax(-1);
-    boolean[] keptExperts = new boolean[experts];
-    for (int e = 0; e < experts; e++) {
-      keptExperts[e] = masks.kept(group, e);
-    }
     int[] choice = argmax(logits.toFloatArray(), experts, keptExperts);
     int[] assigned =
         withinCapacity(choice, experts, capacity(config.capacityFactor(), tokens, kept));
@@ -297,7 +311,7 @@ public final class Switch extends AbstractMaskedModel implements MlmModel {
           rows[r - from] = order[r];
         }
         NDArray input = x.get(new NDIndex("{}", manager.create(rows)));
-        outputs.add(Bert.feedForward(parameters, input, p + "expert" + e));
+        outputs.add(Bert.feedForward(parameters, input, p + "expert" + present[e]));
       }
     }
     long[] gates = new long[routed];
@@ -311,7 +325,8 @@ public final class Switch extends AbstractMaskedModel implements MlmModel {
         probabilities.reshape(-1).get(new NDIndex("{}", manager.create(gates))).reshape(routed, 1);
     if (hasGate(group) && routed > 0) {
       // A soft gate on the experts multiplies each routed row by its expert's entry (masked experts
-      // receive no tokens, so the mask needs no multiply of its own).
+      // receive no tokens, so the mask needs no multiply of its own); the factor has one entry per
+      // expert in the tensors.
       NDArray soft = outputFactor(group, manager, experts);
       long[] expertOfRow = new long[routed];
       for (int r = 0; r < routed; r++) {
@@ -325,7 +340,11 @@ public final class Switch extends AbstractMaskedModel implements MlmModel {
             .mul(gate)
             .concat(manager.zeros(new Shape(1, config.hidden())), 0);
     NDArray output = gated.get(new NDIndex("{}", manager.create(combine)));
-    return new Routing(output, loadBalancing, assigned);
+    int[] original = new int[tokens];
+    for (int t = 0; t < tokens; t++) {
+      original[t] = assigned[t] == DROPPED ? DROPPED : present[assigned[t]];
+    }
+    return new Routing(output, loadBalancing, original);
   }
 
   /** Each token's expert: the kept expert with the largest logit, the lower index on a tie. */

@@ -15,7 +15,10 @@ import java.util.List;
  * anchors/cnn.py}: thirteen 3×3 convolutions with batch norm and ReLU, five max-pools and a
  * three-layer classifier; inputs are NCHW float32 {@code [batch, 3, 32, 32]}. Its prunable
  * structures are the convolution filters, one mask group per convolution; a masked filter outputs
- * exactly zero and its parameters get exactly zero gradient.
+ * exactly zero and its parameters get exactly zero gradient. A pruned filter can be sliced out
+ * ({@link Compaction}): its output channel, batch-norm entries and running statistics, and the next
+ * convolution's input channel, or, for the last convolution, the classifier's input feature (the
+ * 32×32 input is 1×1 after the five pools, so feature c of the flattened map is channel c).
  *
  * <p>Layers, filter slices and initialisation: docs/design/models.md (Vgg16).
  */
@@ -155,8 +158,20 @@ public final class Vgg16 extends AbstractConvNet {
     return linear(h, "classifier.6");
   }
 
+  /**
+   * Dropout {@code slot} in training mode. Slot 0 reads the last convolution's features, one per
+   * filter (the 1×1 map after the fifth pool, flattened): once that layer is compacted it draws the
+   * full layer's mask and keeps the present filters' columns, as the masked model would drop them.
+   */
   private NDArray dropout(NDArray h, int slot) {
-    return training() ? dropouts[slot].apply(h, step()) : h;
+    if (!training()) {
+      return h;
+    }
+    if (slot == 0) {
+      int last = CONVOLUTIONS - 1;
+      return dropouts[0].apply(h, step(), masks.size(last), compaction().presentIndices(last));
+    }
+    return dropouts[slot].apply(h, step());
   }
 
   @Override

@@ -32,7 +32,8 @@ import org.ejml.interfaces.decomposition.EigenDecomposition_F64;
  * matrix over all scoring samples, where the authors' code averages per-image nuclear norms.
  *
  * <p>Only for models with convolution filters ({@link MaskedModel#observeFeatureMaps}); a masked
- * channel is all zeros and scores 0. Weights, masks and gates are left as they were.
+ * channel is all zeros and scores 0, as does a filter sliced out of a compacted model. Weights,
+ * masks and gates are left as they were.
  */
 public final class Chip implements Importance {
   @Override
@@ -64,7 +65,9 @@ public final class Chip implements Importance {
                 + structure.id()
                 + " has none");
       }
-      scores[s] = layer[structure.index()];
+      // a filter sliced out of the tensors has no channel: it scores 0, as a masked one does
+      int channel = (int) model.compaction().encode(structure.layer())[structure.index()];
+      scores[s] = channel < 0 ? 0 : layer[channel];
     }
     return scores;
   }

@@ -62,7 +62,13 @@ public final class Fpgm implements Importance {
     }
     double[] scores = new double[structures.size()];
     for (Map.Entry<Integer, List<Integer>> layer : layers.entrySet()) {
-      List<Integer> members = layer.getValue();
+      // a structure sliced out of a compacted model has no weights: it scores 0 and is no one's
+      // neighbour (the pruner ranks a pruned structure last whatever its score)
+      List<Integer> members =
+          layer.getValue().stream().filter(s -> !structures.get(s).slices().isEmpty()).toList();
+      if (members.isEmpty()) {
+        continue;
+      }
       double[][] filters = new double[members.size()][];
       for (int m = 0; m < filters.length; m++) {
         filters[m] = ownWeights(model, structures.get(members.get(m)));

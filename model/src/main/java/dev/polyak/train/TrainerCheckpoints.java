@@ -128,7 +128,7 @@ public final class TrainerCheckpoints {
         compaction.equals(model.compaction())
             ? List.of()
             : compaction.cuts(
-                model.structuresAsBuilt(),
+                model.structuresWithBuffers(),
                 model.compaction(),
                 name -> checkpoint.weight(name).shape());
     Map<String, float[]> saves = new LinkedHashMap<>();

@@ -6,6 +6,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import dev.polyak.nn.Autograd;
 import dev.polyak.nn.Mlp;
+import dev.polyak.nn.ResNet56;
 import dev.polyak.random.RandomStreams;
 import java.nio.file.Path;
 import java.util.Map;
@@ -79,6 +80,55 @@ class SafetensorsExportFullSizeTest {
     }
   }
 
+  /**
+   * A ResNet-8 whose block-0 inner filters 1 and 5 were sliced out: the full-size file has them
+   * back as zeros in {@code c1} (output channels), {@code b1} (weight, bias and the running
+   * statistics, buffers that no structure slice names) and {@code c2} (input channels).
+   */
+  @Test
+  void aCompactedResNetComesBackWithItsRunningStatisticsAtFullWidth() {
+    Autograd.ensureEngine();
+    ResNet56.Config config = new ResNet56.Config(1, 10);
+    int[] pruned = {1, 5};
+    try (NDManager manager = NDManager.newBaseManager("PyTorch");
+        ResNet56 full = new ResNet56(config, manager, new RandomStreams(5).stream("init"));
+        ResNet56 compacted = new ResNet56(config, manager, new RandomStreams(5).stream("init"))) {
+      for (int i : pruned) {
+        compacted.masks().set(0, i, false);
+      }
+      compacted.compact(compacted.compaction().without(compacted.masks(), l -> true));
+      assertThat(compacted.parameters().buffers().get("blocks.0.b1.running_var").getShape().get(0))
+          .isEqualTo(14);
+      Map<String, Tensor> masks = new TreeMap<>();
+      for (int l = 0; l < 3; l++) {
+        masks.put(
+            Checkpoint.COMPACTION_PREFIX + "layer" + l,
+            Tensor.ofFloats(compacted.compaction().encode(l), compacted.masks().size(l)));
+      }
+      Checkpoint checkpoint =
+          Checkpoint.builder()
+              .setStep(3)
+              .setWeights(tensors(compacted.parameters().state()))
+              .optMasks(masks)
+              .setRunSpecJson("{}")
+              .build();
+      Path out = dir.resolve("resnet.safetensors");
+      SafetensorsExport.writeFullSize(
+          out, checkpoint, compacted.structuresWithBuffers(), compacted.compaction());
+
+      Map<String, Tensor> written = Safetensors.read(out).tensors();
+      Map<String, Tensor> truth = tensors(full.parameters().state());
+      zero(truth, "blocks.0.c1.weight", 0, pruned);
+      for (String t : new String[] {"weight", "bias", "running_mean", "running_var"}) {
+        zero(truth, "blocks.0.b1." + t, 0, pruned);
+      }
+      zero(truth, "blocks.0.c2.weight", 1, pruned);
+      for (Map.Entry<String, Tensor> e : truth.entrySet()) {
+        assertThat(written.get(e.getKey())).as(e.getKey()).isEqualTo(e.getValue());
+      }
+    }
+  }
+
   private static Map<String, Tensor> tensors(Map<String, NDArray> state) {
     Map<String, Tensor> out = new TreeMap<>();
     state.forEach(
@@ -86,14 +136,17 @@ class SafetensorsExportFullSizeTest {
     return out;
   }
 
-  /** Sets {@code indices} along {@code axis} (0 or 1) of matrix or vector {@code name} to zero. */
+  /** Sets {@code indices} along {@code axis} of tensor {@code name} (row-major) to zero. */
   private static void zero(Map<String, Tensor> tensors, String name, int axis, int[] indices) {
     Tensor t = tensors.get(name);
     long[] shape = t.shape();
     float[] v = t.floats();
-    int cols = shape.length == 1 ? 1 : (int) shape[1];
+    long inner = 1;
+    for (int d = axis + 1; d < shape.length; d++) {
+      inner *= shape[d];
+    }
     for (int i = 0; i < v.length; i++) {
-      int index = axis == 0 ? i / cols : i % cols;
+      int index = (int) ((i / inner) % shape[axis]);
       for (int p : indices) {
         if (index == p) {
           v[i] = 0f;

@@ -32,8 +32,14 @@ class CompactedRunTest {
 
   /** Four heads in each of two layers; half of the eight pruned by grad-score (soft gates). */
   private static RunSpec spec(String extra) {
+    return spec(
+        "model: bert-tiny\nmodel_options: {hidden: 32, layers: 2, heads: 4, ffn: 64}\n", extra);
+  }
+
+  /** {@code model} pruned by grad-score at step 8 to ratio 0.5, with {@code extra} pruning keys. */
+  private static RunSpec spec(String model, String extra) {
     return RunSpec.parse(
-        "model: bert-tiny\nmodel_options: {hidden: 32, layers: 2, heads: 4, ffn: 64}\n"
+        model
             + "batch_size: 4\nsteps: 16\neval_every: 4\ncheckpoint_every: 4\neval_samples: 8\n"
             + "data: "
             + text
@@ -56,15 +62,7 @@ class CompactedRunTest {
 
     // the same trajectory: only the summation order of the smaller products differs
     assertThat(compacted.pruneSteps()).containsExactly(8L);
-    assertThat(compacted.metrics()).hasSameSizeAs(masked.metrics());
-    for (int i = 0; i < masked.metrics().size(); i++) {
-      MetricRecord m = masked.metrics().get(i);
-      MetricRecord c = compacted.metrics().get(i);
-      assertThat(c.evalLoss())
-          .as("step " + m.step())
-          .isCloseTo(m.evalLoss(), org.assertj.core.api.Assertions.within(1e-4 * m.evalLoss()));
-      assertThat(c.keptParameters()).isEqualTo(m.keptParameters());
-    }
+    assertSameTrajectory(compacted, masked);
 
     // the checkpoint after the event holds the kept heads only, and the map
     Checkpoint before = checkpoint(whole, CheckpointStore.beforePruningFileName(8));
@@ -85,13 +83,97 @@ class CompactedRunTest {
     assertThat(after.optimizerState().get("layer0.attention.query.weight.m").floats())
         .hasSize((int) (32 * kept0 * 8));
 
-    // resumed from the checkpoint before the event (redone), just after it, and later
+    assertResumesBitwise(spec, whole, compacted);
+  }
+
+  /** Four experts in each of two layers, half pruned by grad-score (soft gates on the experts). */
+  private static RunSpec switchSpec(String extra) {
+    return spec(
+        "model: switch-tiny\n"
+            + "model_options: {hidden: 32, layers: 2, heads: 2, ffn: 32, experts: 4}\n",
+        extra);
+  }
+
+  @Test
+  void compactedExpertsTrainAsTheMaskedOnesAndResumeBitwiseFromAnyCheckpoint() throws Exception {
+    RunSpec spec = switchSpec("");
+    Path whole = dir.resolve("switch-compacted");
+    TrainingRun.Result compacted = TrainingRun.run(spec, whole, Device.cpu(), r -> {});
+    TrainingRun.Result masked =
+        TrainingRun.run(
+            switchSpec(", compact: false"), dir.resolve("switch-masked"), Device.cpu(), r -> {});
+
+    assertThat(compacted.pruneSteps()).containsExactly(8L);
+    assertSameTrajectory(compacted, masked);
+
+    // after the event: a pruned expert's FFN tensors are empty and its router column is gone
+    Checkpoint after = checkpoint(whole, "ckpt-0000000008-prune.safetensors");
+    Checkpoint maskedAfter =
+        checkpoint(dir.resolve("switch-masked"), "ckpt-0000000008-prune.safetensors");
+    int pruned = 0;
+    for (int layer = 0; layer < 2; layer++) {
+      float[] mask = after.masks().get("layer" + (2 + layer)).floats();
+      assertThat(mask).isEqualTo(maskedAfter.masks().get("layer" + (2 + layer)).floats());
+      assertThat(after.masks()).containsKey("compaction/layer" + (2 + layer));
+      assertThat(after.weights().get("layer" + layer + ".ffn.router.weight").shape())
+          .containsExactly(32, count(mask));
+      for (int e = 0; e < 4; e++) {
+        String in = "layer" + layer + ".ffn.expert" + e + ".in.weight";
+        assertThat(after.weights().get(in).shape())
+            .as(in)
+            .containsExactly(mask[e] != 0f ? 32 : 0, 32);
+        assertThat(after.optimizerState().get(in + ".m").floats())
+            .hasSize(mask[e] != 0f ? 32 * 32 : 0);
+        pruned += mask[e] != 0f ? 0 : 1;
+      }
+    }
+    assertThat(pruned).as("experts pruned").isEqualTo(4);
+
+    assertResumesBitwise(spec, whole, compacted);
+  }
+
+  @Test
+  void headsAndExpertsPrunedTogetherTrainAsTheMaskedOnes() throws Exception {
+    String both = ", scope: [heads, experts], allocation: per-layer";
+    TrainingRun.Result compacted =
+        TrainingRun.run(switchSpec(both), dir.resolve("both-compacted"), Device.cpu(), r -> {});
+    TrainingRun.Result masked =
+        TrainingRun.run(
+            switchSpec(both + ", compact: false"),
+            dir.resolve("both-masked"),
+            Device.cpu(),
+            r -> {});
+    assertThat(compacted.pruneSteps()).containsExactly(8L);
+    assertSameTrajectory(compacted, masked);
+    Checkpoint after =
+        checkpoint(dir.resolve("both-compacted"), "ckpt-0000000008-prune.safetensors");
+    long heads = 0;
+    long experts = 0;
+    for (int layer = 0; layer < 2; layer++) {
+      heads += count(after.masks().get("layer" + layer).floats());
+      experts += count(after.masks().get("layer" + (2 + layer)).floats());
+      assertThat(after.weights().get("layer" + layer + ".attention.query.weight").shape()[1])
+          .isEqualTo(16 * count(after.masks().get("layer" + layer).floats()));
+      assertThat(after.weights().get("layer" + layer + ".ffn.router.weight").shape()[1])
+          .isEqualTo(count(after.masks().get("layer" + (2 + layer)).floats()));
+    }
+    // per layer: half of each layer's two heads and half of its four experts
+    assertThat(heads).as("heads kept of 4").isEqualTo(2);
+    assertThat(experts).as("experts kept of 8").isEqualTo(4);
+  }
+
+  /**
+   * Resumed from the checkpoint before the event (redone), just after it, and later: bitwise the
+   * uninterrupted run's metrics and final weights.
+   */
+  private static void assertResumesBitwise(RunSpec spec, Path whole, TrainingRun.Result compacted)
+      throws Exception {
     for (String keep :
         List.of(
             CheckpointStore.beforePruningFileName(8),
             "ckpt-0000000008-prune.safetensors",
             "ckpt-0000000012.safetensors")) {
-      Path killed = dir.resolve("killed-" + keep);
+      Path killed = whole.resolveSibling(whole.getFileName() + "-killed-" + keep);
       dev.polyak.io.FileTrees.copyRecursively(whole, killed);
       try (Stream<Path> files = Files.list(killed.resolve("checkpoints"))) {
         for (Path f : files.toList()) {
@@ -107,17 +189,25 @@ class CompactedRunTest {
       TrainingRun.Result resumed = TrainingRun.run(spec, killed, Device.cpu(), r -> {});
       assertThat(resumed.resumedFromStep()).as(keep).isEqualTo(keep.contains("12") ? 12 : 8);
       assertThat(resumed.pruneSteps()).as(keep).containsExactly(8L);
-      assertThat(resumed.metrics())
-          .as(keep)
-          .extracting(MetricRecord::evalLoss)
-          .isEqualTo(compacted.metrics().stream().map(MetricRecord::evalLoss).toList());
-      assertThat(resumed.metrics())
-          .as(keep)
-          .extracting(MetricRecord::trainLoss)
-          .isEqualTo(compacted.metrics().stream().map(MetricRecord::trainLoss).toList());
-      assertThat(checkpoint(killed, "ckpt-0000000016.safetensors").weights())
-          .as(keep)
-          .isEqualTo(checkpoint(whole, "ckpt-0000000016.safetensors").weights());
+      assertResumedAsUninterrupted(
+          resumed, compacted, killed, whole, "ckpt-0000000016.safetensors", keep);
+    }
+  }
+
+  /**
+   * The compacted run's evaluation losses are the masked run's to 1e-4 relative (only the summation
+   * order of the smaller products differs) and its kept-parameter counts are equal.
+   */
+  private static void assertSameTrajectory(
+      TrainingRun.Result compacted, TrainingRun.Result masked) {
+    assertThat(compacted.metrics()).hasSameSizeAs(masked.metrics());
+    for (int i = 0; i < masked.metrics().size(); i++) {
+      MetricRecord m = masked.metrics().get(i);
+      MetricRecord c = compacted.metrics().get(i);
+      assertThat(c.evalLoss())
+          .as("step " + m.step())
+          .isCloseTo(m.evalLoss(), org.assertj.core.api.Assertions.within(1e-4 * m.evalLoss()));
+      assertThat(c.keptParameters()).isEqualTo(m.keptParameters());
     }
   }
 
@@ -129,7 +219,31 @@ class CompactedRunTest {
     return n;
   }
 
-  private static Checkpoint checkpoint(Path run, String name) {
+  /**
+   * The resumed run's evaluation and training losses equal the uninterrupted run's bit for bit, and
+   * so do the weights of its checkpoint {@code last} in both folders.
+   */
+  static void assertResumedAsUninterrupted(
+      TrainingRun.Result resumed,
+      TrainingRun.Result uninterrupted,
+      Path killed,
+      Path whole,
+      String last,
+      String description) {
+    assertThat(resumed.metrics())
+        .as(description)
+        .extracting(MetricRecord::evalLoss)
+        .isEqualTo(uninterrupted.metrics().stream().map(MetricRecord::evalLoss).toList());
+    assertThat(resumed.metrics())
+        .as(description)
+        .extracting(MetricRecord::trainLoss)
+        .isEqualTo(uninterrupted.metrics().stream().map(MetricRecord::trainLoss).toList());
+    assertThat(checkpoint(killed, last).weights())
+        .as(description)
+        .isEqualTo(checkpoint(whole, last).weights());
+  }
+
+  static Checkpoint checkpoint(Path run, String name) {
     Path file = run.resolve("checkpoints").resolve(name);
     return new CheckpointStore(file.getParent(), RetentionPolicy.keepAll()).load(file);
   }

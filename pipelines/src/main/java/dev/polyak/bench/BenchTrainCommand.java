@@ -10,6 +10,8 @@ import dev.polyak.nn.Bert;
 import dev.polyak.nn.Devices;
 import dev.polyak.nn.EngineThreads;
 import dev.polyak.nn.ResNet56;
+import dev.polyak.nn.Structure;
+import dev.polyak.nn.Switch;
 import dev.polyak.nn.Vgg16;
 import dev.polyak.random.RandomStream;
 import dev.polyak.random.RandomStreams;
@@ -44,9 +46,10 @@ import picocli.CommandLine.Option;
       "With --reference DIR (the PyTorch scripts of shared/anchors) each figure is followed by the reference's,"
           + " measured right after in a separate Python process, and the ratio.",
       "--rss-steps N trains bert-tiny for N steps and prints the process RSS every N/10 steps.",
-      "--pruned 0.5,0.75 also measures bert-small with that share of each layer's heads pruned, masked"
-          + " and compacted (sliced out of the tensors), against the FLOPs ratio the pruning event"
-          + " records."
+      "--pruned 0.5,0.75 also measures each model with that share of each layer's heads (bert-small),"
+          + " experts (switch-small: bert-small with 4 experts per layer) or filters (vgg16, resnet56)"
+          + " pruned, masked and compacted (sliced out of the tensors), against the FLOPs ratio the"
+          + " pruning event records."
     })
 final class BenchTrainCommand implements Callable<Integer> {
   /** WikiText-2's vocabulary size, as the reference scripts use. */
@@ -98,19 +101,36 @@ final class BenchTrainCommand implements Callable<Integer> {
       names = "--pruned",
       split = ",",
       description =
-          "Head-pruning ratios for bert-small, comma-separated in [0, 1): each is measured masked and"
-              + " compacted after the dense figure (default: none).")
+          "Pruning ratios (each layer's heads, experts or filters), comma-separated in [0, 1): each"
+              + " is measured masked and compacted after the dense figure (default: none).")
   List<Double> pruned = List.of();
+
+  /** The models {@code --pruned} measures, each with the structures it prunes. */
+  static final java.util.Map<String, Structure.Kind> PRUNABLE =
+      java.util.Map.of(
+          "bert-small",
+          Structure.Kind.HEAD,
+          "switch-small",
+          Structure.Kind.EXPERT,
+          "vgg16",
+          Structure.Kind.FILTER,
+          "resnet56",
+          Structure.Kind.FILTER);
 
   @Override
   public Integer call() throws Exception {
     if (pruned.stream().anyMatch(r -> !(r >= 0 && r < 1))) {
       throw new IllegalArgumentException("--pruned: each ratio must be in [0, 1), got " + pruned);
     }
-    if (!pruned.isEmpty() && !models.equals(List.of("bert-small"))) {
+    if (!pruned.isEmpty() && !PRUNABLE.keySet().containsAll(models)) {
       throw new IllegalArgumentException(
-          "--pruned measures bert-small's heads only: use it with --model bert-small (filter and"
-              + " expert compaction do not exist yet)");
+          "--pruned measures "
+              + new java.util.TreeSet<>(PRUNABLE.keySet())
+              + " only, got --model "
+              + String.join(",", models));
+    }
+    if (pruned.isEmpty() && models.contains("switch-small")) {
+      throw new IllegalArgumentException("--model switch-small is measured with --pruned only");
     }
     if (steps < 1 || rssSteps < 0 || threads.stream().anyMatch(n -> n < 1)) {
       throw new IllegalArgumentException(
@@ -144,8 +164,8 @@ final class BenchTrainCommand implements Callable<Integer> {
         }
       }
     }
-    if (!pruned.isEmpty()) {
-      prunedTable(console, target);
+    for (String model : pruned.isEmpty() ? List.<String>of() : models) {
+      prunedTable(console, target, model);
     }
     if (rssSteps > 0) {
       EngineThreads.set(threads.get(0));
@@ -179,49 +199,47 @@ final class BenchTrainCommand implements Callable<Integer> {
     }
   }
 
-  /** What a measured bert-small has pruned: a share of each layer's heads, masked or compacted. */
-  record Pruning(double ratio, boolean compact) {
-    static final Pruning DENSE = new Pruning(0, false);
-
+  /**
+   * What a measured model has pruned: a share of each layer's structures of one kind, masked or
+   * compacted.
+   */
+  record Pruning(double ratio, Structure.Kind kind, boolean compact) {
     String describe() {
       return ratio == 0
           ? "dense"
-          : String.format("%.0f %% heads %s", 100 * ratio, compact ? "compacted" : "masked");
+          : String.format(
+              "%.0f %% %ss %s",
+              100 * ratio,
+              kind.name().toLowerCase(java.util.Locale.ROOT),
+              compact ? "compacted" : "masked");
     }
   }
 
   /**
-   * bert-small dense, then for each ratio masked and compacted, at each thread count: the median
+   * {@code model} dense, then for each ratio masked and compacted, at each thread count: the median
    * step time, its speed-up over dense and the FLOPs ratio {@code flops_after / flops_before} that
    * a {@code PruneEvent} would record for the same masks. The models train side by side, one step
    * of each in turn ({@code steps} rounds after 2 warm-up rounds), so that a change in the
    * machine's load falls on all of them alike.
    */
-  private void prunedTable(PrintStream console, Device target) {
+  private void prunedTable(PrintStream console, Device target, String model) {
     console.printf(
         "%-26s | threads | step median s (min-max) | speed-up vs dense | FLOPs ratio (PruneEvent)%n",
-        "bert-small, interleaved");
-    List<Pruning> rows = new java.util.ArrayList<>(List.of(Pruning.DENSE));
+        model + ", interleaved");
+    Structure.Kind kind = PRUNABLE.get(model);
+    List<Pruning> rows = new java.util.ArrayList<>(List.of(new Pruning(0, kind, false)));
     for (double r : pruned) {
-      rows.add(new Pruning(r, false));
-      rows.add(new Pruning(r, true));
+      rows.add(new Pruning(r, kind, false));
+      rows.add(new Pruning(r, kind, true));
     }
-    TokenDataset data = randomTokens(VOCABULARY, 128, 512, 1);
-    Bert.Config config = new Bert.Config(VOCABULARY, 256, 4, 4, 1024, 128);
     for (int n : threads) {
       EngineThreads.set(n);
-      List<MlmTrainer> trainers = new java.util.ArrayList<>();
+      List<Trainer> trainers = new java.util.ArrayList<>();
       double[] flopsRatios = new double[rows.size()];
       double[][] seconds = new double[rows.size()][steps];
       try {
         for (int k = 0; k < rows.size(); k++) {
-          MlmTrainer trainer =
-              new MlmTrainer(
-                  (manager, init) -> new Bert(config, manager, init),
-                  bertTraining(),
-                  data,
-                  data,
-                  target);
+          Trainer trainer = trainer(model, target);
           trainers.add(trainer);
           flopsRatios[k] = prune(trainer, rows.get(k));
         }
@@ -230,7 +248,7 @@ final class BenchTrainCommand implements Callable<Integer> {
             TrainingListener.onEachStep((step, loss) -> end[0] = System.nanoTime());
         for (int round = 0; round < steps + 2; round++) {
           for (int k = 0; k < rows.size(); k++) {
-            MlmTrainer trainer = trainers.get(k);
+            Trainer trainer = trainers.get(k);
             long started = System.nanoTime();
             trainer.train(trainer.step() + 1, stamp);
             if (round >= 2) {
@@ -239,7 +257,7 @@ final class BenchTrainCommand implements Callable<Integer> {
           }
         }
       } finally {
-        trainers.forEach(MlmTrainer::close);
+        trainers.forEach(Trainer::close);
       }
       double dense = new Measurement(seconds[0], 1, "", 0).median();
       for (int k = 0; k < rows.size(); k++) {
@@ -257,14 +275,18 @@ final class BenchTrainCommand implements Callable<Integer> {
     }
   }
 
-  /** Masks the last {@code floor(ratio × heads)} heads of every layer; compacts if asked. */
-  private static double prune(MlmTrainer trainer, Pruning pruning) {
+  /**
+   * Masks the last {@code floor(ratio × size)} structures of every mask group of the pruned kind;
+   * compacts if asked.
+   */
+  private static double prune(Trainer trainer, Pruning pruning) {
     dev.polyak.nn.MaskedModel model = trainer.model();
     long before = model.flopsPerSample();
-    for (int l = 0; l < model.masks().layers(); l++) {
-      int heads = model.masks().size(l);
-      for (int h = heads - (int) Math.floor(pruning.ratio() * heads); h < heads; h++) {
-        model.masks().set(l, h, false);
+    for (Structure s : model.structuresAsBuilt()) {
+      int size = model.masks().size(s.layer());
+      if (s.kind() == pruning.kind()
+          && s.index() >= size - (int) Math.floor(pruning.ratio() * size)) {
+        model.masks().set(s.layer(), s.index(), false);
       }
     }
     if (pruning.compact()) {
@@ -274,19 +296,32 @@ final class BenchTrainCommand implements Callable<Integer> {
   }
 
   private Measurement measure(String model, int threadCount, Device target) {
+    try (Trainer trainer = trainer(model, target)) {
+      return model.equals("bert-small")
+          ? time(trainer, 16 * 128, "tokens/s")
+          : time(trainer, 64, "images/s");
+    }
+  }
+
+  /** A fresh trainer of {@code model} for the benchmark, at step 0. */
+  private Trainer trainer(String model, Device target) {
     return switch (model) {
-      case "bert-small" -> {
+      case "bert-small", "switch-small" -> {
         TokenDataset data = randomTokens(VOCABULARY, 128, 512, 1);
         Bert.Config config = new Bert.Config(VOCABULARY, 256, 4, 4, 1024, 128);
-        try (MlmTrainer trainer =
-            new MlmTrainer(
-                (manager, init) -> new Bert(config, manager, init),
-                bertTraining(),
-                data,
-                data,
-                target)) {
-          yield time(trainer, 16 * 128, "tokens/s");
-        }
+        MlmTrainer.ModelFactory factory =
+            model.equals("switch-small")
+                ? (manager, init) ->
+                    new Switch(
+                        Switch.Config.of(
+                            config,
+                            Switch.Config.DEFAULT_EXPERTS,
+                            Switch.Config.DEFAULT_CAPACITY_FACTOR,
+                            Switch.Config.DEFAULT_AUXILIARY_LOSS_COEFFICIENT),
+                        manager,
+                        init)
+                : (manager, init) -> new Bert(config, manager, init);
+        yield new MlmTrainer(factory, bertTraining(), data, data, target);
       }
       case "vgg16", "resnet56" -> {
         ImageDataset data = randomImages(256, 3);
@@ -315,14 +350,13 @@ final class BenchTrainCommand implements Callable<Integer> {
                 : (manager, streams) ->
                     new ResNet56(
                         ResNet56.Config.cifar(10), manager, streams.stream(RandomStreams.INIT));
-        try (ClassificationTrainer trainer =
-            new ClassificationTrainer(training, data, data, factory, target)) {
-          yield time(trainer, 64, "images/s");
-        }
+        yield new ClassificationTrainer(training, data, data, factory, target);
       }
       default ->
           throw new IllegalArgumentException(
-              "--model: unknown model '" + model + "'; available: bert-small, vgg16, resnet56");
+              "--model: unknown model '"
+                  + model
+                  + "'; available: bert-small, switch-small, vgg16, resnet56");
     };
   }
 

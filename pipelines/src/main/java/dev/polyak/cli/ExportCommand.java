@@ -75,7 +75,7 @@ final class ExportCommand implements Callable<Integer> {
         SafetensorsExport.writeFullSize(
             target,
             c,
-            run.trainer().model().structuresAsBuilt(),
+            run.trainer().model().structuresWithBuffers(),
             run.trainer().model().compaction());
       }
     } else {

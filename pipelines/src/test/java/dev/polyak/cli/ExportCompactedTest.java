@@ -35,6 +35,7 @@ class ExportCompactedTest {
   @TempDir static Path dir;
   static Path run;
   static Path checkpoint;
+  static Path switchCheckpoint;
   static Path text;
 
   private static final int HIDDEN = 32;
@@ -62,6 +63,23 @@ class ExportCompactedTest {
     TrainingRun.Result result = TrainingRun.run(spec, run, Device.cpu(), r -> {});
     assertThat(result.pruneSteps()).containsExactly(8L);
     checkpoint = run.resolve("checkpoints/ckpt-0000000012.safetensors");
+
+    // Switch: two of the four experts of each layer pruned at step 8, sliced out of the tensors
+    RunSpec switchSpec =
+        RunSpec.parse(
+            "model: switch-tiny\nmodel_options: {hidden: "
+                + HIDDEN
+                + ", layers: 2, heads: 2, ffn: 32, experts: 4}\n"
+                + "batch_size: 4\nsteps: 12\neval_every: 4\ncheckpoint_every: 4\n"
+                + "eval_samples: 8\ndata: "
+                + text
+                + "\npruning: {method: grad-score, step: 8, ratio: 0.5, scoring_samples: 8,"
+                + " scoring_batch: 4, allocation: per-layer}\n",
+            dir);
+    Path switchRun = dir.resolve("switch-run");
+    assertThat(TrainingRun.run(switchSpec, switchRun, Device.cpu(), r -> {}).pruneSteps())
+        .containsExactly(8L);
+    switchCheckpoint = switchRun.resolve("checkpoints/ckpt-0000000012.safetensors");
   }
 
   @Test
@@ -76,12 +94,48 @@ class ExportCompactedTest {
     assertThat(t.get("layer0.attention.query.weight").shape())
         .containsExactly(HIDDEN, kept0 * HEAD_SIZE);
 
-    long vocab = t.get("embeddings.token").shape()[0];
+    assertMatchesNumpy(checkpoint, "bert_forward.py", "compact.safetensors", "full.safetensors");
+  }
+
+  /**
+   * A Switch run whose pruned experts were sliced out: the export holds empty tensors for them and
+   * a router of the kept experts' columns, and a numpy forward pass (test resource {@code
+   * export/switch_forward.py}, routing written from the model's description) gives polyak's logits
+   * from it, and from its {@code --full-size} form.
+   */
+  @Test
+  void numpyRoutesTheCompactedSwitchExportAsPolyakDoes() throws Exception {
+    assumeThat(dev.polyak.testing.Python.hasNumpy())
+        .as("python3 with numpy is installed (the numpy forward pass needs it)")
+        .isTrue();
+    Path out = export(switchCheckpoint, "switch.safetensors");
+    Map<String, Tensor> t = Safetensors.read(out).tensors();
+    for (int l = 0; l < 2; l++) {
+      float[] mask = t.get("mask/layer" + (2 + l)).floats();
+      assertThat(count(mask)).as("layer %d experts kept", l).isEqualTo(2);
+      assertThat(t.get("layer" + l + ".ffn.router.weight").shape()).containsExactly(HIDDEN, 2);
+      for (int e = 0; e < 4; e++) {
+        assertThat(t.get("layer" + l + ".ffn.expert" + e + ".in.weight").shape())
+            .containsExactly(mask[e] != 0f ? HIDDEN : 0, 32);
+      }
+    }
+    assertMatchesNumpy(
+        switchCheckpoint, "switch_forward.py", "switch.safetensors", "switch-full.safetensors");
+  }
+
+  /**
+   * Polyak's logits of {@code ckpt} against {@code script}'s numpy forward pass of its export
+   * {@code compact} (written already) and of its {@code --full-size} export {@code full}.
+   */
+  private static void assertMatchesNumpy(Path ckpt, String script, String compact, String full)
+      throws Exception {
+    long vocab =
+        Safetensors.read(dir.resolve(compact)).tensors().get("embeddings.token").shape()[0];
     long[] ids = new long[12];
     for (int i = 0; i < ids.length; i++) {
       ids[i] = (7L * i + 3) % vocab;
     }
-    float[][] polyak = polyakLogits(ids);
+    float[][] polyak = polyakLogits(ckpt, ids);
     double scale = 0;
     for (float[] row : polyak) {
       for (float v : row) {
@@ -89,11 +143,11 @@ class ExportCompactedTest {
       }
     }
     assertThat(scale).isGreaterThan(0);
-    for (String file : List.of("compact.safetensors", "full.safetensors")) {
-      if (file.startsWith("full")) {
-        export(file, "--full-size");
+    for (String file : List.of(compact, full)) {
+      if (file.equals(full)) {
+        export(ckpt, file, "--full-size");
       }
-      double[][] numpy = numpyLogits(dir.resolve(file), ids);
+      double[][] numpy = numpyLogits(script, dir.resolve(file), ids);
       assertThat(numpy.length).as(file).isEqualTo(polyak.length);
       for (int i = 0; i < polyak.length; i++) {
         assertThat(numpy[i]).as(file).hasSize(polyak[i].length);
@@ -242,9 +296,13 @@ class ExportCompactedTest {
   }
 
   private static Path export(String name, String... extra) {
+    return export(checkpoint, name, extra);
+  }
+
+  private static Path export(Path ckpt, String name, String... extra) {
     Path out = dir.resolve(name);
     List<String> args =
-        new java.util.ArrayList<>(List.of("export", "--checkpoint", checkpoint.toString()));
+        new java.util.ArrayList<>(List.of("export", "--checkpoint", ckpt.toString()));
     args.addAll(List.of(extra));
     args.addAll(List.of("--out", out.toString()));
     CliRun r = CliRun.of(args.toArray(String[]::new));
@@ -253,8 +311,8 @@ class ExportCompactedTest {
   }
 
   /** Polyak's own logits of the checkpoint, restored as a resume restores it. */
-  private static float[][] polyakLogits(long[] ids) {
-    try (RestoredRun restored = RestoredRun.open(checkpoint, null, Device.cpu());
+  private static float[][] polyakLogits(Path ckpt, long[] ids) {
+    try (RestoredRun restored = RestoredRun.open(ckpt, null, Device.cpu());
         NDManager manager = NDManager.newBaseManager(Device.cpu())) {
       MlmModel model = (MlmModel) restored.trainer().model();
       assertThat(model.compaction().isIdentity()).isFalse();
@@ -269,12 +327,15 @@ class ExportCompactedTest {
     }
   }
 
-  private static double[][] numpyLogits(Path model, long[] ids) throws Exception {
-    Path script = dir.resolve("bert_forward.py");
-    try (InputStream in =
-        ExportCompactedTest.class.getResourceAsStream("/export/bert_forward.py")) {
-      Files.write(script, in.readAllBytes());
+  private static double[][] numpyLogits(String scriptName, Path model, long[] ids)
+      throws Exception {
+    // the Switch script imports the BERT one's functions from its own folder
+    for (String resource : List.of("bert_forward.py", scriptName)) {
+      try (InputStream in = ExportCompactedTest.class.getResourceAsStream("/export/" + resource)) {
+        Files.write(dir.resolve(resource), in.readAllBytes());
+      }
     }
+    Path script = dir.resolve(scriptName);
     Path out = dir.resolve(model.getFileName() + ".logits.txt");
     StringBuilder idList = new StringBuilder();
     for (long id : ids) {
