@@ -13,9 +13,9 @@ import java.util.Set;
 
 /**
  * The Jacobian columns of linear layers' weights and biases from batched passes, without a backward
- * pass per probe. For a layer {@code y = x W + b} whose input rows belong to one sample each
- * (x [batch, T, in], T positions per sample), probe a's gradient of W is Σ_p x_{a,p}ᵀ g_{a,p} and of
- * b is Σ_p g_{a,p}, with g_{a,p} = ∂f_a / ∂y_{a,p}; so K[a, b] restricted to a slice of W is Σ_{p,q}
+ * pass per probe. For a layer {@code y = x W + b} whose input rows belong to one sample each (x
+ * [batch, T, in], T positions per sample), probe a's gradient of W is Σ_p x_{a,p}ᵀ g_{a,p} and of b
+ * is Σ_p g_{a,p}, with g_{a,p} = ∂f_a / ∂y_{a,p}; so K[a, b] restricted to a slice of W is Σ_{p,q}
  * (x_{a,p} · x_{b,q})(g_{a,p} · g_{b,q}) over the slice's rows and columns. One forward pass of a
  * batch, with the model's {@link Parameters.LinearTap} keeping each layer's input and adding a zero
  * with a gradient to its output, and one backward pass of Σ_a f_a give every x and g of the batch,
@@ -171,7 +171,8 @@ final class ActivationGradients {
           NDArray g = gradient.reshape(size, -1, out);
           NDArray rows;
           if (c.parameter().equals(capture.weight())) {
-            NDArray x = input.reshape(size, -1, in).get(new NDIndex(":, :, {}:{}", c.from(), c.to()));
+            NDArray x =
+                input.reshape(size, -1, in).get(new NDIndex(":, :, {}:{}", c.from(), c.to()));
             rows = x.transpose(0, 2, 1).matMul(g).reshape(size, -1);
           } else {
             rows = g.sum(new int[] {1}).get(new NDIndex(":, {}:{}", c.from(), c.to()));

@@ -146,7 +146,8 @@ public final class JacobianKernels {
             : ActivationGradients.plan(objective);
     if (path == KernelPath.FACTORED) {
       for (int s = 0; s < count; s++) {
-        for (Structure.Slice slice : wanted[s] ? structures.get(s).slices() : List.<Structure.Slice>of()) {
+        for (Structure.Slice slice :
+            wanted[s] ? structures.get(s).slices() : List.<Structure.Slice>of()) {
           if (!activation.tensors().contains(slice.parameter())) {
             throw new IllegalArgumentException(
                 "kernel_path factored: structure "

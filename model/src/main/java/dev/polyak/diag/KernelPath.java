@@ -11,8 +11,8 @@ import java.util.Locale;
  *       layers the model shows its tap ({@link ActivationGradients}: BERT's and Switch's attention
  *       and BERT's feed-forward layers, an MLP's layers unless weight-masked), {@code per-sample}
  *       for every other parameter.
- *   <li>{@code factored}: as {@code auto}, but a structure with a parameter outside those layers
- *       (a Switch expert, a convolution filter) is an error rather than computed per sample.
+ *   <li>{@code factored}: as {@code auto}, but a structure with a parameter outside those layers (a
+ *       Switch expert, a convolution filter) is an error rather than computed per sample.
  *   <li>{@code per-sample}: one backward pass per probe at batch one for every parameter (the path
  *       polyak always took before).
  * </ul>

@@ -263,7 +263,8 @@ public final class Bert extends AbstractMaskedModel implements MlmModel {
 
   /** The MLM head shared by every BERT-style encoder (see {@link #mlmLogits(NDArray)}). */
   static NDArray mlmLogits(Parameters parameters, Config config, NDArray hidden) {
-    // not dense(): the rows are the batch's masked positions, not one per sample (Parameters.linear)
+    // not dense(): the rows are the batch's masked positions, not one per sample
+    // (Parameters.linear)
     NDArray dense =
         hidden.matMul(parameters.get("mlm.dense.weight")).add(parameters.get("mlm.dense.bias"));
     NDArray h = norm(parameters, config, Activation.gelu(dense), "mlm.norm");

@@ -235,7 +235,9 @@ public final class MlmTrainer extends Trainer {
           return rows.masked() == 0 ? Scalars.mul(mean, 0) : mean;
         },
         // a Switch model's expert capacity depends on the batch: its probes run one at a time
-        model instanceof Bert ? (from, to, j) -> outputSum(inputs, labels, scalars, from, to, j) : null,
+        model instanceof Bert
+            ? (from, to, j) -> outputSum(inputs, labels, scalars, from, to, j)
+            : null,
         loss);
   }
 

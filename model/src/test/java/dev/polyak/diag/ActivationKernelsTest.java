@@ -5,19 +5,26 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.within;
 
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
 import dev.polyak.nn.Autograd;
 import dev.polyak.nn.Bert;
+import dev.polyak.nn.MaskedModel;
 import dev.polyak.nn.MlmModel;
 import dev.polyak.nn.Mlp;
+import dev.polyak.nn.ResNet56;
+import dev.polyak.nn.Structure;
 import dev.polyak.nn.Switch;
+import dev.polyak.nn.Vgg16;
 import dev.polyak.random.RandomStreams;
+import java.util.List;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /**
  * The activation-based kernels ({@link KernelPath#FACTORED}, {@link ActivationGradients}) against a
- * closed form and against the per-sample path, on every model family whose structures are linear
- * layers' slices.
+ * closed form and against the per-sample path, on every model family the auto path taps or falls
+ * back on: an MLP (with a weight-masked layer), BERT (masked and compacted), Switch (experts that
+ * some probes do not reach), VGG and ResNet (no tapped layer: per-sample throughout).
  */
 class ActivationKernelsTest {
   private static final double RELATIVE = 1e-6;
@@ -95,13 +102,10 @@ class ActivationKernelsTest {
         java.util.Arrays.fill(keep, true);
         keep[3] = false;
         model.weightMasks().set("w1", keep);
+        assertThat(ActivationGradients.plan(objective).tensors())
+            .containsExactly("w0", "b0", "w2", "b2");
         assertSamePaths(objective, KernelPath.AUTO);
-        assertThatThrownBy(
-                () ->
-                    JacobianKernels.compute(
-                        objective, s -> true, false, 1 << 20, KernelPath.FACTORED))
-            .isInstanceOf(IllegalArgumentException.class)
-            .hasMessageContaining("w1");
+        assertFactoredRefuses(objective, "w1");
       }
     }
   }
@@ -111,7 +115,8 @@ class ActivationKernelsTest {
   void bertHeadKernelsEqualThePerSamplePath() {
     Bert.Config config = new Bert.Config(40, 16, 2, 2, 32, 8);
     for (int n : new int[] {5, 18}) {
-      for (KernelKind kind : new KernelKind[] {KernelKind.PNTK, KernelKind.LOSS, KernelKind.projected(2)}) {
+      for (KernelKind kind :
+          new KernelKind[] {KernelKind.PNTK, KernelKind.LOSS, KernelKind.projected(2)}) {
         RandomStreams streams = new RandomStreams(40 + n);
         try (NDManager manager = NDManager.newBaseManager("PyTorch");
             Bert model = new Bert(config, manager, streams.stream("init"));
@@ -132,6 +137,64 @@ class ActivationKernelsTest {
   }
 
   /**
+   * The default path is deterministic: at one engine thread, two computations of a BERT's head and
+   * rest kernels (batched passes of two sizes, 18 probes) agree to the bit.
+   */
+  @Test
+  void theDefaultPathGivesBitwiseTheSameKernelsTwiceAtOneThread() {
+    Bert.Config config = new Bert.Config(40, 16, 2, 2, 32, 8);
+    RandomStreams streams = new RandomStreams(44);
+    int threads = ai.djl.pytorch.jni.JniUtils.getNumThreads();
+    ai.djl.pytorch.jni.JniUtils.setNumThreads(1);
+    try (NDManager manager = NDManager.newBaseManager("PyTorch");
+        Bert model = new Bert(config, manager, streams.stream("init"))) {
+      ProbeObjective objective =
+          TestObjectives.randomMlm(model, streams.stream("data"), 18, b -> new int[] {1, 6});
+      assertThat(DiagnosticsOptions.defaults().kernelPath()).isEqualTo(KernelPath.AUTO);
+      JacobianKernels.Kernels first =
+          JacobianKernels.compute(
+              objective, s -> true, true, JacobianKernels.DEFAULT_MEMORY_BUDGET);
+      JacobianKernels.Kernels second =
+          JacobianKernels.compute(
+              objective, s -> true, true, JacobianKernels.DEFAULT_MEMORY_BUDGET);
+      assertThat(second.structureKernels()).isDeepEqualTo(first.structureKernels());
+      assertThat(second.rest()).isEqualTo(first.rest());
+    } finally {
+      ai.djl.pytorch.jni.JniUtils.setNumThreads(threads);
+    }
+  }
+
+  /**
+   * A compacted BERT (three of eight heads pruned and sliced out of Q, K, V and the output
+   * projection): the tapped layers' shrunken tensors give the per-sample kernels, the pruned heads'
+   * zero ones included.
+   */
+  @Test
+  void compactedBertKernelsEqualThePerSamplePath() {
+    Bert.Config config = new Bert.Config(40, 16, 2, 4, 32, 8);
+    RandomStreams streams = new RandomStreams(47);
+    try (NDManager manager = NDManager.newBaseManager("PyTorch");
+        Bert model = new Bert(config, manager, streams.stream("init"))) {
+      model.masks().set(0, 1, false);
+      model.masks().set(1, 0, false);
+      model.masks().set(1, 2, false);
+      model.compact(model.compaction().without(model.masks(), l -> true));
+      assertThat(model.parameters().get("layer1.attention.query.weight").getShape())
+          .isEqualTo(new Shape(16, 8));
+      ProbeObjective objective =
+          TestObjectives.randomMlm(
+              model,
+              streams.stream("data"),
+              11,
+              b -> b % 3 == 0 ? new int[] {6} : new int[] {0, 4});
+      assertThat(ActivationGradients.plan(objective).tensors())
+          .contains("layer1.attention.query.weight", "layer1.attention.output.weight");
+      assertSamePaths(objective, KernelPath.AUTO);
+      assertSamePaths(objective, KernelPath.FACTORED);
+    }
+  }
+
+  /**
    * Switch: heads and expert FFNs from activations one probe at a time (its capacity depends on the
    * batch; an expert's rows are the tokens routed to it), the router per sample; an expert owns a
    * router column, so factored refuses it.
@@ -148,14 +211,93 @@ class ActivationKernelsTest {
             TestObjectives.randomMlm(
                 model, streams.stream("data"), n, b -> new int[] {1 + b % 5}, scalars, false);
         assertSamePaths(objective, KernelPath.AUTO);
-        assertThatThrownBy(
-                () ->
-                    JacobianKernels.compute(
-                        objective, s -> true, false, 1 << 20, KernelPath.FACTORED))
-            .isInstanceOf(IllegalArgumentException.class)
-            .hasMessageContaining("router");
+        assertThat(unreached(model, objective))
+            .as("some probe routes no token to some expert of layer 0 that another probe reaches")
+            .isTrue();
+        assertFactoredRefuses(objective, "router");
+        // layer 1's experts all masked: no probe reaches any of them, nor layer 1's router
+        for (int e = 0; e < config.experts(); e++) {
+          model.masks().set(model.expertGroup(1), e, false);
+        }
+        assertSamePaths(objective, KernelPath.AUTO);
+        assertFactoredRefuses(objective, "router");
       }
     }
+  }
+
+  /**
+   * VGG and ResNet: the tap sees no layer, so auto is the per-sample path, to the bit; factored
+   * refuses the first convolution filter, naming it.
+   */
+  @Test
+  void convolutionNetsUnderAutoAreThePerSamplePath() {
+    RandomStreams streams = new RandomStreams(60);
+    float[][] x = TestObjectives.gaussian(streams.stream("data"), 3, 3 * 32 * 32);
+    int[] y = {4, 0, 7};
+    try (NDManager manager = NDManager.newBaseManager("PyTorch");
+        Vgg16 vgg =
+            new Vgg16(
+                Vgg16.Config.reduced(10, 16),
+                manager,
+                streams.stream(RandomStreams.INIT),
+                streams.stream(RandomStreams.DROPOUT));
+        ResNet56 resNet = new ResNet56(new ResNet56.Config(1, 10), manager, streams.stream("r"))) {
+      for (MaskedModel model : List.<MaskedModel>of(vgg, resNet)) {
+        model.masks().set(1, 0, false);
+        ProbeObjective objective = TestObjectives.classification(model, x, y, new Shape(3, 32, 32));
+        assertThat(ActivationGradients.plan(objective).tensors()).isEmpty();
+        JacobianKernels.Kernels perSample =
+            JacobianKernels.compute(
+                objective,
+                s -> true,
+                true,
+                JacobianKernels.DEFAULT_MEMORY_BUDGET,
+                KernelPath.PER_SAMPLE);
+        JacobianKernels.Kernels auto =
+            JacobianKernels.compute(
+                objective, s -> true, true, JacobianKernels.DEFAULT_MEMORY_BUDGET, KernelPath.AUTO);
+        assertThat(auto.structureKernels()).isDeepEqualTo(perSample.structureKernels());
+        assertThat(auto.rest()).isEqualTo(perSample.rest());
+        assertThat(auto.structureParameters()).isEqualTo(perSample.structureParameters());
+        Structure first = model.structures().get(0);
+        assertThat(first.kind()).isEqualTo(Structure.Kind.FILTER);
+        assertFactoredRefuses(
+            objective, "kernel_path factored", first.id(), first.slices().get(0).parameter());
+      }
+    }
+  }
+
+  /**
+   * Whether some expert of layer 0 runs (its input layer is seen by the tap) for one probe, at
+   * batch one, and not for another: the expert's gradient columns are then zero for the second.
+   */
+  private static boolean unreached(Switch model, ProbeObjective objective) {
+    List<java.util.Set<String>> reached = new java.util.ArrayList<>();
+    for (int b = 0; b < objective.size(); b++) {
+      java.util.Set<String> layers = new java.util.HashSet<>();
+      model
+          .parameters()
+          .setLinearTap(
+              (weight, bias, input, output) -> {
+                layers.add(weight);
+                return output;
+              });
+      try (ai.djl.ndarray.NDScope scope = new ai.djl.ndarray.NDScope();
+          Autograd.Mode off = Autograd.recording(false)) {
+        objective.output(b, 0);
+      } finally {
+        model.parameters().setLinearTap(null);
+      }
+      reached.add(layers);
+    }
+    for (int e = 0; e < model.config().experts(); e++) {
+      String in = "layer0.ffn.expert" + e + ".in.weight";
+      if (reached.stream().anyMatch(r -> r.contains(in))
+          && reached.stream().anyMatch(r -> !r.contains(in))) {
+        return true;
+      }
+    }
+    return false;
   }
 
   private static LogitScalars scalars(
@@ -172,17 +314,29 @@ class ActivationKernelsTest {
    */
   private static void assertSamePaths(ProbeObjective objective, KernelPath path) {
     assertThat(ActivationGradients.plan(objective).tensors()).isNotEmpty();
-    for (long budget : new long[] {JacobianKernels.DEFAULT_MEMORY_BUDGET, 4L * objective.size() * 300}) {
+    for (long budget :
+        new long[] {JacobianKernels.DEFAULT_MEMORY_BUDGET, 4L * objective.size() * 300}) {
       JacobianKernels.Kernels perSample =
           JacobianKernels.compute(objective, s -> true, true, budget, KernelPath.PER_SAMPLE);
-      JacobianKernels.Kernels other = JacobianKernels.compute(objective, s -> true, true, budget, path);
+      JacobianKernels.Kernels other =
+          JacobianKernels.compute(objective, s -> true, true, budget, path);
       assertThat(other.structureParameters()).isEqualTo(perSample.structureParameters());
       assertThat(other.restParameters()).isEqualTo(perSample.restParameters());
       for (int s = 0; s < perSample.structureKernels().length; s++) {
-        assertFrobenius(other.structureKernels()[s], perSample.structureKernels()[s], "structure " + s);
+        assertFrobenius(
+            other.structureKernels()[s], perSample.structureKernels()[s], "structure " + s);
       }
       assertFrobenius(other.rest(), perSample.rest(), "rest");
     }
+  }
+
+  /** {@link KernelPath#FACTORED} refuses the objective's model with a message holding each part. */
+  private static void assertFactoredRefuses(ProbeObjective objective, String... parts) {
+    assertThatThrownBy(
+            () ->
+                JacobianKernels.compute(objective, s -> true, false, 1 << 20, KernelPath.FACTORED))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContainingAll(parts);
   }
 
   static void assertFrobenius(double[] actual, double[] expected, String what) {

@@ -65,9 +65,18 @@ final class TestObjectives {
 
   /** f_b = cross-entropy of row b of x against class y[b]; loss = mean cross-entropy. */
   static ProbeObjective classification(MaskedModel model, float[][] x, int[] y) {
+    return classification(model, x, y, new Shape(x[0].length));
+  }
+
+  /**
+   * As {@link #classification(MaskedModel, float[][], int[])}, each row of x reshaped to {@code
+   * sample} (an image's {@code [3, 32, 32]}) for the model.
+   */
+  static ProbeObjective classification(MaskedModel model, float[][] x, int[] y, Shape sample) {
     ProbeObjective.RangeLoss loss =
         (from, to) -> {
-          NDArray logits = model.forward(rows(model, x, from, to));
+          NDArray logits =
+              model.forward(rows(model, x, from, to).reshape(new Shape(to - from).addAll(sample)));
           long[] targets = new long[to - from];
           for (int b = from; b < to; b++) {
             targets[b - from] = y[b];
@@ -90,10 +99,13 @@ final class TestObjectives {
    */
   static ProbeObjective randomMlm(
       MlmModel model, RandomStream data, int n, IntFunction<int[]> positions) {
-    return randomMlm(model, data, n, positions, null, true);
+    return randomMlm(model, data, n, positions, null, independentRows(model));
   }
 
-  /** As {@link #randomMlm}, with the scalars and batching of {@link #mlm(MlmModel, int[][], int[][], int[][], LogitScalars, boolean)}. */
+  /**
+   * As {@link #randomMlm}, with the scalars and batching of {@link #mlm(MlmModel, int[][], int[][],
+   * int[][], LogitScalars, boolean)}.
+   */
   static ProbeObjective randomMlm(
       MlmModel model,
       RandomStream data,
@@ -123,7 +135,16 @@ final class TestObjectives {
    * f_b = mean MLM cross-entropy of row b at positions {@code masked[b]} (inputs already masked).
    */
   static ProbeObjective mlm(MlmModel model, int[][] ids, int[][] masked, int[][] targets) {
-    return mlm(model, ids, masked, targets, null, true);
+    return mlm(model, ids, masked, targets, null, independentRows(model));
+  }
+
+  /**
+   * Whether the rows of a batch do not interact in the model, so the objective has a batched sum:
+   * as in the MLM trainer, a BERT's do, a Switch's do not (its expert capacity depends on the
+   * batch).
+   */
+  static boolean independentRows(MlmModel model) {
+    return model instanceof dev.polyak.nn.Bert;
   }
 
   /**
@@ -210,12 +231,10 @@ final class TestObjectives {
     NDArray rows =
         hidden.get(
             new NDIndex(
-                "{}",
-                manager.create(positions.stream().mapToLong(Long::longValue).toArray())));
+                "{}", manager.create(positions.stream().mapToLong(Long::longValue).toArray())));
     NDArray index =
         manager.create(
-            labels.stream().mapToLong(Long::longValue).toArray(),
-            new Shape(labels.size(), 1));
+            labels.stream().mapToLong(Long::longValue).toArray(), new Shape(labels.size(), 1));
     return model.mlmLogits(rows).logSoftmax(1).gather(index, 1).mean().neg();
   }
 
