@@ -5,8 +5,8 @@ import dev.polyak.data.read.TokenDataset;
 import dev.polyak.diag.DiagnosticsOptions;
 import dev.polyak.diag.HessianTrace;
 import dev.polyak.diag.JacobianKernels;
-import dev.polyak.diag.KernelPath;
 import dev.polyak.diag.KernelKind;
+import dev.polyak.diag.KernelPath;
 import dev.polyak.diag.ProbeObjective;
 import dev.polyak.diag.ProbeSet;
 import dev.polyak.diag.Spectrum;
@@ -131,7 +131,12 @@ final class BenchDiagnoseCommand implements Callable<Integer> {
     }
     AnchorScripts.check(reference);
     List<KernelKind> kinds = kernels.stream().map(KernelKind::parse).toList();
-    List<KernelPath> paths = kernelPaths.stream().map(KernelPath::parse).toList();
+    List<KernelPath> paths;
+    try {
+      paths = kernelPaths.stream().map(KernelPath::parse).toList();
+    } catch (IllegalArgumentException e) {
+      throw new IllegalArgumentException("--kernel-paths: " + e.getMessage(), e);
+    }
     PrintStream console = System.out;
     console.printf(
         "machine: %d cores, Java %s, max heap %d MiB%n",
