@@ -107,7 +107,8 @@ public final class Diagnostics {
       ProbeObjective objective, DiagnosticsOptions options, IntPredicate selected) {
     long started = System.nanoTime();
     JacobianKernels.Kernels kernels =
-        JacobianKernels.compute(objective, selected, false, options.memoryBudgetBytes());
+        JacobianKernels.compute(
+            objective, selected, false, options.memoryBudgetBytes(), options.kernelPath());
     TreeMap<Integer, double[]> byIndex = new TreeMap<>();
     TreeMap<Integer, Long> parameters = new TreeMap<>();
     for (int s = 0; s < kernels.structureKernels().length; s++) {
@@ -128,7 +129,8 @@ public final class Diagnostics {
     long started = System.nanoTime();
     JacobianKernels.Kernels rest =
         options.wholeModel()
-            ? JacobianKernels.compute(objective, s -> false, true, options.memoryBudgetBytes())
+            ? JacobianKernels.compute(
+                objective, s -> false, true, options.memoryBudgetBytes(), options.kernelPath())
             : null;
     double kernelSeconds = (System.nanoTime() - started) / 1e9;
     started = System.nanoTime();

@@ -20,6 +20,8 @@ import java.util.Set;
  *     active on (nonzero gradient row, K_i[b, b] > 0), so an inactive ReLU unit on some probes does
  *     not make it singular; false: over all n probes
  * @param smoothness the power iteration for β, the top Hessian eigenvalue of the probe set's loss
+ * @param kernelPath how the kernels' gradient columns are computed ({@link KernelPath}; auto by
+ *     default)
  */
 public record DiagnosticsOptions(
     int probeSamples,
@@ -32,7 +34,8 @@ public record DiagnosticsOptions(
     int batchSize,
     double relativeStep,
     boolean activeProbes,
-    HessianPowerIteration.Settings smoothness)
+    HessianPowerIteration.Settings smoothness,
+    KernelPath kernelPath)
     implements java.io.Serializable {
   public static final int DEFAULT_PROBE_SAMPLES = 64;
   public static final int DEFAULT_HUTCHINSON_PROBES = 10;
@@ -45,6 +48,7 @@ public record DiagnosticsOptions(
       throw new IllegalArgumentException("the diagnostics kernel must be set");
     }
     java.util.Objects.requireNonNull(smoothness, "smoothness");
+    java.util.Objects.requireNonNull(kernelPath, "kernelPath");
     if (probeSamples < 2) {
       throw new IllegalArgumentException("probe_samples must be at least 2, got " + probeSamples);
     }
@@ -69,7 +73,8 @@ public record DiagnosticsOptions(
         DEFAULT_BATCH_SIZE,
         DEFAULT_RELATIVE_STEP,
         false,
-        HessianPowerIteration.Settings.defaults());
+        HessianPowerIteration.Settings.defaults(),
+        KernelPath.AUTO);
   }
 
   public DiagnosticsOptions withProbeSamples(int n) {
@@ -84,7 +89,8 @@ public record DiagnosticsOptions(
         batchSize,
         relativeStep,
         activeProbes,
-        smoothness);
+        smoothness,
+        kernelPath);
   }
 
   public DiagnosticsOptions withKinds(Set<Structure.Kind> k, boolean whole) {
@@ -99,7 +105,8 @@ public record DiagnosticsOptions(
         batchSize,
         relativeStep,
         activeProbes,
-        smoothness);
+        smoothness,
+        kernelPath);
   }
 
   public DiagnosticsOptions withHutchinsonProbes(int probes) {
@@ -114,7 +121,8 @@ public record DiagnosticsOptions(
         batchSize,
         relativeStep,
         activeProbes,
-        smoothness);
+        smoothness,
+        kernelPath);
   }
 
   public DiagnosticsOptions withKernel(KernelKind k) {
@@ -129,7 +137,8 @@ public record DiagnosticsOptions(
         batchSize,
         relativeStep,
         activeProbes,
-        smoothness);
+        smoothness,
+        kernelPath);
   }
 
   public DiagnosticsOptions withActiveProbes(boolean active) {
@@ -144,7 +153,8 @@ public record DiagnosticsOptions(
         batchSize,
         relativeStep,
         active,
-        smoothness);
+        smoothness,
+        kernelPath);
   }
 
   public DiagnosticsOptions withMemoryBudget(long bytes) {
@@ -159,7 +169,8 @@ public record DiagnosticsOptions(
         batchSize,
         relativeStep,
         activeProbes,
-        smoothness);
+        smoothness,
+        kernelPath);
   }
 
   public DiagnosticsOptions withSmoothness(HessianPowerIteration.Settings settings) {
@@ -174,6 +185,23 @@ public record DiagnosticsOptions(
         batchSize,
         relativeStep,
         activeProbes,
-        settings);
+        settings,
+        kernelPath);
+  }
+
+  public DiagnosticsOptions withKernelPath(KernelPath path) {
+    return new DiagnosticsOptions(
+        probeSamples,
+        kernel,
+        kinds,
+        wholeModel,
+        memoryBudgetBytes,
+        floor,
+        hutchinsonProbes,
+        batchSize,
+        relativeStep,
+        activeProbes,
+        smoothness,
+        path);
   }
 }

@@ -34,6 +34,11 @@ import org.slf4j.LoggerFactory;
  * columns, owner by owner, and summed on the host in a fixed order, so a fixed probe set and fixed
  * weights give bitwise identical kernels. With m scalars per probe ({@code projected:k}) every pass
  * runs m rounds, K_i = (1/m) Σ_j J_{i,j} J_{i,j}ᵀ.
+ *
+ * <p>The columns of the weights and biases of linear layers come, by default ({@link
+ * KernelPath#AUTO}), from batched passes instead ({@link ActivationGradients}): each layer's input
+ * and output gradient give every probe's gradient without a backward pass per probe. Those tensors
+ * get passes of their own, planned the same way and run first.
  */
 public final class JacobianKernels {
   /** Default bound on the float32 Jacobian columns held at once. */
@@ -87,7 +92,7 @@ public final class JacobianKernels {
     return sum;
   }
 
-  private record Chunk(String parameter, long from, long to, long elements) {}
+  record Chunk(String parameter, long from, long to, long elements) {}
 
   private JacobianKernels() {}
 
@@ -98,6 +103,22 @@ public final class JacobianKernels {
    */
   public static Kernels compute(
       ProbeObjective objective, IntPredicate selected, boolean rest, long memoryBudgetBytes) {
+    return compute(objective, selected, rest, memoryBudgetBytes, KernelPath.AUTO);
+  }
+
+  /**
+   * As {@link #compute(ProbeObjective, IntPredicate, boolean, long)}, the columns of each parameter
+   * filled as {@code path} says ({@link KernelPath}).
+   *
+   * @throws IllegalArgumentException for {@link KernelPath#FACTORED} when a selected structure owns
+   *     a parameter the activation path cannot fill
+   */
+  public static Kernels compute(
+      ProbeObjective objective,
+      IntPredicate selected,
+      boolean rest,
+      long memoryBudgetBytes,
+      KernelPath path) {
     MaskedModel model = objective.model();
     List<Structure> structures = model.structures();
     Ownership ownership = new Ownership(model.parameters(), structures);
@@ -119,7 +140,33 @@ public final class JacobianKernels {
         }
       }
     }
-    List<List<Chunk>> passes = plan(parameters, tensors, n, memoryBudgetBytes);
+    ActivationGradients.Plan activation =
+        path == KernelPath.PER_SAMPLE
+            ? new ActivationGradients.Plan(Set.of(), false)
+            : ActivationGradients.plan(objective);
+    if (path == KernelPath.FACTORED) {
+      for (int s = 0; s < count; s++) {
+        for (Structure.Slice slice :
+            wanted[s] ? structures.get(s).slices() : List.<Structure.Slice>of()) {
+          if (!activation.tensors().contains(slice.parameter())) {
+            throw new IllegalArgumentException(
+                "kernel_path factored: structure "
+                    + structures.get(s).id()
+                    + " owns part of "
+                    + slice.parameter()
+                    + ", which is not the weight or bias of a linear layer the activation path"
+                    + " sees; use kernel_path auto or per-sample");
+          }
+        }
+      }
+    }
+    Set<String> perSample = new LinkedHashSet<>(tensors);
+    perSample.removeAll(activation.tensors());
+    Set<String> activated = new LinkedHashSet<>(tensors);
+    activated.retainAll(activation.tensors());
+    List<List<Chunk>> passes = plan(parameters, activated, n, memoryBudgetBytes);
+    int activationPasses = passes.size();
+    passes.addAll(plan(parameters, perSample, n, memoryBudgetBytes));
     double[][] kernels = new double[count][];
     long[] owned = new long[count];
     for (int s = 0; s < count; s++) {
@@ -129,8 +176,16 @@ public final class JacobianKernels {
     long[] restCount = {0};
     model.evaluation();
     try {
-      for (List<Chunk> pass : passes) {
-        runPass(objective, pass, ownership, kernels, owned, restKernel, restCount);
+      for (int p = 0; p < passes.size(); p++) {
+        runPass(
+            objective,
+            p < activationPasses ? activation : null,
+            passes.get(p),
+            ownership,
+            kernels,
+            owned,
+            restKernel,
+            restCount);
       }
     } finally {
       for (NDArray p : parameters.values()) {
@@ -175,8 +230,13 @@ public final class JacobianKernels {
     return passes;
   }
 
+  /**
+   * One pass: its chunks' columns, filled by the activation path ({@code activation} non-null) or
+   * by a backward pass per probe, and their Gram matrices.
+   */
   private static void runPass(
       ProbeObjective objective,
+      ActivationGradients.Plan activation,
       List<Chunk> pass,
       Ownership ownership,
       double[][] kernels,
@@ -188,7 +248,7 @@ public final class JacobianKernels {
     Set<String> inPass = new LinkedHashSet<>();
     pass.forEach(c -> inPass.add(c.parameter()));
     for (Map.Entry<String, NDArray> e : parameters.entrySet()) {
-      e.getValue().setRequiresGradient(inPass.contains(e.getKey()));
+      e.getValue().setRequiresGradient(activation == null && inPass.contains(e.getKey()));
     }
     int n = objective.size();
     NDManager manager = parameters.values().iterator().next().getManager().newSubManager();
@@ -200,6 +260,11 @@ public final class JacobianKernels {
       }
       int outputs = objective.outputsPerProbe();
       for (int j = 0; j < outputs; j++) {
+        if (activation != null) {
+          ActivationGradients.fill(objective, activation, j, pass, columns, MAX_ATTEMPTS);
+          addGrams(pass, columns, ownership, kernels, rest, 1.0 / outputs);
+          continue;
+        }
         for (int b = 0; b < n; b++) {
           for (int attempt = 1; !gradientRow(objective, b, j, pass, inPass, columns); attempt++) {
             if (attempt == MAX_ATTEMPTS) {
@@ -288,14 +353,29 @@ public final class JacobianKernels {
       JniUtils.zeroGrad((PtNDArray) parameters.get(name));
     }
     try (NDScope scope = new NDScope()) {
+      boolean used;
       try (Autograd.Mode on = Autograd.recording(true)) {
-        Autograd.backward(objective.output(b, j));
+        NDArray output = objective.output(b, j);
+        // no graph to the pass's tensors (a Switch expert no token of this probe reached): the
+        // gradient is zero, and the engine refuses the backward pass
+        used = true;
+        try {
+          Autograd.backward(output);
+        } catch (ai.djl.engine.EngineException e) {
+          if (!String.valueOf(e.getMessage()).contains("does not require grad")) {
+            throw e;
+          }
+          used = false;
+        }
       }
       try (Autograd.Mode off = Autograd.recording(false)) {
         double check = 0;
         for (int k = 0; k < pass.size(); k++) {
           Chunk c = pass.get(k);
           NDArray gradient = parameters.get(c.parameter()).getGradient();
+          if (!used) {
+            gradient = gradient.zerosLike();
+          }
           NDArray rows =
               gradient.getShape().dimension() == 0
                   ? gradient

@@ -32,6 +32,16 @@ public interface ProbeObjective {
    */
   NDArray output(int probe, int j);
 
+  /**
+   * Σ_b f_{b,j} over probes {@code [from, to)} evaluated as one batch, each term the same function
+   * of its sample as {@link #output(int, int)} (so the samples must not interact in the batch);
+   * recorded when grad mode is on. Null when the objective has no such form (a mixture of experts,
+   * whose expert capacity depends on the batch): callers then evaluate the probes one at a time.
+   */
+  default NDArray outputSum(int from, int to, int j) {
+    return null;
+  }
+
   /** How many scalars each probe gives; the kernel averages their Gram matrices. */
   default int outputsPerProbe() {
     return 1;
@@ -47,6 +57,12 @@ public interface ProbeObjective {
   @FunctionalInterface
   interface RangeLoss {
     NDArray loss(int from, int to);
+  }
+
+  /** Σ of scalar {@code j} over a range of probes, as {@link #outputSum}. */
+  @FunctionalInterface
+  interface OutputSum {
+    NDArray sum(int from, int to, int j);
   }
 
   /** Scalar {@code j} of a probe, as {@link #output(int, int)}. */
@@ -70,6 +86,20 @@ public interface ProbeObjective {
    */
   static ProbeObjective of(
       MaskedModel model, int size, int outputs, Output output, RangeLoss loss) {
+    return of(model, size, outputs, output, null, loss);
+  }
+
+  /**
+   * As {@link #of(MaskedModel, int, int, Output, RangeLoss)}, with the batched sum of the outputs
+   * ({@link #outputSum}; null when the samples interact in a batch).
+   */
+  static ProbeObjective of(
+      MaskedModel model,
+      int size,
+      int outputs,
+      Output output,
+      OutputSum outputSum,
+      RangeLoss loss) {
     if (outputs < 1) {
       throw new IllegalArgumentException("a probe gives at least one scalar, got " + outputs);
     }
@@ -90,6 +120,11 @@ public interface ProbeObjective {
       }
 
       @Override
+      public NDArray outputSum(int from, int to, int j) {
+        return outputSum == null ? null : outputSum.sum(from, to, j);
+      }
+
+      @Override
       public int outputsPerProbe() {
         return outputs;
       }
@@ -103,6 +138,8 @@ public interface ProbeObjective {
 
   /** The first {@code m} probes of this objective (all of them when m ≥ n). */
   default ProbeObjective first(int m) {
-    return m >= size() ? this : of(model(), m, outputsPerProbe(), this::output, this::loss);
+    return m >= size()
+        ? this
+        : of(model(), m, outputsPerProbe(), this::output, this::outputSum, this::loss);
   }
 }

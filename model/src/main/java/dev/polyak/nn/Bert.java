@@ -263,12 +263,11 @@ public final class Bert extends AbstractMaskedModel implements MlmModel {
 
   /** The MLM head shared by every BERT-style encoder (see {@link #mlmLogits(NDArray)}). */
   static NDArray mlmLogits(Parameters parameters, Config config, NDArray hidden) {
-    NDArray h =
-        norm(
-            parameters,
-            config,
-            Activation.gelu(dense(parameters, hidden, "mlm.dense")),
-            "mlm.norm");
+    // not dense(): the rows are the batch's masked positions, not one per sample
+    // (Parameters.linear)
+    NDArray dense =
+        hidden.matMul(parameters.get("mlm.dense.weight")).add(parameters.get("mlm.dense.bias"));
+    NDArray h = norm(parameters, config, Activation.gelu(dense), "mlm.norm");
     return h.matMul(parameters.get("embeddings.token").transpose())
         .add(parameters.get("mlm.decoder.bias"));
   }
@@ -281,8 +280,13 @@ public final class Bert extends AbstractMaskedModel implements MlmModel {
     return norm(parameters, config, x, name);
   }
 
+  /** {@code x · name.weight + name.bias}, seen by the parameters' linear tap; x [batch, ...]. */
   static NDArray dense(Parameters parameters, NDArray x, String name) {
-    return x.matMul(parameters.get(name + ".weight")).add(parameters.get(name + ".bias"));
+    return parameters.linear(
+        name + ".weight",
+        name + ".bias",
+        x,
+        x.matMul(parameters.get(name + ".weight")).add(parameters.get(name + ".bias")));
   }
 
   static NDArray norm(Parameters parameters, Config config, NDArray x, String name) {

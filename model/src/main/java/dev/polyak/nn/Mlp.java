@@ -63,7 +63,11 @@ public final class Mlp extends AbstractMaskedModel {
     NDArray h = input.reshape(input.getShape().get(0), -1);
     int hidden = config.hidden().length;
     for (int l = 0; l <= hidden; l++) {
-      NDArray z = h.matMul(weight("w" + l, input.getManager())).add(parameters.get("b" + l));
+      NDArray w = weight("w" + l, input.getManager());
+      NDArray z = h.matMul(w).add(parameters.get("b" + l));
+      if (w == parameters.get("w" + l)) {
+        z = parameters.linear("w" + l, "b" + l, h, z); // a weight-masked layer is not tapped
+      }
       if (l == hidden) {
         return z;
       }

@@ -19,6 +19,25 @@ public final class Parameters implements AutoCloseable {
   private final NDManager manager;
   private final Map<String, NDArray> arrays = new LinkedHashMap<>();
   private final Map<String, NDArray> buffers = new LinkedHashMap<>();
+  private LinearTap tap;
+
+  /**
+   * Sees the linear layers of a forward pass (see {@link #linear}) and may replace their outputs:
+   * the activation-based kernels read each layer's input and put a zero with a gradient on its
+   * output, whose gradient is then the output gradient.
+   */
+  @FunctionalInterface
+  public interface LinearTap {
+    /**
+     * The output the forward pass continues with, for {@code output = input · weight + bias}.
+     *
+     * @param weight the name of the weight, shaped [in, out]
+     * @param bias the name of the bias, shaped [out]
+     * @param input [batch, ..., in], the first axis the batch's samples
+     * @param output [batch, ..., out]
+     */
+    NDArray tap(String weight, String bias, NDArray input, NDArray output);
+  }
 
   public Parameters(NDManager parent) {
     this.manager = parent.newSubManager();
@@ -88,6 +107,23 @@ public final class Parameters implements AutoCloseable {
     float[] values = new float[Math.toIntExact(shape.size())];
     java.util.Arrays.fill(values, value);
     return add(name, values, shape);
+  }
+
+  /** Sets the tap that sees every linear layer from now on, or removes it ({@code null}). */
+  public void setLinearTap(LinearTap linearTap) {
+    this.tap = linearTap;
+  }
+
+  /**
+   * What a model returns for its linear layer {@code output = input · weight + bias}: the output
+   * itself, or the tap's replacement when one is set. Models call it only for layers whose weight
+   * is used unmasked and whose weight and bias the forward pass uses nowhere else; the input's
+   * first axis must be the batch (each row of it belonging to one sample) whenever the samples of a
+   * batch can be told apart (a Switch expert's rows are routed tokens: its probes run one at a
+   * time).
+   */
+  public NDArray linear(String weight, String bias, NDArray input, NDArray output) {
+    return tap == null ? output : tap.tap(weight, bias, input, output);
   }
 
   public NDArray get(String name) {

@@ -3,6 +3,7 @@ package dev.polyak.sweep;
 import dev.polyak.diag.DiagnosticsOptions;
 import dev.polyak.diag.HessianPowerIteration;
 import dev.polyak.diag.KernelKind;
+import dev.polyak.diag.KernelPath;
 import dev.polyak.nn.Structure;
 import dev.polyak.train.RunSpec;
 import java.io.Serializable;
@@ -33,6 +34,8 @@ import java.util.stream.Collectors;
  *     default false)
  * @param betaIterations the cap of β's power iteration ({@code beta_iterations:}, default 100; 0
  *     skips β, which costs about twice the kernels on BERT)
+ * @param kernelPath how the kernels' gradient columns are computed ({@code kernel_path:}, {@link
+ *     KernelPath#parse}; default auto)
  */
 public record DiagnosticsPlan(
     boolean enabled,
@@ -45,9 +48,10 @@ public record DiagnosticsPlan(
     boolean wholeModel,
     KernelKind kernel,
     boolean activeProbes,
-    int betaIterations)
+    int betaIterations,
+    KernelPath kernelPath)
     implements Serializable {
-  private static final long serialVersionUID = 4L;
+  private static final long serialVersionUID = 5L;
   private static final List<String> KEYS =
       List.of(
           "at",
@@ -58,7 +62,8 @@ public record DiagnosticsPlan(
           "whole_model",
           "kernel",
           "active_probes",
-          "beta_iterations");
+          "beta_iterations",
+          "kernel_path");
 
   /**
    * The cadence of a block that does not say: every 10 % of a run (what the diagnostics' cost is
@@ -67,8 +72,8 @@ public record DiagnosticsPlan(
   public static final Every DEFAULT_EVERY = Every.percent(10);
 
   /**
-   * A plan with the default kernel (pntk), spectra over all probes and β by the default power
-   * iteration.
+   * A plan with the default kernel (pntk), spectra over all probes, β by the default power
+   * iteration and the default kernel path (auto).
    */
   public DiagnosticsPlan(
       boolean enabled,
@@ -90,10 +95,12 @@ public record DiagnosticsPlan(
         wholeModel,
         KernelKind.PNTK,
         false,
-        HessianPowerIteration.Settings.DEFAULT_MAX_ITERATIONS);
+        HessianPowerIteration.Settings.DEFAULT_MAX_ITERATIONS,
+        KernelPath.AUTO);
   }
 
   public DiagnosticsPlan {
+    java.util.Objects.requireNonNull(kernelPath, "kernelPath");
     kinds =
         Collections.unmodifiableSet(
             kinds.isEmpty() ? EnumSet.noneOf(Structure.Kind.class) : EnumSet.copyOf(kinds));
@@ -167,8 +174,8 @@ public record DiagnosticsPlan(
   }
 
   /**
-   * {@link DiagnosticsOptions#defaults()} with this plan's probe counts, kinds, whole-model choice
-   * and kernel.
+   * {@link DiagnosticsOptions#defaults()} with this plan's probe counts, kinds, whole-model choice,
+   * kernel and kernel path.
    */
   public DiagnosticsOptions toOptions() {
     return DiagnosticsOptions.defaults()
@@ -177,6 +184,7 @@ public record DiagnosticsPlan(
         .withKinds(kinds, wholeModel)
         .withKernel(kernel)
         .withActiveProbes(activeProbes)
+        .withKernelPath(kernelPath)
         .withSmoothness(
             new HessianPowerIteration.Settings(
                 HessianPowerIteration.Settings.DEFAULT_TOLERANCE, betaIterations, false));
@@ -214,6 +222,7 @@ public record DiagnosticsPlan(
     YamlNode kernel = block.get("kernel");
     YamlNode activeProbes = block.get("active_probes");
     YamlNode betaIterations = block.get("beta_iterations");
+    YamlNode kernelPath = block.get("kernel_path");
     return new DiagnosticsPlan(
         true,
         atPruning,
@@ -231,7 +240,17 @@ public record DiagnosticsPlan(
         activeProbes != null && activeProbes.flag(),
         betaIterations == null
             ? HessianPowerIteration.Settings.DEFAULT_MAX_ITERATIONS
-            : (int) betaIterations.wholeNumber(0, Integer.MAX_VALUE));
+            : (int) betaIterations.wholeNumber(0, Integer.MAX_VALUE),
+        kernelPath == null ? KernelPath.AUTO : kernelPath(kernelPath));
+  }
+
+  /** {@code kernel_path}: auto, factored or per-sample. */
+  private static KernelPath kernelPath(YamlNode path) {
+    try {
+      return KernelPath.parse(path.string());
+    } catch (IllegalArgumentException e) {
+      throw path.error("must be " + KernelPath.ALLOWED + ", got '" + path.text() + "'");
+    }
   }
 
   /** {@code kernel}: pntk, target-logit, projected:k or loss. */
@@ -334,6 +353,7 @@ public record DiagnosticsPlan(
         + kindsText
         + (wholeModel ? ", the whole-model kernel" : ", no whole-model kernel")
         + (betaIterations == 0 ? ", no beta" : "")
+        + (kernelPath == KernelPath.AUTO ? "" : ", kernel path " + kernelPath.id())
         + (mostKept > 0
             ? "; a run keeps up to " + mostKept + " periodic checkpoints for them beyond keep_last"
             : "");

@@ -13,6 +13,7 @@ import dev.polyak.diag.LogitScalars;
 import dev.polyak.diag.ProbeObjective;
 import dev.polyak.diag.ScalarOutput;
 import dev.polyak.nn.MaskedModel;
+import dev.polyak.nn.Scalars;
 import dev.polyak.random.RandomStream;
 import dev.polyak.random.RandomStreams;
 
@@ -118,6 +119,19 @@ public final class ClassificationTrainer extends Trainer {
           return scalars == null
               ? Losses.crossEntropy(logits, target)
               : scalars.scalar(logits, target, j);
+        },
+        (from, to, j) -> {
+          long[] targets = new long[to - from];
+          for (int b = from; b < to; b++) {
+            targets[b - from] = train.labels()[samples[b]];
+          }
+          NDArray logits = model.forward(normalisedTrainImages(samples, from, to));
+          // both are means over the batch's images: times the batch, the sum of the probes'
+          NDArray mean =
+              scalars == null
+                  ? Losses.crossEntropy(logits, targets)
+                  : scalars.scalar(logits, targets, j);
+          return Scalars.mul(mean, to - from);
         },
         (from, to) -> {
           long[] targets = new long[to - from];

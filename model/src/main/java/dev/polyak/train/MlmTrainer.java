@@ -234,6 +234,38 @@ public final class MlmTrainer extends Trainer {
           NDArray mean = scalars.scalar(rows.logits(), rows.targets(), j);
           return rows.masked() == 0 ? Scalars.mul(mean, 0) : mean;
         },
+        // a Switch model's expert capacity depends on the batch: its probes run one at a time
+        model instanceof Bert
+            ? (from, to, j) -> outputSum(inputs, labels, scalars, from, to, j)
+            : null,
         loss);
+  }
+
+  /**
+   * Σ over rows [from, to) of each row's scalar j (its mean over its masked positions), the rows
+   * run as one batch; a row without masked positions adds nothing, as its scalar is zero.
+   */
+  private NDArray outputSum(
+      int[][] inputs, int[][] labels, LogitScalars scalars, int from, int to, int j) {
+    MaskedLogits rows =
+        maskedLogits(
+            Arrays.copyOfRange(inputs, from, to), Arrays.copyOfRange(labels, from, to), false);
+    NDArray sum = Scalars.mul(rows.logits().sum(), 0);
+    int offset = 0;
+    for (int b = from; b < to; b++) {
+      int m = maskedCount(labels[b]);
+      if (m == 0) {
+        continue;
+      }
+      NDArray logits = rows.logits().get(new NDIndex("{}:{}", offset, offset + m));
+      long[] targets = Arrays.copyOfRange(rows.targets(), offset, offset + m);
+      sum =
+          sum.add(
+              scalars == null
+                  ? Losses.crossEntropy(logits, targets)
+                  : scalars.scalar(logits, targets, j));
+      offset += m;
+    }
+    return sum;
   }
 }

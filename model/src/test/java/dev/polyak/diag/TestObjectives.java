@@ -55,7 +55,9 @@ final class TestObjectives {
     return ProbeObjective.of(
         model,
         x.length,
-        probe -> model.forward(rows(model, x, probe, probe + 1)).reshape(new Shape()),
+        1,
+        (probe, j) -> model.forward(rows(model, x, probe, probe + 1)).reshape(new Shape()),
+        (from, to, j) -> model.forward(rows(model, x, from, to)).sum(),
         (from, to) ->
             dev.polyak.nn.Scalars.mul(
                 model.forward(rows(model, x, from, to)).square().mean(), 0.5));
@@ -63,9 +65,18 @@ final class TestObjectives {
 
   /** f_b = cross-entropy of row b of x against class y[b]; loss = mean cross-entropy. */
   static ProbeObjective classification(MaskedModel model, float[][] x, int[] y) {
+    return classification(model, x, y, new Shape(x[0].length));
+  }
+
+  /**
+   * As {@link #classification(MaskedModel, float[][], int[])}, each row of x reshaped to {@code
+   * sample} (an image's {@code [3, 32, 32]}) for the model.
+   */
+  static ProbeObjective classification(MaskedModel model, float[][] x, int[] y, Shape sample) {
     ProbeObjective.RangeLoss loss =
         (from, to) -> {
-          NDArray logits = model.forward(rows(model, x, from, to));
+          NDArray logits =
+              model.forward(rows(model, x, from, to).reshape(new Shape(to - from).addAll(sample)));
           long[] targets = new long[to - from];
           for (int b = from; b < to; b++) {
             targets[b - from] = y[b];
@@ -73,7 +84,13 @@ final class TestObjectives {
           NDArray index = logits.getManager().create(targets, new Shape(targets.length, 1));
           return logits.logSoftmax(1).gather(index, 1).mean().neg();
         };
-    return ProbeObjective.of(model, x.length, probe -> loss.loss(probe, probe + 1), loss);
+    return ProbeObjective.of(
+        model,
+        x.length,
+        1,
+        (probe, j) -> loss.loss(probe, probe + 1),
+        (from, to, j) -> dev.polyak.nn.Scalars.mul(loss.loss(from, to), to - from),
+        loss);
   }
 
   /**
@@ -82,6 +99,20 @@ final class TestObjectives {
    */
   static ProbeObjective randomMlm(
       MlmModel model, RandomStream data, int n, IntFunction<int[]> positions) {
+    return randomMlm(model, data, n, positions, null, independentRows(model));
+  }
+
+  /**
+   * As {@link #randomMlm}, with the scalars and batching of {@link #mlm(MlmModel, int[][], int[][],
+   * int[][], LogitScalars, boolean)}.
+   */
+  static ProbeObjective randomMlm(
+      MlmModel model,
+      RandomStream data,
+      int n,
+      IntFunction<int[]> positions,
+      LogitScalars scalars,
+      boolean batched) {
     int length = model.encoderConfig().maxLength();
     int[][] ids = new int[n][length];
     int[][] masked = new int[n][];
@@ -97,43 +128,114 @@ final class TestObjectives {
         ids[b][masked[b][k]] = 4;
       }
     }
-    return mlm(model, ids, masked, targets);
+    return mlm(model, ids, masked, targets, scalars, batched);
   }
 
   /**
    * f_b = mean MLM cross-entropy of row b at positions {@code masked[b]} (inputs already masked).
    */
   static ProbeObjective mlm(MlmModel model, int[][] ids, int[][] masked, int[][] targets) {
-    ProbeObjective.RangeLoss loss =
-        (from, to) -> {
-          NDManager manager = model.parameters().manager();
-          int length = ids[0].length;
-          List<Long> positions = new ArrayList<>();
-          List<Long> labels = new ArrayList<>();
-          int[] flat = new int[(to - from) * length];
-          for (int b = from; b < to; b++) {
-            System.arraycopy(ids[b], 0, flat, (b - from) * length, length);
-            for (int k = 0; k < masked[b].length; k++) {
-              positions.add((long) (b - from) * length + masked[b][k]);
-              labels.add((long) targets[b][k]);
-            }
-          }
-          NDArray hidden =
-              model
-                  .encode(manager.create(flat, new Shape(to - from, length)))
-                  .reshape((long) (to - from) * length, model.hiddenSize());
-          NDArray rows =
-              hidden.get(
-                  new NDIndex(
-                      "{}",
-                      manager.create(positions.stream().mapToLong(Long::longValue).toArray())));
-          NDArray index =
-              manager.create(
-                  labels.stream().mapToLong(Long::longValue).toArray(),
-                  new Shape(labels.size(), 1));
-          return model.mlmLogits(rows).logSoftmax(1).gather(index, 1).mean().neg();
-        };
-    return ProbeObjective.of(model, ids.length, probe -> loss.loss(probe, probe + 1), loss);
+    return mlm(model, ids, masked, targets, null, independentRows(model));
+  }
+
+  /**
+   * Whether the rows of a batch do not interact in the model, so the objective has a batched sum:
+   * as in the MLM trainer, a BERT's do, a Switch's do not (its expert capacity depends on the
+   * batch).
+   */
+  static boolean independentRows(MlmModel model) {
+    return model instanceof dev.polyak.nn.Bert;
+  }
+
+  /**
+   * f_{b,j} = {@code scalars}' scalar j of row b's logits at positions {@code masked[b]} (the mean
+   * cross-entropy when null); with {@code batched}, the objective's batched sum is given (rows run
+   * as one batch), else it is absent (probes run one at a time, as for a mixture of experts).
+   */
+  static ProbeObjective mlm(
+      MlmModel model,
+      int[][] ids,
+      int[][] masked,
+      int[][] targets,
+      LogitScalars scalars,
+      boolean batched) {
+    return ProbeObjective.of(
+        model,
+        ids.length,
+        scalars == null ? 1 : scalars.kernel().outputsPerProbe(),
+        (probe, j) -> mlmSum(model, ids, masked, targets, scalars, probe, probe + 1, j),
+        batched ? (from, to, j) -> mlmSum(model, ids, masked, targets, scalars, from, to, j) : null,
+        (from, to) -> mlmLoss(model, ids, masked, targets, from, to));
+  }
+
+  /** Σ_b over rows [from, to), run as one batch, of row b's scalar j (mean cross-entropy: null). */
+  private static NDArray mlmSum(
+      MlmModel model,
+      int[][] ids,
+      int[][] masked,
+      int[][] targets,
+      LogitScalars scalars,
+      int from,
+      int to,
+      int j) {
+    NDManager manager = model.parameters().manager();
+    int length = ids[0].length;
+    int[] flat = new int[(to - from) * length];
+    for (int b = from; b < to; b++) {
+      System.arraycopy(ids[b], 0, flat, (b - from) * length, length);
+    }
+    NDArray hidden =
+        model
+            .encode(manager.create(flat, new Shape(to - from, length)))
+            .reshape((long) (to - from) * length, model.hiddenSize());
+    NDArray sum = null;
+    for (int b = from; b < to; b++) {
+      long[] positions = new long[masked[b].length];
+      long[] labels = new long[masked[b].length];
+      for (int k = 0; k < positions.length; k++) {
+        positions[k] = (long) (b - from) * length + masked[b][k];
+        labels[k] = targets[b][k];
+      }
+      NDArray logits = model.mlmLogits(hidden.get(new NDIndex("{}", manager.create(positions))));
+      NDArray f =
+          scalars == null
+              ? logits
+                  .logSoftmax(1)
+                  .gather(manager.create(labels, new Shape(labels.length, 1)), 1)
+                  .mean()
+                  .neg()
+              : scalars.scalar(logits, labels, j);
+      sum = sum == null ? f : sum.add(f);
+    }
+    return sum;
+  }
+
+  private static NDArray mlmLoss(
+      MlmModel model, int[][] ids, int[][] masked, int[][] targets, int from, int to) {
+    NDManager manager = model.parameters().manager();
+    int length = ids[0].length;
+    List<Long> positions = new ArrayList<>();
+    List<Long> labels = new ArrayList<>();
+    int[] flat = new int[(to - from) * length];
+    for (int b = from; b < to; b++) {
+      System.arraycopy(ids[b], 0, flat, (b - from) * length, length);
+      for (int k = 0; k < masked[b].length; k++) {
+        positions.add((long) (b - from) * length + masked[b][k]);
+        labels.add((long) targets[b][k]);
+      }
+    }
+    NDArray hidden =
+        model
+            .encode(manager.create(flat, new Shape(to - from, length)))
+            .reshape((long) (to - from) * length, model.hiddenSize());
+    NDArray rows =
+        hidden.get(
+            new NDIndex(
+                "{}", manager.create(positions.stream().mapToLong(Long::longValue).toArray())));
+    NDArray index =
+        manager.create(
+            labels.stream().mapToLong(Long::longValue).toArray(), new Shape(labels.size(), 1));
+    return model.mlmLogits(rows).logSoftmax(1).gather(index, 1).mean().neg();
   }
 
   private static NDArray rows(MaskedModel model, float[][] x, int from, int to) {

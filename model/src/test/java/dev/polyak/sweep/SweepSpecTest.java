@@ -7,6 +7,7 @@ import static org.assertj.core.api.Assertions.within;
 import dev.polyak.BadInputException;
 import dev.polyak.diag.DiagnosticsOptions;
 import dev.polyak.diag.KernelKind;
+import dev.polyak.diag.KernelPath;
 import dev.polyak.nn.Structure;
 import dev.polyak.prune.PruningMethod;
 import dev.polyak.prune.PruningSchedule;
@@ -695,6 +696,36 @@ class SweepSpecTest {
         .hasMessageContaining("diagnostics.kernel")
         .hasMessageContaining(
             "must be pntk, target-logit, projected:k" + " (k >= 1) or loss, got 'ntk'");
+
+    assertThat(defaults.kernelPath()).isEqualTo(KernelPath.AUTO);
+    assertThat(options.kernelPath()).isEqualTo(KernelPath.AUTO);
+    for (KernelPath path : KernelPath.values()) {
+      DiagnosticsPlan chosen =
+          SweepSpec.parse(run + "diagnostics: {kernel_path: " + path.id() + "}\n", BASE)
+              .diagnostics();
+      assertThat(chosen.kernelPath()).isEqualTo(path);
+      assertThat(chosen.toOptions().kernelPath()).isEqualTo(path);
+    }
+    assertThat(
+            SweepSpec.parse(run + "diagnostics: {kernel_path: per-sample}\n", BASE)
+                .diagnostics()
+                .describe(List.of()))
+        .endsWith(", kernel path per-sample");
+    assertThatThrownBy(() -> SweepSpec.parse(run + "diagnostics: {kernel_path: batched}\n", BASE))
+        .hasMessageContaining("diagnostics.kernel_path")
+        .hasMessageContaining("must be auto, factored or per-sample, got 'batched'");
+  }
+
+  /** A bad kernel_path in a sweep file is an error naming the file, the line and the key. */
+  @Test
+  void aBadKernelPathNamesTheFileAndTheKey(@TempDir Path folder) throws Exception {
+    Path file = folder.resolve("sweep.yaml");
+    Files.writeString(file, "model: mlp\ndata: x\nsteps: 10\ndiagnostics:\n  kernel_path: fast\n");
+    assertThatThrownBy(() -> SweepSpec.load(file))
+        .isInstanceOf(BadInputException.class)
+        .hasMessageStartingWith(file + ": line 5: ")
+        .hasMessageContaining("diagnostics.kernel_path: must be auto, factored or per-sample")
+        .hasMessageContaining("'fast'");
   }
 
   @Test

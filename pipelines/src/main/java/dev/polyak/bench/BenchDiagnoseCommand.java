@@ -6,6 +6,7 @@ import dev.polyak.diag.DiagnosticsOptions;
 import dev.polyak.diag.HessianTrace;
 import dev.polyak.diag.JacobianKernels;
 import dev.polyak.diag.KernelKind;
+import dev.polyak.diag.KernelPath;
 import dev.polyak.diag.ProbeObjective;
 import dev.polyak.diag.ProbeSet;
 import dev.polyak.diag.Spectrum;
@@ -88,6 +89,20 @@ final class BenchDiagnoseCommand implements Callable<Integer> {
   List<String> kernels;
 
   @Option(
+      names = "--kernel-paths",
+      split = ",",
+      defaultValue = "per-sample,auto",
+      description =
+          "Kernel paths (per-sample, factored, auto) whose per-head NTK is timed side by side,"
+              + " each after the other for every kernel (default: ${DEFAULT-VALUE}).")
+  List<String> kernelPaths;
+
+  @Option(
+      names = "--ntk-only",
+      description = "Stop after the per-head NTK figures (no Hutchinson, overhead or reference).")
+  boolean ntkOnly;
+
+  @Option(
       names = "--reference",
       description = "Folder of the PyTorch reference scripts (run.sh), e.g. ../shared/anchors.")
   Path reference;
@@ -116,6 +131,12 @@ final class BenchDiagnoseCommand implements Callable<Integer> {
     }
     AnchorScripts.check(reference);
     List<KernelKind> kinds = kernels.stream().map(KernelKind::parse).toList();
+    List<KernelPath> paths;
+    try {
+      paths = kernelPaths.stream().map(KernelPath::parse).toList();
+    } catch (IllegalArgumentException e) {
+      throw new IllegalArgumentException("--kernel-paths: " + e.getMessage(), e);
+    }
     PrintStream console = System.out;
     console.printf(
         "machine: %d cores, Java %s, max heap %d MiB%n",
@@ -154,10 +175,17 @@ final class BenchDiagnoseCommand implements Callable<Integer> {
         double lossNtk = Double.NaN;
         for (KernelKind kind : kinds) {
           ProbeObjective heads = trainer.probes(ProbeSet.select(0, data.size(), 64), kind);
-          double seconds = median(() -> headSpectra(heads, JacobianKernels.DEFAULT_MEMORY_BUDGET));
-          lossNtk = kind.equals(KernelKind.LOSS) ? seconds : lossNtk;
-          console.printf(
-              "%d thread(s): NTK (%s kernel) of all 16 heads, n = 64: %.2f s%n", n, kind, seconds);
+          for (KernelPath path : paths) {
+            double seconds =
+                median(() -> headSpectra(heads, JacobianKernels.DEFAULT_MEMORY_BUDGET, path));
+            lossNtk = kind.equals(KernelKind.LOSS) ? seconds : lossNtk;
+            console.printf(
+                "%d thread(s): NTK (%s kernel, %s path) of all 16 heads, n = 64: %.2f s%n",
+                n, kind, path.id(), seconds);
+          }
+        }
+        if (ntkOnly) {
+          continue;
         }
         double ntk = lossNtk;
         ProbeObjective batch = trainer.probes(ProbeSet.select(1, data.size(), 16), KernelKind.LOSS);
@@ -214,10 +242,16 @@ final class BenchDiagnoseCommand implements Callable<Integer> {
 
   /** Kernels of every head and their spectra (the work timed); the kernels. */
   private static JacobianKernels.Kernels headSpectra(ProbeObjective objective, long budget) {
+    return headSpectra(objective, budget, KernelPath.AUTO);
+  }
+
+  /** As {@link #headSpectra(ProbeObjective, long)}, the columns by {@code path}. */
+  private static JacobianKernels.Kernels headSpectra(
+      ProbeObjective objective, long budget, KernelPath path) {
     List<Structure> structures = objective.model().structures();
     JacobianKernels.Kernels k =
         JacobianKernels.compute(
-            objective, s -> structures.get(s).kind() == Structure.Kind.HEAD, false, budget);
+            objective, s -> structures.get(s).kind() == Structure.Kind.HEAD, false, budget, path);
     for (double[] kernel : k.structureKernels()) {
       if (kernel != null) {
         Spectrum.of(kernel, k.n(), Spectrum.DEFAULT_FLOOR);

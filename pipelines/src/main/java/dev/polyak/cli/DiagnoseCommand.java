@@ -7,6 +7,7 @@ import dev.polyak.diag.DiagnosticsOptions;
 import dev.polyak.diag.DiagnosticsReport;
 import dev.polyak.diag.HessianPowerIteration;
 import dev.polyak.diag.KernelKind;
+import dev.polyak.diag.KernelPath;
 import dev.polyak.nn.EngineThreads;
 import dev.polyak.nn.Structure;
 import dev.polyak.report.KappaHeatMap;
@@ -85,6 +86,15 @@ final class DiagnoseCommand implements Callable<Integer> {
       hidden = true,
       description = "Deprecated alias of --kernel (loss or target-logit).")
   String output;
+
+  @Option(
+      names = "--kernel-path",
+      description =
+          "How the kernels' per-probe gradients are computed: auto (default: linear layers' weights"
+              + " and biases from batched activations and output gradients, every other parameter"
+              + " by a backward pass per probe), factored (as auto, an error for a structure with"
+              + " other parameters) or per-sample (a backward pass per probe for every parameter).")
+  String kernelPath;
 
   @Option(
       names = "--active-probes",
@@ -231,11 +241,18 @@ final class DiagnoseCommand implements Callable<Integer> {
       throw new IllegalArgumentException(
           (kernel != null ? "--kernel: " : "--output: ") + e.getMessage());
     }
+    KernelPath path;
+    try {
+      path = kernelPath == null ? KernelPath.AUTO : KernelPath.parse(kernelPath);
+    } catch (IllegalArgumentException e) {
+      throw new IllegalArgumentException("--kernel-path: " + e.getMessage());
+    }
     return DiagnosticsOptions.defaults()
         .withProbeSamples(probeSamples)
         .withHutchinsonProbes(hutchinsonProbes)
         .withKernel(kind)
         .withActiveProbes(activeProbes)
+        .withKernelPath(path)
         .withMemoryBudget(memoryMb << 20)
         .withKinds(kinds(structures), wholeModel)
         .withSmoothness(

@@ -222,6 +222,11 @@ class DiagnoseCommandTest {
         .contains(
             "--kernel: kernel must be pntk, target-logit, projected:k (k >= 1) or loss,"
                 + " got 'ntk'");
+    CliRun path =
+        CliRun.of("diagnose", "--checkpoint", checkpoint.toString(), "--kernel-path", "fast");
+    assertThat(path.code()).isEqualTo(2);
+    assertThat(path.err())
+        .contains("--kernel-path: kernel_path must be auto, factored or per-sample, got 'fast'");
     CliRun both =
         CliRun.of(
             "diagnose",
