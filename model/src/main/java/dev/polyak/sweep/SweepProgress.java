@@ -52,6 +52,7 @@ public final class SweepProgress {
     DONE.incrementAndGet();
   }
 
+  /** Adds {@code tasks} to the diagnostic tasks planned (negative: planned ones given up). */
   public static void diagnosticsPlanned(int tasks) {
     DIAGNOSTICS_PLANNED.addAndGet(tasks);
   }

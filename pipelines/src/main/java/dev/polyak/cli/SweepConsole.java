@@ -87,7 +87,7 @@ final class SweepConsole {
    * done and running, on a terminal; otherwise a line every 30 s. Meaningful where the workers run
    * in this JVM (embedded Flink, DirectRunner); on a cluster the Flink UI shows the job's metrics.
    */
-  private static final class Progress implements AutoCloseable {
+  static final class Progress implements AutoCloseable {
     private final Thread thread;
     private final ProgressBar bar;
 
@@ -116,31 +116,13 @@ final class SweepConsole {
                 long lastLine = System.nanoTime();
                 while (!Thread.currentThread().isInterrupted()) {
                   SweepProgress.Snapshot s = SweepProgress.snapshot();
-                  String runsText =
-                      String.format(
-                              Locale.ROOT,
-                              "runs %d/%d done, %d running",
-                              s.done(),
-                              runs,
-                              s.running())
-                          + diagnosticsText(s);
                   if (bar != null) {
                     bar.stepTo(Math.min(steps, s.stepsTrained()));
-                    bar.setExtraMessage(" " + runsText);
+                    bar.setExtraMessage(" " + runsText(s, runs));
                   } else if (System.nanoTime() - lastLine > 30e9) {
                     lastLine = System.nanoTime();
-                    double elapsed = (lastLine - started) / 1e9;
-                    String eta =
-                        s.stepsTrained() == 0
-                            ? "?"
-                            : String.format(
-                                Locale.ROOT,
-                                "%.0f s",
-                                elapsed * (steps - s.stepsTrained()) / s.stepsTrained());
                     synchronized (console) {
-                      console.printf(
-                          "sweep: %s, steps %d/%d, %.0f s elapsed, ETA %s%n",
-                          runsText, s.stepsTrained(), steps, elapsed, eta);
+                      console.println(line(s, runs, steps, (lastLine - started) / 1e9));
                       console.flush();
                     }
                   }
@@ -158,8 +140,42 @@ final class SweepConsole {
     }
 
     /**
-     * ", diagnostics 12/20": the diagnostics stage runs after training, when the step count stands
-     * still; without it a sweep in that stage looks hung.
+     * The progress line printed where there is no terminal: {@code "sweep: runs 1/2 done, 1
+     * running, steps 300/600, 40 s elapsed, ETA 40 s"}. The ETA extrapolates the steps trained so
+     * far to the {@code steps} planned; once they are all trained (or more: a run resumed from an
+     * older checkpoint than planned), the line shows the plan's count and no ETA.
+     *
+     * @param runs the runs planned to train
+     * @param steps the steps planned ({@link dev.polyak.service.SweepPlan#stepsToTrain})
+     */
+    static String line(SweepProgress.Snapshot s, int runs, long steps, double elapsedSeconds) {
+      long trained = Math.min(steps, s.stepsTrained());
+      String eta =
+          trained == steps
+              ? ""
+              : trained == 0
+                  ? ", ETA ?"
+                  : String.format(
+                      Locale.ROOT, ", ETA %.0f s", elapsedSeconds * (steps - trained) / trained);
+      return String.format(
+          Locale.ROOT,
+          "sweep: %s, steps %d/%d, %.0f s elapsed%s",
+          runsText(s, runs),
+          trained,
+          steps,
+          elapsedSeconds,
+          eta);
+    }
+
+    /** {@code "runs 1/2 done, 1 running"}, with the diagnostics' count once there is one. */
+    static String runsText(SweepProgress.Snapshot s, int runs) {
+      return String.format(Locale.ROOT, "runs %d/%d done, %d running", s.done(), runs, s.running())
+          + diagnosticsText(s);
+    }
+
+    /**
+     * ", diagnostics 12/20": the slots diagnose each run as it ends and the diagnostics stage runs
+     * after training, when the step count stands still; without it a sweep there looks hung.
      */
     static String diagnosticsText(SweepProgress.Snapshot s) {
       return s.diagnosticsPlanned() == 0

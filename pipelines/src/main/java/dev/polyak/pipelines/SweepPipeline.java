@@ -26,12 +26,13 @@ import org.apache.beam.sdk.values.PCollectionTuple;
 
 /**
  * The sweep job: cells → {@code TrainRun} (one long training per element, handed to the slots one
- * at a time) → {@code Diagnose} (the plan's checkpoints, cached per run) → exactly one record per
- * key → Avro files under {@code <out>/report/} (early stopping's decisions in {@code
- * early_stopping.avro}). Its caller then writes {@code summary.avro} and {@code report.html} from
- * those files alone ({@code service.Reports}, as {@code polyak report} does). Before it starts, the
- * job writes its cells to {@code <out>/cells.avro}, so that a partial report can find every run
- * while the job runs.
+ * at a time; the element then diagnoses its run's checkpoints into their cache, so that a slot
+ * diagnoses one run while the others train) → {@code Diagnose} (the plan's checkpoints: read from
+ * the cache, computed only where an element could not) → exactly one record per key → Avro files
+ * under {@code <out>/report/} (early stopping's decisions in {@code early_stopping.avro}). Its
+ * caller then writes {@code summary.avro} and {@code report.html} from those files alone ({@code
+ * service.Reports}, as {@code polyak report} does). Before it starts, the job writes its cells to
+ * {@code <out>/cells.avro}, so that a partial report can find every run while the job runs.
  *
  * <p>Exactly once: a training element retried after it emitted records (a failed bundle, a lost
  * task manager, a sweep started again) emits them again, read back from its run folder; each report

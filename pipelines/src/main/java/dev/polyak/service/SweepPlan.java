@@ -42,15 +42,33 @@ public record SweepPlan(SweepSpec spec, Path folder, RunPolicy policy, List<Plan
       if (recorded != RunFolder.Recorded.NONE) {
         return recorded.name().toLowerCase(Locale.ROOT);
       }
+      long step = newestCheckpointStep();
+      return step == 0 ? "not started" : "at step " + step;
+    }
+
+    /**
+     * The training steps this run has left: its steps past its newest checkpoint (all of them
+     * without one; none once a checkpoint is at its last step). What resumes from the checkpoint of
+     * a stopped, failed or unfinished run trains only that much.
+     */
+    public long stepsLeft() {
+      long steps = cell.spec().training().steps();
+      return Math.max(0, steps - Math.min(steps, newestCheckpointStep()));
+    }
+
+    /**
+     * The step of the run's newest checkpoint, 0 without one; from its file name, so that a plan
+     * over a large sweep reads no checkpoint (a corrupt newest one, which the resume skips, makes
+     * the run train more steps than this says).
+     */
+    private long newestCheckpointStep() {
       List<Path> checkpoints =
           new CheckpointStore(
                   Path.of(task.getRunFolder()).resolve("checkpoints"), RetentionPolicy.keepAll())
               .list();
-      // The newest checkpoint's step from its name: a dry run over a large sweep reads no
-      // checkpoint.
       return checkpoints.isEmpty()
-          ? "not started"
-          : "at step " + CheckpointStore.stepOf(checkpoints.get(checkpoints.size() - 1));
+          ? 0
+          : CheckpointStore.stepOf(checkpoints.get(checkpoints.size() - 1));
     }
   }
 
@@ -64,11 +82,12 @@ public record SweepPlan(SweepSpec spec, Path folder, RunPolicy policy, List<Plan
     return (int) runs.stream().filter(PlannedRun::trains).count();
   }
 
-  /** The training steps of the cells that train in this invocation. */
+  /**
+   * The training steps this invocation has to do: of the cells that train, the steps each has left
+   * past its newest checkpoint (a resumed run does not train its steps before the checkpoint again;
+   * a skipped run trains none), as the run folders stand when asked.
+   */
   public long stepsToTrain() {
-    return runs.stream()
-        .filter(PlannedRun::trains)
-        .mapToLong(r -> r.cell().spec().training().steps())
-        .sum();
+    return runs.stream().filter(PlannedRun::trains).mapToLong(PlannedRun::stepsLeft).sum();
   }
 }

@@ -1,6 +1,7 @@
 package dev.polyak.transforms;
 
 import ai.djl.Device;
+import dev.polyak.checkpoint.Checkpoint;
 import dev.polyak.checkpoint.CheckpointStore;
 import dev.polyak.diag.DiagnosticRecords;
 import dev.polyak.diag.Diagnostics;
@@ -127,17 +128,25 @@ public final class Diagnose extends PTransform<PCollection<String>, PCollection<
   static final class PlanTasksFn extends DoFn<String, DiagnosticTask> {
     @ProcessElement
     public void process(@Element String checkpoint, OutputReceiver<DiagnosticTask> out) {
-      int groups =
-          (int)
-              CheckpointStore.locate(Path.of(checkpoint)).checkpoint().masks().keySet().stream()
-                  .filter(TrainerCheckpoints::isStructureMask)
-                  .count();
-      for (int layer = 0; layer < groups; layer++) {
+      int tasks = tasks(CheckpointStore.locate(Path.of(checkpoint)).checkpoint());
+      for (int layer = 0; layer < tasks - 1; layer++) {
         out.output(new DiagnosticTask(checkpoint, layer));
       }
       out.output(new DiagnosticTask(checkpoint, null));
-      SweepProgress.diagnosticsPlanned(groups + 1);
+      SweepProgress.diagnosticsPlanned(tasks);
     }
+  }
+
+  /**
+   * The tasks this stage makes of {@code checkpoint}: one per mask group (a layer's structure mask)
+   * and the model task; what the progress display counts per checkpoint.
+   */
+  public static int tasks(Checkpoint checkpoint) {
+    return 1
+        + (int)
+            checkpoint.masks().keySet().stream()
+                .filter(TrainerCheckpoints::isStructureMask)
+                .count();
   }
 
   /** Computes one task's part on its checkpoint, restored once per DoFn instance. */

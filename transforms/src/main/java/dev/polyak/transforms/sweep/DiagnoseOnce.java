@@ -1,9 +1,14 @@
 package dev.polyak.transforms.sweep;
 
+import ai.djl.Device;
 import dev.polyak.data.io.AvroFiles;
+import dev.polyak.diag.DiagnosticRecords;
 import dev.polyak.diag.DiagnosticsOptions;
 import dev.polyak.io.Digests;
 import dev.polyak.schemas.DiagnosticRecord;
+import dev.polyak.sweep.SweepProgress;
+import dev.polyak.train.RestoredRun;
+import dev.polyak.train.TrainerDiagnostics;
 import dev.polyak.transforms.Diagnose;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -31,7 +36,11 @@ import org.apache.beam.sdk.values.TypeDescriptors;
 /**
  * {@link Diagnose} with a cache in each run's folder: the rows of a checkpoint are kept in {@code
  * <runs>/<run_id>/diagnostics/<checkpoint>-<options>.avro}, so a sweep started again diagnoses only
- * the checkpoints it has not diagnosed with the same options (the options' hash is in the name).
+ * the checkpoints it has not diagnosed with the same options (the options' hash is in the name). A
+ * sweep's training element fills the cache for its run as soon as the run ends ({@link
+ * #diagnoseIntoCache}), so on Flink, where this stage can start only once every run has ended, it
+ * mostly reads; it computes what an element could not (with {@link Diagnose}, its tasks spread over
+ * the workers).
  */
 public final class DiagnoseOnce
     extends PTransform<PCollection<String>, PCollection<DiagnosticRecord>> {
@@ -71,6 +80,38 @@ public final class DiagnoseOnce
             .apply("StoreInRunFolder", ParDo.of(new StoreFn(runs, key)))
             .setCoder(AvroCoder.of(DiagnosticRecord.class));
     return PCollectionList.of(cached).and(computed).apply("AllRows", Flatten.pCollections());
+  }
+
+  /**
+   * Diagnoses {@code checkpoint} (a file in {@code <run folder>/checkpoints/}) with {@code options}
+   * in the calling thread and stores its rows where this stage looks for them first, unless they
+   * are there already. The rows are those the stage would compute ({@link Diagnose} gives exactly
+   * {@link TrainerDiagnostics#run}'s), so a checkpoint cached this way reads back the same.
+   *
+   * @return whether it diagnosed the checkpoint (false: its rows were cached)
+   */
+  public static boolean diagnoseIntoCache(Path checkpoint, DiagnosticsOptions options) {
+    String name = checkpoint.getFileName().toString();
+    Path cache = cacheFile(checkpoint.getParent().getParent(), name, optionsKey(options));
+    if (Files.exists(cache)) {
+      return false;
+    }
+    try (RestoredRun run = RestoredRun.open(checkpoint, null, Device.cpu())) {
+      int tasks = Diagnose.tasks(run.checkpoint());
+      SweepProgress.diagnosticsPlanned(tasks);
+      try {
+        List<DiagnosticRecord> rows =
+            DiagnosticRecords.of(run.runId(), name, TrainerDiagnostics.run(run.trainer(), options));
+        AvroFiles.write(cache, DiagnosticRecord.class, rows);
+      } catch (RuntimeException e) {
+        SweepProgress.diagnosticsPlanned(-tasks);
+        throw e;
+      }
+      for (int i = 0; i < tasks; i++) {
+        SweepProgress.diagnosticDone();
+      }
+    }
+    return true;
   }
 
   static String optionsKey(DiagnosticsOptions options) {

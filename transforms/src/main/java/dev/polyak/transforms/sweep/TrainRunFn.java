@@ -3,6 +3,7 @@ package dev.polyak.transforms.sweep;
 import ai.djl.Device;
 import dev.polyak.checkpoint.CheckpointStore;
 import dev.polyak.checkpoint.RetentionPolicy;
+import dev.polyak.diag.DiagnosticsOptions;
 import dev.polyak.engine.DeviceLease;
 import dev.polyak.nn.EngineThreads;
 import dev.polyak.schemas.MetricRow;
@@ -138,6 +139,7 @@ public final class TrainRunFn extends DoFn<RunTask, RunRecord> {
   private final Counter samples = Metrics.counter(TrainRunFn.class, "samples");
   private final Counter tokens = Metrics.counter(TrainRunFn.class, "tokens");
   private final Counter stopped = Metrics.counter(TrainRunFn.class, "runsStopped");
+  private final Counter diagnosed = Metrics.counter(TrainRunFn.class, "checkpointsDiagnosed");
   private final Settings settings;
   private final Map<String, List<String>> groups;
   private transient Device device;
@@ -290,10 +292,38 @@ public final class TrainRunFn extends DoFn<RunTask, RunRecord> {
     records
         .result()
         .ifPresent(
-            result ->
-                checkpointsToDiagnose(folder.path(), spec, result, records.events())
-                    .forEach(out.get(CHECKPOINTS)::output));
+            result -> {
+              List<String> checkpoints =
+                  checkpointsToDiagnose(folder.path(), spec, result, records.events());
+              diagnose(task.getRunId(), checkpoints);
+              checkpoints.forEach(out.get(CHECKPOINTS)::output);
+            });
     records.run().ifPresent(out.get(RUNS)::output);
+  }
+
+  /**
+   * Diagnoses the run's checkpoints into the diagnostics stage's cache here, as soon as the run
+   * ends: this slot diagnoses its run while the others still train theirs, and takes the next run
+   * after. On Flink the stage after training starts only when every run has ended (a shuffle lies
+   * between them), and then spread its tasks over the slots by key, so diagnosing there left cores
+   * idle at the end of training and during the stage. A checkpoint that fails here is left to the
+   * stage, which computes (or fails on) it as before.
+   */
+  private void diagnose(String runId, List<String> checkpoints) {
+    DiagnosticsOptions options = settings.diagnostics().toOptions();
+    for (String checkpoint : checkpoints) {
+      try {
+        if (DiagnoseOnce.diagnoseIntoCache(Path.of(checkpoint), options)) {
+          diagnosed.inc();
+        }
+      } catch (RuntimeException e) {
+        LOG.warn(
+            "run {}: diagnosing {} failed here, the diagnostics stage tries it again: {}",
+            runId,
+            checkpoint,
+            e.toString());
+      }
+    }
   }
 
   /**
