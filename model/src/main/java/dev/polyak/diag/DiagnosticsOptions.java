@@ -74,7 +74,7 @@ public record DiagnosticsOptions(
         DEFAULT_RELATIVE_STEP,
         false,
         HessianPowerIteration.Settings.defaults(),
-        KernelPath.AUTO);
+        KernelPath.DEFAULT);
   }
 
   public DiagnosticsOptions withProbeSamples(int n) {

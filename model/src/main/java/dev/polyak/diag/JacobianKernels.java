@@ -35,10 +35,10 @@ import org.slf4j.LoggerFactory;
  * weights give bitwise identical kernels. With m scalars per probe ({@code projected:k}) every pass
  * runs m rounds, K_i = (1/m) Σ_j J_{i,j} J_{i,j}ᵀ.
  *
- * <p>The columns of the weights and biases of linear layers come, by default ({@link
- * KernelPath#AUTO}), from batched passes instead ({@link ActivationGradients}): each layer's input
- * and output gradient give every probe's gradient without a backward pass per probe. Those tensors
- * get passes of their own, planned the same way and run first.
+ * <p>With {@link KernelPath#AUTO} (not the default) the columns of the weights and biases of linear
+ * layers come from batched passes instead ({@link ActivationGradients}): each layer's input and
+ * output gradient give every probe's gradient without a backward pass per probe. Those tensors get
+ * passes of their own, planned the same way and run first.
  */
 public final class JacobianKernels {
   /** Default bound on the float32 Jacobian columns held at once. */
@@ -103,7 +103,7 @@ public final class JacobianKernels {
    */
   public static Kernels compute(
       ProbeObjective objective, IntPredicate selected, boolean rest, long memoryBudgetBytes) {
-    return compute(objective, selected, rest, memoryBudgetBytes, KernelPath.AUTO);
+    return compute(objective, selected, rest, memoryBudgetBytes, KernelPath.DEFAULT);
   }
 
   /**

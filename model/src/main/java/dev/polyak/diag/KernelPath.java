@@ -7,20 +7,29 @@ import java.util.Locale;
  * path computes the same kernel, up to float32 rounding.
  *
  * <ul>
- *   <li>{@code auto} (the default): {@code factored} for the weights and biases of the linear
- *       layers the model shows its tap ({@link ActivationGradients}: BERT's and Switch's attention
- *       and BERT's feed-forward layers, an MLP's layers unless weight-masked), {@code per-sample}
- *       for every other parameter.
+ *   <li>{@code per-sample} (the default, {@link #DEFAULT}): one backward pass per probe at batch
+ *       one for every parameter.
+ *   <li>{@code auto}: {@code factored} for the weights and biases of the linear layers the model
+ *       shows its tap ({@link ActivationGradients}: BERT's and Switch's attention and BERT's
+ *       feed-forward layers, an MLP's layers unless weight-masked), {@code per-sample} for every
+ *       other parameter.
  *   <li>{@code factored}: as {@code auto}, but a structure with a parameter outside those layers (a
  *       Switch expert, a convolution filter) is an error rather than computed per sample.
- *   <li>{@code per-sample}: one backward pass per probe at batch one for every parameter (the path
- *       polyak always took before).
  * </ul>
+ *
+ * <p>{@code per-sample} is the default because {@code auto} saves no time on BERT (the batched
+ * passes do the per-sample passes' arithmetic: 3.59 s against 3.52 s for all 16 heads of bert-small
+ * at n = 64, one thread, idle machine) and, on the whole-model kernel of bert-small at n = 64, ran
+ * for over 14 minutes with native memory growing by about 20 MB/s (stopped at 19 GB) where the
+ * per-sample path takes under a minute: a defect not yet found (docs/performance.md).
  */
 public enum KernelPath {
   AUTO,
   FACTORED,
   PER_SAMPLE;
+
+  /** The path used when none is asked for. */
+  public static final KernelPath DEFAULT = PER_SAMPLE;
 
   /** What a kernel-path option accepts, for error messages. */
   public static final String ALLOWED = "auto, factored or per-sample";

@@ -96,7 +96,7 @@ public record DiagnosticsPlan(
         KernelKind.PNTK,
         false,
         HessianPowerIteration.Settings.DEFAULT_MAX_ITERATIONS,
-        KernelPath.AUTO);
+        KernelPath.DEFAULT);
   }
 
   public DiagnosticsPlan {
@@ -241,7 +241,7 @@ public record DiagnosticsPlan(
         betaIterations == null
             ? HessianPowerIteration.Settings.DEFAULT_MAX_ITERATIONS
             : (int) betaIterations.wholeNumber(0, Integer.MAX_VALUE),
-        kernelPath == null ? KernelPath.AUTO : kernelPath(kernelPath));
+        kernelPath == null ? KernelPath.DEFAULT : kernelPath(kernelPath));
   }
 
   /** {@code kernel_path}: auto, factored or per-sample. */
@@ -353,7 +353,7 @@ public record DiagnosticsPlan(
         + kindsText
         + (wholeModel ? ", the whole-model kernel" : ", no whole-model kernel")
         + (betaIterations == 0 ? ", no beta" : "")
-        + (kernelPath == KernelPath.AUTO ? "" : ", kernel path " + kernelPath.id())
+        + (kernelPath == KernelPath.DEFAULT ? "" : ", kernel path " + kernelPath.id())
         + (mostKept > 0
             ? "; a run keeps up to " + mostKept + " periodic checkpoints for them beyond keep_last"
             : "");

@@ -697,8 +697,8 @@ class SweepSpecTest {
         .hasMessageContaining(
             "must be pntk, target-logit, projected:k" + " (k >= 1) or loss, got 'ntk'");
 
-    assertThat(defaults.kernelPath()).isEqualTo(KernelPath.AUTO);
-    assertThat(options.kernelPath()).isEqualTo(KernelPath.AUTO);
+    assertThat(defaults.kernelPath()).isEqualTo(KernelPath.PER_SAMPLE);
+    assertThat(options.kernelPath()).isEqualTo(KernelPath.PER_SAMPLE);
     for (KernelPath path : KernelPath.values()) {
       DiagnosticsPlan chosen =
           SweepSpec.parse(run + "diagnostics: {kernel_path: " + path.id() + "}\n", BASE)
@@ -707,10 +707,10 @@ class SweepSpecTest {
       assertThat(chosen.toOptions().kernelPath()).isEqualTo(path);
     }
     assertThat(
-            SweepSpec.parse(run + "diagnostics: {kernel_path: per-sample}\n", BASE)
+            SweepSpec.parse(run + "diagnostics: {kernel_path: auto}\n", BASE)
                 .diagnostics()
                 .describe(List.of()))
-        .endsWith(", kernel path per-sample");
+        .endsWith(", kernel path auto");
     assertThatThrownBy(() -> SweepSpec.parse(run + "diagnostics: {kernel_path: batched}\n", BASE))
         .hasMessageContaining("diagnostics.kernel_path")
         .hasMessageContaining("must be auto, factored or per-sample, got 'batched'");

@@ -242,7 +242,7 @@ final class BenchDiagnoseCommand implements Callable<Integer> {
 
   /** Kernels of every head and their spectra (the work timed); the kernels. */
   private static JacobianKernels.Kernels headSpectra(ProbeObjective objective, long budget) {
-    return headSpectra(objective, budget, KernelPath.AUTO);
+    return headSpectra(objective, budget, KernelPath.DEFAULT);
   }
 
   /** As {@link #headSpectra(ProbeObjective, long)}, the columns by {@code path}. */

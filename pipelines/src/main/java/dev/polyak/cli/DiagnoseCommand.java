@@ -90,10 +90,10 @@ final class DiagnoseCommand implements Callable<Integer> {
   @Option(
       names = "--kernel-path",
       description =
-          "How the kernels' per-probe gradients are computed: auto (default: linear layers' weights"
-              + " and biases from batched activations and output gradients, every other parameter"
-              + " by a backward pass per probe), factored (as auto, an error for a structure with"
-              + " other parameters) or per-sample (a backward pass per probe for every parameter).")
+          "How the kernels' per-probe gradients are computed: per-sample (default: a backward pass"
+              + " per probe for every parameter), auto (linear layers' weights and biases from"
+              + " batched activations and output gradients, every other parameter per sample) or"
+              + " factored (as auto, an error for a structure with other parameters).")
   String kernelPath;
 
   @Option(
@@ -243,7 +243,7 @@ final class DiagnoseCommand implements Callable<Integer> {
     }
     KernelPath path;
     try {
-      path = kernelPath == null ? KernelPath.AUTO : KernelPath.parse(kernelPath);
+      path = kernelPath == null ? KernelPath.DEFAULT : KernelPath.parse(kernelPath);
     } catch (IllegalArgumentException e) {
       throw new IllegalArgumentException("--kernel-path: " + e.getMessage());
     }
