@@ -55,18 +55,17 @@ public final class GradientNorms {
         int t = 0;
         float weight = (float) (to - from) / n;
         for (NDArray p : parameters) {
-          NDArray g = p.getGradient();
-          if (statistics != null) {
-            try (NDScope scope = new NDScope()) {
+          // the scope closes the gradient's handle (a new one per call) and the temporaries
+          try (NDScope scope = new NDScope()) {
+            NDArray g = p.getGradient();
+            if (statistics != null) {
               squares += g.toType(DataType.FLOAT64, false).square().sum().getDouble();
             }
-          }
-          if (batch == 0) {
-            NDArray first = g.mul(weight);
-            NDScope.unregister(first);
-            sum.add(first);
-          } else {
-            try (NDScope scope = new NDScope()) {
+            if (batch == 0) {
+              NDArray first = g.mul(weight);
+              NDScope.unregister(first);
+              sum.add(first);
+            } else {
               sum.get(t).addi(g.mul(weight));
             }
           }

@@ -196,7 +196,10 @@ public final class HessianTrace {
   private static List<NDArray> gradientAt(
       ProbeObjective objective, List<NDArray> saved, List<NDArray> v, double step, int batchSize) {
     Map<String, NDArray> parameters = objective.model().parameters().all();
-    try (Autograd.Mode off = Autograd.recording(false)) {
+    // the scope closes the step's temporaries (two weight-sized arrays per parameter), which
+    // would otherwise stay in the parameters' manager until the model is closed
+    try (NDScope scope = new NDScope();
+        Autograd.Mode off = Autograd.recording(false)) {
       int t = 0;
       for (NDArray p : parameters.values()) {
         p.subi(p).addi(saved.get(t).add(v.get(t).mul((float) step)));

@@ -17,11 +17,9 @@ import java.util.Locale;
  *       Switch expert, a convolution filter) is an error rather than computed per sample.
  * </ul>
  *
- * <p>{@code per-sample} is the default because {@code auto} saves no time on BERT (the batched
- * passes do the per-sample passes' arithmetic: 3.59 s against 3.52 s for all 16 heads of bert-small
- * at n = 64, one thread, idle machine) and, on the whole-model kernel of bert-small at n = 64, ran
- * for over 14 minutes with native memory growing by about 20 MB/s (stopped at 19 GB) where the
- * per-sample path takes under a minute: a defect not yet found (docs/performance.md).
+ * <p>{@code per-sample} is the default, the path with the longest record, because {@code auto}
+ * saves no time on BERT: the batched passes do the per-sample passes' arithmetic (3.59 s against
+ * 3.52 s for all 16 heads of bert-small at n = 64, one thread, idle machine; docs/performance.md).
  */
 public enum KernelPath {
   AUTO,
