@@ -33,9 +33,9 @@ import java.util.stream.Collectors;
  * @param activeProbes structure spectra over their active probes only ({@code active_probes:},
  *     default false)
  * @param betaIterations the cap of β's power iteration ({@code beta_iterations:}, default 100; 0
- *     skips β, which costs about twice the kernels on BERT)
+ *     skips β, whose power iteration can cost a bert-small diagnostic minutes: docs/performance.md)
  * @param kernelPath how the kernels' gradient columns are computed ({@code kernel_path:}, {@link
- *     KernelPath#parse}; default auto)
+ *     KernelPath#parse}; default per-sample, {@link KernelPath#DEFAULT})
  */
 public record DiagnosticsPlan(
     boolean enabled,
@@ -73,7 +73,7 @@ public record DiagnosticsPlan(
 
   /**
    * A plan with the default kernel (pntk), spectra over all probes, β by the default power
-   * iteration and the default kernel path (auto).
+   * iteration and the default kernel path ({@link KernelPath#DEFAULT}).
    */
   public DiagnosticsPlan(
       boolean enabled,
