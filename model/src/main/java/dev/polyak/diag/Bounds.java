@@ -12,7 +12,7 @@ import java.util.Locale;
 public final class Bounds {
   /** Why Theorem 6(a)'s factor is not reported: it needs 0 < µ ≤ β. */
   public enum Flag {
-    /** β was not computed (no power iteration asked for). */
+    /** β was not computed (no iteration for β asked for). */
     NO_BETA,
     /** β ≤ 0: the dominant curvature is not positive. */
     BETA_NOT_POSITIVE,

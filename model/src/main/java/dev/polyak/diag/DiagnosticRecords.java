@@ -86,7 +86,7 @@ public final class DiagnosticRecords {
       DiagnosticsReport report,
       Spectrum spectrum,
       HessianTrace.Estimate trace,
-      HessianPowerIteration.Result smoothness) {
+      HessianEigenvalue.Result smoothness) {
     return DiagnosticRecord.newBuilder()
         .setRunId(runId)
         .setStep(report.step())

@@ -40,7 +40,7 @@ public final class Diagnostics {
    * @param losses each probe batch's task loss
    * @param gradientNorms each probe batch's gradient norm
    * @param gradientNormSquared ‖∇L‖² of the whole probe set's mean loss
-   * @param smoothness β by power iteration (null when the options skip it)
+   * @param smoothness β by Lanczos or power iteration (null when the options skip it)
    * @param sampleLosses each probe's own task loss, evaluated alone
    * @param sampleGradientNorms the norm of the gradient of each probe's own loss
    */
@@ -54,7 +54,7 @@ public final class Diagnostics {
       int passes,
       double kernelSeconds,
       double hessianSeconds,
-      HessianPowerIteration.Estimates smoothness,
+      HessianEigenvalue.Estimates smoothness,
       double[] sampleLosses,
       double[] sampleGradientNorms,
       double smoothnessSeconds)
@@ -145,10 +145,10 @@ public final class Diagnostics {
                 seed);
     double hessianSeconds = (System.nanoTime() - started) / 1e9;
     started = System.nanoTime();
-    HessianPowerIteration.Estimates smoothness =
+    HessianEigenvalue.Estimates smoothness =
         options.smoothness().maxIterations() == 0
             ? null
-            : HessianPowerIteration.estimate(
+            : HessianEigenvalue.estimate(
                 objective, options.smoothness(), options.batchSize(), options.relativeStep(), seed);
     double smoothnessSeconds = (System.nanoTime() - started) / 1e9;
     GradientNorms.BatchStatistics batches =
@@ -217,8 +217,8 @@ public final class Diagnostics {
               options.floor());
     }
     HessianTrace.Result traces = modelPart.traces();
-    HessianPowerIteration.Estimates smoothness = modelPart.smoothness();
-    HessianPowerIteration.Result[] structureSmoothness =
+    HessianEigenvalue.Estimates smoothness = modelPart.smoothness();
+    HessianEigenvalue.Result[] structureSmoothness =
         smoothness == null ? null : smoothness.structures();
     List<DiagnosticsReport.StructureDiagnostics> rows = new ArrayList<>();
     for (int s = 0; s < structures.size(); s++) {
@@ -247,7 +247,7 @@ public final class Diagnostics {
     }
     double gradientSquared = modelPart.gradientNormSquared();
     double mu = gradientSquared / (2 * loss);
-    HessianPowerIteration.Result beta = smoothness == null ? null : smoothness.whole();
+    HessianEigenvalue.Result beta = smoothness == null ? null : smoothness.whole();
     Bounds.ConvergenceFactor factor =
         Bounds.convergenceFactor(beta == null ? Double.NaN : beta.eigenvalue(), mu);
     DiagnosticsReport.Conditioning conditioning =

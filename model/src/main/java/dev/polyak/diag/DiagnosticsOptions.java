@@ -19,9 +19,10 @@ import java.util.Set;
  * @param activeProbes a structure's spectrum is that of its kernel restricted to the probes it is
  *     active on (nonzero gradient row, K_i[b, b] > 0), so an inactive ReLU unit on some probes does
  *     not make it singular; false: over all n probes
- * @param smoothness the power iteration for β, the top Hessian eigenvalue of the probe set's loss
- * @param kernelPath how the kernels' gradient columns are computed ({@link KernelPath}; auto by
- *     default)
+ * @param smoothness the iteration for β (Lanczos by default), the dominant Hessian eigenvalue of
+ *     the probe set's loss
+ * @param kernelPath how the kernels' gradient columns are computed ({@link KernelPath}; per-sample
+ *     by default)
  */
 public record DiagnosticsOptions(
     int probeSamples,
@@ -34,7 +35,7 @@ public record DiagnosticsOptions(
     int batchSize,
     double relativeStep,
     boolean activeProbes,
-    HessianPowerIteration.Settings smoothness,
+    HessianEigenvalue.Settings smoothness,
     KernelPath kernelPath)
     implements java.io.Serializable {
   public static final int DEFAULT_PROBE_SAMPLES = 64;
@@ -73,7 +74,7 @@ public record DiagnosticsOptions(
         DEFAULT_BATCH_SIZE,
         DEFAULT_RELATIVE_STEP,
         false,
-        HessianPowerIteration.Settings.defaults(),
+        HessianEigenvalue.Settings.defaults(),
         KernelPath.DEFAULT);
   }
 
@@ -173,7 +174,7 @@ public record DiagnosticsOptions(
         kernelPath);
   }
 
-  public DiagnosticsOptions withSmoothness(HessianPowerIteration.Settings settings) {
+  public DiagnosticsOptions withSmoothness(HessianEigenvalue.Settings settings) {
     return new DiagnosticsOptions(
         probeSamples,
         kernel,

@@ -20,7 +20,7 @@ import java.util.List;
  * @param kernelSeconds wall time of the Jacobian kernels and their spectra
  * @param hessianSeconds wall time of the Hessian trace
  * @param passes how many times the n per-sample gradients were computed
- * @param smoothnessSeconds wall time of the power iteration for β
+ * @param smoothnessSeconds wall time of the iteration for β
  */
 public record DiagnosticsReport(
     long step,
@@ -57,7 +57,7 @@ public record DiagnosticsReport(
       Spectrum spectrum,
       HessianTrace.Estimate trace,
       int activeProbes,
-      HessianPowerIteration.Result smoothness) {}
+      HessianEigenvalue.Result smoothness) {}
 
   /**
    * @param loss the probe set's mean task loss L
@@ -84,7 +84,7 @@ public record DiagnosticsReport(
       Bounds.Flag factorFlag,
       double lipschitzValue,
       double maxSampleLoss,
-      HessianPowerIteration.Result smoothness) {
+      HessianEigenvalue.Result smoothness) {
     /** β, NaN when not computed. */
     public double beta() {
       return smoothness == null ? Double.NaN : smoothness.eigenvalue();

@@ -37,8 +37,8 @@ public final class RandomStreams {
   public static final String STABILITY = "stability";
 
   /**
-   * The start vector of the Hessian power iteration ({@code
-   * dev.polyak.diag.HessianPowerIteration}).
+   * The start vector of β's Hessian iteration (Lanczos or power) ({@code
+   * dev.polyak.diag.HessianEigenvalue}).
    */
   public static final String SMOOTHNESS = "smoothness";
 

@@ -1,7 +1,7 @@
 package dev.polyak.sweep;
 
 import dev.polyak.diag.DiagnosticsOptions;
-import dev.polyak.diag.HessianPowerIteration;
+import dev.polyak.diag.HessianEigenvalue;
 import dev.polyak.diag.Spectrum;
 import dev.polyak.train.MetricRecord;
 import dev.polyak.train.RunGate;
@@ -114,8 +114,8 @@ public record AshaGate(
         probes
             .withHutchinsonProbes(0)
             .withSmoothness(
-                new HessianPowerIteration.Settings(
-                    HessianPowerIteration.Settings.DEFAULT_TOLERANCE, 0, false));
+                new HessianEigenvalue.Settings(
+                    HessianEigenvalue.Settings.DEFAULT_TOLERANCE, 0, false));
     return switch (signal) {
       case EVAL ->
           metrics.stream()

@@ -1,7 +1,7 @@
 package dev.polyak.sweep;
 
 import dev.polyak.diag.DiagnosticsOptions;
-import dev.polyak.diag.HessianPowerIteration;
+import dev.polyak.diag.HessianEigenvalue;
 import dev.polyak.diag.KernelKind;
 import dev.polyak.diag.KernelPath;
 import dev.polyak.nn.Structure;
@@ -32,10 +32,11 @@ import java.util.stream.Collectors;
  * @param kernel the kernel ({@code kernel:} key, {@link KernelKind#parse}; default pntk)
  * @param activeProbes structure spectra over their active probes only ({@code active_probes:},
  *     default false)
- * @param betaIterations the cap of β's power iteration ({@code beta_iterations:}, default 100; 0
- *     skips β, whose power iteration can cost a bert-small diagnostic minutes: docs/performance.md)
+ * @param betaIterations the cap of β's Hessian-vector products ({@code beta_iterations:}, default
+ *     100; 0 skips β, the costliest part of a default diagnostic: docs/performance.md)
  * @param kernelPath how the kernels' gradient columns are computed ({@code kernel_path:}, {@link
  *     KernelPath#parse}; default per-sample, {@link KernelPath#DEFAULT})
+ * @param betaMethod how β is iterated ({@code beta_method:}, lanczos or power; default lanczos)
  */
 public record DiagnosticsPlan(
     boolean enabled,
@@ -49,9 +50,10 @@ public record DiagnosticsPlan(
     KernelKind kernel,
     boolean activeProbes,
     int betaIterations,
-    KernelPath kernelPath)
+    KernelPath kernelPath,
+    HessianEigenvalue.Method betaMethod)
     implements Serializable {
-  private static final long serialVersionUID = 5L;
+  private static final long serialVersionUID = 6L;
   private static final List<String> KEYS =
       List.of(
           "at",
@@ -63,7 +65,8 @@ public record DiagnosticsPlan(
           "kernel",
           "active_probes",
           "beta_iterations",
-          "kernel_path");
+          "kernel_path",
+          "beta_method");
 
   /**
    * The cadence of a block that does not say: every 10 % of a run (what the diagnostics' cost is
@@ -72,8 +75,8 @@ public record DiagnosticsPlan(
   public static final Every DEFAULT_EVERY = Every.percent(10);
 
   /**
-   * A plan with the default kernel (pntk), spectra over all probes, β by the default power
-   * iteration and the default kernel path ({@link KernelPath#DEFAULT}).
+   * A plan with the default kernel (pntk), spectra over all probes, β by the default iteration
+   * (Lanczos, capped at 100 products) and the default kernel path ({@link KernelPath#DEFAULT}).
    */
   public DiagnosticsPlan(
       boolean enabled,
@@ -95,12 +98,14 @@ public record DiagnosticsPlan(
         wholeModel,
         KernelKind.PNTK,
         false,
-        HessianPowerIteration.Settings.DEFAULT_MAX_ITERATIONS,
-        KernelPath.DEFAULT);
+        HessianEigenvalue.Settings.DEFAULT_MAX_ITERATIONS,
+        KernelPath.DEFAULT,
+        HessianEigenvalue.Method.LANCZOS);
   }
 
   public DiagnosticsPlan {
     java.util.Objects.requireNonNull(kernelPath, "kernelPath");
+    java.util.Objects.requireNonNull(betaMethod, "betaMethod");
     kinds =
         Collections.unmodifiableSet(
             kinds.isEmpty() ? EnumSet.noneOf(Structure.Kind.class) : EnumSet.copyOf(kinds));
@@ -186,8 +191,8 @@ public record DiagnosticsPlan(
         .withActiveProbes(activeProbes)
         .withKernelPath(kernelPath)
         .withSmoothness(
-            new HessianPowerIteration.Settings(
-                HessianPowerIteration.Settings.DEFAULT_TOLERANCE, betaIterations, false));
+            new HessianEigenvalue.Settings(
+                HessianEigenvalue.Settings.DEFAULT_TOLERANCE, betaIterations, false, betaMethod));
   }
 
   /**
@@ -223,6 +228,7 @@ public record DiagnosticsPlan(
     YamlNode activeProbes = block.get("active_probes");
     YamlNode betaIterations = block.get("beta_iterations");
     YamlNode kernelPath = block.get("kernel_path");
+    YamlNode betaMethod = block.get("beta_method");
     return new DiagnosticsPlan(
         true,
         atPruning,
@@ -239,9 +245,20 @@ public record DiagnosticsPlan(
         kernel == null ? KernelKind.PNTK : kernel(kernel),
         activeProbes != null && activeProbes.flag(),
         betaIterations == null
-            ? HessianPowerIteration.Settings.DEFAULT_MAX_ITERATIONS
+            ? HessianEigenvalue.Settings.DEFAULT_MAX_ITERATIONS
             : (int) betaIterations.wholeNumber(0, Integer.MAX_VALUE),
-        kernelPath == null ? KernelPath.DEFAULT : kernelPath(kernelPath));
+        kernelPath == null ? KernelPath.DEFAULT : kernelPath(kernelPath),
+        betaMethod == null ? HessianEigenvalue.Method.LANCZOS : betaMethod(betaMethod));
+  }
+
+  /** {@code beta_method}: lanczos or power. */
+  private static HessianEigenvalue.Method betaMethod(YamlNode method) {
+    try {
+      return HessianEigenvalue.Method.parse(method.string());
+    } catch (IllegalArgumentException e) {
+      throw method.error(
+          "must be " + HessianEigenvalue.Method.ALLOWED + ", got '" + method.text() + "'");
+    }
   }
 
   /** {@code kernel_path}: auto, factored or per-sample. */
@@ -354,6 +371,9 @@ public record DiagnosticsPlan(
         + (wholeModel ? ", the whole-model kernel" : ", no whole-model kernel")
         + (betaIterations == 0 ? ", no beta" : "")
         + (kernelPath == KernelPath.DEFAULT ? "" : ", kernel path " + kernelPath.id())
+        + (betaIterations == 0 || betaMethod == HessianEigenvalue.Method.LANCZOS
+            ? ""
+            : ", beta by " + betaMethod.id())
         + (mostKept > 0
             ? "; a run keeps up to " + mostKept + " periodic checkpoints for them beyond keep_last"
             : "");

@@ -3,7 +3,7 @@ package dev.polyak.train;
 import ai.djl.ndarray.NDScope;
 import dev.polyak.diag.DiagnosticsOptions;
 import dev.polyak.diag.DiagnosticsReport;
-import dev.polyak.diag.HessianPowerIteration;
+import dev.polyak.diag.HessianEigenvalue;
 import dev.polyak.diag.ProbeObjective;
 import dev.polyak.diag.ScalarOutput;
 import dev.polyak.diag.SeedSpread;
@@ -106,8 +106,8 @@ public final class Stability {
                     2, Math.min(DiagnosticsOptions.DEFAULT_PROBE_SAMPLES, trainer.trainSize())))
             .withHutchinsonProbes(0)
             .withSmoothness(
-                new HessianPowerIteration.Settings(
-                    HessianPowerIteration.Settings.DEFAULT_TOLERANCE, 0, false));
+                new HessianEigenvalue.Settings(
+                    HessianEigenvalue.Settings.DEFAULT_TOLERANCE, 0, false));
     DiagnosticsReport.Conditioning c = TrainerDiagnostics.conditioning(trainer, options);
     return StabilityEstimate.Bound.of(
         c.lipschitzValue(), c.mu(), options.probeSamples(), trainer.trainSize());

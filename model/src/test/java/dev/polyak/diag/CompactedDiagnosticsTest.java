@@ -24,7 +24,7 @@ class CompactedDiagnosticsTest {
       DiagnosticsOptions.defaults()
           .withProbeSamples(6)
           .withHutchinsonProbes(0)
-          .withSmoothness(new HessianPowerIteration.Settings(1e-3, 0, false));
+          .withSmoothness(new HessianEigenvalue.Settings(1e-3, 0, false));
 
   @Test
   void keptHeadsHaveTheMaskedModelsSpectraAndPrunedOnesAreReportedPruned() {

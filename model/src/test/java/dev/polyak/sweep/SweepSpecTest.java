@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.within;
 
 import dev.polyak.BadInputException;
 import dev.polyak.diag.DiagnosticsOptions;
+import dev.polyak.diag.HessianEigenvalue;
 import dev.polyak.diag.KernelKind;
 import dev.polyak.diag.KernelPath;
 import dev.polyak.nn.Structure;
@@ -714,6 +715,24 @@ class SweepSpecTest {
     assertThatThrownBy(() -> SweepSpec.parse(run + "diagnostics: {kernel_path: batched}\n", BASE))
         .hasMessageContaining("diagnostics.kernel_path")
         .hasMessageContaining("must be auto, factored or per-sample, got 'batched'");
+
+    assertThat(defaults.betaMethod()).isEqualTo(HessianEigenvalue.Method.LANCZOS);
+    assertThat(options.smoothness().method()).isEqualTo(HessianEigenvalue.Method.LANCZOS);
+    DiagnosticsPlan power =
+        SweepSpec.parse(run + "diagnostics: {beta_method: power, beta_iterations: 30}\n", BASE)
+            .diagnostics();
+    assertThat(power.toOptions().smoothness())
+        .isEqualTo(
+            new HessianEigenvalue.Settings(
+                HessianEigenvalue.Settings.DEFAULT_TOLERANCE,
+                30,
+                false,
+                HessianEigenvalue.Method.POWER));
+    assertThat(power.describe(List.of())).endsWith(", beta by power");
+    assertThat(defaults.describe(List.of())).doesNotContain("beta by");
+    assertThatThrownBy(() -> SweepSpec.parse(run + "diagnostics: {beta_method: arnoldi}\n", BASE))
+        .hasMessageContaining("diagnostics.beta_method")
+        .hasMessageContaining("must be lanczos or power, got 'arnoldi'");
   }
 
   /** A bad kernel_path in a sweep file is an error naming the file, the line and the key. */

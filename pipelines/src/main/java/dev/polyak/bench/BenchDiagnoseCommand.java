@@ -3,6 +3,8 @@ package dev.polyak.bench;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.polyak.data.read.TokenDataset;
 import dev.polyak.diag.DiagnosticsOptions;
+import dev.polyak.diag.DiagnosticsReport;
+import dev.polyak.diag.HessianEigenvalue;
 import dev.polyak.diag.HessianTrace;
 import dev.polyak.diag.JacobianKernels;
 import dev.polyak.diag.KernelKind;
@@ -39,7 +41,8 @@ import picocli.CommandLine.Option;
       "Diagnostics cost on the reference's BERT (hidden 256, 4 layers, 4 heads, vocabulary 30,000, seq 128):"
           + " the per-head NTK of all 16 heads for each of --kernels (n = 64 probes, 19 masked positions each, float64"
           + " eigenvalues),"
-          + " a Hutchinson Hessian trace (10 probes, batch 16) and one training step, with 1 and 2 threads.",
+          + " a Hutchinson Hessian trace (10 probes, batch 16), beta by each of --beta-methods and one"
+          + " training step, with 1 and 2 threads.",
       "Prints the share of training time that diagnostics at a sweep's default cadence (every 10 %% of a run, and"
           + " the checkpoints just before and after each pruning event) add to a run of --run-steps steps.",
       "With --reference DIR, the PyTorch scripts ntk.py and hutchinson.py follow each figure, and the ratio.",
@@ -98,6 +101,16 @@ final class BenchDiagnoseCommand implements Callable<Integer> {
   List<String> kernelPaths;
 
   @Option(
+      names = "--beta-methods",
+      split = ",",
+      defaultValue = "lanczos",
+      description =
+          "Methods (lanczos, power) whose beta (top Hessian eigenvalue of the 64 probes' loss, the"
+              + " default tolerance and cap) is timed alone, once each, after the Hutchinson figure"
+              + " (default: ${DEFAULT-VALUE}; power can take minutes).")
+  List<String> betaMethods;
+
+  @Option(
       names = "--ntk-only",
       description = "Stop after the per-head NTK figures (no Hutchinson, overhead or reference).")
   boolean ntkOnly;
@@ -136,6 +149,12 @@ final class BenchDiagnoseCommand implements Callable<Integer> {
       paths = kernelPaths.stream().map(KernelPath::parse).toList();
     } catch (IllegalArgumentException e) {
       throw new IllegalArgumentException("--kernel-paths: " + e.getMessage(), e);
+    }
+    List<HessianEigenvalue.Method> methods;
+    try {
+      methods = betaMethods.stream().map(HessianEigenvalue.Method::parse).toList();
+    } catch (IllegalArgumentException e) {
+      throw new IllegalArgumentException("--beta-methods: " + e.getMessage(), e);
     }
     PrintStream console = System.out;
     console.printf(
@@ -202,14 +221,62 @@ final class BenchDiagnoseCommand implements Callable<Integer> {
             "%d thread(s): Hutchinson, 10 probes, batch 16: %.2f s (trace %.1f); training step (batch 16):"
                 + " %.3f s%n",
             n, hutchinson, trace[0], step);
+        ProbeObjective probes =
+            trainer.probes(ProbeSet.select(0, data.size(), 64), KernelKind.PNTK);
+        for (HessianEigenvalue.Method method : methods) {
+          long started = System.nanoTime();
+          HessianEigenvalue.Result beta =
+              HessianEigenvalue.estimate(
+                      probes,
+                      HessianEigenvalue.Settings.defaults().withMethod(method),
+                      16,
+                      DiagnosticsOptions.DEFAULT_RELATIVE_STEP,
+                      0)
+                  .whole();
+          console.printf(
+              "%d thread(s): beta by %s, n = 64, tolerance %.0e: %.4f after %d Hessian-vector"
+                  + " products (%s), %.1f s%n",
+              n,
+              method.id(),
+              HessianEigenvalue.Settings.DEFAULT_TOLERANCE,
+              beta.eigenvalue(),
+              beta.iterations(),
+              beta.converged() ? "converged" : "NOT converged",
+              (System.nanoTime() - started) / 1e9);
+        }
         DiagnosticsOptions full = DiagnosticsOptions.defaults();
         DiagnosticsOptions light = full.withKinds(full.kinds(), false);
-        double fullSeconds = median(() -> TrainerDiagnostics.run(trainer, full));
+        DiagnosticsReport[] last = new DiagnosticsReport[1];
+        double[] lastSeconds = new double[1];
+        double fullSeconds =
+            median(
+                () -> {
+                  long started = System.nanoTime();
+                  last[0] = TrainerDiagnostics.run(trainer, full);
+                  lastSeconds[0] = (System.nanoTime() - started) / 1e9;
+                });
+        DiagnosticsReport parts = last[0];
         double lightSeconds = median(() -> TrainerDiagnostics.run(trainer, light));
         console.printf(
             "%d thread(s): one default diagnostic (n = 64, %s kernel, every head, 10 Hutchinson probes,"
-                + " beta by power iteration, gradient statistics): %.1f s with the whole-model kernel, %.1f s without%n",
-            n, full.kernel(), fullSeconds, lightSeconds);
+                + " beta by %s, gradient statistics): %.1f s with the whole-model kernel, %.1f s without%n",
+            n, full.kernel(), full.smoothness().method().id(), fullSeconds, lightSeconds);
+        console.printf(
+            "%d thread(s):   its last run, %.1f s: kernels %.1f s (%d passes of the 64 per-sample gradients),"
+                + " Hessian trace %.1f s, beta %.1f s (%d products, %s), the rest (losses, gradient"
+                + " statistics, spectra) %.1f s%n",
+            n,
+            lastSeconds[0],
+            parts.kernelSeconds(),
+            parts.passes(),
+            parts.hessianSeconds(),
+            parts.smoothnessSeconds(),
+            parts.conditioning().smoothness().iterations(),
+            parts.conditioning().smoothness().converged() ? "converged" : "NOT converged",
+            lastSeconds[0]
+                - parts.kernelSeconds()
+                - parts.hessianSeconds()
+                - parts.smoothnessSeconds());
         for (int events : pruningEvents) {
           // as a sweep's default diagnostics block: every 10 % (the last is the end), before and
           // after each event

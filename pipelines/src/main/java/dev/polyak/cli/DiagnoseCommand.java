@@ -5,7 +5,7 @@ import dev.polyak.checkpoint.CheckpointStore;
 import dev.polyak.diag.DiagnosticRecords;
 import dev.polyak.diag.DiagnosticsOptions;
 import dev.polyak.diag.DiagnosticsReport;
-import dev.polyak.diag.HessianPowerIteration;
+import dev.polyak.diag.HessianEigenvalue;
 import dev.polyak.diag.KernelKind;
 import dev.polyak.diag.KernelPath;
 import dev.polyak.nn.EngineThreads;
@@ -37,7 +37,7 @@ import picocli.CommandLine.Spec;
       "Compute a checkpoint's conditioning diagnostics.",
       "Per structure the kernel's lambda_min, lambda_max, condition number kappa and entropy rho (the"
           + " kernel of --kernel, default pntk) and the Hessian block trace; for the whole model the same plus the"
-          + " loss, gradient norms, PL ratio, mu, the smoothness beta (top Hessian eigenvalue, by power iteration),"
+          + " loss, gradient norms, PL ratio, mu, the smoothness beta (top Hessian eigenvalue, by Lanczos),"
           + " the value-Lipschitz L_f (largest per-sample gradient norm), Theorem 6(a)'s factor 1 - mu/beta and"
           + " 6(b)'s sample complexity. Prints a table, writes <out>/diagnostics-step<N>.avro (DiagnosticRecord"
           + " rows) and <out>/kappa-step<N>.png (layer x structure heat map of log10 kappa, singular structures"
@@ -119,21 +119,29 @@ final class DiagnoseCommand implements Callable<Integer> {
       defaultValue = "100",
       description =
           "Cap on the Hessian-vector products of"
-              + " the power iteration for beta; 0 skips beta and the convergence factor (default: ${DEFAULT-VALUE}).")
+              + " beta's iteration; 0 skips beta and the convergence factor (default: ${DEFAULT-VALUE}).")
   int betaIterations;
+
+  @Option(
+      names = "--beta-method",
+      defaultValue = "lanczos",
+      description =
+          "How beta is iterated: lanczos (Ritz value of the Lanczos tridiagonal, stopped when its"
+              + " residual is below the tolerance) or power (power iteration stopped on the Rayleigh"
+              + " quotient's relative change, as PyHessian) (default: ${DEFAULT-VALUE}).")
+  String betaMethod;
 
   @Option(
       names = "--beta-tolerance",
       defaultValue = "1e-3",
       description =
-          "Relative change of the Rayleigh quotient"
-              + " below which the power iteration stops (default: ${DEFAULT-VALUE}).")
+          "Lanczos: the Ritz pair's residual relative to beta; power: the relative change of the"
+              + " Rayleigh quotient; below it the iteration stops (default: ${DEFAULT-VALUE}).")
   double betaTolerance;
 
   @Option(
       names = "--beta-per-structure",
-      description =
-          "Also each structure's block beta (one power iteration per" + " structure: costly).")
+      description = "Also each structure's block beta (one iteration per structure: costly).")
   boolean betaPerStructure;
 
   @Option(
@@ -197,7 +205,8 @@ final class DiagnoseCommand implements Callable<Integer> {
       List<DiagnosticRecord> records =
           DiagnosticRecords.of(run.runId(), file.getFileName().toString(), report);
       printTable(console, records, report);
-      printBounds(console, report.conditioning(), complexity);
+      printBounds(
+          console, report.conditioning(), report.options().smoothness().method(), complexity);
       Path avro = folder.resolve("diagnostics-step" + report.step() + ".avro");
       dev.polyak.data.io.AvroFiles.write(avro, DiagnosticRecord.class, records);
       Path png = folder.resolve("kappa-step" + report.step() + ".png");
@@ -247,6 +256,12 @@ final class DiagnoseCommand implements Callable<Integer> {
     } catch (IllegalArgumentException e) {
       throw new IllegalArgumentException("--kernel-path: " + e.getMessage());
     }
+    HessianEigenvalue.Method method;
+    try {
+      method = HessianEigenvalue.Method.parse(betaMethod);
+    } catch (IllegalArgumentException e) {
+      throw new IllegalArgumentException("--beta-method: " + e.getMessage());
+    }
     return DiagnosticsOptions.defaults()
         .withProbeSamples(probeSamples)
         .withHutchinsonProbes(hutchinsonProbes)
@@ -256,7 +271,8 @@ final class DiagnoseCommand implements Callable<Integer> {
         .withMemoryBudget(memoryMb << 20)
         .withKinds(kinds(structures), wholeModel)
         .withSmoothness(
-            new HessianPowerIteration.Settings(betaTolerance, betaIterations, betaPerStructure));
+            new HessianEigenvalue.Settings(
+                betaTolerance, betaIterations, betaPerStructure, method));
   }
 
   /** {@code epsilon,delta[,M]} as {epsilon, delta, M}, M = NaN when not given. */
@@ -414,8 +430,11 @@ final class DiagnoseCommand implements Callable<Integer> {
 
   /** β, L_f and the Theorem 6 figures, each with where it comes from. */
   private static void printBounds(
-      PrintWriter console, DiagnosticsReport.Conditioning c, double[] complexity) {
-    HessianPowerIteration.Result beta = c.smoothness();
+      PrintWriter console,
+      DiagnosticsReport.Conditioning c,
+      HessianEigenvalue.Method method,
+      double[] complexity) {
+    HessianEigenvalue.Result beta = c.smoothness();
     console.printf(
         Locale.ROOT,
         "model: smoothness beta %s; value-Lipschitz L_f (largest per-sample gradient norm)"
@@ -424,8 +443,9 @@ final class DiagnoseCommand implements Callable<Integer> {
             ? "- (not computed)"
             : String.format(
                 Locale.ROOT,
-                "%.6g (top Hessian eigenvalue, power iteration: %d iterations, %s)",
+                "%.6g (top Hessian eigenvalue, %s: %d Hessian-vector products, %s)",
                 beta.eigenvalue(),
+                method.id(),
                 beta.iterations(),
                 beta.converged() ? "converged" : "NOT converged"),
         c.lipschitzValue());

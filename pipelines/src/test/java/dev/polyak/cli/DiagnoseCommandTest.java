@@ -99,7 +99,7 @@ class DiagnoseCommandTest {
         .contains(
             String.format(
                 Locale.ROOT,
-                "smoothness beta %.6g (top Hessian eigenvalue," + " power iteration: %d iterations",
+                "smoothness beta %.6g (top Hessian eigenvalue, lanczos: %d Hessian-vector products",
                 c.beta(),
                 c.smoothness().iterations()))
         .contains(
@@ -227,6 +227,11 @@ class DiagnoseCommandTest {
     assertThat(path.code()).isEqualTo(2);
     assertThat(path.err())
         .contains("--kernel-path: kernel_path must be auto, factored or per-sample, got 'fast'");
+    CliRun method =
+        CliRun.of("diagnose", "--checkpoint", checkpoint.toString(), "--beta-method", "arnoldi");
+    assertThat(method.code()).isEqualTo(2);
+    assertThat(method.err())
+        .contains("--beta-method: beta method must be lanczos or power, got 'arnoldi'");
     CliRun both =
         CliRun.of(
             "diagnose",

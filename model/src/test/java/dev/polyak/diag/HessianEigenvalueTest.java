@@ -26,7 +26,7 @@ import org.junit.jupiter.api.Test;
  * tanh MLP against its dense Hessian built here from central differences of autograd gradients and
  * solved with EJML; the per-sample Lipschitz estimate against per-sample gradients computed here.
  */
-class HessianPowerIterationTest {
+class HessianEigenvalueTest {
   private static final int D = 12;
   private static final double[] SPECTRUM = {4, 2.5, 2, 1.5, 1.2, 1, 0.8, 0.6, 0.5, 0.3, 0.2, 0.1};
 
@@ -70,7 +70,7 @@ class HessianPowerIterationTest {
     return a;
   }
 
-  private static DiagnosticsOptions options(HessianPowerIteration.Settings settings) {
+  private static DiagnosticsOptions options(HessianEigenvalue.Settings settings) {
     return DiagnosticsOptions.defaults()
         .withProbeSamples(4)
         .withHutchinsonProbes(0)
@@ -91,11 +91,11 @@ class HessianPowerIterationTest {
               new int[] {0, 1, 2, 3},
               0,
               9,
-              options(HessianPowerIteration.Settings.defaults()));
+              options(HessianEigenvalue.Settings.defaults()));
       DiagnosticsReport.Conditioning c = report.conditioning();
       assertThat(c.smoothness().converged()).isTrue();
       assertThat(c.smoothness().iterations())
-          .isBetween(2, HessianPowerIteration.Settings.DEFAULT_MAX_ITERATIONS);
+          .isBetween(2, HessianEigenvalue.Settings.DEFAULT_MAX_ITERATIONS);
       assertThat(c.beta()).isCloseTo(4, within(4 * 2e-3));
 
       // by hand: L = ½ wᵀAw, ∇L = Aw (A as float32, as the model holds it), µ = ‖Aw‖² / (2L)
@@ -138,14 +138,103 @@ class HessianPowerIterationTest {
     try (NDManager manager = NDManager.newBaseManager("PyTorch");
         HessianTraceTest.Quadratic model =
             new HessianTraceTest.Quadratic(manager, a, streams.stream("init"))) {
-      HessianPowerIteration.Result r =
-          HessianPowerIteration.estimate(
-                  model.objective(), new HessianPowerIteration.Settings(1e-9, 3, false), 4, 1e-3, 9)
+      HessianEigenvalue.Result r =
+          HessianEigenvalue.estimate(
+                  model.objective(), new HessianEigenvalue.Settings(1e-9, 3, false), 4, 1e-3, 9)
               .whole();
       assertThat(r.converged()).isFalse();
       assertThat(r.iterations()).isEqualTo(3);
       assertThat(r.eigenvalue()).isBetween(0.1, 4.0 + 1e-3);
     }
+  }
+
+  @Test
+  void theRitzValueOfATridiagonalIsItsClosedFormEigenpair() {
+    // [[2,1,0],[1,2,1],[0,1,2]]: eigenvalues 2 − √2, 2, 2 + √2; the top one's unit eigenvector is
+    // (1, √2, 1) / 2
+    HessianEigenvalue.RitzValue top =
+        HessianEigenvalue.RitzValue.dominant(new double[] {2, 2, 2}, new double[] {1, 1}, 3);
+    assertThat(top.value()).isCloseTo(2 + Math.sqrt(2), within(1e-12));
+    assertThat(Math.abs(top.lastComponent())).isCloseTo(0.5, within(1e-12));
+    // [[−3, ½], [½, 1]]: eigenvalues −1 ± √4.25; the dominant is the negative one, with
+    // eigenvector (1, −½ / (1 − λ)) up to scale
+    HessianEigenvalue.RitzValue negative =
+        HessianEigenvalue.RitzValue.dominant(new double[] {-3, 1}, new double[] {0.5}, 2);
+    double lambda = -1 - Math.sqrt(4.25);
+    double second = -0.5 / (1 - lambda);
+    assertThat(negative.value()).isCloseTo(lambda, within(1e-12));
+    assertThat(Math.abs(negative.lastComponent()))
+        .isCloseTo(Math.abs(second) / Math.sqrt(1 + second * second), within(1e-12));
+    // one step: T = [a], the Ritz vector is (1)
+    assertThat(HessianEigenvalue.RitzValue.dominant(new double[] {-7}, new double[0], 1))
+        .isEqualTo(new HessianEigenvalue.RitzValue(-7, 1));
+  }
+
+  /**
+   * A diagonal operator on R^3000 with the top two eigenvalues 1 and 0.99 and the rest spread over
+   * [0, 0.9]: the gap that makes power iteration slow. Both methods start from the same Gaussian
+   * vector at the default tolerance and cap.
+   */
+  @Test
+  void lanczosFindsTheTopOfACloseSpectrumInFewerProductsThanPowerIteration() {
+    int d = 3000;
+    float[] spectrum = new float[d];
+    spectrum[0] = 1f;
+    spectrum[1] = 0.99f;
+    for (int i = 2; i < d; i++) {
+      spectrum[i] = 0.9f * i / d;
+    }
+    float[] startValues = new float[d];
+    new RandomStreams(3).stream("start").fillGaussian(startValues, 1f);
+    try (NDManager manager = NDManager.newBaseManager("PyTorch")) {
+      NDArray diagonal =
+          manager.create(spectrum).toType(ai.djl.ndarray.types.DataType.FLOAT64, false);
+      HessianEigenvalue.HessianProduct h =
+          v -> {
+            NDArray product =
+                v.get(0).toType(ai.djl.ndarray.types.DataType.FLOAT64, false).mul(diagonal);
+            NDScope.unregister(product);
+            return List.of(product);
+          };
+      HessianEigenvalue.Settings settings = HessianEigenvalue.Settings.defaults();
+      HessianEigenvalue.Result lanczos =
+          HessianEigenvalue.lanczos(h, unit(manager, startValues), settings);
+      HessianEigenvalue.Result power =
+          HessianEigenvalue.power(
+              h, unit(manager, startValues), settings.withMethod(HessianEigenvalue.Method.POWER));
+      System.out.printf(
+          "close spectrum: lanczos %.6f in %d products (converged %s), power %.6f in %d (converged"
+              + " %s)%n",
+          lanczos.eigenvalue(),
+          lanczos.iterations(),
+          lanczos.converged(),
+          power.eigenvalue(),
+          power.iterations(),
+          power.converged());
+      assertThat(lanczos.converged()).isTrue();
+      // the residual bound puts an eigenvalue within 1e-3 of θ, and θ ≤ λ_max: here it is 1
+      assertThat(lanczos.eigenvalue()).isCloseTo(1, within(1e-3)).isLessThanOrEqualTo(1 + 1e-6);
+      assertThat(lanczos.iterations()).isLessThan(power.iterations());
+      // PyHessian's rule (relative change below the tolerance) stops power iteration while its
+      // quotient is still several tolerances below λ_max
+      assertThat(power.converged()).isTrue();
+      assertThat(1 - power.eigenvalue()).isGreaterThan(3 * settings.tolerance());
+    }
+  }
+
+  /** {@code values} / ‖values‖ as a one-array vector, not registered with a scope. */
+  private static List<NDArray> unit(NDManager manager, float[] values) {
+    double norm = 0;
+    for (float v : values) {
+      norm += (double) v * v;
+    }
+    float[] unit = new float[values.length];
+    for (int i = 0; i < values.length; i++) {
+      unit[i] = (float) (values[i] / Math.sqrt(norm));
+    }
+    NDArray array = manager.create(unit);
+    NDScope.unregister(array);
+    return new ArrayList<>(List.of(array));
   }
 
   @Test
@@ -165,7 +254,7 @@ class HessianPowerIterationTest {
               new int[] {0, 1, 2, 3},
               0,
               9,
-              options(HessianPowerIteration.Settings.defaults()));
+              options(HessianEigenvalue.Settings.defaults()));
       assertThat(report.conditioning().beta()).isCloseTo(-4, within(4 * 2e-3));
       assertThat(report.conditioning().factorFlag()).isEqualTo(Bounds.Flag.BETA_NOT_POSITIVE);
       assertThat(report.conditioning().convergenceFactor()).isNaN();
@@ -332,7 +421,7 @@ class HessianPowerIterationTest {
 
       // float32 gradients put a floor near 1e-5 under the quotient's relative change: 1e-4 is as
       // tight as it goes
-      HessianPowerIteration.Settings tight = new HessianPowerIteration.Settings(1e-4, 1000, true);
+      HessianEigenvalue.Settings tight = new HessianEigenvalue.Settings(1e-4, 1000, true);
       DiagnosticsReport report =
           Diagnostics.run(
               objective,
@@ -353,14 +442,14 @@ class HessianPowerIterationTest {
       // hidden unit i owns w1 row i (scalars 3i..3i+2) and b1[i] (scalar 12 + i)
       for (int i = 0; i < 4; i++) {
         double block = dominantEigenvalue(hessian, new int[] {3 * i, 3 * i + 1, 3 * i + 2, 12 + i});
-        HessianPowerIteration.Result r = report.structures().get(i).smoothness();
+        HessianEigenvalue.Result r = report.structures().get(i).smoothness();
         assertThat(r.converged()).as("hidden%d", i).isTrue();
         assertThat(r.eigenvalue())
             .as("hidden%d", i)
             .isCloseTo(block, within(2e-3 * Math.abs(block) + 1e-5));
       }
 
-      HessianPowerIteration.Result byDefault =
+      HessianEigenvalue.Result byDefault =
           Diagnostics.run(
                   objective,
                   range(0, n),
@@ -369,7 +458,24 @@ class HessianPowerIterationTest {
                   DiagnosticsOptions.defaults().withProbeSamples(n).withHutchinsonProbes(0))
               .conditioning()
               .smoothness();
-      assertThat(byDefault.eigenvalue()).isCloseTo(expected, within(2e-2 * Math.abs(expected)));
+      assertThat(byDefault.eigenvalue()).isCloseTo(expected, within(2e-3 * Math.abs(expected)));
+      HessianEigenvalue.Result power =
+          Diagnostics.run(
+                  objective,
+                  range(0, n),
+                  0,
+                  11,
+                  DiagnosticsOptions.defaults()
+                      .withProbeSamples(n)
+                      .withHutchinsonProbes(0)
+                      .withSmoothness(tight.withMethod(HessianEigenvalue.Method.POWER)))
+              .conditioning()
+              .smoothness();
+      System.out.printf(
+          "MLP: default (lanczos) %d products, power at tolerance 1e-4 %d products%n",
+          byDefault.iterations(), power.iterations());
+      assertThat(power.converged()).isTrue();
+      assertThat(power.eigenvalue()).isCloseTo(expected, within(2e-3 * Math.abs(expected)));
 
       double largest = 0;
       for (int b = 0; b < n; b++) {
