@@ -262,6 +262,106 @@ class HessianTraceTest {
     }
   }
 
+  /**
+   * A vector concentrated on few scalars, as β's iterates become (here the loss gradient, whose
+   * embedding part lies on the probes' tokens, as GraSP multiplies it): the public product against
+   * double backward at the default step. A step scaled by RMS(v) instead of max|v|, as before,
+   * moves those scalars far and is measured beside it.
+   */
+  @Test
+  void aConcentratedVectorsProductMatchesDoubleBackward() {
+    RandomStreams streams = new RandomStreams(8);
+    Bert.Config config = new Bert.Config(40, 16, 2, 2, 32, 8);
+    int n = 6;
+    try (NDManager manager = NDManager.newBaseManager("PyTorch");
+        Bert model = new Bert(config, manager, streams.stream("init"))) {
+      ProbeObjective objective =
+          TestObjectives.randomMlm(model, streams.stream("data"), n, b -> new int[] {2, 6});
+      model.evaluation();
+      List<NDArray> params = new ArrayList<>(model.parameters().arrays());
+      // the loss gradient, GraSP's vector: its embedding rows are those of the probes' tokens only
+      List<NDArray> v = split(flat(GradientNorms.meanLossGradient(objective, n)), params, manager);
+      Autograd.zeroGradients(params);
+      double rmsV = rms(v);
+      double maxV = 0;
+      for (NDArray a : v) {
+        maxV = Math.max(maxV, a.abs().max().getFloat());
+      }
+      double[] exact = exactHessianVectorProduct(objective, params, v);
+      List<NDArray> now =
+          HessianTrace.hessianVectorProduct(
+              objective, v, DiagnosticsOptions.DEFAULT_RELATIVE_STEP, n);
+      List<NDArray> saved = new ArrayList<>();
+      for (NDArray p : params) {
+        saved.add(p.duplicate());
+      }
+      List<NDArray> before =
+          HessianTrace.hessianVectorProduct(
+              objective,
+              saved,
+              v,
+              DiagnosticsOptions.DEFAULT_RELATIVE_STEP * rms(params) / rmsV,
+              n,
+              null);
+      try (Autograd.Mode off = Autograd.recording(false)) {
+        for (int t = 0; t < params.size(); t++) {
+          params.get(t).subi(params.get(t)).addi(saved.get(t));
+        }
+      }
+      double errorNow = relativeError(now, exact);
+      double errorBefore = relativeError(before, exact);
+      System.out.printf(
+          "concentrated v (max/RMS %.0f): relative L2 error %.2e with the max-scaled step, %.2e with"
+              + " the RMS-scaled one%n",
+          maxV / rmsV, errorNow, errorBefore);
+      assertThat(maxV / rmsV).isGreaterThan(10);
+      assertThat(errorNow).isLessThan(1e-3);
+      assertThat(errorBefore).isGreaterThan(3 * errorNow);
+    }
+  }
+
+  private static double[] flat(List<NDArray> arrays) {
+    List<Double> out = new ArrayList<>();
+    for (NDArray a : arrays) {
+      for (float x : a.toFloatArray()) {
+        out.add((double) x);
+      }
+      a.close();
+    }
+    return out.stream().mapToDouble(Double::doubleValue).toArray();
+  }
+
+  private static List<NDArray> split(double[] flat, List<NDArray> like, NDManager manager) {
+    List<NDArray> out = new ArrayList<>();
+    int offset = 0;
+    for (NDArray p : like) {
+      int size = (int) p.getShape().size();
+      float[] values = new float[size];
+      for (int i = 0; i < size; i++) {
+        values[i] = (float) flat[offset + i];
+      }
+      offset += size;
+      out.add(manager.create(values, p.getShape()));
+    }
+    return out;
+  }
+
+  private static double relativeError(List<NDArray> approx, double[] exact) {
+    double diff = 0;
+    double norm = 0;
+    int offset = 0;
+    for (NDArray a : approx) {
+      double[] values = a.toDoubleArray();
+      for (int i = 0; i < values.length; i++) {
+        double e = exact[offset + i];
+        diff += (values[i] - e) * (values[i] - e);
+        norm += e * e;
+      }
+      offset += values.length;
+    }
+    return Math.sqrt(diff / norm);
+  }
+
   private static double rms(List<NDArray> params) {
     double s = 0;
     long c = 0;
