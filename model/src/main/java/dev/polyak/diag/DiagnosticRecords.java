@@ -104,6 +104,7 @@ public final class DiagnosticRecords {
         .setBeta(smoothness == null ? null : smoothness.eigenvalue())
         .setBetaIterations(smoothness == null ? null : smoothness.iterations())
         .setBetaConverged(smoothness == null ? null : smoothness.converged())
+        .setBetaMethod(smoothness == null ? null : report.options().smoothness().method().id())
         .setProbeSamples(report.probes().length)
         .setSeed(report.seed())
         .setScalarOutput(outputName(report.options().kernel().output()))

@@ -123,6 +123,7 @@ class HessianEigenvalueTest {
       assertThat(row.getBeta()).isEqualTo(c.beta());
       assertThat(row.getBetaIterations()).isEqualTo(c.smoothness().iterations());
       assertThat(row.getBetaConverged()).isTrue();
+      assertThat(row.getBetaMethod()).isEqualTo("lanczos");
       assertThat(row.getConvergenceFactor()).isEqualTo(c.convergenceFactor());
       assertThat(row.getConvergenceFactorFlag()).isNull();
       assertThat(row.getLipschitzValue()).isEqualTo(c.lipschitzValue());
