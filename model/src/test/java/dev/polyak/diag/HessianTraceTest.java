@@ -204,12 +204,10 @@ class HessianTraceTest {
   @Test
   void centralDifferencesMatchDoubleBackwardOnBert() {
     RandomStreams streams = new RandomStreams(4);
-    Bert.Config config = new Bert.Config(40, 16, 2, 2, 32, 8);
-    int n = 6;
+    int n = SMALL_BERT_PROBES;
     try (NDManager manager = NDManager.newBaseManager("PyTorch");
-        Bert model = new Bert(config, manager, streams.stream("init"))) {
-      ProbeObjective objective =
-          TestObjectives.randomMlm(model, streams.stream("data"), n, b -> new int[] {2, 6});
+        Bert model = new Bert(SMALL_BERT, manager, streams.stream("init"))) {
+      ProbeObjective objective = smallBertObjective(model, streams);
       List<NDArray> params = new ArrayList<>(model.parameters().arrays());
       List<NDArray> v = new ArrayList<>();
       List<NDArray> saved = new ArrayList<>();
@@ -271,12 +269,10 @@ class HessianTraceTest {
   @Test
   void aConcentratedVectorsProductMatchesDoubleBackward() {
     RandomStreams streams = new RandomStreams(8);
-    Bert.Config config = new Bert.Config(40, 16, 2, 2, 32, 8);
-    int n = 6;
+    int n = SMALL_BERT_PROBES;
     try (NDManager manager = NDManager.newBaseManager("PyTorch");
-        Bert model = new Bert(config, manager, streams.stream("init"))) {
-      ProbeObjective objective =
-          TestObjectives.randomMlm(model, streams.stream("data"), n, b -> new int[] {2, 6});
+        Bert model = new Bert(SMALL_BERT, manager, streams.stream("init"))) {
+      ProbeObjective objective = smallBertObjective(model, streams);
       model.evaluation();
       List<NDArray> params = new ArrayList<>(model.parameters().arrays());
       // the loss gradient, GraSP's vector: its embedding rows are those of the probes' tokens only
@@ -360,6 +356,16 @@ class HessianTraceTest {
       offset += values.length;
     }
     return Math.sqrt(diff / norm);
+  }
+
+  /** The small BERT of the double-backward tests, with {@link #SMALL_BERT_PROBES} MLM probes. */
+  private static final Bert.Config SMALL_BERT = new Bert.Config(40, 16, 2, 2, 32, 8);
+
+  private static final int SMALL_BERT_PROBES = 6;
+
+  private static ProbeObjective smallBertObjective(Bert model, RandomStreams streams) {
+    return TestObjectives.randomMlm(
+        model, streams.stream("data"), SMALL_BERT_PROBES, b -> new int[] {2, 6});
   }
 
   private static double rms(List<NDArray> params) {
