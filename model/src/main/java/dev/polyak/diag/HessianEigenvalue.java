@@ -387,9 +387,12 @@ public final class HessianEigenvalue {
     List<NDArray> out = new ArrayList<>();
     try (Autograd.Mode off = Autograd.recording(false)) {
       for (int t = 0; t < a.size(); t++) {
-        NDArray product = a.get(t).mul(b.get(t).toType(a.get(t).getDataType(), false));
-        NDScope.unregister(product);
-        out.add(product);
+        // the scope closes b's converted copy when the types differ
+        try (NDScope scope = new NDScope()) {
+          NDArray product = a.get(t).mul(b.get(t).toType(a.get(t).getDataType(), false));
+          NDScope.unregister(product);
+          out.add(product);
+        }
       }
     }
     return out;
