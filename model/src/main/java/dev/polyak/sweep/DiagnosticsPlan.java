@@ -15,6 +15,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
+import java.util.function.Function;
 import java.util.stream.Collectors;
 
 /**
@@ -242,40 +243,30 @@ public record DiagnosticsPlan(
             : (int) hutchinsonProbes.wholeNumber(0, Integer.MAX_VALUE),
         structures == null ? Structure.Kind.structural() : kinds(structures),
         wholeModel == null || wholeModel.flag(),
-        kernel == null ? KernelKind.PNTK : kernel(kernel),
+        kernel == null ? KernelKind.PNTK : choice(kernel, KernelKind::parse, KernelKind.ALLOWED),
         activeProbes != null && activeProbes.flag(),
         betaIterations == null
             ? HessianEigenvalue.Settings.DEFAULT_MAX_ITERATIONS
             : (int) betaIterations.wholeNumber(0, Integer.MAX_VALUE),
-        kernelPath == null ? KernelPath.DEFAULT : kernelPath(kernelPath),
-        betaMethod == null ? HessianEigenvalue.Method.LANCZOS : betaMethod(betaMethod));
+        kernelPath == null
+            ? KernelPath.DEFAULT
+            : choice(kernelPath, KernelPath::parse, KernelPath.ALLOWED),
+        betaMethod == null
+            ? HessianEigenvalue.Method.LANCZOS
+            : choice(
+                betaMethod, HessianEigenvalue.Method::parse, HessianEigenvalue.Method.ALLOWED));
   }
 
-  /** {@code beta_method}: lanczos or power. */
-  private static HessianEigenvalue.Method betaMethod(YamlNode method) {
+  /**
+   * A key whose value is one of a fixed set of spellings ({@code kernel}: pntk, target-logit,
+   * projected:k or loss; {@code kernel_path}: auto, factored or per-sample; {@code beta_method}:
+   * lanczos or power), read by {@code parse}; any other value is an error naming the spellings.
+   */
+  private static <T> T choice(YamlNode node, Function<String, T> parse, String allowed) {
     try {
-      return HessianEigenvalue.Method.parse(method.string());
+      return parse.apply(node.string());
     } catch (IllegalArgumentException e) {
-      throw method.error(
-          "must be " + HessianEigenvalue.Method.ALLOWED + ", got '" + method.text() + "'");
-    }
-  }
-
-  /** {@code kernel_path}: auto, factored or per-sample. */
-  private static KernelPath kernelPath(YamlNode path) {
-    try {
-      return KernelPath.parse(path.string());
-    } catch (IllegalArgumentException e) {
-      throw path.error("must be " + KernelPath.ALLOWED + ", got '" + path.text() + "'");
-    }
-  }
-
-  /** {@code kernel}: pntk, target-logit, projected:k or loss. */
-  private static KernelKind kernel(YamlNode kernel) {
-    try {
-      return KernelKind.parse(kernel.string());
-    } catch (IllegalArgumentException e) {
-      throw kernel.error("must be " + KernelKind.ALLOWED + ", got '" + kernel.text() + "'");
+      throw node.error("must be " + allowed + ", got '" + node.text() + "'");
     }
   }
 

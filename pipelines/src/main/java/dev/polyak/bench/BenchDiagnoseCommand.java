@@ -24,6 +24,7 @@ import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.Callable;
+import java.util.function.Function;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -144,18 +145,9 @@ final class BenchDiagnoseCommand implements Callable<Integer> {
     }
     AnchorScripts.check(reference);
     List<KernelKind> kinds = kernels.stream().map(KernelKind::parse).toList();
-    List<KernelPath> paths;
-    try {
-      paths = kernelPaths.stream().map(KernelPath::parse).toList();
-    } catch (IllegalArgumentException e) {
-      throw new IllegalArgumentException("--kernel-paths: " + e.getMessage(), e);
-    }
-    List<HessianEigenvalue.Method> methods;
-    try {
-      methods = betaMethods.stream().map(HessianEigenvalue.Method::parse).toList();
-    } catch (IllegalArgumentException e) {
-      throw new IllegalArgumentException("--beta-methods: " + e.getMessage(), e);
-    }
+    List<KernelPath> paths = parseAll("--kernel-paths", kernelPaths, KernelPath::parse);
+    List<HessianEigenvalue.Method> methods =
+        parseAll("--beta-methods", betaMethods, HessianEigenvalue.Method::parse);
     PrintStream console = System.out;
     console.printf(
         "machine: %d cores, Java %s, max heap %d MiB%n",
@@ -305,6 +297,16 @@ final class BenchDiagnoseCommand implements Callable<Integer> {
       bertBaseHeads(console);
     }
     return 0;
+  }
+
+  /** Each of {@code values} read by {@code parse}; an error prefixed with the option's name. */
+  private static <T> List<T> parseAll(
+      String option, List<String> values, Function<String, T> parse) {
+    try {
+      return values.stream().map(parse).toList();
+    } catch (IllegalArgumentException e) {
+      throw new IllegalArgumentException(option + ": " + e.getMessage(), e);
+    }
   }
 
   /** Kernels of every head and their spectra (the work timed); the kernels. */

@@ -23,6 +23,7 @@ import java.util.Locale;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.concurrent.Callable;
+import java.util.function.Function;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
@@ -240,28 +241,16 @@ final class DiagnoseCommand implements Callable<Integer> {
       throw new IllegalArgumentException(
           "--output is the deprecated name of --kernel: give only --kernel");
     }
-    KernelKind kind;
-    try {
-      kind =
-          kernel != null
-              ? KernelKind.parse(kernel)
-              : output != null ? KernelKind.parse(output) : KernelKind.PNTK;
-    } catch (IllegalArgumentException e) {
-      throw new IllegalArgumentException(
-          (kernel != null ? "--kernel: " : "--output: ") + e.getMessage());
-    }
-    KernelPath path;
-    try {
-      path = kernelPath == null ? KernelPath.DEFAULT : KernelPath.parse(kernelPath);
-    } catch (IllegalArgumentException e) {
-      throw new IllegalArgumentException("--kernel-path: " + e.getMessage());
-    }
-    HessianEigenvalue.Method method;
-    try {
-      method = HessianEigenvalue.Method.parse(betaMethod);
-    } catch (IllegalArgumentException e) {
-      throw new IllegalArgumentException("--beta-method: " + e.getMessage());
-    }
+    KernelKind kind =
+        kernel != null
+            ? parse("--kernel", kernel, KernelKind::parse)
+            : output != null ? parse("--output", output, KernelKind::parse) : KernelKind.PNTK;
+    KernelPath path =
+        kernelPath == null
+            ? KernelPath.DEFAULT
+            : parse("--kernel-path", kernelPath, KernelPath::parse);
+    HessianEigenvalue.Method method =
+        parse("--beta-method", betaMethod, HessianEigenvalue.Method::parse);
     return DiagnosticsOptions.defaults()
         .withProbeSamples(probeSamples)
         .withHutchinsonProbes(hutchinsonProbes)
@@ -273,6 +262,15 @@ final class DiagnoseCommand implements Callable<Integer> {
         .withSmoothness(
             new HessianEigenvalue.Settings(
                 betaTolerance, betaIterations, betaPerStructure, method));
+  }
+
+  /** {@code value} read by {@code parse}; its error prefixed with the option's name. */
+  private static <T> T parse(String option, String value, Function<String, T> parse) {
+    try {
+      return parse.apply(value);
+    } catch (IllegalArgumentException e) {
+      throw new IllegalArgumentException(option + ": " + e.getMessage());
+    }
   }
 
   /** {@code epsilon,delta[,M]} as {epsilon, delta, M}, M = NaN when not given. */
