@@ -105,6 +105,7 @@ public final class DiagnosticRecords {
         .setBetaIterations(smoothness == null ? null : smoothness.iterations())
         .setBetaConverged(smoothness == null ? null : smoothness.converged())
         .setBetaMethod(smoothness == null ? null : report.options().smoothness().method().id())
+        .setBetaTolerance(smoothness == null ? null : report.options().smoothness().tolerance())
         .setProbeSamples(report.probes().length)
         .setSeed(report.seed())
         .setScalarOutput(outputName(report.options().kernel().output()))

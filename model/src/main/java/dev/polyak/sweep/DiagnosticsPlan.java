@@ -2,6 +2,7 @@ package dev.polyak.sweep;
 
 import dev.polyak.diag.DiagnosticsOptions;
 import dev.polyak.diag.HessianEigenvalue;
+import dev.polyak.diag.JacobianKernels;
 import dev.polyak.diag.KernelKind;
 import dev.polyak.diag.KernelPath;
 import dev.polyak.nn.Structure;
@@ -38,6 +39,11 @@ import java.util.stream.Collectors;
  * @param kernelPath how the kernels' gradient columns are computed ({@code kernel_path:}, {@link
  *     KernelPath#parse}; default per-sample, {@link KernelPath#DEFAULT})
  * @param betaMethod how β is iterated ({@code beta_method:}, lanczos or power; default lanczos)
+ * @param betaTolerance where β's iteration stops ({@code beta_tolerance:}, default the method's
+ *     own, {@link HessianEigenvalue.Method#defaultTolerance()})
+ * @param memoryBudgetBytes the bound on the float32 Jacobian columns held at once ({@code
+ *     memory_mb:}, default {@link JacobianKernels#DEFAULT_MEMORY_BUDGET}): fewer passes of the
+ *     per-sample gradients when larger
  */
 public record DiagnosticsPlan(
     boolean enabled,
@@ -52,9 +58,11 @@ public record DiagnosticsPlan(
     boolean activeProbes,
     int betaIterations,
     KernelPath kernelPath,
-    HessianEigenvalue.Method betaMethod)
+    HessianEigenvalue.Method betaMethod,
+    double betaTolerance,
+    long memoryBudgetBytes)
     implements Serializable {
-  private static final long serialVersionUID = 6L;
+  private static final long serialVersionUID = 7L;
   private static final List<String> KEYS =
       List.of(
           "at",
@@ -67,7 +75,9 @@ public record DiagnosticsPlan(
           "active_probes",
           "beta_iterations",
           "kernel_path",
-          "beta_method");
+          "beta_method",
+          "beta_tolerance",
+          "memory_mb");
 
   /**
    * The cadence of a block that does not say: every 10 % of a run (what the diagnostics' cost is
@@ -101,7 +111,9 @@ public record DiagnosticsPlan(
         false,
         HessianEigenvalue.Settings.DEFAULT_MAX_ITERATIONS,
         KernelPath.DEFAULT,
-        HessianEigenvalue.Method.LANCZOS);
+        HessianEigenvalue.Method.LANCZOS,
+        HessianEigenvalue.Settings.DEFAULT_TOLERANCE,
+        JacobianKernels.DEFAULT_MEMORY_BUDGET);
   }
 
   public DiagnosticsPlan {
@@ -191,9 +203,9 @@ public record DiagnosticsPlan(
         .withKernel(kernel)
         .withActiveProbes(activeProbes)
         .withKernelPath(kernelPath)
+        .withMemoryBudget(memoryBudgetBytes)
         .withSmoothness(
-            new HessianEigenvalue.Settings(
-                HessianEigenvalue.Settings.DEFAULT_TOLERANCE, betaIterations, false, betaMethod));
+            new HessianEigenvalue.Settings(betaTolerance, betaIterations, false, betaMethod));
   }
 
   /**
@@ -230,6 +242,12 @@ public record DiagnosticsPlan(
     YamlNode betaIterations = block.get("beta_iterations");
     YamlNode kernelPath = block.get("kernel_path");
     YamlNode betaMethod = block.get("beta_method");
+    YamlNode betaTolerance = block.get("beta_tolerance");
+    YamlNode memoryMb = block.get("memory_mb");
+    HessianEigenvalue.Method method =
+        betaMethod == null
+            ? HessianEigenvalue.Method.LANCZOS
+            : choice(betaMethod, HessianEigenvalue.Method::parse, HessianEigenvalue.Method.ALLOWED);
     return new DiagnosticsPlan(
         true,
         atPruning,
@@ -251,10 +269,11 @@ public record DiagnosticsPlan(
         kernelPath == null
             ? KernelPath.DEFAULT
             : choice(kernelPath, KernelPath::parse, KernelPath.ALLOWED),
-        betaMethod == null
-            ? HessianEigenvalue.Method.LANCZOS
-            : choice(
-                betaMethod, HessianEigenvalue.Method::parse, HessianEigenvalue.Method.ALLOWED));
+        method,
+        betaTolerance == null ? method.defaultTolerance() : positive(betaTolerance),
+        memoryMb == null
+            ? JacobianKernels.DEFAULT_MEMORY_BUDGET
+            : memoryMb.wholeNumber(1, Long.MAX_VALUE >> 20) << 20);
   }
 
   /**
@@ -268,6 +287,15 @@ public record DiagnosticsPlan(
     } catch (IllegalArgumentException e) {
       throw node.error("must be " + allowed + ", got '" + node.text() + "'");
     }
+  }
+
+  /** A number above 0 ({@code beta_tolerance}). */
+  private static double positive(YamlNode node) {
+    double value = node.number();
+    if (!(value > 0 && Double.isFinite(value))) {
+      throw node.error("must be a number above 0, got '" + node.text() + "'");
+    }
+    return value;
   }
 
   /** {@code every}: N steps, P % of each cell's steps, or none; absent = {@link #DEFAULT_EVERY}. */
@@ -365,6 +393,12 @@ public record DiagnosticsPlan(
         + (betaIterations == 0 || betaMethod == HessianEigenvalue.Method.LANCZOS
             ? ""
             : ", beta by " + betaMethod.id())
+        + (betaIterations == 0 || betaTolerance == betaMethod.defaultTolerance()
+            ? ""
+            : ", beta tolerance " + betaTolerance)
+        + (memoryBudgetBytes == JacobianKernels.DEFAULT_MEMORY_BUDGET
+            ? ""
+            : ", " + (memoryBudgetBytes >> 20) + " MiB of kernel columns")
         + (mostKept > 0
             ? "; a run keeps up to " + mostKept + " periodic checkpoints for them beyond keep_last"
             : "");

@@ -124,6 +124,7 @@ class HessianEigenvalueTest {
       assertThat(row.getBetaIterations()).isEqualTo(c.smoothness().iterations());
       assertThat(row.getBetaConverged()).isTrue();
       assertThat(row.getBetaMethod()).isEqualTo("lanczos");
+      assertThat(row.getBetaTolerance()).isEqualTo(1e-2);
       assertThat(row.getConvergenceFactor()).isEqualTo(c.convergenceFactor());
       assertThat(row.getConvergenceFactorFlag()).isNull();
       assertThat(row.getLipschitzValue()).isEqualTo(c.lipschitzValue());
@@ -174,7 +175,7 @@ class HessianEigenvalueTest {
   /**
    * A diagonal operator on R^3000 with the top two eigenvalues 1 and 0.99 and the rest spread over
    * [0, 0.9]: the gap that makes power iteration slow. Both methods start from the same Gaussian
-   * vector at the default tolerance and cap.
+   * vector at PyHessian's tolerance 1e-3 and the default cap; then each at its own default.
    */
   @Test
   void lanczosFindsTheTopOfACloseSpectrumInFewerProductsThanPowerIteration() {
@@ -197,7 +198,8 @@ class HessianEigenvalueTest {
             NDScope.unregister(product);
             return List.of(product);
           };
-      HessianEigenvalue.Settings settings = HessianEigenvalue.Settings.defaults();
+      HessianEigenvalue.Settings settings =
+          HessianEigenvalue.Settings.defaults().withTolerance(1e-3);
       HessianEigenvalue.Result lanczos =
           HessianEigenvalue.lanczos(h, unit(manager, startValues), settings);
       HessianEigenvalue.Result power =
@@ -220,6 +222,28 @@ class HessianEigenvalueTest {
       // quotient is still several tolerances below λ_max
       assertThat(power.converged()).isTrue();
       assertThat(1 - power.eigenvalue()).isGreaterThan(3 * settings.tolerance());
+
+      // each at its own default: Lanczos's looser residual rule (1e-2) still lands closer to λ_max
+      // than PyHessian's rule at 1e-3, and in fewer products
+      HessianEigenvalue.Result lanczosDefault =
+          HessianEigenvalue.lanczos(
+              h, unit(manager, startValues), HessianEigenvalue.Settings.defaults());
+      HessianEigenvalue.Result powerDefault =
+          HessianEigenvalue.power(
+              h,
+              unit(manager, startValues),
+              HessianEigenvalue.Settings.defaults(HessianEigenvalue.Method.POWER));
+      System.out.printf(
+          "close spectrum, default tolerances: lanczos %.6f in %d products, power %.6f in %d%n",
+          lanczosDefault.eigenvalue(),
+          lanczosDefault.iterations(),
+          powerDefault.eigenvalue(),
+          powerDefault.iterations());
+      assertThat(HessianEigenvalue.Settings.defaults().tolerance()).isEqualTo(1e-2);
+      assertThat(powerDefault.eigenvalue()).isEqualTo(power.eigenvalue());
+      assertThat(lanczosDefault.converged()).isTrue();
+      assertThat(1 - lanczosDefault.eigenvalue()).isLessThan(1 - powerDefault.eigenvalue());
+      assertThat(lanczosDefault.iterations()).isLessThan(powerDefault.iterations());
     }
   }
 

@@ -722,17 +722,29 @@ class SweepSpecTest {
         SweepSpec.parse(run + "diagnostics: {beta_method: power, beta_iterations: 30}\n", BASE)
             .diagnostics();
     assertThat(power.toOptions().smoothness())
-        .isEqualTo(
-            new HessianEigenvalue.Settings(
-                HessianEigenvalue.Settings.DEFAULT_TOLERANCE,
-                30,
-                false,
-                HessianEigenvalue.Method.POWER));
+        .isEqualTo(new HessianEigenvalue.Settings(1e-3, 30, false, HessianEigenvalue.Method.POWER));
     assertThat(power.describe(List.of())).endsWith(", beta by power");
     assertThat(defaults.describe(List.of())).doesNotContain("beta by");
     assertThatThrownBy(() -> SweepSpec.parse(run + "diagnostics: {beta_method: arnoldi}\n", BASE))
         .hasMessageContaining("diagnostics.beta_method")
         .hasMessageContaining("must be lanczos or power, got 'arnoldi'");
+
+    assertThat(options.smoothness().tolerance()).isEqualTo(1e-2);
+    assertThat(options.memoryBudgetBytes()).isEqualTo(512L << 20);
+    DiagnosticsPlan tuned =
+        SweepSpec.parse(run + "diagnostics: {beta_tolerance: 1e-3, memory_mb: 2048}\n", BASE)
+            .diagnostics();
+    assertThat(tuned.toOptions().memoryBudgetBytes()).isEqualTo(2048L << 20);
+    assertThat(tuned.toOptions().smoothness())
+        .isEqualTo(
+            new HessianEigenvalue.Settings(1e-3, 100, false, HessianEigenvalue.Method.LANCZOS));
+    assertThat(tuned.describe(List.of()))
+        .endsWith(", beta tolerance 0.001, 2048 MiB of kernel columns");
+    assertThat(defaults.describe(List.of())).doesNotContain("tolerance").doesNotContain("MiB");
+    assertThatThrownBy(() -> SweepSpec.parse(run + "diagnostics: {beta_tolerance: 0}\n", BASE))
+        .hasMessageContaining("diagnostics.beta_tolerance: must be a number above 0, got '0'");
+    assertThatThrownBy(() -> SweepSpec.parse(run + "diagnostics: {memory_mb: 0}\n", BASE))
+        .hasMessageContaining("diagnostics.memory_mb: must be a whole number in [1, ");
   }
 
   /** A bad kernel_path in a sweep file is an error naming the file, the line and the key. */

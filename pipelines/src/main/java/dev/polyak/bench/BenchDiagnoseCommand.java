@@ -112,6 +112,15 @@ final class BenchDiagnoseCommand implements Callable<Integer> {
   List<String> betaMethods;
 
   @Option(
+      names = "--beta-tolerances",
+      split = ",",
+      description =
+          "Tolerances (the Ritz pair's residual relative to beta for Lanczos, the quotient's"
+              + " relative change for power) at which each of --beta-methods is timed (default:"
+              + " each method's own, 1e-2 for lanczos and 1e-3 for power).")
+  List<Double> betaTolerances;
+
+  @Option(
       names = "--ntk-only",
       description = "Stop after the per-head NTK figures (no Hutchinson, overhead or reference).")
   boolean ntkOnly;
@@ -138,13 +147,14 @@ final class BenchDiagnoseCommand implements Callable<Integer> {
         || runSteps < 1
         || pruningEvents.stream().anyMatch(e -> e < 0)
         || memoryMb < 1
+        || (betaTolerances != null && betaTolerances.stream().anyMatch(t -> !(t > 0)))
         || threads.stream().anyMatch(n -> n < 1)) {
       throw new IllegalArgumentException(
           "--repeats, --run-steps, --memory-mb and --threads must be at least 1 and"
-              + " --pruning-events at least 0");
+              + " --pruning-events at least 0 and --beta-tolerances above 0");
     }
     AnchorScripts.check(reference);
-    List<KernelKind> kinds = kernels.stream().map(KernelKind::parse).toList();
+    List<KernelKind> kinds = parseAll("--kernels", kernels, KernelKind::parse);
     List<KernelPath> paths = parseAll("--kernel-paths", kernelPaths, KernelPath::parse);
     List<HessianEigenvalue.Method> methods =
         parseAll("--beta-methods", betaMethods, HessianEigenvalue.Method::parse);
@@ -216,25 +226,28 @@ final class BenchDiagnoseCommand implements Callable<Integer> {
         ProbeObjective probes =
             trainer.probes(ProbeSet.select(0, data.size(), 64), KernelKind.PNTK);
         for (HessianEigenvalue.Method method : methods) {
-          long started = System.nanoTime();
-          HessianEigenvalue.Result beta =
-              HessianEigenvalue.estimate(
-                      probes,
-                      HessianEigenvalue.Settings.defaults().withMethod(method),
-                      16,
-                      DiagnosticsOptions.DEFAULT_RELATIVE_STEP,
-                      0)
-                  .whole();
-          console.printf(
-              "%d thread(s): beta by %s, n = 64, tolerance %.0e: %.4f after %d Hessian-vector"
-                  + " products (%s), %.1f s%n",
-              n,
-              method.id(),
-              HessianEigenvalue.Settings.DEFAULT_TOLERANCE,
-              beta.eigenvalue(),
-              beta.iterations(),
-              beta.converged() ? "converged" : "NOT converged",
-              (System.nanoTime() - started) / 1e9);
+          for (double tolerance :
+              betaTolerances == null ? List.of(method.defaultTolerance()) : betaTolerances) {
+            long started = System.nanoTime();
+            HessianEigenvalue.Result beta =
+                HessianEigenvalue.estimate(
+                        probes,
+                        HessianEigenvalue.Settings.defaults(method).withTolerance(tolerance),
+                        16,
+                        DiagnosticsOptions.DEFAULT_RELATIVE_STEP,
+                        0)
+                    .whole();
+            console.printf(
+                "%d thread(s): beta by %s, n = 64, tolerance %.0e: %.4f after %d Hessian-vector"
+                    + " products (%s), %.1f s%n",
+                n,
+                method.id(),
+                tolerance,
+                beta.eigenvalue(),
+                beta.iterations(),
+                beta.converged() ? "converged" : "NOT converged",
+                (System.nanoTime() - started) / 1e9);
+          }
         }
         DiagnosticsOptions full = DiagnosticsOptions.defaults();
         DiagnosticsOptions light = full.withKinds(full.kinds(), false);

@@ -134,11 +134,11 @@ final class DiagnoseCommand implements Callable<Integer> {
 
   @Option(
       names = "--beta-tolerance",
-      defaultValue = "1e-3",
       description =
           "Lanczos: the Ritz pair's residual relative to beta; power: the relative change of the"
-              + " Rayleigh quotient; below it the iteration stops (default: ${DEFAULT-VALUE}).")
-  double betaTolerance;
+              + " Rayleigh quotient; below it the iteration stops (default: 1e-2 for lanczos, which"
+              + " puts an eigenvalue within 1 %% of beta; 1e-3, PyHessian's, for power).")
+  Double betaTolerance;
 
   @Option(
       names = "--beta-per-structure",
@@ -227,7 +227,7 @@ final class DiagnoseCommand implements Callable<Integer> {
       throw new IllegalArgumentException(
           "--hutchinson-probes must be 0 or more, got " + hutchinsonProbes);
     }
-    if (betaIterations < 0 || !(betaTolerance > 0)) {
+    if (betaIterations < 0 || (betaTolerance != null && !(betaTolerance > 0))) {
       throw new IllegalArgumentException(
           "--beta-iterations must be 0 or more and --beta-tolerance above 0, got "
               + betaIterations
@@ -261,7 +261,10 @@ final class DiagnoseCommand implements Callable<Integer> {
         .withKinds(kinds(structures), wholeModel)
         .withSmoothness(
             new HessianEigenvalue.Settings(
-                betaTolerance, betaIterations, betaPerStructure, method));
+                betaTolerance == null ? method.defaultTolerance() : betaTolerance,
+                betaIterations,
+                betaPerStructure,
+                method));
   }
 
   /** {@code value} read by {@code parse}; its error prefixed with the option's name. */

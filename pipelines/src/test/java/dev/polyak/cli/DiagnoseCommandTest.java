@@ -92,6 +92,8 @@ class DiagnoseCommandTest {
     DiagnosticsReport.Conditioning c = direct.conditioning();
     assertThat(model.getBeta()).isEqualTo(c.beta());
     assertThat(model.getBetaIterations()).isEqualTo(c.smoothness().iterations());
+    // no --beta-tolerance: Lanczos's own default
+    assertThat(model.getBetaTolerance()).isEqualTo(1e-2);
     assertThat(model.getLipschitzValue()).isEqualTo(c.lipschitzValue());
     assertThat(model.getConvergenceFactor())
         .isEqualTo(c.factorFlag() == null ? c.convergenceFactor() : null);
@@ -232,6 +234,10 @@ class DiagnoseCommandTest {
     assertThat(method.code()).isEqualTo(2);
     assertThat(method.err())
         .contains("--beta-method: beta method must be lanczos or power, got 'arnoldi'");
+    CliRun tolerance =
+        CliRun.of("diagnose", "--checkpoint", checkpoint.toString(), "--beta-tolerance", "0");
+    assertThat(tolerance.code()).isEqualTo(2);
+    assertThat(tolerance.err()).contains("--beta-tolerance above 0, got 100 and 0.0");
     CliRun both =
         CliRun.of(
             "diagnose",
