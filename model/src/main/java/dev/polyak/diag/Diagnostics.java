@@ -20,8 +20,10 @@ import java.util.function.IntPredicate;
  * <p>The work splits into independent parts that a distributed stage can compute on different
  * workers and {@link #assemble} afterwards: {@link #structures} for any subset of structures (their
  * kernels and spectra) and {@link #model} once (the rest's kernel, the Hessian traces and the
- * gradient statistics). {@link #run} is exactly {@code assemble(structures(all), model)}, so a
- * report put together from parts is bitwise the one computed in one piece.
+ * gradient statistics). {@link #run} gives bitwise what {@code assemble(structures(all), model)}
+ * gives, so a report put together from parts is the one computed in one piece; with the whole model
+ * it computes every structure's kernel and the rest's in one set of passes (the same chunks, so the
+ * same sums in the same order), one pass fewer than the parts (DiagnosticsPartsTest).
  */
 public final class Diagnostics {
   /** Kernels and spectra of some structures, by structure index. */
@@ -85,19 +87,24 @@ public final class Diagnostics {
   public static DiagnosticsReport run(
       ProbeObjective objective, int[] probes, long step, long seed, DiagnosticsOptions options) {
     List<Structure> structures = objective.model().structures();
-    StructurePart part =
-        structures(
-            objective,
-            options,
-            s -> options.wholeModel() || options.kinds().contains(structures.get(s).kind()));
+    StructurePart part;
+    ModelPart modelPart;
+    if (options.wholeModel()) {
+      // every structure's kernel and the rest's in one set of passes: the chunks, and so each
+      // kernel's sums, are those of the two separate calls, one pass fewer
+      long started = System.nanoTime();
+      JacobianKernels.Kernels all =
+          JacobianKernels.compute(
+              objective, s -> true, true, options.memoryBudgetBytes(), options.kernelPath());
+      part = structurePart(all, (System.nanoTime() - started) / 1e9);
+      modelPart = model(objective, options, seed, all, 0, 0);
+    } else {
+      part =
+          structures(objective, options, s -> options.kinds().contains(structures.get(s).kind()));
+      modelPart = model(objective, options, seed);
+    }
     return assemble(
-        Layout.of(objective.model()),
-        probes,
-        step,
-        seed,
-        options,
-        List.of(part),
-        model(objective, options, seed));
+        Layout.of(objective.model()), probes, step, seed, options, List.of(part), modelPart);
   }
 
   /**
@@ -109,6 +116,11 @@ public final class Diagnostics {
     JacobianKernels.Kernels kernels =
         JacobianKernels.compute(
             objective, selected, false, options.memoryBudgetBytes(), options.kernelPath());
+    return structurePart(kernels, (System.nanoTime() - started) / 1e9);
+  }
+
+  /** The structure kernels {@code kernels} holds, with its passes and {@code seconds}. */
+  private static StructurePart structurePart(JacobianKernels.Kernels kernels, double seconds) {
     TreeMap<Integer, double[]> byIndex = new TreeMap<>();
     TreeMap<Integer, Long> parameters = new TreeMap<>();
     for (int s = 0; s < kernels.structureKernels().length; s++) {
@@ -117,8 +129,7 @@ public final class Diagnostics {
         parameters.put(s, kernels.structureParameters()[s]);
       }
     }
-    return new StructurePart(
-        byIndex, parameters, kernels.passes(), (System.nanoTime() - started) / 1e9);
+    return new StructurePart(byIndex, parameters, kernels.passes(), seconds);
   }
 
   /**
@@ -132,8 +143,27 @@ public final class Diagnostics {
             ? JacobianKernels.compute(
                 objective, s -> false, true, options.memoryBudgetBytes(), options.kernelPath())
             : null;
-    double kernelSeconds = (System.nanoTime() - started) / 1e9;
-    started = System.nanoTime();
+    return model(
+        objective,
+        options,
+        seed,
+        rest,
+        rest == null ? 0 : rest.passes(),
+        (System.nanoTime() - started) / 1e9);
+  }
+
+  /**
+   * {@link #model(ProbeObjective, DiagnosticsOptions, long)} with the rest's kernel already
+   * computed ({@code rest}, null without the whole model) in {@code passes} passes of its own.
+   */
+  private static ModelPart model(
+      ProbeObjective objective,
+      DiagnosticsOptions options,
+      long seed,
+      JacobianKernels.Kernels rest,
+      int passes,
+      double kernelSeconds) {
+    long started = System.nanoTime();
     HessianTrace.Result traces =
         options.hutchinsonProbes() == 0
             ? null
@@ -167,7 +197,7 @@ public final class Diagnostics {
         batches.losses(),
         batches.gradientNorms(),
         gradientSquared,
-        rest == null ? 0 : rest.passes(),
+        passes,
         kernelSeconds,
         hessianSeconds,
         smoothness,

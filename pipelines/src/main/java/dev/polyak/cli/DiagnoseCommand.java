@@ -417,7 +417,7 @@ final class DiagnoseCommand implements Callable<Integer> {
     console.printf(
         Locale.ROOT,
         "model: PL ratio %.6g, mu %.6g; %d of %d structures singular; %s kernels %.2f s"
-            + " (%d passes), Hessian trace %.2f s, beta %.2f s%n",
+            + " (%d pass%s), Hessian trace %.2f s, beta %.2f s%n",
         c.plRatio(),
         c.mu(),
         singular,
@@ -425,6 +425,7 @@ final class DiagnoseCommand implements Callable<Integer> {
         report.options().kernel(),
         report.kernelSeconds(),
         report.passes(),
+        report.passes() == 1 ? "" : "es",
         report.hessianSeconds(),
         report.smoothnessSeconds());
   }
