@@ -525,7 +525,7 @@ public final class HtmlReport {
           .append(
               diagnostics.hasDiagnostics()
                   ? "<li>diagnostics.avro, MODEL rows: \u03b2 (beta) is the top eigenvalue"
-                      + " of the probe loss's Hessian by Lanczos (beta_iterations, beta_converged, beta_method); lipschitz_value"
+                      + " of the probe loss's Hessian by Lanczos (beta_iterations, beta_converged, beta_method, beta_tolerance); lipschitz_value"
                       + " L<sub>f</sub> the largest per-sample gradient norm; convergence_factor Theorem 6(a)'s 1 \u2212"
                       + " \u00b5/\u03b2, null with convergence_factor_flag unless 0 &lt; \u00b5 \u2264 \u03b2;"
                       + " max_batch_gradient_norm is a norm of batch means, neither constant.</li>\n"
