@@ -25,4 +25,42 @@ class ByteSliceMapTest {
     assertThat(seen).isEqualTo(reference);
     assertThat(map.size()).isEqualTo(reference.size());
   }
+
+  @Test
+  void tellsApartKeysThatShareTheirFirstEightBytesOrLength() {
+    String[] keys = {
+      "",
+      "a",
+      "abcdefgh",
+      "abcdefghi",
+      "abcdefghj",
+      "abcdefgh\u00e9",
+      "abcdefghabcdefgh",
+      "abcdefghabcdefgi",
+      "abcdefghabcdefghX",
+      "\u00e9t\u00e9",
+      "x".repeat(300),
+      "x".repeat(301)
+    };
+    ByteSliceMap map = new ByteSliceMap(2);
+    for (int i = 0; i < keys.length; i++) {
+      map.put(keys[i], i * 10L);
+    }
+    assertThat(map.size()).isEqualTo(keys.length);
+    for (int i = 0; i < keys.length; i++) {
+      byte[] key = keys[i].getBytes(StandardCharsets.UTF_8);
+      // At the very end of an array (no eight bytes to read past the key) and in the middle of one.
+      assertThat(map.get(key, 0, key.length, -1)).as(keys[i]).isEqualTo(i * 10L);
+      byte[] padded = ("yy" + keys[i] + "zzzzzzzzzz").getBytes(StandardCharsets.UTF_8);
+      assertThat(map.get(padded, 2, 2 + key.length, -1)).as(keys[i]).isEqualTo(i * 10L);
+    }
+    byte[] absent = "abcdefghabcdefgj".getBytes(StandardCharsets.UTF_8);
+    assertThat(map.get(absent, 0, absent.length, -1)).isEqualTo(-1);
+    Map<String, Long> seen = new HashMap<>();
+    map.forEach(seen::put);
+    assertThat(seen)
+        .hasSize(keys.length)
+        .containsEntry("x".repeat(301), 110L)
+        .containsEntry("", 0L);
+  }
 }
