@@ -1,11 +1,15 @@
 package dev.polyak.data.text;
 
 import dev.polyak.schemas.TokenSequence;
+import java.lang.reflect.Field;
 import java.util.Map;
 import java.util.TreeMap;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.parquet.avro.AvroSchemaConverter;
 import org.apache.parquet.avro.AvroWriteSupport;
+import org.apache.parquet.column.ColumnDescriptor;
+import org.apache.parquet.column.ColumnWriteStore;
+import org.apache.parquet.column.ColumnWriter;
 import org.apache.parquet.hadoop.api.WriteSupport;
 import org.apache.parquet.io.api.Binary;
 import org.apache.parquet.io.api.RecordConsumer;
@@ -16,6 +20,15 @@ import org.apache.parquet.schema.MessageType;
  * Avro list: the same Parquet schema parquet-avro derives from {@code TokenSequence.avsc} (three-
  * level list), and the same {@code parquet.avro.schema} metadata, so {@code AvroParquetReader}
  * reads the shards back as {@code TokenSequence}. About twice as fast as the generic Avro path.
+ *
+ * <p>Where it can, it also skips Parquet's record assembly: a row is six required columns and one
+ * list of required ints, so it writes each value to its column with the repetition and definition
+ * levels that {@code MessageColumnIO}'s record consumer would compute, and ends the record on the
+ * column store as that consumer does. That bookkeeping (a bit set and two group calls per id) cost
+ * more than encoding the ids. The column store is a private field of the consumer Parquet hands
+ * over; when the consumer is anything else (a validating or logging wrapper, a Parquet that renamed
+ * the field), rows go through the consumer as before. The files are byte for byte the same either
+ * way ({@code TokenRowWriteSupportTest}).
  */
 final class TokenRowWriteSupport extends WriteSupport<TokenRowWriteSupport.Row> {
   /** One row; reused by the writer, so it holds its ids in a fixed array. */
@@ -29,7 +42,30 @@ final class TokenRowWriteSupport extends WriteSupport<TokenRowWriteSupport.Row> 
   }
 
   static final MessageType SCHEMA = schema();
+  private static final Field COLUMN_STORE = columnStoreField();
+
+  private final boolean direct;
   private RecordConsumer consumer;
+
+  /** The column store behind {@link #consumer} while rows bypass it; null otherwise. */
+  private ColumnWriteStore columns;
+
+  private ColumnWriter split;
+  private ColumnWriter sequenceIndex;
+  private ColumnWriter ids;
+  private ColumnWriter length;
+  private ColumnWriter firstLine;
+  private ColumnWriter firstTokenInLine;
+  private int idsDefined;
+
+  TokenRowWriteSupport() {
+    this(true);
+  }
+
+  /** {@code direct = false} always writes through the record consumer (the reference path). */
+  TokenRowWriteSupport(boolean direct) {
+    this.direct = direct;
+  }
 
   private static MessageType schema() {
     Configuration conf = new Configuration(false);
@@ -53,11 +89,34 @@ final class TokenRowWriteSupport extends WriteSupport<TokenRowWriteSupport.Row> 
 
   @Override
   public void prepareForWrite(RecordConsumer recordConsumer) {
+    // Called again with a new consumer and column store after every row group.
     this.consumer = recordConsumer;
+    this.columns = direct ? columnStore(recordConsumer) : null;
+    if (columns != null) {
+      split = writer("split");
+      sequenceIndex = writer("sequence_index");
+      ids = writer("input_ids", "list", "element");
+      length = writer("length");
+      firstLine = writer("first_line");
+      firstTokenInLine = writer("first_token_in_line");
+      idsDefined =
+          SCHEMA
+              .getColumnDescription(new String[] {"input_ids", "list", "element"})
+              .getMaxDefinitionLevel();
+    }
+  }
+
+  /** True while rows bypass the record consumer. */
+  boolean writesColumnsDirectly() {
+    return columns != null;
   }
 
   @Override
   public void write(Row row) {
+    if (columns != null) {
+      writeColumns(row);
+      return;
+    }
     RecordConsumer c = consumer;
     c.startMessage();
     c.startField("split", 0);
@@ -81,6 +140,58 @@ final class TokenRowWriteSupport extends WriteSupport<TokenRowWriteSupport.Row> 
     longField("first_line", 4, row.firstLine);
     intField("first_token_in_line", 5, row.firstTokenInLine);
     c.endMessage();
+  }
+
+  private void writeColumns(Row row) {
+    split.write(row.split, 0, 0);
+    sequenceIndex.write(row.sequenceIndex, 0, 0);
+    int[] values = row.ids;
+    if (values.length == 0) {
+      ids.writeNull(0, idsDefined - 1); // an empty list: defined up to input_ids, no element
+    } else {
+      ColumnWriter w = ids;
+      w.write(values[0], 0, idsDefined);
+      for (int i = 1; i < values.length; i++) {
+        w.write(values[i], 1, idsDefined);
+      }
+    }
+    length.write(row.length, 0, 0);
+    firstLine.write(row.firstLine, 0, 0);
+    firstTokenInLine.write(row.firstTokenInLine, 0, 0);
+    // As MessageColumnIORecordConsumer.endMessage does; it would first flush cached nulls, which
+    // only optional groups produce and this schema has none.
+    columns.endRecord();
+  }
+
+  private ColumnWriter writer(String... path) {
+    ColumnDescriptor column = SCHEMA.getColumnDescription(path);
+    return columns.getColumnWriter(column);
+  }
+
+  private static ColumnWriteStore columnStore(RecordConsumer consumer) {
+    if (COLUMN_STORE == null || !COLUMN_STORE.getDeclaringClass().isInstance(consumer)) {
+      return null;
+    }
+    try {
+      return (ColumnWriteStore) COLUMN_STORE.get(consumer);
+    } catch (IllegalAccessException | RuntimeException e) {
+      return null;
+    }
+  }
+
+  private static Field columnStoreField() {
+    try {
+      Field field =
+          Class.forName("org.apache.parquet.io.MessageColumnIO$MessageColumnIORecordConsumer")
+              .getDeclaredField("columns");
+      if (!ColumnWriteStore.class.isAssignableFrom(field.getType())) {
+        return null;
+      }
+      field.setAccessible(true);
+      return field;
+    } catch (ReflectiveOperationException | RuntimeException e) {
+      return null;
+    }
   }
 
   private void intField(String name, int index, int value) {
