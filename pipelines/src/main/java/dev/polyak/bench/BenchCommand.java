@@ -87,31 +87,39 @@ public final class BenchCommand {
           Runtime.getRuntime().availableProcessors());
 
       long[] baseline = baselineLoop(file); // warms the page cache for both measurements, too
+      long cpuStart = processCpuNanos();
       baseline = baselineLoop(file);
+      double baselineCpu = (processCpuNanos() - cpuStart) / 1e9;
       double baselineSeconds = baseline[1] / 1e9;
       console.printf(
-          "baseline (1 thread, split + HashMap ids): %.2f s, %.1f MB/s, %.2f M tokens/s, %d tokens%n",
+          "baseline (1 thread, split + HashMap ids): %.2f s, %.1f MB/s, %.2f M tokens/s, %d tokens,"
+              + " process CPU %.2f s%n",
           baselineSeconds,
           bytes / 1e6 / baselineSeconds,
           baseline[0] / 1e6 / baselineSeconds,
-          baseline[0]);
+          baseline[0],
+          baselineCpu);
 
       Path out = work.resolve("shards");
       HeapPeaks.reset();
+      cpuStart = processCpuNanos();
       long start = System.nanoTime();
       PreprocessPipeline.run(
           new PreprocessPipeline.WikiTextJob(input, out, WikiTextConfig.defaults(), true),
           settings.toPipelineOptions("polyak-bench-preprocess"));
       double seconds = (System.nanoTime() - start) / 1e9;
+      double cpu = (processCpuNanos() - cpuStart) / 1e9;
       long peakHeap = HeapPeaks.peakBytes();
       long tokens = tokens(out);
       console.printf(
-          "polyak preprocess: %.2f s, %.1f MB/s, %.2f M tokens/s, %d tokens%n",
-          seconds, bytes / 1e6 / seconds, tokens / 1e6 / seconds, tokens);
+          "polyak preprocess: %.2f s, %.1f MB/s, %.2f M tokens/s, %d tokens, process CPU %.2f s%n",
+          seconds, bytes / 1e6 / seconds, tokens / 1e6 / seconds, tokens, cpu);
       console.printf(
           "peak JVM heap during the job: %d MiB (sum of the heap pools' peaks, an upper bound)%n",
           peakHeap >> 20);
       console.printf("time ratio polyak / baseline: %.2f%n", seconds / baselineSeconds);
+      // CPU time (JIT and GC threads included) is steadier than wall time on a shared machine.
+      console.printf("CPU time ratio polyak / baseline: %.2f%n", cpu / baselineCpu);
       return 0;
     }
 
@@ -153,6 +161,13 @@ public final class BenchCommand {
     }
 
     /** Returns {tokens, nanoseconds}: read lines, split on spaces, map each token to an id. */
+    /** CPU time of the whole JVM so far (all threads: tasks, JIT compilers, garbage collector). */
+    private static long processCpuNanos() {
+      return ((com.sun.management.OperatingSystemMXBean)
+              java.lang.management.ManagementFactory.getOperatingSystemMXBean())
+          .getProcessCpuTime();
+    }
+
     static long[] baselineLoop(Path file) {
       long start = System.nanoTime();
       Map<String, Integer> ids = new HashMap<>();
