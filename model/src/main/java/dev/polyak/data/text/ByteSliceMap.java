@@ -1,8 +1,5 @@
 package dev.polyak.data.text;
 
-import java.lang.invoke.MethodHandles;
-import java.lang.invoke.VarHandle;
-import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 import java.util.function.ObjLongConsumer;
@@ -18,8 +15,6 @@ import java.util.function.ObjLongConsumer;
  * object per key.
  */
 public final class ByteSliceMap {
-  private static final VarHandle LONGS =
-      MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.LITTLE_ENDIAN);
   private static final int STRIDE = 4;
   private static final int HEAD = 0;
   private static final int META = 1;
@@ -46,7 +41,7 @@ public final class ByteSliceMap {
   /** The value of the slice, or {@code absent} when it is not a key. */
   public long get(byte[] bytes, int start, int end, long absent) {
     int length = end - start;
-    long head = word(bytes, start, Math.min(length, 8));
+    long head = LittleEndian.word(bytes, start, Math.min(length, 8));
     int hash = hash(head, bytes, start, length);
     long meta = meta(hash, length);
     for (int i = (hash & mask) * STRIDE; ; i = (i + STRIDE) & (table.length - 1)) {
@@ -63,7 +58,7 @@ public final class ByteSliceMap {
   /** Adds {@code delta} to the value of the slice (a new key starts at 0). */
   public void add(byte[] bytes, int start, int end, long delta) {
     int length = end - start;
-    long head = word(bytes, start, Math.min(length, 8));
+    long head = LittleEndian.word(bytes, start, Math.min(length, 8));
     int hash = hash(head, bytes, start, length);
     long meta = meta(hash, length);
     int i = (hash & mask) * STRIDE;
@@ -108,7 +103,7 @@ public final class ByteSliceMap {
       if (key.length < Math.max(8, length)) {
         key = new byte[length];
       }
-      LONGS.set(key, 0, table[i + HEAD]);
+      LittleEndian.put(key, 0, table[i + HEAD]);
       if (length > 8) {
         System.arraycopy(pool, (int) table[i + TAIL], key, 8, length - 8);
       }
@@ -148,24 +143,11 @@ public final class ByteSliceMap {
     return (long) hash << 32 | (length + 1L);
   }
 
-  /** The {@code count <= 8} bytes at {@code start}, little-endian, zero above them. */
-  private static long word(byte[] bytes, int start, int count) {
-    if (start + 8 <= bytes.length) {
-      long w = (long) LONGS.get(bytes, start);
-      return count == 8 ? w : w & ((1L << (count << 3)) - 1);
-    }
-    long w = 0;
-    for (int k = 0; k < count; k++) {
-      w |= (bytes[start + k] & 0xFFL) << (k << 3);
-    }
-    return w;
-  }
-
   private static int hash(long head, byte[] bytes, int start, int length) {
     long h = head * 0x9E3779B97F4A7C15L + length;
     for (int k = 8; k < length; k += 8) {
       h =
-          (Long.rotateLeft(h, 29) ^ word(bytes, start + k, Math.min(8, length - k)))
+          (Long.rotateLeft(h, 29) ^ LittleEndian.word(bytes, start + k, Math.min(8, length - k)))
               * 0x9E3779B97F4A7C15L;
     }
     h ^= h >>> 33;

@@ -1,13 +1,7 @@
 package dev.polyak.data.text;
 
-import java.lang.invoke.MethodHandles;
-import java.lang.invoke.VarHandle;
-import java.nio.ByteOrder;
-
 /** Strict UTF-8 validation (RFC 3629: no overlong forms, no surrogates, nothing above U+10FFFF). */
 final class Utf8 {
-  private static final VarHandle LONGS =
-      MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.LITTLE_ENDIAN);
   private static final long HIGH_BITS = 0x8080808080808080L;
 
   private Utf8() {}
@@ -17,7 +11,7 @@ final class Utf8 {
     int i = from;
     while (i < to) {
       // Eight ASCII bytes at a time: most text is ASCII between its few multi-byte characters.
-      while (i + 8 <= to && ((long) LONGS.get(b, i) & HIGH_BITS) == 0) {
+      while (i + 8 <= to && (LittleEndian.word(b, i, 8) & HIGH_BITS) == 0) {
         i += 8;
       }
       if (i >= to) {
