@@ -63,4 +63,22 @@ class ByteSliceMapTest {
         .containsEntry("x".repeat(301), 110L)
         .containsEntry("", 0L);
   }
+
+  @Test
+  void keysThatDifferOnlyAfterTheirFirstEightBytesStayApartAmongManyAlike() {
+    // 300,000 keys of one length and one head: by the birthday bound some pairs share their whole
+    // 32-bit hash (about ten are expected), and only the comparison of the rest tells them apart.
+    ByteSliceMap map = new ByteSliceMap(16);
+    Map<String, Long> reference = new HashMap<>();
+    SplittableRandom random = new SplittableRandom(5);
+    for (int i = 0; i < 300_000; i++) {
+      String key = "abcdefgh" + Long.toString(random.nextLong() & Long.MAX_VALUE, 36);
+      byte[] bytes = key.getBytes(StandardCharsets.UTF_8);
+      map.add(bytes, 0, bytes.length, 1);
+      reference.merge(key, 1L, Long::sum);
+    }
+    Map<String, Long> seen = new HashMap<>();
+    map.forEach(seen::put);
+    assertThat(seen).isEqualTo(reference);
+  }
 }
