@@ -160,7 +160,6 @@ public final class BenchCommand {
       return null;
     }
 
-    /** Returns {tokens, nanoseconds}: read lines, split on spaces, map each token to an id. */
     /** CPU time of the whole JVM so far (all threads: tasks, JIT compilers, garbage collector). */
     private static long processCpuNanos() {
       return ((com.sun.management.OperatingSystemMXBean)
@@ -168,6 +167,7 @@ public final class BenchCommand {
           .getProcessCpuTime();
     }
 
+    /** Returns {tokens, nanoseconds}: read lines, split on spaces, map each token to an id. */
     static long[] baselineLoop(Path file) {
       long start = System.nanoTime();
       Map<String, Integer> ids = new HashMap<>();

@@ -42,6 +42,11 @@ final class TokenRowWriteSupport extends WriteSupport<TokenRowWriteSupport.Row> 
   }
 
   static final MessageType SCHEMA = schema();
+  private static final String[] IDS = {"input_ids", "list", "element"};
+
+  /** An id's definition level: input_ids and its repeated list group are both present. */
+  private static final int IDS_DEFINED = SCHEMA.getColumnDescription(IDS).getMaxDefinitionLevel();
+
   private static final Field COLUMN_STORE = columnStoreField();
 
   private final boolean direct;
@@ -56,7 +61,6 @@ final class TokenRowWriteSupport extends WriteSupport<TokenRowWriteSupport.Row> 
   private ColumnWriter length;
   private ColumnWriter firstLine;
   private ColumnWriter firstTokenInLine;
-  private int idsDefined;
 
   TokenRowWriteSupport() {
     this(true);
@@ -95,14 +99,10 @@ final class TokenRowWriteSupport extends WriteSupport<TokenRowWriteSupport.Row> 
     if (columns != null) {
       split = writer("split");
       sequenceIndex = writer("sequence_index");
-      ids = writer("input_ids", "list", "element");
+      ids = writer(IDS);
       length = writer("length");
       firstLine = writer("first_line");
       firstTokenInLine = writer("first_token_in_line");
-      idsDefined =
-          SCHEMA
-              .getColumnDescription(new String[] {"input_ids", "list", "element"})
-              .getMaxDefinitionLevel();
     }
   }
 
@@ -147,12 +147,12 @@ final class TokenRowWriteSupport extends WriteSupport<TokenRowWriteSupport.Row> 
     sequenceIndex.write(row.sequenceIndex, 0, 0);
     int[] values = row.ids;
     if (values.length == 0) {
-      ids.writeNull(0, idsDefined - 1); // an empty list: defined up to input_ids, no element
+      ids.writeNull(0, IDS_DEFINED - 1); // an empty list: defined up to input_ids, no element
     } else {
       ColumnWriter w = ids;
-      w.write(values[0], 0, idsDefined);
+      w.write(values[0], 0, IDS_DEFINED);
       for (int i = 1; i < values.length; i++) {
-        w.write(values[i], 1, idsDefined);
+        w.write(values[i], 1, IDS_DEFINED);
       }
     }
     length.write(row.length, 0, 0);
