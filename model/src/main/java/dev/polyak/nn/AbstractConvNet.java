@@ -124,16 +124,23 @@ abstract class AbstractConvNet extends AbstractMaskedModel {
    * with zero channels (zero weights, zero bias, output sliced back): on an avx512 CPU the engine's
    * oneDNN backward pass pads such counts to the block itself and then returns a wrong input
    * gradient (finite but off, or NaN when the padding's memory held NaN): the reduced VGG-16's 4-
-   * and 8-filter layers diverged or scored NaN (ConvolutionBackwardStaleMemoryTest). Input channels
-   * are padded only when the input needs a gradient (not for images). The zero channels add exact
-   * zeros, so the real channels' values are the mathematically same convolution.
+   * and 8-filter layers diverged or scored NaN (ConvolutionBackwardStaleMemoryTest). On an AMD Zen
+   * 5 CPU the forward pass is wrong as well, far beyond rounding, for more than {@link
+   * #CHANNEL_BLOCK} input channels that are not a multiple of it and a batch above one (a compacted
+   * ResNet's 24 inner channels evaluated 0.4 off). So input channels are padded when the input
+   * needs a gradient or has more than one block of channels (never for the 3 channels of images).
+   * The zero channels add exact zeros, so the real channels' values are the mathematically same
+   * convolution.
    */
   static NDArray convolution3x3(NDArray input, NDArray weight, NDArray bias, int stride) {
     Shape strides = new Shape(stride, stride);
     long out = weight.getShape().get(0);
     long in = weight.getShape().get(1);
     long extraOut = Math.floorMod(-out, CHANNEL_BLOCK);
-    long extraIn = JniUtils.requiresGrad((PtNDArray) input) ? Math.floorMod(-in, CHANNEL_BLOCK) : 0;
+    long extraIn =
+        in > CHANNEL_BLOCK || JniUtils.requiresGrad((PtNDArray) input)
+            ? Math.floorMod(-in, CHANNEL_BLOCK)
+            : 0;
     if (extraOut == 0 && extraIn == 0) {
       return Conv2d.conv2d(input, weight, bias, strides, PADDING, DILATION, 1).singletonOrThrow();
     }

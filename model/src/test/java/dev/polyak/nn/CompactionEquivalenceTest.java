@@ -360,6 +360,32 @@ class CompactionEquivalenceTest {
     }
   }
 
+  /**
+   * Kept widths 12, 24 and 48, those of CompactedFiltersRunTest's ResNet after its first event: 24
+   * input channels (more than one block of 16, not a multiple) and a batch above one put the
+   * engine's forward pass 0.4 off on an AMD Zen 5 CPU until {@link AbstractConvNet#convolution3x3}
+   * padded them. (At batch 16 these images put a pre-activation of block 2 within 1e-7 of zero in
+   * evaluation mode, where rounding decides which side of the ReLU it falls on: four images.)
+   */
+  @Test
+  void resNetWithInnerWidthsOffTheChannelBlockComputesWhatTheMaskedResNetComputes() {
+    Autograd.ensureEngine();
+    ResNet56.Config config = new ResNet56.Config(1, 10);
+    try (NDManager manager = NDManager.newBaseManager("PyTorch");
+        ResNet56 masked = new ResNet56(config, manager, new RandomStreams(7).stream("init"));
+        ResNet56 compacted = new ResNet56(config, manager, new RandomStreams(7).stream("init"))) {
+      int[][] pruned = {
+        {1, 4, 9, 13},
+        {0, 3, 5, 8, 11, 17, 22, 30},
+        java.util.stream.IntStream.range(0, 16).map(k -> 4 * k + 1).toArray()
+      };
+      NDArray images = manager.create(sequence(4 * 3 * 32 * 32), new Shape(4, 3, 32, 32));
+      checkConvNet(masked, compacted, pruned, images, manager);
+      assertThat(compacted.parameters().get("blocks.1.c2.weight").getShape())
+          .isEqualTo(new Shape(32, 24, 3, 3));
+    }
+  }
+
   @Test
   void aConvNetWithWeightLevelMasksRefusesToCompact() {
     Autograd.ensureEngine();
