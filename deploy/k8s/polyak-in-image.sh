@@ -7,6 +7,7 @@
 set -euo pipefail
 export MKL_CBWR="${MKL_CBWR:-AUTO}"
 export OMP_WAIT_POLICY="${OMP_WAIT_POLICY:-PASSIVE}"
+export GLIBC_TUNABLES="${GLIBC_TUNABLES-glibc.malloc.hugetlb=1}"
 # shellcheck disable=SC2086
 exec java ${POLYAK_JAVA_OPTS:-} -Xmx"${POLYAK_HEAP:-4g}" @/opt/polyak/java17-flink.flags \
   -Dai.djl.offline=true -jar /opt/flink/lib/polyak.jar "$@"

@@ -112,9 +112,11 @@ class DockerfileTest {
 
     assertThat(launcher)
         .contains("MKL_CBWR=\"${MKL_CBWR:-AUTO}\"")
-        .contains("OMP_WAIT_POLICY=\"${OMP_WAIT_POLICY:-PASSIVE}\"");
+        .contains("OMP_WAIT_POLICY=\"${OMP_WAIT_POLICY:-PASSIVE}\"")
+        .contains("GLIBC_TUNABLES=\"${GLIBC_TUNABLES-glibc.malloc.hugetlb=1}\"");
     assertThat(docker.env("MKL_CBWR")).contains("AUTO");
     assertThat(docker.env("OMP_WAIT_POLICY")).contains("PASSIVE");
+    assertThat(docker.env("GLIBC_TUNABLES")).contains("glibc.malloc.hugetlb=1");
     assertThat(docker.env("DJL_CACHE_DIR")).isPresent();
   }
 

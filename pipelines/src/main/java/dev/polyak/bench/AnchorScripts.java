@@ -40,7 +40,10 @@ final class AnchorScripts {
         new ArrayList<>(
             List.of("bash", reference.resolve("run.sh").toString(), threads == 1 ? "1" : "2p"));
     command.addAll(List.of(scriptAndArgs));
-    Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
+    ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true);
+    // the reference as a researcher runs it: without the malloc tunable that polyak's launcher sets
+    builder.environment().remove("GLIBC_TUNABLES");
+    Process process = builder.start();
     List<JsonNode> results = new ArrayList<>();
     StringBuilder output = new StringBuilder();
     ObjectMapper json = new ObjectMapper();
