@@ -46,6 +46,9 @@ import picocli.CommandLine.Option;
           + " of each step spent preparing the batch in Java.",
       "With --reference DIR (the PyTorch scripts of shared/anchors) each figure is followed by the reference's,"
           + " measured right after in a separate Python process, and the ratio.",
+      "--rounds R measures each model and thread count R times, alternating with the reference, and"
+          + " prints the median of the R ratios taken pair by pair (the machine's speed drifts between"
+          + " minutes; a pair's two figures share the drift).",
       "--rss-steps N trains bert-tiny for N steps and prints the process RSS every N/10 steps.",
       "--pruned 0.5,0.75 also measures each model with that share of each layer's heads (bert-small),"
           + " experts (switch-small: bert-small with 4 experts per layer) or filters (vgg16, resnet56)"
@@ -83,6 +86,14 @@ final class BenchTrainCommand implements Callable<Integer> {
       names = "--reference",
       description = "Folder of the PyTorch reference scripts (run.sh), e.g. ../shared/anchors.")
   Path reference;
+
+  @Option(
+      names = "--rounds",
+      defaultValue = "1",
+      description =
+          "Rounds per model and thread count, each polyak then the reference (default:"
+              + " ${DEFAULT-VALUE}); above one, the median ratio pair by pair is printed too.")
+  int rounds;
 
   @Option(
       names = "--device",
@@ -142,9 +153,9 @@ final class BenchTrainCommand implements Callable<Integer> {
     if (pruned.isEmpty() && models.contains("switch-small")) {
       throw new IllegalArgumentException("--model switch-small is measured with --pruned only");
     }
-    if (steps < 1 || rssSteps < 0 || threads.stream().anyMatch(n -> n < 1)) {
+    if (steps < 1 || rounds < 1 || rssSteps < 0 || threads.stream().anyMatch(n -> n < 1)) {
       throw new IllegalArgumentException(
-          "--steps and --threads must be at least 1 and --rss-steps at least 0");
+          "--steps, --rounds and --threads must be at least 1 and --rss-steps at least 0");
     }
     Device target = Devices.require(Devices.parse(device));
     PrintStream console = System.out;
@@ -167,22 +178,49 @@ final class BenchTrainCommand implements Callable<Integer> {
     for (String model : pruned.isEmpty() ? models : List.<String>of()) {
       for (int n : threads) {
         EngineThreads.set(n);
-        Measurement m = measure(model, n, target);
-        console.printf(
-            "%s, %d thread(s): %s, step median %.3f s (min %.3f, max %.3f), batch preparation in Java"
-                + " %.1f %% of the step%n",
-            model, n, m.describe(), m.median(), m.min(), m.max(), 100 * m.hostShare());
-        if (reference != null) {
-          Optional<Double> theirs = referenceRate(model, n, console);
-          theirs.ifPresent(
-              r ->
-                  console.printf(
-                      "%s, %d thread(s): PyTorch reference %.1f %s, ratio polyak / reference"
-                          + " %.2f%n",
-                      model, n, r, m.unit(), m.rate() / r));
-          if (model.equals("bert-small")) {
-            gemmBound(n, m.rate(), console);
+        double[] ours = new double[rounds];
+        double[] theirs = new double[rounds];
+        Arrays.fill(theirs, Double.NaN);
+        String unit = "";
+        for (int round = 0; round < rounds; round++) {
+          Measurement m = measure(model, n, target);
+          unit = m.unit();
+          ours[round] = m.rate();
+          console.printf(
+              "%s, %d thread(s): %s, step median %.3f s (min %.3f, max %.3f), batch preparation in"
+                  + " Java %.1f %% of the step%n",
+              model, n, m.describe(), m.median(), m.min(), m.max(), 100 * m.hostShare());
+          if (reference != null) {
+            Optional<Double> r = referenceRate(model, n, console);
+            if (r.isPresent()) {
+              theirs[round] = r.get();
+              console.printf(
+                  "%s, %d thread(s): PyTorch reference %.1f %s, ratio polyak / reference %.2f%n",
+                  model, n, r.get(), unit, ours[round] / r.get());
+            }
           }
+        }
+        if (rounds > 1) {
+          console.printf(
+              "%s, %d thread(s): %d rounds, polyak median %.1f %s (min %.1f, max %.1f)%s%n",
+              model,
+              n,
+              rounds,
+              Measurement.median(ours),
+              unit,
+              Arrays.stream(ours).min().orElseThrow(),
+              Arrays.stream(ours).max().orElseThrow(),
+              pairedRatios(ours, theirs)
+                  .map(
+                      q ->
+                          String.format(
+                              "; ratio polyak / reference pair by pair: median %.2f (min %.2f,"
+                                  + " max %.2f) of %d pairs",
+                              q[0], q[1], q[2], (int) q[3]))
+                  .orElse(""));
+        }
+        if (reference != null && model.equals("bert-small")) {
+          gemmBound(n, Measurement.median(ours), console);
         }
       }
     }
@@ -199,7 +237,12 @@ final class BenchTrainCommand implements Callable<Integer> {
   /** Per-step figures of one model and thread count. */
   record Measurement(double[] stepSeconds, double itemsPerStep, String unit, double hostShare) {
     double median() {
-      double[] s = stepSeconds.clone();
+      return median(stepSeconds);
+    }
+
+    /** The middle value, or the mean of the two middle values for an even count. */
+    static double median(double[] values) {
+      double[] s = values.clone();
       Arrays.sort(s);
       return s.length % 2 == 1 ? s[s.length / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
     }
@@ -460,6 +503,30 @@ final class BenchTrainCommand implements Callable<Integer> {
       lengths[r] = length;
     }
     return new TokenDataset("bench", ids, lengths, vocabulary, length);
+  }
+
+  /**
+   * The ratios {@code ours[i] / theirs[i]} of the rounds whose reference gave a figure (a NaN in
+   * {@code theirs} leaves its round out): their median, minimum and maximum and how many there
+   * were; empty when no round has a reference figure. Pair by pair, not a ratio of medians: the two
+   * figures of a round were measured a minute apart and share the machine's speed at that time.
+   */
+  static Optional<double[]> pairedRatios(double[] ours, double[] theirs) {
+    double[] ratios =
+        java.util.stream.IntStream.range(0, ours.length)
+            .filter(i -> !Double.isNaN(theirs[i]))
+            .mapToDouble(i -> ours[i] / theirs[i])
+            .toArray();
+    if (ratios.length == 0) {
+      return Optional.empty();
+    }
+    return Optional.of(
+        new double[] {
+          Measurement.median(ratios),
+          Arrays.stream(ratios).min().orElseThrow(),
+          Arrays.stream(ratios).max().orElseThrow(),
+          ratios.length
+        });
   }
 
   /**
