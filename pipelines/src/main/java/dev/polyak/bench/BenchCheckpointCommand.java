@@ -24,7 +24,6 @@ import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
@@ -92,8 +91,8 @@ final class BenchCheckpointCommand implements Callable<Integer> {
       double[] loadSeconds) {
     String describe() {
       double megabytes = bytes / 1e6;
-      double save = median(saveSeconds);
-      double load = median(loadSeconds);
+      double save = Spread.median(saveSeconds);
+      double load = Spread.median(loadSeconds);
       return String.format(
           Locale.ROOT,
           "%-12s %,13d %10.1f %9.3f %9.3f %8.0f %9.3f %8.0f",
@@ -253,12 +252,5 @@ final class BenchCheckpointCommand implements Callable<Integer> {
             RunnerSettings.direct(2).toPipelineOptions("polyak-bench-checkpoint-images"))
         .waitUntilFinish();
     return shards;
-  }
-
-  static double median(double[] values) {
-    double[] sorted = values.clone();
-    Arrays.sort(sorted);
-    int n = sorted.length;
-    return n % 2 == 1 ? sorted[n / 2] : (sorted[n / 2 - 1] + sorted[n / 2]) / 2;
   }
 }

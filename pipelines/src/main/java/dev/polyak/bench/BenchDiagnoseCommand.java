@@ -21,7 +21,6 @@ import dev.polyak.train.TrainingConfig;
 import dev.polyak.train.TrainingListener;
 import java.io.PrintStream;
 import java.nio.file.Path;
-import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.function.Function;
@@ -186,12 +185,11 @@ final class BenchDiagnoseCommand implements Callable<Integer> {
         long[] stamps = new long[7];
         trainer.train(
             6, TrainingListener.onEachStep((step, loss) -> stamps[(int) step] = System.nanoTime()));
-        long[] steps = new long[4];
+        double[] steps = new double[4];
         for (int i = 0; i < 4; i++) {
-          steps[i] = stamps[i + 3] - stamps[i + 2];
+          steps[i] = (stamps[i + 3] - stamps[i + 2]) / 1e9;
         }
-        Arrays.sort(steps);
-        double step = (steps[1] + steps[2]) / 2e9;
+        double step = Spread.median(steps);
 
         double lossNtk = Double.NaN;
         for (KernelKind kind : kinds) {
@@ -412,9 +410,6 @@ final class BenchDiagnoseCommand implements Callable<Integer> {
       work.run();
       seconds[i] = (System.nanoTime() - started) / 1e9;
     }
-    Arrays.sort(seconds);
-    return repeats % 2 == 1
-        ? seconds[repeats / 2]
-        : (seconds[repeats / 2 - 1] + seconds[repeats / 2]) / 2;
+    return Spread.median(seconds);
   }
 }

@@ -200,27 +200,28 @@ final class BenchTrainCommand implements Callable<Integer> {
             }
           }
         }
+        Spread polyak = Spread.of(ours);
         if (rounds > 1) {
           console.printf(
               "%s, %d thread(s): %d rounds, polyak median %.1f %s (min %.1f, max %.1f)%s%n",
               model,
               n,
               rounds,
-              Measurement.median(ours),
+              polyak.median(),
               unit,
-              Arrays.stream(ours).min().orElseThrow(),
-              Arrays.stream(ours).max().orElseThrow(),
+              polyak.min(),
+              polyak.max(),
               pairedRatios(ours, theirs)
                   .map(
                       q ->
                           String.format(
                               "; ratio polyak / reference pair by pair: median %.2f (min %.2f,"
                                   + " max %.2f) of %d pairs",
-                              q[0], q[1], q[2], (int) q[3]))
+                              q.median(), q.min(), q.max(), q.count()))
                   .orElse(""));
         }
         if (reference != null && model.equals("bert-small")) {
-          gemmBound(n, Measurement.median(ours), console);
+          gemmBound(n, polyak.median(), console);
         }
       }
     }
@@ -237,14 +238,7 @@ final class BenchTrainCommand implements Callable<Integer> {
   /** Per-step figures of one model and thread count. */
   record Measurement(double[] stepSeconds, double itemsPerStep, String unit, double hostShare) {
     double median() {
-      return median(stepSeconds);
-    }
-
-    /** The middle value, or the mean of the two middle values for an even count. */
-    static double median(double[] values) {
-      double[] s = values.clone();
-      Arrays.sort(s);
-      return s.length % 2 == 1 ? s[s.length / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+      return Spread.median(stepSeconds);
     }
 
     double min() {
@@ -511,22 +505,13 @@ final class BenchTrainCommand implements Callable<Integer> {
    * were; empty when no round has a reference figure. Pair by pair, not a ratio of medians: the two
    * figures of a round were measured a minute apart and share the machine's speed at that time.
    */
-  static Optional<double[]> pairedRatios(double[] ours, double[] theirs) {
+  static Optional<Spread> pairedRatios(double[] ours, double[] theirs) {
     double[] ratios =
         java.util.stream.IntStream.range(0, ours.length)
             .filter(i -> !Double.isNaN(theirs[i]))
             .mapToDouble(i -> ours[i] / theirs[i])
             .toArray();
-    if (ratios.length == 0) {
-      return Optional.empty();
-    }
-    return Optional.of(
-        new double[] {
-          Measurement.median(ratios),
-          Arrays.stream(ratios).min().orElseThrow(),
-          Arrays.stream(ratios).max().orElseThrow(),
-          ratios.length
-        });
+    return ratios.length == 0 ? Optional.empty() : Optional.of(Spread.of(ratios));
   }
 
   /**

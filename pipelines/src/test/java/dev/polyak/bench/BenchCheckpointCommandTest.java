@@ -34,10 +34,4 @@ class BenchCheckpointCommandTest {
         .as("no text model, no text shards")
         .isFalse();
   }
-
-  @Test
-  void theMedianOfAnEvenCountIsTheMeanOfTheMiddleTwo() {
-    assertThat(BenchCheckpointCommand.median(new double[] {3, 1, 2})).isEqualTo(2);
-    assertThat(BenchCheckpointCommand.median(new double[] {4, 1, 3, 2})).isEqualTo(2.5);
-  }
 }

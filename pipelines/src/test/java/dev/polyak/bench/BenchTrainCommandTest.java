@@ -47,11 +47,12 @@ class BenchTrainCommandTest {
    */
   @Test
   void ratiosAreTakenPairByPairAndTheirMedianReported() {
-    double[] q =
+    Spread q =
         BenchTrainCommand.pairedRatios(
                 new double[] {100, 120, 90, 200, 70}, new double[] {50, 100, 100, 100, Double.NaN})
             .orElseThrow();
-    assertThat(q).containsExactly(new double[] {1.6, 0.9, 2.0, 4}, within(1e-12));
+    assertThat(new double[] {q.median(), q.min(), q.max(), q.count()})
+        .containsExactly(new double[] {1.6, 0.9, 2.0, 4}, within(1e-12));
     assertThat(BenchTrainCommand.pairedRatios(new double[] {1}, new double[] {Double.NaN}))
         .isEmpty();
   }
@@ -66,11 +67,13 @@ class BenchTrainCommandTest {
       throws Exception {
     Files.writeString(
         reference.resolve("run.sh"),
-        "#!/bin/bash\n"
-            + "dir=\"$(dirname \"$0\")\"\n"
-            + "echo \"$1 $2 $3\" >> \"$dir/calls\"\n"
-            + "if [ \"$(wc -l < \"$dir/calls\")\" -eq 1 ]; then rate=50.0; else rate=200.0; fi\n"
-            + "echo \"RESULT {\\\"train_img_per_s\\\": $rate}\"\n");
+        """
+        #!/bin/bash
+        dir="$(dirname "$0")"
+        echo "$1 $2 $3" >> "$dir/calls"
+        if [ "$(wc -l < "$dir/calls")" -eq 1 ]; then rate=50.0; else rate=200.0; fi
+        echo "RESULT {\\"train_img_per_s\\": $rate}"
+        """);
     PrintStream saved = System.out;
     ByteArrayOutputStream captured = new ByteArrayOutputStream();
     BenchRun run;
