@@ -13,6 +13,8 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.function.BooleanSupplier;
+import java.util.function.Supplier;
 import java.util.stream.Stream;
 
 /**
@@ -154,11 +156,12 @@ public final class LocalCluster {
       List<Member> members = members();
       List<Member> liveTaskManagers =
           members.stream().filter(m -> m.alive() && !m.name().equals("jobmanager")).toList();
+      // A dead job manager explains dead task managers; else the newest dead task manager.
       Optional<Member> dead =
           members.stream()
               .filter(m -> !m.alive())
               .filter(m -> m.name().equals("jobmanager") || liveTaskManagers.size() < count)
-              .reduce((a, b) -> b);
+              .reduce((a, b) -> a.name().equals("jobmanager") ? a : b);
       if (dead.isPresent()) {
         Member m = dead.get();
         throw new IllegalStateException(
@@ -416,11 +419,41 @@ public final class LocalCluster {
   }
 
   private boolean ours(ProcessHandle process) {
-    return process
-        .info()
-        .commandLine()
-        .map(c -> c.contains("-Dpolyak.cluster=" + dir + " "))
-        .orElse(false);
+    return runsWith(
+        () -> process.info().commandLine(),
+        process::isAlive,
+        "-Dpolyak.cluster=" + dir + " ",
+        COMMAND_LINE_PATIENCE);
+  }
+
+  /** How long a live process may show no command line before it is taken for a stranger. */
+  static final Duration COMMAND_LINE_PATIENCE = Duration.ofMillis(500);
+
+  /**
+   * Whether a process's command line holds {@code marker}: the check that a pid file still names
+   * one of the cluster's own processes, not a stranger that reused the pid. Just after a launch,
+   * while {@code setsid} execs {@code java}, {@code ProcessHandle.Info.commandLine()} can be empty
+   * for a live process (on this 2-core machine with both cores busy, in 3 of 200 launches read
+   * once), and the member passed for one that exited. So a live process's missing command line is
+   * read again until it appears or {@code patience} runs out.
+   */
+  static boolean runsWith(
+      Supplier<Optional<String>> commandLine,
+      BooleanSupplier alive,
+      String marker,
+      Duration patience) {
+    long deadline = System.nanoTime() + patience.toNanos();
+    while (alive.getAsBoolean()) {
+      Optional<String> line = commandLine.get();
+      if (line.isPresent()) {
+        return line.get().contains(marker);
+      }
+      if (System.nanoTime() >= deadline) {
+        return false;
+      }
+      sleep(2);
+    }
+    return false;
   }
 
   private Path pidFile(String name) {
@@ -465,6 +498,9 @@ public final class LocalCluster {
   private static String tail(Path file, int lines) {
     try {
       List<String> all = Files.readAllLines(file);
+      if (all.isEmpty()) {
+        return "(the log is empty: the process wrote nothing before it ended)";
+      }
       return String.join("\n", all.subList(Math.max(0, all.size() - lines), all.size()));
     } catch (IOException e) {
       return "(no log: " + e.getMessage() + ")";
