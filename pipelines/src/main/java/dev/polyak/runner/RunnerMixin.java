@@ -47,7 +47,7 @@ public final class RunnerMixin {
       names = "--thin-jar",
       description =
           "With --flink-master host:port: ship a jar of a few hundred bytes"
-              + " instead of polyak's own (343 MB; 2.7 GB for the GPU build), for a cluster that runs polyak from its own class"
+              + " instead of polyak's own (310 MB; 2.7 GB for the GPU build), for a cluster that runs polyak from its own class"
               + " path (the image's lib/polyak.jar, polyak cluster start) built from the same commit.")
   boolean thinJar;
 

@@ -23,7 +23,7 @@ import org.junit.jupiter.api.io.TempDir;
  * {@code polyak sweep --thin-jar} against a real multi-process cluster whose processes run the
  * polyak jar from their class path, as the image's {@code lib/polyak.jar} does: a one-run sweep
  * finishes, and the bytes the client sends to the job manager's REST endpoint (counted by a relay
- * in between) stay under 8 MB, where the whole jar is 343 MB. With {@code
+ * in between) stay under 8 MB, where the whole jar is 310 MB. With {@code
  * -Dpolyak.measureFatJar=true} it also submits the same sweep without the option and prints both
  * figures (the runbook's before and after).
  */
