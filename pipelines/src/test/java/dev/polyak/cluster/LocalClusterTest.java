@@ -53,6 +53,36 @@ class LocalClusterTest {
         .hasMessageContaining("polyak cluster start --dir");
   }
 
+  /**
+   * A folder whose job manager and task manager both died (their pids are of ended processes): the
+   * error names the job manager, whose death explains the task manager's, and says its log is
+   * empty.
+   */
+  @Test
+  void aDeadJobManagerIsNamedBeforeItsTaskManagers() throws Exception {
+    Process ended = new ProcessBuilder("true").start();
+    ended.waitFor();
+    int port;
+    try (ServerSocket free = new ServerSocket(0)) {
+      port = free.getLocalPort();
+    }
+    new com.fasterxml.jackson.databind.ObjectMapper()
+        .writeValue(
+            dir.resolve("cluster.json").toFile(),
+            new LocalCluster.Settings(port, port + 1, 1, 256, 256, "polyak.jar", false));
+    Files.createDirectories(dir.resolve("pids"));
+    Files.createDirectories(dir.resolve("log"));
+    for (String name : List.of("jobmanager", "taskmanager-0")) {
+      Files.writeString(dir.resolve("pids").resolve(name + ".pid"), Long.toString(ended.pid()));
+    }
+    Files.writeString(dir.resolve("log").resolve("jobmanager.log"), "");
+    Files.writeString(dir.resolve("log").resolve("taskmanager-0.log"), "lost the job manager\n");
+    assertThatThrownBy(() -> LocalCluster.open(dir).awaitTaskManagers(1, Duration.ofSeconds(30)))
+        .isInstanceOf(IllegalStateException.class)
+        .hasMessageStartingWith("jobmanager (pid " + ended.pid() + ") exited")
+        .hasMessageContaining("(the log is empty: the process wrote nothing before it ended)");
+  }
+
   static final String MARKER = "-Dpolyak.cluster=/c ";
 
   @Test
